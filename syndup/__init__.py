@@ -1,0 +1,35 @@
+"""syndup: find republished and near-duplicate news articles, their origin, and what each copy changed.
+
+    >>> import syndup
+    >>> result = syndup.scan("seeds/")             # a folder, JSONL, CSV, Parquet, dicts or a DataFrame
+    >>> result.clusters[["cluster_id", "size", "origin_id"]]
+"""
+
+from __future__ import annotations
+
+from .errors import BackendError, IndexSettingsError, InputError, MissingDependency, SyndupError
+from .models import Article, Match, Problem, ScanResult
+from .read import read
+from .scan import scan
+from .settings import Settings
+from .verify import Relation, relate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "BackendError",
+    "IndexSettingsError",
+    "InputError",
+    "Match",
+    "MissingDependency",
+    "Problem",
+    "Relation",
+    "ScanResult",
+    "Settings",
+    "SyndupError",
+    "__version__",
+    "read",
+    "relate",
+    "scan",
+]

@@ -1,0 +1,108 @@
+"""Find candidate pairs without comparing every article with every other.
+
+Two sources, both sort-based and vectorized: MinHash LSH bands (articles whose signatures agree on
+a whole band) catch copies; anchors (a consistent sample of rare shingles) catch a shared passage
+inside otherwise different articles. Groups bigger than `max_group` are linked as a star to their
+first member, so a story with 5,000 copies costs 5,000 pairs, not 12.5 million.
+Candidates are only candidates: `verify` decides.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .shingle import _fmix64
+
+
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) that datasketch's MinHashLSH would choose for this threshold."""
+    from datasketch.lsh import _optimal_param
+
+    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(b), int(r)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per (article, band): equal keys mean the band's rows are all equal."""
+    n = signatures.shape[0]
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(rows):
+            cols = signatures[:, j:bands * rows:rows].astype(np.uint64)
+            keys = _fmix64(keys * np.uint64(0x9E3779B97F4A7C15) + cols + np.uint64(j + 1))
+    # Salt each band, so that equal keys in different bands never meet when grouped together.
+    keys ^= (np.arange(bands, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93))[None, :]
+    return keys
+
+
+def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarray:
+    """Pairs (i < j) of docs sharing a key: all pairs in small groups, a star in big ones.
+
+    Returns an int64 array of shape (m, 2), possibly with repeats.
+    """
+    if keys.shape[0] < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.lexsort((docs, keys))
+    keys, docs = keys[order], docs[order]
+    boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
+    starts = np.flatnonzero(boundary)
+    sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
+    out = []
+    for g in np.unique(sizes[sizes >= 2]):
+        g_starts = starts[sizes == g]
+        if g <= max_group:
+            members = docs[g_starts[:, None] + np.arange(g)[None, :]]
+            iu, ju = np.triu_indices(int(g), k=1)
+            out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
+        else:
+            centers = np.repeat(docs[g_starts], g - 1)
+            others = docs[(g_starts[:, None] + np.arange(1, g)[None, :]).ravel()]
+            out.append(np.stack([centers, others], axis=1))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(out).astype(np.int64)
+    pairs.sort(axis=1)
+    return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int) -> np.ndarray:
+    """Candidate pairs from LSH banding of the given rows of `signatures` (doc numbers in `docs`)."""
+    if signatures.shape[0] < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    keys = band_keys(signatures, bands, rows)
+    empty = (signatures == np.uint32(0xFFFFFFFF)).all(axis=1)
+    keep = ~empty
+    keys, docs = keys[keep], docs[keep]
+    return group_pairs(keys.ravel(), np.repeat(docs, bands), max_group)
+
+
+def anchor_pairs(anchors: Sequence[np.ndarray], min_shared: int, max_df: int) -> np.ndarray:
+    """Pairs of articles sharing at least `min_shared` anchors, ignoring anchors in more than
+    `max_df` articles (common phrases, or families LSH already links)."""
+    lengths = np.fromiter((a.shape[0] for a in anchors), dtype=np.int64, count=len(anchors))
+    if lengths.sum() == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    values = np.concatenate(anchors).astype(np.uint64)
+    docs = np.repeat(np.arange(len(anchors), dtype=np.int64), lengths)
+    _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
+    rare = (df[inverse] >= 2) & (df[inverse] <= max_df)
+    pairs = group_pairs(values[rare], docs[rare], max_df)
+    if pairs.shape[0] == 0:
+        return pairs
+    n = len(anchors)
+    codes = pairs[:, 0] * n + pairs[:, 1]
+    uniq, counts = np.unique(codes, return_counts=True)
+    hit = uniq[counts >= min_shared]
+    return np.stack([hit // n, hit % n], axis=1)
+
+
+def unique_pairs(*arrays: np.ndarray, n: int) -> np.ndarray:
+    """The union of several pair arrays, without repeats, sorted."""
+    parts = [a for a in arrays if a.shape[0]]
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    allp = np.concatenate(parts)
+    codes = np.unique(allp[:, 0] * n + allp[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)

@@ -1,0 +1,133 @@
+"""The `syndup` command: a thin shell that parses arguments, calls the library and prints."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import SyndupError
+from .models import Article, Problem, ScanResult
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Find republished and near-duplicate news articles and what each copy changed.")
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Find republished and near-duplicate news articles and what each copy changed."""
+
+
+class TableFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def fail(message: str, code: int = 1) -> "typer.Exit":
+    """Print a one-line error and return the Exit to raise."""
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def warn(problem: Problem) -> None:
+    err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
+
+
+def _count_hint(paths: List[Path]) -> Optional[int]:
+    from .read import TEXT_SUFFIXES
+
+    if len(paths) == 1 and paths[0].is_dir():
+        return sum(1 for p in paths[0].rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES))
+    return None
+
+
+@app.command()
+def scan(
+    corpus: List[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents/pairs/clusters tables."),
+    fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Also write Parquet with 'parquet'."),
+    id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
+    text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
+    from .output import write_tables
+    from .read import check_paths, read
+    from .scan import scan as run_scan
+
+    try:
+        paths = check_paths(corpus)
+    except SyndupError as exc:
+        raise fail(str(exc), 2)
+    problems: list[Problem] = []
+
+    def items() -> Iterator[Article | Problem]:
+        for item in read(paths, id_field=id_field, text_field=text_field):
+            if isinstance(item, Problem):
+                warn(item)
+            yield item
+
+    try:
+        with Progress(SpinnerColumn(), TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console, transient=True,
+                      disable=quiet or not err_console.is_terminal) as bar:
+            task = bar.add_task("scan", total=_count_hint(paths))
+            result = run_scan(items(), id_field=id_field, text_field=text_field,
+                              progress=lambda n: bar.update(task, completed=n))
+            problems = list(result.problems)
+        formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
+        write_tables(result, out, formats)
+    except SyndupError as exc:
+        raise fail(str(exc))
+    if not quiet:
+        print_summary(result, out)
+    del problems
+
+
+def print_summary(result: ScanResult, out: Path) -> None:
+    """Articles read and skipped, clusters, the largest clusters and the sites that republish most."""
+    skipped = sum(1 for p in result.problems if p.skipped)
+    repaired = len(result.problems) - skipped
+    multi = result.clusters[result.clusters["size"] > 1]
+    copies = int((result.documents["role"] == "copy").sum())
+    partial = int((result.pairs["relation"] == "partial").sum()) if len(result.pairs) else 0
+    out_console.print(
+        f"[bold]{result.articles_read}[/] articles read, [bold]{skipped}[/] skipped"
+        + (f", {repaired} repaired" if repaired else "")
+        + f"; [bold]{len(multi)}[/] clusters of copies ({copies} copies), {partial} partial reuses."
+    )
+    if len(multi):
+        table = Table(title="Largest clusters", title_justify="left")
+        for col in ("cluster", "size", "origin", "chosen by", "sites"):
+            table.add_column(col)
+        for row in multi.head(10).itertuples():
+            table.add_row(str(row.cluster_id), str(row.size), str(row.origin_id), str(row.origin_rule),
+                          str(row.sites or "-"))
+        out_console.print(table)
+        copies_by_site = result.documents[result.documents["role"] == "copy"]["site"].dropna()
+        if len(copies_by_site):
+            top = copies_by_site.value_counts().head(5)
+            out_console.print("Sites that republish most: "
+                              + ", ".join(f"{site} ({n})" for site, n in top.items()))
+    out_console.print(f"Tables written to {out}/ (documents, pairs, clusters).")
+
+
+def main() -> None:
+    """Entry point of the `syndup` console script."""
+    try:
+        app()
+    except SyndupError as exc:  # pragma: no cover - last resort, commands catch their own
+        err_console.print(f"Error: {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,134 @@
+"""Frozen records that flow through the pipeline and come out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .settings import Settings
+
+#: Metadata fields an Article carries besides id and text, with the alternative names accepted on input.
+META_FIELDS: dict[str, tuple[str, ...]] = {
+    "url": ("url", "link", "uri"),
+    "title": ("title", "headline"),
+    "site": ("site", "source", "domain", "site_name", "sitename"),
+    "published": ("published", "date", "published_at", "pubdate", "timestamp"),
+    "author": ("author", "authors", "byline"),
+}
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input article: its id, its text, and what is known about where it came from."""
+
+    id: str
+    text: str
+    url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    published: str | None = None
+    author: str | None = None
+    #: where the article was read: "path" or "path:line"; used in warnings and to re-read text.
+    origin_ref: str | None = None
+
+    @classmethod
+    def from_mapping(cls, record: Mapping[str, object], *, id_field: str = "id",
+                     text_field: str = "text", default_id: str | None = None,
+                     origin_ref: str | None = None) -> "Article":
+        """Build an Article from a dict, accepting the usual alternative field names."""
+        raw_id = record.get(id_field)
+        if raw_id is None or (isinstance(raw_id, float) and raw_id != raw_id) or str(raw_id) == "":
+            if default_id is None:
+                raise ValueError(f"record has no {id_field!r} field")
+            raw_id = default_id
+        text = record.get(text_field)
+        if text is None and text_field == "text":
+            text = record.get("html") or record.get("content") or record.get("body")
+        if text is None or (isinstance(text, float) and text != text):
+            raise ValueError(f"record {raw_id!r} has no {text_field!r} field")
+        if not isinstance(text, str):
+            raise ValueError(f"record {raw_id!r}: {text_field!r} is {type(text).__name__}, expected a string")
+        meta: dict[str, str | None] = {}
+        for name, aliases in META_FIELDS.items():
+            value = None
+            for alias in aliases:
+                got = record.get(alias)
+                if got is not None and not (isinstance(got, float) and got != got) and str(got).strip():
+                    value = got if isinstance(got, str) else _stringify(got)
+                    break
+            meta[name] = value
+        return cls(id=str(raw_id), text=text, origin_ref=origin_ref, **meta)
+
+
+def _stringify(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return str(isoformat())
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A record or file that was skipped or repaired, with where and why (one warning line)."""
+
+    where: str
+    reason: str
+    skipped: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A verified relation between an article and another one already seen."""
+
+    doc_id: str
+    relation: str
+    jaccard: float
+    containment: float
+    """Share of the checked article found in `doc_id`."""
+    containment_other: float
+    """Share of `doc_id` found in the checked article."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What `syndup.scan` found: three tables, the warnings, and access to the texts."""
+
+    documents: "pd.DataFrame"
+    pairs: "pd.DataFrame"
+    clusters: "pd.DataFrame"
+    problems: tuple[Problem, ...]
+    settings: "Settings"
+    articles_read: int
+    #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
+    boilerplate: frozenset[int] = field(default_factory=frozenset)
+    _texts: Mapping[str, Article] = field(default_factory=dict, repr=False)
+
+    def article(self, doc_id: str) -> Article:
+        """The article with this id, as read."""
+        try:
+            return self._texts[doc_id]
+        except KeyError:
+            raise KeyError(f"no article with id {doc_id!r} in this scan") from None
+
+    def text(self, doc_id: str) -> str:
+        """The text of the article with this id, as read (after HTML extraction)."""
+        return self.article(doc_id).text
+
+    def members(self, cluster_id: int) -> "pd.DataFrame":
+        """The rows of `documents` in one cluster, origin first."""
+        rows = self.documents[self.documents["cluster_id"] == cluster_id]
+        return rows.sort_values(["role", "doc_id"], key=lambda s: s.map(_ROLE_ORDER) if s.name == "role" else s)
+
+    def __iter__(self) -> Iterator[str]:  # pragma: no cover - convenience
+        return iter(self._texts)
+
+
+_ROLE_ORDER = {"origin": 0, "copy": 1, "unique": 2}

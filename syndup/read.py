@@ -1,0 +1,263 @@
+"""Read articles from a corpus: a folder of files, JSONL, CSV, Parquet (and WARC with the extra).
+
+Readers are generators that yield `Article`s and `Problem`s as they go: a broken record becomes one
+warning naming the file, the line and the reason, and reading carries on with the next record.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Union
+
+from .errors import InputError, require
+from .extract import html_to_text, looks_like_html
+from .models import Article, Problem
+
+Item = Union[Article, Problem]
+
+TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def corpus_kind(path: Path) -> str:
+    """The reader a path needs: folder, jsonl, csv, parquet, warc or text."""
+    name = path.name.lower()
+    if path.is_dir():
+        return "folder"
+    for suffix, kind in ((".jsonl", "jsonl"), (".jsonl.gz", "jsonl"), (".ndjson", "jsonl"),
+                         (".ndjson.gz", "jsonl"), (".json.gz", "jsonl"), (".csv", "csv"),
+                         (".csv.gz", "csv"), (".parquet", "parquet"), (".pq", "parquet"),
+                         (".warc", "warc"), (".warc.gz", "warc"), (".arc.gz", "warc")):
+        if name.endswith(suffix):
+            return kind
+    if name.endswith(TEXT_SUFFIXES):
+        return "text"
+    raise InputError(f"{path}: unknown corpus format (expected a folder, .jsonl[.gz], .csv, "
+                     f".parquet, .warc[.gz], .txt, .md or .html)")
+
+
+def check_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Resolve corpus paths, failing early (one message) on one that does not exist."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        corpus_kind(path)
+        out.append(path)
+    return out
+
+
+def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
+         warc_id: str = "record") -> Iterator[Item]:
+    """Yield every article (and every problem) in the given corpus paths, in a stable order."""
+    for path in check_paths(paths):
+        kind = corpus_kind(path)
+        if kind == "folder":
+            yield from read_folder(path)
+        elif kind == "text":
+            yield from _read_file(path, path.with_suffix("").name)
+        elif kind == "jsonl":
+            yield from read_jsonl(path, id_field=id_field, text_field=text_field)
+        elif kind == "csv":
+            yield from read_csv(path, id_field=id_field, text_field=text_field)
+        elif kind == "parquet":
+            yield from read_parquet(path, id_field=id_field, text_field=text_field)
+        elif kind == "warc":
+            from .warc import read_warc
+
+            yield from read_warc(path, id_by=warc_id)
+
+
+def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
+    """Decode bytes as UTF-8; otherwise detect the encoding (or replace bad bytes) and say so."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding not in ("utf_8", "utf-8"):
+        return str(best), Problem(where, f"not UTF-8 (bad byte at offset {first_bad}); "
+                                         f"decoded as {best.encoding}", skipped=False)
+    return data.decode("utf-8", errors="replace"), Problem(
+        where, f"not UTF-8 (bad byte at offset {first_bad}); invalid bytes replaced with U+FFFD",
+        skipped=False)
+
+
+def read_folder(root: Path) -> Iterator[Item]:
+    """Every .txt/.md/.html/.htm file below `root` is one article; its id is its relative path."""
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES)
+                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        yield from _read_file(path, rel.rsplit(".", 1)[0])
+
+
+def _read_file(path: Path, doc_id: str) -> Iterator[Item]:
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Problem(where, f"cannot read file: {exc.strerror or exc}")
+        return
+    text, problem = decode(data, where)
+    if problem:
+        yield problem
+    record: dict[str, Any] = {"id": doc_id, "text": text}
+    if path.name.lower().endswith(HTML_SUFFIXES) or looks_like_html(text):
+        record["html"] = True
+    yield from _to_article(record, where, "id", "text", None)
+
+
+def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field: str,
+                default_id: str | None) -> Iterator[Item]:
+    try:
+        article = Article.from_mapping(record, id_field=id_field, text_field=text_field,
+                                       default_id=default_id, origin_ref=where)
+    except ValueError as exc:
+        yield Problem(where, str(exc))
+        return
+    if record.get("html") is True or looks_like_html(article.text):
+        from .extract import extract_article
+
+        extracted, problem = extract_article(article, where)
+        if problem is not None:
+            yield problem
+        if extracted is None:
+            return
+        article = extracted
+    if not article.text.strip():
+        yield Problem(where, f"record {article.id!r}: empty article (no text)")
+        return
+    yield article
+
+
+def _open_lines(path: Path) -> Iterator[bytes]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            yield from fh
+    except (OSError, EOFError) as exc:
+        raise _Truncated(str(exc)) from exc
+
+
+class _Truncated(Exception):
+    pass
+
+
+def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+    """One JSON object per line; ids default to `file:line` where a record has none."""
+    lineno = 0
+    try:
+        for lineno, raw in enumerate(_open_lines(path), start=1):
+            where = f"{path}:{lineno}"
+            if not raw.strip():
+                continue
+            text, problem = decode(raw, where)
+            if problem:
+                yield problem
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(record, dict):
+                yield Problem(where, f"expected a JSON object, got {type(record).__name__}")
+                continue
+            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}")
+    except _Truncated as exc:
+        yield Problem(f"{path}:{lineno + 1}", f"file ends early or is corrupt ({exc}); records before it kept")
+    except PermissionError as exc:
+        yield Problem(str(path), f"cannot read file: {exc.strerror}")
+
+
+def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+    """A CSV file with a header row; line numbers in warnings are the file's physical lines."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        fh = opener(path, "rb")  # type: ignore[operator]
+    except OSError as exc:
+        yield Problem(str(path), f"cannot read file: {exc.strerror or exc}")
+        return
+    with fh:
+        stream = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
+        reader = csv.DictReader(stream)
+        try:
+            fields = reader.fieldnames or []
+        except (OSError, EOFError) as exc:
+            yield Problem(str(path), f"cannot read file: {exc}")
+            return
+        if text_field not in fields and not {"html", "content", "body"} & set(fields):
+            yield Problem(str(path), f"no {text_field!r} column (columns: {', '.join(fields)}); "
+                                     f"use --text-field to name it")
+            return
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, OSError, EOFError) as exc:
+                yield Problem(f"{path}:{reader.line_num}", f"unreadable CSV ({exc}); rest of file skipped")
+                break
+            where = f"{path}:{reader.line_num}"
+            if None in row:
+                yield Problem(where, f"row has {len(fields) + len(row[None])} fields, header has {len(fields)}",
+                              skipped=False)
+                del row[None]
+            fixed, bad = {}, False
+            for key, value in row.items():
+                if isinstance(value, str) and _has_surrogates(value):
+                    value, bad = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), True
+                fixed[key] = value if value != "" else None
+            if bad:
+                yield Problem(where, "not UTF-8; invalid bytes replaced with U+FFFD", skipped=False)
+            yield from _to_article(fixed, where, id_field, text_field, f"{path.name}:{reader.line_num}")
+
+
+def _has_surrogates(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+    """A Parquet file, read in batches; warnings name the row number."""
+    pq = require("pyarrow.parquet", "parquet", "Reading Parquet")
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        yield Problem(str(path), f"not a readable Parquet file ({exc})")
+        return
+    row = 0
+    for batch in pf.iter_batches(batch_size=2048):
+        for record in batch.to_pylist():
+            row += 1
+            where = f"{path}:row {row}"
+            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{row}")
+
+
+def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+    """Articles from Python objects: `Article`s, dicts, or the rows of a pandas DataFrame."""
+    if hasattr(records, "to_dict") and hasattr(records, "columns"):
+        records = records.to_dict("records")  # type: ignore[union-attr]
+    for n, record in enumerate(records, start=1):
+        where = f"record {n}"
+        if isinstance(record, Article):
+            if not record.text.strip():
+                yield Problem(where, f"record {record.id!r}: empty article (no text)")
+            else:
+                yield record
+        elif isinstance(record, Mapping):
+            yield from _to_article(record, where, id_field, text_field, str(n))
+        else:
+            yield Problem(where, f"expected an Article or a dict, got {type(record).__name__}")
