@@ -2,18 +2,23 @@
 
 A paragraph seen in several articles is either part of a story that travels (a syndicated copy
 carries most of its paragraphs along) or boilerplate (a disclaimer, a share prompt, a newsletter
-pitch: a small block that recurs around many different stories). We tell them apart the way passim
-and trafilatura's cross-document filter suggest, by document frequency, plus one test: the block of
-paragraphs that travels with it. If that block is most of the articles it appears in, it is a story;
-if it is a small part of articles that otherwise differ, it is boilerplate.
+pitch: a small block that recurs around many different stories). As in passim and trafilatura's
+cross-document filter, we start from document frequency, then look at the articles holding it:
+
+1. Site boilerplate: two or more articles of one site hold it, and the block of paragraphs they
+   share is a small part of them (they are different stories wrapped in the same chrome).
+2. Shared boilerplate: it appears in at least `boilerplate_min_stories` different stories, where
+   articles are the same story when most of their (non-boilerplate) text is shared paragraphs.
+
+A passage shared by one family of copies and an article quoting it is therefore never boilerplate.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Sequence
+from typing import AbstractSet, Sequence
 
 import numpy as np
 
@@ -29,30 +34,74 @@ class Member:
     para_words: np.ndarray
     site: str | None
 
+    def word_map(self, known: AbstractSet[int] = frozenset()) -> dict[int, int]:
+        """Words per distinct paragraph hash, leaving out `known` boilerplate."""
+        out: dict[int, int] = {}
+        for h, w in zip(self.para_hashes.tolist(), self.para_words.tolist()):
+            if h not in known:
+                out[h] = out.get(h, 0) + w
+        return out
 
-def judge(members: Sequence[Member], doc_count: int, settings: Settings) -> bool:
-    """True if the paragraph shared by `members` (a sample of the `doc_count` articles holding it)
-    is boilerplate rather than part of a story they share."""
-    n = len(members)
-    if n < 2:
+
+def site_boilerplate(members: Sequence[Member]) -> bool:
+    """True if the paragraph belongs to one site (at least 80% of its holders are there)
+    and that site's articles share it inside a block that is a small part of each (the same
+    chrome around different stories) rather than most of them (one story twice)."""
+    by_site: dict[str, list[Member]] = defaultdict(list)
+    for m in members:
+        if m.site:
+            by_site[m.site].append(m)
+    for group in by_site.values():
+        if len(group) < 2 or 5 * len(group) < 4 * len(members):
+            continue
+        counts: Counter[int] = Counter()
+        maps = [m.word_map() for m in group]
+        for wm in maps:
+            counts.update(wm.keys())
+        need = max(2, math.ceil(0.8 * len(group)))
+        block = {h for h, c in counts.items() if c >= need}
+        mostly_block = sum(1 for wm in maps
+                           if 2 * sum(w for h, w in wm.items() if h in block) >= sum(wm.values()))
+        if mostly_block * 2 < len(group):
+            return True
+    return False
+
+
+def stories(members: Sequence[Member], known: AbstractSet[int] = frozenset(), same: float = 0.3) -> int:
+    """How many different stories the members belong to: connected groups of articles that share
+    paragraphs making up at least `same` of the shorter one (known boilerplate left out)."""
+    maps = [m.word_map(known) for m in members]
+    totals = [sum(wm.values()) for wm in maps]
+    parent = list(range(len(maps)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in range(len(maps)):
+        for j in range(i + 1, len(maps)):
+            if find(i) == find(j):
+                continue
+            small, big = (maps[i], maps[j]) if len(maps[i]) <= len(maps[j]) else (maps[j], maps[i])
+            shared = sum(w for h, w in small.items() if h in big)
+            floor = min(totals[i], totals[j])
+            if floor and shared >= same * floor:
+                parent[find(i)] = find(j)
+    return len({find(i) for i in range(len(maps))})
+
+
+def judge(members: Sequence[Member], doc_count: int, settings: Settings,
+          known: AbstractSet[int] = frozenset()) -> bool:
+    """True if the paragraph held by `members` (a sample of the `doc_count` articles holding it)
+    is boilerplate; `known` is boilerplate already found, left out when comparing stories."""
+    if len(members) < 2:
         return False
-    counts: Counter[int] = Counter()
-    for m in members:
-        counts.update(set(m.para_hashes.tolist()))
-    need = max(2, math.ceil(0.8 * n))
-    block = {h for h, c in counts.items() if c >= need}
-    covered = 0
-    for m in members:
-        total = int(m.para_words.sum())
-        in_block = int(m.para_words[np.isin(m.para_hashes, list(block))].sum()) if total else 0
-        if total and in_block * 2 >= total:
-            covered += 1
-    if covered * 2 >= n:
-        return False  # the shared block is most of these articles: they are copies of one story
-    if doc_count >= settings.boilerplate_min_docs:
+    if site_boilerplate(members):
         return True
-    sites = [m.site for m in members if m.site]
-    return len(sites) != len(set(sites))  # two different articles of one site share it
+    return (doc_count >= settings.boilerplate_min_stories
+            and stories(members, known) >= settings.boilerplate_min_stories)
 
 
 def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings) -> frozenset[int]:
@@ -64,27 +113,50 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     if not features:
         return frozenset()
     per_doc = [np.unique(f.para_hashes) for f in features]
-    hashes = np.concatenate(per_doc) if per_doc else np.zeros(0, np.uint64)
+    hashes = np.concatenate(per_doc)
     docs = np.repeat(np.arange(len(features), dtype=np.int64), [p.shape[0] for p in per_doc])
-    order = np.lexsort((docs, hashes))
-    hashes, docs = hashes[order], docs[order]
     if hashes.shape[0] == 0:
         return frozenset()
+    order = np.lexsort((docs, hashes))
+    hashes, docs = hashes[order], docs[order]
     starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
     counts = np.diff(np.concatenate([starts, [hashes.shape[0]]]))
     frequent = np.flatnonzero(counts >= 2)
-    result: set[int] = set()
-    decided: dict[tuple[int, ...], bool] = {}
+    members_of = {}
     for g in frequent:
         s = starts[g]
         sample = tuple(docs[s:s + min(int(counts[g]), settings.boilerplate_sample)].tolist())
-        key = sample + (int(counts[g] >= settings.boilerplate_min_docs),)
-        verdict = decided.get(key)
+        members_of[g] = sample
+    cache: dict[int, Member] = {}
+
+    def member(i: int) -> Member:
+        if i not in cache:
+            cache[i] = Member(features[i].para_hashes, features[i].para_words, sites[i])
+        return cache[i]
+
+    # Stage 1: site boilerplate. Stage 2: passages in many different stories, site chrome left out.
+    site_found: set[int] = set()
+    decided: dict[tuple[int, ...], bool] = {}
+    for g, sample in members_of.items():
+        if sum(1 for i in sample if sites[i]) < 2:
+            continue
+        verdict = decided.get(sample)
         if verdict is None:
-            members = [Member(features[i].para_hashes, features[i].para_words, sites[i]) for i in sample]
-            verdict = decided[key] = judge(members, int(counts[g]), settings)
+            verdict = decided[sample] = site_boilerplate([member(i) for i in sample])
         if verdict:
-            result.add(int(hashes[s]))
+            site_found.add(int(hashes[starts[g]]))
+    result = set(site_found)
+    decided = {}
+    for g, sample in members_of.items():
+        h = int(hashes[starts[g]])
+        if h in site_found or counts[g] < settings.boilerplate_min_stories:
+            continue
+        verdict = decided.get(sample)
+        if verdict is None:
+            verdict = decided[sample] = (
+                stories([member(i) for i in sample], site_found) >= settings.boilerplate_min_stories)
+        if verdict:
+            result.add(h)
     return frozenset(result)
 
 

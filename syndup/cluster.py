@@ -53,7 +53,7 @@ class UnionFind:
 
 # "Articles by: RT News", "Source: RT", "This article originally appeared on RT", ...
 _ATTRIBUTION = re.compile(
-    r"^\s*(?:articles?\s+by|source|sources|originally\s+(?:appeared|published)\s+(?:at|on|in|by)"
+    r"^\s*(?:(?:editor'?s\s+)?note\s*:\s*)?(?:articles?\s+by|source|sources|originally\s+(?:appeared|published)\s+(?:at|on|in|by)"
     r"|first\s+(?:appeared|published)\s+(?:at|on|in|by)"
     r"|this\s+(?:article|story|post)\s+(?:was\s+)?(?:originally\s+|first\s+)?(?:appeared|published)"
     r"(?:\s+(?:at|on|in|by))?|republished\s+(?:from|with\s+permission\s+(?:from|of)))"

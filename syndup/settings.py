@@ -32,8 +32,8 @@ class Settings:
     copy_min_shared: int = 10
     #: a pair is partial when they share this many shingles outside quotation marks (~a paragraph).
     partial_min_shared: int = 25
-    #: a passage seen in this many unrelated articles is boilerplate (2 when they share a site).
-    boilerplate_min_docs: int = 3
+    #: a passage found in this many different stories is boilerplate (2 articles suffice on one site).
+    boilerplate_min_stories: int = 4
     #: how many articles containing a frequent passage are sampled to judge it.
     boilerplate_sample: int = 20
     #: LSH buckets and anchor groups bigger than this are linked as a star, not all pairs.
