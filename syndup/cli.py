@@ -31,6 +31,11 @@ class TableFormat(str, Enum):
     parquet = "parquet"
 
 
+class WarcId(str, Enum):
+    record = "record"
+    url = "url"
+
+
 def fail(message: str, code: int = 1) -> "typer.Exit":
     """Print a one-line error and return the Exit to raise."""
     err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
@@ -57,6 +62,10 @@ def scan(
     id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
     text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    keep_comments: bool = typer.Option(False, "--keep-comments",
+                                       help="Keep reader comments of HTML pages as article text."),
+    warc_id: WarcId = typer.Option(WarcId.record, "--id",
+                                   help="Id of a WARC page: its WARC-Record-ID, or its URL."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import write_tables
@@ -70,7 +79,8 @@ def scan(
     problems: list[Problem] = []
 
     def items() -> Iterator[Article | Problem]:
-        for item in read(paths, id_field=id_field, text_field=text_field):
+        for item in read(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
+                         keep_comments=keep_comments):
             if isinstance(item, Problem):
                 warn(item)
             yield item

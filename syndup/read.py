@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 
 from .errors import InputError, require
-from .extract import html_to_text, looks_like_html
+from .extract import looks_like_html
 from .models import Article, Problem
 
 Item = Union[Article, Problem]
@@ -54,24 +54,28 @@ def check_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
-         warc_id: str = "record") -> Iterator[Item]:
-    """Yield every article (and every problem) in the given corpus paths, in a stable order."""
+         warc_id: str = "record", keep_comments: bool = False) -> Iterator[Item]:
+    """Yield every article (and every problem) in the given corpus paths, in a stable order.
+
+    HTML is reduced to its article text (reader comments dropped unless `keep_comments`);
+    WARC records are identified by their WARC-Record-ID, or by their URL with `warc_id="url"`.
+    """
     for path in check_paths(paths):
         kind = corpus_kind(path)
         if kind == "folder":
-            yield from read_folder(path)
+            yield from read_folder(path, keep_comments=keep_comments)
         elif kind == "text":
-            yield from _read_file(path, path.with_suffix("").name)
+            yield from _read_file(path, path.with_suffix("").name, keep_comments)
         elif kind == "jsonl":
-            yield from read_jsonl(path, id_field=id_field, text_field=text_field)
+            yield from read_jsonl(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
         elif kind == "csv":
-            yield from read_csv(path, id_field=id_field, text_field=text_field)
+            yield from read_csv(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
         elif kind == "parquet":
-            yield from read_parquet(path, id_field=id_field, text_field=text_field)
+            yield from read_parquet(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
         elif kind == "warc":
             from .warc import read_warc
 
-            yield from read_warc(path, id_by=warc_id)
+            yield from read_warc(path, id_by=warc_id, keep_comments=keep_comments)
 
 
 def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
@@ -91,16 +95,16 @@ def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
         skipped=False)
 
 
-def read_folder(root: Path) -> Iterator[Item]:
+def read_folder(root: Path, *, keep_comments: bool = False) -> Iterator[Item]:
     """Every .txt/.md/.html/.htm file below `root` is one article; its id is its relative path."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES)
                    and not any(part.startswith(".") for part in p.relative_to(root).parts))
     for path in files:
         rel = path.relative_to(root).as_posix()
-        yield from _read_file(path, rel.rsplit(".", 1)[0])
+        yield from _read_file(path, rel.rsplit(".", 1)[0], keep_comments)
 
 
-def _read_file(path: Path, doc_id: str) -> Iterator[Item]:
+def _read_file(path: Path, doc_id: str, keep_comments: bool = False) -> Iterator[Item]:
     where = str(path)
     try:
         data = path.read_bytes()
@@ -113,11 +117,11 @@ def _read_file(path: Path, doc_id: str) -> Iterator[Item]:
     record: dict[str, Any] = {"id": doc_id, "text": text}
     if path.name.lower().endswith(HTML_SUFFIXES) or looks_like_html(text):
         record["html"] = True
-    yield from _to_article(record, where, "id", "text", None)
+    yield from _to_article(record, where, "id", "text", None, keep_comments)
 
 
 def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field: str,
-                default_id: str | None) -> Iterator[Item]:
+                default_id: str | None, keep_comments: bool = False) -> Iterator[Item]:
     try:
         article = Article.from_mapping(record, id_field=id_field, text_field=text_field,
                                        default_id=default_id, origin_ref=where)
@@ -127,7 +131,7 @@ def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field
     if record.get("html") is True or looks_like_html(article.text):
         from .extract import extract_article
 
-        extracted, problem = extract_article(article, where)
+        extracted, problem = extract_article(article, where, keep_comments=keep_comments)
         if problem is not None:
             yield problem
         if extracted is None:
@@ -152,7 +156,8 @@ class _Truncated(Exception):
     pass
 
 
-def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
+               keep_comments: bool = False) -> Iterator[Item]:
     """One JSON object per line; ids default to `file:line` where a record has none."""
     lineno = 0
     try:
@@ -171,14 +176,16 @@ def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text") ->
             if not isinstance(record, dict):
                 yield Problem(where, f"expected a JSON object, got {type(record).__name__}")
                 continue
-            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}")
+            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}",
+                                   keep_comments)
     except _Truncated as exc:
         yield Problem(f"{path}:{lineno + 1}", f"file ends early or is corrupt ({exc}); records before it kept")
     except PermissionError as exc:
         yield Problem(str(path), f"cannot read file: {exc.strerror}")
 
 
-def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text",
+             keep_comments: bool = False) -> Iterator[Item]:
     """A CSV file with a header row; line numbers in warnings are the file's physical lines."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     opener = gzip.open if path.name.lower().endswith(".gz") else open
@@ -219,7 +226,8 @@ def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text") -> I
                 fixed[key] = value if value != "" else None
             if bad:
                 yield Problem(where, "not UTF-8; invalid bytes replaced with U+FFFD", skipped=False)
-            yield from _to_article(fixed, where, id_field, text_field, f"{path.name}:{reader.line_num}")
+            yield from _to_article(fixed, where, id_field, text_field, f"{path.name}:{reader.line_num}",
+                                   keep_comments)
 
 
 def _has_surrogates(value: str) -> bool:
@@ -230,7 +238,8 @@ def _has_surrogates(value: str) -> bool:
         return True
 
 
-def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text",
+                 keep_comments: bool = False) -> Iterator[Item]:
     """A Parquet file, read in batches; warnings name the row number."""
     pq = require("pyarrow.parquet", "parquet", "Reading Parquet")
     try:
@@ -243,10 +252,11 @@ def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text") 
         for record in batch.to_pylist():
             row += 1
             where = f"{path}:row {row}"
-            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{row}")
+            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{row}", keep_comments)
 
 
-def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: str = "text",
+                 keep_comments: bool = False) -> Iterator[Item]:
     """Articles from Python objects: `Article`s, dicts, or the rows of a pandas DataFrame."""
     if hasattr(records, "to_dict") and hasattr(records, "columns"):
         records = records.to_dict("records")  # type: ignore[union-attr]
@@ -258,6 +268,6 @@ def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: st
             else:
                 yield record
         elif isinstance(record, Mapping):
-            yield from _to_article(record, where, id_field, text_field, str(n))
+            yield from _to_article(record, where, id_field, text_field, str(n), keep_comments)
         else:
             yield Problem(where, f"expected an Article or a dict, got {type(record).__name__}")

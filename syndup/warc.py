@@ -1,0 +1,288 @@
+"""Read the HTML pages of a web crawl (.warc, .warc.gz, .arc.gz) as articles.
+
+Every `response` record with an HTTP 2xx status and an HTML payload is one article: its id is the
+WARC-Record-ID (or its URL, with `id_by="url"`), its url the WARC-Target-URI, and its date the
+page's own publication date or, failing that, the WARC-Date (when it was crawled: an upper
+bound). The page is reduced to its article text by `syndup.extract`.
+
+Everything else (request, metadata, revisit, warcinfo and resource records, non-HTML payloads,
+redirects and error pages) is counted and reported in one warning per file. A record that cannot
+be parsed is one warning and reading resumes at the next record; a file cut off in the middle of
+a record (or of a gzip member) gives one warning and keeps every record before the break.
+
+An article's `origin_ref` is "path@offset", the byte offset of its record in the file (as in CDX
+indexes), so a record can be found again with `warcio extract path offset`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import zlib
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Iterator, Union
+
+from .errors import InputError, require
+from .extract import extract_article, looks_like_html
+from .models import Article, Problem
+
+Item = Union[Article, Problem]
+
+ID_CHOICES = ("record", "url")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Payloads that may be HTML served without a useful type: sniff them.
+_SNIFF_TYPES = ("", "application/octet-stream", "text/plain", "unk", "no-type", "unknown")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+# WHATWG: these labels mean windows-1252 in HTML.
+_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"}
+#: Pages handed to a worker process at a time, and chunks kept in flight per worker.
+_CHUNK = 16
+_IN_FLIGHT = 4
+
+
+def read_warc(path: str | Path, *, id_by: str = "record", keep_comments: bool = False,
+              workers: int = 1) -> Iterator[Item]:
+    """Yield an Article for every HTML page in a WARC file, and a Problem for everything skipped.
+
+    `workers` > 1 extracts pages in that many processes; articles come out in file order anyway.
+    """
+    if id_by not in ID_CHOICES:
+        raise InputError(f"WARC id must be one of {', '.join(ID_CHOICES)}; got {id_by!r}")
+    pages = _pages(Path(path), id_by)
+    if workers > 1:
+        yield from _extract_parallel(pages, keep_comments, workers)
+        return
+    for item in pages:
+        if isinstance(item, Problem):
+            yield item
+        else:
+            yield from _extract_one(item, keep_comments)
+
+
+def _extract_one(page: Article, keep_comments: bool) -> list[Item]:
+    """Extract one page; its crawl date (in `published` until now) is used when the page has none."""
+    crawled = page.published
+    where = f"{page.origin_ref} <{page.url}>" if page.url else str(page.origin_ref)
+    article, problem = extract_article(dataclasses.replace(page, published=None), where,
+                                       keep_comments=keep_comments)
+    out: list[Item] = [] if problem is None else [problem]
+    if article is not None:
+        out.append(article if article.published else dataclasses.replace(article, published=crawled))
+    return out
+
+
+def _extract_chunk(pages: list[Article], keep_comments: bool) -> list[Item]:
+    return [item for page in pages for item in _extract_one(page, keep_comments)]
+
+
+def _extract_parallel(pages: Iterator[Item], keep_comments: bool, workers: int) -> Iterator[Item]:
+    # A bounded window of chunks in flight, so that a crawl of any size is never all in memory.
+    # "spawn": forking a parent that runs threads (a progress bar) can deadlock.
+    import multiprocessing
+
+    pending: deque[Future[list[Item]] | list[Item]] = deque()
+    chunk: list[Article] = []
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for item in pages:
+            if isinstance(item, Article):
+                chunk.append(item)
+            if chunk and (len(chunk) >= _CHUNK or isinstance(item, Problem)):
+                pending.append(pool.submit(_extract_chunk, chunk, keep_comments))
+                chunk = []
+            if isinstance(item, Problem):
+                pending.append([item])
+            while len(pending) > workers * _IN_FLIGHT:
+                done = pending.popleft()
+                yield from done if isinstance(done, list) else done.result()
+        if chunk:
+            pending.append(pool.submit(_extract_chunk, chunk, keep_comments))
+        while pending:
+            done = pending.popleft()
+            yield from done if isinstance(done, list) else done.result()
+
+
+def _pages(path: Path, id_by: str) -> Iterator[Item]:
+    """The HTML pages of a WARC file, text not yet extracted (crawl date in `published`)."""
+    require("warcio", "warc", "Reading WARC files")
+    import logging
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    # warcio logs odd URLs without a handler of its own; our warnings already say what matters.
+    quiet = logging.getLogger("warcio")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+
+    counts: Counter[str] = Counter()
+    try:
+        size = path.stat().st_size
+        fh = open(path, "rb")
+    except OSError as exc:
+        yield Problem(str(path), f"cannot read file: {exc.strerror or exc}")
+        return
+    with fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+        start = end = 0
+        while start < size:
+            fh.seek(start)
+            iterator = ArchiveIterator(fh, arc2warc=True)
+            end = start
+            try:
+                for record in iterator:
+                    offset = iterator.offset
+                    items = _page(record, path, offset, id_by, counts)
+                    length = iterator.get_record_length()  # reads the record to its end
+                    broken = _truncated(record, iterator, gzipped)
+                    if broken:
+                        yield Problem(f"{path}@{offset}", f"file ends in the middle of a record ({broken}); "
+                                                           f"the {counts.total() - 1} records before it were read")
+                        return
+                    end = offset + length
+                    yield from items
+            except Exception as exc:  # noqa: BLE001 - warcio raises many types for one bad record
+                restart = _next_record_start(fh, end + 1, gzipped)
+                why = f"{type(exc).__name__}: {_first_line(exc)}"
+                if restart is None:  # nothing readable after it: the file was cut off here
+                    yield Problem(f"{path}@{end}", f"file ends in the middle of a record ({why}); "
+                                                   f"the {counts.total()} records before it were read")
+                    return
+                counts["unparseable"] += 1
+                yield Problem(f"{path}@{end}", f"record cannot be parsed ({why}); reading resumes at byte "
+                                               f"{restart}")
+                start = restart
+                continue
+            break
+        if end < size and not _only_blank(fh, end):
+            yield Problem(f"{path}@{end}", f"file ends early or is corrupt: its last {size - end} bytes hold no "
+                                           f"complete record; the {counts.total()} records before them were read")
+            return
+    note = _summary(counts)
+    if note:
+        yield Problem(str(path), note, skipped=False)
+
+
+def _page(record: Any, path: Path, offset: int, id_by: str, counts: Counter[str]) -> list[Item]:
+    """One record as an (unextracted) Article, or Problems, or nothing when it is not a page."""
+    rec_type = record.rec_type
+    if rec_type != "response":
+        counts[rec_type or "untyped"] += 1
+        return []
+    headers = record.rec_headers
+    url = headers.get_header("WARC-Target-URI") or None
+    where = f"{path}@{offset}" + (f" <{url}>" if url else "")
+    http = record.http_headers
+    status = http.get_statuscode() if http is not None else None
+    if status and not str(status).startswith("2"):
+        counts[f"status {status}"] += 1
+        return []
+    ctype = (http.get_header("Content-Type") if http is not None else None) or ""
+    mime = ctype.split(";")[0].strip().lower()
+    if mime not in _HTML_TYPES and mime not in _SNIFF_TYPES:  # images, PDFs, video: never read
+        counts[f"type {mime}"] += 1
+        return []
+    try:
+        stream = record.content_stream()
+        data = stream.read(2000)
+        if mime in _SNIFF_TYPES and not looks_like_html(data.decode("latin-1")):
+            counts[f"type {mime or 'unknown'}"] += 1
+            return []
+        data += stream.read()
+    except Exception as exc:  # noqa: BLE001 - a bad chunked/gzip/brotli body is one record's problem
+        counts["undecodable"] += 1
+        return [Problem(where, f"payload cannot be decoded ({type(exc).__name__}: {_first_line(exc)})")]
+    counts["html"] += 1
+    text, problem = _decode(data, _charset(ctype), where)
+    record_id = (headers.get_header("WARC-Record-ID") or "").strip().strip("<>")
+    doc_id = (url if id_by == "url" else record_id) or f"{path.name}@{offset}"
+    page = Article(id=doc_id, text=text, url=url, published=headers.get_header("WARC-Date") or None,
+                   origin_ref=f"{path}@{offset}")
+    return [page] if problem is None else [problem, page]
+
+
+def _truncated(record: Any, iterator: Any, gzipped: bool) -> str | None:
+    """Why a record that was read to its end is incomplete, or None when it is whole."""
+    declared = (record.rec_headers.get_header("Content-Length") or "").strip()
+    if not declared.isdigit():
+        return f"Content-Length is {declared!r}, not a number of bytes"
+    short = getattr(record.raw_stream, "limit", 0)
+    if short > 0:
+        return f"{short} bytes of its Content-Length are missing"
+    decompressor = getattr(iterator.reader, "decompressor", None)
+    if gzipped and decompressor is not None and not decompressor.eof:
+        return "its gzip member is cut off"
+    return None
+
+
+def _only_blank(fh: Any, start: int) -> bool:
+    """True when the file holds nothing but line breaks after `start` (record separators)."""
+    fh.seek(start)
+    return not fh.read(1 << 16).strip(b"\r\n")
+
+
+def _next_record_start(fh: Any, start: int, gzipped: bool) -> int | None:
+    """Offset of the next gzip member that holds a record (or `WARC/` header line) from `start`."""
+    marker = b"\x1f\x8b\x08" if gzipped else b"\nWARC/1."
+    fh.seek(start)
+    data = fh.read()  # only after a broken record, so reading the rest at once is fine
+    hit = data.find(marker)
+    while hit >= 0:
+        if not gzipped:
+            return start + hit + 1
+        # The three magic bytes also occur by chance inside compressed data: check that a
+        # member really starts here and holds a WARC or ARC record.
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[hit:hit + 4096], 64)
+        except zlib.error:
+            head = b""
+        if head.startswith((b"WARC/", b"filedesc:", b"http:", b"https:", b"dns:")):
+            return start + hit
+        hit = data.find(marker, hit + 1)
+    return None
+
+
+def _charset(content_type: str) -> str | None:
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.-]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def _decode(data: bytes, declared: str | None, where: str) -> tuple[str, Problem | None]:
+    """Decode a page: as UTF-8 if it is valid UTF-8, else the declared charset, else a detected one."""
+    from .read import decode
+
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    meta = _META_CHARSET.search(data[:4096])
+    for label in (declared, meta.group(1).decode("ascii", "replace") if meta else None):
+        if not label:
+            continue
+        label = label.strip().lower()
+        try:
+            return data.decode("cp1252" if label in _CP1252 else label), None
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return decode(data, where)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:200] if lines else "no details"
+
+
+def _summary(counts: Counter[str]) -> str | None:
+    """One line: how many records were read as pages and what the others were."""
+    kinds = sorted((k, v) for k, v in counts.items() if " " not in k and k not in ("html", "unparseable"))
+    types = sorted((k[5:], v) for k, v in counts.items() if k.startswith("type "))
+    statuses = sorted((k[7:], v) for k, v in counts.items() if k.startswith("status "))
+    parts = [f"{v} {k}" for k, v in kinds]
+    if types:
+        parts.append(f"{sum(v for _, v in types)} non-HTML responses ({', '.join(f'{k} {v}' for k, v in types)})")
+    if statuses:
+        parts.append(f"{sum(v for _, v in statuses)} responses with HTTP status other than 2xx "
+                     f"({', '.join(f'{k} {v}' for k, v in statuses)})")
+    if not parts:
+        return None
+    return f"{counts.total()} records, {counts['html']} HTML pages; not read as articles: {'; '.join(parts)}"
