@@ -1,0 +1,323 @@
+"""`write_report`: an HTML report of a scan, an index and one page per cluster of copies.
+
+Pages are self-contained (inline CSS and JS, no request of any kind: a Content-Security-Policy
+allows nothing but the page's own style and script, by hash). Every text that comes from the corpus
+goes through Jinja's autoescape, and URLs become links only for http and https. File names come
+from origin ids through `page_name`, which can only produce `c-[a-z0-9-]+.html`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+from urllib.parse import urlsplit
+
+from .diff import (ADDED, ATTRIBUTION, BOILERPLATE, COMMENTS, EDIT, KEPT, KINDS, MOVED, REMOVED,
+                   SUBSTITUTED, Diff, Segment, diff, display, label)
+from .errors import SyndupError
+from .models import ScanResult
+
+#: Kinds whose rows fold away under a labelled <details>.
+FOLDED = (BOILERPLATE, ATTRIBUTION, COMMENTS)
+#: Copies shown with a full diff on one cluster page; the others get their summary line only.
+MAX_DIFFS = 200
+_SLUG_MAX = 60
+_RESOURCES = ("report.css", "report.js")
+
+
+def page_name(key: str) -> str:
+    """A safe, collision-resistant file name for a page about `key` (an id): `c-<slug>-<hash>.html`.
+
+    The slug keeps ASCII letters and digits only (lower case, at most 60), so no id can name a
+    directory, a device (CON, NUL) or a hidden file; the hash of the exact id keeps ids apart that
+    slug alike ("a/b" and "a_b", "X" and "x", long ids with one prefix, non-ASCII ids).
+    """
+    ascii_ = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:_SLUG_MAX].strip("-")
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+    return f"c-{slug}-{digest}.html" if slug else f"c-{digest}.html"
+
+
+def safe_url(url: object) -> str | None:
+    """`url` if it is an http(s) URL that can be a link as it is, else None."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or any(ord(ch) < 0x21 or ord(ch) == 0x7F or ch in "<>\"'`\\" for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+# --------------------------------------------------------------------------------------------
+# View model: what the templates show, already cut into paragraphs and marked pieces.
+
+
+@dataclass
+class Piece:
+    """A run of text in a cell: tag is "" (unchanged), "del", "ins" or "mov"."""
+
+    tag: str
+    text: str
+
+
+@dataclass
+class Row:
+    """One block of the alignment, as a side-by-side row (old, new) and an inline cell."""
+
+    classes: str
+    label: str
+    fold: str | None
+    words: int
+    old: list[list[Piece]]
+    new: list[list[Piece]]
+    inline: list[list[Piece]]
+
+
+@dataclass
+class Fold:
+    """Consecutive rows of one folded kind (boilerplate, attribution, comments) under one summary."""
+
+    kind: str
+    title: str
+    rows: list[Row]
+
+
+@dataclass
+class CopyView:
+    """One copy on a cluster page: its metadata, summary and rows."""
+
+    n: int
+    meta: dict[str, Any]
+    summary: dict[str, Any]
+    items: list[Row | Fold] = field(default_factory=list)
+    changed: bool = True
+    shown: bool = True
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _paragraphs(pieces: Iterable[tuple[int | None, Piece]]) -> list[list[Piece]]:
+    paras: list[list[Piece]] = []
+    current: int | None = None
+    for para, piece in pieces:
+        if not piece.text:
+            continue
+        if not paras or (para is not None and para != current):
+            paras.append([])
+        if para is not None:
+            current = para
+        paras[-1].append(piece)
+    return paras
+
+
+def _row(segments: Sequence[Segment]) -> Row:
+    old: list[tuple[int | None, Piece]] = []
+    new: list[tuple[int | None, Piece]] = []
+    inline: list[tuple[int | None, Piece]] = []
+    for s in segments:
+        if s.op == KEPT:
+            old.append((s.old_para, Piece("", display(s.old))))
+            new.append((s.new_para, Piece("", display(s.new))))
+            inline.append((s.new_para, Piece("", display(s.new))))
+        elif s.op == MOVED:
+            old.append((s.old_para, Piece("mov", display(s.old))))
+            new.append((s.new_para, Piece("mov", display(s.new))))
+            inline.append((s.new_para, Piece("mov", display(s.new))))
+        else:
+            if s.op in (REMOVED, SUBSTITUTED):
+                old.append((s.old_para, Piece("del", display(s.old))))
+                inline.append((s.new_para if s.op == SUBSTITUTED else None, Piece("del", display(s.old))))
+            if s.op in (ADDED, SUBSTITUTED):
+                new.append((s.new_para, Piece("ins", display(s.new))))
+                inline.append((s.new_para, Piece("ins", display(s.new))))
+    changed = [s for s in segments if s.op != KEPT]
+    ops = sorted({s.op for s in segments})
+    kinds = sorted({s.kind for s in changed if s.kind})
+    whole = [s for s in changed if s.kind != EDIT or s.op == MOVED]
+    labels = sorted({label(s) for s in whole}) or (["edited"] if changed else [])
+    fold = kinds[0] if len(kinds) == 1 and kinds[0] in FOLDED and len(changed) == len(segments) else None
+    classes = " ".join(["row", "r-changed" if changed else "r-kept"]
+                       + [f"op-{op}" for op in ops] + [f"k-{k}" for k in kinds])
+    words = sum(max(s.old_words, s.new_words) for s in segments)
+    return Row(classes, ", ".join(labels), fold, words, _paragraphs(old), _paragraphs(new), _paragraphs(inline))
+
+
+def _items(result: Diff) -> list[Row | Fold]:
+    items: list[Row | Fold] = []
+    for segments in result.blocks():
+        row = _row(segments)
+        last = items[-1] if items else None
+        if row.fold is not None:
+            if isinstance(last, Fold) and last.kind == row.fold:
+                last.rows.append(row)
+            else:
+                items.append(Fold(row.fold, "", [row]))
+        else:
+            items.append(row)
+    for item in items:
+        if isinstance(item, Fold):
+            n, words = len(item.rows), sum(r.words for r in item.rows)
+            labels = sorted({r.label for r in item.rows})
+            item.title = (f"{', '.join(labels)}: {n} paragraph{'s' * (n != 1)}, "
+                          f"{words} word{'s' * (words != 1)}")
+    return items
+
+
+def _summary(result: Diff) -> dict[str, Any]:
+    sm = result.summary
+    return {
+        "origin_kept": f"{sm.origin_kept:.0%}", "copy_new": f"{sm.copy_new:.0%}",
+        "added": sm.words_added, "removed": sm.words_removed,
+        "substituted_old": sm.words_substituted_old, "substituted": sm.words_substituted,
+        "moved": sm.words_moved, "origin_words": sm.origin_words, "copy_words": sm.copy_words,
+        "kinds": [(k.replace("_", " "), v) for k, v in sm.kinds],
+    }
+
+
+def _meta(result: ScanResult, row: Any) -> dict[str, Any]:
+    article = result.article(row.doc_id)
+    url = _text(article.url)
+    return {
+        "id": row.doc_id, "title": _text(article.title), "site": _text(row.site),
+        "url": url, "href": safe_url(url), "published": _text(article.published),
+        "author": _text(article.author), "relation": _text(row.relation), "words": int(row.words),
+        "jaccard": "" if _text(row.jaccard) == "" else f"{float(row.jaccard):.2f}",
+        "containment": ("" if _text(row.containment_in_origin) == ""
+                        else f"{float(row.containment_in_origin):.0%}"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _environment() -> Any:
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("syndup", "templates"), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    from importlib.resources import files
+
+    base = files("syndup") / "templates"
+    assets = {}
+    for name in _RESOURCES:
+        body = (base / name).read_text(encoding="utf-8")
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+        assets[name.split(".")[1]] = (Markup(body), f"'sha256-{digest}'")
+    env.globals["css"], env.globals["css_hash"] = assets["css"]
+    env.globals["js"], env.globals["js_hash"] = assets["js"]
+    return env
+
+
+def _write(out: Path, name: str, html: str) -> Path:
+    path = out / name
+    if path.parent.resolve() != out.resolve() or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):
+        raise SyndupError(f"refusing to write report page {name!r} outside {out}")  # pragma: no cover
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MAX_DIFFS) -> Path:
+    """Write `out_dir/index.html` and one page per cluster of copies; returns the index path.
+
+    Each page diffs every copy against the cluster's origin (`syndup.diff`, with the scan's
+    boilerplate); clusters with more than `max_diffs` copies list the rest by their summary only.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SyndupError(f"cannot create report folder {out}: {exc.strerror or exc}") from exc
+    env = _environment()
+    cluster_tpl = env.get_template("cluster.html")
+    docs = result.documents
+    clusters = result.clusters.sort_values(["size", "cluster_id"], ascending=[False, True])
+    multi = clusters[clusters["size"] > 1]
+
+    names: dict[int, str] = {}
+    taken: dict[str, str] = {}
+    for row in multi.itertuples():
+        name = page_name(str(row.origin_id))
+        base = name
+        n = 2
+        while name in taken and taken[name] != row.origin_id:  # a hash collision: vanishingly rare
+            name = f"{base[:-5]}-{n}.html"
+            n += 1
+        taken[name] = row.origin_id
+        names[int(row.cluster_id)] = name
+
+    cluster_of = dict(zip(docs["doc_id"], docs["cluster_id"].astype(int)))
+    partial: dict[int, list[dict[str, Any]]] = {}
+    if len(result.pairs):
+        for p in result.pairs[result.pairs["relation"] == "partial"].itertuples():
+            for mine, other in ((p.doc_a, p.doc_b), (p.doc_b, p.doc_a)):
+                cid, ocid = cluster_of[mine], cluster_of[other]
+                partial.setdefault(cid, []).append({
+                    "doc": mine, "other": other, "cluster": ocid, "page": names.get(ocid),
+                    "jaccard": f"{float(p.jaccard):.2f}"})
+
+    index_rows = []
+    for row in multi.itertuples():
+        cid = int(row.cluster_id)
+        members = result.members(cid)
+        origin_row = next(members[members["doc_id"] == row.origin_id].itertuples())
+        origin_text = result.text(row.origin_id)
+        copies = []
+        kind_totals = dict.fromkeys(KINDS, 0)
+        kept_shares = []
+        for n, m in enumerate(members[members["doc_id"] != row.origin_id].itertuples(), start=1):
+            d = diff(origin_text, result.text(m.doc_id), boilerplate=result.boilerplate)
+            for k, v in d.summary.kinds:
+                kind_totals[k] += v
+            kept_shares.append(d.summary.origin_kept)
+            view = CopyView(n, _meta(result, m), _summary(d), changed=d.summary.changed,
+                            shown=n <= max_diffs)
+            if view.shown:
+                view.items = _items(d)
+            copies.append(view)
+        origin = _meta(result, origin_row)
+        origin_paras = [display(p) for p in _origin_paragraphs(origin_text)]
+        html = cluster_tpl.render(
+            cluster=row, origin=origin, origin_paras=origin_paras, copies=copies,
+            partial=partial.get(cid, []), max_diffs=max_diffs,
+            title=origin["title"] or origin["id"])
+        _write(out, names[cid], html)
+        index_rows.append({
+            "id": cid, "size": int(row.size), "page": names[cid], "origin": row.origin_id,
+            "title": _text(row.origin_title), "rule": _text(row.origin_rule),
+            "sites": _text(row.sites).replace(";", ", "), "first": _text(row.first_published)[:10],
+            "last": _text(row.last_published)[:10], "kinds": [kind_totals[k] for k in KINDS],
+            "kept": f"{sum(kept_shares) / len(kept_shares):.0%}" if kept_shares else "",
+            "partial": int(row.partial_links),
+        })
+    unique = int((docs["role"] == "unique").sum())
+    skipped = sum(1 for p in result.problems if p.skipped)
+    index = env.get_template("index.html").render(
+        rows=index_rows, kinds=[k.replace("_", " ") for k in KINDS], unique=unique,
+        articles=result.articles_read, skipped=skipped,
+        copies=int((docs["role"] == "copy").sum()),
+        partial_pairs=int((result.pairs["relation"] == "partial").sum()) if len(result.pairs) else 0,
+        unique_partial=sum(1 for cid, links in partial.items() if cid not in names for _ in links),
+        title="syndup report")
+    return _write(out, "index.html", index)
+
+
+def _origin_paragraphs(text: str) -> list[str]:
+    from .normalize import paragraphs
+
+    return [p for p in paragraphs(text) if p.strip()]
