@@ -1,0 +1,229 @@
+"""scan: the seeds, every edit kind, hard negatives, boilerplate, determinism, big clusters."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import syndup
+from syndup.normalize import paragraphs
+
+from .conftest import seed_text
+
+S000, S001, S002, S003, S004 = (seed_text(p) for p in ("000", "001", "002", "003", "004"))
+ID0 = "000_28930205ab5c0454"
+ID1 = "001_4b43cad0f107b24d"
+
+GR_DISCLAIMER = S001[S001.index("Disclaimer:"):]
+
+
+def relation(result: syndup.ScanResult, a: str, b: str) -> str | None:
+    """The verified relation between two ids in a scan, or None."""
+    rows = result.pairs[((result.pairs.doc_a == a) & (result.pairs.doc_b == b))
+                        | ((result.pairs.doc_a == b) & (result.pairs.doc_b == a))]
+    return None if rows.empty else rows.iloc[0]["relation"]
+
+
+def cluster_of(result: syndup.ScanResult, doc_id: str) -> int:
+    return int(result.documents.set_index("doc_id").loc[doc_id, "cluster_id"])
+
+
+def body(text: str) -> list[str]:
+    return [p for p in paragraphs(text) if len(p.split()) >= 3]
+
+
+# --- the seeds -------------------------------------------------------------------------------
+
+def test_seeds_one_cluster_000_001_origin_000(seeds_dir):
+    result = syndup.scan(seeds_dir)
+    multi = result.clusters[result.clusters["size"] > 1]
+    assert len(multi) == 1
+    row = multi.iloc[0]
+    assert row["origin_id"] == ID0
+    members = set(result.documents[result.documents.cluster_id == row["cluster_id"]].doc_id)
+    assert members == {ID0, ID1}
+    docs = result.documents.set_index("doc_id")
+    assert docs.loc[ID1, "role"] == "copy" and docs.loc[ID1, "relation"] == "copy"
+    assert docs.loc[ID0, "role"] == "origin"
+    for other in ("002", "003", "004"):
+        (doc_id,) = [d for d in docs.index if d.startswith(other)]
+        assert docs.loc[doc_id, "role"] == "unique"
+        assert docs.loc[doc_id, "cluster_id"] not in (row["cluster_id"],)
+    assert list(result.pairs[["doc_a", "doc_b", "relation"]].itertuples(index=False, name=None)) == [
+        (ID0, ID1, "copy")]
+    # The seed pair is far below the usual dedup threshold, which is why syndup exists.
+    assert 0.35 < result.pairs.iloc[0]["jaccard"] < 0.55
+
+
+def test_seed_origin_chosen_by_attribution(seeds_dir):
+    result = syndup.scan(seeds_dir)
+    row = result.clusters[result.clusters["origin_id"] == ID0].iloc[0]
+    assert row["origin_rule"] == "attribution"  # 001 says "Articles by: RT News"
+
+
+def test_tables_keep_their_public_columns(seeds_dir):
+    result = syndup.scan(seeds_dir)
+    assert {"doc_id", "cluster_id", "role", "relation", "jaccard"} <= set(result.documents.columns)
+    assert list(result.pairs.columns[:6]) == ["doc_a", "doc_b", "relation", "jaccard",
+                                              "containment_a_in_b", "containment_b_in_a"]
+    assert {"cluster_id", "size", "origin_id", "origin_rule", "sites"} <= set(result.clusters.columns)
+    assert sorted(result.documents["doc_id"]) == sorted(p.stem for p in seeds_dir.glob("*.txt"))
+
+
+# --- each edit kind --------------------------------------------------------------------------
+
+def _edited_corpus() -> list[dict]:
+    paras = body(S000)
+    rng = random.Random(3)
+    moved = list(paras)
+    moved.insert(2, moved.pop(9))
+    substituted = list(paras)
+    substituted[4] = "The regional governor later disputed every one of these accounts in a long statement."
+    substituted[12] = re.sub(r"^[^.]*\.", "An entirely different opening sentence was written here.", substituted[12])
+    wrapped = "\n".join(re.sub(r"(.{60,70}?) ", r"\1\n", p) + "\n" for p in paras)
+    template_head = ["Home | World | Politics | Video | Subscribe", "Share this article"]
+    corpus = {
+        "orig": ("\n\n".join(paras), {"site": "rt.com"}),
+        "dup": ("\n\n".join(p.upper().replace('"', "\u201c") for p in paras), {}),
+        "wrapped": (wrapped, {}),
+        "trimmed": ("\n\n".join(paras[: int(len(paras) * 0.7)]), {}),
+        "added": ("\n\n".join(["EDITOR'S NOTE: We bring you this report from our partners. Read it "
+                               "and make up your own mind about the events in Syria and Iraq this week."]
+                              + paras + ["Join the discussion below and tell us what you think."]), {}),
+        "dropped_moved": ("\n\n".join(moved[:6] + moved[8:]), {}),
+        "substituted": ("\n\n".join(substituted), {}),
+        "wrapped_in_chrome": ("\n\n".join(template_head + paras + [GR_DISCLAIMER]), {"site": "gr.example"}),
+        "new_headline": ("\n\n".join(paras), {"title": "Mosque strike: what we know"}),
+    }
+    rng.random()
+    return [{"id": k, "text": t, **meta} for k, (t, meta) in corpus.items()]
+
+
+EXPECTED = {"dup": "duplicate", "wrapped": "duplicate", "trimmed": "copy", "added": "copy",
+            "dropped_moved": "copy", "substituted": "copy", "wrapped_in_chrome": "copy",
+            "new_headline": "duplicate"}
+
+
+@pytest.mark.parametrize("doc_id,expected", sorted(EXPECTED.items()))
+def test_each_edit_kind_relates_to_the_origin(doc_id, expected):
+    result = syndup.scan(_edited_corpus())
+    assert relation(result, "orig", doc_id) == expected
+    assert cluster_of(result, doc_id) == cluster_of(result, "orig")
+
+
+def test_edited_family_is_one_cluster_with_the_untouched_origin():
+    records = _edited_corpus()
+    records[0]["published"] = "2017-03-17T10:00:00Z"
+    records[4]["published"] = "2017-03-18T10:00:00Z"
+    result = syndup.scan(records)
+    assert result.clusters.iloc[0]["size"] == len(records)
+    assert result.clusters.iloc[0]["origin_id"] == "orig"
+    assert result.clusters.iloc[0]["origin_rule"] == "published"
+
+
+def test_partial_excerpt_is_reported_but_not_merged():
+    excerpt = body(S000)[3:6]
+    own = body(S003)
+    blog = "\n\n".join(own[:4] + excerpt + own[4:])
+    result = syndup.scan([{"id": "wire", "text": S000}, {"id": "blog", "text": blog},
+                          {"id": "wire-copy", "text": S001}])
+    assert relation(result, "wire", "blog") == "partial"
+    assert cluster_of(result, "blog") != cluster_of(result, "wire")
+    assert cluster_of(result, "wire-copy") == cluster_of(result, "wire")
+    docs = result.documents.set_index("doc_id")
+    assert docs.loc["blog", "role"] == "unique"
+    assert result.clusters.set_index("origin_id").loc["wire", "partial_links"] >= 1
+
+
+# --- hard negatives --------------------------------------------------------------------------
+
+def test_same_site_same_disclaimer_different_stories_are_not_copies():
+    records = [{"id": f"gr-{k}", "text": text + "\n\nArticles by: Staff\n\n" + GR_DISCLAIMER,
+                "site": "globalresearch.ca"} for k, text in (("a", S002), ("b", S003), ("c", S004))]
+    result = syndup.scan(records)
+    assert result.pairs.empty
+    assert (result.documents["role"] == "unique").all()
+    assert (result.documents["boilerplate_words"] > 100).all()
+
+
+def test_two_articles_of_one_site_with_disclaimer_are_not_a_pair():
+    records = [{"id": "a", "text": S002 + "\n\n" + GR_DISCLAIMER, "site": "globalresearch.ca"},
+               {"id": "b", "text": S004 + "\n\n" + GR_DISCLAIMER, "site": "globalresearch.ca"}]
+    assert syndup.scan(records).pairs.empty
+
+
+def test_boilerplate_does_not_hide_a_real_copy():
+    records = [{"id": f"gr-{k}", "text": t + "\n\n" + GR_DISCLAIMER, "site": "globalresearch.ca"}
+               for k, t in (("a", S002), ("b", S003), ("c", S004), ("copy", "\n\n".join(body(S000)[:-6])))]
+    records.append({"id": "rt", "text": S000, "site": "rt.com"})
+    result = syndup.scan(records)
+    assert relation(result, "gr-copy", "rt") == "copy"
+    assert len(result.pairs) == 1
+
+
+def test_shared_quotation_is_not_reuse():
+    statement = ('"We have no doubt that the US forces were aiming at terrorists, and we are not going to blame '
+                 'them for intentional killing of civilians and destruction of infrastructure in the region, '
+                 'but the facts must be studied thoroughly before anyone draws conclusions," the spokeswoman said.')
+    a = "\n\n".join(body(S002)[:3] + [statement] + body(S002)[3:])
+    b = "\n\n".join(body(S004)[:2] + [statement] + body(S004)[2:])
+    result = syndup.scan([{"id": "a", "text": a}, {"id": "b", "text": b}])
+    assert result.pairs.empty
+
+
+def test_same_topic_articles_are_not_copies(seeds_dir):
+    result = syndup.scan([{"id": k, "text": t} for k, t in (("2", S002), ("3", S003), ("4", S004))])
+    assert result.pairs.empty
+
+
+# --- determinism and scale -------------------------------------------------------------------
+
+def _family_corpus() -> list[dict]:
+    records = _edited_corpus()
+    records += [{"id": "s2", "text": S002}, {"id": "s3", "text": S003}, {"id": "s4", "text": S004},
+                {"id": "blog", "text": "\n\n".join(body(S003)[:4] + body(S000)[3:6] + body(S003)[4:])}]
+    return records
+
+
+FAMILY = _family_corpus()
+BASELINE = syndup.scan(FAMILY)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.permutations(range(len(FAMILY))))
+def test_scan_order_never_changes_clusters_or_ids(order):
+    result = syndup.scan([FAMILY[i] for i in order])
+    # `source` says where each record was read ("record 3"), which does depend on input order.
+    pd.testing.assert_frame_equal(result.documents.drop(columns="source"),
+                                  BASELINE.documents.drop(columns="source"))
+    pd.testing.assert_frame_equal(result.pairs, BASELINE.pairs)
+    pd.testing.assert_frame_equal(result.clusters, BASELINE.clusters)
+
+
+def test_big_cluster_is_linear_not_quadratic():
+    paras = body(S000)
+    n = 400
+    rng = random.Random(1)
+    records = []
+    for i in range(n):
+        kept = [p for j, p in enumerate(paras) if j not in (rng.randrange(len(paras)),)]
+        records.append({"id": f"copy{i:04d}", "text": "\n\n".join(kept + [f"Reposted by site number {i}."])})
+    result = syndup.scan(records)
+    assert result.clusters.iloc[0]["size"] == n
+    # A clique would be n*(n-1)/2 = 79,800 verified pairs; linking stays linear in n.
+    assert len(result.pairs) < 40 * n
+
+
+def test_dataframe_and_article_inputs_agree(seeds_dir):
+    records = [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(seeds_dir.glob("*.txt"))]
+    from_frame = syndup.scan(pd.DataFrame(records))
+    from_articles = syndup.scan([syndup.Article(id=r["id"], text=r["text"]) for r in records])
+    from_folder = syndup.scan(seeds_dir)
+    for result in (from_frame, from_articles):
+        pd.testing.assert_frame_equal(result.clusters, from_folder.clusters)
+        pd.testing.assert_frame_equal(result.pairs, from_folder.pairs)
