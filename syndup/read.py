@@ -86,7 +86,10 @@ def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
         first_bad = exc.start
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    # charset-normalizer's best() can prefer a multi-byte code page with no coherence at all for
+    # mostly-ASCII text with a stray Latin-1 byte; rank by coherence minus chaos instead.
+    matches = sorted(from_bytes(data), key=lambda m: (m.chaos - m.coherence, m.encoding))
+    best = matches[0] if matches else None
     if best is not None and best.encoding not in ("utf_8", "utf-8"):
         return str(best), Problem(where, f"not UTF-8 (bad byte at offset {first_bad}); "
                                          f"decoded as {best.encoding}", skipped=False)
