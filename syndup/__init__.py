@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+from .diff import Diff, Segment, Summary, diff
 from .errors import BackendError, IndexSettingsError, InputError, MissingDependency, SyndupError
 from .models import Article, Match, Problem, ScanResult
 from .read import read
+from .report import write_report
 from .scan import scan
 from .settings import Settings
 from .verify import Relation, relate
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Article",
     "BackendError",
+    "Diff",
     "IndexSettingsError",
     "InputError",
     "Match",
@@ -26,10 +29,14 @@ __all__ = [
     "Problem",
     "Relation",
     "ScanResult",
+    "Segment",
     "Settings",
+    "Summary",
     "SyndupError",
     "__version__",
+    "diff",
     "read",
     "relate",
     "scan",
+    "write_report",
 ]

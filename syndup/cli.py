@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import SyndupError
+from .errors import InputError, SyndupError
 from .models import Article, Problem, ScanResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -66,6 +66,8 @@ def scan(
                                        help="Keep reader comments of HTML pages as article text."),
     warc_id: WarcId = typer.Option(WarcId.record, "--id",
                                    help="Id of a WARC page: its WARC-Record-ID, or its URL."),
+    report: bool = typer.Option(True, "--report/--no-report",
+                                help="Also write the HTML report (DIR/report/index.html)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import write_tables
@@ -95,10 +97,16 @@ def scan(
             problems = list(result.problems)
         formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
         write_tables(result, out, formats)
+        if report:
+            from .report import write_report
+
+            report_path = write_report(result, out / "report")
     except SyndupError as exc:
         raise fail(str(exc))
     if not quiet:
         print_summary(result, out)
+        if report:
+            out_console.print(f"Report written to {report_path}")
     del problems
 
 
@@ -128,6 +136,60 @@ def print_summary(result: ScanResult, out: Path) -> None:
             out_console.print("Sites that republish most: "
                               + ", ".join(f"{site} ({n})" for site, n in top.items()))
     out_console.print(f"Tables written to {out}/ (documents, pairs, clusters).")
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _read_one(path: Path) -> str:
+    from .read import check_paths, read
+
+    items = list(read(check_paths([path])))
+    for item in items:
+        if isinstance(item, Article):
+            return item.text
+    reason = "; ".join(str(p) for p in items) or "no article in it"
+    raise InputError(f"{path}: cannot diff it ({reason})")
+
+
+@app.command()
+def diff(
+    a: str = typer.Argument(..., help="The origin: a .txt/.md/.html file, or an id with --corpus."),
+    b: str = typer.Argument(..., help="The copy: a .txt/.md/.html file, or an id with --corpus."),
+    corpus: Optional[List[Path]] = typer.Option(
+        None, "--corpus", "-c", help="Take A and B as ids in this corpus, and learn its boilerplate."),
+    fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", help="'json' prints segments and summary."),
+    context: int = typer.Option(1, "--context", min=0, help="Unchanged paragraphs shown around changes."),
+) -> None:
+    """Show what copy B kept, added, removed, substituted and moved relative to origin A."""
+    import json
+
+    from .diff import diff as run_diff
+    from .diff import to_rich
+    from .scan import scan as run_scan
+
+    boilerplate: frozenset[int] = frozenset()
+    try:
+        if corpus:
+            result = run_scan(corpus)
+            for problem in result.problems:
+                warn(problem)
+            origin, copy, boilerplate = result.text(a), result.text(b), result.boilerplate
+        else:
+            origin, copy = _read_one(Path(a)), _read_one(Path(b))
+    except KeyError as exc:
+        raise fail(f"{exc.args[0]}; ids are paths relative to the corpus folder, without extension", 2)
+    except InputError as exc:
+        raise fail(str(exc), 2)
+    except SyndupError as exc:
+        raise fail(str(exc))
+    result_diff = run_diff(origin, copy, boilerplate=boilerplate)
+    if fmt is DiffFormat.json:
+        typer.echo(json.dumps(result_diff.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        out_console.print(to_rich(result_diff, context=context))
 
 
 def main() -> None:
