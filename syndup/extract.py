@@ -158,7 +158,7 @@ def _check_running_text(text: str, anchors: set[tuple[str, ...]]) -> None:
             run += len(words)
             longest = max(longest, run)
     if longest < MIN_RUNNING_WORDS:
-        kind = "an index or listing page" if links else "too short to be an article"
+        kind = "an index or listing page" if links >= 3 else "too short to be an article"
         raise ValueError(f"no article in this HTML page ({kind}: its longest passage of text outside "
                          f"links is {longest} words, {MIN_RUNNING_WORDS} needed; {links} lines are links)")
 

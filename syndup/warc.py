@@ -269,7 +269,9 @@ def _decode(data: bytes, declared: str | None, where: str) -> tuple[str, Problem
 
 def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0][:200] if lines else "no details"
+    # warcio quotes the bytes it could not parse ("first line: [...]"): binary noise in a warning.
+    line = lines[0].split(", first line:")[0] if lines else "no details"
+    return "".join(c if c.isprintable() else "?" for c in line)[:200]
 
 
 def _summary(counts: Counter[str]) -> str | None:
@@ -277,12 +279,15 @@ def _summary(counts: Counter[str]) -> str | None:
     kinds = sorted((k, v) for k, v in counts.items() if " " not in k and k not in ("html", "unparseable"))
     types = sorted((k[5:], v) for k, v in counts.items() if k.startswith("type "))
     statuses = sorted((k[7:], v) for k, v in counts.items() if k.startswith("status "))
-    parts = [f"{v} {k}" for k, v in kinds]
-    if types:
-        parts.append(f"{sum(v for _, v in types)} non-HTML responses ({', '.join(f'{k} {v}' for k, v in types)})")
-    if statuses:
-        parts.append(f"{sum(v for _, v in statuses)} responses with HTTP status other than 2xx "
-                     f"({', '.join(f'{k} {v}' for k, v in statuses)})")
+    parts = []
+    if kinds:
+        n = sum(v for _, v in kinds)
+        parts.append(f"{', '.join(f'{v} {k}' for k, v in kinds)} record{'s' * (n != 1)}")
+    for label, group in (("non-HTML response", types), ("response with HTTP status other than 2xx", statuses)):
+        if group:
+            n = sum(v for _, v in group)
+            label = label.replace("response", "responses") if n != 1 else label
+            parts.append(f"{n} {label} ({', '.join(f'{k}: {v}' for k, v in group)})")
     if not parts:
         return None
     return f"{counts.total()} records, {counts['html']} HTML pages; not read as articles: {'; '.join(parts)}"
