@@ -550,6 +550,13 @@ def _opcodes(a: str, b: str) -> list[list[Any]]:
 def _emit_block(out: _Builder, o: _Side, c: _Side, block: _Block) -> None:
     fo, fc = _Flat(o, block.o), _Flat(c, block.c)
     kept = MOVED if block.moved else KEPT
+    # A link line matched to the warning or embed label it replaces ("WATCH: ..." -> "Click here
+    # to watch ...") is a link substitution, not an edit.
+    edit = EDIT
+    if len(block.c) == 1 and len(c.syms[block.c[0]]) <= _LABEL_MAX_WORDS:
+        s, e = c.spans[block.c[0]]
+        if _LINK_RE.search(fold(c.text[s:e])):
+            edit = LINK_SUBSTITUTION
     out.new_block()
     for tag, i1, i2, j1, j2 in _opcodes(fo.syms, fc.syms):
         if tag in ("equal", "move"):
@@ -558,22 +565,22 @@ def _emit_block(out: _Builder, o: _Side, c: _Side, block: _Block) -> None:
                                         if fo.para[i1 + k] != fo.para[i1 + k - 1]
                                         or fc.para[j1 + k] != fc.para[j1 + k - 1]})
             for x, y in zip(cuts, cuts[1:]):
-                out.add(kept if tag == "equal" else MOVED, None if tag == "equal" else EDIT,
+                out.add(kept if tag == "equal" else MOVED, None if tag == "equal" else edit,
                         fo.rng(i1 + x, i1 + y), fc.rng(j1 + x, j1 + y))
         elif tag == "delete":
             for a, b in fo.pieces(i1, i2):
-                out.add(REMOVED, EDIT, fo.rng(a, b), fc.rng(j1, j1))
+                out.add(REMOVED, edit, fo.rng(a, b), fc.rng(j1, j1))
         elif tag == "insert":
             for a, b in fc.pieces(j1, j2):
-                out.add(ADDED, EDIT, fo.rng(i1, i1), fc.rng(a, b))
+                out.add(ADDED, edit, fo.rng(i1, i1), fc.rng(a, b))
         else:
             for old, new in zip_longest(fo.pieces(i1, i2), fc.pieces(j1, j2)):
                 if old and new:
-                    out.add(SUBSTITUTED, EDIT, fo.rng(*old), fc.rng(*new))
+                    out.add(SUBSTITUTED, edit, fo.rng(*old), fc.rng(*new))
                 elif old:
-                    out.add(REMOVED, EDIT, fo.rng(*old), fc.rng(j2, j2))
+                    out.add(REMOVED, edit, fo.rng(*old), fc.rng(j2, j2))
                 else:
-                    out.add(ADDED, EDIT, fo.rng(i2, i2), fc.rng(*new))
+                    out.add(ADDED, edit, fo.rng(i2, i2), fc.rng(*new))
 
 
 def diff(origin: str, copy: str, *, boilerplate: Collection[int] = frozenset()) -> Diff:
