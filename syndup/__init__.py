@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .diff import Diff, Segment, Summary, diff
 from .errors import BackendError, IndexSettingsError, InputError, MissingDependency, SyndupError
+from .index import Index
 from .models import Article, Match, Problem, ScanResult
 from .read import read
 from .report import write_report
@@ -22,6 +23,7 @@ __all__ = [
     "Article",
     "BackendError",
     "Diff",
+    "Index",
     "IndexSettingsError",
     "InputError",
     "Match",

@@ -1,0 +1,231 @@
+"""The embedded backend: one SQLite file in WAL mode, shared safely by several processes.
+
+Every write is one `BEGIN IMMEDIATE` transaction, so a process killed mid-`add` leaves either the
+whole article or none of it. Readers never wait for writers (WAL); writers queue on the file lock
+for up to `timeout` seconds. LSH buckets use the band keys `scan` uses (`candidates.band_keys`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ._store import Hits, Record, Stored, as_signed, as_unsigned, pack_nums, unpack_nums, unpack_paras
+from .boilerplate import Member
+from .candidates import band_keys
+from .errors import BackendError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS syndup_header (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    num INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL UNIQUE,
+    fingerprint BLOB NOT NULL,
+    site TEXT,
+    meta TEXT NOT NULL,
+    paras BLOB NOT NULL,
+    anchors BLOB NOT NULL,
+    bands BLOB,
+    text BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_fingerprint ON articles (fingerprint);
+CREATE TABLE IF NOT EXISTS lsh (key INTEGER NOT NULL, num INTEGER NOT NULL,
+                                PRIMARY KEY (key, num)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anchors (anchor INTEGER NOT NULL, num INTEGER NOT NULL,
+                                    PRIMARY KEY (anchor, num)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS paragraphs (hash INTEGER PRIMARY KEY, df INTEGER NOT NULL,
+                                       sample BLOB NOT NULL);
+"""
+
+_ADD_BUCKET = "INSERT INTO lsh (key, num) SELECT ?1, ?2 WHERE (SELECT count(*) FROM lsh WHERE key = ?1) < ?3"
+_ADD_ANCHOR = ("INSERT INTO anchors (anchor, num) SELECT ?1, ?2 "
+               "WHERE (SELECT count(*) FROM anchors WHERE anchor = ?1) <= ?3")
+_ADD_PARAGRAPH = """
+INSERT INTO paragraphs (hash, df, sample) VALUES (?1, 1, ?2)
+ON CONFLICT (hash) DO UPDATE SET df = df + 1,
+    sample = CASE WHEN length(sample) < ?3 THEN CAST(sample || excluded.sample AS BLOB) ELSE sample END
+"""
+
+
+class SQLiteStore:
+    """An index in one SQLite file."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 60.0) -> None:
+        self.location = str(path)
+        self._path = Path(path)
+        if self._path.is_dir():
+            raise BackendError(f"{path}: is a folder; an index is one file (e.g. {Path(path) / 'articles.syndup'})")
+        if not self._path.parent.exists():
+            raise BackendError(f"{path}: folder {self._path.parent} does not exist")
+        try:
+            self._db = sqlite3.connect(self._path, timeout=timeout, isolation_level=None,
+                                       check_same_thread=False)
+            # WAL: readers never block the one writer; NORMAL sync survives a killed process
+            # (a power cut may lose the last transactions, never corrupt the file).
+            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if mode != "wal":
+                raise BackendError(f"{path}: cannot use WAL mode (got {mode!r}); is it on a network filesystem?")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._db.execute("PRAGMA cache_size=-65536")
+            with self._write():
+                known = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if known and "syndup_header" not in known and not known <= {"sqlite_sequence"}:
+                    raise BackendError(f"{path}: an SQLite database, but not a syndup index "
+                                       f"(tables: {', '.join(sorted(known))})")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise BackendError(f"{path}: not a usable syndup index ({exc})") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the file's write lock at once (no upgrade deadlocks)."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise BackendError(f"{self.location}: cannot lock the index for writing ({exc})") from exc
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise BackendError(f"{self.location}: {exc}") from exc
+
+    def read_header(self) -> dict[str, object] | None:
+        rows = self._query("SELECT value FROM syndup_header WHERE key = 'header'")
+        return json.loads(rows[0][0]) if rows else None
+
+    def create_header(self, header: dict[str, object]) -> dict[str, object]:
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO syndup_header (key, value) VALUES ('header', ?)",
+                       (json.dumps(header, sort_keys=True),))
+        stored = self.read_header()
+        assert stored is not None
+        return stored
+
+    def configure(self, *, num_perm: int, seed: int, bands: int, rows: int, cap: int, sample: int) -> None:
+        self._bands, self._rows, self._cap, self._sample = bands, rows, cap, sample
+
+    def _band_keys(self, signature: np.ndarray) -> list[int]:
+        return as_signed(band_keys(signature[None, :], self._bands, self._rows)[0])
+
+    def lookup(self, doc_id: str) -> tuple[int, bytes] | None:
+        rows = self._query("SELECT num, fingerprint FROM articles WHERE doc_id = ?", (doc_id,))
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+    def insert(self, record: Record) -> tuple[int, bool]:
+        keys = self._band_keys(record.signature) if record.signature is not None else []
+        anchors = record.anchors.tolist()
+        paras = as_signed(np.unique(record.para_hashes))
+        with self._write() as db:
+            row = db.execute("SELECT num FROM articles WHERE doc_id = ?", (record.doc_id,)).fetchone()
+            if row is not None:
+                return row[0], False
+            cur = db.execute(
+                "INSERT INTO articles (doc_id, fingerprint, site, meta, paras, anchors, bands, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.doc_id, record.fingerprint, record.site, record.meta, record.paras_blob(),
+                 record.anchors.astype("<u4").tobytes(),
+                 np.array(keys, dtype="<i8").tobytes() if record.signature is not None else None,
+                 record.text))
+            num = int(cur.lastrowid)  # type: ignore[arg-type]
+            db.executemany(_ADD_BUCKET, [(k, num, self._cap) for k in keys])
+            db.executemany(_ADD_ANCHOR, [(a, num, self._cap) for a in anchors])
+            one = pack_nums([num])
+            db.executemany(_ADD_PARAGRAPH, [(p, one, 4 * self._sample) for p in paras])
+        return num, True
+
+    def remove(self, doc_id: str) -> bool:
+        with self._write() as db:
+            row = db.execute("SELECT num, paras, anchors, bands FROM articles WHERE doc_id = ?",
+                             (doc_id,)).fetchone()
+            if row is None:
+                return False
+            num, paras, anchors, bands = row
+            if bands is not None:
+                db.executemany("DELETE FROM lsh WHERE key = ? AND num = ?",
+                               [(k, num) for k in np.frombuffer(bands, dtype="<i8").tolist()])
+            db.executemany("DELETE FROM anchors WHERE anchor = ? AND num = ?",
+                           [(a, num) for a in np.frombuffer(anchors, dtype="<u4").tolist()])
+            hashes, _ = unpack_paras(paras)
+            for p in as_signed(np.unique(hashes)):
+                got = db.execute("SELECT df, sample FROM paragraphs WHERE hash = ?", (p,)).fetchone()
+                if got is None:
+                    continue
+                if got[0] <= 1:
+                    db.execute("DELETE FROM paragraphs WHERE hash = ?", (p,))
+                else:
+                    sample = pack_nums(n for n in unpack_nums(got[1]) if n != num)
+                    db.execute("UPDATE paragraphs SET df = df - 1, sample = ? WHERE hash = ?", (sample, p))
+            db.execute("DELETE FROM articles WHERE num = ?", (num,))
+        return True
+
+    def _in(self, sql: str, values: list[Any]) -> list[Any]:
+        """Run `sql` (with one `IN ({})`) over `values`, in chunks SQLite accepts."""
+        out: list[Any] = []
+        for i in range(0, len(values), 900):
+            chunk = values[i:i + 900]
+            out.extend(self._query(sql.format(",".join("?" * len(chunk))), chunk))
+        return out
+
+    def documents(self, nums: Iterable[int]) -> dict[int, Stored]:
+        rows = self._in("SELECT num, doc_id, fingerprint, meta, text FROM articles WHERE num IN ({})", list(nums))
+        return {r[0]: Stored(r[0], r[1], bytes(r[2]), r[3], bytes(r[4])) for r in rows}
+
+    def members(self, nums: Iterable[int]) -> dict[int, Member]:
+        rows = self._in("SELECT num, site, paras FROM articles WHERE num IN ({})", list(nums))
+        return {r[0]: Member(*unpack_paras(bytes(r[2])), r[1]) for r in rows}
+
+    def paragraph_stats(self, hashes: Sequence[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
+        signed = as_signed(np.array(hashes, dtype=np.uint64))
+        rows = self._in("SELECT hash, df, sample FROM paragraphs WHERE hash IN ({})", signed)
+        return {as_unsigned(h): (df, unpack_nums(sample)) for h, df, sample in rows}
+
+    def candidates(self, signature: np.ndarray | None, anchors: np.ndarray, fingerprint: bytes) -> Hits:
+        dups = self._query("SELECT num FROM articles WHERE fingerprint = ? ORDER BY num LIMIT ?",
+                           (fingerprint, self._cap))
+        hits = Hits(duplicates=[r[0] for r in dups])
+        if signature is not None:
+            for num, n in self._in("SELECT num, count(*) FROM lsh WHERE key IN ({}) GROUP BY num",
+                                   self._band_keys(signature)):
+                hits.bands[num] = n
+        postings: dict[int, list[int]] = {}
+        for anchor, num in self._in("SELECT anchor, num FROM anchors WHERE anchor IN ({})", anchors.tolist()):
+            postings.setdefault(anchor, []).append(num)
+        for posting in postings.values():
+            if len(posting) <= self._cap:  # longer: a common phrase, ignored as scan does
+                for num in posting:
+                    hits.anchors[num] = hits.anchors.get(num, 0) + 1
+        return hits
+
+    def count(self) -> int:
+        return int(self._query("SELECT count(*) FROM articles")[0][0])
+
+    def size_info(self) -> dict[str, object]:
+        files = [self._path, Path(f"{self._path}-wal")]
+        return {"bytes_on_disk": sum(p.stat().st_size for p in files if p.exists())}
+
+    def integrity_check(self) -> str:
+        """SQLite's own consistency check: "ok" or the first problems found."""
+        return "; ".join(r[0] for r in self._query("PRAGMA integrity_check"))
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,513 @@
+"""`Index`: a persistent index that a scraper asks, article by article, "have I seen this, or one it copies?"
+
+    idx = syndup.Index.open("articles.syndup")               # one SQLite file, safe for many processes
+    idx = syndup.Index.open("redis://host:6379/0?prefix=news")   # shared by processes and machines
+    idx = syndup.Index.open(":memory:")                       # nothing kept after close
+    matches = idx.add("a1", text, url="https://...")          # store it; what it matched, best first
+
+Each article is hashed exactly as `scan` hashes it. Candidates come from MinHash LSH bands (copies)
+and anchor shingles (a shared passage), both capped so a family of 5,000 copies keeps `add` cheap;
+`syndup.verify.relate` decides every match, so an index and a scan never disagree on what a copy is.
+Boilerplate is learned as the index grows: paragraph counts and a sample of the articles holding
+each are stored, and `syndup.boilerplate` judges them when an article is checked, so a disclaimer
+that turns up on its third story stops making unrelated articles look related.
+
+`add` stores the article first and then looks for matches, so when two processes add a copy and
+its origin at the same moment, at least one of them reports the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Hashable, Iterable, Iterator, Mapping, TypeVar
+
+import numpy as np
+
+from . import boilerplate as bp
+from ._store import FORMAT_VERSION, Record, Store, Stored
+from .candidates import lsh_params
+from .cluster import host_of
+from .errors import BackendError, IndexSettingsError
+from .models import META_FIELDS, Article, Match
+from .settings import DEFAULT_SETTINGS, Settings
+from .shingle import Features, ShingleSet, analyze, anchors, shingles
+from .sign import signature
+from .verify import COPY, DUPLICATE, PARTIAL, relate
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .models import ScanResult
+
+#: Columns of the table `Index.add_scan` returns.
+INDEX_MATCH_COLUMNS = ["doc_id", "match_id", "relation", "jaccard", "containment", "containment_other"]
+_RANK = {DUPLICATE: 0, COPY: 1, PARTIAL: 2}
+#: Per-process caches of immutable per-article data (nums are never reused).
+_FEATURE_CACHE = 2048
+_MEMBER_CACHE = 16384
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _LRU(Generic[K, V]):
+    """A small least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self.data.get(key)
+        if value is not None:
+            self.data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self.data[key] = value
+        self.data.move_to_end(key)
+        if len(self.data) > self.size:
+            self.data.popitem(last=False)
+
+
+@dataclass(frozen=True, eq=False)
+class _Probe:
+    """An incoming article in comparison form, with the boilerplate known when it was made."""
+
+    features: Features
+    site: str | None
+    shingles: ShingleSet
+    signature: np.ndarray | None
+    anchors: np.ndarray
+
+
+class _Judge:
+    """Decides which paragraphs are boilerplate now, for one `check` or `add`.
+
+    Mirrors `boilerplate.learn` on the corpus "index + probe": a paragraph's holders are the
+    first `boilerplate_sample` articles that were added with it, then the probe if it is not
+    stored yet (`virtual`). Site boilerplate is found first and left out when counting stories.
+    """
+
+    def __init__(self, index: "Index", probe: Features, site: str | None, virtual: bool) -> None:
+        self.index = index
+        self.virtual = virtual
+        self.probe_paras = set(probe.para_hashes.tolist())
+        self.probe_member = bp.Member(probe.para_hashes, probe.para_words, site)
+        self.verdicts: dict[int, bool] = {}
+        self.site_found: set[int] = set()
+
+    def boilerplate(self, hashes: Iterable[int]) -> set[int]:
+        """The boilerplate paragraphs among `hashes` (and among those asked before)."""
+        settings = self.index.settings
+        todo = sorted({h for h in hashes if h not in self.verdicts})
+        stats = self.index._store.paragraph_stats(todo) if todo else {}
+        plans = []
+        for h in todo:
+            df, sample = stats.get(h, (0, ()))
+            virtual = self.virtual and h in self.probe_paras
+            df += virtual
+            if df < 2:
+                self.verdicts[h] = False
+            else:
+                plans.append((h, df, sample, virtual))
+        members = self.index._members({n for _, _, sample, _ in plans for n in sample})
+        groups = []
+        for h, df, sample, virtual in plans:
+            held = [n for n in sample if n in members]
+            group = [members[n] for n in held]
+            if virtual and len(group) < settings.boilerplate_sample:
+                group.append(self.probe_member)
+            groups.append((h, df, (tuple(held), virtual and len(held) < settings.boilerplate_sample), group))
+        site_decided: dict[tuple[Any, ...], bool] = {}
+        for h, _, key, group in groups:
+            if key not in site_decided:
+                site_decided[key] = bp.site_boilerplate(group)
+            if site_decided[key]:
+                self.site_found.add(h)
+        known = frozenset(self.site_found)
+        decided: dict[tuple[Any, ...], bool] = {}
+        for h, df, key, group in groups:
+            if h in self.site_found:
+                self.verdicts[h] = True
+                continue
+            full = key + (df,)
+            if full not in decided:
+                decided[full] = bp.judge(group, df, settings, known)
+            self.verdicts[h] = decided[full]
+        return {h for h, v in self.verdicts.items() if v}
+
+
+class Index:
+    """A persistent, shared index of articles; open one with `Index.open(target)`.
+
+    Thread-safe; do not share one open `Index` across a fork (open it in each process).
+    """
+
+    def __init__(self, store: Store, settings: Settings, header: dict[str, object]) -> None:
+        self._store = store
+        self.settings = settings
+        self.header = header
+        self._lock = threading.RLock()
+        self._closed = False
+        self._features: _LRU[int, tuple[str, bytes, Features]] = _LRU(_FEATURE_CACHE)
+        self._member_cache: _LRU[int, bp.Member] = _LRU(_MEMBER_CACHE)
+        self._max_verify = 4 * settings.max_bucket_pairs
+
+    # ------------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def open(cls, target: str | os.PathLike[str], *, settings: Settings | None = None) -> "Index":
+        """Open (or create) an index.
+
+        `target` is a file path (SQLite), ":memory:", or `redis://host:port/db?prefix=name`.
+        `settings=None` uses the settings the index was built with (the defaults for a new one);
+        settings that would make its signatures incomparable raise `IndexSettingsError`.
+        """
+        store = _open_store(target)
+        try:
+            header = store.read_header()
+            if header is None:
+                header = store.create_header(_header(settings or DEFAULT_SETTINGS))
+            resolved = _resolve_settings(header, settings, store.location)
+            bands, rows = lsh_params(resolved.lsh_threshold, resolved.num_perm)
+            store.configure(num_perm=resolved.num_perm, seed=resolved.seed, bands=bands, rows=rows,
+                            cap=resolved.max_bucket_pairs, sample=resolved.boilerplate_sample)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, resolved, header)
+
+    def close(self) -> None:
+        """Close connections and files; the index cannot be used afterwards."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._store.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<syndup.Index {self._store.kind} {self._store.location}>"
+
+    @property
+    def location(self) -> str:
+        """Where the index lives (path, ":memory:" or the Redis URL without password)."""
+        return self._store.location
+
+    def _live(self) -> Store:
+        if self._closed:
+            raise BackendError(f"index {self.location} is closed")
+        return self._store
+
+    # ------------------------------------------------------------------ the public verbs
+
+    def check(self, text: str, **meta: object) -> list[Match]:
+        """The indexed articles `text` duplicates, copies or shares a passage with, best first.
+
+        Nothing is stored. `meta` takes url, title, site, published, author (site or URL host
+        helps tell one site's chrome from shared passages).
+        """
+        fields = _meta(meta)
+        features = _analyze(text, "the checked text")
+        site = _site(fields)
+        with self._lock:
+            self._live()
+            judge = _Judge(self, features, site, virtual=True)
+            return self._matches(self._probe(features, judge), judge, own=None)
+
+    def add(self, doc_id: str, text: str, *, replace: bool = False, **meta: object) -> list[Match]:
+        """Store an article and return the indexed articles it matched, best first.
+
+        Adding an id again with the same text changes nothing (it returns the matches); with a
+        different text it raises ValueError unless `replace=True`.
+        """
+        doc_id = _check_id(doc_id)
+        fields = _meta(meta)
+        features = _analyze(text, f"article {doc_id!r}")
+        site = _site(fields)
+        with self._lock:
+            store = self._live()
+            for _ in range(5):
+                probe = self._probe(features, _Judge(self, features, site, virtual=True))
+                record = Record(
+                    doc_id=doc_id, fingerprint=features.fingerprint,
+                    meta=json.dumps(fields, sort_keys=True, ensure_ascii=False), site=site,
+                    text=zlib.compress(text.encode("utf-8", "surrogatepass")),
+                    para_hashes=features.para_hashes, para_words=features.para_words,
+                    anchors=probe.anchors, signature=probe.signature)
+                num, inserted = store.insert(record)
+                if not inserted:
+                    found = store.lookup(doc_id)
+                    if found is None:  # removed meanwhile: try again
+                        continue
+                    num, fingerprint = found
+                    if fingerprint != features.fingerprint:
+                        if not replace:
+                            raise ValueError(f"article {doc_id!r} is already in {self.location} with a "
+                                             f"different text; pass replace=True to replace it, or remove it first")
+                        store.remove(doc_id)
+                        continue
+                return self._matches(probe, _Judge(self, features, site, virtual=False), own=num)
+            raise BackendError(f"{self.location}: could not add {doc_id!r}: it keeps changing under us")
+
+    def add_many(self, articles: Iterable[Article | Mapping[str, Any]], *,
+                 replace: bool = False) -> Iterator[tuple[Article, list[Match]]]:
+        """Add articles (Article objects or dicts with id and text) one by one, yielding each with its matches."""
+        for item in articles:
+            article = item if isinstance(item, Article) else Article.from_mapping(item)
+            yield article, self.add(article.id, article.text, replace=replace, **_article_meta(article))
+
+    def add_scan(self, result: "ScanResult") -> "pd.DataFrame":
+        """Add every article of a scan; return its matches with articles indexed before, one row each.
+
+        Matches between articles of the scan itself are left out: they are in `result.pairs`.
+        An article already indexed under the same id with another text is replaced.
+        """
+        import pandas as pd
+
+        ids = [str(i) for i in result.documents["doc_id"]]
+        scanned = set(ids)
+        rows = []
+        for doc_id in ids:
+            article = result.article(doc_id)
+            for m in self.add(article.id, article.text, replace=True, **_article_meta(article)):
+                if m.doc_id not in scanned:
+                    rows.append((doc_id, m.doc_id, m.relation, m.jaccard, m.containment, m.containment_other))
+        return pd.DataFrame(rows, columns=INDEX_MATCH_COLUMNS)
+
+    def remove(self, doc_id: str) -> None:
+        """Remove an article; KeyError if it is not in the index."""
+        with self._lock:
+            if not self._live().remove(_check_id(doc_id)):
+                raise KeyError(f"no article {doc_id!r} in {self.location}")
+
+    def get(self, doc_id: str) -> Article:
+        """The article stored under `doc_id` (text and metadata as added); KeyError if absent."""
+        with self._lock:
+            store = self._live()
+            found = store.lookup(_check_id(doc_id))
+            doc = store.documents([found[0]]).get(found[0]) if found else None
+        if doc is None:
+            raise KeyError(f"no article {doc_id!r} in {self.location}")
+        meta = json.loads(doc.meta)
+        return Article(id=doc.doc_id, text=zlib.decompress(doc.text).decode("utf-8", "surrogatepass"),
+                       **{k: meta.get(k) for k in META_FIELDS})
+
+    def __contains__(self, doc_id: object) -> bool:
+        if not isinstance(doc_id, str):
+            return False
+        with self._lock:
+            return self._live().lookup(doc_id) is not None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._live().count()
+
+    def stats(self) -> dict[str, object]:
+        """What the index holds and how it was built: backend, articles, settings, versions, size."""
+        with self._lock:
+            store = self._live()
+            bands, rows = lsh_params(self.settings.lsh_threshold, self.settings.num_perm)
+            return {
+                "backend": store.kind,
+                "location": store.location,
+                "articles": store.count(),
+                "format": self.header.get("format"),
+                "built_by": f"syndup {self.header.get('syndup_version')}",
+                "fingerprint": self.settings.fingerprint_digest(),
+                "settings": self.settings.fingerprint(),
+                "lsh_bands": bands,
+                "lsh_rows": rows,
+                **store.size_info(),
+            }
+
+    # ------------------------------------------------------------------ matching
+
+    def _probe(self, features: Features, judge: _Judge) -> _Probe:
+        """Shingles, signature and anchors of an article, boilerplate as known now left out."""
+        s = self.settings
+        boiler = judge.boilerplate(features.para_hashes.tolist())
+        drop = bp.drop_mask(features, bp.as_array(boiler))
+        body = shingles(features, s.shingle_size, drop)
+        sig = signature(body.hashes, s.num_perm, s.seed) if len(body) else None
+        return _Probe(features, judge.probe_member.site, body, sig, anchors(body, s.anchor_modulus))
+
+    def _candidates(self, probe: _Probe, own: int | None) -> list[int]:
+        """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
+        hits = self._store.candidates(probe.signature, probe.anchors, probe.features.fingerprint)
+        score: dict[int, int] = {n: 1_000_000 for n in hits.duplicates}
+        for n, c in hits.bands.items():
+            score[n] = score.get(n, 0) + c
+        for n, c in hits.anchors.items():
+            if c >= 2:  # one shared anchor is a phrase; scan asks for two as well
+                score[n] = score.get(n, 0) + c
+        score.pop(own, None)  # type: ignore[arg-type]
+        return sorted(score, key=lambda n: (-score[n], n))[:self._max_verify]
+
+    def _members(self, nums: Iterable[int]) -> dict[int, bp.Member]:
+        out, missing = {}, []
+        for n in nums:
+            m = self._member_cache.get(n)
+            if m is None:
+                missing.append(n)
+            else:
+                out[n] = m
+        for n, m in self._store.members(missing).items():
+            self._member_cache.put(n, m)
+            out[n] = m
+        return out
+
+    def _load(self, nums: list[int]) -> dict[int, tuple[str, bytes, Features]]:
+        """(doc id, fingerprint, features) of stored articles, from the cache or the backend."""
+        out, missing = {}, []
+        for n in nums:
+            got = self._features.get(n)
+            if got is None:
+                missing.append(n)
+            else:
+                out[n] = got
+        docs: dict[int, Stored] = self._store.documents(missing) if missing else {}
+        for n, doc in docs.items():
+            text = zlib.decompress(doc.text).decode("utf-8", "surrogatepass")
+            entry = (doc.doc_id, doc.fingerprint, analyze(text))
+            self._features.put(n, entry)
+            out[n] = entry
+        return out
+
+    def _matches(self, probe: _Probe, judge: _Judge, own: int | None) -> list[Match]:
+        nums = self._candidates(probe, own)
+        if not nums:
+            return []
+        docs = self._load(nums)
+        boiler = judge.boilerplate(h for _, _, f in docs.values() for h in f.para_hashes.tolist())
+        boiler_arr = bp.as_array(boiler)
+        s = self.settings
+        found = []
+        for n in nums:
+            if n not in docs:
+                continue  # removed since it was found
+            doc_id, fingerprint, features = docs[n]
+            body = shingles(features, s.shingle_size, bp.drop_mask(features, boiler_arr))
+            rel = relate(probe.shingles, body, s, same_words=fingerprint == probe.features.fingerprint)
+            if rel is not None:
+                found.append(Match(doc_id, rel.relation, rel.jaccard, rel.containment_a_in_b,
+                                   rel.containment_b_in_a))
+        found.sort(key=lambda m: (_RANK.get(m.relation, 9), -m.jaccard, m.doc_id))
+        return found
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _open_store(target: str | os.PathLike[str]) -> Store:
+    text = os.fspath(target)
+    if text == ":memory:":
+        from ._store_memory import MemoryStore
+
+        return MemoryStore()
+    if text.startswith(("redis://", "rediss://", "unix://")):
+        from ._store_redis import RedisStore
+
+        return RedisStore(text)
+    if "://" in text:
+        raise BackendError(f"{text}: unknown index URL scheme (use a file path, ':memory:' or redis://host:port/db)")
+    from ._store_sqlite import SQLiteStore
+
+    return SQLiteStore(text)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _header(settings: Settings) -> dict[str, object]:
+    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
+    return {"format": FORMAT_VERSION, "syndup_version": _version(), "fingerprint": settings.fingerprint(),
+            "lsh": [bands, rows], "settings": dataclasses.asdict(settings)}
+
+
+def _describe(values: Mapping[str, object], keys: Iterable[str]) -> str:
+    return ", ".join(f"{k}={values.get(k)!r}" for k in keys)
+
+
+def _resolve_settings(header: dict[str, object], settings: Settings | None, location: str) -> Settings:
+    """The settings to use with an index that has this header, or IndexSettingsError."""
+    fmt = header.get("format")
+    built_by = f"syndup {header.get('syndup_version', '?')}"
+    if not isinstance(fmt, int) or fmt > FORMAT_VERSION:
+        raise IndexSettingsError(
+            f"{location} was written by {built_by} in index format {fmt}; this syndup {_version()} reads "
+            f"format {FORMAT_VERSION}. Upgrade syndup (pip install -U syndup) to open it.")
+    if fmt < FORMAT_VERSION:
+        raise IndexSettingsError(
+            f"{location} is in index format {fmt} (written by {built_by}); this syndup reads format "
+            f"{FORMAT_VERSION}. Build a new index: syndup index add NEW_INDEX CORPUS...")
+    stored = header.get("settings")
+    names = {f.name for f in dataclasses.fields(Settings)}
+    built = Settings(**{k: v for k, v in stored.items() if k in names}) if isinstance(stored, dict) else DEFAULT_SETTINGS
+    wanted = settings or built
+    built_fp = dict(header.get("fingerprint") or {})  # type: ignore[call-overload]
+    built_fp["lsh"] = header.get("lsh")
+    wanted_fp: dict[str, object] = dict(wanted.fingerprint())
+    wanted_fp["lsh"] = list(lsh_params(wanted.lsh_threshold, wanted.num_perm))
+    differ = sorted(k for k in set(built_fp) | set(wanted_fp) if built_fp.get(k) != wanted_fp.get(k))
+    if differ:
+        fix = ("Open it without settings to use the ones it was built with, or build a new index "
+               "with these settings." if settings is not None else
+               f"This syndup {_version()} hashes text differently: build a new index.")
+        raise IndexSettingsError(
+            f"{location} was built with {_describe(built_fp, differ)} ({built_by}); "
+            f"{'the settings given have' if settings is not None else 'this syndup uses'} "
+            f"{_describe(wanted_fp, differ)}. {fix}")
+    return wanted
+
+
+def _check_id(doc_id: object) -> str:
+    if not isinstance(doc_id, str):
+        raise TypeError(f"doc_id must be a str, got {type(doc_id).__name__} {doc_id!r}")
+    if not doc_id:
+        raise ValueError("doc_id must not be empty")
+    return doc_id
+
+
+def _analyze(text: object, what: str) -> Features:
+    if not isinstance(text, str):
+        raise TypeError(f"{what}: text must be a str, got {type(text).__name__}")
+    features = analyze(text)
+    if features.n_words == 0:
+        raise ValueError(f"{what} has no words")
+    return features
+
+
+def _meta(meta: Mapping[str, object]) -> dict[str, str]:
+    """Metadata keyword arguments as stored: known fields only, values as strings, None left out."""
+    out = {}
+    for key, value in meta.items():
+        if key not in META_FIELDS:
+            raise TypeError(f"unknown metadata field {key!r}; the index keeps {', '.join(META_FIELDS)}")
+        if value is None:
+            continue
+        isoformat = getattr(value, "isoformat", None)
+        out[key] = str(isoformat()) if callable(isoformat) else str(value)
+    return out
+
+
+def _site(fields: Mapping[str, str]) -> str | None:
+    return fields.get("site") or host_of(fields.get("url"))
+
+
+def _article_meta(article: Article) -> dict[str, object]:
+    return {k: getattr(article, k) for k in META_FIELDS}
