@@ -1,0 +1,171 @@
+"""The report in a real headless Chromium: what renders, wide and narrow, and that untrusted text never runs."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import syndup
+from syndup.report import page_name, write_report
+
+from .conftest import SEEDS
+from .test_report import ORIGIN_ID, PAYLOADS, hostile_corpus
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (installed by .ci/run)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.TemporaryDirectory(prefix="syndup-chromium-")
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", f"--user-data-dir={profile.name}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def seed_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(syndup.scan(SEEDS), tmp_path_factory.mktemp("browser-seed") / "report").parent
+
+
+def visit(driver: Any, path: Path, width: int = 1400, height: int = 1000) -> None:
+    driver.set_window_size(width, height)
+    driver.get(path.as_uri())
+    driver.get_log("browser")  # start each page with an empty console
+
+
+def console_errors(driver: Any) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def no_requests(driver: Any) -> bool:
+    return driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+def test_seed_cluster_page_renders_side_by_side_and_inline(browser: Any, seed_report: Path, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    page = seed_report / page_name(ORIGIN_ID)
+    visit(browser, page)
+    link_rows = browser.find_elements(By.CSS_SELECTOR, "#copy-1 .row.k-link_substitution .cell.new ins")
+    shown = [e.text for e in link_rows if e.is_displayed()]
+    assert sum(t.startswith("Click here") for t in shown) == 4
+    old = browser.find_element(By.CSS_SELECTOR, "#copy-1 .row.k-truncation .cell.old del")
+    assert old.is_displayed() and old.text.startswith("Russia urges US comment")
+    assert old.value_of_css_property("text-decoration-line") == "line-through"
+    inline = browser.find_element(By.CSS_SELECTOR, "#copy-1 .row.k-truncation .cell.inline")
+    assert not inline.is_displayed()
+    new_cell = browser.find_element(By.CSS_SELECTOR, "#copy-1 .row.k-link_substitution .cell.new")
+    assert new_cell.location["x"] > old.location["x"] + 300  # copy column beside the origin column
+
+    # Boilerplate and attribution fold away, labelled, and open on a click.
+    fold = browser.find_element(By.CSS_SELECTOR, "#copy-1 details.fold.k-boilerplate")
+    summary = fold.find_element(By.TAG_NAME, "summary")
+    assert summary.is_displayed() and "boilerplate added" in summary.text.lower()
+    disclaimer = fold.find_element(By.CSS_SELECTOR, ".cell.new ins")
+    assert not disclaimer.is_displayed()
+    summary.click()
+    assert disclaimer.is_displayed() and disclaimer.text.startswith("Disclaimer:")
+    attribution = browser.find_element(By.CSS_SELECTOR, "#copy-1 details.fold.k-attribution summary")
+    assert "attribution added" in attribution.text.lower()
+
+    # Quote style is not a change: the quoted paragraph has no marks.
+    kept = [r for r in browser.find_elements(By.CSS_SELECTOR, "#copy-1 .row.r-kept")
+            if "We did not target a mosque" in r.text]
+    assert len(kept) == 1 and not kept[0].find_elements(By.CSS_SELECTOR, "ins, del")
+
+    # The page's own script ran (it reveals the view buttons); nothing was fetched, nothing failed.
+    assert browser.find_element(By.CSS_SELECTOR, "p.views").is_displayed()
+    assert no_requests(browser)
+    assert console_errors(browser) == []
+    shot = tmp_path / "seed-cluster-wide.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A phone-width window shows one inline column instead.
+    visit(browser, page, 390, 844)
+    inline = browser.find_element(By.CSS_SELECTOR, "#copy-1 .row.k-truncation .cell.inline")
+    assert inline.is_displayed()
+    assert inline.find_element(By.TAG_NAME, "del").text.startswith("Russia urges US comment")
+    assert not browser.find_element(By.CSS_SELECTOR, "#copy-1 .row.k-truncation .cell.old").is_displayed()
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390 + 1  # no sideways scrolling on a phone
+    shot = tmp_path / "seed-cluster-narrow.png"
+    assert browser.save_screenshot(str(shot))
+
+    # The view buttons switch layout by hand.
+    browser.find_element(By.CSS_SELECTOR, "button[data-view='sbs']").click()
+    assert browser.find_element(By.CSS_SELECTOR, "#copy-1 .row.k-truncation .cell.old").is_displayed()
+
+
+def test_index_lists_clusters_and_filters(browser: Any, seed_report: Path, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    visit(browser, seed_report / "index.html")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#clusters tbody tr")
+    assert len(rows) == 1 and rows[0].is_displayed()
+    assert ORIGIN_ID in rows[0].text
+    box = browser.find_element(By.ID, "filter")
+    box.send_keys("no such cluster")
+    assert not rows[0].is_displayed()
+    assert browser.find_element(By.ID, "shown").text == "0"
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(ORIGIN_ID[:6])  # typing over the selection fires an input event
+    assert rows[0].is_displayed()
+    assert no_requests(browser) and console_errors(browser) == []
+    assert browser.save_screenshot(str(tmp_path / "seed-index.png"))
+    rows[0].find_element(By.CSS_SELECTOR, "a.origin").click()
+    assert browser.current_url.endswith(page_name(ORIGIN_ID))
+
+
+def test_untrusted_text_never_runs(browser: Any, tmp_path: Path):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    result = syndup.scan(hostile_corpus())
+    index = write_report(result, tmp_path / "report")
+    pages = sorted(index.parent.glob("*.html"), key=lambda p: p != index)  # the cluster page last
+    assert len(pages) == 2
+    for path in pages:
+        visit(browser, path)
+        for button in browser.find_elements(By.CSS_SELECTOR, "button[data-folds='open']"):
+            button.click()
+        assert browser.execute_script("return typeof window.__pwned") == "undefined", path.name
+        assert browser.title != "pwned"
+        with pytest.raises(NoAlertPresentException):
+            browser.switch_to.alert.text  # noqa: B018 - an alert would be a script that ran
+        assert not browser.find_elements(By.CSS_SELECTOR, "img, svg, iframe, marquee, a[href^='javascript' i]")
+        assert len(browser.find_elements(By.TAG_NAME, "script")) == 1
+        assert no_requests(browser)
+        assert console_errors(browser) == []
+    body = browser.find_element(By.TAG_NAME, "body").text
+    for payload in PAYLOADS:
+        assert payload in body, payload  # shown literally, on screen
+    url = browser.find_element(By.CSS_SELECTOR, "#origin dd.url")
+    assert url.text == "javascript:window.__pwned=7"
+    assert not url.find_elements(By.TAG_NAME, "a")
+    for link in browser.find_elements(By.TAG_NAME, "a"):
+        assert link.get_attribute("href").startswith("file:")  # only the report's own pages
+    assert browser.save_screenshot(str(tmp_path / "hostile.png"))
