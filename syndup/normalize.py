@@ -25,9 +25,17 @@ _DASHES_RE = re.compile(r"-{2,}")
 _TERMINAL = tuple('.!?:;"\')]')
 
 
+#: Finds the characters `_FOLD` maps (str.translate with such a table is slow: use it only if needed).
+_FOLD_RE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
+
+
 def fold(text: str) -> str:
     """NFKC, then typographic quotes, dashes and ellipses to ASCII; keeps case and layout."""
-    return _DASHES_RE.sub("-", unicodedata.normalize("NFKC", text).translate(_FOLD))
+    if not text.isascii():  # NFKC leaves ASCII alone, and _FOLD maps no ASCII character
+        text = unicodedata.normalize("NFKC", text)
+        if _FOLD_RE.search(text):
+            text = text.translate(_FOLD)
+    return _DASHES_RE.sub("-", text) if "--" in text else text
 
 
 def normalize(text: str) -> str:

@@ -1,13 +1,20 @@
-"""Turn an article into hashed words, paragraphs and word shingles, all as numpy arrays.
+"""Turn articles into hashed words, paragraphs and word shingles, all as numpy arrays.
 
-Per-word and per-shingle work is vectorized: words are hashed in one call (pandas' SipHash), and
-k-word shingles are combined from word hashes with array arithmetic, never a Python loop.
+Per-word and per-shingle work is vectorized over a whole batch of articles: words are hashed in
+one call (pandas' SipHash), k-word shingles are combined from word hashes with array arithmetic,
+and per-article results live in flat arrays with offsets (`FeatureBatch`, `SetBatch`).
+`analyze` and `shingles` are the one-article forms of `analyze_many` and `shingle_many`.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import itertools
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,46 +47,159 @@ class Features:
         return int(self.word_hashes.shape[0])
 
 
-def _digest(arr: np.ndarray) -> int:
-    return int.from_bytes(hashlib.blake2b(arr.tobytes(), digest_size=8).digest(), "little")
+#: Marker tokens: a quotation mark, and the paragraph break put between paragraphs.
+_QUOTE, _BREAK = '"', "\x00"
+#: Over the bytes `_tokens` makes: ASCII letters, digits and '_' are word bytes (upper case folded),
+#: '"' and NUL are kept as markers, other ASCII bytes separate, and bytes >= 0x80 (only ever the
+#: UTF-8 of a non-ASCII word character, see `_word_bytes`) are word bytes. So `split()` gives
+#: WORD_RE's words.
+_BYTE_TABLE = bytes(
+    c + 32 if 65 <= c <= 90
+    else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 34, 95) or c >= 128)
+    else 32
+    for c in range(256)
+)
+
+
+def _word_bytes(err: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: a run of non-ASCII characters becomes the UTF-8 of its word
+    characters (what regex \\w matches: alphanumerics and '_') and a space for every other one."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    run = err.object[err.start:err.end]
+    if run.isalnum():
+        return run.encode("utf-8", "surrogatepass"), err.end
+    return b"".join([c.encode("utf-8") if c.isalnum() else b" " for c in run]), err.end
+
+
+codecs.register_error("syndup-word-bytes", _word_bytes)
+
+
+def _tokens(text: str) -> list[bytes]:
+    """The words of `text` in order, with a '"' token per quotation mark and a NUL token between
+    paragraphs: what `analyze` hashes, from one pass over the whole text."""
+    spans = paragraph_spans(text)
+    if _BREAK in text:  # a NUL inside a paragraph separates words, like any other non-word character
+        joined = _BREAK.join(text[s:e].replace(_BREAK, " ") for s, e in spans)
+    else:
+        joined = _BREAK.join([text[s:e] for s, e in spans])
+    if not joined.isascii():
+        # fold and casefold map characters one by one (NFKC never joins across a NUL), so folding
+        # the joined paragraphs is folding each paragraph.
+        joined = fold(joined).casefold()
+    raw = joined.encode("ascii", "syndup-word-bytes").translate(_BYTE_TABLE)
+    if b'"' in raw:
+        raw = raw.replace(b'"', b' " ')
+    return raw.replace(b"\x00", b" \x00 ").split()
+
+
+def _hash_tokens(tokens: list) -> np.ndarray:  # type: ignore[type-arg]
+    arr = np.empty(len(tokens), dtype=object)
+    arr[:] = tokens
+    if not len(tokens):
+        return np.zeros(0, dtype=np.uint64)
+    return pd.util.hash_array(arr, hash_key=_HASH_KEY, categorize=False)
+
+
+@lru_cache(maxsize=1)
+def _marker_hashes() -> tuple[int, int]:
+    q, b = _hash_tokens([_QUOTE, _BREAK]).tolist()
+    return q, b
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureBatch:
+    """`Features` of many articles in flat arrays: article i's words are
+    `word_hashes[word_offsets[i]:word_offsets[i + 1]]`, its paragraphs likewise by `para_offsets`."""
+
+    word_hashes: np.ndarray    # uint64
+    word_quoted: np.ndarray    # bool
+    word_offsets: np.ndarray   # int64, n + 1
+    para_hashes: np.ndarray    # uint64
+    para_words: np.ndarray     # int32
+    para_offsets: np.ndarray   # int64, n + 1
+    fingerprints: np.ndarray   # uint8, (n, 12)
+
+    def __len__(self) -> int:
+        return int(self.word_offsets.shape[0] - 1)
+
+    def __getitem__(self, i: int) -> Features:
+        w0, w1 = int(self.word_offsets[i]), int(self.word_offsets[i + 1])
+        p0, p1 = int(self.para_offsets[i]), int(self.para_offsets[i + 1])
+        para_words = self.para_words[p0:p1]
+        return Features(
+            word_hashes=self.word_hashes[w0:w1],
+            word_para=np.repeat(np.arange(p1 - p0, dtype=np.int32), para_words),
+            word_quoted=self.word_quoted[w0:w1],
+            para_hashes=self.para_hashes[p0:p1],
+            para_words=para_words,
+            fingerprint=self.fingerprints[i].tobytes(),
+        )
+
+    @property
+    def n_words(self) -> np.ndarray:
+        """Words per article."""
+        return np.diff(self.word_offsets)
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def analyze_many(texts: Sequence[str]) -> FeatureBatch:
+    """`analyze` for many texts at once: the same arrays, bit for bit, in flat form."""
+    n = len(texts)
+    token_lists = [_tokens(t) for t in texts]
+    counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+    tokens = list(itertools.chain.from_iterable(token_lists))
+    h = _hash_tokens(tokens)
+    h_quote, h_break = _marker_hashes()
+    is_quote = h == np.uint64(h_quote)
+    is_break = h == np.uint64(h_break)
+    # A 64-bit hash collision with a marker is astronomically unlikely; check rather than assume.
+    for flag, marker in ((is_quote, _QUOTE), (is_break, _BREAK)):
+        for pos in np.flatnonzero(flag).tolist():
+            tok = tokens[pos]
+            if (tok.decode() if isinstance(tok, bytes) else tok) != marker:
+                flag[pos] = False
+    starts = _offsets(counts)[:-1]
+    # Segments: a new one at every paragraph break and at the first token of every article.
+    boundary = is_break.copy()
+    boundary[starts[counts > 0]] = True
+    seg = np.cumsum(boundary)
+    quotes_before = np.cumsum(is_quote) - is_quote
+    at_start = np.maximum.accumulate(np.where(boundary, quotes_before, 0))
+    quoted = ((quotes_before - at_start) & 1).astype(bool)  # odd number of '"' since the paragraph began
+    word = ~(is_quote | is_break)
+    wh = np.ascontiguousarray(h[word])
+    wq = quoted[word]
+    wseg = seg[word]
+    wdoc = np.repeat(np.arange(n, dtype=np.int64), counts)[word]
+    word_offsets = _offsets(np.bincount(wdoc, minlength=n))
+    first = np.ones(wseg.shape[0], dtype=bool)
+    first[1:] = wseg[1:] != wseg[:-1]
+    para_start = np.flatnonzero(first)
+    bounds = np.append(para_start, wseg.shape[0])
+    para_words = np.diff(bounds).astype(np.int32)
+    para_offsets = _offsets(np.bincount(wdoc[para_start], minlength=n))
+    view = memoryview(wh.tobytes())
+    b8 = (bounds * 8).tolist()
+    blake = hashlib.blake2b
+    para_hashes = np.frombuffer(
+        b"".join([blake(view[s:e], digest_size=8).digest() for s, e in zip(b8[:-1], b8[1:])]), dtype="<u8"
+    ).astype(np.uint64)
+    w8 = (word_offsets * 8).tolist()
+    fingerprints = np.frombuffer(
+        b"".join([blake(view[s:e], digest_size=12).digest() for s, e in zip(w8[:-1], w8[1:])]), dtype=np.uint8
+    ).reshape(n, 12)
+    return FeatureBatch(wh, wq, word_offsets, para_hashes, para_words, para_offsets, fingerprints)
 
 
 def analyze(text: str) -> Features:
     """Hash the words of `text` and record paragraph and quotation structure."""
-    tokens: list[str] = []
-    para_of: list[int] = []
-    quoted: list[bool] = []
-    para_counts: list[int] = []
-    for s, e in paragraph_spans(text):
-        para = fold(text[s:e]).casefold()
-        n_before = len(tokens)
-        # Splitting on '"' alternates outside/inside a quotation, per paragraph (so an unclosed
-        # quote never leaks into the next paragraph).
-        for i, segment in enumerate(para.split('"')):
-            found = WORD_RE.findall(segment)
-            tokens.extend(found)
-            quoted.extend([i % 2 == 1] * len(found))
-        n = len(tokens) - n_before
-        if n:
-            para_of.extend([len(para_counts)] * n)
-            para_counts.append(n)
-    if tokens:
-        hashes = pd.util.hash_array(np.array(tokens, dtype=object), hash_key=_HASH_KEY, categorize=False)
-    else:
-        hashes = np.zeros(0, dtype=np.uint64)
-    para_words = np.array(para_counts, dtype=np.int32)
-    bounds = np.concatenate([[0], np.cumsum(para_words)]).astype(np.int64)
-    para_hashes = np.array(
-        [_digest(hashes[bounds[i]:bounds[i + 1]]) for i in range(len(para_counts))], dtype=np.uint64
-    )
-    return Features(
-        word_hashes=hashes,
-        word_para=np.array(para_of, dtype=np.int32),
-        word_quoted=np.array(quoted, dtype=bool),
-        para_hashes=para_hashes,
-        para_words=para_words,
-        fingerprint=hashlib.blake2b(hashes.tobytes(), digest_size=12).digest(),
-    )
+    return analyze_many([text])[0]
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -151,3 +271,83 @@ def anchors(shingle_set: ShingleSet, modulus: int) -> np.ndarray:
     """A consistent sample of unquoted shingles (hash % modulus == 0), used to find reused passages."""
     h = shingle_set.hashes
     return h[(h % np.uint32(modulus) == 0) & shingle_set.unquoted]
+
+
+@dataclass(frozen=True, eq=False)
+class SetBatch:
+    """`ShingleSet`s of many articles in flat arrays: article i's set is
+    `hashes[offsets[i]:offsets[i + 1]]` (sorted, unique) with its `unquoted` flags."""
+
+    hashes: np.ndarray     # uint32
+    unquoted: np.ndarray   # bool
+    offsets: np.ndarray    # int64, n + 1
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def __getitem__(self, i: int) -> ShingleSet:
+        s, e = int(self.offsets[i]), int(self.offsets[i + 1])
+        return ShingleSet(self.hashes[s:e], self.unquoted[s:e]) if e > s else EMPTY
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Distinct shingles per article."""
+        return np.diff(self.offsets)
+
+
+_U1, _U33 = np.uint64(1), np.uint64(33)
+
+
+def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None = None) -> SetBatch:
+    """`shingles` for every article of a batch at once; `drop_paragraphs` (bool, one per paragraph
+    of the batch, aligned with `batch.para_hashes`) marks the paragraphs to leave out."""
+    if k > MAX_SHINGLE:
+        raise ValueError(f"shingle_size must be at most {MAX_SHINGLE}, got {k}")
+    n = len(batch)
+    words, quoted = batch.word_hashes, batch.word_quoted
+    counts = np.diff(batch.word_offsets)
+    if drop_paragraphs is not None and drop_paragraphs.any():
+        keep = ~np.repeat(drop_paragraphs, batch.para_words)
+        words, quoted = words[keep], quoted[keep]
+        counts = np.bincount(np.repeat(np.arange(n), counts)[keep], minlength=n)
+    starts = _offsets(counts)
+    total = int(words.shape[0])
+    parts = []
+    if total >= k:
+        m = total - k + 1
+        acc = np.zeros(m, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(k):  # the same arithmetic as `shingle_hashes`, over all articles at once
+                acc += words[j:j + m] * _POS_MULT[j]
+            acc += np.uint64(k)
+        h = _fmix64(acc) >> np.uint64(32)
+        doc = np.repeat(np.arange(n, dtype=np.int64), counts)[:m]
+        valid = (np.arange(m) - starts[doc]) <= counts[doc] - k  # windows inside one article
+        csum = _offsets(quoted.astype(np.int64))
+        all_quoted = (csum[k:] - csum[:-k]) == k
+        # One key per window: article, hash, and a low bit set when all its words are quoted, so
+        # that after sorting, the first key of each (article, hash) says whether any is unquoted.
+        parts.append((doc[valid].astype(np.uint64) << _U33) | (h[valid] << _U1)
+                     | all_quoted[valid].astype(np.uint64))
+    for i in np.flatnonzero((counts > 0) & (counts < k)).tolist():  # fewer words than k: one shingle
+        w, q = words[starts[i]:starts[i + 1]], quoted[starts[i]:starts[i + 1]]
+        one = shingle_hashes(w, k).astype(np.uint64)
+        parts.append((np.uint64(i) << _U33) | (one << _U1) | np.uint64(bool(q.all())))
+    if not parts:
+        return SetBatch(np.zeros(0, np.uint32), np.zeros(0, bool), np.zeros(n + 1, np.int64))
+    keys = np.sort(np.concatenate(parts))
+    first = np.ones(keys.shape[0], dtype=bool)
+    first[1:] = (keys[1:] >> _U1) != (keys[:-1] >> _U1)
+    keys = keys[first]
+    return SetBatch(
+        hashes=((keys >> _U1) & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+        unquoted=(keys & _U1) == 0,
+        offsets=_offsets(np.bincount((keys >> _U33).astype(np.int64), minlength=n)),
+    )
+
+
+def anchors_many(sets: SetBatch, modulus: int) -> tuple[np.ndarray, np.ndarray]:
+    """`anchors` of every set of a batch, as (values, offsets)."""
+    keep = (sets.hashes % np.uint32(modulus) == 0) & sets.unquoted
+    doc = np.repeat(np.arange(len(sets), dtype=np.int64), sets.sizes)[keep]
+    return sets.hashes[keep], _offsets(np.bincount(doc, minlength=len(sets)))

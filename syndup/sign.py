@@ -12,8 +12,12 @@ from typing import Sequence
 import numpy as np
 
 _MAX32 = np.uint32(0xFFFFFFFF)
-#: Rows processed per block: bounds the (shingles x num_perm) temporary to ~32 MB.
-_BLOCK = 1 << 16
+#: Padded blocks of articles hold at most this many values (articles x longest): a few MB.
+_BLOCK_VALUES = 1 << 18
+#: and at most this many articles (the accumulator is rows x num_perm).
+_BLOCK_ROWS = 512
+#: Articles with more shingles than this are signed alone, in row blocks of this size.
+_LONG = 4096
 
 
 @lru_cache(maxsize=8)
@@ -34,34 +38,64 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """One MinHash signature (uint32[num_perm]) per row of a flat array of 32-bit shingle hashes:
+    row i is `values[offsets[i]:offsets[i + 1]]`. Rows may hold repeats (a minimum ignores them).
+
+    Rows of similar length are padded (with one of their own values, which leaves every minimum
+    unchanged) into a block, and the block is folded in one value per row at a time: three numpy
+    calls on a cache-sized (rows x num_perm) array per column, instead of materializing every
+    (value x permutation) product.
+    """
+    a, b = permutations(num_perm, seed)
+    n = int(offsets.shape[0]) - 1
+    out = np.full((n, num_perm), _MAX32, dtype=np.uint32)
+    lengths = np.diff(offsets)
+    order = np.argsort(lengths, kind="stable")
+    order = order[lengths[order] > 0]
+    if order.shape[0] == 0:
+        return out
+    mixed = fmix32(values.astype(np.uint32, copy=False))
+    long_rows = order[lengths[order] > _LONG]
+    order = order[lengths[order] <= _LONG]
+    with np.errstate(over="ignore"):
+        start = 0
+        while start < order.shape[0]:
+            rows = min(order.shape[0] - start, _BLOCK_ROWS)
+            rows = max(1, min(rows, _BLOCK_VALUES // int(lengths[order[start + rows - 1]])))
+            idx = order[start:start + rows]
+            widest = int(lengths[idx[-1]])  # sorted by length: the last is the longest
+            cols = np.arange(widest)
+            src = offsets[idx][:, None] + np.minimum(cols[None, :], lengths[idx][:, None] - 1)
+            block = mixed[src]
+            acc = np.full((idx.shape[0], num_perm), _MAX32, dtype=np.uint32)
+            tmp = np.empty_like(acc)
+            for j in range(widest):
+                np.multiply(block[:, j, None], a, out=tmp)
+                np.add(tmp, b, out=tmp)
+                np.minimum(acc, tmp, out=acc)
+            out[idx] = acc
+            start += idx.shape[0]
+        for i in long_rows.tolist():
+            row = mixed[offsets[i]:offsets[i + 1]]
+            acc1 = np.full(num_perm, _MAX32, dtype=np.uint32)
+            for s in range(0, row.shape[0], _LONG):
+                part = row[s:s + _LONG, None] * a[None, :] + b[None, :]
+                np.minimum(acc1, part.min(axis=0), out=acc1)
+            out[i] = acc1
+    return out
+
+
 def signatures(sets: Sequence[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
     """One MinHash signature (uint32[num_perm]) per array of 32-bit shingle hashes.
 
     An empty set gets all-max values, like an empty datasketch MinHash.
     """
-    a, b = permutations(num_perm, seed)
-    out = np.full((len(sets), num_perm), _MAX32, dtype=np.uint32)
     lengths = np.fromiter((s.shape[0] for s in sets), dtype=np.int64, count=len(sets))
-    nonempty = np.flatnonzero(lengths)
-    if nonempty.shape[0] == 0:
-        return out
-    # Process consecutive runs of articles whose shingles fit in one block.
-    start = 0
-    while start < nonempty.shape[0]:
-        total = 0
-        stop = start
-        while stop < nonempty.shape[0] and (total == 0 or total + lengths[nonempty[stop]] <= _BLOCK):
-            total += lengths[nonempty[stop]]
-            stop += 1
-        idx = nonempty[start:stop]
-        values = np.concatenate([sets[i] for i in idx]).astype(np.uint32, copy=False)
-        mixed = fmix32(values)
-        with np.errstate(over="ignore"):
-            permuted = mixed[:, None] * a[None, :] + b[None, :]
-        offsets = np.concatenate([[0], np.cumsum(lengths[idx])[:-1]])
-        out[idx] = np.minimum.reduceat(permuted, offsets, axis=0)
-        start = stop
-    return out
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    values = np.concatenate(list(sets)) if len(sets) else np.zeros(0, np.uint32)
+    return signatures_flat(values.astype(np.uint32, copy=False), offsets, num_perm, seed)
 
 
 def signature(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
