@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from .errors import InputError, SyndupError
-from .models import Article, Problem, ScanResult
+from .models import Article, Match, Problem, ScanResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Find republished and near-duplicate news articles and what each copy changed.")
@@ -68,6 +68,9 @@ def scan(
                                    help="Id of a WARC page: its WARC-Record-ID, or its URL."),
     report: bool = typer.Option(True, "--report/--no-report",
                                 help="Also write the HTML report (DIR/report/index.html)."),
+    index: Optional[str] = typer.Option(None, "--index", metavar="INDEX",
+                                        help="Also check CORPUS against this index (path or redis:// URL), "
+                                             "write DIR/index_matches.csv, and add CORPUS to it."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import write_tables
@@ -101,12 +104,22 @@ def scan(
             from .report import write_report
 
             report_path = write_report(result, out / "report")
+        if index is not None:
+            from .index import Index
+
+            with Index.open(index, settings=result.settings) as idx:
+                index_matches = idx.add_scan(result)
+            index_matches.to_csv(out / "index_matches.csv", index=False)
     except SyndupError as exc:
         raise fail(str(exc))
     if not quiet:
         print_summary(result, out)
         if report:
             out_console.print(f"Report written to {report_path}")
+        if index is not None:
+            out_console.print(f"{index_matches['doc_id'].nunique()} articles match articles indexed before "
+                              f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {index}.",
+                              highlight=False, soft_wrap=True)
     del problems
 
 
@@ -190,6 +203,116 @@ def diff(
         typer.echo(json.dumps(result_diff.to_dict(), ensure_ascii=False, indent=2))
     else:
         out_console.print(to_rich(result_diff, context=context))
+
+
+index_app = typer.Typer(no_args_is_help=True,
+                        help="A persistent index that scrapers add articles to and check them against.")
+app.add_typer(index_app, name="index")
+INDEX_HELP = "The index: a file (SQLite, created if missing) or redis://host:port/db?prefix=name."
+
+
+def _index_articles(paths: List[Path], id_field: str, text_field: str) -> Iterator[Article]:
+    from .read import read
+
+    for item in read(paths, id_field=id_field, text_field=text_field):
+        if isinstance(item, Problem):
+            warn(item)
+        else:
+            yield item
+
+
+def _print_matches(doc_id: str, matches: List[Match]) -> None:
+    for m in matches:
+        out_console.print(f"{doc_id}: {m.relation} of {m.doc_id} (jaccard {m.jaccard:.2f}, "
+                          f"containment {m.containment:.2f})", highlight=False, soft_wrap=True)
+
+
+@index_app.command("add")
+def index_add(
+    index: str = typer.Argument(..., help=INDEX_HELP),
+    corpus: List[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+    id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
+    text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
+    replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+) -> None:
+    """Add every article of CORPUS to INDEX, printing those that match an indexed article."""
+    from .index import Index
+    from .read import check_paths
+
+    try:
+        paths = check_paths(corpus)
+    except SyndupError as exc:
+        raise fail(str(exc), 2)
+    added = matched = 0
+    try:
+        with Index.open(index) as idx:
+            for article, matches in idx.add_many(_index_articles(paths, id_field, text_field), replace=replace):
+                added += 1
+                matched += bool(matches)
+                if not quiet:
+                    _print_matches(article.id, matches)
+            total = len(idx)
+    except (SyndupError, ValueError) as exc:
+        raise fail(str(exc))
+    out_console.print(f"{added} articles added, {matched} matched an indexed article; {total} in {index}.",
+                      highlight=False)
+
+
+@index_app.command("check")
+def index_check(
+    index: str = typer.Argument(..., help=INDEX_HELP),
+    files: List[Path] = typer.Argument(..., help="Articles to check: files or corpora in any format scan reads."),
+    id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
+    text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per article: id and matches."),
+) -> None:
+    """Check articles against INDEX without adding them: what each duplicates, copies or quotes."""
+    import dataclasses
+    import json
+
+    from .index import Index
+    from .read import check_paths
+
+    try:
+        paths = check_paths(files)
+    except SyndupError as exc:
+        raise fail(str(exc), 2)
+    try:
+        with Index.open(index) as idx:
+            for article, matches in idx.check_many(_index_articles(paths, id_field, text_field)):
+                if as_json:
+                    typer.echo(json.dumps({"id": article.id, "matches": [dataclasses.asdict(m) for m in matches]},
+                                          ensure_ascii=False))
+                elif matches:
+                    _print_matches(article.id, matches)
+                else:
+                    out_console.print(f"{article.id}: no match", highlight=False, soft_wrap=True)
+    except SyndupError as exc:
+        raise fail(str(exc))
+
+
+@index_app.command("stats")
+def index_stats(
+    index: str = typer.Argument(..., help=INDEX_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
+) -> None:
+    """How many articles INDEX holds, how it was built, and its size."""
+    import json
+
+    from .index import Index
+
+    try:
+        with Index.open(index) as idx:
+            stats = idx.stats()
+    except SyndupError as exc:
+        raise fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(stats))
+    else:
+        for key, value in stats.items():
+            shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+            out_console.print(f"{key}: {shown}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

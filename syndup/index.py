@@ -255,7 +255,7 @@ class Index:
                     if fingerprint != features.fingerprint:
                         if not replace:
                             raise ValueError(f"article {doc_id!r} is already in {self.location} with a "
-                                             f"different text; pass replace=True to replace it, or remove it first")
+                                             f"different text; replace it (replace=True, or --replace) or remove it first")
                         store.remove(doc_id)
                         continue
                 return self._matches(probe, _Judge(self, features, site, virtual=False), own=num)
@@ -267,6 +267,12 @@ class Index:
         for item in articles:
             article = item if isinstance(item, Article) else Article.from_mapping(item)
             yield article, self.add(article.id, article.text, replace=replace, **_article_meta(article))
+
+    def check_many(self, articles: Iterable[Article | Mapping[str, Any]]) -> Iterator[tuple[Article, list[Match]]]:
+        """Check articles (Article objects or dicts with id and text), yielding each with its matches."""
+        for item in articles:
+            article = item if isinstance(item, Article) else Article.from_mapping(item)
+            yield article, self.check(article.text, **_article_meta(article))
 
     def add_scan(self, result: "ScanResult") -> "pd.DataFrame":
         """Add every article of a scan; return its matches with articles indexed before, one row each.
