@@ -1,0 +1,1 @@
+"""Integrations with other tools: `syndup.contrib.scrapy` (a Scrapy item pipeline)."""

@@ -1,0 +1,291 @@
+"""Index: the seeds added one at a time, reopening in a new process, settings checks, the verbs,
+agreement with `scan`, boilerplate learned as the index grows, and bounded work for big families."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import syndup
+from syndup import Index, IndexSettingsError, Match, Settings
+from syndup.errors import BackendError
+
+from .conftest import seed_text
+from .indexkit import child_env, copy_text, synthetic
+
+SEEDS = ["000", "001", "002", "003", "004"]
+BACKENDS = ["sqlite", "memory"]
+
+
+def target(kind: str, tmp_path: Path) -> str:
+    return str(tmp_path / "articles.syndup") if kind == "sqlite" else ":memory:"
+
+
+def as_json(matches: list[Match]) -> list[list[object]]:
+    return [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment, 9), round(m.containment_other, 9)]
+            for m in matches]
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_seeds_one_at_a_time(kind: str, tmp_path: Path) -> None:
+    with Index.open(target(kind, tmp_path)) as idx:
+        got = {s: idx.add(s, seed_text(s)) for s in SEEDS}
+        assert got["000"] == []
+        assert [(m.doc_id, m.relation) for m in got["001"]] == [("000", "copy")]
+        for s in ("002", "003", "004"):
+            assert got[s] == [], s
+        assert len(idx) == 5
+
+
+def test_seed_figures_equal_scan(tmp_path: Path, seeds_dir: Path) -> None:
+    """The index reports the very figures scan does for the seed pair (one relation code path)."""
+    pair = syndup.scan(seeds_dir).pairs.iloc[0]
+    with Index.open(tmp_path / "i.syndup") as idx:
+        idx.add("000", seed_text("000"))
+        (m,) = idx.add("001", seed_text("001"))
+    assert (pair.doc_a, pair.doc_b) == ("000_28930205ab5c0454", "001_4b43cad0f107b24d")
+    assert m.relation == pair.relation
+    assert m.jaccard == pytest.approx(pair.jaccard)
+    assert m.containment == pytest.approx(pair.containment_b_in_a)      # share of 001 found in 000
+    assert m.containment_other == pytest.approx(pair.containment_a_in_b)
+
+
+REOPEN = """
+import json, sys
+from syndup import Index
+from tests.conftest import seed_text
+with Index.open(sys.argv[1]) as idx:
+    out = {"len": len(idx), "ids": [s for s in %r if s in idx],
+           "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment, 9),
+                           round(m.containment_other, 9)] for m in idx.check(seed_text(s))] for s in %r},
+           "again": [[m.doc_id, m.relation] for m in idx.add("001-again", seed_text("001"))]}
+print(json.dumps(out))
+""" % (SEEDS, SEEDS)
+
+
+def test_reopen_in_a_new_process_gives_same_answers(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    with Index.open(path) as idx:
+        for s in SEEDS:
+            idx.add(s, seed_text(s))
+        expected = {s: as_json(idx.check(seed_text(s))) for s in SEEDS}
+    assert [m[:2] for m in expected["001"]] == [["001", "duplicate"], ["000", "copy"]]
+    run = subprocess.run([sys.executable, "-c", REOPEN, str(path)], capture_output=True, text=True,
+                         cwd=tmp_path, env=child_env(), timeout=120)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    assert got["len"] == 5 and got["ids"] == SEEDS
+    assert got["checks"] == expected
+    assert got["again"] == [["001", "duplicate"], ["000", "copy"]]
+
+
+def test_settings_mismatch_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    with Index.open(path) as idx:
+        idx.add("000", seed_text("000"))
+    with pytest.raises(IndexSettingsError) as err:
+        Index.open(path, settings=Settings(shingle_size=7))
+    message = str(err.value)
+    assert str(path) in message and "shingle_size=5" in message and "shingle_size=7" in message
+    assert "\n" not in message
+    with pytest.raises(IndexSettingsError, match="num_perm=128.*num_perm=64"):
+        Index.open(path, settings=Settings(num_perm=64))
+    with pytest.raises(IndexSettingsError, match="lsh"):
+        Index.open(path, settings=Settings(lsh_threshold=0.5))
+    # Thresholds that do not change what is stored are fine, and the index stays usable.
+    with Index.open(path, settings=Settings(copy_containment=0.9)) as idx:
+        assert idx.settings.copy_containment == 0.9
+        assert [m.relation for m in idx.add("001", seed_text("001"))] == ["partial"]
+
+
+def test_open_without_settings_uses_the_ones_it_was_built_with(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    with Index.open(path, settings=Settings(shingle_size=4, copy_containment=0.4)) as idx:
+        idx.add("000", seed_text("000"))
+    with Index.open(path) as idx:
+        assert idx.settings.shingle_size == 4 and idx.settings.copy_containment == 0.4
+        assert [m.relation for m in idx.add("001", seed_text("001"))] == ["copy"]
+
+
+def _set_header(path: Path, **changes: object) -> None:
+    db = sqlite3.connect(path)
+    header = json.loads(db.execute("SELECT value FROM syndup_header").fetchone()[0])
+    header.update(changes)
+    db.execute("UPDATE syndup_header SET value = ?", (json.dumps(header),))
+    db.commit()
+    db.close()
+
+
+def test_newer_format_or_other_hashing_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    Index.open(path).close()
+    _set_header(path, format=99, syndup_version="9.0")
+    with pytest.raises(IndexSettingsError, match=r"syndup 9\.0 in index format 99.*Upgrade syndup"):
+        Index.open(path)
+    _set_header(path, format=1, fingerprint={**Settings().fingerprint(), "hash_scheme": "old-scheme"})
+    with pytest.raises(IndexSettingsError, match="hash_scheme='old-scheme'.*build a new index"):
+        Index.open(path)
+
+
+def test_not_an_index(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n" * 100)
+    with pytest.raises(BackendError, match="notes.txt"):
+        Index.open(text)
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE people (name TEXT)")
+    db.commit()
+    db.close()
+    with pytest.raises(BackendError, match="not a syndup index"):
+        Index.open(other)
+    with pytest.raises(BackendError, match="does not exist"):
+        Index.open(tmp_path / "missing" / "x.syndup")
+    with pytest.raises(BackendError, match="unknown index URL scheme"):
+        Index.open("http://example.com/index")
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_remove_get_len_contains(kind: str, tmp_path: Path) -> None:
+    with Index.open(target(kind, tmp_path)) as idx:
+        assert len(idx) == 0 and "000" not in idx
+        idx.add("000", seed_text("000"), url="https://www.rt.com/news/1", title="Airstrike",
+                published="2024-01-02", author="RT")
+        idx.add("001", seed_text("001"), site="globalresearch.ca")
+        assert len(idx) == 2 and "000" in idx and "001" in idx and 7 not in idx
+        got = idx.get("000")
+        assert got.text == seed_text("000") and got.url == "https://www.rt.com/news/1"
+        assert (got.title, got.published, got.author, got.site) == ("Airstrike", "2024-01-02", "RT", None)
+        assert idx.get("001").site == "globalresearch.ca"
+        idx.remove("000")
+        assert len(idx) == 1 and "000" not in idx
+        assert [(m.doc_id, m.relation) for m in idx.check(seed_text("000"))] == [("001", "copy")]
+        assert [m.doc_id for m in idx.check(seed_text("001"))] == ["001"]
+        with pytest.raises(KeyError, match="000"):
+            idx.get("000")
+        with pytest.raises(KeyError, match="000"):
+            idx.remove("000")
+        # Removed and added again: found again.
+        assert [m.doc_id for m in idx.add("000", seed_text("000"))] == ["001"]
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_adding_an_id_again(kind: str, tmp_path: Path) -> None:
+    with Index.open(target(kind, tmp_path)) as idx:
+        idx.add("000", seed_text("000"))
+        first = idx.add("001", seed_text("001"))
+        assert idx.add("001", seed_text("001")) == first      # same text: nothing changes
+        assert len(idx) == 2
+        with pytest.raises(ValueError, match="'001' is already in .* different text"):
+            idx.add("001", seed_text("002"))
+        assert idx.add("001", seed_text("002"), replace=True) == []
+        assert idx.get("001").text == seed_text("002") and len(idx) == 2
+        assert [m.doc_id for m in idx.check(seed_text("001"))] == ["000"]
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    with Index.open(":memory:") as idx:
+        with pytest.raises(TypeError, match="unknown metadata field 'lang'"):
+            idx.add("x", "some words here", lang="en")
+        with pytest.raises(TypeError, match="doc_id must be a str"):
+            idx.add(7, "some words here")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="no words"):
+            idx.add("x", "  \n -- \n")
+        with pytest.raises(ValueError, match="no words"):
+            idx.check("")
+    idx.close()
+    with pytest.raises(BackendError, match="closed"):
+        len(idx)
+
+
+def _corpus() -> list[dict[str, str]]:
+    """Seeds plus a duplicate, two copies and a partial reuse of a seed paragraph."""
+    docs = [{"id": s, "text": seed_text(s)} for s in SEEDS]
+    paras = seed_text("002").split("\n\n")
+    long_para = max(paras, key=len)
+    docs += [
+        {"id": "dup-003", "text": seed_text("003")},
+        {"id": "syn-a", "text": synthetic("syn-a", paragraphs=6)},
+        {"id": "syn-a-copy", "text": copy_text(synthetic("syn-a", paragraphs=6), "syn-a-copy")},
+        {"id": "quotes-002", "text": synthetic("q1", paragraphs=4) + "\n\n" + long_para + "\n\n"
+                                     + synthetic("q2", paragraphs=3)},
+    ]
+    return docs
+
+
+def test_index_pairs_equal_scan_pairs() -> None:
+    """Adding a corpus one article at a time finds exactly the pairs scan finds, with equal figures."""
+    docs = _corpus()
+    result = syndup.scan(docs)
+    want = {(r.doc_a, r.doc_b): (r.relation, round(r.jaccard, 9)) for r in result.pairs.itertuples()}
+    got = {}
+    with Index.open(":memory:") as idx:
+        for d in docs:
+            for m in idx.add(d["id"], d["text"]):
+                a, b = sorted([d["id"], m.doc_id])
+                got[(a, b)] = (m.relation, round(m.jaccard, 9))
+    assert {"copy", "duplicate", "partial"} <= {rel for rel, _ in want.values()}
+    assert got == want
+
+
+def _with_disclaimer(doc_id: str, disclaimer: str) -> str:
+    return synthetic(doc_id, paragraphs=4, words=30) + "\n\n" + disclaimer
+
+
+def test_boilerplate_is_learned_as_the_index_grows() -> None:
+    """A disclaimer carried by unrelated stories links the first few, then becomes boilerplate."""
+    disclaimer = synthetic("disclaimer", paragraphs=1, words=40)
+    docs = [(f"story-{i}", _with_disclaimer(f"story-{i}", disclaimer)) for i in range(8)]
+    with Index.open(":memory:") as idx:
+        found = [idx.add(i, t) for i, t in docs]
+        # Second story: one earlier holder, one story: a shared passage, reported as partial.
+        assert [(m.doc_id, m.relation) for m in found[1]] == [("story-0", "partial")]
+        # Later stories: enough different stories carry it, so it is boilerplate and links nothing.
+        assert found[-1] == [] and found[-2] == []
+        assert idx.check(_with_disclaimer("another", disclaimer)) == []
+    # scan, on the whole corpus, agrees it is boilerplate.
+    result = syndup.scan([{"id": i, "text": t} for i, t in docs])
+    assert len(result.pairs) == 0
+
+
+def test_a_big_family_costs_bounded_work() -> None:
+    """300 copies of one story: every add still finds the origin, and returns a bounded list."""
+    origin = synthetic("origin", paragraphs=6)
+    cap = Settings().max_bucket_pairs
+    with Index.open(":memory:") as idx:
+        idx.add("origin", origin)
+        times = []
+        for i in range(300):
+            start = time.perf_counter()
+            matches = idx.add(f"copy-{i}", copy_text(origin, f"copy-{i}"))
+            times.append(time.perf_counter() - start)
+            assert "origin" in [m.doc_id for m in matches]
+            assert len(matches) <= 4 * cap
+    early, late = sorted(times[10:60])[25], sorted(times[-50:])[25]
+    assert late < 4 * early + 0.005, (early, late)
+
+
+def test_stats(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "articles.syndup") as idx:
+        for s in SEEDS:
+            idx.add(s, seed_text(s))
+        stats = idx.stats()
+    assert stats["backend"] == "sqlite" and stats["articles"] == 5 and stats["format"] == 1
+    assert stats["built_by"] == f"syndup {syndup.__version__}"
+    assert stats["settings"] == Settings().fingerprint()
+    assert isinstance(stats["bytes_on_disk"], int) and stats["bytes_on_disk"] > 0
+
+
+def test_threads_share_one_index(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Index.open(tmp_path / "articles.syndup") as idx:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda i: idx.add(f"t{i}", synthetic(f"t{i}")), range(200)))
+        assert len(idx) == 200
