@@ -22,7 +22,7 @@ import zlib
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, BinaryIO, Iterator, Union
 
 from .errors import InputError, require
 from .extract import extract_article, looks_like_html
@@ -215,30 +215,38 @@ def _truncated(record: Any, iterator: Any, gzipped: bool) -> str | None:
     return None
 
 
-def _only_blank(fh: Any, start: int) -> bool:
+def _only_blank(fh: BinaryIO, start: int) -> bool:
     """True when the file holds nothing but line breaks after `start` (record separators)."""
     fh.seek(start)
     return not fh.read(1 << 16).strip(b"\r\n")
 
 
-def _next_record_start(fh: Any, start: int, gzipped: bool) -> int | None:
+def _next_record_start(fh: BinaryIO, start: int, gzipped: bool) -> int | None:
     """Offset of the next gzip member that holds a record (or `WARC/` header line) from `start`."""
     marker = b"\x1f\x8b\x08" if gzipped else b"\nWARC/1."
+    block = 1 << 20
+    pos = start  # file offset of data[0]
     fh.seek(start)
-    data = fh.read()  # only after a broken record, so reading the rest at once is fine
-    hit = data.find(marker)
-    while hit >= 0:
-        if not gzipped:
-            return start + hit + 1
-        # The three magic bytes also occur by chance inside compressed data: check that a
-        # member really starts here and holds a WARC or ARC record.
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[hit:hit + 4096], 64)
-        except zlib.error:
-            head = b""
-        if head.startswith((b"WARC/", b"filedesc:", b"http:", b"https:", b"dns:")):
-            return start + hit
-        hit = data.find(marker, hit + 1)
+    data = fh.read(block + 4096)
+    while data:
+        hit = data.find(marker)
+        while 0 <= hit < block:
+            if not gzipped:
+                return pos + hit + 1
+            # The magic bytes also occur by chance inside compressed data: check that a member
+            # really starts here and holds a WARC or ARC record.
+            try:
+                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[hit:hit + 4096], 64)
+            except zlib.error:
+                head = b""
+            if head.startswith((b"WARC/", b"filedesc:", b"http:", b"https:", b"dns:")):
+                return pos + hit
+            hit = data.find(marker, hit + 1)
+        if len(data) <= block:
+            return None
+        pos += block  # the 4 KB overlap lets a hit near the end of a block be checked whole
+        fh.seek(pos)
+        data = fh.read(block + 4096)
     return None
 
 
