@@ -271,16 +271,20 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
                     "doc": mine, "other": other, "cluster": ocid, "page": names.get(ocid),
                     "jaccard": f"{float(p.jaccard):.2f}"})
 
+    # Members of every cluster of copies in one pass (not one scan of `documents` per cluster).
+    members: dict[int, list[Any]] = {}
+    for doc in docs[docs["cluster_size"] > 1].sort_values("doc_id").itertuples():
+        members.setdefault(int(doc.cluster_id), []).append(doc)
+
     index_rows = []
     for row in multi.itertuples():
         cid = int(row.cluster_id)
-        members = result.members(cid)
-        origin_row = next(members[members["doc_id"] == row.origin_id].itertuples())
+        origin_row = next(m for m in members[cid] if m.doc_id == row.origin_id)
         origin_text = result.text(row.origin_id)
         copies = []
         kind_totals = dict.fromkeys(KINDS, 0)
         kept_shares = []
-        for n, m in enumerate(members[members["doc_id"] != row.origin_id].itertuples(), start=1):
+        for n, m in enumerate((m for m in members[cid] if m.doc_id != row.origin_id), start=1):
             d = diff(origin_text, result.text(m.doc_id), boilerplate=result.boilerplate)
             for k, v in d.summary.kinds:
                 kind_totals[k] += v
@@ -305,6 +309,7 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
             "kept": f"{sum(kept_shares) / len(kept_shares):.0%}" if kept_shares else "",
             "partial": int(row.partial_links),
         })
+    _remove_stale(out, set(names.values()))
     unique = int((docs["role"] == "unique").sum())
     skipped = sum(1 for p in result.problems if p.skipped)
     index = env.get_template("index.html").render(
@@ -315,6 +320,20 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
         unique_partial=sum(1 for cid, links in partial.items() if cid not in names for _ in links),
         title="syndup report")
     return _write(out, "index.html", index)
+
+
+def _remove_stale(out: Path, keep: set[str]) -> None:
+    """Delete cluster pages an earlier report left in `out` (ours by name and generator tag only)."""
+    for path in out.glob("c-*.html"):
+        if path.name in keep or not re.fullmatch(r"c-[a-z0-9-]+\.html", path.name):
+            continue
+        try:
+            with path.open("r", encoding="utf-8", errors="replace") as fh:
+                head = fh.read(2048)
+        except OSError:
+            continue
+        if '<meta name="generator" content="syndup">' in head:
+            path.unlink()
 
 
 def _origin_paragraphs(text: str) -> list[str]:

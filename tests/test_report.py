@@ -324,3 +324,15 @@ def test_scan_cli_writes_the_report_unless_told_not_to(tmp_path: Path):
     assert res.exit_code == 0, res.output
     assert not (tmp_path / "b" / "report").exists()
     assert (tmp_path / "b" / "documents.csv").is_file()
+
+
+def test_a_new_report_removes_its_own_stale_pages_only(tmp_path: Path):
+    out = tmp_path / "report"
+    out.mkdir()
+    stale = out / "c-old-cluster-0123456789ab.html"
+    stale.write_text('<!DOCTYPE html><html><head><meta name="generator" content="syndup">', encoding="utf-8")
+    mine = out / "c-notes.html"
+    mine.write_text("<p>my own notes</p>", encoding="utf-8")
+    write_report(syndup.scan(SEEDS), out)
+    assert not stale.exists() and mine.exists()
+    assert (out / page_name(ORIGIN_ID)).is_file()
