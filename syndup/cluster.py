@@ -68,13 +68,17 @@ def attributions(text: str) -> list[str]:
 
 
 def host_of(url: str | None) -> str | None:
-    """The host of an http(s) URL without a leading www., or None."""
+    """The host of an http(s) URL (or a bare host name) without a leading www., or None."""
     if not url:
         return None
+    url = url.strip()
     try:
-        host = urlsplit(url if "//" in url else "//" + url).hostname
+        parts = urlsplit(url if "//" in url else "//" + url)
     except ValueError:
         return None
+    if parts.scheme.lower() not in ("", "http", "https"):
+        return None
+    host = parts.hostname
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
