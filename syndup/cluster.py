@@ -67,11 +67,16 @@ def attributions(text: str) -> list[str]:
     return [m.group("name").strip() for m in _ATTRIBUTION.finditer(fold(text))]
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+\-]*:(?!\d)")
+
+
 def host_of(url: str | None) -> str | None:
     """The host of an http(s) URL (or a bare host name) without a leading www., or None."""
     if not url:
         return None
     url = url.strip()
+    if _SCHEME.match(url) and not url.lower().startswith(("http:", "https:")):
+        return None  # javascript:, mailto:, data: ... are not sites
     try:
         parts = urlsplit(url if "//" in url else "//" + url)
     except ValueError:
