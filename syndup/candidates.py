@@ -9,19 +9,39 @@ Candidates are only candidates: `verify` decides.
 
 from __future__ import annotations
 
-from typing import Sequence
+from functools import lru_cache
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .shingle import _fmix64
 
 
+@lru_cache(maxsize=32)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) that datasketch's MinHashLSH would choose for this threshold."""
-    from datasketch.lsh import _optimal_param
+    """(bands, rows) that datasketch's MinHashLSH would choose for this threshold.
 
-    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return int(b), int(r)
+    The same search as datasketch's `_optimal_param` (weights 0.5/0.5): the (b, r) with the least
+    false positive plus false negative probability mass. Its integrands are polynomials of degree
+    b * r <= num_perm, which Gauss-Legendre quadrature with num_perm / 2 + 1 nodes integrates
+    exactly, so this needs neither scipy nor datasketch (a test checks the answers against it).
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
+    best, opt = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _integral(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold, nodes, weights)
+            fn = _integral(lambda s: (1 - s ** float(r)) ** float(b), threshold, 1.0, nodes, weights)
+            error = fp * 0.5 + fn * 0.5
+            if error < best:
+                best, opt = error, (b, r)
+    return opt
+
+
+def _integral(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, nodes: np.ndarray,
+              weights: np.ndarray) -> float:
+    half = (hi - lo) / 2
+    return float(half * np.dot(weights, f(lo + half * (nodes + 1))))
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -84,14 +104,22 @@ def anchor_pairs(anchors: Sequence[np.ndarray], min_shared: int, max_df: int) ->
     lengths = np.fromiter((a.shape[0] for a in anchors), dtype=np.int64, count=len(anchors))
     if lengths.sum() == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    values = np.concatenate(anchors).astype(np.uint64)
+    values = np.concatenate(anchors)
     docs = np.repeat(np.arange(len(anchors), dtype=np.int64), lengths)
+    return anchor_pairs_flat(values, docs, len(anchors), min_shared, max_df)
+
+
+def anchor_pairs_flat(values: np.ndarray, docs: np.ndarray, n: int, min_shared: int, max_df: int) -> np.ndarray:
+    """`anchor_pairs` over flat arrays: anchor `values[i]` belongs to article `docs[i]` (of `n`);
+    each article's anchors are distinct."""
+    if values.shape[0] == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    values = values.astype(np.uint64)
     _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
     rare = (df[inverse] >= 2) & (df[inverse] <= max_df)
     pairs = group_pairs(values[rare], docs[rare], max_df)
     if pairs.shape[0] == 0:
         return pairs
-    n = len(anchors)
     codes = pairs[:, 0] * n + pairs[:, 1]
     uniq, counts = np.unique(codes, return_counts=True)
     hit = uniq[counts >= min_shared]

@@ -7,7 +7,6 @@ on the order they were read in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -15,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from . import boilerplate as bp
-from .candidates import anchor_pairs, lsh_pairs, lsh_params, unique_pairs
+from .candidates import anchor_pairs_flat, lsh_pairs, lsh_params, unique_pairs
 from .cluster import UnionFind, attributions, choose_origin
 from .models import Article, Problem, ScanResult
+from .parallel import Prepared, check_jobs
 from .read import from_records, read
 from .settings import DEFAULT_SETTINGS, Settings
-from .shingle import Features, ShingleSet, analyze, anchors, shingles
-from .sign import signatures
 from .verify import CLUSTERING, DUPLICATE, Relation, relate
 
 #: Called once per article read (with the running count), for progress bars.
@@ -37,40 +35,10 @@ CLUSTER_COLUMNS = ["cluster_id", "size", "origin_id", "origin_rule", "sites", "n
                    "origin_title"]
 
 
-@dataclass
-class _Corpus:
-    """Articles and their features, in id order, while a scan runs."""
-
-    articles: list[Article] = field(default_factory=list)
-    features: list[Features] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _collect(items: Iterable[Article | Problem], progress: Progress | None) -> _Corpus:
-    corpus = _Corpus()
-    seen: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, Problem):
-            corpus.problems.append(item)
-            continue
-        article = item
-        if article.id in seen:
-            n = 2
-            while f"{article.id}~{n}" in seen:
-                n += 1
-            new_id = f"{article.id}~{n}"
-            corpus.problems.append(Problem(article.origin_ref or article.id,
-                                           f"duplicate id {article.id!r} (first in {seen[article.id]}); "
-                                           f"renamed {new_id!r}", skipped=False))
-            article = Article(**{**article.__dict__, "id": new_id})
-        seen[article.id] = article.origin_ref or "input"
-        corpus.articles.append(article)
-        corpus.features.append(analyze(article.text))
-        if progress is not None:
-            progress(len(corpus.articles))
-    order = sorted(range(len(corpus.articles)), key=lambda i: corpus.articles[i].id)
-    corpus.articles = [corpus.articles[i] for i in order]
-    corpus.features = [corpus.features[i] for i in order]
+def _collect(items: Iterable[Article | Problem], progress: Progress | None, jobs: int) -> Prepared:
+    """Read and analyze every article (in `jobs` processes), texts to disk; id order after."""
+    corpus = Prepared(jobs)
+    corpus.collect(items, progress)
     return corpus
 
 
@@ -105,21 +73,25 @@ def _published(values: list[str | None]) -> list[pd.Timestamp | None]:
 
 
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
-         text_field: str = "text", progress: Progress | None = None) -> ScanResult:
+         text_field: str = "text", progress: Progress | None = None, jobs: int | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
     `title`, `site`, `published`, `author`), a pandas DataFrame, or corpus path(s) as `read` takes.
+    It is read as a stream; texts are kept on disk. `jobs` processes (default: all cores) analyze,
+    shingle and sign the articles; the result is the same for any `jobs`.
     """
-    corpus = _collect(_items(source, id_field, text_field), progress)
+    corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs))
     arts, feats = corpus.articles, corpus.features
     n = len(arts)
     sites = [a.site or _host(a.url) for a in arts]
 
     boiler = bp.learn(feats, sites, settings)
     boiler_arr = bp.as_array(boiler)
-    drops = [bp.drop_mask(f, boiler_arr) for f in feats]
-    sets = [shingles(f, settings.shingle_size, d) for f, d in zip(feats, drops)]
+    drops = corpus.drop_masks(bp.drop_mask, boiler_arr)
+    signed = corpus.sign(drops, settings.shingle_size, settings.num_perm, settings.seed,
+                         settings.anchor_modulus)
+    sets = signed.sets  # exact shingle sets, read from disk on demand
 
     # Duplicates: the same word sequence. Only one member of each group goes on to LSH.
     fp_groups: dict[bytes, list[int]] = {}
@@ -127,11 +99,11 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         fp_groups.setdefault(f.fingerprint, []).append(i)
     reps = np.array(sorted(g[0] for g in fp_groups.values()), dtype=np.int64)
 
-    sigs = signatures([sets[i].hashes for i in reps], settings.num_perm, settings.seed)
+    sigs = signed.signatures[reps]
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     cand = unique_pairs(
         lsh_pairs(sigs, reps, bands, rows, settings.max_bucket_pairs),
-        anchor_pairs([anchors(s, settings.anchor_modulus) for s in sets], 2, settings.max_bucket_pairs),
+        anchor_pairs_flat(signed.anchor_values, signed.anchor_docs, n, 2, settings.max_bucket_pairs),
         n=n,
     )
 
@@ -226,7 +198,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     clusters = pd.DataFrame(cluster_rows, columns=CLUSTER_COLUMNS)
     return ScanResult(documents=documents, pairs=pairs, clusters=clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=n,
-                      boilerplate=boiler, _texts={a.id: a for a in arts})
+                      boilerplate=boiler, _texts=corpus.texts)
 
 
 def _host(url: str | None) -> str | None:

@@ -22,11 +22,13 @@ _LONG = 4096
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) permutation parameters datasketch's MinHash(num_perm, seed) uses."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """The (a, b) permutation parameters datasketch's MinHash(num_perm, seed, scheme="affine32")
+    uses: the same draws from numpy's RandomState (a test checks them against datasketch; making
+    them here saves importing datasketch, and with it scipy, in every process)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:

@@ -1,0 +1,350 @@
+"""Run the per-article stages over chunks of articles, in worker processes when jobs > 1.
+
+Two passes, because boilerplate is learned from the whole corpus between them:
+
+1. analyze: text -> hashed words and paragraphs (`analyze_many`). The paragraph outline goes back
+   to the main process, which learns boilerplate from it; the words are spilled to disk.
+2. sign: words minus boilerplate -> exact shingle sets (spilled to disk, read back only for
+   candidate pairs), MinHash signatures and anchors (returned).
+
+Input is streamed: only a few chunks of text are in memory at a time, and texts are kept in a
+`TextStore` on disk. Every result is a function of one article alone, so the output is the same
+for any number of jobs and any chunk size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import warnings
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .models import Article, Problem
+from .shingle import FeatureBatch, SetBatch, analyze_many, anchors_many, shingle_many
+from .sign import signatures_flat
+from .spill import SetStore, SpillDir, StoredArticle, TextStore, spill_file, write_sets
+
+#: Articles per task. Big enough that per-task overhead vanishes, small enough to balance load.
+CHUNK = 512
+#: Below this many articles, worker processes cost more than they save.
+MIN_PARALLEL = 2 * CHUNK
+
+
+def default_jobs() -> int:
+    """Cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def check_jobs(jobs: int | None) -> int:
+    """`jobs` as given, or all cores for None; InputError for anything but a whole number >= 1."""
+    if jobs is None:
+        return default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InputError(f"jobs must be a whole number of processes, 1 or more (None: all cores); "
+                         f"got {jobs!r} ({type(jobs).__name__})")
+    return jobs
+
+
+# -- work done in a worker (or in-process): plain functions over plain data ---------------------
+
+@dataclass(frozen=True)
+class Outline:
+    """What the corpus-wide stages need of one article's `Features`: its paragraphs and fingerprint."""
+
+    para_hashes: np.ndarray
+    para_words: np.ndarray
+    fingerprint: bytes
+    n_words: int
+
+
+def _analyze_chunk(chunk: int, texts: list[str], spill: str) -> tuple[np.ndarray, ...]:
+    batch = analyze_many(texts)
+    with open(spill_file(spill, "words", chunk), "wb") as fh:
+        for arr in (batch.word_hashes, batch.word_quoted, batch.word_offsets, batch.para_words,
+                    batch.para_offsets):
+            np.save(fh, arr, allow_pickle=False)
+    return batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words
+
+
+def _sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int, seed: int,
+                modulus: int) -> tuple[np.ndarray, ...]:
+    words = spill_file(spill, "words", chunk)
+    with open(words, "rb") as fh:
+        wh, wq, wo, pw, po = (np.load(fh, allow_pickle=False) for _ in range(5))
+    os.unlink(words)
+    n = wo.shape[0] - 1
+    batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
+    sets: SetBatch = shingle_many(batch, k, drop)
+    write_sets(spill_file(spill, "sets", chunk), sets.hashes, sets.unquoted)
+    sigs = signatures_flat(sets.hashes, sets.offsets, num_perm, seed)
+    anchor_values, anchor_offsets = anchors_many(sets, modulus)
+    return sigs, anchor_values, anchor_offsets, sets.offsets
+
+
+# -- running tasks in order, with a bounded number in flight ------------------------------------
+
+class _Runner:
+    """Runs tasks in this process, or in a pool of `jobs` processes once `start` is called."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool: Any = None
+
+    def start(self) -> None:
+        if self.jobs > 1 and self.pool is None:
+            self.pool = _context().Pool(self.jobs)
+
+    def map(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        """fn(*task) for every task, in order; tasks are drawn lazily, a few ahead of results."""
+        if self.pool is None:
+            for task in tasks:
+                yield fn(*task)
+            return
+        pending: deque[Any] = deque()
+        for task in tasks:
+            pending.append(self.pool.apply_async(fn, task))
+            if len(pending) >= 2 * self.jobs + 1:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def terminate(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def _context() -> Any:
+    # fork starts workers in milliseconds and is safe when no other Python thread can hold a lock
+    # at the moment of forking; otherwise (a progress-bar thread, say) forkserver, which starts
+    # from a clean process once and forks workers from it.
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        with warnings.catch_warnings():  # Python 3.12+ counts idle native (BLAS) threads too
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            return _QuietFork()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["syndup.parallel"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class _QuietFork:
+    """The fork context, with Python 3.12's fork-with-threads DeprecationWarning silenced."""
+
+    def Pool(self, processes: int) -> Any:  # noqa: N802 - mirrors multiprocessing's API
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            return multiprocessing.get_context("fork").Pool(processes)
+
+
+# -- the main-process side -----------------------------------------------------------------------
+
+@dataclass
+class Signed:
+    """Pass 2's results, in id order: signatures, anchors (flat), and the exact shingle sets."""
+
+    signatures: np.ndarray       # uint32 (n, num_perm)
+    anchor_values: np.ndarray    # uint32, flat
+    anchor_docs: np.ndarray      # int64, the article (id order) of each anchor value
+    sets: SetStore
+
+
+class Prepared:
+    """A corpus after pass 1: articles (text on disk) and paragraph outlines, in id order."""
+
+    def __init__(self, jobs: int) -> None:
+        self.articles: list[StoredArticle] = []
+        self.problems: list[Problem] = []
+        self.texts = TextStore()
+        self._runner = _Runner(jobs)
+        self._spill = SpillDir()
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._chunk_starts: list[int] = [0]
+
+    # pass 1 ------------------------------------------------------------------------------------
+    def collect(self, items: Iterable[Article | Problem], progress: Callable[[int], None] | None) -> None:
+        """Read every article, keep its text on disk and its outline in memory."""
+        seen: dict[str, str] = {}
+        read: list[StoredArticle] = []
+
+        def chunks() -> Iterator[tuple[int, list[str], str]]:
+            texts: list[str] = []
+            number = 0
+            for item in items:
+                if isinstance(item, Problem):
+                    self.problems.append(item)
+                    continue
+                article = item
+                if article.id in seen:
+                    n = 2
+                    while f"{article.id}~{n}" in seen:
+                        n += 1
+                    new_id = f"{article.id}~{n}"
+                    self.problems.append(Problem(
+                        article.origin_ref or article.id,
+                        f"duplicate id {article.id!r} (first in {seen[article.id]}); renamed {new_id!r}",
+                        skipped=False))
+                    article = Article(**{**article.__dict__, "id": new_id})
+                seen[article.id] = article.origin_ref or "input"
+                read.append(self.texts.add(article))
+                texts.append(article.text)
+                if progress is not None:
+                    progress(len(read))
+                if len(texts) == CHUNK:
+                    yield (number, texts, spill)
+                    texts, number = [], number + 1
+            if texts:
+                yield (number, texts, spill)
+
+        # Start worker processes only once the input proves big enough to pay for them.
+        spill = str(self._spill.path)
+        stream = chunks()
+        buffered: list[tuple[int, list[str], str]] = []
+        for task in stream:
+            buffered.append(task)
+            if len(buffered) * CHUNK >= MIN_PARALLEL:
+                self._runner.start()
+                break
+        try:
+            for part in self._runner.map(_analyze_chunk, _chain(buffered, stream)):
+                self._parts.append(part)
+                self._chunk_starts.append(self._chunk_starts[-1] + int(part[4].shape[0]))
+        except BaseException:
+            self._runner.terminate()
+            raise
+        self._finish(read)
+
+    def _finish(self, read: list[StoredArticle]) -> None:
+        n = len(read)
+        ids = [a.id for a in read]
+        order = np.array(sorted(range(n), key=ids.__getitem__), dtype=np.int64)
+        self.order = order                       # id position -> read position
+        self.rank = np.empty(n, dtype=np.int64)  # read position -> id position
+        self.rank[order] = np.arange(n, dtype=np.int64)
+        self.articles = [read[i] for i in order.tolist()]
+        self.texts.set_order(order.tolist())
+        parts = self._parts
+        if parts:
+            self.para_hashes = np.concatenate([p[0] for p in parts])
+            self.para_words = np.concatenate([p[1] for p in parts])
+            para_counts = np.concatenate([np.diff(p[2]) for p in parts])
+            self.fingerprints = np.concatenate([p[3] for p in parts])
+            self.n_words = np.concatenate([p[4] for p in parts])
+        else:
+            self.para_hashes = np.zeros(0, np.uint64)
+            self.para_words = np.zeros(0, np.int32)
+            para_counts = np.zeros(0, np.int64)
+            self.fingerprints = np.zeros((0, 12), np.uint8)
+            self.n_words = np.zeros(0, np.int64)
+        self.para_offsets = np.zeros(n + 1, dtype=np.int64)  # read order
+        np.cumsum(para_counts, out=self.para_offsets[1:])
+        self._parts = []
+        self.features = _Outlines(self)
+
+    def outline(self, i: int) -> Outline:
+        """Article i's (id order) outline."""
+        r = int(self.order[i])
+        s, e = int(self.para_offsets[r]), int(self.para_offsets[r + 1])
+        return Outline(self.para_hashes[s:e], self.para_words[s:e], self.fingerprints[r].tobytes(),
+                       int(self.n_words[r]))
+
+    # between the passes ---------------------------------------------------------------------------
+    def drop_masks(self, drop_mask: Callable[[Any, np.ndarray], np.ndarray],
+                   boilerplate: np.ndarray) -> "_Drops":
+        """Per article (id order), which paragraphs are boilerplate; `drop_mask` is applied once
+        to all paragraphs of the corpus (it must judge each paragraph by its hash alone)."""
+        everything = Outline(self.para_hashes, self.para_words, b"", int(self.n_words.sum()))
+        return _Drops(self, np.asarray(drop_mask(everything, boilerplate), dtype=bool))
+
+    # pass 2 ------------------------------------------------------------------------------------
+    def sign(self, drops: "_Drops", shingle_size: int, num_perm: int, seed: int, modulus: int) -> Signed:
+        """Shingle, sign and sample anchors of every article, leaving out the dropped paragraphs."""
+        n = len(self.articles)
+        starts = self._chunk_starts
+        spill = str(self._spill.path)
+
+        def tasks() -> Iterator[tuple[Any, ...]]:
+            for c in range(len(starts) - 1):
+                p0, p1 = int(self.para_offsets[starts[c]]), int(self.para_offsets[starts[c + 1]])
+                yield (c, drops.flat[p0:p1], spill, shingle_size, num_perm, seed, modulus)
+
+        sigs = np.empty((n, num_perm), dtype=np.uint32)
+        set_chunk = np.empty(n, dtype=np.int32)
+        set_start = np.empty(n, dtype=np.int64)
+        set_end = np.empty(n, dtype=np.int64)
+        totals: list[int] = []
+        anchor_values: list[np.ndarray] = []
+        anchor_docs: list[np.ndarray] = []
+        if n >= MIN_PARALLEL:
+            self._runner.start()
+        try:
+            for c, (s, av, ao, so) in enumerate(self._runner.map(_sign_chunk, tasks())):
+                pos = self.rank[starts[c]:starts[c + 1]]
+                sigs[pos] = s
+                set_chunk[pos] = c
+                set_start[pos] = so[:-1]
+                set_end[pos] = so[1:]
+                totals.append(int(so[-1]))
+                anchor_values.append(av)
+                anchor_docs.append(np.repeat(pos, np.diff(ao)))
+        finally:
+            self._runner.close()
+        return Signed(
+            signatures=sigs,
+            anchor_values=np.concatenate(anchor_values) if anchor_values else np.zeros(0, np.uint32),
+            anchor_docs=np.concatenate(anchor_docs) if anchor_docs else np.zeros(0, np.int64),
+            sets=SetStore(self._spill, set_chunk, set_start, set_end, totals),
+        )
+
+
+def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    yield from first
+    yield from rest
+
+
+class _Outlines(Sequence[Outline]):
+    """Outlines of a prepared corpus, in id order, made on access."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self._p = prepared
+
+    def __len__(self) -> int:
+        return len(self._p.articles)
+
+    def __getitem__(self, i: int) -> Outline:  # type: ignore[override]
+        if i < 0:
+            i += len(self)
+        return self._p.outline(i)
+
+
+class _Drops(Sequence[np.ndarray]):
+    """Per article (id order), a bool mask over its paragraphs: True for boilerplate."""
+
+    def __init__(self, prepared: Prepared, flat: np.ndarray) -> None:
+        self._p = prepared
+        self.flat = flat  # read order, aligned with prepared.para_hashes
+
+    def __len__(self) -> int:
+        return len(self._p.articles)
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        r = int(self._p.order[i])
+        return self.flat[int(self._p.para_offsets[r]):int(self._p.para_offsets[r + 1])]

@@ -1,0 +1,198 @@
+"""What a scan keeps on disk instead of in memory: article texts, and per-article shingle sets.
+
+A scan's memory grows with its signatures (512 bytes an article), not with its texts: texts are
+written to an anonymous temporary file as they are read, and read back one at a time when a diff,
+a report or origin attribution needs them; exact shingle sets, needed only for the candidate
+pairs, are spilled by the sign stage and read back on demand.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+
+from .models import Article
+from .shingle import EMPTY, ShingleSet
+
+_META = ("url", "title", "site", "published", "author", "origin_ref")
+
+
+class StoredArticle:
+    """An article's id and metadata in memory; its text is read from the `TextStore` when asked."""
+
+    __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "_store", "_slot")
+
+    def __init__(self, article: Article, store: "TextStore", slot: int) -> None:
+        self.id = article.id
+        self.url = article.url
+        self.title = article.title
+        self.site = article.site
+        self.published = article.published
+        self.author = article.author
+        self.origin_ref = article.origin_ref
+        self._store = store
+        self._slot = slot
+
+    @property
+    def text(self) -> str:
+        """The text, as read (one disk read)."""
+        return self._store.text_at(self._slot)
+
+    def to_article(self) -> Article:
+        """The full `Article`, text included."""
+        return Article(id=self.id, text=self.text, **{k: getattr(self, k) for k in _META})
+
+    def __repr__(self) -> str:
+        return f"StoredArticle(id={self.id!r})"
+
+
+class TextStore(Mapping[str, Article]):
+    """Articles by id, their texts in an anonymous temporary file (gone when the store is).
+
+    Iterates ids in the order set by `set_order` (a scan's id order), else in the order added.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="syndup-texts-")
+        self._starts: list[int] = []
+        self._pos = 0
+        self._dirty = False
+        self._articles: list[StoredArticle] = []
+        self._slot_of: dict[str, int] = {}
+        self._order: Sequence[int] | None = None
+
+    def add(self, article: Article) -> StoredArticle:
+        """Keep an article's text on disk; returns its in-memory stand-in."""
+        data = article.text.encode("utf-8", "surrogatepass")
+        self._file.write(data)
+        self._starts.append(self._pos)
+        self._pos += len(data)
+        self._dirty = True
+        slot = len(self._articles)
+        stored = StoredArticle(article, self, slot)
+        self._articles.append(stored)
+        self._slot_of[article.id] = slot
+        return stored
+
+    def text_at(self, slot: int) -> str:
+        """The text of the `slot`-th article added."""
+        if self._dirty:
+            self._file.flush()
+            self._dirty = False
+        start = self._starts[slot]
+        end = self._starts[slot + 1] if slot + 1 < len(self._starts) else self._pos
+        return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
+
+    def set_order(self, slots: Sequence[int]) -> None:
+        """Iterate in this order of slots (every slot once)."""
+        self._order = slots
+
+    def __getitem__(self, doc_id: str) -> Article:
+        return self._articles[self._slot_of[doc_id]].to_article()
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._slot_of
+
+    def __iter__(self) -> Iterator[str]:
+        slots = self._order if self._order is not None else range(len(self._articles))
+        return (self._articles[s].id for s in slots)
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def __getstate__(self) -> dict[str, object]:
+        raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
+                        "copy what you need with result.text(doc_id)")
+
+
+class SpillDir:
+    """A temporary folder for a scan's per-chunk files, removed when this object is collected."""
+
+    def __init__(self) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="syndup-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+
+    def file(self, kind: str, chunk: int) -> str:
+        """The path of one chunk's file of one kind."""
+        return spill_file(str(self.path), kind, chunk)
+
+    def remove(self) -> None:
+        """Delete the folder now."""
+        self._cleanup()
+
+
+def spill_file(folder: str, kind: str, chunk: int) -> str:
+    """The path of one chunk's file of one kind in a spill folder."""
+    return os.path.join(folder, f"{kind}-{chunk:06d}.bin")
+
+
+def write_sets(path: str, hashes: np.ndarray, unquoted: np.ndarray) -> None:
+    """One chunk's shingle sets: all hashes (uint32), then all unquoted flags (one byte each)."""
+    with open(path, "wb") as fh:
+        fh.write(np.ascontiguousarray(hashes, dtype="<u4").tobytes())
+        fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).tobytes())
+
+
+class SetStore(Sequence[ShingleSet]):
+    """Exact shingle sets of a scan's articles, read back from the sign stage's spill files.
+
+    `locate[i]` gives article i's (chunk, start, end) in that chunk's flat arrays; `totals[chunk]`
+    the number of hashes in the chunk. Recently read sets are cached.
+    """
+
+    def __init__(self, spill: SpillDir, chunk: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 totals: Sequence[int], cache: int = 4096) -> None:
+        self._spill = spill
+        self._chunk, self._start, self._end = chunk, start, end
+        self._totals = list(totals)
+        self._cache: OrderedDict[int, ShingleSet] = OrderedDict()
+        self._cache_size = cache
+        self._fds: OrderedDict[int, int] = OrderedDict()
+        weakref.finalize(self, _close_all, self._fds)
+
+    def __len__(self) -> int:
+        return int(self._chunk.shape[0])
+
+    def __getitem__(self, i: int) -> ShingleSet:  # type: ignore[override]
+        hit = self._cache.get(i)
+        if hit is not None:
+            self._cache.move_to_end(i)
+            return hit
+        s, e = int(self._start[i]), int(self._end[i])
+        if e == s:
+            return EMPTY
+        k = int(self._chunk[i])
+        fd = self._fd(k)
+        hashes = np.frombuffer(os.pread(fd, 4 * (e - s), 4 * s), dtype="<u4").astype(np.uint32)
+        unquoted = np.frombuffer(os.pread(fd, e - s, 4 * self._totals[k] + s), dtype=np.bool_).copy()
+        found = ShingleSet(hashes, unquoted)
+        self._cache[i] = found
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return found
+
+    def _fd(self, chunk: int) -> int:
+        fd = self._fds.get(chunk)
+        if fd is None:
+            fd = os.open(self._spill.file("sets", chunk), os.O_RDONLY)
+            self._fds[chunk] = fd
+            if len(self._fds) > 64:
+                os.close(self._fds.popitem(last=False)[1])
+        else:
+            self._fds.move_to_end(chunk)
+        return fd
+
+
+def _close_all(fds: Mapping[int, int]) -> None:
+    for fd in fds.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
