@@ -19,8 +19,8 @@ from typing import Iterator
 import pytest
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
-needs_redis = [pytest.mark.redis,
-               pytest.mark.skipif(not REDIS_SERVER.exists(), reason="needs Debian's redis-server")]
+#: Redis tests carry `@pytest.mark.redis` and this; they are skipped only when redis-server is absent.
+needs_redis_server = pytest.mark.skipif(not REDIS_SERVER.exists(), reason=f"needs {REDIS_SERVER}")
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOCAB = ["".join(random.Random(i).choice(_LETTERS) for _ in range(4 + i % 6)) + str(i % 7)
