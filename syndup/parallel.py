@@ -32,7 +32,7 @@ from .sign import signatures_flat
 from .spill import SetStore, SpillDir, StoredArticle, TextStore, spill_file, write_sets
 
 #: Articles per task. Big enough that per-task overhead vanishes, small enough to balance load.
-CHUNK = 512
+CHUNK = 1024
 #: Below this many articles, worker processes cost more than they save.
 MIN_PARALLEL = 2 * CHUNK
 
@@ -56,14 +56,17 @@ def check_jobs(jobs: int | None) -> int:
 
 # -- work done in a worker (or in-process): plain functions over plain data ---------------------
 
-@dataclass(frozen=True)
 class Outline:
     """What the corpus-wide stages need of one article's `Features`: its paragraphs and fingerprint."""
 
-    para_hashes: np.ndarray
-    para_words: np.ndarray
-    fingerprint: bytes
-    n_words: int
+    __slots__ = ("para_hashes", "para_words", "fingerprint", "n_words")
+
+    def __init__(self, para_hashes: np.ndarray, para_words: np.ndarray, fingerprint: bytes,
+                 n_words: int) -> None:
+        self.para_hashes = para_hashes
+        self.para_words = para_words
+        self.fingerprint = fingerprint
+        self.n_words = n_words
 
 
 def _analyze_chunk(chunk: int, texts: list[str], spill: str) -> tuple[np.ndarray, ...]:
@@ -76,7 +79,7 @@ def _analyze_chunk(chunk: int, texts: list[str], spill: str) -> tuple[np.ndarray
 
 
 def _sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int, seed: int,
-                modulus: int) -> tuple[np.ndarray, ...]:
+                width: int, modulus: int) -> tuple[np.ndarray, ...]:
     words = spill_file(spill, "words", chunk)
     with open(words, "rb") as fh:
         wh, wq, wo, pw, po = (np.load(fh, allow_pickle=False) for _ in range(5))
@@ -85,7 +88,7 @@ def _sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int,
     batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
     sets: SetBatch = shingle_many(batch, k, drop)
     write_sets(spill_file(spill, "sets", chunk), sets.hashes, sets.unquoted)
-    sigs = signatures_flat(sets.hashes, sets.offsets, num_perm, seed)
+    sigs = signatures_flat(sets.hashes, sets.offsets, num_perm, seed, width)
     anchor_values, anchor_offsets = anchors_many(sets, modulus)
     return sigs, anchor_values, anchor_offsets, sets.offsets
 
@@ -161,7 +164,7 @@ class _QuietFork:
 class Signed:
     """Pass 2's results, in id order: signatures, anchors (flat), and the exact shingle sets."""
 
-    signatures: np.ndarray       # uint32 (n, num_perm)
+    signatures: np.ndarray       # uint32 (n, width): the first `width` permutations
     anchor_values: np.ndarray    # uint32, flat
     anchor_docs: np.ndarray      # int64, the article (id order) of each anchor value
     sets: SetStore
@@ -257,14 +260,20 @@ class Prepared:
         self.para_offsets = np.zeros(n + 1, dtype=np.int64)  # read order
         np.cumsum(para_counts, out=self.para_offsets[1:])
         self._parts = []
+        # Python lists: indexing them is several times cheaper than indexing numpy arrays one by one.
+        self._order_list = order.tolist()
+        self._para_list = self.para_offsets.tolist()
+        flat = self.fingerprints.tobytes()
+        self._fingerprint_list = [flat[i:i + 12] for i in range(0, len(flat), 12)]
+        self._words_list = self.n_words.tolist()
         self.features = _Outlines(self)
 
     def outline(self, i: int) -> Outline:
         """Article i's (id order) outline."""
-        r = int(self.order[i])
-        s, e = int(self.para_offsets[r]), int(self.para_offsets[r + 1])
-        return Outline(self.para_hashes[s:e], self.para_words[s:e], self.fingerprints[r].tobytes(),
-                       int(self.n_words[r]))
+        r = self._order_list[i]
+        s, e = self._para_list[r], self._para_list[r + 1]
+        return Outline(self.para_hashes[s:e], self.para_words[s:e], self._fingerprint_list[r],
+                       self._words_list[r])
 
     # between the passes ---------------------------------------------------------------------------
     def drop_masks(self, drop_mask: Callable[[Any, np.ndarray], np.ndarray],
@@ -275,8 +284,13 @@ class Prepared:
         return _Drops(self, np.asarray(drop_mask(everything, boilerplate), dtype=bool))
 
     # pass 2 ------------------------------------------------------------------------------------
-    def sign(self, drops: "_Drops", shingle_size: int, num_perm: int, seed: int, modulus: int) -> Signed:
-        """Shingle, sign and sample anchors of every article, leaving out the dropped paragraphs."""
+    def sign(self, drops: "_Drops", shingle_size: int, num_perm: int, seed: int, width: int,
+             modulus: int) -> Signed:
+        """Shingle, sign and sample anchors of every article, leaving out the dropped paragraphs.
+
+        Signatures hold the first `width` of the `num_perm` permutations: LSH with b bands of r
+        rows reads only the first b * r, so the others are never computed.
+        """
         n = len(self.articles)
         starts = self._chunk_starts
         spill = str(self._spill.path)
@@ -284,9 +298,9 @@ class Prepared:
         def tasks() -> Iterator[tuple[Any, ...]]:
             for c in range(len(starts) - 1):
                 p0, p1 = int(self.para_offsets[starts[c]]), int(self.para_offsets[starts[c + 1]])
-                yield (c, drops.flat[p0:p1], spill, shingle_size, num_perm, seed, modulus)
+                yield (c, drops.flat[p0:p1], spill, shingle_size, num_perm, seed, width, modulus)
 
-        sigs = np.empty((n, num_perm), dtype=np.uint32)
+        sigs = np.empty((n, width), dtype=np.uint32)
         set_chunk = np.empty(n, dtype=np.int32)
         set_start = np.empty(n, dtype=np.int64)
         set_end = np.empty(n, dtype=np.int64)
@@ -346,5 +360,5 @@ class _Drops(Sequence[np.ndarray]):
         return len(self._p.articles)
 
     def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
-        r = int(self._p.order[i])
-        return self.flat[int(self._p.para_offsets[r]):int(self._p.para_offsets[r + 1])]
+        r = self._p._order_list[i]
+        return self.flat[self._p._para_list[r]:self._p._para_list[r + 1]]

@@ -89,8 +89,9 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     boiler = bp.learn(feats, sites, settings)
     boiler_arr = bp.as_array(boiler)
     drops = corpus.drop_masks(bp.drop_mask, boiler_arr)
+    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     signed = corpus.sign(drops, settings.shingle_size, settings.num_perm, settings.seed,
-                         settings.anchor_modulus)
+                         bands * rows, settings.anchor_modulus)
     sets = signed.sets  # exact shingle sets, read from disk on demand
 
     # Duplicates: the same word sequence. Only one member of each group goes on to LSH.
@@ -100,7 +101,6 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     reps = np.array(sorted(g[0] for g in fp_groups.values()), dtype=np.int64)
 
     sigs = signed.signatures[reps]
-    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     cand = unique_pairs(
         lsh_pairs(sigs, reps, bands, rows, settings.max_bucket_pairs),
         anchor_pairs_flat(signed.anchor_values, signed.anchor_docs, n, 2, settings.max_bucket_pairs),
@@ -138,11 +138,12 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     origin_of = np.zeros(n, dtype=np.int64)
     # Cluster ids: biggest first, then by origin id, so ids are stable across input orders.
     picked = []
+    urls = [a.url for a in arts]
     for g in groups:
         if len(g) == 1:
             picked.append((g, g[0], "unique"))
         else:
-            o = choose_origin(g, ids, published, attrs, sites, [a.url for a in arts], sets)
+            o = choose_origin(g, ids, published, attrs, sites, urls, sets)
             picked.append((g, o.index, o.rule))
     picked.sort(key=lambda t: (-len(t[0]), ids[t[1]]))
     for cid, (g, o, rule) in enumerate(picked, start=1):
@@ -186,14 +187,15 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
             partial_links[cluster_of[i]] += 1
             partial_links[cluster_of[j]] += 1
     cluster_rows = []
+    relation_of = [row[3] for row in doc_rows]
     for cid, (g, o, rule) in enumerate(picked, start=1):
         member_sites = sorted({sites[m] for m in g if sites[m]})
         dates = [published[m] for m in g if published[m] is not None]
-        rels = documents.loc[g, "relation"] if len(g) > 1 else pd.Series([], dtype=object)
+        rels = [relation_of[m] for m in g] if len(g) > 1 else []
         cluster_rows.append((cid, len(g), ids[o], rule, ";".join(member_sites), len(member_sites),
                              min(dates).isoformat() if dates else None,
                              max(dates).isoformat() if dates else None,
-                             int((rels == DUPLICATE).sum()), int((rels == "copy").sum()),
+                             rels.count(DUPLICATE), rels.count("copy"),
                              int(partial_links[cid]), arts[o].title))
     clusters = pd.DataFrame(cluster_rows, columns=CLUSTER_COLUMNS)
     return ScanResult(documents=documents, pairs=pairs, clusters=clusters,

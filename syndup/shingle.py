@@ -12,6 +12,7 @@ import codecs
 import hashlib
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -19,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .normalize import WORD_RE, fold, paragraph_spans
+from .normalize import _FOLD, WORD_RE, fold, paragraph_spans
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
 # Odd 64-bit multipliers, one per shingle position (splitmix64-style constants).
@@ -72,22 +73,60 @@ def _word_bytes(err: UnicodeError) -> tuple[bytes, int]:
     return b"".join([c.encode("utf-8") if c.isalnum() else b" " for c in run]), err.end
 
 
+@lru_cache(maxsize=8192)
+def _folded_char(c: str) -> bytes:
+    """What fold, casefold and WORD_RE make of one non-ASCII character of NFKC text: its `_FOLD`
+    replacement, or its case folding with word characters as UTF-8 and others as spaces."""
+    m = _FOLD.get(ord(c))
+    if m is not None:
+        return (m if isinstance(m, str) else chr(m)).encode("ascii")
+    return b"".join([ch.encode("utf-8") if ch.isascii() or ch.isalnum() else b" " for ch in c.casefold()])
+
+
+def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler for NFKC text: folds a run of non-ASCII characters (`_folded_char`)."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    return b"".join([_folded_char(c) for c in err.object[err.start:err.end]]), err.end
+
+
 codecs.register_error("syndup-word-bytes", _word_bytes)
+codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
+
+
+def _paragraph_texts(text: str) -> list[str]:
+    """The paragraphs of `text`, as `paragraph_spans` cuts them: in one pass over the lines when
+    no two non-blank lines touch (each is then its own paragraph), else by `paragraph_spans`."""
+    paras: list[str] = []
+    after_text = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped:
+            if after_text:
+                return [text[s:e] for s, e in paragraph_spans(text)]
+            paras.append(stripped)
+        after_text = bool(stripped)
+    return paras
 
 
 def _tokens(text: str) -> list[bytes]:
     """The words of `text` in order, with a '"' token per quotation mark and a NUL token between
     paragraphs: what `analyze` hashes, from one pass over the whole text."""
-    spans = paragraph_spans(text)
+    paras = _paragraph_texts(text)
     if _BREAK in text:  # a NUL inside a paragraph separates words, like any other non-word character
-        joined = _BREAK.join(text[s:e].replace(_BREAK, " ") for s, e in spans)
-    else:
-        joined = _BREAK.join([text[s:e] for s, e in spans])
+        paras = [p.replace(_BREAK, " ") for p in paras]
+    joined = _BREAK.join(paras)
+    handler = "strict"
     if not joined.isascii():
-        # fold and casefold map characters one by one (NFKC never joins across a NUL), so folding
-        # the joined paragraphs is folding each paragraph.
-        joined = fold(joined).casefold()
-    raw = joined.encode("ascii", "syndup-word-bytes").translate(_BYTE_TABLE)
+        # NFKC, fold and casefold map characters one by one (NFKC never joins across a NUL), so
+        # folding the joined paragraphs is folding each paragraph.
+        joined = unicodedata.normalize("NFKC", joined)
+        if len(joined.encode("utf-8", "surrogatepass")) - len(joined) > len(joined) // 32:
+            joined = fold(joined).casefold()  # much non-ASCII text: fold it all at once
+            handler = "syndup-word-bytes"
+        else:  # a few non-ASCII characters: fold each where it is
+            handler = "syndup-fold-word-bytes"
+    raw = joined.encode("ascii", handler).translate(_BYTE_TABLE)
     if b'"' in raw:
         raw = raw.replace(b'"', b' " ')
     return raw.replace(b"\x00", b" \x00 ").split()

@@ -14,8 +14,8 @@ import numpy as np
 _MAX32 = np.uint32(0xFFFFFFFF)
 #: Padded blocks of articles hold at most this many values (articles x longest): a few MB.
 _BLOCK_VALUES = 1 << 18
-#: and at most this many articles (the accumulator is rows x num_perm).
-_BLOCK_ROWS = 512
+#: and at most this many articles (the accumulator is num_perm x rows).
+_BLOCK_ROWS = 1024
 #: Articles with more shingles than this are signed alone, in row blocks of this size.
 _LONG = 4096
 
@@ -40,16 +40,20 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int,
+                    width: int | None = None) -> np.ndarray:
     """One MinHash signature (uint32[num_perm]) per row of a flat array of 32-bit shingle hashes:
     row i is `values[offsets[i]:offsets[i + 1]]`. Rows may hold repeats (a minimum ignores them).
+    With `width`, only the first `width` permutations: what LSH with bands x rows = width reads.
 
     Rows of similar length are padded (with one of their own values, which leaves every minimum
     unchanged) into a block, and the block is folded in one value per row at a time: three numpy
-    calls on a cache-sized (rows x num_perm) array per column, instead of materializing every
-    (value x permutation) product.
+    calls on a cache-sized (num_perm x rows) array per column, whose long inner axis (the rows)
+    vectorizes well, instead of materializing every (value x permutation) product.
     """
     a, b = permutations(num_perm, seed)
+    if width is not None:
+        a, b, num_perm = a[:width], b[:width], width
     n = int(offsets.shape[0]) - 1
     out = np.full((n, num_perm), _MAX32, dtype=np.uint32)
     lengths = np.diff(offsets)
@@ -58,6 +62,7 @@ def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed
     if order.shape[0] == 0:
         return out
     mixed = fmix32(values.astype(np.uint32, copy=False))
+    a_col, b_col = a[:, None], b[:, None]
     long_rows = order[lengths[order] > _LONG]
     order = order[lengths[order] <= _LONG]
     with np.errstate(over="ignore"):
@@ -68,15 +73,15 @@ def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed
             idx = order[start:start + rows]
             widest = int(lengths[idx[-1]])  # sorted by length: the last is the longest
             cols = np.arange(widest)
-            src = offsets[idx][:, None] + np.minimum(cols[None, :], lengths[idx][:, None] - 1)
-            block = mixed[src]
-            acc = np.full((idx.shape[0], num_perm), _MAX32, dtype=np.uint32)
+            src = offsets[idx][None, :] + np.minimum(cols[:, None], lengths[idx][None, :] - 1)
+            block = mixed[src]  # (widest, rows): column j holds every row's j-th value
+            acc = np.full((num_perm, idx.shape[0]), _MAX32, dtype=np.uint32)
             tmp = np.empty_like(acc)
             for j in range(widest):
-                np.multiply(block[:, j, None], a, out=tmp)
-                np.add(tmp, b, out=tmp)
+                np.multiply(a_col, block[j], out=tmp)
+                np.add(tmp, b_col, out=tmp)
                 np.minimum(acc, tmp, out=acc)
-            out[idx] = acc
+            out[idx] = acc.T
             start += idx.shape[0]
         for i in long_rows.tolist():
             row = mixed[offsets[i]:offsets[i + 1]]

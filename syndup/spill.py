@@ -60,7 +60,7 @@ class TextStore(Mapping[str, Article]):
     """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="syndup-texts-")
+        self._file = tempfile.TemporaryFile(prefix="syndup-texts-", buffering=1 << 20)
         self._starts: list[int] = []
         self._pos = 0
         self._dirty = False

@@ -1,0 +1,364 @@
+"""The fast path against plain references: tokenizing and hashing against the one-paragraph-at-a-
+time implementation it replaced, batch shingles against `shingles`, signatures against datasketch,
+and a whole scan against exact shingle sets (Python sets) compared over all pairs.
+
+Never reads ../shared: the corpora are generated here, seeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import syndup
+from syndup import parallel, verify
+from syndup.candidates import lsh_params
+from syndup.errors import InputError
+from syndup.normalize import WORD_RE, fold, paragraph_spans
+from syndup.settings import DEFAULT_SETTINGS
+from syndup.shingle import (
+    Features,
+    ShingleSet,
+    analyze,
+    analyze_many,
+    anchors,
+    anchors_many,
+    shingle_many,
+    shingles,
+)
+from syndup.sign import permutations, signature, signatures, signatures_flat
+
+HASH_KEY = "syndup-words-v01"
+
+
+# --- the plain reference: one paragraph at a time, words as strings ----------------------------
+
+def reference_words(text: str) -> tuple[list[str], list[int], list[bool]]:
+    """Words, paragraph of each word and whether it is inside quotation marks, per paragraph."""
+    words: list[str] = []
+    para_of: list[int] = []
+    quoted: list[bool] = []
+    n_paras = 0
+    for s, e in paragraph_spans(text):
+        para = fold(text[s:e]).casefold()
+        before = len(words)
+        for i, segment in enumerate(para.split('"')):
+            found = WORD_RE.findall(segment)
+            words.extend(found)
+            quoted.extend([i % 2 == 1] * len(found))
+        if len(words) > before:
+            para_of.extend([n_paras] * (len(words) - before))
+            n_paras += 1
+    return words, para_of, quoted
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    return pd.util.hash_array(np.array(words, dtype=object), hash_key=HASH_KEY, categorize=False)
+
+
+def digest(arr: np.ndarray, size: int) -> bytes:
+    return hashlib.blake2b(arr.tobytes(), digest_size=size).digest()
+
+
+def reference_analyze(text: str) -> Features:
+    """`analyze` as it was first written: per paragraph, with Python lists."""
+    words, para_of, quoted = reference_words(text)
+    hashes = word_hashes(words)
+    para = np.array(para_of, dtype=np.int32)
+    counts = np.bincount(para, minlength=int(para.max()) + 1 if para.size else 0).astype(np.int32)
+    bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    para_hashes = np.array([int.from_bytes(digest(hashes[bounds[i]:bounds[i + 1]], 8), "little")
+                            for i in range(counts.shape[0])], dtype=np.uint64)
+    return Features(hashes, para, np.array(quoted, dtype=bool), para_hashes, counts, digest(hashes, 12))
+
+
+def same_features(a: Features, b: Features) -> bool:
+    for name in ("word_hashes", "word_para", "word_quoted", "para_hashes", "para_words"):
+        x, y = getattr(a, name), getattr(b, name)
+        if x.dtype != y.dtype or x.shape != y.shape or not np.array_equal(x, y):
+            return False
+    return a.fingerprint == b.fingerprint
+
+
+# --- a seeded corpus: stories, copies with edits, excerpts, site boilerplate, unrelated ----------
+
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "an", "el", "or", "ut", "ba",
+             "de", "fi", "go", "hu"]
+
+
+class Writer:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.vocab = sorted({"".join(self.rng.choices(SYLLABLES, k=self.rng.randint(1, 4)))
+                             for _ in range(3000)})
+
+    def sentence(self) -> str:
+        words = [self.rng.choice(self.vocab) for _ in range(self.rng.randint(6, 18))]
+        s = " ".join(words).capitalize() + "."
+        return f'"{s}"' if self.rng.random() < 0.12 else s
+
+    def article(self, paras: int) -> list[str]:
+        return [" ".join(self.sentence() for _ in range(self.rng.randint(2, 4))) for _ in range(paras)]
+
+
+def corpus(seed: int = 11, stories: int = 40, unrelated: int = 120) -> list[dict[str, str]]:
+    w = Writer(seed)
+    rng = w.rng
+    sites = [f"site{i}.example" for i in range(8)]
+    footers = {s: [f"Share this story with your friends on {s}.",
+                   f"Subscribe to the {s} newsletter: the best of {s} every morning, free."]
+               for s in sites}
+    docs: list[dict[str, str]] = []
+
+    def add(doc_id: str, paras: list[str], site: str) -> None:
+        docs.append({"id": doc_id, "text": "\n\n".join(paras + footers[site]), "site": site})
+
+    for k in range(stories):
+        origin = w.article(rng.randint(6, 12))
+        add(f"s{k:03d}/origin", origin, rng.choice(sites))
+        for c in range(rng.randint(1, 3)):
+            paras = list(origin)
+            edit = rng.choice(["trim", "drop", "move", "substitute", "excerpt", "note"])
+            if edit == "trim":
+                paras = paras[:max(3, len(paras) - rng.randint(1, 3))]
+            elif edit == "drop":
+                del paras[rng.randrange(1, len(paras) - 1)]
+            elif edit == "move":
+                paras.insert(0, paras.pop(rng.randrange(1, len(paras))))
+            elif edit == "substitute":
+                paras[rng.randrange(len(paras))] = w.sentence() + " " + w.sentence()
+            elif edit == "excerpt":  # someone quoting three paragraphs inside their own text
+                start = rng.randrange(0, len(paras) - 3)
+                paras = w.article(3) + paras[start:start + 3] + w.article(3)
+            else:
+                paras = ["Editor's note: republished with permission from our partners."] + paras
+            if rng.random() < 0.3:
+                paras = [p.replace('"', "\u201c") for p in paras]
+            add(f"s{k:03d}/copy{c}", paras, rng.choice(sites))
+        if k % 10 == 0:  # one exact duplicate, up to case and whitespace
+            add(f"s{k:03d}/dup", [p.upper() + "  " for p in origin], rng.choice(sites))
+    for u in range(unrelated):
+        add(f"u{u:03d}", w.article(rng.randint(5, 10)), rng.choice(sites))
+    rng.shuffle(docs)
+    return docs
+
+
+# --- tokenizing and hashing ---------------------------------------------------------------------
+
+EDGE_TEXTS = [
+    "", " ", "\n\n", "\x00", '"', 'a "b\n\nc" d', "hello\x00world", "Ça coûte 5 € — “cher”…",
+    "İstanbul ΣΊΣΥΦΟΣ straße ﬁne １２３", "a\u200bb c\u00a0d", "lone \ud800 surrogate", "e\u0301 \u0301x",
+    "line one\nline two\nline three\n\nnext block", "x" * 3 + "\r\n\r\n" + "y\x0cz\x1c\u2028w",
+    "Привет, мир! Это \"тест\" текста на русском языке.", "日本語のテキスト、句読点。", "snake_case and 3_14",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_TEXTS)
+def test_analyze_matches_the_reference_on_edge_cases(text):
+    assert same_features(analyze(text), reference_analyze(text))
+
+
+PIECES = st.one_of(
+    st.sampled_from(list(" \n\r\t\"'-_.,\x00\u201c\u201d\u2018\u2019\u2014\u2026\u00a0\u200b«»")),
+    st.sampled_from(["word", "Word", "WORD", "--", "\n\n", " \n ", "ß", "é", "İ", "ﬁ", "２", "Σ"]),
+    st.characters(codec="utf-8"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(PIECES, max_size=60).map("".join), min_size=1, max_size=6))
+def test_analyze_many_matches_the_reference(texts):
+    batch = analyze_many(texts)
+    assert len(batch) == len(texts)
+    for i, text in enumerate(texts):
+        assert same_features(batch[i], reference_analyze(text))
+
+
+def test_analyze_many_on_a_corpus_matches_the_reference():
+    texts = [d["text"] for d in corpus(seed=5, stories=10, unrelated=20)]
+    batch = analyze_many(texts)
+    assert all(same_features(batch[i], reference_analyze(t)) for i, t in enumerate(texts))
+
+
+# --- shingles and anchors -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_shingle_many_matches_shingles(k):
+    texts = [d["text"] for d in corpus(seed=6, stories=8, unrelated=10)]
+    texts += ["", "one", "two words", '"all of it quoted here"', "a b c d", "x\n\ny\n\nz"]
+    batch = analyze_many(texts)
+    rng = np.random.default_rng(k)
+    for drop in (None, rng.random(batch.para_hashes.shape[0]) < 0.25):
+        sets = shingle_many(batch, k, drop)
+        values, offsets = anchors_many(sets, 8)
+        for i in range(len(texts)):
+            p0, p1 = batch.para_offsets[i], batch.para_offsets[i + 1]
+            expected = shingles(batch[i], k, None if drop is None else drop[p0:p1])
+            got = sets[i]
+            assert got.hashes.dtype == np.uint32
+            assert np.array_equal(got.hashes, expected.hashes)
+            assert np.array_equal(got.unquoted, expected.unquoted)
+            assert np.array_equal(values[offsets[i]:offsets[i + 1]], anchors(expected, 8))
+
+
+# --- signatures: datasketch's affine32 MinHash, bit for bit --------------------------------------
+
+def datasketch_signature(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda v: v, scheme="affine32")
+    if hashes.shape[0]:
+        m.update_batch(hashes.tolist())
+    return m.hashvalues.astype(np.uint32)
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 42), (256, 7), (1, 0)])
+def test_permutations_are_datasketchs(num_perm, seed):
+    from datasketch import MinHash
+
+    a, b = permutations(num_perm, seed)
+    da, db = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert np.array_equal(a, da) and np.array_equal(b, db)
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 42)])
+def test_signatures_are_datasketch_minhashes(num_perm, seed):
+    rng = np.random.default_rng(seed)
+    sets = [np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32))
+            for n in [0, 1, 2, 5, 300, 700, 701, 4096, 4097, 9000] + rng.integers(1, 900, 40).tolist()]
+    sigs = signatures(sets, num_perm, seed)
+    for s, sig in zip(sets, sigs):
+        assert sig.dtype == np.uint32
+        assert np.array_equal(sig, datasketch_signature(s, num_perm, seed))
+    assert np.array_equal(signature(sets[4], num_perm, seed), sigs[4])
+    # Repeats never change a minimum; `width` is the leading permutations.
+    values = np.concatenate(sets + sets[:3])
+    offsets = np.concatenate([[0], np.cumsum([s.shape[0] for s in sets + sets[:3]])])
+    flat = signatures_flat(values, offsets, num_perm, seed, width=num_perm // 4)
+    assert np.array_equal(flat[:len(sets)], sigs[:, :num_perm // 4])
+
+
+def test_signatures_go_into_datasketch_lsh_as_lean_minhashes():
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    texts = [d["text"] for d in corpus(seed=8, stories=3, unrelated=3)]
+    sets = [shingles(f, 5) for f in (analyze(t) for t in texts)]
+    sigs = signatures([s.hashes for s in sets], 128, 1)
+    lsh = MinHashLSH(threshold=0.2, num_perm=128)
+    for i, sig in enumerate(sigs):
+        lsh.insert(str(i), LeanMinHash(seed=1, hashvalues=sig, scheme="affine32"))
+    for i, s in enumerate(sets):
+        m = MinHash(num_perm=128, seed=1, hashfunc=lambda v: v, scheme="affine32")
+        m.update_batch(s.hashes.tolist())
+        assert str(i) in lsh.query(m)
+
+
+def test_lsh_params_are_datasketchs():
+    from datasketch.lsh import _optimal_param
+
+    for num_perm in (16, 64, 128, 256):
+        for threshold in (0.1, 0.2, 0.35, 0.5, 0.8, 0.95):
+            assert lsh_params(threshold, num_perm) == tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))
+
+
+# --- a whole scan against exact shingle sets over all pairs --------------------------------------
+
+def reference_relations(docs: list[dict[str, str]], boilerplate: frozenset[int]) -> dict[tuple[str, str], str]:
+    """Every pair's relation from exact sets of word tuples, by `verify.relate`'s rules."""
+    s = DEFAULT_SETTINGS
+    k = s.shingle_size
+    ids, exact, full_words = [], [], []
+    tuple_id: dict[tuple[str, ...], int] = {}
+    for d in sorted(docs, key=lambda d: d["id"]):
+        words, para_of, quoted = reference_words(d["text"])
+        hashes = word_hashes(words)
+        paras = sorted(set(para_of))
+        para_hash = {p: int.from_bytes(digest(hashes[[i for i, q in enumerate(para_of) if q == p]], 8), "little")
+                     for p in paras}
+        keep = [i for i in range(len(words)) if para_hash[para_of[i]] not in boilerplate]
+        kw, kq = [words[i] for i in keep], [quoted[i] for i in keep]
+        grams: dict[tuple[str, ...], bool] = {}
+        width = min(k, len(kw))
+        for j in range(len(kw) - width + 1 if kw else 0):
+            gram = tuple(kw[j:j + width])
+            grams[gram] = grams.get(gram, False) or not all(kq[j:j + width])
+        ordered = sorted(grams, key=lambda g: tuple_id.setdefault(g, len(tuple_id)))
+        ident = np.array([tuple_id[g] for g in ordered], dtype=np.uint32)
+        order = np.argsort(ident)
+        exact.append(ShingleSet(ident[order], np.array([grams[g] for g in ordered], dtype=bool)[order]))
+        ids.append(d["id"])
+        full_words.append(words)
+    out = {}
+    as_sets = [set(x.hashes.tolist()) for x in exact]
+    for i, j in combinations(range(len(ids)), 2):
+        same = full_words[i] == full_words[j]
+        if not same and as_sets[i].isdisjoint(as_sets[j]):
+            continue
+        rel = verify.relate(exact[i], exact[j], s, same_words=same)
+        if rel is not None:
+            out[(ids[i], ids[j])] = rel.relation
+    return out
+
+
+@pytest.fixture(scope="module")
+def planted() -> list[dict[str, str]]:
+    return corpus()
+
+
+@pytest.fixture(scope="module")
+def small_chunks():
+    old = parallel.CHUNK, parallel.MIN_PARALLEL
+    parallel.CHUNK, parallel.MIN_PARALLEL = 32, 64  # many chunks, and worker processes, on 300 articles
+    yield
+    parallel.CHUNK, parallel.MIN_PARALLEL = old
+
+
+def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):
+    result = syndup.scan(planted, jobs=2)
+    assert len(result.documents) == len(planted)
+    got = {(r.doc_a, r.doc_b): r.relation for r in result.pairs.itertuples()}
+    expected = reference_relations(planted, result.boilerplate)
+    assert result.boilerplate  # the site footers were learned and left out
+    assert {p for p, r in expected.items() if r != "duplicate"} - set(got) == set()
+    assert got == expected
+    assert sorted(set(got.values())) == ["copy", "duplicate", "partial"]  # the corpus has all three
+
+
+def test_scan_is_the_same_for_any_jobs_chunks_and_input_order(planted, small_chunks):
+    one = syndup.scan(planted, jobs=1)
+    parallel.CHUNK, parallel.MIN_PARALLEL = 7, 14
+    two = syndup.scan(list(reversed(planted)), jobs=2)
+    for name in ("documents", "pairs", "clusters"):
+        a, b = getattr(one, name), getattr(two, name)
+        if name == "documents":  # "record n": where each was read, which the order changes
+            a, b = a.drop(columns="source"), b.drop(columns="source")
+        pd.testing.assert_frame_equal(a, b)
+    assert one.boilerplate == two.boilerplate
+
+
+def test_texts_are_kept_on_disk_and_read_back(planted, small_chunks):
+    result = syndup.scan(planted, jobs=2)
+    by_id = {d["id"]: d for d in planted}
+    assert list(result) == sorted(by_id)
+    for doc_id in list(by_id)[:25]:
+        assert result.text(doc_id) == by_id[doc_id]["text"]
+        article = result.article(doc_id)
+        assert (article.id, article.site) == (doc_id, by_id[doc_id]["site"])
+    with pytest.raises(KeyError):
+        result.text("no such id")
+
+
+def test_jobs_must_be_a_positive_whole_number(planted):
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(InputError, match="jobs"):
+            syndup.scan(planted[:3], jobs=bad)  # type: ignore[arg-type]
