@@ -10,7 +10,7 @@ Candidates are only candidates: `verify` decides.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -44,17 +44,24 @@ def _integral(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, nodes
     return float(half * np.dot(weights, f(lo + half * (nodes + 1))))
 
 
+_BAND_SALT = np.uint64(0xD6E8FEB86659FD93)
+
+
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per (article, band): equal keys mean the band's rows are all equal."""
-    n = signatures.shape[0]
-    keys = np.zeros((n, bands), dtype=np.uint64)
+    return np.stack([band_key(signatures, b, rows) for b in range(bands)], axis=1) if bands else \
+        np.zeros((signatures.shape[0], 0), dtype=np.uint64)
+
+
+def band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1)."""
+    key = np.zeros(signatures.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(rows):
-            cols = signatures[:, j:bands * rows:rows].astype(np.uint64)
-            keys = _fmix64(keys * np.uint64(0x9E3779B97F4A7C15) + cols + np.uint64(j + 1))
-    # Salt each band, so that equal keys in different bands never meet when grouped together.
-    keys ^= (np.arange(bands, dtype=np.uint64) * np.uint64(0xD6E8FEB86659FD93))[None, :]
-    return keys
+            col = signatures[:, band * rows + j].astype(np.uint64)
+            key = _fmix64(key * np.uint64(0x9E3779B97F4A7C15) + col + np.uint64(j + 1))
+    # Salted per band, so that equal keys of different bands never meet when grouped together.
+    return key ^ np.uint64((band * int(_BAND_SALT)) & 0xFFFFFFFFFFFFFFFF)
 
 
 def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarray:
@@ -64,7 +71,10 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarra
     """
     if keys.shape[0] < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((docs, keys))
+    if np.all(docs[1:] > docs[:-1]):  # docs already in order: a stable sort by key is enough
+        order = np.argsort(keys, kind="stable")
+    else:
+        order = np.lexsort((docs, keys))
     keys, docs = keys[order], docs[order]
     boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
     starts = np.flatnonzero(boundary)
@@ -88,14 +98,20 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarra
 
 
 def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int) -> np.ndarray:
-    """Candidate pairs from LSH banding of the given rows of `signatures` (doc numbers in `docs`)."""
+    """Candidate pairs from LSH banding of the given rows of `signatures` (doc numbers in `docs`),
+    without repeats. One band at a time, so memory stays at a few arrays of one key per article."""
     if signatures.shape[0] < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keys = band_keys(signatures, bands, rows)
-    empty = (signatures == np.uint32(0xFFFFFFFF)).all(axis=1)
-    keep = ~empty
-    keys, docs = keys[keep], docs[keep]
-    return group_pairs(keys.ravel(), np.repeat(docs, bands), max_group)
+    keep = ~(signatures == np.uint32(0xFFFFFFFF)).all(axis=1)
+    signatures, docs = signatures[keep], docs[keep]
+    n = int(docs.max()) + 1 if docs.shape[0] else 0
+    codes = [np.zeros(0, dtype=np.int64)]
+    for b in range(bands):
+        pairs = group_pairs(band_key(signatures, b, rows), docs, max_group)
+        if pairs.shape[0]:
+            codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
+    found = np.unique(np.concatenate(codes))
+    return np.stack([found // n, found % n], axis=1)
 
 
 def anchor_pairs(anchors: Sequence[np.ndarray], min_shared: int, max_df: int) -> np.ndarray:
@@ -112,17 +128,31 @@ def anchor_pairs(anchors: Sequence[np.ndarray], min_shared: int, max_df: int) ->
 def anchor_pairs_flat(values: np.ndarray, docs: np.ndarray, n: int, min_shared: int, max_df: int) -> np.ndarray:
     """`anchor_pairs` over flat arrays: anchor `values[i]` belongs to article `docs[i]` (of `n`);
     each article's anchors are distinct."""
-    if values.shape[0] == 0:
+    return anchor_pairs_parts([(values, docs)], n, min_shared, max_df)
+
+
+def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, min_shared: int,
+                       max_df: int) -> np.ndarray:
+    """`anchor_pairs_flat` over anchors split into parts by value (every occurrence of a value in
+    one part), one part in memory at a time."""
+    found, counts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for values, docs in parts:
+        if values.shape[0] == 0:
+            continue
+        values = values.astype(np.uint64)
+        _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
+        rare = (df[inverse] >= 2) & (df[inverse] <= max_df)
+        pairs = group_pairs(values[rare], docs[rare].astype(np.int64), max_df)
+        if pairs.shape[0]:
+            uniq, c = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+            found.append(uniq)
+            counts.append(c)
+    codes, shared = np.concatenate(found), np.concatenate(counts)
+    if codes.shape[0] == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    values = values.astype(np.uint64)
-    _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
-    rare = (df[inverse] >= 2) & (df[inverse] <= max_df)
-    pairs = group_pairs(values[rare], docs[rare], max_df)
-    if pairs.shape[0] == 0:
-        return pairs
-    codes = pairs[:, 0] * n + pairs[:, 1]
-    uniq, counts = np.unique(codes, return_counts=True)
-    hit = uniq[counts >= min_shared]
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    total = np.bincount(inverse, weights=shared, minlength=uniq.shape[0])
+    hit = uniq[total >= min_shared]
     return np.stack([hit // n, hit % n], axis=1)
 
 

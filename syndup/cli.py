@@ -71,6 +71,8 @@ def scan(
     index: Optional[str] = typer.Option(None, "--index", metavar="INDEX",
                                         help="Also check CORPUS against this index (path or redis:// URL), "
                                              "write DIR/index_matches.csv, and add CORPUS to it."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
+                                       help="Processes that analyze and sign articles (default: all cores)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import write_tables
@@ -96,7 +98,7 @@ def scan(
                       disable=quiet or not err_console.is_terminal) as bar:
             task = bar.add_task("scan", total=_count_hint(paths))
             result = run_scan(items(), id_field=id_field, text_field=text_field,
-                              progress=lambda n: bar.update(task, completed=n))
+                              progress=lambda n: bar.update(task, completed=n), jobs=jobs)
             problems = list(result.problems)
         formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
         write_tables(result, out, formats)

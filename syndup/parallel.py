@@ -29,7 +29,7 @@ from .errors import InputError
 from .models import Article, Problem
 from .shingle import FeatureBatch, SetBatch, analyze_many, anchors_many, shingle_many
 from .sign import signatures_flat
-from .spill import SetStore, SpillDir, StoredArticle, TextStore, spill_file, write_sets
+from .spill import AnchorSpill, SetStore, SpillDir, StoredArticle, TextStore, spill_file, write_sets
 
 #: Articles per task. Big enough that per-task overhead vanishes, small enough to balance load.
 CHUNK = 1024
@@ -162,11 +162,10 @@ class _QuietFork:
 
 @dataclass
 class Signed:
-    """Pass 2's results, in id order: signatures, anchors (flat), and the exact shingle sets."""
+    """Pass 2's results, in id order: signatures, anchors (on disk), and the exact shingle sets."""
 
     signatures: np.ndarray       # uint32 (n, width): the first `width` permutations
-    anchor_values: np.ndarray    # uint32, flat
-    anchor_docs: np.ndarray      # int64, the article (id order) of each anchor value
+    anchors: AnchorSpill         # (value, article) pairs, read back part by part
     sets: SetStore
 
 
@@ -185,8 +184,8 @@ class Prepared:
     # pass 1 ------------------------------------------------------------------------------------
     def collect(self, items: Iterable[Article | Problem], progress: Callable[[int], None] | None) -> None:
         """Read every article, keep its text on disk and its outline in memory."""
-        seen: dict[str, str] = {}
-        read: list[StoredArticle] = []
+        store = self.texts
+        read = store.added
 
         def chunks() -> Iterator[tuple[int, list[str], str]]:
             texts: list[str] = []
@@ -196,18 +195,18 @@ class Prepared:
                     self.problems.append(item)
                     continue
                 article = item
-                if article.id in seen:
+                first = store.first(article.id)
+                if first is not None:
                     n = 2
-                    while f"{article.id}~{n}" in seen:
+                    while f"{article.id}~{n}" in store:
                         n += 1
                     new_id = f"{article.id}~{n}"
                     self.problems.append(Problem(
                         article.origin_ref or article.id,
-                        f"duplicate id {article.id!r} (first in {seen[article.id]}); renamed {new_id!r}",
-                        skipped=False))
+                        f"duplicate id {article.id!r} (first in {first.origin_ref or 'input'}); "
+                        f"renamed {new_id!r}", skipped=False))
                     article = Article(**{**article.__dict__, "id": new_id})
-                seen[article.id] = article.origin_ref or "input"
-                read.append(self.texts.add(article))
+                store.add(article)
                 texts.append(article.text)
                 if progress is not None:
                     progress(len(read))
@@ -305,8 +304,7 @@ class Prepared:
         set_start = np.empty(n, dtype=np.int64)
         set_end = np.empty(n, dtype=np.int64)
         totals: list[int] = []
-        anchor_values: list[np.ndarray] = []
-        anchor_docs: list[np.ndarray] = []
+        anchors = AnchorSpill(self._spill)
         if n >= MIN_PARALLEL:
             self._runner.start()
         try:
@@ -317,16 +315,11 @@ class Prepared:
                 set_start[pos] = so[:-1]
                 set_end[pos] = so[1:]
                 totals.append(int(so[-1]))
-                anchor_values.append(av)
-                anchor_docs.append(np.repeat(pos, np.diff(ao)))
+                anchors.add(av, np.repeat(pos, np.diff(ao)).astype(np.int32))
         finally:
             self._runner.close()
-        return Signed(
-            signatures=sigs,
-            anchor_values=np.concatenate(anchor_values) if anchor_values else np.zeros(0, np.uint32),
-            anchor_docs=np.concatenate(anchor_docs) if anchor_docs else np.zeros(0, np.int64),
-            sets=SetStore(self._spill, set_chunk, set_start, set_end, totals),
-        )
+        return Signed(signatures=sigs, anchors=anchors,
+                      sets=SetStore(self._spill, set_chunk, set_start, set_end, totals))
 
 
 def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:

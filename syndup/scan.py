@@ -8,13 +8,13 @@ on the order they were read in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from . import boilerplate as bp
-from .candidates import anchor_pairs_flat, lsh_pairs, lsh_params, unique_pairs
+from .candidates import anchor_pairs_parts, lsh_pairs, lsh_params, unique_pairs
 from .cluster import UnionFind, attributions, choose_origin
 from .models import Article, Problem, ScanResult
 from .parallel import Prepared, check_jobs
@@ -54,17 +54,23 @@ def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Pr
     if hasattr(source, "to_dict") and hasattr(source, "columns"):
         yield from from_records(source, id_field=id_field, text_field=text_field)
         return
-    plain: list[Any] = []
-    for item in source:
-        if isinstance(item, (Article, Problem)):
-            if plain:
-                yield from from_records(plain, id_field=id_field, text_field=text_field)
-                plain = []
+    # Streamed: each run of plain records goes through from_records as it arrives (numbered from
+    # 1 within its run), so a generator of a million dicts is never held in memory.
+    items = iter(source)
+    stop: list[Any] = []
+
+    def run() -> Iterator[Any]:
+        for item in items:
+            if isinstance(item, (Article, Problem)):
+                stop.append(item)
+                return
             yield item
-        else:
-            plain.append(item)
-    if plain:
-        yield from from_records(plain, id_field=id_field, text_field=text_field)
+
+    while True:
+        yield from from_records(run(), id_field=id_field, text_field=text_field)
+        if not stop:
+            return
+        yield stop.pop()
 
 
 def _published(values: list[str | None]) -> list[pd.Timestamp | None]:
@@ -103,7 +109,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     sigs = signed.signatures[reps]
     cand = unique_pairs(
         lsh_pairs(sigs, reps, bands, rows, settings.max_bucket_pairs),
-        anchor_pairs_flat(signed.anchor_values, signed.anchor_docs, n, 2, settings.max_bucket_pairs),
+        anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs),
         n=n,
     )
 

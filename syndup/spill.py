@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from array import array
 import tempfile
 import weakref
 from collections import OrderedDict
@@ -61,7 +62,7 @@ class TextStore(Mapping[str, Article]):
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="syndup-texts-", buffering=1 << 20)
-        self._starts: list[int] = []
+        self._starts = array("q")  # byte offset of each text in the file
         self._pos = 0
         self._dirty = False
         self._articles: list[StoredArticle] = []
@@ -80,6 +81,16 @@ class TextStore(Mapping[str, Article]):
         self._articles.append(stored)
         self._slot_of[article.id] = slot
         return stored
+
+    @property
+    def added(self) -> list[StoredArticle]:
+        """The articles, in the order added (slot order)."""
+        return self._articles
+
+    def first(self, doc_id: str) -> StoredArticle | None:
+        """The article added under this id, if any."""
+        slot = self._slot_of.get(doc_id)
+        return None if slot is None else self._articles[slot]
 
     def text_at(self, slot: int) -> str:
         """The text of the `slot`-th article added."""
@@ -138,6 +149,39 @@ def write_sets(path: str, hashes: np.ndarray, unquoted: np.ndarray) -> None:
     with open(path, "wb") as fh:
         fh.write(np.ascontiguousarray(hashes, dtype="<u4").tobytes())
         fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).tobytes())
+
+
+class AnchorSpill:
+    """Anchors (value, article) on disk, split into parts by their top bits, so that finding the
+    articles that share anchors needs one part in memory at a time."""
+
+    RECORD = np.dtype([("value", "<u4"), ("doc", "<i4")])
+
+    def __init__(self, spill: SpillDir, parts: int = 64) -> None:
+        self._paths = [spill.file("anchors", p) for p in range(parts)]
+        self._files = [open(path, "wb") for path in self._paths]
+        self._shift = np.uint32(32 - (parts - 1).bit_length())
+
+    def add(self, values: np.ndarray, docs: np.ndarray) -> None:
+        """Anchor values (uint32) of the articles `docs` (one per value)."""
+        if values.shape[0] == 0:
+            return
+        rec = np.empty(values.shape[0], dtype=self.RECORD)
+        rec["value"], rec["doc"] = values, docs
+        part = (values >> self._shift).astype(np.int64) if len(self._files) > 1 else np.zeros(values.shape[0], np.int64)
+        order = np.argsort(part, kind="stable")
+        rec, bounds = rec[order], np.searchsorted(part[order], np.arange(len(self._files) + 1))
+        for p, fh in enumerate(self._files):
+            if bounds[p + 1] > bounds[p]:
+                fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
+
+    def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(values, docs) of each part in turn."""
+        for fh in self._files:
+            fh.close()
+        for path in self._paths:
+            rec = np.fromfile(path, dtype=self.RECORD)
+            yield rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
 
 
 class SetStore(Sequence[ShingleSet]):
