@@ -2,13 +2,15 @@
 
 Two sources, both sort-based and vectorized: MinHash LSH bands (articles whose signatures agree on
 a whole band) catch copies; anchors (a consistent sample of rare shingles) catch a shared passage
-inside otherwise different articles. Groups bigger than `max_group` are linked as a star to their
-first member, so a story with 5,000 copies costs 5,000 pairs, not 12.5 million.
+inside otherwise different articles. Groups bigger than `max_group` are linked as a star, to a
+center reused from band to band, so a story with 5,000 copies costs about ten pairs per copy, not
+12.5 million. LSH runs one band at a time, so memory stays at a few arrays of one key per article.
 Candidates are only candidates: `verify` decides.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
@@ -64,9 +66,22 @@ def band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
     return key ^ np.uint64((band * int(_BAND_SALT)) & 0xFFFFFFFFFFFFFFFF)
 
 
-def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarray:
+@dataclass
+class Hubs:
+    """Star centers made so far (over LSH bands), and the centers each doc is linked to."""
+
+    centers: set[int] = field(default_factory=set)
+    links: dict[int, set[int]] = field(default_factory=dict)
+
+
+def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int, hubs: Hubs | None = None) -> np.ndarray:
     """Pairs (i < j) of docs sharing a key: all pairs in small groups, a star in big ones.
 
+    A star's center is its first doc. Given `hubs` (from earlier calls; updated here), a group
+    holding a center already made is linked as a star to the first such center, and a member
+    already linked to a center of the group is not linked again: over many LSH bands, a family
+    of 5,000 copies keeps linking to the same few centers instead of a new star in every band.
+    Without groups bigger than `max_group` no center is ever made, and nothing changes.
     Returns an int64 array of shape (m, 2), possibly with repeats.
     """
     if keys.shape[0] < 2:
@@ -80,21 +95,39 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarra
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
     out = []
-    for g in np.unique(sizes[sizes >= 2]):
+    for g in sorted(np.unique(sizes[sizes >= 2]).tolist(), reverse=True):  # big groups make hubs first
         g_starts = starts[sizes == g]
-        if g <= max_group:
-            members = docs[g_starts[:, None] + np.arange(g)[None, :]]
-            iu, ju = np.triu_indices(int(g), k=1)
-            out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
+        members = docs[g_starts[:, None] + np.arange(g)[None, :]]
+        if hubs is None:
+            if g > max_group:
+                out.extend(_star(row, int(row[0])) for row in members)
+                continue
         else:
-            centers = np.repeat(docs[g_starts], g - 1)
-            others = docs[(g_starts[:, None] + np.arange(1, g)[None, :]).ravel()]
-            out.append(np.stack([centers, others], axis=1))
+            known = np.fromiter(hubs.centers, dtype=np.int64, count=len(hubs.centers))
+            held = np.isin(members, known) if known.shape[0] else np.zeros(members.shape, dtype=bool)
+            star = held.any(axis=1) | (g > max_group)
+            for row, mask in zip(members[star], held[star]):
+                here = row[mask]
+                center = int(here[0]) if here.shape[0] else int(row[0])
+                hubs.centers.add(center)
+                present = set(here.tolist()) | {center}
+                fresh = [d for d in row.tolist() if d != center and not (hubs.links.get(d, set()) & present)]
+                for d in fresh:
+                    hubs.links.setdefault(d, set()).add(center)
+                out.append(_star(np.array([center] + fresh, dtype=np.int64), center))
+            members = members[~star]
+        iu, ju = np.triu_indices(g, k=1)
+        out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(out).astype(np.int64)
     pairs.sort(axis=1)
     return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def _star(members: np.ndarray, center: int) -> np.ndarray:
+    others = members[members != center]
+    return np.stack([np.full(others.shape[0], center, dtype=np.int64), others], axis=1)
 
 
 def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int) -> np.ndarray:
@@ -106,8 +139,9 @@ def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, m
     signatures, docs = signatures[keep], docs[keep]
     n = int(docs.max()) + 1 if docs.shape[0] else 0
     codes = [np.zeros(0, dtype=np.int64)]
+    hubs = Hubs()
     for b in range(bands):
-        pairs = group_pairs(band_key(signatures, b, rows), docs, max_group)
+        pairs = group_pairs(band_key(signatures, b, rows), docs, max_group, hubs)
         if pairs.shape[0]:
             codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
     found = np.unique(np.concatenate(codes))
