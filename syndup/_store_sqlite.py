@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -61,6 +63,7 @@ class SQLiteStore:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 60.0) -> None:
         self.location = str(path)
         self._path = Path(path)
+        self._timeout = timeout
         if self._path.is_dir():
             raise BackendError(f"{path}: is a folder; an index is one file (e.g. {Path(path) / 'articles.syndup'})")
         if not self._path.parent.exists():
@@ -87,26 +90,57 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             raise BackendError(f"{path}: not a usable syndup index ({exc})") from exc
 
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting for other writers with short randomized sleeps.
+
+        SQLite's own busy handler sleeps 1, 2, 5, 10, 15... ms between tries, far longer than a
+        write here holds the lock (well under a millisecond), so several processes adding at full
+        speed would spend most of their time asleep; we retry from 50 us, doubling to 4 ms.
+        """
+        db = self._db
+        deadline = time.monotonic() + self._timeout
+        delay = 5e-5
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise BackendError(f"{self.location}: cannot start writing ({exc})") from exc
+                    if time.monotonic() > deadline:
+                        raise BackendError(f"{self.location}: still locked by another writer after "
+                                           f"{self._timeout:g} s ({exc})") from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(2 * delay, 0.004)
+        finally:
+            db.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the file's write lock at once (no upgrade deadlocks)."""
         db = self._db
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise BackendError(f"{self.location}: cannot lock the index for writing ({exc})") from exc
+        self._begin()
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise BackendError(f"{self.location}: {exc}") from exc
             raise
-        else:
+        try:
             db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise BackendError(f"{self.location}: cannot commit ({exc})") from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self._db.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             raise BackendError(f"{self.location}: {exc}") from exc
 
     def read_header(self) -> dict[str, object] | None:

@@ -418,6 +418,8 @@ class Index:
 
 def _open_store(target: str | os.PathLike[str]) -> Store:
     text = os.fspath(target)
+    if not text.strip():
+        raise BackendError("no index given: pass a file path, ':memory:' or redis://host:port/db")
     if text == ":memory:":
         from ._store_memory import MemoryStore
 

@@ -149,6 +149,8 @@ def test_not_an_index(tmp_path: Path) -> None:
         Index.open(tmp_path / "missing" / "x.syndup")
     with pytest.raises(BackendError, match="unknown index URL scheme"):
         Index.open("http://example.com/index")
+    with pytest.raises(BackendError, match="no index given"):
+        Index.open("")
 
 
 @pytest.mark.parametrize("kind", BACKENDS)

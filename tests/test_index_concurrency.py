@@ -58,7 +58,8 @@ def _check(target: str, found: dict[str, list[list[str]]]) -> None:
         origin, copy = f"origin-{k}", f"copy-{k}"
         seen = [m for m in found.get(copy, []) if m[0] == origin] + \
                [m for m in found.get(origin, []) if m[0] == copy]
-        assert [m[1] for m in seen] == ["copy"], (k, PLAN.pair_slot(k), seen)
+        # One of the two adds reports the other; both do when each stored before the other looked.
+        assert [m[1] for m in seen] in (["copy"], ["copy", "copy"]), (k, PLAN.pair_slot(k), seen)
     # Nothing else matched anything: the other articles are all unrelated.
     for doc_id, matches in found.items():
         for other, _ in matches:
