@@ -94,7 +94,7 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int, hubs: Hubs |
     boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
-    out = []
+    out: list[np.ndarray] = []
     for g in sorted(np.unique(sizes[sizes >= 2]).tolist(), reverse=True):  # big groups make hubs first
         g_starts = starts[sizes == g]
         members = docs[g_starts[:, None] + np.arange(g)[None, :]]

@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import warnings
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -105,6 +106,8 @@ class _Runner:
     def start(self) -> None:
         if self.jobs > 1 and self.pool is None:
             self.pool = _context().Pool(self.jobs)
+            # A scan that fails between its two passes leaves the pool behind: end it then.
+            self._finalizer = weakref.finalize(self, self.pool.terminate)
 
     def map(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
         """fn(*task) for every task, in order; tasks are drawn lazily, a few ahead of results."""
@@ -122,12 +125,14 @@ class _Runner:
 
     def close(self) -> None:
         if self.pool is not None:
+            self._finalizer.detach()
             self.pool.close()
             self.pool.join()
             self.pool = None
 
     def terminate(self) -> None:
         if self.pool is not None:
+            self._finalizer.detach()
             self.pool.terminate()
             self.pool.join()
             self.pool = None
@@ -139,9 +144,7 @@ def _context() -> Any:
     # from a clean process once and forks workers from it.
     methods = multiprocessing.get_all_start_methods()
     if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
-        with warnings.catch_warnings():  # Python 3.12+ counts idle native (BLAS) threads too
-            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            return _QuietFork()
+        return _QuietFork()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["syndup.parallel"])
@@ -150,7 +153,8 @@ def _context() -> Any:
 
 
 class _QuietFork:
-    """The fork context, with Python 3.12's fork-with-threads DeprecationWarning silenced."""
+    """The fork context, with the DeprecationWarning of Python 3.12+ about forking a process with
+    threads silenced: it counts idle native threads (BLAS) too, and no Python thread is running."""
 
     def Pool(self, processes: int) -> Any:  # noqa: N802 - mirrors multiprocessing's API
         with warnings.catch_warnings():
@@ -305,8 +309,6 @@ class Prepared:
         set_end = np.empty(n, dtype=np.int64)
         totals: list[int] = []
         anchors = AnchorSpill(self._spill)
-        if n >= MIN_PARALLEL:
-            self._runner.start()
         try:
             for c, (s, av, ao, so) in enumerate(self._runner.map(_sign_chunk, tasks())):
                 pos = self.rank[starts[c]:starts[c + 1]]
@@ -316,8 +318,10 @@ class Prepared:
                 set_end[pos] = so[1:]
                 totals.append(int(so[-1]))
                 anchors.add(av, np.repeat(pos, np.diff(ao)).astype(np.int32))
-        finally:
-            self._runner.close()
+        except BaseException:
+            self._runner.terminate()
+            raise
+        self._runner.close()
         return Signed(signatures=sigs, anchors=anchors,
                       sets=SetStore(self._spill, set_chunk, set_start, set_end, totals))
 
