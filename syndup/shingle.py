@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -112,6 +111,11 @@ def _paragraph_texts(text: str) -> list[str]:
 def _tokens(text: str) -> list[bytes]:
     """The words of `text` in order, with a '"' token per quotation mark and a NUL token between
     paragraphs: what `analyze` hashes, from one pass over the whole text."""
+    return _token_bytes(text).split()
+
+
+def _token_bytes(text: str) -> bytes:
+    """`_tokens` before splitting: tokens separated by ASCII whitespace (never a \\x01 byte)."""
     paras = _paragraph_texts(text)
     if _BREAK in text:  # a NUL inside a paragraph separates words, like any other non-word character
         paras = [p.replace(_BREAK, " ") for p in paras]
@@ -129,7 +133,7 @@ def _tokens(text: str) -> list[bytes]:
     raw = joined.encode("ascii", handler).translate(_BYTE_TABLE)
     if b'"' in raw:
         raw = raw.replace(b'"', b' " ')
-    return raw.replace(b"\x00", b" \x00 ").split()
+    return raw.replace(b"\x00", b" \x00 ")
 
 
 def _hash_tokens(tokens: list) -> np.ndarray:  # type: ignore[type-arg]
@@ -140,10 +144,13 @@ def _hash_tokens(tokens: list) -> np.ndarray:  # type: ignore[type-arg]
     return pd.util.hash_array(arr, hash_key=_HASH_KEY, categorize=False)
 
 
+_ARTICLE = "\x01"  # put between the articles of a batch, which are then split in one call
+
+
 @lru_cache(maxsize=1)
-def _marker_hashes() -> tuple[int, int]:
-    q, b = _hash_tokens([_QUOTE, _BREAK]).tolist()
-    return q, b
+def _marker_hashes() -> tuple[int, int, int]:
+    q, b, a = _hash_tokens([_QUOTE, _BREAK, _ARTICLE]).tolist()
+    return q, b, a
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,19 +197,22 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
 def analyze_many(texts: Sequence[str]) -> FeatureBatch:
     """`analyze` for many texts at once: the same arrays, bit for bit, in flat form."""
     n = len(texts)
-    token_lists = [_tokens(t) for t in texts]
-    counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
-    tokens = list(itertools.chain.from_iterable(token_lists))
+    tokens = b" \x01 ".join([_token_bytes(t) for t in texts]).split()
     h = _hash_tokens(tokens)
-    h_quote, h_break = _marker_hashes()
+    h_quote, h_break, h_article = _marker_hashes()
     is_quote = h == np.uint64(h_quote)
     is_break = h == np.uint64(h_break)
+    is_article = h == np.uint64(h_article)
     # A 64-bit hash collision with a marker is astronomically unlikely; check rather than assume.
-    for flag, marker in ((is_quote, _QUOTE), (is_break, _BREAK)):
+    for flag, marker in ((is_quote, _QUOTE), (is_break, _BREAK), (is_article, _ARTICLE)):
         for pos in np.flatnonzero(flag).tolist():
-            tok = tokens[pos]
-            if (tok.decode() if isinstance(tok, bytes) else tok) != marker:
+            if tokens[pos].decode() != marker:
                 flag[pos] = False
+    del tokens
+    doc = np.cumsum(is_article)
+    inside = ~is_article
+    h, is_quote, is_break, doc = h[inside], is_quote[inside], is_break[inside], doc[inside]
+    counts = np.bincount(doc, minlength=n)
     starts = _offsets(counts)[:-1]
     # Segments: a new one at every paragraph break and at the first token of every article.
     boundary = is_break.copy()
@@ -215,7 +225,7 @@ def analyze_many(texts: Sequence[str]) -> FeatureBatch:
     wh = np.ascontiguousarray(h[word])
     wq = quoted[word]
     wseg = seg[word]
-    wdoc = np.repeat(np.arange(n, dtype=np.int64), counts)[word]
+    wdoc = doc[word]
     word_offsets = _offsets(np.bincount(wdoc, minlength=n))
     first = np.ones(wseg.shape[0], dtype=bool)
     first[1:] = wseg[1:] != wseg[:-1]
