@@ -128,13 +128,13 @@ def scan(
 def print_summary(result: ScanResult, out: Path) -> None:
     """Articles read and skipped, clusters, the largest clusters and the sites that republish most."""
     skipped = sum(1 for p in result.problems if p.skipped)
-    repaired = len(result.problems) - skipped
+    notes = len(result.problems) - skipped  # repaired records (re-decoded, renamed) and counts
     multi = result.clusters[result.clusters["size"] > 1]
     copies = int((result.documents["role"] == "copy").sum())
     partial = int((result.pairs["relation"] == "partial").sum()) if len(result.pairs) else 0
     out_console.print(
         f"[bold]{result.articles_read}[/] articles read, [bold]{skipped}[/] skipped"
-        + (f", {repaired} repaired" if repaired else "")
+        + (f", {notes} other warning{'s' if notes != 1 else ''}" if notes else "")
         + f"; [bold]{len(multi)}[/] clusters of copies ({copies} copies), {partial} partial reuses."
     )
     if len(multi):
