@@ -125,6 +125,10 @@ def scan(
     del problems
 
 
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return one if n == 1 else (many or one + "s")
+
+
 def print_summary(result: ScanResult, out: Path) -> None:
     """Articles read and skipped, clusters, the largest clusters and the sites that republish most."""
     skipped = sum(1 for p in result.problems if p.skipped)
@@ -135,7 +139,8 @@ def print_summary(result: ScanResult, out: Path) -> None:
     out_console.print(
         f"[bold]{result.articles_read}[/] articles read, [bold]{skipped}[/] skipped"
         + (f", {notes} other warning{'s' if notes != 1 else ''}" if notes else "")
-        + f"; [bold]{len(multi)}[/] clusters of copies ({copies} copies), {partial} partial reuses."
+        + f"; [bold]{len(multi)}[/] {_plural(len(multi), 'cluster')} of copies "
+          f"({copies} {_plural(copies, 'copy', 'copies')}), {partial} partial {_plural(partial, 'reuse')}."
     )
     if len(multi):
         table = Table(title="Largest clusters", title_justify="left")

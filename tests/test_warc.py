@@ -174,7 +174,7 @@ def test_cut_in_the_middle_of_a_gzip_member(crawl: tuple[Path, dict[str, str]], 
     result = CliRunner().invoke(app, ["scan", str(cut), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0
     assert "file ends in the middle of a record" in result.stderr
-    assert "3 articles read, 1 skipped; 1 clusters of copies" in result.stdout
+    assert "3 articles read, 1 skipped; 1 cluster of copies" in result.stdout
 
 
 @pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
