@@ -474,6 +474,7 @@ def _child(args: argparse.Namespace) -> None:
 
 def measure(pipeline: str, corpus: str, n: int, jobs: int, runs: int, extra: list[str]) -> dict[str, Any]:
     results = []
+    load = os.getloadavg()[0]
     for _ in range(runs):
         cmd = [sys.executable, __file__, "_child", pipeline, "--corpus", corpus, "--n", str(n),
                "--jobs", str(jobs), *extra]
@@ -484,6 +485,7 @@ def measure(pipeline: str, corpus: str, n: int, jobs: int, runs: int, extra: lis
     row["rss_mb"] = max(r["rss_mb"] for r in results)
     row["worker_rss_mb"] = max(r["worker_rss_mb"] for r in results)
     row["runs"] = runs
+    row["load"] = max(load, os.getloadavg()[0])
     row["all_seconds"] = [round(r["seconds"], 2) for r in results]
     return row
 
@@ -521,13 +523,13 @@ def fmt_row(name: str, size: int, r: dict[str, Any]) -> str:
     workers = f"{r['worker_rss_mb']:.0f}" if r["worker_rss_mb"] > 1 else "-"
     per = r["seconds"] / size * 1e6
     return (f"| {name:<22} | {size:>9,} | {r['seconds']:>8.2f} | {size / r['seconds']:>10,.0f} | {per:>7.0f} "
-            f"| {r['rss_mb']:>8.0f} | {workers:>7} | {p:>9} | {rc:>6} | {r['runs']} |")
+            f"| {r['rss_mb']:>8.0f} | {workers:>7} | {p:>9} | {rc:>6} | {r['runs']:>4} | {r['load']:>4.1f} |")
 
 
 HEADER = ("| pipeline               |  articles |  seconds | articles/s |  us/art "
-          "| RSS (MB) | workers | precision | recall | runs |\n"
+          "| RSS (MB) | workers | precision | recall | runs | load |\n"
           "|------------------------|----------:|---------:|-----------:|--------:"
-          "|---------:|--------:|----------:|-------:|-----:|")
+          "|---------:|--------:|----------:|-------:|-----:|-----:|")
 
 
 def scenario(model: TextModel, folder: Path, seed: int, jobs: int, runs: int, extra: list[str]) -> None:
@@ -583,7 +585,8 @@ def main() -> None:
     model, described = text_model(bbc, args.seed)
     print(f"corpus: {described}; seed {args.seed}; 500-800 words; 10% copies; model built in "
           f"{time.perf_counter() - t:.1f}s")
-    print("others may be using the machine's cores at the same time: figures are medians of runs\n")
+    print("others may use the machine's cores at the same time: seconds are medians of runs, 'load' "
+          "the highest 1-minute load average seen around them (2.0 = both cores busy)\n")
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="syndup-speed-") as tmp:

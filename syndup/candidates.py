@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -55,12 +55,14 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         np.zeros((signatures.shape[0], 0), dtype=np.uint64)
 
 
-def band_key(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
-    """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1)."""
-    key = np.zeros(signatures.shape[0], dtype=np.uint64)
+def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | None = None) -> np.ndarray:
+    """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1),
+    for every row of `signatures` or the rows `select`."""
+    key = np.zeros(signatures.shape[0] if select is None else select.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(rows):
-            col = signatures[:, band * rows + j].astype(np.uint64)
+            col = signatures[:, band * rows + j] if select is None else signatures[select, band * rows + j]
+            col = col.astype(np.uint64)
             key = _fmix64(key * np.uint64(0x9E3779B97F4A7C15) + col + np.uint64(j + 1))
     # Salted per band, so that equal keys of different bands never meet when grouped together.
     return key ^ np.uint64((band * int(_BAND_SALT)) & 0xFFFFFFFFFFFFFFFF)
@@ -130,18 +132,23 @@ def _star(members: np.ndarray, center: int) -> np.ndarray:
     return np.stack([np.full(others.shape[0], center, dtype=np.int64), others], axis=1)
 
 
-def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int) -> np.ndarray:
-    """Candidate pairs from LSH banding of the given rows of `signatures` (doc numbers in `docs`),
-    without repeats. One band at a time, so memory stays at a few arrays of one key per article."""
-    if signatures.shape[0] < 2:
+def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int,
+              select: np.ndarray | None = None) -> np.ndarray:
+    """Candidate pairs from LSH banding of the articles `docs`, without repeats: their signatures
+    are the rows of `signatures`, or its rows `select` (one per doc, no copy made).
+    One band at a time, so memory stays at a few arrays of one key per article."""
+    if docs.shape[0] < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keep = ~(signatures == np.uint32(0xFFFFFFFF)).all(axis=1)
-    signatures, docs = signatures[keep], docs[keep]
+    rows_of = np.arange(signatures.shape[0]) if select is None else select
+    empty = np.ones(rows_of.shape[0], dtype=bool)
+    for c in range(signatures.shape[1]):
+        empty &= signatures[rows_of, c] == np.uint32(0xFFFFFFFF)
+    rows_of, docs = rows_of[~empty], docs[~empty]
     n = int(docs.max()) + 1 if docs.shape[0] else 0
     codes = [np.zeros(0, dtype=np.int64)]
     hubs = Hubs()
     for b in range(bands):
-        pairs = group_pairs(band_key(signatures, b, rows), docs, max_group, hubs)
+        pairs = group_pairs(band_key(signatures, b, rows, rows_of), docs, max_group, hubs)
         if pairs.shape[0]:
             codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
     found = np.unique(np.concatenate(codes))
@@ -165,11 +172,20 @@ def anchor_pairs_flat(values: np.ndarray, docs: np.ndarray, n: int, min_shared: 
     return anchor_pairs_parts([(values, docs)], n, min_shared, max_df)
 
 
+class Counter(Protocol):
+    """Sums counts of int64 codes (see `syndup.spill.PairCounter`, which does it on disk)."""
+
+    def add(self, codes: np.ndarray, counts: np.ndarray) -> None: ...
+
+    def at_least(self, minimum: int) -> np.ndarray: ...
+
+
 def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, min_shared: int,
-                       max_df: int) -> np.ndarray:
+                       max_df: int, counter: Counter | None = None) -> np.ndarray:
     """`anchor_pairs_flat` over anchors split into parts by value (every occurrence of a value in
-    one part), one part in memory at a time."""
+    one part), one part in memory at a time; with `counter`, the pairs' counts are summed there."""
     found, counts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    held = merged = 0
     for values, docs in parts:
         if values.shape[0] == 0:
             continue
@@ -179,15 +195,28 @@ def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, m
         pairs = group_pairs(values[rare], docs[rare].astype(np.int64), max_df)
         if pairs.shape[0]:
             uniq, c = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+            if counter is not None:
+                counter.add(uniq, c)
+                continue
             found.append(uniq)
             counts.append(c)
-    codes, shared = np.concatenate(found), np.concatenate(counts)
-    if codes.shape[0] == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    total = np.bincount(inverse, weights=shared, minlength=uniq.shape[0])
-    hit = uniq[total >= min_shared]
+            held += uniq.shape[0]
+            if held > 2 * merged + (1 << 20):  # a pair recurs in many parts: merge now and then
+                found, counts = _merge_counts(found, counts)
+                held = merged = found[0].shape[0]
+    if counter is not None:
+        hit = counter.at_least(min_shared)
+    else:
+        (codes,), (shared,) = _merge_counts(found, counts)
+        hit = codes[shared >= min_shared]
     return np.stack([hit // n, hit % n], axis=1)
+
+
+def _merge_counts(codes: list[np.ndarray], counts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One array of distinct codes and their summed counts."""
+    uniq, inverse = np.unique(np.concatenate(codes), return_inverse=True)
+    total = np.bincount(inverse, weights=np.concatenate(counts), minlength=uniq.shape[0])
+    return [uniq], [total.astype(np.int64)]
 
 
 def unique_pairs(*arrays: np.ndarray, n: int) -> np.ndarray:

@@ -106,10 +106,10 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         fp_groups.setdefault(f.fingerprint, []).append(i)
     reps = np.array(sorted(g[0] for g in fp_groups.values()), dtype=np.int64)
 
-    sigs = signed.signatures[reps]
     cand = unique_pairs(
-        lsh_pairs(sigs, reps, bands, rows, settings.max_bucket_pairs),
-        anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs),
+        lsh_pairs(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
+        anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
+                           signed.anchors.counter()),
         n=n,
     )
 

@@ -158,6 +158,7 @@ class AnchorSpill:
     RECORD = np.dtype([("value", "<u4"), ("doc", "<i4")])
 
     def __init__(self, spill: SpillDir, parts: int = 64) -> None:
+        self._spill = spill
         self._paths = [spill.file("anchors", p) for p in range(parts)]
         self._files = [open(path, "wb") for path in self._paths]
         self._shift = np.uint32(32 - (parts - 1).bit_length())
@@ -181,7 +182,55 @@ class AnchorSpill:
             fh.close()
         for path in self._paths:
             rec = np.fromfile(path, dtype=self.RECORD)
+            os.unlink(path)
             yield rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
+
+    def counter(self) -> "PairCounter":
+        """A `PairCounter` in the same spill folder."""
+        return PairCounter(self._spill)
+
+
+class PairCounter:
+    """Counts of pair codes, summed on disk: codes go to one of `parts` files by a hash, so that
+    summing needs one file in memory at a time (a corpus can hold far more pairs sharing one
+    common phrase than pairs sharing two)."""
+
+    RECORD = np.dtype([("code", "<i8"), ("count", "<i4")])
+    _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, spill: SpillDir, parts: int = 64) -> None:
+        self._paths = [spill.file("pairs", p) for p in range(parts)]
+        self._files = [open(path, "wb") for path in self._paths]
+        self._shift = np.uint64(64 - (parts - 1).bit_length())
+
+    def add(self, codes: np.ndarray, counts: np.ndarray) -> None:
+        """Add `counts` to the counts of `codes` (int64, distinct within one call)."""
+        if codes.shape[0] == 0:
+            return
+        rec = np.empty(codes.shape[0], dtype=self.RECORD)
+        rec["code"], rec["count"] = codes, counts
+        with np.errstate(over="ignore"):
+            part = ((codes.astype(np.uint64) * self._MIX) >> self._shift).astype(np.int64)
+        if len(self._files) == 1:
+            part[:] = 0
+        order = np.argsort(part, kind="stable")
+        rec, bounds = rec[order], np.searchsorted(part[order], np.arange(len(self._files) + 1))
+        for p, fh in enumerate(self._files):
+            if bounds[p + 1] > bounds[p]:
+                fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
+
+    def at_least(self, minimum: int) -> np.ndarray:
+        """The codes whose counts sum to `minimum` or more, sorted."""
+        for fh in self._files:
+            fh.close()
+        hits = [np.zeros(0, np.int64)]
+        for path in self._paths:
+            rec = np.fromfile(path, dtype=self.RECORD)
+            os.unlink(path)
+            uniq, inverse = np.unique(rec["code"], return_inverse=True)
+            total = np.bincount(inverse, weights=rec["count"], minlength=uniq.shape[0])
+            hits.append(uniq[total >= minimum])
+        return np.sort(np.concatenate(hits))
 
 
 class SetStore(Sequence[ShingleSet]):
