@@ -245,8 +245,10 @@ class Prepared:
         self.order = order                       # id position -> read position
         self.rank = np.empty(n, dtype=np.int64)  # read position -> id position
         self.rank[order] = np.arange(n, dtype=np.int64)
-        self.articles = [read[i] for i in order.tolist()]
-        self.texts.set_order(order.tolist())
+        # Python lists: indexing them is several times cheaper than indexing numpy arrays one by one.
+        self._order_list = order.tolist()
+        self.articles = [read[i] for i in self._order_list]
+        self.texts.freeze(self._order_list)
         parts = self._parts
         if parts:
             self.para_hashes = np.concatenate([p[0] for p in parts])
@@ -263,8 +265,6 @@ class Prepared:
         self.para_offsets = np.zeros(n + 1, dtype=np.int64)  # read order
         np.cumsum(para_counts, out=self.para_offsets[1:])
         self._parts = []
-        # Python lists: indexing them is several times cheaper than indexing numpy arrays one by one.
-        self._order_list = order.tolist()
         self._para_list = self.para_offsets.tolist()
         flat = self.fingerprints.tobytes()
         self._fingerprint_list = [flat[i:i + 12] for i in range(0, len(flat), 12)]

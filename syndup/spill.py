@@ -8,6 +8,7 @@ pairs, are spilled by the sign stage and read back on demand.
 
 from __future__ import annotations
 
+import bisect
 import os
 import shutil
 from array import array
@@ -57,7 +58,9 @@ class StoredArticle:
 class TextStore(Mapping[str, Article]):
     """Articles by id, their texts in an anonymous temporary file (gone when the store is).
 
-    Iterates ids in the order set by `set_order` (a scan's id order), else in the order added.
+    Iterates ids in the order added until `freeze` gives their sorted order; after that, ids are
+    found by binary search in it, and the dict used while adding is dropped (it costs more than
+    all the rest a scan keeps per article).
     """
 
     def __init__(self) -> None:
@@ -66,8 +69,9 @@ class TextStore(Mapping[str, Article]):
         self._pos = 0
         self._dirty = False
         self._articles: list[StoredArticle] = []
-        self._slot_of: dict[str, int] = {}
+        self._slot_of: dict[str, int] | None = {}
         self._order: Sequence[int] | None = None
+        self._sorted_ids: list[str] = []
 
     def add(self, article: Article) -> StoredArticle:
         """Keep an article's text on disk; returns its in-memory stand-in."""
@@ -79,6 +83,8 @@ class TextStore(Mapping[str, Article]):
         slot = len(self._articles)
         stored = StoredArticle(article, self, slot)
         self._articles.append(stored)
+        if self._slot_of is None:
+            raise RuntimeError("a frozen TextStore takes no more articles")
         self._slot_of[article.id] = slot
         return stored
 
@@ -89,8 +95,18 @@ class TextStore(Mapping[str, Article]):
 
     def first(self, doc_id: str) -> StoredArticle | None:
         """The article added under this id, if any."""
-        slot = self._slot_of.get(doc_id)
+        slot = self._slot(doc_id)
         return None if slot is None else self._articles[slot]
+
+    def _slot(self, doc_id: object) -> int | None:
+        if self._slot_of is not None:
+            return self._slot_of.get(doc_id)  # type: ignore[call-overload, no-any-return]
+        if not isinstance(doc_id, str) or self._order is None:
+            return None
+        pos = bisect.bisect_left(self._sorted_ids, doc_id)
+        if pos < len(self._sorted_ids) and self._sorted_ids[pos] == doc_id:
+            return self._order[pos]
+        return None
 
     def text_at(self, slot: int) -> str:
         """The text of the `slot`-th article added."""
@@ -101,15 +117,20 @@ class TextStore(Mapping[str, Article]):
         end = self._starts[slot + 1] if slot + 1 < len(self._starts) else self._pos
         return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
 
-    def set_order(self, slots: Sequence[int]) -> None:
-        """Iterate in this order of slots (every slot once)."""
+    def freeze(self, slots: Sequence[int]) -> None:
+        """No more articles: `slots` lists every slot once, in the order of their (unique) ids."""
         self._order = slots
+        self._sorted_ids = [self._articles[s].id for s in slots]
+        self._slot_of = None
 
     def __getitem__(self, doc_id: str) -> Article:
-        return self._articles[self._slot_of[doc_id]].to_article()
+        slot = self._slot(doc_id)
+        if slot is None:
+            raise KeyError(doc_id)
+        return self._articles[slot].to_article()
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._slot_of
+        return self._slot(doc_id) is not None
 
     def __iter__(self) -> Iterator[str]:
         slots = self._order if self._order is not None else range(len(self._articles))
