@@ -118,13 +118,18 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int, hubs: Hubs |
                     hubs.links.setdefault(d, set()).add(center)
                 out.append(_star(np.array([center] + fresh, dtype=np.int64), center))
             members = members[~star]
-        iu, ju = np.triu_indices(g, k=1)
+        iu, ju = _all_pairs(g)
         out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(out).astype(np.int64)
     pairs.sort(axis=1)
     return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+@lru_cache(maxsize=64)
+def _all_pairs(g: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(g, k=1)  # type: ignore[return-value]
 
 
 def _star(members: np.ndarray, center: int) -> np.ndarray:

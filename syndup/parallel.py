@@ -271,12 +271,9 @@ class Prepared:
         self._words_list = self.n_words.tolist()
         self.features = _Outlines(self)
 
-    def outline(self, i: int) -> Outline:
-        """Article i's (id order) outline."""
-        r = self._order_list[i]
-        s, e = self._para_list[r], self._para_list[r + 1]
-        return Outline(self.para_hashes[s:e], self.para_words[s:e], self._fingerprint_list[r],
-                       self._words_list[r])
+    def outline(self, i: int) -> "_OutlineView":
+        """Article i's (id order) outline; its arrays are cut when asked for."""
+        return _OutlineView(self, self._order_list[i])
 
     # between the passes ---------------------------------------------------------------------------
     def drop_masks(self, drop_mask: Callable[[Any, np.ndarray], np.ndarray],
@@ -331,7 +328,35 @@ def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
-class _Outlines(Sequence[Outline]):
+class _OutlineView:
+    """An `Outline` of one article of a prepared corpus, made on access (the tail of a scan asks
+    many times for just the fingerprint)."""
+
+    __slots__ = ("_p", "_r")
+
+    def __init__(self, prepared: Prepared, read_position: int) -> None:
+        self._p, self._r = prepared, read_position
+
+    @property
+    def para_hashes(self) -> np.ndarray:
+        p, r = self._p, self._r
+        return p.para_hashes[p._para_list[r]:p._para_list[r + 1]]
+
+    @property
+    def para_words(self) -> np.ndarray:
+        p, r = self._p, self._r
+        return p.para_words[p._para_list[r]:p._para_list[r + 1]]
+
+    @property
+    def fingerprint(self) -> bytes:
+        return self._p._fingerprint_list[self._r]
+
+    @property
+    def n_words(self) -> int:
+        return self._p._words_list[self._r]
+
+
+class _Outlines(Sequence["_OutlineView"]):
     """Outlines of a prepared corpus, in id order, made on access."""
 
     def __init__(self, prepared: Prepared) -> None:
@@ -340,7 +365,7 @@ class _Outlines(Sequence[Outline]):
     def __len__(self) -> int:
         return len(self._p.articles)
 
-    def __getitem__(self, i: int) -> Outline:  # type: ignore[override]
+    def __getitem__(self, i: int) -> _OutlineView:  # type: ignore[override]
         if i < 0:
             i += len(self)
         return self._p.outline(i)
