@@ -126,8 +126,13 @@ def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequenc
             return Origin(earliest[0], "published")
         candidates = earliest
     # Attribution: a copy that credits another member names the origin.
+    # Each distinct credited name is tried once per candidate: linear in cluster size.
+    holders: dict[str, set[int]] = {}
+    for c in members:
+        for name in texts_attr[c]:
+            holders.setdefault(name, set()).add(c)
     credited = [m for m in candidates
-                if any(credits(name, sites[m], urls[m]) for c in members if c != m for name in texts_attr[c])]
+                if any(credits(name, sites[m], urls[m]) for name, who in holders.items() if who - {m})]
     if len(credited) == 1:
         return Origin(credited[0], "attribution")
     if credited:
