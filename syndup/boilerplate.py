@@ -18,12 +18,14 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import AbstractSet, Sequence
+from typing import AbstractSet, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
 from .settings import Settings
 from .shingle import Features
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -92,16 +94,32 @@ def stories(members: Sequence[Member], known: AbstractSet[int] = frozenset(), sa
     return len({find(i) for i in range(len(maps))})
 
 
-def judge(members: Sequence[Member], doc_count: int, settings: Settings,
-          known: AbstractSet[int] = frozenset()) -> bool:
-    """True if the paragraph held by `members` (a sample of the `doc_count` articles holding it)
-    is boilerplate; `known` is boilerplate already found, left out when comparing stories."""
-    if len(members) < 2:
-        return False
-    if site_boilerplate(members):
-        return True
-    return (doc_count >= settings.boilerplate_min_stories
-            and stories(members, known) >= settings.boilerplate_min_stories)
+def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], Sequence[Member]],
+           settings: Settings, site_found: set[int] | None = None) -> set[int]:
+    """The boilerplate among `paragraphs`, each given as (hash, articles holding it, sample key).
+
+    `members_of(key)` returns the sampled holders; equal keys are judged once. Site boilerplate is
+    found first (and added to `site_found`, which may carry what earlier calls found); it is then
+    left out when counting the stories that hold each remaining paragraph.
+    """
+    paragraphs = list(paragraphs)
+    found = site_found if site_found is not None else set()
+    site_cache: dict[K, bool] = {}
+    for h, _, key in paragraphs:
+        if key not in site_cache:
+            site_cache[key] = site_boilerplate(members_of(key))
+        if site_cache[key]:
+            found.add(h)
+    result = {h for h, _, _ in paragraphs if h in found}
+    story_cache: dict[K, bool] = {}
+    for h, holders, key in paragraphs:
+        if h in found or holders < settings.boilerplate_min_stories:
+            continue
+        if key not in story_cache:
+            story_cache[key] = stories(members_of(key), found) >= settings.boilerplate_min_stories
+        if story_cache[key]:
+            result.add(h)
+    return result
 
 
 def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings) -> frozenset[int]:
@@ -122,11 +140,6 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
     counts = np.diff(np.concatenate([starts, [hashes.shape[0]]]))
     frequent = np.flatnonzero(counts >= 2)
-    members_of = {}
-    for g in frequent:
-        s = starts[g]
-        sample = tuple(docs[s:s + min(int(counts[g]), settings.boilerplate_sample)].tolist())
-        members_of[g] = sample
     cache: dict[int, Member] = {}
 
     def member(i: int) -> Member:
@@ -134,30 +147,10 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
             cache[i] = Member(features[i].para_hashes, features[i].para_words, sites[i])
         return cache[i]
 
-    # Stage 1: site boilerplate. Stage 2: passages in many different stories, site chrome left out.
-    site_found: set[int] = set()
-    decided: dict[tuple[int, ...], bool] = {}
-    for g, sample in members_of.items():
-        if sum(1 for i in sample if sites[i]) < 2:
-            continue
-        verdict = decided.get(sample)
-        if verdict is None:
-            verdict = decided[sample] = site_boilerplate([member(i) for i in sample])
-        if verdict:
-            site_found.add(int(hashes[starts[g]]))
-    result = set(site_found)
-    decided = {}
-    for g, sample in members_of.items():
-        h = int(hashes[starts[g]])
-        if h in site_found or counts[g] < settings.boilerplate_min_stories:
-            continue
-        verdict = decided.get(sample)
-        if verdict is None:
-            verdict = decided[sample] = (
-                stories([member(i) for i in sample], site_found) >= settings.boilerplate_min_stories)
-        if verdict:
-            result.add(h)
-    return frozenset(result)
+    paragraphs = ((int(hashes[starts[g]]), int(counts[g]),
+                   tuple(docs[starts[g]:starts[g] + min(int(counts[g]), settings.boilerplate_sample)].tolist()))
+                  for g in frequent)
+    return frozenset(decide(paragraphs, lambda sample: [member(i) for i in sample], settings))
 
 
 def as_array(boilerplate: frozenset[int] | set[int]) -> np.ndarray:

@@ -118,29 +118,17 @@ class _Judge:
             else:
                 plans.append((h, df, sample, virtual))
         members = self.index._members({n for _, _, sample, _ in plans for n in sample})
-        groups = []
+        groups: dict[tuple[Any, ...], list[bp.Member]] = {}
+        paragraphs = []
         for h, df, sample, virtual in plans:
             held = [n for n in sample if n in members]
-            group = [members[n] for n in held]
-            if virtual and len(group) < settings.boilerplate_sample:
-                group.append(self.probe_member)
-            groups.append((h, df, (tuple(held), virtual and len(held) < settings.boilerplate_sample), group))
-        site_decided: dict[tuple[Any, ...], bool] = {}
-        for h, _, key, group in groups:
-            if key not in site_decided:
-                site_decided[key] = bp.site_boilerplate(group)
-            if site_decided[key]:
-                self.site_found.add(h)
-        known = frozenset(self.site_found)
-        decided: dict[tuple[Any, ...], bool] = {}
-        for h, df, key, group in groups:
-            if h in self.site_found:
-                self.verdicts[h] = True
-                continue
-            full = key + (df,)
-            if full not in decided:
-                decided[full] = bp.judge(group, df, settings, known)
-            self.verdicts[h] = decided[full]
+            key = (tuple(held), virtual and len(held) < settings.boilerplate_sample)
+            if key not in groups:
+                groups[key] = [members[n] for n in held] + ([self.probe_member] if key[1] else [])
+            paragraphs.append((h, df, key))
+        found = bp.decide(paragraphs, groups.__getitem__, settings, self.site_found)
+        for h, _, _ in paragraphs:
+            self.verdicts[h] = h in found
         return {h for h, v in self.verdicts.items() if v}
 
 

@@ -127,7 +127,8 @@ class ScanResult:
         rows = self.documents[self.documents["cluster_id"] == cluster_id]
         return rows.sort_values(["role", "doc_id"], key=lambda s: s.map(_ROLE_ORDER) if s.name == "role" else s)
 
-    def __iter__(self) -> Iterator[str]:  # pragma: no cover - convenience
+    def __iter__(self) -> Iterator[str]:
+        """The ids of the articles read, in id order."""
         return iter(self._texts)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import boilerplate as bp
 from .candidates import anchor_pairs_parts, lsh_pairs, lsh_params, unique_pairs
-from .cluster import UnionFind, attributions, choose_origin
+from .cluster import UnionFind, attributions, choose_origin, host_of
 from .models import Article, Problem, ScanResult
 from .parallel import Prepared, check_jobs
 from .read import from_records, read
@@ -90,7 +90,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs))
     arts, feats = corpus.articles, corpus.features
     n = len(arts)
-    sites = [a.site or _host(a.url) for a in arts]
+    sites = [a.site or host_of(a.url) for a in arts]
 
     boiler = bp.learn(feats, sites, settings)
     boiler_arr = bp.as_array(boiler)
@@ -207,9 +207,3 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     return ScanResult(documents=documents, pairs=pairs, clusters=clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=n,
                       boilerplate=boiler, _texts=corpus.texts)
-
-
-def _host(url: str | None) -> str | None:
-    from .cluster import host_of
-
-    return host_of(url)
