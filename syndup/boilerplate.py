@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AbstractSet, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
@@ -28,20 +28,31 @@ from .shingle import Features
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Member:
     """What the boilerplate test needs to know of one article that contains a frequent paragraph."""
 
     para_hashes: np.ndarray
     para_words: np.ndarray
     site: str | None
+    #: the last word map made, and the `known` set it was made without (a member is judged for
+    #: many paragraphs, mostly against the same set)
+    _last: list[object] = field(default_factory=lambda: [None, None], repr=False, compare=False)
 
     def word_map(self, known: AbstractSet[int] = frozenset()) -> dict[int, int]:
-        """Words per distinct paragraph hash, leaving out `known` boilerplate."""
+        """Words per distinct paragraph hash, leaving out `known` boilerplate.
+
+        Cached for the last `known` set passed (by identity, so a set that changed since is a
+        new question only if it is a new object: `decide` passes one frozen set per stage)."""
+        last = self._last
+        if last[0] is known and last[1] is not None:
+            return last[1]  # type: ignore[return-value]
         out: dict[int, int] = {}
         for h, w in zip(self.para_hashes.tolist(), self.para_words.tolist()):
             if h not in known:
                 out[h] = out.get(h, 0) + w
+        if isinstance(known, frozenset):
+            last[0], last[1] = known, out
         return out
 
 
@@ -111,12 +122,13 @@ def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], S
         if site_cache[key]:
             found.add(h)
     result = {h for h, _, _ in paragraphs if h in found}
+    known = frozenset(found)  # one object for the whole stage: members cache their word maps by it
     story_cache: dict[K, bool] = {}
     for h, holders, key in paragraphs:
-        if h in found or holders < settings.boilerplate_min_stories:
+        if h in known or holders < settings.boilerplate_min_stories:
             continue
         if key not in story_cache:
-            story_cache[key] = stories(members_of(key), found) >= settings.boilerplate_min_stories
+            story_cache[key] = stories(members_of(key), known) >= settings.boilerplate_min_stories
         if story_cache[key]:
             result.add(h)
     return result
@@ -130,15 +142,17 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     """
     if not features:
         return frozenset()
-    per_doc = [np.unique(f.para_hashes) for f in features]
-    hashes = np.concatenate(per_doc)
-    docs = np.repeat(np.arange(len(features), dtype=np.int64), [p.shape[0] for p in per_doc])
+    hashes, docs = paragraph_table(features)
     if hashes.shape[0] == 0:
         return frozenset()
+    # One row per (paragraph, article holding it), by paragraph, then article.
     order = np.lexsort((docs, hashes))
     hashes, docs = hashes[order], docs[order]
+    new = np.ones(hashes.shape[0], dtype=bool)
+    new[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
+    hashes, docs = hashes[new], docs[new]
     starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
-    counts = np.diff(np.concatenate([starts, [hashes.shape[0]]]))
+    counts = np.diff(np.append(starts, hashes.shape[0]))
     frequent = np.flatnonzero(counts >= 2)
     cache: dict[int, Member] = {}
 
@@ -147,10 +161,23 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
             cache[i] = Member(features[i].para_hashes, features[i].para_words, sites[i])
         return cache[i]
 
-    paragraphs = ((int(hashes[starts[g]]), int(counts[g]),
-                   tuple(docs[starts[g]:starts[g] + min(int(counts[g]), settings.boilerplate_sample)].tolist()))
-                  for g in frequent)
-    return frozenset(decide(paragraphs, lambda sample: [member(i) for i in sample], settings))
+    sample = settings.boilerplate_sample
+    f_starts, f_counts = starts[frequent].tolist(), counts[frequent].tolist()
+    f_hashes, doc_list = hashes[starts[frequent]].tolist(), docs.tolist()
+    paragraphs = ((h, c, tuple(doc_list[s:s + min(c, sample)])) for h, c, s in zip(f_hashes, f_counts, f_starts))
+    return frozenset(decide(paragraphs, lambda key: [member(i) for i in key], settings))
+
+
+def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray]:
+    """Every paragraph of the corpus as (hash, position of its article in `features`), in two
+    flat arrays; from a scan's flat paragraph arrays when `features` offers them."""
+    flat = getattr(features, "paragraph_table", None)
+    if callable(flat):
+        return flat()  # type: ignore[no-any-return]
+    parts = [f.para_hashes for f in features]
+    counts = np.fromiter((p.shape[0] for p in parts), dtype=np.int64, count=len(parts))
+    hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    return hashes.astype(np.uint64, copy=False), np.repeat(np.arange(len(parts), dtype=np.int64), counts)
 
 
 def as_array(boilerplate: frozenset[int] | set[int]) -> np.ndarray:

@@ -21,8 +21,20 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+        from .kernel import describe
+
+        out_console.print(f"syndup {__version__} ({describe()})", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version, and whether the C kernel is in use."),
+) -> None:
     """Find republished and near-duplicate news articles and what each copy changed."""
 
 

@@ -370,6 +370,12 @@ class _Outlines(Sequence["_OutlineView"]):
             i += len(self)
         return self._p.outline(i)
 
+    def paragraph_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every paragraph as (hash, id-order position of its article), without a per-article loop."""
+        p = self._p
+        counts = np.diff(p.para_offsets)
+        return p.para_hashes, np.repeat(p.rank, counts)
+
 
 class _Drops(Sequence[np.ndarray]):
     """Per article (id order), a bool mask over its paragraphs: True for boilerplate."""

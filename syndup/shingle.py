@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from . import kernel
 from .normalize import _FOLD, WORD_RE, fold, paragraph_spans
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
@@ -196,6 +197,23 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
 
 def analyze_many(texts: Sequence[str]) -> FeatureBatch:
     """`analyze` for many texts at once: the same arrays, bit for bit, in flat form."""
+    k = kernel.KERNEL
+    if k is None:
+        return _analyze_many_numpy(texts)
+    wh, wq, wo, ph, pw, po, fp = k.analyze([_token_bytes(t) for t in texts], _HASH_KEY.encode("ascii"))
+    return FeatureBatch(
+        word_hashes=np.frombuffer(wh, dtype="<u8").astype(np.uint64, copy=False),
+        word_quoted=np.frombuffer(wq, dtype=np.bool_),
+        word_offsets=np.frombuffer(wo, dtype=np.int64),
+        para_hashes=np.frombuffer(ph, dtype="<u8").astype(np.uint64, copy=False),
+        para_words=np.frombuffer(pw, dtype=np.int32),
+        para_offsets=np.frombuffer(po, dtype=np.int64),
+        fingerprints=np.frombuffer(fp, dtype=np.uint8).reshape(len(texts), 12),
+    )
+
+
+def _analyze_many_numpy(texts: Sequence[str]) -> FeatureBatch:
+    """`analyze_many` without the C kernel: tokens hashed by pandas, structure by numpy."""
     n = len(texts)
     tokens = b" \x01 ".join([_token_bytes(t) for t in texts]).split()
     h = _hash_tokens(tokens)

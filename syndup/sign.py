@@ -11,6 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import kernel
+
 _MAX32 = np.uint32(0xFFFFFFFF)
 #: Padded blocks of articles hold at most this many values (articles x longest): a few MB.
 _BLOCK_VALUES = 1 << 18
@@ -46,15 +48,21 @@ def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed
     row i is `values[offsets[i]:offsets[i + 1]]`. Rows may hold repeats (a minimum ignores them).
     With `width`, only the first `width` permutations: what LSH with bands x rows = width reads.
 
-    Rows of similar length are padded (with one of their own values, which leaves every minimum
-    unchanged) into a block, and the block is folded in one value per row at a time: three numpy
-    calls on a cache-sized (num_perm x rows) array per column, whose long inner axis (the rows)
-    vectorizes well, instead of materializing every (value x permutation) product.
+    The C kernel folds each row in one pass. Without it, rows of similar length are padded (with
+    one of their own values, which leaves every minimum unchanged) into a block, and the block is
+    folded in one value per row at a time: three numpy calls on a cache-sized (num_perm x rows)
+    array per column, whose long inner axis (the rows) vectorizes well, instead of materializing
+    every (value x permutation) product.
     """
     a, b = permutations(num_perm, seed)
     if width is not None:
         a, b, num_perm = a[:width], b[:width], width
     n = int(offsets.shape[0]) - 1
+    k = kernel.KERNEL
+    if k is not None and num_perm <= 1024:
+        raw = k.minhash(np.ascontiguousarray(values, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64),
+                        np.ascontiguousarray(a), np.ascontiguousarray(b))
+        return np.frombuffer(raw, dtype=np.uint32).reshape(n, num_perm)
     out = np.full((n, num_perm), _MAX32, dtype=np.uint32)
     lengths = np.diff(offsets)
     order = np.argsort(lengths, kind="stable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,9 +198,22 @@ def write_crawl(path: Path, *, extras: bool = True, pages: list[Page] | None = N
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
+    class SameBytesWriter(WARCWriter):  # type: ignore[misc]
+        """Record ids and default dates fixed, so a test that garbles bytes at an offset garbles
+        the same bytes every run (warcio draws a random uuid per record)."""
+
+        made = 0
+
+        def _make_warc_id(self) -> str:  # type: ignore[override]
+            self.made += 1
+            return f"<urn:uuid:{uuid.UUID(int=self.made)}>"
+
+        def curr_warc_date(self) -> str:
+            return "2017-03-19T12:00:00Z"
+
     pages = seed_pages() if pages is None else pages
     with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=path.name.endswith(".gz"))
+        writer = SameBytesWriter(fh, gzip=path.name.endswith(".gz"))
         if extras:
             writer.write_record(writer.create_warcinfo_record(path.name, {"software": "syndup-tests"}))
         for n, page in enumerate(pages):

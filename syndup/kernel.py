@@ -1,0 +1,35 @@
+"""The optional C kernel (`_kernel.c`): word hashing, paragraph hashes and MinHash, the per-word
+and per-shingle work of a scan.
+
+It is built at install time when a C compiler is present. Without it (or with the environment
+variable SYNDUP_NO_KERNEL=1) syndup computes the same arrays with numpy, a few times slower; a test
+checks that both agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("SYNDUP_NO_KERNEL", "") not in ("", "0"):
+        return None
+    try:
+        from . import _kernel
+    except ImportError:
+        return None
+    return _kernel
+
+
+#: The compiled module, or None when numpy does the work.
+KERNEL: ModuleType | None = _load()
+
+
+def describe() -> str:
+    """Which implementation runs the hot path, for version strings and benchmark headers."""
+    if KERNEL is not None:
+        return "C kernel"
+    if os.environ.get("SYNDUP_NO_KERNEL", "") not in ("", "0"):
+        return "numpy, SYNDUP_NO_KERNEL is set"
+    return "numpy, the C kernel is not built"

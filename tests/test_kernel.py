@@ -1,0 +1,143 @@
+"""The C kernel against the numpy path it stands in for: the same arrays, bit for bit.
+
+`syndup._kernel` is optional (built when a C compiler is there at install time); CI sets
+SYNDUP_REQUIRE_KERNEL=1 so that a kernel that failed to build fails the suite instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import syndup
+from syndup import kernel
+from syndup.shingle import FeatureBatch, analyze_many, shingle_many
+from syndup.sign import permutations, signatures_flat
+
+BUILT = kernel.KERNEL
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+if BUILT is None and os.environ.get("SYNDUP_REQUIRE_KERNEL") == "1":
+    raise RuntimeError("SYNDUP_REQUIRE_KERNEL=1 but syndup._kernel is not built: " + kernel.describe())
+needs_kernel = pytest.mark.skipif(BUILT is None, reason="the C kernel is not built")
+
+
+@contextmanager
+def numpy_only() -> Iterator[None]:
+    saved = kernel.KERNEL
+    kernel.KERNEL = None
+    try:
+        yield
+    finally:
+        kernel.KERNEL = saved
+
+
+def both_analyze(texts: list[str]) -> tuple[FeatureBatch, FeatureBatch]:
+    got = analyze_many(texts)
+    with numpy_only():
+        want = analyze_many(texts)
+    return got, want
+
+
+def assert_same_batch(got: FeatureBatch, want: FeatureBatch) -> None:
+    for name in ("word_hashes", "word_quoted", "word_offsets", "para_hashes", "para_words",
+                 "para_offsets", "fingerprints"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.dtype == b.dtype, name
+        assert a.shape == b.shape, name
+        assert np.array_equal(a, b), name
+
+
+def seed_texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+EDGE = ["", " ", "\n\n", "\x00", "\x01", '"', '""', '" "', 'a "b\n\nc" d', "hello\x00world", "x\x01y",
+        "Ça coûte 5 € — “cher”…", "İstanbul ΣΊΣΥΦΟΣ straße ﬁne １２３", "lone \ud800 surrogate",
+        "\t\x0b\x0cword\r\n\r\nnext", "日本語のテキスト、句読点。", "a" * 5000, ("word " * 3000).strip()]
+
+
+@needs_kernel
+def test_analyze_is_the_numpy_result_on_the_seeds_and_edge_cases():
+    got, want = both_analyze(seed_texts() + EDGE)
+    assert_same_batch(got, want)
+    assert len(got) == len(seed_texts()) + len(EDGE)
+
+
+@needs_kernel
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list('ab Z"\x00\x01\n\t.é“”')) | st.characters(), max_size=80),
+                min_size=1, max_size=8))
+def test_analyze_is_the_numpy_result_on_any_text(texts):
+    assert_same_batch(*both_analyze(texts))
+
+
+@needs_kernel
+@pytest.mark.parametrize("num_perm,width", [(128, None), (128, 56), (64, 1), (256, None)])
+def test_signatures_are_the_numpy_result(num_perm, width):
+    rng = np.random.default_rng(num_perm)
+    lengths = [0, 1, 2, 700, 0, 4097, 9000] + rng.integers(0, 900, 50).tolist()
+    values = rng.integers(0, 2**32, size=sum(lengths), dtype=np.uint64).astype(np.uint32)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    got = signatures_flat(values, offsets, num_perm, 3, width)
+    with numpy_only():
+        want = signatures_flat(values, offsets, num_perm, 3, width)
+    assert got.dtype == want.dtype == np.uint32
+    assert np.array_equal(got, want)
+    assert (got[0] == 0xFFFFFFFF).all()  # an empty set: all-max, like an empty datasketch MinHash
+
+
+@needs_kernel
+def test_signatures_of_the_seeds_are_the_numpy_result():
+    batch = analyze_many(seed_texts())
+    sets = shingle_many(batch, 5)
+    got = signatures_flat(sets.hashes, sets.offsets, 128, 1)
+    with numpy_only():
+        assert np.array_equal(got, signatures_flat(sets.hashes, sets.offsets, 128, 1))
+
+
+@needs_kernel
+def test_the_kernel_refuses_bad_input_with_python_errors():
+    with pytest.raises(TypeError):
+        BUILT.analyze(["not bytes"], b"0123456789abcdef")
+    with pytest.raises(ValueError, match="16 bytes"):
+        BUILT.analyze([b"a"], b"short")
+    a, b = permutations(8, 1)
+    with pytest.raises(ValueError, match="offsets"):
+        BUILT.minhash(np.zeros(3, np.uint32), np.array([0, 5], np.int64), a, b)
+    with pytest.raises(ValueError, match="sizes"):
+        BUILT.minhash(np.zeros(3, np.uint32), np.array([0, 3], np.int64), a, b[:4])
+
+
+@needs_kernel
+def test_scan_gives_the_same_tables_with_and_without_the_kernel(tmp_path):
+    fast = syndup.scan(SEEDS, jobs=1)
+    env = {**os.environ, "SYNDUP_NO_KERNEL": "1"}
+    code = ("import sys, syndup; from syndup import kernel; assert kernel.KERNEL is None; "
+            "r = syndup.scan(sys.argv[1], jobs=1); r.documents.to_pickle(sys.argv[2]); r.pairs.to_pickle(sys.argv[3])")
+    subprocess.run([sys.executable, "-c", code, str(SEEDS), str(tmp_path / "d.pkl"), str(tmp_path / "p.pkl")],
+                   check=True, env=env)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(fast.documents, pd.read_pickle(tmp_path / "d.pkl"))
+    pd.testing.assert_frame_equal(fast.pairs, pd.read_pickle(tmp_path / "p.pkl"))
+
+
+def test_version_says_which_implementation_runs():
+    from typer.testing import CliRunner
+
+    from syndup.cli import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"syndup {syndup.__version__} (")
+    assert ("C kernel" in result.output) == (BUILT is not None)
