@@ -496,6 +496,7 @@ def versions() -> str:
     import rensa
 
     import syndup
+    from syndup.kernel import describe
 
     cpu = "?"
     try:
@@ -513,7 +514,7 @@ def versions() -> str:
         rv = version("rensa")
     return (f"machine: {platform.machine()} {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; "
             f"{platform.system()} {platform.release()}\n"
-            f"python {platform.python_version()}; syndup {syndup.__version__}; datasketch "
+            f"python {platform.python_version()}; syndup {syndup.__version__} ({describe()}); datasketch "
             f"{datasketch.__version__}; rensa {rv}; numpy {np.__version__}; pandas {pandas.__version__}")
 
 

@@ -11,6 +11,10 @@
  *       splitmix64 finalizer. Paragraph hashes and fingerprints are BLAKE2b (8 and 12 bytes) of the
  *       little-endian word hashes, as hashlib.blake2b makes them.
  *
+ *   shingle(word_hashes, word_quoted, word_offsets, keep, multipliers, k) -> (hashes, unquoted, offsets)
+ *       Each article's distinct k-word shingle hashes (kept words only), sorted, and whether each
+ *       occurs at least once outside quotation marks: shingle.shingle_many's arrays.
+ *
  *   minhash(values, offsets, a, b) -> signatures
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
  *       min over the row of (a * h + b) mod 2**32 per permutation.
@@ -329,6 +333,125 @@ done:
     return result;
 }
 
+
+/* ---- shingles ---------------------------------------------------------------------------------- */
+
+static inline uint64_t fmix64(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Sorts n keys below 2**36 (here: 33-bit keys, hash << 1 | all-quoted flag) with four 9-bit LSD
+ * radix passes; an even number of passes leaves them back in `keys`. */
+static void radix_sort36(uint64_t *keys, uint64_t *tmp, size_t n) {
+    uint32_t count[512];
+    uint64_t *src = keys, *dst = tmp;
+    for (int pass = 0; pass < 4; pass++) {
+        const int shift = 9 * pass;
+        memset(count, 0, sizeof(count));
+        for (size_t i = 0; i < n; i++) count[(src[i] >> shift) & 511]++;
+        uint32_t sum = 0;
+        for (int d = 0; d < 512; d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & 511]++] = src[i];
+        uint64_t *swap = src;
+        src = dst;
+        dst = swap;
+    }
+}
+
+static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer words, quoted, offsets, keep, mult;
+    int k;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*i", &words, &quoted, &offsets, &keep, &mult, &k)) return NULL;
+    PyObject *result = NULL;
+    uint64_t *win = NULL, *keys = NULL, *tmp = NULL;
+    buf_t hs = {0}, uq = {0}, so = {0};
+    const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1;
+    if (words.len % 8 || quoted.len != n_words || keep.len != n_words || offsets.len % 8 || n < 0
+        || k < 1 || mult.len != 8 * (Py_ssize_t)k) {
+        PyErr_SetString(PyExc_ValueError, "shingle: bad buffer sizes");
+        goto done;
+    }
+    const uint64_t *w = (const uint64_t *)words.buf, *pm = (const uint64_t *)mult.buf;
+    const uint8_t *q = (const uint8_t *)quoted.buf, *kp = (const uint8_t *)keep.buf;
+    const int64_t *off = (const int64_t *)offsets.buf;
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (off[i] < 0 || off[i] > n_words || (i && off[i] < off[i - 1])) {
+            PyErr_SetString(PyExc_ValueError, "shingle: offsets out of range");
+            goto done;
+        }
+        if (i && off[i] - off[i - 1] > longest) longest = off[i] - off[i - 1];
+    }
+    win = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
+    keys = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
+    tmp = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
+    uint8_t *wq = (uint8_t *)PyMem_RawMalloc((size_t)(longest + 1));
+    if (!win || !keys || !tmp || !wq || buf_reserve(&so, 8 * (size_t)(n + 1))) {
+        PyMem_RawFree(wq);
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t total = 0;
+    buf_put(&so, &total, 8);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* the kept words of article i */
+        size_t m = 0;
+        for (int64_t x = off[i]; x < off[i + 1]; x++) {
+            if (kp[x]) {
+                win[m] = w[x];
+                wq[m] = q[x];
+                m++;
+            }
+        }
+        size_t n_keys = 0;
+        if (m > 0) {
+            const size_t ke = m < (size_t)k ? m : (size_t)k;  /* fewer words than k: one shingle */
+            const size_t windows = m - ke + 1;
+            for (size_t s = 0; s < windows; s++) {
+                uint64_t acc = (uint64_t)ke;
+                int all_quoted = 1;
+                for (size_t j = 0; j < ke; j++) {
+                    acc += win[s + j] * pm[j];
+                    all_quoted &= wq[s + j];
+                }
+                keys[n_keys++] = ((fmix64(acc) >> 32) << 1) | (uint64_t)all_quoted;
+            }
+            radix_sort36(keys, tmp, n_keys);
+        }
+        if (buf_reserve(&hs, 4 * n_keys) || buf_reserve(&uq, n_keys)) {
+            PyMem_RawFree(wq);
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (size_t s = 0; s < n_keys; s++) {  /* first of each hash: unquoted if any window is */
+            if (s && (keys[s] >> 1) == (keys[s - 1] >> 1)) continue;
+            uint32_t h = (uint32_t)(keys[s] >> 1);
+            uint8_t u = (uint8_t)((keys[s] & 1) == 0);
+            buf_put(&hs, &h, 4);
+            buf_put(&uq, &u, 1);
+            total++;
+        }
+        buf_put(&so, &total, 8);
+    }
+    PyMem_RawFree(wq);
+    result = Py_BuildValue("(NNN)", buf_bytes(&hs), buf_bytes(&uq), buf_bytes(&so));
+done:
+    PyMem_RawFree(win); PyMem_RawFree(keys); PyMem_RawFree(tmp);
+    PyMem_RawFree(hs.data); PyMem_RawFree(uq.data); PyMem_RawFree(so.data);
+    PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets);
+    PyBuffer_Release(&keep); PyBuffer_Release(&mult);
+    return result;
+}
+
 /* ---- minhash ----------------------------------------------------------------------------------- */
 
 static inline uint32_t fmix32(uint32_t h) {
@@ -395,6 +518,9 @@ static PyMethodDef kernel_methods[] = {
     {"analyze", kernel_analyze, METH_VARARGS,
      "analyze(token_bytes: list[bytes], key: bytes) -> 7 bytearrays: word hashes, quoted flags, "
      "word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints."},
+    {"shingle", kernel_shingle, METH_VARARGS,
+     "shingle(word_hashes, word_quoted, word_offsets, keep, multipliers, k) -> (sorted unique uint32 "
+     "shingle hashes per article, unquoted flags, offsets)."},
     {"minhash", kernel_minhash, METH_VARARGS,
      "minhash(values: uint32 buffer, offsets: int64 buffer, a, b) -> uint32 signatures, one row per article."},
     {NULL, NULL, 0, NULL},

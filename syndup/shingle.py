@@ -372,6 +372,17 @@ def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None
         raise ValueError(f"shingle_size must be at most {MAX_SHINGLE}, got {k}")
     n = len(batch)
     words, quoted = batch.word_hashes, batch.word_quoted
+    kern = kernel.KERNEL
+    if kern is not None:
+        if drop_paragraphs is not None and drop_paragraphs.any():
+            keep = ~np.repeat(drop_paragraphs, batch.para_words)
+        else:
+            keep = np.ones(words.shape[0], dtype=bool)
+        hs, uq, so = kern.shingle(np.ascontiguousarray(words, dtype=np.uint64), np.ascontiguousarray(quoted, dtype=np.bool_),
+                                  np.ascontiguousarray(batch.word_offsets, dtype=np.int64), keep,
+                                  _POS_MULT[:k].copy(), k)
+        return SetBatch(np.frombuffer(hs, dtype=np.uint32), np.frombuffer(uq, dtype=np.bool_),
+                        np.frombuffer(so, dtype=np.int64))
     counts = np.diff(batch.word_offsets)
     if drop_paragraphs is not None and drop_paragraphs.any():
         keep = ~np.repeat(drop_paragraphs, batch.para_words)
@@ -415,6 +426,6 @@ def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None
 
 def anchors_many(sets: SetBatch, modulus: int) -> tuple[np.ndarray, np.ndarray]:
     """`anchors` of every set of a batch, as (values, offsets)."""
-    keep = (sets.hashes % np.uint32(modulus) == 0) & sets.unquoted
-    doc = np.repeat(np.arange(len(sets), dtype=np.int64), sets.sizes)[keep]
-    return sets.hashes[keep], _offsets(np.bincount(doc, minlength=len(sets)))
+    picked = np.flatnonzero((sets.hashes % np.uint32(modulus) == 0) & sets.unquoted)
+    # picked is sorted, so each article's anchors start where its first set position would go
+    return sets.hashes[picked], np.searchsorted(picked, sets.offsets).astype(np.int64)

@@ -141,3 +141,18 @@ def test_version_says_which_implementation_runs():
     assert result.exit_code == 0
     assert result.output.startswith(f"syndup {syndup.__version__} (")
     assert ("C kernel" in result.output) == (BUILT is not None)
+
+
+@needs_kernel
+@pytest.mark.parametrize("k", [1, 2, 5, 12])
+def test_shingles_are_the_numpy_result(k):
+    texts = seed_texts() + EDGE + ['"all of it quoted"', 'one "two three" four five six', "a b", "x"]
+    batch = analyze_many(texts)
+    rng = np.random.default_rng(k)
+    for drop in (None, rng.random(batch.para_hashes.shape[0]) < 0.3, np.ones(batch.para_hashes.shape[0], bool)):
+        got = shingle_many(batch, k, drop)
+        with numpy_only():
+            want = shingle_many(batch, k, drop)
+        for name in ("hashes", "unquoted", "offsets"):
+            a, b = getattr(got, name), getattr(want, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
