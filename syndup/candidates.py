@@ -2,10 +2,11 @@
 
 Two sources, both sort-based and vectorized: MinHash LSH bands (articles whose signatures agree on
 a whole band) catch copies; anchors (a consistent sample of rare shingles) catch a shared passage
-inside otherwise different articles. Groups bigger than `max_group` are linked as a star, to a
-center reused from band to band, so a story with 5,000 copies costs about ten pairs per copy, not
-12.5 million. LSH runs one band at a time, so memory stays at a few arrays of one key per article.
-Candidates are only candidates: `verify` decides.
+inside otherwise different articles. LSH groups of up to `max_group` articles give all their pairs;
+bigger ones are kept and linked later, as verification goes (`link_groups`): about one verified
+link per copy, so a story with 5,000 copies costs about 5,000 pairs, not 12.5 million. LSH runs
+one band at a time, so memory stays at a few arrays of one key per article. Candidates are only
+candidates: `verify` decides.
 """
 
 from __future__ import annotations
@@ -68,26 +69,8 @@ def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | 
     return key ^ np.uint64((band * int(_BAND_SALT)) & 0xFFFFFFFFFFFFFFFF)
 
 
-@dataclass
-class Hubs:
-    """Star centers made so far (over LSH bands), and the centers each doc is linked to."""
-
-    centers: set[int] = field(default_factory=set)
-    links: dict[int, set[int]] = field(default_factory=dict)
-
-
-def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int, hubs: Hubs | None = None) -> np.ndarray:
-    """Pairs (i < j) of docs sharing a key: all pairs in small groups, a star in big ones.
-
-    A star's center is its first doc. Given `hubs` (from earlier calls; updated here), a group
-    holding a center already made is linked as a star to the first such center, and a member
-    already linked to a center of the group is not linked again: over many LSH bands, a family
-    of 5,000 copies keeps linking to the same few centers instead of a new star in every band.
-    Without groups bigger than `max_group` no center is ever made, and nothing changes.
-    Returns an int64 array of shape (m, 2), possibly with repeats.
-    """
-    if keys.shape[0] < 2:
-        return np.zeros((0, 2), dtype=np.int64)
+def _sorted_groups(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Docs sorted by key (then doc), and the start and size of each run of equal keys."""
     if np.all(docs[1:] > docs[:-1]):  # docs already in order: a stable sort by key is enough
         order = np.argsort(keys, kind="stable")
     else:
@@ -96,35 +79,46 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int, hubs: Hubs |
     boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
+    return docs, starts, sizes
+
+
+def _clique_pairs(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, max_group: int) -> list[np.ndarray]:
+    """Every pair within each group of 2 .. max_group docs, one array per group size."""
     out: list[np.ndarray] = []
-    for g in sorted(np.unique(sizes[sizes >= 2]).tolist(), reverse=True):  # big groups make hubs first
-        g_starts = starts[sizes == g]
-        members = docs[g_starts[:, None] + np.arange(g)[None, :]]
-        if hubs is None:
-            if g > max_group:
-                out.extend(_star(row, int(row[0])) for row in members)
-                continue
-        else:
-            known = np.fromiter(hubs.centers, dtype=np.int64, count=len(hubs.centers))
-            held = np.isin(members, known) if known.shape[0] else np.zeros(members.shape, dtype=bool)
-            star = held.any(axis=1) | (g > max_group)
-            for row, mask in zip(members[star], held[star]):
-                here = row[mask]
-                center = int(here[0]) if here.shape[0] else int(row[0])
-                hubs.centers.add(center)
-                present = set(here.tolist()) | {center}
-                fresh = [d for d in row.tolist() if d != center and not (hubs.links.get(d, set()) & present)]
-                for d in fresh:
-                    hubs.links.setdefault(d, set()).add(center)
-                out.append(_star(np.array([center] + fresh, dtype=np.int64), center))
-            members = members[~star]
+    small = (sizes >= 2) & (sizes <= max_group)
+    for g in np.unique(sizes[small]).tolist():
+        members = docs[starts[sizes == g][:, None] + np.arange(g)[None, :]]
         iu, ju = _all_pairs(g)
         out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
-    if not out:
+    return out
+
+
+def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """starts[k] .. starts[k] + lengths[k] - 1 for every k, one after the other."""
+    before = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - before, lengths)
+
+
+def _ordered(pairs: list[np.ndarray]) -> np.ndarray:
+    """The pairs as one int64 (m, 2) array with i < j, self-pairs dropped (repeats kept)."""
+    if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(out).astype(np.int64)
-    pairs.sort(axis=1)
-    return pairs[pairs[:, 0] != pairs[:, 1]]
+    out = np.concatenate(pairs).astype(np.int64)
+    out.sort(axis=1)
+    return out[out[:, 0] != out[:, 1]]
+
+
+def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarray:
+    """Pairs (i < j) of docs sharing a key: all pairs in groups of up to `max_group` docs, a star
+    around the first doc in bigger ones. Returns an int64 array of shape (m, 2), possibly with repeats.
+    """
+    if keys.shape[0] < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    docs, starts, sizes = _sorted_groups(keys, docs)
+    out = _clique_pairs(docs, starts, sizes, max_group)
+    for start, size in zip(starts[sizes > max_group].tolist(), sizes[sizes > max_group].tolist()):
+        out.append(_star(docs[start:start + size], int(docs[start])))
+    return _ordered(out)
 
 
 @lru_cache(maxsize=64)
@@ -137,27 +131,152 @@ def _star(members: np.ndarray, center: int) -> np.ndarray:
     return np.stack([np.full(others.shape[0], center, dtype=np.int64), others], axis=1)
 
 
-def lsh_pairs(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int,
-              select: np.ndarray | None = None) -> np.ndarray:
-    """Candidate pairs from LSH banding of the articles `docs`, without repeats: their signatures
-    are the rows of `signatures`, or its rows `select` (one per doc, no copy made).
-    One band at a time, so memory stays at a few arrays of one key per article."""
+@dataclass
+class Banding:
+    """LSH banding of a corpus: every pair of each small group, and the members of each big one.
+
+    Big groups are kept rather than linked here, because how to link them best depends on what
+    verification has already joined (see `link_groups`).
+    """
+
+    pairs: np.ndarray  # int64 (m, 2), i < j, distinct and sorted: the pairs of groups of <= max_group
+    big: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per band: members, group offsets
+    #: per doc number: the summed size of the big groups it is in. The copy that kept most of a
+    #: story sits in its biggest group in every band, so it scores highest.
+    centrality: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+    def in_big(self, pairs: np.ndarray) -> np.ndarray:
+        """Which of `pairs` join two articles that are both members of big groups."""
+        big = np.zeros(int(pairs.max()) + 1 if pairs.shape[0] else 0, dtype=bool)
+        m = min(big.shape[0], self.centrality.shape[0])
+        big[:m] = self.centrality[:m] > 0
+        return big[pairs[:, 0]] & big[pairs[:, 1]] if pairs.shape[0] else np.zeros(0, dtype=bool)
+
+
+def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int, max_group: int,
+                select: np.ndarray | None = None) -> Banding:
+    """LSH banding of the articles `docs`: their signatures are the rows of `signatures`, or its
+    rows `select` (one per doc, no copy made). Articles whose signature is empty are left out.
+    One band at a time, so memory stays at a few arrays of one key per article (and the members
+    of big groups, a small share of a corpus)."""
+    n = int(docs.max()) + 1 if docs.shape[0] else 0
+    centrality = np.zeros(n, dtype=np.int64)
     if docs.shape[0] < 2:
-        return np.zeros((0, 2), dtype=np.int64)
+        return Banding(np.zeros((0, 2), dtype=np.int64), [], centrality)
     rows_of = np.arange(signatures.shape[0]) if select is None else select
     empty = np.ones(rows_of.shape[0], dtype=bool)
     for c in range(signatures.shape[1]):
         empty &= signatures[rows_of, c] == np.uint32(0xFFFFFFFF)
     rows_of, docs = rows_of[~empty], docs[~empty]
-    n = int(docs.max()) + 1 if docs.shape[0] else 0
+    small_dtype = np.int32 if n < 2 ** 31 else np.int64
     codes = [np.zeros(0, dtype=np.int64)]
-    hubs = Hubs()
-    for b in range(bands):
-        pairs = group_pairs(band_key(signatures, b, rows, rows_of), docs, max_group, hubs)
+    big: list[tuple[np.ndarray, np.ndarray]] = []
+    for b in range(bands if docs.shape[0] >= 2 else 0):
+        sorted_docs, starts, sizes = _sorted_groups(band_key(signatures, b, rows, rows_of), docs)
+        pairs = _ordered(_clique_pairs(sorted_docs, starts, sizes, max_group))
         if pairs.shape[0]:
             codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
+        large = sizes > max_group
+        if large.any():
+            members = sorted_docs[_spans(starts[large], sizes[large])].astype(small_dtype)
+            offsets = np.concatenate([[0], np.cumsum(sizes[large])])
+            centrality[members] += np.repeat(sizes[large], sizes[large])
+            big.append((members, offsets))
     found = np.unique(np.concatenate(codes))
-    return np.stack([found // n, found % n], axis=1)
+    return Banding(np.stack([found // max(n, 1), found % max(n, 1)], axis=1), big, centrality)
+
+
+class Joined(Protocol):
+    """What `link_groups` needs of connected components (see `syndup.cluster.Components`)."""
+
+    def find(self, x: np.ndarray) -> np.ndarray: ...
+
+    def union(self, pairs: np.ndarray) -> None: ...
+
+
+def link_groups(banding: Banding, joined: Joined, confirm: Callable[[np.ndarray], np.ndarray],
+                prefer: np.ndarray | None = None, tries: int = 4) -> None:
+    """Join the members of every big LSH group with about one verified link each, not all pairs.
+
+    Band by band, each big group's members are split by the component of `joined` they are in
+    already; a group all in one component is skipped. Otherwise the group's hub is the most
+    central member of its largest component: the one of highest `Banding.centrality` (a copy
+    that kept most of the story), then the most `prefer`red (say, the longest), then the first.
+    Every other component links its own most central member of the group to the hub; `confirm`
+    verifies the links and says which join, and those are merged in `joined`. A link that was
+    tried already goes, in later bands, to the hub of the group's second or third component (a
+    second story sharing the group), then to the next most central members of those three (up to
+    `tries` each), so one odd hub never strands a copy. All of this is a function of the docs'
+    numbers and content, never of the input order, and costs at most one link per component per
+    band: a story with 5,000 copies costs about 5,000 pairs.
+    """
+    if not banding.big:
+        return
+    n = banding.centrality.shape[0]
+    weight = np.zeros(n, dtype=np.float64) if prefer is None else np.asarray(prefer, dtype=np.float64)[:n]
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((np.arange(n), -weight, -banding.centrality))] = np.arange(n)
+    tried = np.zeros(0, dtype=np.int64)
+    for members, offsets in banding.big:
+        pairs = _links(members.astype(np.int64), offsets, joined, rank, tried, n, tries)
+        if not pairs.shape[0]:
+            continue
+        tried = np.sort(np.concatenate([tried, pairs[:, 0] * n + pairs[:, 1]]))
+        ok = np.asarray(confirm(pairs), dtype=bool)
+        if ok.any():
+            joined.union(pairs[ok])
+
+
+def _links(members: np.ndarray, offsets: np.ndarray, joined: Joined, rank: np.ndarray, tried: np.ndarray,
+           n: int, tries: int) -> np.ndarray:
+    """One band's links (i < j, distinct, none in `tried`): see `link_groups`."""
+    group = np.repeat(np.arange(offsets.shape[0] - 1), np.diff(offsets))
+    label = joined.find(members)
+    order = np.lexsort((rank[members], label, group))
+    members, label, group = members[order], label[order], group[order]
+    # Segments: the members of one group in one component, most central first.
+    new = np.ones(members.shape[0], dtype=bool)
+    new[1:] = (group[1:] != group[:-1]) | (label[1:] != label[:-1])
+    seg_start = np.flatnonzero(new)
+    seg_size = np.diff(np.append(seg_start, members.shape[0]))
+    seg_group = group[seg_start]
+    # Each group's segments by size, then by their most central member: the first is the main one.
+    by_group = np.lexsort((rank[members[seg_start]], -seg_size, seg_group))
+    firsts = np.flatnonzero(np.r_[True, seg_group[by_group][1:] != seg_group[by_group][:-1]])
+    place = np.empty(seg_start.shape[0], dtype=np.int64)
+    place[by_group] = np.arange(by_group.shape[0]) - np.repeat(firsts, np.diff(np.append(firsts, by_group.shape[0])))
+    others = np.flatnonzero(place > 0)
+    if not others.shape[0]:
+        return np.zeros((0, 2), dtype=np.int64)
+    top = np.full((offsets.shape[0] - 1, 3), -1, dtype=np.int64)  # each group's three first segments
+    lead = place[by_group] < 3
+    top[seg_group[by_group][lead], place[by_group][lead]] = by_group[lead]
+    # Each other segment sends its most central member to the first partner not tried yet: the
+    # main segment's hub, then the second's and third's (so that copies of a second story in the
+    # same groups join each other), then each of their next most central members.
+    rep = members[seg_start[others]]
+    out: list[np.ndarray] = []
+    pending = np.arange(others.shape[0])
+    for level in range(tries):
+        for j in range(3):
+            target = top[seg_group[others[pending]], j]
+            ok = (target >= 0) & (place[others[pending]] != j)
+            ok[ok] = seg_size[target[ok]] > level
+            cand = pending[ok]
+            partner = members[seg_start[target[ok]] + level]
+            pairs = np.stack([np.minimum(rep[cand], partner), np.maximum(rep[cand], partner)], axis=1)
+            codes = pairs[:, 0] * n + pairs[:, 1]
+            at = np.minimum(np.searchsorted(tried, codes), max(tried.shape[0] - 1, 0))
+            fresh = tried[at] != codes if tried.shape[0] else np.ones(codes.shape[0], dtype=bool)
+            out.append(codes[fresh])
+            pending = np.setdiff1d(pending, cand[fresh], assume_unique=True)
+            if not pending.shape[0]:
+                break
+        if not pending.shape[0]:
+            break
+    codes = np.unique(np.concatenate(out))
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def anchor_pairs(anchors: Sequence[np.ndarray], min_shared: int, max_df: int) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Join verified copies into clusters and pick each cluster's origin.
 
-Clusters are the connected components of `duplicate` and `copy` pairs (union-find), so a story
-republished by 5,000 sites costs one union per link, never 12 million comparisons. The origin is
+Clusters are the connected components of `duplicate` and `copy` pairs (union-find, a batch of
+links at a time), so a story republished by 5,000 sites costs one union per link, never 12 million
+comparisons. The origin is
 the earliest `published` date; else the member that copies credit (or that does not credit anyone
 else); else the member the others are contained in; ties go to the smallest id.
 """
@@ -9,15 +10,15 @@ else); else the member the others are contained in; ties go to the smallest id.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
 from .normalize import fold, words
-from .shingle import ShingleSet
+from .shingle import SetBatch, ShingleSet
 
 
 class UnionFind:
@@ -51,6 +52,51 @@ class UnionFind:
         return sorted(out.values(), key=lambda g: g[0])
 
 
+class Components:
+    """Connected components over 0..n-1, joined a batch of links at a time with numpy.
+
+    A forest of parent pointers in which every root is the smallest member of its component (a
+    root only ever points to a smaller one), so labels never depend on the order of the links.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n, dtype=np.int64)
+
+    def find(self, x: np.ndarray) -> np.ndarray:
+        """The root (smallest member) of each element of x; their paths are shortened."""
+        x = np.asarray(x, dtype=np.int64)
+        parent = self.parent
+        root = parent[x]
+        while True:
+            up = parent[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+        parent[x] = root
+        return root
+
+    def union(self, pairs: np.ndarray) -> None:
+        """Join the two ends of every pair (an int (m, 2) array)."""
+        u, v = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
+        while u.shape[0]:
+            ru, rv = self.find(u), self.find(v)
+            apart = ru != rv
+            u, v, ru, rv = u[apart], v[apart], ru[apart], rv[apart]
+            # Each root joins the smallest root it is linked to; links left apart go round again.
+            np.minimum.at(self.parent, np.maximum(ru, rv), np.minimum(ru, rv))
+
+    def labels(self) -> np.ndarray:
+        """The smallest member of every element's component."""
+        return self.find(np.arange(self.parent.shape[0]))
+
+    def groups(self) -> list[list[int]]:
+        """Members of every component, each sorted, components ordered by their smallest member."""
+        labels = self.labels()
+        order = np.argsort(labels, kind="stable")
+        cuts = np.flatnonzero(labels[order][1:] != labels[order][:-1]) + 1
+        return [g.tolist() for g in np.split(order, cuts)] if order.shape[0] else []
+
+
 # "Articles by: RT News", "Source: RT", "This article originally appeared on RT", ...
 _ATTRIBUTION = re.compile(
     r"^\s*(?:(?:editor'?s\s+)?note\s*:\s*)?(?:articles?\s+by|source|sources|originally\s+(?:appeared|published)\s+(?:at|on|in|by)"
@@ -62,9 +108,37 @@ _ATTRIBUTION = re.compile(
 )
 
 
+#: `_ATTRIBUTION` with its `^` spelled as the newline before the line (the text gets one in front):
+#: the same matches, found several times faster, since the regex engine then skips from newline
+#: to newline instead of trying every character.
+_ATTRIBUTION_AFTER_NEWLINE = re.compile("\n" + _ATTRIBUTION.pattern[1:], _ATTRIBUTION.flags)
+
+
 def attributions(text: str) -> list[str]:
     """Names a text credits as its source ("Articles by: RT News" gives "RT News")."""
-    return [m.group("name").strip() for m in _ATTRIBUTION.finditer(fold(text))]
+    return [m.group("name").strip() for m in _ATTRIBUTION_AFTER_NEWLINE.finditer("\n" + fold(text))]
+
+
+@dataclass(frozen=True)
+class _Label:
+    """What `credits` checks of one site or URL: its words, and its host's second-level name."""
+
+    words: frozenset[str]
+    stem: str
+
+
+def _labels(site: str | None, url: str | None) -> list[_Label]:
+    out = []
+    for label in filter(None, [site, host_of(url)]):
+        host = host_of(label) or label
+        stem = host.split(".")[-2] if host.count(".") >= 1 else host
+        out.append(_Label(frozenset(words(label)), stem.lower() if stem else ""))
+    return out
+
+
+def _credited_by(name_words: frozenset[str], labels: list[_Label]) -> bool:
+    return bool(name_words) and any((label.words and label.words <= name_words)
+                                    or (label.stem and label.stem in name_words) for label in labels)
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+\-]*:(?!\d)")
@@ -91,32 +165,48 @@ def host_of(url: str | None) -> str | None:
 
 def credits(name: str, site: str | None, url: str | None) -> bool:
     """True when an attribution `name` designates the member with this site or URL."""
-    name_words = set(words(name))
-    if not name_words:
-        return False
-    for label in filter(None, [site, host_of(url)]):
-        label_words = words(label)
-        host = host_of(label) or label
-        stem = host.split(".")[-2] if host.count(".") >= 1 else host
-        if label_words and set(label_words) <= name_words:
-            return True
-        if stem and stem.lower() in name_words:
-            return True
-    return False
+    return _credited_by(frozenset(words(name)), _labels(site, url))
+
+
+class SetSource(Protocol):
+    """Shingle sets read in batches (see `syndup.spill.SetStore.gather`)."""
+
+    def gather(self, docs: np.ndarray) -> SetBatch: ...
+
+
+def gather(sets: SetSource | Sequence[ShingleSet], docs: Sequence[int]) -> SetBatch:
+    """The sets of `docs`, in that order, as one `SetBatch`."""
+    idx = np.asarray(docs, dtype=np.int64)
+    if hasattr(sets, "gather"):
+        return sets.gather(idx)
+    chosen = [sets[m] for m in idx.tolist()]
+    offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+    np.cumsum([len(c) for c in chosen], out=offsets[1:])
+    if not chosen:
+        return SetBatch(np.zeros(0, np.uint32), np.zeros(0, bool), offsets)
+    return SetBatch(np.concatenate([c.hashes for c in chosen]).astype(np.uint32),
+                    np.concatenate([c.unquoted for c in chosen]).astype(bool), offsets)
 
 
 @dataclass(frozen=True)
 class Origin:
-    """The member chosen as origin, and the rule that decided it."""
+    """The member chosen as origin, and the rule that decided it; when its members' shingles were
+    compared to decide it, `shingles` keeps them (each member's overlap with the origin is then
+    cheap)."""
 
     index: int
     rule: str
+    shingles: "ClusterShingles | None" = field(default=None, compare=False, repr=False)
 
 
 def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequence[pd.Timestamp | None],
                   texts_attr: Sequence[list[str]], sites: Sequence[str | None],
-                  urls: Sequence[str | None], sets: Sequence[ShingleSet]) -> Origin:
-    """Pick a cluster's origin (see the module docstring for the order of the rules)."""
+                  urls: Sequence[str | None], sets: SetSource | Sequence[ShingleSet]) -> Origin:
+    """Pick a cluster's origin (see the module docstring for the order of the rules).
+
+    `texts_attr[m]` (a member's attributions) is only looked at when dates do not decide, so it
+    may compute them on demand.
+    """
     candidates = list(members)
     dated = [m for m in candidates if published[m] is not None]
     if dated:
@@ -131,8 +221,18 @@ def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequenc
     for c in members:
         for name in texts_attr[c]:
             holders.setdefault(name, set()).add(c)
-    credited = [m for m in candidates
-                if any(credits(name, sites[m], urls[m]) for name, who in holders.items() if who - {m})]
+    # A name counts for m when someone other than m holds it. Label checks are cached per (site,
+    # URL), name words per name: a cluster of 5,000 copies of a few sites costs a few of each.
+    named = [(frozenset(words(name)), who) for name, who in holders.items()]
+    labels: dict[tuple[str | None, str | None], list[_Label]] = {}
+    credited = []
+    for m in candidates if named else ():
+        site_url = (sites[m], urls[m])
+        if site_url not in labels:
+            labels[site_url] = _labels(*site_url)
+        if any(_credited_by(name_words, labels[site_url]) for name_words, who in named
+               if len(who) > 1 or m not in who):
+            credited.append(m)
     if len(credited) == 1:
         return Origin(credited[0], "attribution")
     if credited:
@@ -145,36 +245,65 @@ def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequenc
             candidates = uncredited
     if len(candidates) == 1:
         return Origin(candidates[0], "published" if dated else "id")
-    scores = containment_scores(members, candidates, sets)
+    shingles = ClusterShingles(members, sets)
+    scores = shingles.scores(candidates)
     best = max(scores.values())
     top = sorted((m for m in candidates if scores[m] >= best - 1e-9), key=lambda m: ids[m])
     if len(top) == 1:
-        return Origin(top[0], "containment")
-    return Origin(top[0], "id")
+        return Origin(top[0], "containment", shingles)
+    return Origin(top[0], "id", shingles)
 
 
 def containment_scores(members: Sequence[int], candidates: Sequence[int],
-                       sets: Sequence[ShingleSet]) -> dict[int, float]:
-    """For each candidate c, the mean share of the other members' shingles found in c.
+                       sets: SetSource | Sequence[ShingleSet]) -> dict[int, float]:
+    """For each candidate c, the mean share of the other members' shingles found in c."""
+    return ClusterShingles(members, sets).scores(candidates)
 
-    Computed in one pass over all members' shingles (linear in cluster size): every shingle gets
-    the weight sum of 1/|m| over the members m holding it.
-    """
-    sizes = np.array([max(len(sets[m]), 1) for m in members], dtype=np.float64)
-    arrays = [sets[m].hashes for m in members]
-    if not any(a.shape[0] for a in arrays):
-        return {c: 0.0 for c in candidates}
-    allh = np.concatenate(arrays)
-    weights = np.repeat(1.0 / sizes, [a.shape[0] for a in arrays])
-    uniq, inverse = np.unique(allh, return_inverse=True)
-    total = np.bincount(inverse, weights=weights, minlength=uniq.shape[0])
-    n_other = max(len(members) - 1, 1)
-    scores = {}
-    for c in candidates:
-        h = sets[c].hashes
-        if h.shape[0] == 0:
-            scores[c] = 0.0
-            continue
-        idx = np.searchsorted(uniq, h)
-        scores[c] = float((total[idx].sum() - 1.0) / n_other)
-    return scores
+
+class ClusterShingles:
+    """The shingles of a cluster's members, sorted once (by hash, then member): linear-time
+    containment scores, and every member's overlap with any one member."""
+
+    def __init__(self, members: Sequence[int], sets: SetSource | Sequence[ShingleSet]) -> None:
+        self.members = list(members)
+        batch = gather(sets, self.members)
+        self.sizes = np.diff(batch.offsets)
+        # One uint64 per shingle held: hash, member slot, unquoted flag (the slot fits 31 bits).
+        slot = np.repeat(np.arange(len(self.members), dtype=np.uint64), self.sizes)
+        keys = np.sort((batch.hashes.astype(np.uint64) << np.uint64(32)) | (slot << np.uint64(1))
+                       | batch.unquoted.astype(np.uint64))
+        self._holder = ((keys & np.uint64(0xFFFFFFFF)) >> np.uint64(1)).astype(np.int64)
+        self._unquoted = (keys & np.uint64(1)).astype(bool)
+        value = keys >> np.uint64(32)
+        self._shingle = np.concatenate([[0], np.cumsum(value[1:] != value[:-1])]) if keys.shape[0] else \
+            np.zeros(0, dtype=np.int64)
+
+    def scores(self, candidates: Sequence[int]) -> dict[int, float]:
+        """For each candidate c, the mean share of the other members' shingles found in c.
+
+        Every shingle gets the weight sum of 1/|m| over the members m holding it, and a
+        candidate's score is the sum of its shingles' weights, less its own share (1), over the
+        other members.
+        """
+        if self._holder.shape[0] == 0:
+            return {c: 0.0 for c in candidates}
+        weight = 1.0 / np.maximum(self.sizes, 1).astype(np.float64)
+        total = np.bincount(self._shingle, weights=weight[self._holder])
+        score = np.bincount(self._holder, weights=total[self._shingle], minlength=len(self.members))
+        n_other = max(len(self.members) - 1, 1)
+        at = {m: k for k, m in enumerate(self.members)}
+        return {c: float((score[at[c]] - 1.0) / n_other) if self.sizes[at[c]] else 0.0 for c in candidates}
+
+    def overlap_with(self, member: int) -> tuple[np.ndarray, np.ndarray]:
+        """For every member (in `members` order): the shingles it shares with `member`, and
+        those unquoted on both sides, as `verify.overlap` counts them."""
+        slot = self.members.index(member)
+        mine = self._holder == slot
+        held = np.zeros(int(self._shingle[-1]) + 1 if self._shingle.shape[0] else 0, dtype=bool)
+        held_unquoted = held.copy()
+        held[self._shingle[mine]] = True
+        held_unquoted[self._shingle[mine & self._unquoted]] = True
+        count = len(self.members)
+        shared = np.bincount(self._holder[held[self._shingle]], minlength=count)
+        both = held_unquoted[self._shingle] & self._unquoted
+        return shared, np.bincount(self._holder[both], minlength=count)

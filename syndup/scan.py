@@ -8,19 +8,21 @@ on the order they were read in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import boilerplate as bp
-from .candidates import anchor_pairs_parts, lsh_pairs, lsh_params, unique_pairs
-from .cluster import UnionFind, attributions, choose_origin, host_of
+from .candidates import anchor_pairs_parts, link_groups, lsh_banding, lsh_params, unique_pairs
+from .cluster import Components, attributions, choose_origin, host_of
 from .models import Article, Problem, ScanResult
 from .parallel import Prepared, check_jobs
 from .read import from_records, read
 from .settings import DEFAULT_SETTINGS, Settings
-from .verify import CLUSTERING, DUPLICATE, Relation, relate
+from .shingle import SetBatch
+from .spill import SetStore, StoredArticle
+from .verify import DUPLICATE, NAMES, NONE, Relations, judge, relate_many, slices
 
 #: Called once per article read (with the running count), for progress bars.
 Progress = Callable[[int], None]
@@ -78,6 +80,109 @@ def _published(values: list[str | None]) -> list[pd.Timestamp | None]:
     return [None if pd.isna(v) else v for v in parsed]
 
 
+def _fingerprint_groups(fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For (n, 12) fingerprint bytes in id order: each article's group number, and each group's
+    first article (groups numbered by fingerprint)."""
+    if fingerprints.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = np.ascontiguousarray(fingerprints, dtype=np.uint8).view(np.dtype((np.void, 12))).ravel()
+    _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+    return group.reshape(-1).astype(np.int64), first.astype(np.int64)
+
+
+def _dropped_words(corpus: Prepared, drops: Any) -> np.ndarray:
+    """Boilerplate words of every article, in read order (one pass over all paragraphs)."""
+    per_para = np.where(drops.flat, corpus.para_words, 0).astype(np.int64)
+    total = np.concatenate([[0], np.cumsum(per_para)])
+    return total[corpus.para_offsets[1:]] - total[corpus.para_offsets[:-1]]
+
+
+class _Attributions(Sequence[list[str]]):
+    """Every article's attributions (see `attributions`), read and computed on first use."""
+
+    def __init__(self, arts: Sequence[StoredArticle]) -> None:
+        self._arts = arts
+        self._done: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._arts)
+
+    def __getitem__(self, i: int) -> list[str]:  # type: ignore[override]
+        hit = self._done.get(i)
+        if hit is None:
+            hit = self._done[i] = attributions(self._arts[i].text)
+        return hit
+
+
+#: Shingles of the sets read for one batch of pairs to verify (about 5 bytes each).
+_READ = 1 << 23
+
+
+class _Table:
+    """Verified pairs (a[k] < b[k], in id order, distinct) and their relations."""
+
+    def __init__(self, n: int, a: np.ndarray, b: np.ndarray, rel: Relations) -> None:
+        self.n, self.a, self.b, self.rel = n, a, b, rel
+        self.codes = a * n + b
+
+    def lookup(self, a: np.ndarray, b: np.ndarray, compute: Callable[[np.ndarray], Relations]) -> Relations:
+        """The relations of pairs a[k] < b[k]: from the table, or `compute`d if not in it."""
+        codes = a * self.n + b
+        at = np.minimum(np.searchsorted(self.codes, codes), max(self.codes.shape[0] - 1, 0))
+        known = (self.codes[at] == codes) if self.codes.shape[0] else np.zeros(codes.shape[0], dtype=bool)
+        fresh = compute(np.flatnonzero(~known))
+        both = Relations.concat([self.rel.take(at[known]), fresh])
+        return both.take(np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)])))
+
+
+class _Verified:
+    """Relations verified so far, batch by batch (pairs i < j); unrelated pairs are not kept."""
+
+    def __init__(self, n: int, sets: SetStore, fp_id: np.ndarray, settings: Settings) -> None:
+        self.n, self.sets, self.fp_id, self.settings = n, sets, fp_id, settings
+        self._sizes = sets.sizes()
+        self._pairs: list[np.ndarray] = []
+        self._rels: list[Relations] = []
+
+    def relate(self, pairs: np.ndarray) -> Relations:
+        """The relations of `pairs`, not recorded. Their sets are read a slice of pairs at a time,
+        so memory stays at a few million shingles however many pairs there are."""
+        out = []
+        load = self._sizes[pairs[:, 0]] + self._sizes[pairs[:, 1]] + 1
+        for lo, hi in slices(load, _READ):
+            part = pairs[lo:hi]
+            docs, slots = np.unique(part.reshape(-1), return_inverse=True)
+            batch: SetBatch = self.sets.gather(docs)
+            slots = slots.reshape(-1, 2)
+            same = self.fp_id[part[:, 0]] == self.fp_id[part[:, 1]]
+            out.append(relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings))
+        return Relations.concat(out)
+
+    def joins(self, pairs: np.ndarray) -> np.ndarray:
+        """Verify and record `pairs`; which of them join one cluster."""
+        rel = self.relate(pairs)
+        keep = rel.code != NONE
+        self._pairs.append(pairs[keep].reshape(-1, 2))
+        self._rels.append(rel.take(keep))
+        return rel.clustering
+
+    def judge(self, pairs: np.ndarray, shared: np.ndarray, shared_unquoted: np.ndarray) -> Relations:
+        """The relations of `pairs` from overlaps counted elsewhere, not recorded."""
+        same = self.fp_id[pairs[:, 0]] == self.fp_id[pairs[:, 1]]
+        return judge(shared, shared_unquoted, self._sizes[pairs[:, 0]], self._sizes[pairs[:, 1]], same,
+                     self.settings)
+
+    def check(self, pairs: np.ndarray) -> np.ndarray:
+        """Verify and record `pairs`; those that join one cluster."""
+        return pairs[self.joins(pairs)]
+
+    def table(self) -> _Table:
+        """Everything recorded, each pair once, in id order."""
+        pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + self._pairs).astype(np.int64)
+        _, first = np.unique(pairs[:, 0] * self.n + pairs[:, 1], return_index=True)  # a pair checked twice: once
+        return _Table(self.n, pairs[first, 0], pairs[first, 1], Relations.concat(self._rels).take(first))
+
+
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
          text_field: str = "text", progress: Progress | None = None, jobs: int | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
@@ -98,102 +203,107 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     signed = corpus.sign(drops, settings.shingle_size, settings.num_perm, settings.seed,
                          bands * rows, settings.anchor_modulus)
-    sets = signed.sets  # exact shingle sets, read from disk on demand
+    sets = signed.sets  # exact shingle sets, read from disk in batches
 
     # Duplicates: the same word sequence. Only one member of each group goes on to LSH.
-    fp_groups: dict[bytes, list[int]] = {}
-    for i, f in enumerate(feats):
-        fp_groups.setdefault(f.fingerprint, []).append(i)
-    reps = np.array(sorted(g[0] for g in fp_groups.values()), dtype=np.int64)
+    fp_id, first = _fingerprint_groups(corpus.fingerprints[corpus.order])
+    reps = np.unique(first)
+    dups = np.flatnonzero(first[fp_id] != np.arange(n))
+    verified = _Verified(n, sets, fp_id, settings)
+    joined = Components(n)
+    joined.union(verified.check(np.stack([first[fp_id[dups]], dups], axis=1)))
 
+    banding = lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps)
     cand = unique_pairs(
-        lsh_pairs(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
+        banding.pairs,
         anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
                            signed.anchors.counter()),
         n=n,
     )
-
-    found: dict[tuple[int, int], Relation] = {}
-    for group in fp_groups.values():
-        for j in group[1:]:
-            rel = relate(sets[group[0]], sets[j], settings, same_words=True)
-            if rel is not None:
-                found[(group[0], j)] = rel
-    for i, j in cand.tolist():
-        if (i, j) in found:
-            continue
-        rel = relate(sets[i], sets[j], settings, same_words=feats[i].fingerprint == feats[j].fingerprint)
-        if rel is not None:
-            found[(i, j)] = rel
-
-    uf = UnionFind(n)
-    for (i, j), rel in found.items():
-        if rel.relation in CLUSTERING:
-            uf.union(i, j)
-    groups = uf.groups()
+    # Big LSH groups (a story with thousands of copies) are linked as verification goes: about
+    # one pair per copy, the longest member preferred as a hub (copies are contained in it).
+    # Candidates between two members of big groups wait until then, and are verified only if
+    # their articles are not joined by then: inside a big cluster, they would only add pairs.
+    deferred = banding.in_big(cand)
+    joined.union(verified.check(cand[~deferred]))
+    link_groups(banding, joined, verified.joins, prefer=sets.sizes())
+    rest = cand[deferred]
+    joined.union(verified.check(rest[joined.find(rest[:, 0]) != joined.find(rest[:, 1])]))
+    groups = joined.groups()
+    found = verified.table()
 
     published = _published([a.published for a in arts])
-    attrs: list[list[str]] = [[] for _ in range(n)]
-    for g in groups:
-        if len(g) > 1:
-            for m in g:
-                attrs[m] = attributions(arts[m].text)
-
+    attrs = _Attributions(arts)  # read only for clusters whose dates do not decide the origin
     ids = [a.id for a in arts]
     cluster_of = np.zeros(n, dtype=np.int64)
     origin_of = np.zeros(n, dtype=np.int64)
     # Cluster ids: biggest first, then by origin id, so ids are stable across input orders.
     picked = []
     urls = [a.url for a in arts]
+    # Each member's overlap with its origin, where choosing the origin counted it anyway.
+    near = np.full((2, n), -1, dtype=np.int64)
     for g in groups:
         if len(g) == 1:
             picked.append((g, g[0], "unique"))
         else:
             o = choose_origin(g, ids, published, attrs, sites, urls, sets)
             picked.append((g, o.index, o.rule))
+            if o.shingles is not None:
+                near[:, g] = o.shingles.overlap_with(o.index)
     picked.sort(key=lambda t: (-len(t[0]), ids[t[1]]))
+    size_of = np.zeros(len(picked) + 1, dtype=np.int64)
     for cid, (g, o, rule) in enumerate(picked, start=1):
         cluster_of[g] = cid
         origin_of[g] = o
+        size_of[cid] = len(g)
 
-    doc_rows = []
-    for i, a in enumerate(arts):
-        cid = int(cluster_of[i])
-        size = len(picked[cid - 1][0])
-        o = int(origin_of[i])
-        if size == 1:
-            role, relation, jac, c_in, c_out = "unique", "unique", None, None, None
-        elif o == i:
-            role, relation, jac, c_in, c_out = "origin", "origin", 1.0, 1.0, 1.0
-        else:
-            key = (min(i, o), max(i, o))
-            rel = found.get(key) or relate(sets[i], sets[o], settings,
-                                           same_words=feats[i].fingerprint == feats[o].fingerprint)
-            role = "copy"
-            if rel is None:
-                relation, jac, c_in, c_out = "indirect", 0.0, 0.0, 0.0
-            else:
-                relation = rel.relation if rel.relation in CLUSTERING else "indirect"
-                jac = rel.jaccard
-                c_in, c_out = ((rel.containment_a_in_b, rel.containment_b_in_a) if i < o
-                               else (rel.containment_b_in_a, rel.containment_a_in_b))
-        f = feats[i]
-        dropped = int(f.para_words[drops[i]].sum()) if drops[i].any() else 0
-        doc_rows.append((a.id, cid, role, relation, jac, c_in, c_out, size, sites[i], a.url, a.title,
-                         a.published, a.author, f.n_words, dropped, a.origin_ref))
+    # Each copy's relation to its origin: verified already, or (for a copy joined through
+    # others) computed now, all in one batch.
+    member = np.arange(n)
+    copy = (size_of[cluster_of] > 1) & (origin_of != member)
+    lo, hi = np.minimum(member, origin_of)[copy], np.maximum(member, origin_of)[copy]
+
+    def compute(k: np.ndarray) -> Relations:
+        pairs = np.stack([lo[k], hi[k]], axis=1)
+        counted = near[0, member[copy][k]] >= 0
+        rel = Relations.concat([verified.judge(pairs[counted], *near[:, member[copy][k][counted]]),
+                                verified.relate(pairs[~counted])])
+        return rel.take(np.argsort(np.concatenate([np.flatnonzero(counted), np.flatnonzero(~counted)])))
+
+    to_origin = found.lookup(lo, hi, compute)
+    rel_name = np.where(size_of[cluster_of] == 1, "unique", "origin").astype(object)
+    figures = np.full((3, n), np.nan)
+    figures[:, ~copy & (size_of[cluster_of] > 1)] = 1.0
+    clustering = to_origin.clustering
+    rel_name[copy] = np.where(clustering, np.array(NAMES, dtype=object)[to_origin.code], "indirect")
+    mine_in = np.where(member[copy] == lo, to_origin.containment_a_in_b, to_origin.containment_b_in_a)
+    other_in = np.where(member[copy] == lo, to_origin.containment_b_in_a, to_origin.containment_a_in_b)
+    related = to_origin.code != NONE
+    figures[:, copy] = np.where(related, np.stack([to_origin.jaccard, mine_in, other_in]), 0.0)
+    role = np.where(size_of[cluster_of] == 1, "unique", np.where(copy, "copy", "origin"))
+    jac, c_in, c_out = ([None if v != v else v for v in row] for row in figures.tolist())
+
+    f_words = corpus.n_words[corpus.order].tolist()
+    dropped = _dropped_words(corpus, drops)[corpus.order].tolist()
+    doc_rows = [(a.id, cid, r, rel, j, ci, co, size, site, a.url, a.title, a.published, a.author, w, d,
+                 a.origin_ref)
+                for a, cid, r, rel, j, ci, co, size, site, w, d in zip(
+                    arts, cluster_of.tolist(), role.tolist(), rel_name.tolist(), jac, c_in, c_out,
+                    size_of[cluster_of].tolist(), sites, f_words, dropped)]
     documents = pd.DataFrame(doc_rows, columns=DOCUMENT_COLUMNS)
 
-    pair_rows = [(ids[i], ids[j], r.relation, r.jaccard, r.containment_a_in_b, r.containment_b_in_a, r.shared)
-                 for (i, j), r in sorted(found.items(), key=lambda kv: (ids[kv[0][0]], ids[kv[0][1]]))]
+    ids_arr = np.array(ids, dtype=object)
+    pair_rows = list(zip(ids_arr[found.a].tolist(), ids_arr[found.b].tolist(),
+                         np.array(NAMES, dtype=object)[found.rel.code].tolist(), found.rel.jaccard.tolist(),
+                         found.rel.containment_a_in_b.tolist(), found.rel.containment_b_in_a.tolist(),
+                         found.rel.shared.tolist()))
     pairs = pd.DataFrame(pair_rows, columns=PAIR_COLUMNS)
 
-    partial_links = np.zeros(len(picked) + 1, dtype=np.int64)
-    for (i, j), r in found.items():
-        if r.relation not in CLUSTERING:
-            partial_links[cluster_of[i]] += 1
-            partial_links[cluster_of[j]] += 1
+    partial = ~found.rel.clustering
+    partial_links = np.bincount(np.concatenate([cluster_of[found.a[partial]], cluster_of[found.b[partial]]]),
+                                minlength=len(picked) + 1)
     cluster_rows = []
-    relation_of = [row[3] for row in doc_rows]
+    relation_of = rel_name.tolist()
     for cid, (g, o, rule) in enumerate(picked, start=1):
         member_sites = sorted({sites[m] for m in g if sites[m]})
         dates = [published[m] for m in g if published[m] is not None]

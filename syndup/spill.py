@@ -21,7 +21,7 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 
 from .models import Article
-from .shingle import EMPTY, ShingleSet
+from .shingle import EMPTY, SetBatch, ShingleSet
 
 _META = ("url", "title", "site", "published", "author", "origin_ref")
 
@@ -292,6 +292,40 @@ class SetStore(Sequence[ShingleSet]):
             self._cache.popitem(last=False)
         return found
 
+    def gather(self, docs: np.ndarray) -> SetBatch:
+        """The sets of the articles `docs`, in that order, as one `SetBatch` (slot k is docs[k]).
+
+        One read per chunk file when many of its sets are asked for, one per set otherwise; the
+        cache is neither used nor filled (a batch would flush it).
+        """
+        docs = np.asarray(docs, dtype=np.int64)
+        starts, ends = self._start[docs], self._end[docs]
+        sizes = ends - starts
+        offsets = np.zeros(docs.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
+        unquoted = np.empty(int(offsets[-1]), dtype=np.bool_)
+        chunks = self._chunk[docs]
+        for k in np.unique(chunks[sizes > 0]).tolist():
+            mine = np.flatnonzero((chunks == k) & (sizes > 0))
+            fd, total = self._fd(k), self._totals[k]
+            if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
+                flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
+                flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
+                src = _spans(starts[mine], sizes[mine])
+                dst = _spans(offsets[mine], sizes[mine])
+                hashes[dst], unquoted[dst] = flat_h[src], flat_q[src]
+                continue
+            for m in mine.tolist():
+                s, e, o = int(starts[m]), int(ends[m]), int(offsets[m])
+                hashes[o:o + e - s] = np.frombuffer(os.pread(fd, 4 * (e - s), 4 * s), dtype="<u4")
+                unquoted[o:o + e - s] = np.frombuffer(os.pread(fd, e - s, 4 * total + s), dtype=np.bool_)
+        return SetBatch(hashes, unquoted, offsets)
+
+    def sizes(self) -> np.ndarray:
+        """Distinct shingles per article, without reading any set."""
+        return (self._end - self._start).astype(np.int64)
+
     def _fd(self, chunk: int) -> int:
         fd = self._fds.get(chunk)
         if fd is None:
@@ -302,6 +336,12 @@ class SetStore(Sequence[ShingleSet]):
         else:
             self._fds.move_to_end(chunk)
         return fd
+
+
+def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """starts[k] .. starts[k] + lengths[k] - 1 for every k, one after the other."""
+    before = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - before, lengths)
 
 
 def _close_all(fds: Mapping[int, int]) -> None:

@@ -1,23 +1,32 @@
 """Decide how two articles relate, from their exact body shingle sets.
 
-This is the single place where `duplicate`, `copy` and `partial` are defined; `scan` and `Index`
-both call `relate`, so a corpus scan and a live index never disagree.
+This is the single place where `duplicate`, `copy` and `partial` are defined: `relate` judges one
+pair (a live index), `relate_many` many pairs at once with the same rule and the same figures (a
+corpus scan), so a scan and an index never disagree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from .settings import Settings
-from .shingle import ShingleSet
+from .shingle import SetBatch, ShingleSet
 
 DUPLICATE = "duplicate"
 COPY = "copy"
 PARTIAL = "partial"
 #: Relations that join two articles into one cluster (partial reuse is reported, never merged).
 CLUSTERING = frozenset({DUPLICATE, COPY})
+#: `Relations.code` values: the index of the relation in this tuple ("" for no relation).
+NAMES = ("", DUPLICATE, COPY, PARTIAL)
+NONE, DUPLICATE_CODE, COPY_CODE, PARTIAL_CODE = range(4)
+#: Pairs whose two sets hold more shingles than this are compared in several slices (memory).
+_SLICE = 1 << 22
+#: A set shared by this many pairs of a batch is a hub, searched on its own (see `overlap_many`).
+_HUB = 16
 
 
 @dataclass(frozen=True)
@@ -69,3 +78,153 @@ def relate(a: ShingleSet, b: ShingleSet, settings: Settings, *,
     if shared_unquoted >= settings.partial_min_shared:
         return Relation(PARTIAL, jaccard, c_ab, c_ba, shared)
     return None
+
+
+@dataclass(frozen=True)
+class Relations:
+    """`relate` of many pairs, as arrays with one entry per pair: `code` indexes `NAMES`
+    (`NONE` where neither article reuses the other; the figures are then meaningless)."""
+
+    code: np.ndarray                # int8
+    jaccard: np.ndarray             # float64
+    containment_a_in_b: np.ndarray  # float64
+    containment_b_in_a: np.ndarray  # float64
+    shared: np.ndarray              # int64
+
+    def __len__(self) -> int:
+        return int(self.code.shape[0])
+
+    def __getitem__(self, p: int) -> Relation | None:
+        """Pair p's relation, as `relate` gives it."""
+        code = int(self.code[p])
+        if code == NONE:
+            return None
+        return Relation(NAMES[code], float(self.jaccard[p]), float(self.containment_a_in_b[p]),
+                        float(self.containment_b_in_a[p]), int(self.shared[p]))
+
+    @property
+    def clustering(self) -> np.ndarray:
+        """Which pairs join one cluster (`duplicate` or `copy`)."""
+        return (self.code == DUPLICATE_CODE) | (self.code == COPY_CODE)
+
+    def take(self, index: np.ndarray) -> "Relations":
+        """The pairs `index` (positions or a mask), in that order."""
+        return Relations(self.code[index], self.jaccard[index], self.containment_a_in_b[index],
+                         self.containment_b_in_a[index], self.shared[index])
+
+    @staticmethod
+    def concat(parts: Sequence["Relations"]) -> "Relations":
+        """All pairs of `parts`, one after the other."""
+        if not parts:
+            return Relations(np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
+        return Relations(np.concatenate([p.code for p in parts]), np.concatenate([p.jaccard for p in parts]),
+                         np.concatenate([p.containment_a_in_b for p in parts]),
+                         np.concatenate([p.containment_b_in_a for p in parts]),
+                         np.concatenate([p.shared for p in parts]))
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions starts[k] .. starts[k] + lengths[k] - 1 for every k, one after the other, and
+    the k each position belongs to."""
+    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
+    before = np.cumsum(lengths) - lengths
+    return np.arange(owner.shape[0], dtype=np.int64) + (starts - before)[owner], owner
+
+
+def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`overlap` of the sets a[p] and b[p] of a batch, for every pair p at once.
+
+    A set that many pairs of the batch share (a star's hub, a cluster's origin) is searched on its
+    own: the other sets of its pairs are looked up in its small sorted array, which stays in cache.
+    The other pairs look their smaller set up in their larger one, all in one `searchsorted`: the
+    larger sets, keyed (pair, hash), are concatenated in pair order, which keeps them sorted.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    shared = np.zeros(a.shape[0], dtype=np.int64)
+    unquoted = np.zeros(a.shape[0], dtype=np.int64)
+    if a.shape[0] == 0:
+        return shared, unquoted
+    sizes = np.diff(sets.offsets)
+    uses = np.bincount(np.concatenate([a, b]), minlength=sizes.shape[0])
+    a_hub = (uses[a] > uses[b]) | ((uses[a] == uses[b]) & (sizes[a] > sizes[b]))
+    hub, other = np.where(a_hub, a, b), np.where(a_hub, b, a)
+    starred = np.flatnonzero(uses[hub] >= _HUB)
+    starred = starred[np.argsort(hub[starred], kind="stable")]
+    cuts = np.flatnonzero(np.diff(hub[starred])) + 1
+    for mine in np.split(starred, cuts) if starred.shape[0] else []:
+        h0, h1 = int(sets.offsets[hub[mine[0]]]), int(sets.offsets[hub[mine[0]] + 1])
+        center, center_unquoted = sets.hashes[h0:h1], sets.unquoted[h0:h1]
+        for lo, hi in slices(sizes[other[mine]]):
+            part = mine[lo:hi]
+            at, owner = _ranges(sets.offsets[other[part]], sizes[other[part]])
+            if not (at.shape[0] and center.shape[0]):
+                continue
+            values = sets.hashes[at]
+            pos = np.minimum(np.searchsorted(center, values), center.shape[0] - 1)
+            hit = center[pos] == values
+            both = hit & sets.unquoted[at] & center_unquoted[pos]
+            shared[part] = np.bincount(owner[hit], minlength=part.shape[0])
+            unquoted[part] = np.bincount(owner[both], minlength=part.shape[0])
+    rest = np.ones(a.shape[0], dtype=bool)
+    rest[starred] = False
+    rest_idx = np.flatnonzero(rest)
+    swap = sizes[a[rest_idx]] > sizes[b[rest_idx]]
+    small = np.where(swap, b[rest_idx], a[rest_idx])
+    large = np.where(swap, a[rest_idx], b[rest_idx])
+    for lo, hi in slices(sizes[small] + sizes[large]):
+        s, l, part = small[lo:hi], large[lo:hi], rest_idx[lo:hi]
+        q_at, q_pair = _ranges(sets.offsets[s], sizes[s])
+        t_at, t_pair = _ranges(sets.offsets[l], sizes[l])
+        if not (q_at.shape[0] and t_at.shape[0]):
+            continue
+        t_key = (t_pair.astype(np.uint64) << np.uint64(32)) | sets.hashes[t_at].astype(np.uint64)
+        q_key = (q_pair.astype(np.uint64) << np.uint64(32)) | sets.hashes[q_at].astype(np.uint64)
+        pos = np.minimum(np.searchsorted(t_key, q_key), t_key.shape[0] - 1)
+        hit = t_key[pos] == q_key
+        both = hit & sets.unquoted[q_at] & sets.unquoted[t_at[pos]]
+        shared[part] = np.bincount(q_pair[hit], minlength=part.shape[0])
+        unquoted[part] = np.bincount(q_pair[both], minlength=part.shape[0])
+    return shared, unquoted
+
+
+def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, int]]:
+    """Consecutive (start, stop) ranges of items whose `load` sums to about `limit` (default
+    `_SLICE`) each, at least one item each: memory stays bounded however many pairs there are."""
+    limit = _SLICE if limit is None else limit
+    total = np.cumsum(load)
+    start = 0
+    while start < load.shape[0]:
+        base = int(total[start - 1]) if start else 0
+        stop = max(int(np.searchsorted(total, base + limit, side="right")), start + 1)
+        yield start, stop
+        start = stop
+
+
+def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.ndarray,
+                settings: Settings) -> Relations:
+    """`relate(sets[a[p]], sets[b[p]], same_words=same_words[p])` for every pair p, vectorized:
+    the same rule and bit-for-bit the same figures."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    shared, shared_unquoted = overlap_many(sets, a, b)
+    sizes = np.diff(sets.offsets)
+    return judge(shared, shared_unquoted, sizes[a], sizes[b], same_words, settings)
+
+
+def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: np.ndarray,
+          same_words: np.ndarray, settings: Settings) -> Relations:
+    """`relate`'s rule and figures for pairs of sets of sizes na and nb sharing `shared`
+    shingles (`shared_unquoted` of them unquoted on both sides), however they were counted."""
+    same = np.asarray(same_words, dtype=bool)
+    union = na + nb - shared
+    empty = same.astype(np.float64)  # what an empty denominator gives: 1.0 for the same words
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, shared / union, empty)
+        c_ab = np.where(na > 0, shared / na, empty)
+        c_ba = np.where(nb > 0, shared / nb, empty)
+    smaller = np.minimum(na, nb)
+    copy = (np.maximum(c_ab, c_ba) >= settings.copy_containment) & (
+        shared >= np.minimum(settings.copy_min_shared, smaller))
+    partial = shared_unquoted >= settings.partial_min_shared
+    code = np.where(same, DUPLICATE_CODE, np.where(
+        shared == 0, NONE, np.where(copy, COPY_CODE, np.where(partial, PARTIAL_CODE, NONE))))
+    return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64))

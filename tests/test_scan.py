@@ -219,6 +219,117 @@ def test_big_cluster_is_linear_not_quadratic():
     assert len(result.pairs) < 40 * n
 
 
+def _big_family(n: int, seed: int) -> list[dict]:
+    """n copies of one story, each missing one paragraph and with a line of its own."""
+    paras = body(S000)
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        kept = [p for j, p in enumerate(paras) if j != rng.randrange(len(paras))]
+        records.append({"id": f"copy{i:04d}", "text": "\n\n".join(kept + [f"Reposted by site number {i}."])})
+    return records
+
+
+def _linked_by_pairs(result: syndup.ScanResult) -> bool:
+    """Every cluster is connected by the duplicate and copy pairs of the pairs table."""
+    cluster = dict(zip(result.documents.doc_id, result.documents.cluster_id))
+    parent = {d: d for d in cluster}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, rel in zip(result.pairs.doc_a, result.pairs.doc_b, result.pairs.relation):
+        if rel in ("duplicate", "copy"):
+            assert cluster[a] == cluster[b]
+            parent[find(a)] = find(b)
+    roots: dict[int, set[str]] = {}
+    for d, c in cluster.items():
+        roots.setdefault(c, set()).add(find(d))
+    return all(len(r) == 1 for r in roots.values())
+
+
+BIG = _big_family(40, 2) + [{"id": "blog", "text": "\n\n".join(body(S003)[:4] + body(S000)[3:6] + body(S003)[4:])},
+                            {"id": "s2", "text": S002}]
+SMALL_BUCKETS = syndup.Settings(max_bucket_pairs=3)  # every family is "big": links, not all pairs
+BIG_BASELINE = syndup.scan(BIG, settings=SMALL_BUCKETS)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.permutations(range(len(BIG))))
+def test_big_cluster_links_never_depend_on_input_order(order):
+    result = syndup.scan([BIG[i] for i in order], settings=SMALL_BUCKETS)
+    pd.testing.assert_frame_equal(result.documents.drop(columns="source"),
+                                  BIG_BASELINE.documents.drop(columns="source"))
+    pd.testing.assert_frame_equal(result.pairs, BIG_BASELINE.pairs)
+    pd.testing.assert_frame_equal(result.clusters, BIG_BASELINE.clusters)
+
+
+def test_big_cluster_is_the_same_cluster_with_fewer_pairs():
+    linked = syndup.scan(BIG)  # 40 copies: LSH groups over 32 are linked, not paired
+    full = syndup.scan(BIG, settings=syndup.Settings(max_bucket_pairs=64))  # all pairs
+    pd.testing.assert_frame_equal(linked.documents, full.documents)
+    pd.testing.assert_frame_equal(linked.clusters.drop(columns="partial_links"),
+                                  full.clusters.drop(columns="partial_links"))
+    assert linked.clusters.iloc[0]["size"] == 40
+    assert len(linked.pairs) < len(full.pairs) / 4
+    # Every pair it keeps is one the full scan verified, with the same figures.
+    kept = linked.pairs.merge(full.pairs, on=["doc_a", "doc_b"], suffixes=("", "_full"))
+    assert len(kept) == len(linked.pairs)
+    for col in ("relation", "jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles"):
+        assert (kept[col] == kept[col + "_full"]).all()
+    assert _linked_by_pairs(linked) and _linked_by_pairs(full) and _linked_by_pairs(BIG_BASELINE)
+
+
+def test_verifying_a_few_sets_at_a_time_changes_nothing(monkeypatch):
+    import importlib
+
+    from syndup import verify
+
+    scan_module = importlib.import_module("syndup.scan")  # `syndup.scan` is the function
+    monkeypatch.setattr(scan_module, "_READ", 3000)  # a few sets per read
+    monkeypatch.setattr(verify, "_SLICE", 2000)      # a few pairs per searchsorted
+    result = syndup.scan(BIG, settings=SMALL_BUCKETS)
+    for got, want in zip((result.documents, result.pairs, result.clusters),
+                         (BIG_BASELINE.documents, BIG_BASELINE.pairs, BIG_BASELINE.clusters)):
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_every_copy_of_a_big_cluster_is_linked_by_a_verified_pair():
+    result = syndup.scan(_big_family(400, 1))
+    assert result.clusters.iloc[0]["size"] == 400
+    assert _linked_by_pairs(result)
+    assert len(result.pairs) < 3 * 400
+
+
+def test_containment_in_origin_is_the_copys_share_found_in_the_origin():
+    from syndup.shingle import analyze, shingles
+    from syndup.verify import relate
+
+    records = _big_family(60, 3)
+    # The origin: dated first, and shorter than the copies, so it is not the hub links go to.
+    origin = "\n\n".join(body(S000)[2:-2])
+    records.append({"id": "0-origin", "text": origin, "published": "2017-03-17T10:00:00Z"})
+    for r in records[:-1]:
+        r["published"] = "2017-03-18T10:00:00Z"
+    result = syndup.scan(records, settings=SMALL_BUCKETS)
+    assert not result.boilerplate
+    docs = result.documents.set_index("doc_id")
+    assert docs.loc["0-origin", "role"] == "origin"
+    sets = {r["id"]: shingles(analyze(r["text"]), 5) for r in records}
+    paired = set(zip(result.pairs.doc_a, result.pairs.doc_b))
+    assert any(("0-origin", d) not in paired for d in docs.index if d != "0-origin")  # figures computed later
+    for d, row in docs.iterrows():
+        if d == "0-origin":
+            continue
+        rel = relate(sets[d], sets["0-origin"], syndup.Settings())
+        assert row["containment_in_origin"] == rel.containment_a_in_b
+        assert row["origin_containment"] == rel.containment_b_in_a
+        assert row["jaccard"] == rel.jaccard
+
+
 def test_dataframe_and_article_inputs_agree(seeds_dir):
     records = [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(seeds_dir.glob("*.txt"))]
     from_frame = syndup.scan(pd.DataFrame(records))

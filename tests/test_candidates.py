@@ -1,0 +1,245 @@
+"""Big clusters stay linear: batched verification, linking big LSH groups, components, origins.
+
+Each fast path is checked against the plain one it replaces: `relate_many` against `relate`,
+`Components` against a dict union-find, `containment_scores` against its formula, the attribution
+regex against `_ATTRIBUTION`, `SetStore.gather` against reading sets one by one.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndup import verify
+from syndup.candidates import Banding, link_groups, lsh_banding
+from syndup.cluster import _ATTRIBUTION, ClusterShingles, Components, attributions, containment_scores
+from syndup.normalize import fold
+from syndup.settings import Settings
+from syndup.shingle import SetBatch, ShingleSet
+from syndup.spill import SetStore, SpillDir, write_sets
+from syndup.verify import NAMES, relate, relate_many
+
+# --- relate_many is relate ----------------------------------------------------------------------
+
+def _random_sets(rng: random.Random, count: int, universe: int) -> list[ShingleSet]:
+    out = []
+    for _ in range(count):
+        size = rng.choice([0, 1, 3, 10, 40, 80])
+        hashes = np.unique(np.array([rng.randrange(universe) for _ in range(size)], dtype=np.uint32))
+        unquoted = np.array([rng.random() < 0.8 for _ in range(hashes.shape[0])], dtype=bool)
+        out.append(ShingleSet(hashes, unquoted))
+    return out
+
+
+def _batch(sets: list[ShingleSet]) -> SetBatch:
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=offsets[1:])
+    return SetBatch(np.concatenate([np.zeros(0, np.uint32)] + [s.hashes for s in sets]).astype(np.uint32),
+                    np.concatenate([np.zeros(0, bool)] + [s.unquoted for s in sets]).astype(bool), offsets)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.booleans())
+def test_relate_many_gives_what_relate_gives(seed, small_slices):
+    rng = random.Random(seed)
+    sets = _random_sets(rng, 30, rng.choice([60, 200, 2 ** 32]))
+    pairs = [(rng.randrange(30), rng.randrange(30)) for _ in range(rng.randrange(1, 120))]
+    pairs += [(0, rng.randrange(30)) for _ in range(rng.choice([0, 40]))]  # a hub: searched on its own
+    a = np.array([p[0] for p in pairs])
+    b = np.array([p[1] for p in pairs])
+    same = np.array([rng.random() < 0.1 for _ in pairs])
+    s = Settings(copy_min_shared=rng.choice([1, 10]), partial_min_shared=rng.choice([2, 25]))
+    old = verify._SLICE
+    verify._SLICE = 50 if small_slices else old
+    try:
+        got = relate_many(_batch(sets), a, b, same, s)
+    finally:
+        verify._SLICE = old
+    for p, (i, j) in enumerate(pairs):
+        want = relate(sets[i], sets[j], s, same_words=bool(same[p]))
+        assert got[p] == want
+        if want is not None:
+            assert NAMES[got.code[p]] == want.relation
+            assert got.clustering[p] == (want.relation in verify.CLUSTERING)
+
+
+def test_relate_many_of_no_pairs():
+    got = relate_many(_batch([]), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), Settings())
+    assert len(got) == 0
+
+
+# --- components --------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 60), st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=80),
+       st.integers(1, 4))
+def test_components_join_like_a_plain_union_find(n, edges, batches):
+    edges = [(a % n, b % n) for a, b in edges]
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    comp = Components(n)
+    step = max(1, len(edges) // batches)
+    for k in range(0, len(edges), step):
+        chunk = edges[k:k + step]
+        comp.union(np.array(chunk, dtype=np.int64).reshape(-1, 2))
+        for a, b in chunk:
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    want: dict[int, list[int]] = {}
+    for x in range(n):
+        want.setdefault(find(x), []).append(x)
+    assert comp.groups() == sorted(want.values())
+    assert comp.labels().tolist() == [min(want[find(x)]) for x in range(n)]
+
+
+# --- linking big LSH groups --------------------------------------------------------------------
+
+def _banding(groups_by_band: list[list[list[int]]], n: int) -> Banding:
+    big = []
+    centrality = np.zeros(n, dtype=np.int64)
+    for groups in groups_by_band:
+        members = np.concatenate([np.sort(np.array(g)) for g in groups]).astype(np.int32)
+        offsets = np.concatenate([[0], np.cumsum([len(g) for g in groups])])
+        for g in groups:
+            centrality[g] += len(g)
+        big.append((members, offsets))
+    return Banding(np.zeros((0, 2), np.int64), big, centrality)
+
+
+def test_big_groups_are_joined_with_one_link_per_member():
+    n, bands = 500, 12
+    rng = random.Random(3)
+    story = {d: d % 2 for d in range(n)}  # two stories, mixed in the same LSH groups in every band
+    groups_by_band = []
+    for _ in range(bands):
+        docs = list(range(n))
+        rng.shuffle(docs)
+        groups_by_band.append([docs[:300], docs[300:]])
+    asked: list[tuple[int, int]] = []
+
+    def confirm(pairs: np.ndarray) -> np.ndarray:
+        asked.extend(map(tuple, pairs.tolist()))
+        return np.array([story[a] == story[b] for a, b in pairs.tolist()], dtype=bool)
+
+    comp = Components(n)
+    link_groups(_banding(groups_by_band, n), comp, confirm)
+    labels = comp.labels()
+    assert len({labels[d] for d in range(0, n, 2)}) == 1  # each story one component
+    assert len({labels[d] for d in range(1, n, 2)}) == 1
+    assert labels[0] != labels[1]
+    assert len(asked) == len(set(asked))  # no pair asked twice
+    assert len(asked) < 3 * n  # linear, even with every group mixing two stories
+
+
+def test_an_odd_hub_never_strands_the_others():
+    n = 100
+    groups_by_band = [[list(range(n))] for _ in range(5)]
+    banding = _banding(groups_by_band, n)
+    banding.centrality[7] += 1000  # the most central member: every other doc is tried with it first
+
+    def confirm(pairs: np.ndarray) -> np.ndarray:
+        return np.array([7 not in (a, b) for a, b in pairs.tolist()], dtype=bool)
+
+    comp = Components(n)
+    link_groups(banding, comp, confirm)
+    labels = comp.labels()
+    assert len({labels[d] for d in range(n) if d != 7}) == 1
+    assert labels[7] == 7
+
+
+def test_links_are_made_only_where_components_differ():
+    n = 50
+    banding = _banding([[list(range(n))], [list(range(n))]], n)
+    comp = Components(n)
+    comp.union(np.array([[d, d + 1] for d in range(n - 1)]))  # already one component
+
+    def confirm(pairs: np.ndarray) -> np.ndarray:
+        raise AssertionError(f"nothing to verify, asked {pairs.tolist()}")
+
+    link_groups(banding, comp, confirm)
+
+
+def test_lsh_banding_keeps_big_groups_and_pairs_small_ones():
+    rng = np.random.default_rng(0)
+    sigs = rng.integers(0, 2 ** 32, size=(60, 8), dtype=np.uint64).astype(np.uint32)
+    sigs[:40] = sigs[0]   # 40 identical signatures: one big group in every band
+    sigs[40:43] = sigs[40]  # 3 identical: all pairs
+    banding = lsh_banding(sigs, np.arange(60), 4, 2, 32)
+    assert banding.pairs.tolist() == [[40, 41], [40, 42], [41, 42]]
+    assert len(banding.big) == 4
+    assert all(m.tolist() == list(range(40)) for m, _ in banding.big)
+    assert banding.centrality[:40].tolist() == [160] * 40 and not banding.centrality[40:].any()
+    assert banding.in_big(np.array([[0, 39], [0, 40], [40, 41]])).tolist() == [True, False, False]
+
+
+# --- origins -----------------------------------------------------------------------------------
+
+def test_containment_scores_are_the_mean_share_of_the_others_found():
+    rng = random.Random(5)
+    sets = _random_sets(rng, 12, 300)
+    members = list(range(12))
+    got = containment_scores(members, members, sets)
+    for c in members:
+        if not len(sets[c]):
+            assert got[c] == 0.0
+            continue
+        mine = set(sets[c].hashes.tolist())
+        shares = [len(mine & set(sets[m].hashes.tolist())) / max(len(sets[m]), 1) for m in members if m != c]
+        assert got[c] == pytest.approx(sum(shares) / 11, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cluster_shingles_count_each_members_overlap_like_overlap(seed):
+    rng = random.Random(seed)
+    sets = _random_sets(rng, 15, 200)
+    members = sorted(rng.sample(range(15), 10))
+    shingles = ClusterShingles(members, sets)
+    for c in members[:4]:
+        shared, unquoted = shingles.overlap_with(c)
+        assert [verify.overlap(sets[m], sets[c]) for m in members] == list(zip(shared.tolist(), unquoted.tolist()))
+
+
+TOKENS = ["Source", "source:", "Articles", "by", "Article", "originally", "first", "appeared", "published",
+          "on", "at", "This", "story", "was", "republished", "from", "with", "permission", "of", "Editor's",
+          "note:", "RT", "News", ".", ":", "-", "  ", "\n", "\n\n", "\n \n", "\u201cQuoted\u201d", "x" * 60]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=40))
+def test_attributions_match_the_reference_regex(tokens):
+    text = " ".join(tokens)
+    want = [m.group("name").strip() for m in _ATTRIBUTION.finditer(fold(text))]
+    assert attributions(text) == want
+
+
+# --- reading sets in batches -------------------------------------------------------------------
+
+@pytest.mark.parametrize("wanted", [[3], [0, 5, 2], list(range(40)), [39, 0, 12, 12, 7]])
+def test_gather_reads_what_one_by_one_reads(wanted):
+    rng = random.Random(1)
+    spill = SpillDir()
+    sets = _random_sets(rng, 40, 10 ** 6)
+    chunk, start, end, totals = [], [], [], []
+    for c, part in enumerate([sets[:25], sets[25:]]):
+        batch = _batch(part)
+        write_sets(spill.file("sets", c), batch.hashes, batch.unquoted)
+        chunk += [c] * len(part)
+        start += batch.offsets[:-1].tolist()
+        end += batch.offsets[1:].tolist()
+        totals.append(int(batch.offsets[-1]))
+    store = SetStore(spill, np.array(chunk, np.int32), np.array(start), np.array(end), totals)
+    got = store.gather(np.array(wanted))
+    assert store.sizes().tolist() == [len(s) for s in sets]
+    for k, d in enumerate(wanted):
+        s, e = got.offsets[k], got.offsets[k + 1]
+        assert got.hashes[s:e].tolist() == store[d].hashes.tolist() == sets[d].hashes.tolist()
+        assert got.unquoted[s:e].tolist() == store[d].unquoted.tolist() == sets[d].unquoted.tolist()
