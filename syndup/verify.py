@@ -131,8 +131,10 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.arange(owner.shape[0], dtype=np.int64) + (starts - before)[owner], owner
 
 
-def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`overlap` of the sets a[p] and b[p] of a batch, for every pair p at once.
+def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
+                 count_unquoted: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """`overlap` of the sets a[p] and b[p] of a batch, for every pair p at once (the second count
+    left at 0 unless `count_unquoted`).
 
     A set that many pairs of the batch share (a star's hub, a cluster's origin) is searched on its
     own: the other sets of its pairs are looked up in its small sorted array, which stays in cache.
@@ -162,9 +164,10 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarr
             values = sets.hashes[at]
             pos = np.minimum(np.searchsorted(center, values), center.shape[0] - 1)
             hit = center[pos] == values
-            both = hit & sets.unquoted[at] & center_unquoted[pos]
             shared[part] = np.bincount(owner[hit], minlength=part.shape[0])
-            unquoted[part] = np.bincount(owner[both], minlength=part.shape[0])
+            if count_unquoted:
+                both = hit & sets.unquoted[at] & center_unquoted[pos]
+                unquoted[part] = np.bincount(owner[both], minlength=part.shape[0])
     rest = np.ones(a.shape[0], dtype=bool)
     rest[starred] = False
     rest_idx = np.flatnonzero(rest)
@@ -181,9 +184,10 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarr
         q_key = (q_pair.astype(np.uint64) << np.uint64(32)) | sets.hashes[q_at].astype(np.uint64)
         pos = np.minimum(np.searchsorted(t_key, q_key), t_key.shape[0] - 1)
         hit = t_key[pos] == q_key
-        both = hit & sets.unquoted[q_at] & sets.unquoted[t_at[pos]]
         shared[part] = np.bincount(q_pair[hit], minlength=part.shape[0])
-        unquoted[part] = np.bincount(q_pair[both], minlength=part.shape[0])
+        if count_unquoted:
+            both = hit & sets.unquoted[q_at] & sets.unquoted[t_at[pos]]
+            unquoted[part] = np.bincount(q_pair[both], minlength=part.shape[0])
     return shared, unquoted
 
 
@@ -203,11 +207,24 @@ def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, in
 def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.ndarray,
                 settings: Settings) -> Relations:
     """`relate(sets[a[p]], sets[b[p]], same_words=same_words[p])` for every pair p, vectorized:
-    the same rule and bit-for-bit the same figures."""
+    the same rule and bit-for-bit the same figures. Unquoted shingles are counted only for the
+    pairs that could be `partial` (not the same words, not copies, sharing enough)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    shared, shared_unquoted = overlap_many(sets, a, b)
+    same = np.asarray(same_words, dtype=bool)
     sizes = np.diff(sets.offsets)
-    return judge(shared, shared_unquoted, sizes[a], sizes[b], same_words, settings)
+    na, nb = sizes[a], sizes[b]
+    shared, shared_unquoted = overlap_many(sets, a, b, count_unquoted=False)
+    open_ = ~same & (shared >= settings.partial_min_shared) & ~_copies(shared, na, nb, settings)
+    if open_.any():
+        shared_unquoted[open_] = overlap_many(sets, a[open_], b[open_])[1]
+    return judge(shared, shared_unquoted, na, nb, same, settings)
+
+
+def _copies(shared: np.ndarray, na: np.ndarray, nb: np.ndarray, settings: Settings) -> np.ndarray:
+    """Which pairs pass `copy`'s test (most of the smaller set found in the other), duplicates aside."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        most = np.maximum(np.where(na > 0, shared / na, 0.0), np.where(nb > 0, shared / nb, 0.0))
+    return (most >= settings.copy_containment) & (shared >= np.minimum(settings.copy_min_shared, np.minimum(na, nb)))
 
 
 def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: np.ndarray,
@@ -221,10 +238,8 @@ def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: n
         jaccard = np.where(union > 0, shared / union, empty)
         c_ab = np.where(na > 0, shared / na, empty)
         c_ba = np.where(nb > 0, shared / nb, empty)
-    smaller = np.minimum(na, nb)
-    copy = (np.maximum(c_ab, c_ba) >= settings.copy_containment) & (
-        shared >= np.minimum(settings.copy_min_shared, smaller))
     partial = shared_unquoted >= settings.partial_min_shared
     code = np.where(same, DUPLICATE_CODE, np.where(
-        shared == 0, NONE, np.where(copy, COPY_CODE, np.where(partial, PARTIAL_CODE, NONE))))
+        shared == 0, NONE, np.where(_copies(shared, na, nb, settings), COPY_CODE,
+                                    np.where(partial, PARTIAL_CODE, NONE))))
     return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64))
