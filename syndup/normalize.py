@@ -38,7 +38,11 @@ def _fold_match(m: re.Match[str]) -> str:
 def fold(text: str) -> str:
     """NFKC, then typographic quotes, dashes and ellipses to ASCII; keeps case and layout."""
     if not text.isascii():  # NFKC leaves ASCII alone, and _FOLD maps no ASCII character
-        text = _FOLD_RE.sub(_fold_match, unicodedata.normalize("NFKC", text))
+        text = unicodedata.normalize("NFKC", text)
+        # Most texts hold none of _FOLD's characters: a substring search for each (memchr-fast)
+        # costs a tenth of the regex's character-by-character scan.
+        if any(c in text for c in _FOLD_STR):
+            text = _FOLD_RE.sub(_fold_match, text)
     return _DASHES_RE.sub("-", text) if "--" in text else text
 
 
