@@ -84,11 +84,11 @@ def scan(
                                         help="Also check CORPUS against this index (path or redis:// URL), "
                                              "write DIR/index_matches.csv, and add CORPUS to it."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
-                                       help="Processes that analyze and sign articles (default: all cores)."),
+                                       help="Processes that read JSONL, analyze and sign articles (default: all cores)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import write_tables
-    from .read import check_paths, read
+    from .read import check_paths, read_parts
     from .scan import scan as run_scan
 
     try:
@@ -96,21 +96,17 @@ def scan(
     except SyndupError as exc:
         raise fail(str(exc), 2)
     problems: list[Problem] = []
-
-    def items() -> Iterator[Article | Problem]:
-        for item in read(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
-                         keep_comments=keep_comments):
-            if isinstance(item, Problem):
-                warn(item)
-            yield item
+    # JSONL is left as raw lines here: the scan's worker processes parse it.
+    items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
+                       keep_comments=keep_comments)
 
     try:
         with Progress(SpinnerColumn(), TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True,
                       disable=quiet or not err_console.is_terminal) as bar:
             task = bar.add_task("scan", total=_count_hint(paths))
-            result = run_scan(items(), id_field=id_field, text_field=text_field,
-                              progress=lambda n: bar.update(task, completed=n), jobs=jobs)
+            result = run_scan(items, id_field=id_field, text_field=text_field,
+                              progress=lambda n: bar.update(task, completed=n), jobs=jobs, on_problem=warn)
             problems = list(result.problems)
         formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
         write_tables(result, out, formats)

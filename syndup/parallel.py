@@ -28,6 +28,7 @@ import numpy as np
 
 from .errors import InputError
 from .models import Article, Problem
+from .read import JsonlLines
 from .shingle import FeatureBatch, SetBatch, analyze_many, anchors_many, shingle_many
 from .sign import signatures_flat
 from .spill import AnchorSpill, SetStore, SpillDir, StoredArticle, TextStore, spill_file, write_sets
@@ -70,13 +71,39 @@ class Outline:
         self.n_words = n_words
 
 
-def _analyze_chunk(chunk: int, texts: list[str], spill: str) -> tuple[np.ndarray, ...]:
+#: An article as pass 1 sends it back from a worker: id, url, title, site, published, author, origin_ref.
+ArticleMeta = tuple
+
+
+def _analyze_chunk(chunk: int, work: list[str] | JsonlLines, spill: str) -> tuple[Any, ...]:
+    """Pass 1 for one chunk: texts (read by the main process), or raw JSONL lines, parsed here.
+
+    Returns the outline arrays; for JSONL lines also what was read, in order (a `Problem` or an
+    `ArticleMeta` per entry), with the articles' texts as one UTF-8 blob and their byte lengths.
+    """
+    entries: list[Problem | ArticleMeta] | None = None
+    blob, lengths = b"", []
+    if isinstance(work, JsonlLines):
+        entries, texts = [], []
+        for item in work.items():
+            if isinstance(item, Problem):
+                entries.append(item)
+            else:
+                entries.append((item.id, item.url, item.title, item.site, item.published, item.author,
+                                item.origin_ref))
+                texts.append(item.text)
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        blob, lengths = b"".join(encoded), [len(e) for e in encoded]
+        del encoded
+    else:
+        texts = work
     batch = analyze_many(texts)
     with open(spill_file(spill, "words", chunk), "wb") as fh:
         for arr in (batch.word_hashes, batch.word_quoted, batch.word_offsets, batch.para_words,
                     batch.para_offsets):
             np.save(fh, arr, allow_pickle=False)
-    return batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words
+    return (batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words,
+            entries, blob, lengths)
 
 
 def _sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int, seed: int,
@@ -176,9 +203,10 @@ class Signed:
 class Prepared:
     """A corpus after pass 1: articles (text on disk) and paragraph outlines, in id order."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, on_problem: Callable[[Problem], None] | None = None) -> None:
         self.articles: list[StoredArticle] = []
         self.problems: list[Problem] = []
+        self._on_problem = on_problem
         self.texts = TextStore()
         self._runner = _Runner(jobs)
         self._spill = SpillDir()
@@ -186,57 +214,116 @@ class Prepared:
         self._chunk_starts: list[int] = [0]
 
     # pass 1 ------------------------------------------------------------------------------------
-    def collect(self, items: Iterable[Article | Problem], progress: Callable[[int], None] | None) -> None:
-        """Read every article, keep its text on disk and its outline in memory."""
-        store = self.texts
-        read = store.added
+    def collect(self, items: Iterable[Article | Problem | JsonlLines],
+                progress: Callable[[int], None] | None) -> None:
+        """Read every article, keep its text on disk and its outline in memory.
 
-        def chunks() -> Iterator[tuple[int, list[str], str]]:
+        Articles and problems read here are gathered into chunks of texts; `JsonlLines` are
+        parsed by the workers (reading JSONL is then parallel too). Either way each chunk's
+        articles are stored, and their ids checked, in input order as its results come back.
+        """
+        store = self.texts
+        # The entries (articles and problems, in order) of the text chunks in flight.
+        held: dict[int, list[Article | Problem]] = {}
+
+        def chunks() -> Iterator[tuple[int, list[str] | JsonlLines, str]]:
+            entries: list[Article | Problem] = []
             texts: list[str] = []
             number = 0
             for item in items:
-                if isinstance(item, Problem):
-                    self.problems.append(item)
+                if isinstance(item, JsonlLines):
+                    if entries:
+                        held[number] = entries
+                        yield (number, texts, spill)
+                        entries, texts, number = [], [], number + 1
+                    yield (number, item, spill)
+                    number += 1
                     continue
-                article = item
-                first = store.first(article.id)
-                if first is not None:
-                    n = 2
-                    while f"{article.id}~{n}" in store:
-                        n += 1
-                    new_id = f"{article.id}~{n}"
-                    self.problems.append(Problem(
-                        article.origin_ref or article.id,
-                        f"duplicate id {article.id!r} (first in {first.origin_ref or 'input'}); "
-                        f"renamed {new_id!r}", skipped=False))
-                    article = Article(**{**article.__dict__, "id": new_id})
-                store.add(article)
-                texts.append(article.text)
-                if progress is not None:
-                    progress(len(read))
-                if len(texts) == CHUNK:
-                    yield (number, texts, spill)
-                    texts, number = [], number + 1
-            if texts:
+                entries.append(item)
+                if isinstance(item, Article):
+                    texts.append(item.text)
+                    if len(texts) == CHUNK:
+                        held[number] = entries
+                        yield (number, texts, spill)
+                        entries, texts, number = [], [], number + 1
+            if entries:
+                held[number] = entries
                 yield (number, texts, spill)
 
         # Start worker processes only once the input proves big enough to pay for them.
         spill = str(self._spill.path)
         stream = chunks()
-        buffered: list[tuple[int, list[str], str]] = []
+        buffered: list[tuple[int, list[str] | JsonlLines, str]] = []
         for task in stream:
             buffered.append(task)
-            if len(buffered) * CHUNK >= MIN_PARALLEL:
+            if sum(len(w if isinstance(w, list) else w.lines) for _, w, _ in buffered) >= MIN_PARALLEL:
                 self._runner.start()
                 break
         try:
-            for part in self._runner.map(_analyze_chunk, _chain(buffered, stream)):
-                self._parts.append(part)
+            for number, part in enumerate(self._runner.map(_analyze_chunk, _chain(buffered, stream))):
+                entries, blob, lengths = part[5], part[6], part[7]
+                if entries is None:
+                    self._take(held.pop(number))
+                else:
+                    self._take_meta(entries, blob, lengths)
+                self._parts.append(part[:5])
                 self._chunk_starts.append(self._chunk_starts[-1] + int(part[4].shape[0]))
+                if progress is not None:
+                    progress(len(store))
         except BaseException:
             self._runner.terminate()
             raise
-        self._finish(read)
+        self._finish(store.added)
+
+    def _unique_id(self, doc_id: str, origin_ref: str | None) -> str:
+        """`doc_id`, or a new one (with a warning) if an article already has it."""
+        store = self.texts
+        first = store.first(doc_id)
+        if first is None:
+            return doc_id
+        n = 2
+        while f"{doc_id}~{n}" in store:
+            n += 1
+        new_id = f"{doc_id}~{n}"
+        self._problem(Problem(
+            origin_ref or doc_id,
+            f"duplicate id {doc_id!r} (first in {first.origin_ref or 'input'}); renamed {new_id!r}",
+            skipped=False))
+        return new_id
+
+    def _problem(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        if self._on_problem is not None:
+            self._on_problem(problem)
+
+    def _take(self, entries: list[Article | Problem]) -> None:
+        for item in entries:
+            if isinstance(item, Problem):
+                self._problem(item)
+                continue
+            new_id = self._unique_id(item.id, item.origin_ref)
+            if new_id != item.id:
+                item = Article(**{**item.__dict__, "id": new_id})
+            self.texts.add(item)
+
+    def _take_meta(self, entries: list[Problem | ArticleMeta], blob: bytes, lengths: list[int]) -> None:
+        metas = [e for e in entries if not isinstance(e, Problem)]
+        if self.texts.add_block(metas, blob, lengths):  # no id taken: all in one write
+            for e in entries:
+                if isinstance(e, Problem):
+                    self._problem(e)
+            return
+        view = memoryview(blob)
+        pos = 0
+        k = 0
+        for item in entries:
+            if isinstance(item, Problem):
+                self._problem(item)
+                continue
+            new_id = self._unique_id(item[0], item[6])
+            end = pos + lengths[k]
+            self.texts.add_encoded((new_id, *item[1:]), view[pos:end])
+            pos, k = end, k + 1
 
     def _finish(self, read: list[StoredArticle]) -> None:
         n = len(read)

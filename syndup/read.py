@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 
@@ -60,6 +61,18 @@ def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str =
     HTML is reduced to its article text (reader comments dropped unless `keep_comments`);
     WARC records are identified by their WARC-Record-ID, or by their URL with `warc_id="url"`.
     """
+    for part in read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id,
+                           keep_comments=keep_comments):
+        if isinstance(part, JsonlLines):
+            yield from part.items()
+        else:
+            yield part
+
+
+def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
+               warc_id: str = "record", keep_comments: bool = False) -> Iterator[Item | JsonlLines]:
+    """`read`, with JSONL left as batches of raw lines (`JsonlLines`) for the caller to parse
+    where it likes: `scan` parses them in its worker processes."""
     for path in check_paths(paths):
         kind = corpus_kind(path)
         if kind == "folder":
@@ -67,7 +80,7 @@ def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str =
         elif kind == "text":
             yield from _read_file(path, path.with_suffix("").name, keep_comments)
         elif kind == "jsonl":
-            yield from read_jsonl(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
+            yield from jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
         elif kind == "csv":
             yield from read_csv(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
         elif kind == "parquet":
@@ -159,15 +172,24 @@ class _Truncated(Exception):
     pass
 
 
-def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
-               keep_comments: bool = False) -> Iterator[Item]:
-    """One JSON object per line; ids default to `file:line` where a record has none."""
-    lineno = 0
-    try:
-        for lineno, raw in enumerate(_open_lines(path), start=1):
-            where = f"{path}:{lineno}"
+@dataclass(frozen=True)
+class JsonlLines:
+    """Consecutive raw lines of a JSONL file, read but not parsed yet; `items()` parses them."""
+
+    path: Path
+    first_line: int        # line number of lines[0]
+    lines: list[bytes]
+    id_field: str = "id"
+    text_field: str = "text"
+    keep_comments: bool = False
+
+    def items(self) -> Iterator[Item]:
+        """The articles and problems of these lines, as `read_jsonl` gives them."""
+        path, id_field, text_field, keep = self.path, self.id_field, self.text_field, self.keep_comments
+        for lineno, raw in enumerate(self.lines, start=self.first_line):
             if not raw.strip():
                 continue
+            where = f"{path}:{lineno}"
             text, problem = decode(raw, where)
             if problem:
                 yield problem
@@ -179,12 +201,50 @@ def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
             if not isinstance(record, dict):
                 yield Problem(where, f"expected a JSON object, got {type(record).__name__}")
                 continue
-            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}",
-                                   keep_comments)
+            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}", keep)
+
+
+#: Lines in each `JsonlLines` batch (and so in each chunk of work a scan gives a worker).
+LINES_PER_PART = 1024
+
+
+def jsonl_lines(path: Path, *, id_field: str = "id", text_field: str = "text", keep_comments: bool = False,
+                size: int | None = None) -> Iterator[JsonlLines | Problem]:
+    """A JSONL file as batches of up to `size` raw lines (default `LINES_PER_PART`), then a problem
+    if the file is cut short (every whole line before the cut is kept) or cannot be read."""
+    size = size or LINES_PER_PART
+    batch: list[bytes] = []
+    first = 1
+
+    def lines() -> JsonlLines:
+        return JsonlLines(path, first, batch, id_field, text_field, keep_comments)
+
+    try:
+        for raw in _open_lines(path):
+            batch.append(raw)
+            if len(batch) == size:
+                yield lines()
+                first, batch = first + len(batch), []
     except _Truncated as exc:
-        yield Problem(f"{path}:{lineno + 1}", f"file ends early or is corrupt ({exc}); records before it kept")
+        if batch:
+            yield lines()
+        yield Problem(f"{path}:{first + len(batch)}", f"file ends early or is corrupt ({exc}); records before it kept")
+        return
     except PermissionError as exc:
         yield Problem(str(path), f"cannot read file: {exc.strerror}")
+        return
+    if batch:
+        yield lines()
+
+
+def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
+               keep_comments: bool = False) -> Iterator[Item]:
+    """One JSON object per line; ids default to `file:line` where a record has none."""
+    for part in jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments):
+        if isinstance(part, JsonlLines):
+            yield from part.items()
+        else:
+            yield part
 
 
 def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text",

@@ -18,7 +18,7 @@ from .candidates import anchor_pairs_parts, link_groups, lsh_banding, lsh_params
 from .cluster import Components, attributions, choose_origin, host_of
 from .models import Article, Problem, ScanResult
 from .parallel import Prepared, check_jobs
-from .read import from_records, read
+from .read import JsonlLines, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import SetBatch
 from .spill import SetStore, StoredArticle
@@ -37,22 +37,23 @@ CLUSTER_COLUMNS = ["cluster_id", "size", "origin_id", "origin_rule", "sites", "n
                    "origin_title"]
 
 
-def _collect(items: Iterable[Article | Problem], progress: Progress | None, jobs: int) -> Prepared:
+def _collect(items: Iterable[Article | Problem | JsonlLines], progress: Progress | None, jobs: int,
+             on_problem: Callable[[Problem], None] | None = None) -> Prepared:
     """Read and analyze every article (in `jobs` processes), texts to disk; id order after."""
-    corpus = Prepared(jobs)
+    corpus = Prepared(jobs, on_problem)
     corpus.collect(items, progress)
     return corpus
 
 
-def _items(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem]:
+def _items(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem | JsonlLines]:
     if isinstance(source, (str, Path)):
-        return read([source], id_field=id_field, text_field=text_field)
+        return read_parts([source], id_field=id_field, text_field=text_field)
     if isinstance(source, (list, tuple)) and source and all(isinstance(s, (str, Path)) for s in source):
-        return read(source, id_field=id_field, text_field=text_field)
+        return read_parts(source, id_field=id_field, text_field=text_field)
     return _mixed(source, id_field, text_field)
 
 
-def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem]:
+def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem | JsonlLines]:
     if hasattr(source, "to_dict") and hasattr(source, "columns"):
         yield from from_records(source, id_field=id_field, text_field=text_field)
         return
@@ -63,7 +64,7 @@ def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Pr
 
     def run() -> Iterator[Any]:
         for item in items:
-            if isinstance(item, (Article, Problem)):
+            if isinstance(item, (Article, Problem, JsonlLines)):
                 stop.append(item)
                 return
             yield item
@@ -91,7 +92,8 @@ def _fingerprint_groups(fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _dropped_words(corpus: Prepared, drops: Any) -> np.ndarray:
-    """Boilerplate words of every article, in read order (one pass over all paragraphs)."""
+    """Boilerplate words of every article, in read order (one pass over all paragraphs);
+    `drops.flat` marks the boilerplate paragraphs of the whole corpus, in read order."""
     per_para = np.where(drops.flat, corpus.para_words, 0).astype(np.int64)
     total = np.concatenate([[0], np.cumsum(per_para)])
     return total[corpus.para_offsets[1:]] - total[corpus.para_offsets[:-1]]
@@ -184,15 +186,18 @@ class _Verified:
 
 
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
-         text_field: str = "text", progress: Progress | None = None, jobs: int | None = None) -> ScanResult:
+         text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
+         on_problem: Callable[[Problem], None] | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
     `title`, `site`, `published`, `author`), a pandas DataFrame, or corpus path(s) as `read` takes.
-    It is read as a stream; texts are kept on disk. `jobs` processes (default: all cores) analyze,
-    shingle and sign the articles; the result is the same for any `jobs`.
+    It is read as a stream; texts are kept on disk. `jobs` processes (default: all cores) read
+    JSONL, analyze, shingle and sign the articles; the result is the same for any `jobs`.
+    `on_problem` is called with each problem (a skipped or repaired record) as it is found; all
+    of them are in the result's `problems` too.
     """
-    corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs))
+    corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs), on_problem)
     arts, feats = corpus.articles, corpus.features
     n = len(arts)
     sites = [a.site or host_of(a.url) for a in arts]
@@ -221,9 +226,9 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         n=n,
     )
     # Big LSH groups (a story with thousands of copies) are linked as verification goes: about
-    # one pair per copy, the longest member preferred as a hub (copies are contained in it).
-    # Candidates between two members of big groups wait until then, and are verified only if
-    # their articles are not joined by then: inside a big cluster, they would only add pairs.
+    # one pair per copy, to hubs chosen by content (the most central members, then the longest:
+    # copies are contained in them). Candidates between two members of big groups wait until
+    # then, and are verified only if still apart: inside a big cluster they would only add pairs.
     deferred = banding.in_big(cand)
     joined.union(verified.check(cand[~deferred]))
     link_groups(banding, joined, verified.joins, prefer=sets.sizes())
@@ -258,15 +263,17 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         size_of[cid] = len(g)
 
     # Each copy's relation to its origin: verified already, or (for a copy joined through
-    # others) computed now, all in one batch.
+    # others) judged from the overlap counted when choosing the origin, or verified now.
     member = np.arange(n)
     copy = (size_of[cluster_of] > 1) & (origin_of != member)
-    lo, hi = np.minimum(member, origin_of)[copy], np.maximum(member, origin_of)[copy]
+    copies = member[copy]
+    lo, hi = np.minimum(copies, origin_of[copy]), np.maximum(copies, origin_of[copy])
 
     def compute(k: np.ndarray) -> Relations:
+        """The relations of the copies `k` (positions in `copies`) not in the pairs table."""
         pairs = np.stack([lo[k], hi[k]], axis=1)
-        counted = near[0, member[copy][k]] >= 0
-        rel = Relations.concat([verified.judge(pairs[counted], *near[:, member[copy][k][counted]]),
+        counted = near[0, copies[k]] >= 0
+        rel = Relations.concat([verified.judge(pairs[counted], *near[:, copies[k][counted]]),
                                 verified.relate(pairs[~counted])])
         return rel.take(np.argsort(np.concatenate([np.flatnonzero(counted), np.flatnonzero(~counted)])))
 
@@ -276,12 +283,12 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     figures[:, ~copy & (size_of[cluster_of] > 1)] = 1.0
     clustering = to_origin.clustering
     rel_name[copy] = np.where(clustering, np.array(NAMES, dtype=object)[to_origin.code], "indirect")
-    mine_in = np.where(member[copy] == lo, to_origin.containment_a_in_b, to_origin.containment_b_in_a)
-    other_in = np.where(member[copy] == lo, to_origin.containment_b_in_a, to_origin.containment_a_in_b)
+    mine_in = np.where(copies == lo, to_origin.containment_a_in_b, to_origin.containment_b_in_a)
+    other_in = np.where(copies == lo, to_origin.containment_b_in_a, to_origin.containment_a_in_b)
     related = to_origin.code != NONE
     figures[:, copy] = np.where(related, np.stack([to_origin.jaccard, mine_in, other_in]), 0.0)
     role = np.where(size_of[cluster_of] == 1, "unique", np.where(copy, "copy", "origin"))
-    jac, c_in, c_out = ([None if v != v else v for v in row] for row in figures.tolist())
+    jac, c_in, c_out = ([None if v != v else v for v in row] for row in figures.tolist())  # NaN: none
 
     f_words = corpus.n_words[corpus.order].tolist()
     dropped = _dropped_words(corpus, drops)[corpus.order].tolist()

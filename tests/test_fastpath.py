@@ -362,3 +362,37 @@ def test_jobs_must_be_a_positive_whole_number(planted):
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(InputError, match="jobs"):
             syndup.scan(planted[:3], jobs=bad)  # type: ignore[arg-type]
+
+
+def test_jsonl_parsed_in_the_workers_scans_like_jsonl_read_here(planted, small_chunks, tmp_path, monkeypatch):
+    # A scan of a JSONL path parses its lines in the worker processes; reading the same file here
+    # first, record by record, must give the same tables and the same warnings in the same order.
+    import gzip
+    import importlib
+    import json
+
+    read_module = importlib.import_module("syndup.read")
+
+    lines = [json.dumps(d) for d in planted]
+    lines.insert(5, "{not json")
+    lines.insert(9, json.dumps(planted[3]))     # a duplicate id in the same batch of lines
+    lines.insert(40, "[1, 2]")
+    lines.insert(41, "")
+    lines.insert(77, json.dumps({"id": "no-text"}))
+    lines.append(json.dumps(planted[0]))        # and one many batches later
+    path = tmp_path / "corpus.jsonl.gz"
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    path.write_bytes(data[: len(data) - 40])  # cut short: the last lines are lost, with a warning
+    monkeypatch.setattr(read_module, "LINES_PER_PART", 16)
+    in_workers = syndup.scan(path, jobs=2)
+    read_here = syndup.scan(list(syndup.read([path])), jobs=1)
+    for name in ("documents", "pairs", "clusters"):
+        pd.testing.assert_frame_equal(getattr(in_workers, name), getattr(read_here, name))
+    assert [(p.where, p.reason) for p in in_workers.problems] == [(p.where, p.reason) for p in read_here.problems]
+    reasons = " | ".join(p.reason for p in in_workers.problems)
+    for expected in ("not valid JSON", "expected a JSON object", "has no 'text' field", "duplicate id",
+                     "file ends early"):
+        assert expected in reasons
+    assert len(in_workers.documents) > len(planted) - 5
+    doc_id = planted[3]["id"]
+    assert in_workers.text(doc_id + "~2") == in_workers.text(doc_id) == planted[3]["text"]
