@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 import numpy as np
 
 from .shingle import _fmix64
+from .verify import ranges
 
 
 @lru_cache(maxsize=32)
@@ -91,12 +92,6 @@ def _clique_pairs(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, max_g
         iu, ju = _all_pairs(g)
         out.append(np.stack([members[:, iu].ravel(), members[:, ju].ravel()], axis=1))
     return out
-
-
-def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """starts[k] .. starts[k] + lengths[k] - 1 for every k, one after the other."""
-    before = np.cumsum(lengths) - lengths
-    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - before, lengths)
 
 
 def _ordered(pairs: list[np.ndarray]) -> np.ndarray:
@@ -179,7 +174,7 @@ def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int,
             codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
         large = sizes > max_group
         if large.any():
-            members = sorted_docs[_spans(starts[large], sizes[large])].astype(small_dtype)
+            members = sorted_docs[ranges(starts[large], sizes[large])[0]].astype(small_dtype)
             offsets = np.concatenate([[0], np.cumsum(sizes[large])])
             centrality[members] += np.repeat(sizes[large], sizes[large])
             big.append((members, offsets))

@@ -123,9 +123,9 @@ class Relations:
                          np.concatenate([p.shared for p in parts]))
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions starts[k] .. starts[k] + lengths[k] - 1 for every k, one after the other, and
-    the k each position belongs to."""
+    the k each position belongs to: how many sets are cut out of flat arrays at once."""
     owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
     before = np.cumsum(lengths) - lengths
     return np.arange(owner.shape[0], dtype=np.int64) + (starts - before)[owner], owner
@@ -158,7 +158,7 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
         center, center_unquoted = sets.hashes[h0:h1], sets.unquoted[h0:h1]
         for lo, hi in slices(sizes[other[mine]]):
             part = mine[lo:hi]
-            at, owner = _ranges(sets.offsets[other[part]], sizes[other[part]])
+            at, owner = ranges(sets.offsets[other[part]], sizes[other[part]])
             if not (at.shape[0] and center.shape[0]):
                 continue
             values = sets.hashes[at]
@@ -176,8 +176,8 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
     large = np.where(swap, a[rest_idx], b[rest_idx])
     for lo, hi in slices(sizes[small] + sizes[large]):
         s, l, part = small[lo:hi], large[lo:hi], rest_idx[lo:hi]
-        q_at, q_pair = _ranges(sets.offsets[s], sizes[s])
-        t_at, t_pair = _ranges(sets.offsets[l], sizes[l])
+        q_at, q_pair = ranges(sets.offsets[s], sizes[s])
+        t_at, t_pair = ranges(sets.offsets[l], sizes[l])
         if not (q_at.shape[0] and t_at.shape[0]):
             continue
         t_key = (t_pair.astype(np.uint64) << np.uint64(32)) | sets.hashes[t_at].astype(np.uint64)
