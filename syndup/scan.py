@@ -18,7 +18,7 @@ from .candidates import anchor_pairs_parts, link_groups, lsh_banding, lsh_params
 from .cluster import Components, attributions, choose_origin, host_of
 from .models import Article, Problem, ScanResult
 from .parallel import Prepared, check_jobs
-from .read import from_records, read
+from .read import JsonlLines, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import SetBatch
 from .spill import SetStore, StoredArticle
@@ -37,22 +37,23 @@ CLUSTER_COLUMNS = ["cluster_id", "size", "origin_id", "origin_rule", "sites", "n
                    "origin_title"]
 
 
-def _collect(items: Iterable[Article | Problem], progress: Progress | None, jobs: int) -> Prepared:
+def _collect(items: Iterable[Article | Problem | JsonlLines], progress: Progress | None, jobs: int,
+             on_problem: Callable[[Problem], None] | None = None) -> Prepared:
     """Read and analyze every article (in `jobs` processes), texts to disk; id order after."""
-    corpus = Prepared(jobs)
+    corpus = Prepared(jobs, on_problem)
     corpus.collect(items, progress)
     return corpus
 
 
-def _items(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem]:
+def _items(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem | JsonlLines]:
     if isinstance(source, (str, Path)):
-        return read([source], id_field=id_field, text_field=text_field)
+        return read_parts([source], id_field=id_field, text_field=text_field)
     if isinstance(source, (list, tuple)) and source and all(isinstance(s, (str, Path)) for s in source):
-        return read(source, id_field=id_field, text_field=text_field)
+        return read_parts(source, id_field=id_field, text_field=text_field)
     return _mixed(source, id_field, text_field)
 
 
-def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem]:
+def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem | JsonlLines]:
     if hasattr(source, "to_dict") and hasattr(source, "columns"):
         yield from from_records(source, id_field=id_field, text_field=text_field)
         return
@@ -63,7 +64,7 @@ def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Pr
 
     def run() -> Iterator[Any]:
         for item in items:
-            if isinstance(item, (Article, Problem)):
+            if isinstance(item, (Article, Problem, JsonlLines)):
                 stop.append(item)
                 return
             yield item
@@ -185,15 +186,18 @@ class _Verified:
 
 
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
-         text_field: str = "text", progress: Progress | None = None, jobs: int | None = None) -> ScanResult:
+         text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
+         on_problem: Callable[[Problem], None] | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
     `title`, `site`, `published`, `author`), a pandas DataFrame, or corpus path(s) as `read` takes.
-    It is read as a stream; texts are kept on disk. `jobs` processes (default: all cores) analyze,
-    shingle and sign the articles; the result is the same for any `jobs`.
+    It is read as a stream; texts are kept on disk. `jobs` processes (default: all cores) read
+    JSONL, analyze, shingle and sign the articles; the result is the same for any `jobs`.
+    `on_problem` is called with each problem (a skipped or repaired record) as it is found; all
+    of them are in the result's `problems` too.
     """
-    corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs))
+    corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs), on_problem)
     arts, feats = corpus.articles, corpus.features
     n = len(arts)
     sites = [a.site or host_of(a.url) for a in arts]

@@ -15,6 +15,7 @@ from array import array
 import tempfile
 import weakref
 from collections import OrderedDict
+from itertools import accumulate
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
@@ -32,14 +33,10 @@ class StoredArticle:
 
     __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "_store", "_slot")
 
-    def __init__(self, article: Article, store: "TextStore", slot: int) -> None:
-        self.id = article.id
-        self.url = article.url
-        self.title = article.title
-        self.site = article.site
-        self.published = article.published
-        self.author = article.author
-        self.origin_ref = article.origin_ref
+    def __init__(self, meta: tuple[str, str | None, str | None, str | None, str | None, str | None, str | None],
+                 store: "TextStore", slot: int) -> None:
+        """`meta` is (id, url, title, site, published, author, origin_ref)."""
+        self.id, self.url, self.title, self.site, self.published, self.author, self.origin_ref = meta
         self._store = store
         self._slot = slot
 
@@ -76,18 +73,46 @@ class TextStore(Mapping[str, Article]):
 
     def add(self, article: Article) -> StoredArticle:
         """Keep an article's text on disk; returns its in-memory stand-in."""
-        data = article.text.encode("utf-8", "surrogatepass")
+        return self.add_encoded((article.id, article.url, article.title, article.site, article.published,
+                                 article.author, article.origin_ref), article.text.encode("utf-8", "surrogatepass"))
+
+    def add_encoded(self, meta: tuple[str, str | None, str | None, str | None, str | None, str | None, str | None],
+                    data: bytes | memoryview) -> StoredArticle:
+        """Keep an article given as its `meta` (id, url, title, site, published, author,
+        origin_ref) and its text in UTF-8 (surrogates passed through); returns its stand-in."""
+        if self._slot_of is None:
+            raise RuntimeError("a frozen TextStore takes no more articles")
         self._file.write(data)
         self._starts.append(self._pos)
         self._pos += len(data)
         self._dirty = True
         slot = len(self._articles)
-        stored = StoredArticle(article, self, slot)
+        stored = StoredArticle(meta, self, slot)
         self._articles.append(stored)
-        if self._slot_of is None:
-            raise RuntimeError("a frozen TextStore takes no more articles")
-        self._slot_of[article.id] = slot
+        self._slot_of[meta[0]] = slot
         return stored
+
+    def add_block(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
+                  blob: bytes, lengths: list[int]) -> bool:
+        """`add_encoded` for many articles whose texts are consecutive in `blob`, in one write.
+
+        Only when none of their ids is taken (by an earlier article or by one of them); returns
+        False, adding nothing, otherwise (the caller then adds them one by one, renaming)."""
+        slot_of = self._slot_of
+        if slot_of is None:
+            raise RuntimeError("a frozen TextStore takes no more articles")
+        ids = [m[0] for m in metas]
+        if len(set(ids)) != len(ids) or any(i in slot_of for i in ids):
+            return False
+        first = len(self._articles)
+        self._file.write(blob)
+        starts = list(accumulate(lengths[:-1], initial=self._pos)) if lengths else []
+        self._starts.extend(starts)
+        self._pos += len(blob)
+        self._dirty = True
+        self._articles.extend([StoredArticle(m, self, first + k) for k, m in enumerate(metas)])
+        slot_of.update(zip(ids, range(first, first + len(ids))))
+        return True
 
     @property
     def added(self) -> list[StoredArticle]:
