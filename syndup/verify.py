@@ -125,7 +125,7 @@ class Relations:
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions starts[k] .. starts[k] + lengths[k] - 1 for every k, one after the other, and
-    the k each position belongs to: how many sets are cut out of flat arrays at once."""
+    the k each position belongs to: many sets cut out of flat arrays at once."""
     owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
     before = np.cumsum(lengths) - lengths
     return np.arange(owner.shape[0], dtype=np.int64) + (starts - before)[owner], owner
