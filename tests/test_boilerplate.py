@@ -1,0 +1,42 @@
+"""Boilerplate judgement: the batched story count against the one-group-at-a-time reference."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndup.boilerplate import Member, stories, stories_many
+
+# Members drawn from a small pool of paragraphs, so that they share some and not others.
+MEMBER = st.builds(
+    lambda paras, site: Member(np.array([h for h, _ in paras], dtype=np.uint64),
+                               np.array([w for _, w in paras], dtype=np.int32), site),
+    st.lists(st.tuples(st.integers(1, 12), st.integers(0, 30)), max_size=8),
+    st.sampled_from(["a.example", "b.example", None]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MEMBER, min_size=1, max_size=12),
+       st.lists(st.lists(st.integers(0, 11), max_size=9), min_size=1, max_size=6),
+       st.frozensets(st.integers(1, 12), max_size=3))
+def test_stories_many_counts_like_stories(pool, picks, known):
+    # Groups share member objects, as the holders of one family's paragraphs do.
+    groups = [[pool[i % len(pool)] for i in pick] for pick in picks]
+    assert stories_many(groups, known) == [stories(g, known) for g in groups]
+
+
+def test_stories_many_on_three_stories_and_a_shared_disclaimer():
+    def member(paras: list[tuple[int, int]]) -> Member:
+        return Member(np.array([p for p, _ in paras], np.uint64), np.array([w for _, w in paras], np.int32), None)
+
+    disclaimer = (99, 20)
+    story_a = [member([(1, 50), (2, 40), disclaimer]), member([(1, 50), (2, 40), (3, 10), disclaimer])]
+    story_b = [member([(10, 60), (11, 30), disclaimer])]
+    story_c = [member([(20, 45), disclaimer])]
+    group = story_a + story_b + story_c
+    # Counting the disclaimer, story_c shares 20 of its 65 words with every other article (> 30%).
+    assert stories_many([group]) == [stories(group)] == [1]
+    # Known as boilerplate, it is left out: three stories.
+    assert stories_many([group], frozenset({99})) == [stories(group, frozenset({99}))] == [3]
