@@ -246,10 +246,16 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
             cache[i] = Member(features[i].para_hashes, features[i].para_words, sites[i])
         return cache[i]
 
-    sample = settings.boilerplate_sample
-    f_starts, f_counts = starts[frequent].tolist(), counts[frequent].tolist()
-    f_hashes, doc_list = hashes[starts[frequent]].tolist(), docs.tolist()
-    paragraphs = ((h, c, tuple(doc_list[s:s + min(c, sample)])) for h, c, s in zip(f_hashes, f_counts, f_starts))
+    # The first `boilerplate_sample` holders of each frequent paragraph, as Python ints only for
+    # those (a list of every holder of every paragraph would cost ~40 bytes per paragraph).
+    take = np.minimum(counts[frequent], settings.boilerplate_sample)
+    ends = np.cumsum(take)
+    picked = np.arange(int(ends[-1]) if ends.shape[0] else 0, dtype=np.int64) + np.repeat(starts[frequent] - (ends - take), take)
+    f_hashes, f_counts = hashes[starts[frequent]].tolist(), counts[frequent].tolist()
+    sample_docs, cuts = docs[picked].tolist(), (ends - take).tolist()
+    del hashes, docs, order, new, picked
+    paragraphs = ((h, c, tuple(sample_docs[a:a + min(c, settings.boilerplate_sample)]))
+                  for h, c, a in zip(f_hashes, f_counts, cuts))
     return frozenset(decide(paragraphs, lambda key: [member(i) for i in key], settings))
 
 
