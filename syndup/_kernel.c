@@ -1,7 +1,7 @@
 /* syndup._kernel: the per-word and per-shingle hot path in C.
  *
  * Optional: syndup runs the same computation with numpy when this module is not built, and a
- * test checks that both give the same arrays bit for bit. Two functions:
+ * test checks that both give the same arrays bit for bit. Three functions:
  *
  *   analyze(token_bytes, key) -> (word_hashes, word_quoted, word_offsets, para_hashes,
  *                                  para_words, para_offsets, fingerprints)
@@ -334,6 +334,20 @@ done:
 }
 
 
+/* Checks that offsets[0..n] rise within 0..n_values (else sets a ValueError naming `who` and
+ * returns -1); returns the longest row. */
+static Py_ssize_t check_offsets(const int64_t *off, Py_ssize_t n, Py_ssize_t n_values, const char *who) {
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (off[i] < 0 || off[i] > n_values || (i && off[i] < off[i - 1])) {
+            PyErr_Format(PyExc_ValueError, "%s: offsets out of range", who);
+            return -1;
+        }
+        if (i && off[i] - off[i - 1] > longest) longest = (Py_ssize_t)(off[i] - off[i - 1]);
+    }
+    return longest;
+}
+
 /* ---- shingles ---------------------------------------------------------------------------------- */
 
 static inline uint64_t fmix64(uint64_t h) {
@@ -373,6 +387,7 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!PyArg_ParseTuple(args, "y*y*y*y*y*i", &words, &quoted, &offsets, &keep, &mult, &k)) return NULL;
     PyObject *result = NULL;
     uint64_t *win = NULL, *keys = NULL, *tmp = NULL;
+    uint8_t *wq = NULL;
     buf_t hs = {0}, uq = {0}, so = {0};
     const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1;
     if (words.len % 8 || quoted.len != n_words || keep.len != n_words || offsets.len % 8 || n < 0
@@ -383,20 +398,13 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
     const uint64_t *w = (const uint64_t *)words.buf, *pm = (const uint64_t *)mult.buf;
     const uint8_t *q = (const uint8_t *)quoted.buf, *kp = (const uint8_t *)keep.buf;
     const int64_t *off = (const int64_t *)offsets.buf;
-    Py_ssize_t longest = 0;
-    for (Py_ssize_t i = 0; i <= n; i++) {
-        if (off[i] < 0 || off[i] > n_words || (i && off[i] < off[i - 1])) {
-            PyErr_SetString(PyExc_ValueError, "shingle: offsets out of range");
-            goto done;
-        }
-        if (i && off[i] - off[i - 1] > longest) longest = off[i] - off[i - 1];
-    }
+    const Py_ssize_t longest = check_offsets(off, n, n_words, "shingle");
+    if (longest < 0) goto done;
     win = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
     keys = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
     tmp = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
-    uint8_t *wq = (uint8_t *)PyMem_RawMalloc((size_t)(longest + 1));
+    wq = (uint8_t *)PyMem_RawMalloc((size_t)(longest + 1));
     if (!win || !keys || !tmp || !wq || buf_reserve(&so, 8 * (size_t)(n + 1))) {
-        PyMem_RawFree(wq);
         PyErr_NoMemory();
         goto done;
     }
@@ -428,7 +436,6 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
             radix_sort36(keys, tmp, n_keys);
         }
         if (buf_reserve(&hs, 4 * n_keys) || buf_reserve(&uq, n_keys)) {
-            PyMem_RawFree(wq);
             PyErr_NoMemory();
             goto done;
         }
@@ -442,10 +449,9 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         buf_put(&so, &total, 8);
     }
-    PyMem_RawFree(wq);
     result = Py_BuildValue("(NNN)", buf_bytes(&hs), buf_bytes(&uq), buf_bytes(&so));
 done:
-    PyMem_RawFree(win); PyMem_RawFree(keys); PyMem_RawFree(tmp);
+    PyMem_RawFree(win); PyMem_RawFree(keys); PyMem_RawFree(tmp); PyMem_RawFree(wq);
     PyMem_RawFree(hs.data); PyMem_RawFree(uq.data); PyMem_RawFree(so.data);
     PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets);
     PyBuffer_Release(&keep); PyBuffer_Release(&mult);
@@ -497,12 +503,7 @@ static PyObject *kernel_minhash(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     const uint32_t *v = (const uint32_t *)values.buf, *pa = (const uint32_t *)a.buf, *pb = (const uint32_t *)b.buf;
     const int64_t *off = (const int64_t *)offsets.buf;
-    for (Py_ssize_t i = 0; i <= n; i++) {
-        if (off[i] < 0 || off[i] > n_values || (i && off[i] < off[i - 1])) {
-            PyErr_SetString(PyExc_ValueError, "minhash: offsets out of range");
-            goto done;
-        }
-    }
+    if (check_offsets(off, n, n_values, "minhash") < 0) goto done;
     out = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(4 * n * k));
     if (!out) goto done;
     uint32_t *sig = (uint32_t *)PyByteArray_AS_STRING(out);

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import AbstractSet, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
@@ -35,24 +35,13 @@ class Member:
     para_hashes: np.ndarray
     para_words: np.ndarray
     site: str | None
-    #: the last word map made, and the `known` set it was made without (a member is judged for
-    #: many paragraphs, mostly against the same set)
-    _last: list[object] = field(default_factory=lambda: [None, None], repr=False, compare=False)
 
     def word_map(self, known: AbstractSet[int] = frozenset()) -> dict[int, int]:
-        """Words per distinct paragraph hash, leaving out `known` boilerplate.
-
-        Cached for the last `known` set passed (by identity, so a set that changed since is a
-        new question only if it is a new object: `decide` passes one frozen set per stage)."""
-        last = self._last
-        if last[0] is known and last[1] is not None:
-            return last[1]  # type: ignore[return-value]
+        """Words per distinct paragraph hash, leaving out `known` boilerplate."""
         out: dict[int, int] = {}
         for h, w in zip(self.para_hashes.tolist(), self.para_words.tolist()):
             if h not in known:
                 out[h] = out.get(h, 0) + w
-        if isinstance(known, frozenset):
-            last[0], last[1] = known, out
         return out
 
 

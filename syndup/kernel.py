@@ -12,8 +12,12 @@ import os
 from types import ModuleType
 
 
+def _refused() -> bool:
+    return os.environ.get("SYNDUP_NO_KERNEL", "") not in ("", "0")
+
+
 def _load() -> ModuleType | None:
-    if os.environ.get("SYNDUP_NO_KERNEL", "") not in ("", "0"):
+    if _refused():
         return None
     try:
         from . import _kernel
@@ -30,6 +34,6 @@ def describe() -> str:
     """Which implementation runs the hot path, for version strings and benchmark headers."""
     if KERNEL is not None:
         return "C kernel"
-    if os.environ.get("SYNDUP_NO_KERNEL", "") not in ("", "0"):
+    if _refused():
         return "numpy, SYNDUP_NO_KERNEL is set"
     return "numpy, the C kernel is not built"

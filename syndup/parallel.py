@@ -254,9 +254,12 @@ class Prepared:
         spill = str(self._spill.path)
         stream = chunks()
         buffered: list[tuple[int, list[str] | JsonlLines, str]] = []
+        waiting = 0  # articles (or JSONL lines) in the buffered tasks
         for task in stream:
             buffered.append(task)
-            if sum(len(w if isinstance(w, list) else w.lines) for _, w, _ in buffered) >= MIN_PARALLEL:
+            work = task[1]
+            waiting += len(work if isinstance(work, list) else work.lines)
+            if waiting >= MIN_PARALLEL:
                 self._runner.start()
                 break
         try:

@@ -61,12 +61,8 @@ def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str =
     HTML is reduced to its article text (reader comments dropped unless `keep_comments`);
     WARC records are identified by their WARC-Record-ID, or by their URL with `warc_id="url"`.
     """
-    for part in read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id,
-                           keep_comments=keep_comments):
-        if isinstance(part, JsonlLines):
-            yield from part.items()
-        else:
-            yield part
+    yield from _parsed(read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id,
+                                  keep_comments=keep_comments))
 
 
 def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
@@ -240,7 +236,12 @@ def jsonl_lines(path: Path, *, id_field: str = "id", text_field: str = "text", k
 def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
                keep_comments: bool = False) -> Iterator[Item]:
     """One JSON object per line; ids default to `file:line` where a record has none."""
-    for part in jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments):
+    yield from _parsed(jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments))
+
+
+def _parsed(parts: Iterable[Item | JsonlLines]) -> Iterator[Item]:
+    """`parts` with every `JsonlLines` replaced by the articles and problems it holds."""
+    for part in parts:
         if isinstance(part, JsonlLines):
             yield from part.items()
         else:

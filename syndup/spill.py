@@ -80,20 +80,12 @@ class TextStore(Mapping[str, Article]):
                     data: bytes | memoryview) -> StoredArticle:
         """Keep an article given as its `meta` (id, url, title, site, published, author,
         origin_ref) and its text in UTF-8 (surrogates passed through); returns its stand-in."""
-        if self._slot_of is None:
-            raise RuntimeError("a frozen TextStore takes no more articles")
-        self._file.write(data)
-        self._starts.append(self._pos)
-        self._pos += len(data)
-        self._dirty = True
-        slot = len(self._articles)
-        stored = StoredArticle(meta, self, slot)
-        self._articles.append(stored)
-        self._slot_of[meta[0]] = slot
-        return stored
+        if not self.add_block([meta], data, [len(data)]):
+            raise ValueError(f"id {meta[0]!r} is taken")
+        return self._articles[-1]
 
     def add_block(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
-                  blob: bytes, lengths: list[int]) -> bool:
+                  blob: bytes | memoryview, lengths: list[int]) -> bool:
         """`add_encoded` for many articles whose texts are consecutive in `blob`, in one write.
 
         Only when none of their ids is taken (by an earlier article or by one of them); returns
