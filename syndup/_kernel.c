@@ -515,6 +515,256 @@ done:
     return out;
 }
 
+/* ---- tokens -------------------------------------------------------------------------------------- */
+
+/* A line break as str.splitlines sees one (\r\n counts once, see below). */
+static inline int is_linebreak(Py_UCS4 c) {
+    if (c < 128) return c == '\n' || c == '\r' || (c >= 0x0b && c <= 0x0c) || (c >= 0x1c && c <= 0x1e);
+    return Py_UNICODE_ISLINEBREAK(c);
+}
+
+/* The first i >= from where s[i] could be a line break, in 1-byte text: skips 8 bytes at a time
+ * while none is below 0x1f or has its top bit set (line breaks are \n \v \f \r \x1c-\x1e, \x85). */
+static inline Py_ssize_t skip_plain(const Py_UCS1 *s, Py_ssize_t from, Py_ssize_t n) {
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    while (from + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, s + from, 8);
+        if (((x - ones * 0x1f) | x) & high) break;  /* some byte < 0x1f or >= 0x80 */
+        from += 8;
+    }
+    return from;
+}
+
+/* Cuts `text` into its stripped non-blank lines (str.splitlines, then str.strip): their spans go
+ * to `spans` (start, end pairs). Returns the number of lines, -1 when two non-blank lines touch
+ * (the paragraphs then need normalize.paragraph_spans), -2 when out of memory. */
+#define SCAN_LINES(T)                                                                           \
+    static Py_ssize_t scan_lines_##T(const T *s, Py_ssize_t n, Py_ssize_t **spans, Py_UCS4 *maxc) { \
+        Py_ssize_t count = 0, cap = 0, i = 0;                                                   \
+        int after_text = 0;                                                                     \
+        Py_UCS4 top = *maxc; /* 127 for ASCII text: nothing to look for */                      \
+        while (i < n) {                                                                         \
+            Py_ssize_t start = i;                                                               \
+            for (;;) {                                                                          \
+                if (sizeof(T) == 1) i = skip_plain((const Py_UCS1 *)s, i, n);                   \
+                if (i >= n || is_linebreak(s[i])) break;                                        \
+                i++;                                                                            \
+            }                                                                                   \
+            Py_ssize_t end = i;                                                                 \
+            if (i < n) {                                                                        \
+                i++;                                                                            \
+                if (s[i - 1] == '\r' && i < n && s[i] == '\n') i++;                             \
+            }                                                                                   \
+            while (start < end && Py_UNICODE_ISSPACE(s[start])) start++;                        \
+            while (end > start && Py_UNICODE_ISSPACE(s[end - 1])) end--;                        \
+            if (start == end) {                                                                 \
+                after_text = 0;                                                                 \
+                continue;                                                                       \
+            }                                                                                   \
+            if (after_text) return -1;                                                          \
+            after_text = 1;                                                                     \
+            if (count == cap) {                                                                 \
+                cap = cap ? 2 * cap : 64;                                                       \
+                Py_ssize_t *grown = (Py_ssize_t *)PyMem_RawRealloc(*spans, 2 * sizeof(Py_ssize_t) * (size_t)cap); \
+                if (!grown) return -2;                                                          \
+                *spans = grown;                                                                 \
+            }                                                                                   \
+            (*spans)[2 * count] = start;                                                        \
+            (*spans)[2 * count + 1] = end;                                                      \
+            count++;                                                                            \
+            if (sizeof(T) > 1 || top < 127)                                                     \
+                for (Py_ssize_t x = start; x < end; x++) top = s[x] > top ? s[x] : top;         \
+        }                                                                                       \
+        *maxc = top;                                                                            \
+        return count;                                                                           \
+    }
+SCAN_LINES(Py_UCS1)
+SCAN_LINES(Py_UCS2)
+SCAN_LINES(Py_UCS4)
+#undef SCAN_LINES
+
+/* paragraphs(text) -> str | None: shingle._paragraph_texts when no two non-blank lines touch
+ * (else None), joined with NUL, a NUL inside a paragraph made a space. */
+static PyObject *kernel_paragraphs(PyObject *Py_UNUSED(self), PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "paragraphs: text must be str");
+        return NULL;
+    }
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *spans = NULL, count;
+    Py_UCS4 maxc = PyUnicode_IS_ASCII(text) ? 127 : 0;
+    if (kind == PyUnicode_1BYTE_KIND) count = scan_lines_Py_UCS1((const Py_UCS1 *)data, n, &spans, &maxc);
+    else if (kind == PyUnicode_2BYTE_KIND) count = scan_lines_Py_UCS2((const Py_UCS2 *)data, n, &spans, &maxc);
+    else count = scan_lines_Py_UCS4((const Py_UCS4 *)data, n, &spans, &maxc);
+    if (count < 0) {
+        PyMem_RawFree(spans);
+        if (count == -2) return PyErr_NoMemory();
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t total = count ? count - 1 : 0;
+    for (Py_ssize_t p = 0; p < count; p++) total += spans[2 * p + 1] - spans[2 * p];
+    PyObject *out = PyUnicode_New(total, maxc);
+    if (!out) {
+        PyMem_RawFree(spans);
+        return NULL;
+    }
+    const int has_nul = PyUnicode_FindChar(text, 0, 0, n, 1) >= 0;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t p = 0; p < count; p++) {
+        if (p) PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), at++, 0);
+        const Py_ssize_t len = spans[2 * p + 1] - spans[2 * p];
+        /* copied by hand: PyUnicode_CopyCharacters refuses Latin-1 text into an ASCII string even
+         * when the characters copied are ASCII */
+        if (PyUnicode_KIND(out) == kind) {
+            memcpy((char *)PyUnicode_DATA(out) + (size_t)at * kind,
+                   (const char *)data + (size_t)spans[2 * p] * kind, (size_t)len * kind);
+        } else {
+            for (Py_ssize_t x = 0; x < len; x++)
+                PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), at + x,
+                                PyUnicode_READ(kind, data, spans[2 * p] + x));
+        }
+        if (has_nul)  /* a NUL inside a paragraph: a space */
+            for (Py_ssize_t x = at; x < at + len; x++)
+                if (PyUnicode_READ(PyUnicode_KIND(out), PyUnicode_DATA(out), x) == 0)
+                    PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), x, ' ');
+        at += len;
+    }
+    PyMem_RawFree(spans);
+    return out;
+}
+
+/* What word_bytes writes for each ASCII character: the table byte, or ' " ' and ' NUL ' for the
+ * markers (as 4 bytes in memory order), and how many of them count. */
+static uint8_t word_bytes4[128][4], word_len[128];
+
+static void init_word_table(void) {
+    for (int c = 0; c < 128; c++) {
+        /* shingle._BYTE_TABLE: letters (lower-cased), digits, '_', '"' and NUL kept, others a space */
+        uint8_t t = ' ';
+        if (c >= 'A' && c <= 'Z') t = (uint8_t)(c + 32);
+        else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_' || c == '"' || c == 0)
+            t = (uint8_t)c;
+        if (t == '"' || t == 0) {
+            word_bytes4[c][0] = ' '; word_bytes4[c][1] = t; word_bytes4[c][2] = ' '; word_bytes4[c][3] = ' ';
+            word_len[c] = 3;
+        } else {
+            word_bytes4[c][0] = t; word_bytes4[c][1] = word_bytes4[c][2] = word_bytes4[c][3] = ' ';
+            word_len[c] = 1;
+        }
+    }
+}
+
+/* What shingle._folded_char makes of each non-ASCII character (bytes objects, filled on first
+ * use by calling it): BMP characters in a table, others asked for every time. */
+static PyObject **fold_table = NULL;
+
+static PyObject *folded_char(PyObject *fn, Py_UCS4 c) {  /* a new reference, or NULL */
+    if (c < 0x10000 && fold_table && fold_table[c]) {
+        Py_INCREF(fold_table[c]);
+        return fold_table[c];
+    }
+    PyObject *ch = PyUnicode_FromOrdinal((int)c);
+    if (!ch) return NULL;
+    PyObject *b = PyObject_CallOneArg(fn, ch);
+    Py_DECREF(ch);
+    if (!b) return NULL;
+    if (!PyBytes_Check(b)) {
+        Py_DECREF(b);
+        PyErr_SetString(PyExc_TypeError, "word_bytes: fold function must return bytes");
+        return NULL;
+    }
+    if (c < 0x10000) {
+        if (!fold_table && !(fold_table = (PyObject **)PyMem_RawCalloc(0x10000, sizeof(PyObject *)))) {
+            Py_DECREF(b);
+            return PyErr_NoMemory();
+        }
+        Py_INCREF(b);
+        fold_table[c] = b;
+    }
+    return b;
+}
+
+/* Grows *out so that `need` bytes fit after *o (a position in it); returns -1 on error. */
+static int out_room(PyObject **out, uint8_t **o, uint8_t **end, Py_ssize_t need) {
+    if (*end - *o >= need) return 0;
+    Py_ssize_t used = *o - (uint8_t *)PyBytes_AS_STRING(*out), size = PyBytes_GET_SIZE(*out);
+    Py_ssize_t grown = 2 * size > used + need ? 2 * size : used + need;
+    if (_PyBytes_Resize(out, grown) < 0) return -1;
+    *o = (uint8_t *)PyBytes_AS_STRING(*out) + used;
+    *end = (uint8_t *)PyBytes_AS_STRING(*out) + grown;
+    return 0;
+}
+
+/* One ASCII character's bytes: its word_table byte, or ' " ' / ' NUL ' for the two markers.
+ * Branch-free: 4 bytes are stored (room for one more byte than used is kept). */
+#define PUT_ASCII(o, c)                          \
+    do {                                         \
+        memcpy((o), &word_bytes4[c], 4);         \
+        (o) += word_len[c];                      \
+    } while (0)
+
+/* The tokens of s[0..n) into *out, which has room for 3 bytes per character from *o on (what an
+ * ASCII character takes at most), and one more; a non-ASCII one makes room for its folded
+ * bytes. Returns -1 on error. */
+#define WORD_BYTES(T)                                                                           \
+    static int word_bytes_##T(const T *s, Py_ssize_t n, PyObject **out, uint8_t **op, PyObject *fn) { \
+        uint8_t *o = *op, *end = (uint8_t *)PyBytes_AS_STRING(*out) + PyBytes_GET_SIZE(*out);   \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                    \
+            const Py_UCS4 c = s[i];                                                             \
+            if (c < 128) {                                                                      \
+                PUT_ASCII(o, c);                                                                \
+                continue;                                                                       \
+            }                                                                                   \
+            PyObject *b = folded_char(fn, c);                                                   \
+            if (!b) return -1;                                                                  \
+            const uint8_t *f = (const uint8_t *)PyBytes_AS_STRING(b);                           \
+            const Py_ssize_t len = PyBytes_GET_SIZE(b);                                         \
+            if (out_room(out, &o, &end, 3 * len + 3 * (n - i - 1) + 1) < 0) {                       \
+                Py_DECREF(b);                                                                   \
+                return -1;                                                                      \
+            }                                                                                   \
+            for (Py_ssize_t j = 0; j < len; j++) {                                              \
+                if (f[j] < 128) PUT_ASCII(o, f[j]);                                             \
+                else *o++ = f[j];                                                               \
+            }                                                                                   \
+            Py_DECREF(b);                                                                       \
+        }                                                                                       \
+        *op = o;                                                                                \
+        return 0;                                                                               \
+    }
+WORD_BYTES(Py_UCS1)
+WORD_BYTES(Py_UCS2)
+WORD_BYTES(Py_UCS4)
+#undef WORD_BYTES
+
+/* word_bytes(text, fold) -> bytes: the tokens of joined NFKC paragraphs, as shingle._token_bytes
+ * makes them: ASCII through the word table ('"' and NUL tokens of their own), each other
+ * character as fold(char) makes it (shingle._folded_char), then through the table. */
+static PyObject *kernel_word_bytes(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text, *fn;
+    if (!PyArg_ParseTuple(args, "UO", &text, &fn)) return NULL;
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (n > PY_SSIZE_T_MAX / 3) return PyErr_NoMemory();
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 3 * n + 1);
+    if (!out) return NULL;
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+    int err;
+    if (kind == PyUnicode_1BYTE_KIND) err = word_bytes_Py_UCS1((const Py_UCS1 *)data, n, &out, &o, fn);
+    else if (kind == PyUnicode_2BYTE_KIND) err = word_bytes_Py_UCS2((const Py_UCS2 *)data, n, &out, &o, fn);
+    else err = word_bytes_Py_UCS4((const Py_UCS4 *)data, n, &out, &o, fn);
+    if (err < 0) {
+        Py_XDECREF(out);
+        return NULL;
+    }
+    if (_PyBytes_Resize(&out, o - (uint8_t *)PyBytes_AS_STRING(out)) < 0) return NULL;
+    return out;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"analyze", kernel_analyze, METH_VARARGS,
      "analyze(token_bytes: list[bytes], key: bytes) -> 7 bytearrays: word hashes, quoted flags, "
@@ -524,6 +774,12 @@ static PyMethodDef kernel_methods[] = {
      "shingle hashes per article, unquoted flags, offsets)."},
     {"minhash", kernel_minhash, METH_VARARGS,
      "minhash(values: uint32 buffer, offsets: int64 buffer, a, b) -> uint32 signatures, one row per article."},
+    {"paragraphs", kernel_paragraphs, METH_O,
+     "paragraphs(text: str) -> str | None: the stripped non-blank lines joined with NUL (a NUL inside "
+     "one made a space), or None when two non-blank lines touch."},
+    {"word_bytes", kernel_word_bytes, METH_VARARGS,
+     "word_bytes(text: str, fold) -> bytes: the tokens of NFKC paragraphs, separated by spaces; "
+     "fold(char) gives a non-ASCII character's bytes."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -533,4 +789,7 @@ static struct PyModuleDef kernel_module = {
     -1, kernel_methods, NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&kernel_module); }
+PyMODINIT_FUNC PyInit__kernel(void) {
+    init_word_table();
+    return PyModule_Create(&kernel_module);
+}

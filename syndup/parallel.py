@@ -79,10 +79,11 @@ def _analyze_chunk(chunk: int, work: list[str] | JsonlLines, spill: str) -> tupl
     """Pass 1 for one chunk: texts (read by the main process), or raw JSONL lines, parsed here.
 
     Returns the outline arrays; for JSONL lines also what was read, in order (a `Problem` or an
-    `ArticleMeta` per entry), with the articles' texts as one UTF-8 blob and their byte lengths.
+    `ArticleMeta` per entry), and the byte lengths of the articles' texts, which are written (UTF-8,
+    one after another) to the chunk's "texts" spill file.
     """
     entries: list[Problem | ArticleMeta] | None = None
-    blob, lengths = b"", []
+    lengths: list[int] = []
     if isinstance(work, JsonlLines):
         entries, texts = [], []
         for item in work.items():
@@ -93,7 +94,9 @@ def _analyze_chunk(chunk: int, work: list[str] | JsonlLines, spill: str) -> tupl
                                 item.origin_ref))
                 texts.append(item.text)
         encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        blob, lengths = b"".join(encoded), [len(e) for e in encoded]
+        lengths = [len(e) for e in encoded]
+        with open(spill_file(spill, "texts", chunk), "wb") as fh:  # the main process copies it
+            fh.write(b"".join(encoded))
         del encoded
     else:
         texts = work
@@ -103,7 +106,7 @@ def _analyze_chunk(chunk: int, work: list[str] | JsonlLines, spill: str) -> tupl
                     batch.para_offsets):
             np.save(fh, arr, allow_pickle=False)
     return (batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words,
-            entries, blob, lengths)
+            entries, lengths)
 
 
 def _sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int, seed: int,
@@ -258,17 +261,17 @@ class Prepared:
         for task in stream:
             buffered.append(task)
             work = task[1]
-            waiting += len(work if isinstance(work, list) else work.lines)
+            waiting += len(work) if isinstance(work, list) else work.count
             if waiting >= MIN_PARALLEL:
                 self._runner.start()
                 break
         try:
             for number, part in enumerate(self._runner.map(_analyze_chunk, _chain(buffered, stream))):
-                entries, blob, lengths = part[5], part[6], part[7]
+                entries, lengths = part[5], part[6]
                 if entries is None:
                     self._take(held.pop(number))
                 else:
-                    self._take_meta(entries, blob, lengths)
+                    self._take_meta(entries, spill_file(spill, "texts", number), lengths)
                 self._parts.append(part[:5])
                 self._chunk_starts.append(self._chunk_starts[-1] + int(part[4].shape[0]))
                 if progress is not None:
@@ -309,14 +312,19 @@ class Prepared:
                 item = Article(**{**item.__dict__, "id": new_id})
             self.texts.add(item)
 
-    def _take_meta(self, entries: list[Problem | ArticleMeta], blob: bytes, lengths: list[int]) -> None:
+    def _take_meta(self, entries: list[Problem | ArticleMeta], texts: str, lengths: list[int]) -> None:
+        """Store a chunk parsed by a worker: `texts` is the file holding its texts."""
         metas = [e for e in entries if not isinstance(e, Problem)]
-        if self.texts.add_block(metas, blob, lengths):  # no id taken: all in one write
-            for e in entries:
-                if isinstance(e, Problem):
-                    self._problem(e)
-            return
-        view = memoryview(blob)
+        try:
+            if self.texts.add_file(metas, texts, lengths):  # no id taken: copied in one go
+                for e in entries:
+                    if isinstance(e, Problem):
+                        self._problem(e)
+                return
+            with open(texts, "rb") as fh:
+                view = memoryview(fh.read())
+        finally:
+            os.unlink(texts)
         pos = 0
         k = 0
         for item in entries:

@@ -155,13 +155,18 @@ def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field
     yield article
 
 
-def _open_lines(path: Path) -> Iterator[bytes]:
+def _open_blocks(path: Path) -> Iterator[bytes]:
+    """The bytes of a file (gunzipped for .gz) in blocks of up to `_BLOCK`, as they are read."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as fh:  # type: ignore[operator]
-            yield from fh
+            while block := fh.read1(_BLOCK):
+                yield block
     except (OSError, EOFError) as exc:
         raise _Truncated(str(exc)) from exc
+
+
+_BLOCK = 1 << 20
 
 
 class _Truncated(Exception):
@@ -173,8 +178,9 @@ class JsonlLines:
     """Consecutive raw lines of a JSONL file, read but not parsed yet; `items()` parses them."""
 
     path: Path
-    first_line: int        # line number of lines[0]
-    lines: list[bytes]
+    first_line: int        # line number of the first line
+    data: bytes            # the lines, each ended by b"\n" (the file's last one may not be)
+    count: int             # how many lines
     id_field: str = "id"
     text_field: str = "text"
     keep_comments: bool = False
@@ -182,7 +188,7 @@ class JsonlLines:
     def items(self) -> Iterator[Item]:
         """The articles and problems of these lines, as `read_jsonl` gives them."""
         path, id_field, text_field, keep = self.path, self.id_field, self.text_field, self.keep_comments
-        for lineno, raw in enumerate(self.lines, start=self.first_line):
+        for lineno, raw in enumerate(self.data.split(b"\n")[:self.count], start=self.first_line):
             if not raw.strip():
                 continue
             where = f"{path}:{lineno}"
@@ -207,30 +213,46 @@ LINES_PER_PART = 1024
 def jsonl_lines(path: Path, *, id_field: str = "id", text_field: str = "text", keep_comments: bool = False,
                 size: int | None = None) -> Iterator[JsonlLines | Problem]:
     """A JSONL file as batches of up to `size` raw lines (default `LINES_PER_PART`), then a problem
-    if the file is cut short (every whole line before the cut is kept) or cannot be read."""
+    if the file is cut short (every whole line before the cut is kept) or cannot be read.
+
+    The file is read in blocks and cut at newlines, never line by line: a batch is one bytes object.
+    """
     size = size or LINES_PER_PART
-    batch: list[bytes] = []
+    parts: list[bytes] = []  # whole lines not yet in a batch, then maybe the start of one more
+    held = 0                 # newlines in parts
     first = 1
 
-    def lines() -> JsonlLines:
-        return JsonlLines(path, first, batch, id_field, text_field, keep_comments)
+    def batch(data: bytes, count: int) -> JsonlLines:
+        return JsonlLines(path, first, data, count, id_field, text_field, keep_comments)
 
     try:
-        for raw in _open_lines(path):
-            batch.append(raw)
-            if len(batch) == size:
-                yield lines()
-                first, batch = first + len(batch), []
+        for block in _open_blocks(path):
+            found = block.count(b"\n")
+            while held + found >= size:  # a batch ends in this block: cut after its last newline
+                cut = -1
+                for _ in range(size - held):
+                    cut = block.find(b"\n", cut + 1)
+                parts.append(block[:cut + 1])
+                yield batch(b"".join(parts), size)
+                first += size
+                block, found = block[cut + 1:], found - (size - held)
+                parts, held = [], 0
+            if block:
+                parts.append(block)
+                held += found
     except _Truncated as exc:
-        if batch:
-            yield lines()
-        yield Problem(f"{path}:{first + len(batch)}", f"file ends early or is corrupt ({exc}); records before it kept")
+        data = b"".join(parts)
+        whole = data[:data.rfind(b"\n") + 1]  # a line the cut went through is lost
+        if whole:
+            yield batch(whole, held)
+        yield Problem(f"{path}:{first + held}", f"file ends early or is corrupt ({exc}); records before it kept")
         return
     except PermissionError as exc:
         yield Problem(str(path), f"cannot read file: {exc.strerror}")
         return
-    if batch:
-        yield lines()
+    data = b"".join(parts)
+    if data:
+        yield batch(data, held + (not data.endswith(b"\n")))
 
 
 def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",

@@ -116,11 +116,34 @@ def _tokens(text: str) -> list[bytes]:
 
 
 def _token_bytes(text: str) -> bytes:
-    """`_tokens` before splitting: tokens separated by ASCII whitespace (never a \\x01 byte)."""
+    """`_tokens` before splitting: tokens separated by ASCII whitespace (never a \\x01 byte).
+
+    With the C kernel, lines are cut and characters mapped in C (each non-ASCII character through
+    `_folded_char`, once per process); NFKC stays in Python. A test checks it against
+    `_token_bytes_python`.
+    """
+    k = kernel.KERNEL
+    if k is None:
+        return _token_bytes_python(text)
+    joined = k.paragraphs(text)
+    if joined is None:  # two non-blank lines touch: paragraph_spans decides
+        joined = _joined_paragraphs(text)
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    return k.word_bytes(joined, _folded_char)
+
+
+def _joined_paragraphs(text: str) -> str:
+    """The paragraphs of `text` joined with NUL (a NUL inside one becomes a space)."""
     paras = _paragraph_texts(text)
     if _BREAK in text:  # a NUL inside a paragraph separates words, like any other non-word character
         paras = [p.replace(_BREAK, " ") for p in paras]
-    joined = _BREAK.join(paras)
+    return _BREAK.join(paras)
+
+
+def _token_bytes_python(text: str) -> bytes:
+    """`_token_bytes` in Python alone."""
+    joined = _joined_paragraphs(text)
     handler = "strict"
     if not joined.isascii():
         # NFKC, fold and casefold map characters one by one (NFKC never joins across a NUL), so

@@ -62,10 +62,9 @@ class TextStore(Mapping[str, Article]):
     """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="syndup-texts-", buffering=1 << 20)
+        self._file = tempfile.TemporaryFile(prefix="syndup-texts-", buffering=0)
         self._starts = array("q")  # byte offset of each text in the file
         self._pos = 0
-        self._dirty = False
         self._articles: list[StoredArticle] = []
         self._slot_of: dict[str, int] | None = {}
         self._order: Sequence[int] | None = None
@@ -90,21 +89,39 @@ class TextStore(Mapping[str, Article]):
 
         Only when none of their ids is taken (by an earlier article or by one of them); returns
         False, adding nothing, otherwise (the caller then adds them one by one, renaming)."""
+        if not self._free(metas):
+            return False
+        _pwrite_all(self._file.fileno(), blob, self._pos)
+        self._append(metas, lengths)
+        return True
+
+    def add_file(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
+                 path: str, lengths: list[int]) -> bool:
+        """`add_block` with the texts in a file (a worker wrote them), copied by the OS."""
+        if not self._free(metas):
+            return False
+        with open(path, "rb") as src:
+            _copy_file(src.fileno(), self._file.fileno(), sum(lengths), self._pos)
+        self._append(metas, lengths)
+        return True
+
+    def _free(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]]) -> bool:
+        """Whether the ids of `metas` are all new and distinct."""
         slot_of = self._slot_of
         if slot_of is None:
             raise RuntimeError("a frozen TextStore takes no more articles")
         ids = [m[0] for m in metas]
-        if len(set(ids)) != len(ids) or any(i in slot_of for i in ids):
-            return False
+        return len(set(ids)) == len(ids) and not any(i in slot_of for i in ids)
+
+    def _append(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
+                lengths: list[int]) -> None:
+        """Record articles whose texts were just written at the end of the file."""
         first = len(self._articles)
-        self._file.write(blob)
-        starts = list(accumulate(lengths[:-1], initial=self._pos)) if lengths else []
-        self._starts.extend(starts)
-        self._pos += len(blob)
-        self._dirty = True
+        self._starts.extend(accumulate(lengths[:-1], initial=self._pos) if lengths else [])
+        self._pos += sum(lengths)
         self._articles.extend([StoredArticle(m, self, first + k) for k, m in enumerate(metas)])
-        slot_of.update(zip(ids, range(first, first + len(ids))))
-        return True
+        assert self._slot_of is not None
+        self._slot_of.update(zip([m[0] for m in metas], range(first, len(self._articles))))
 
     @property
     def added(self) -> list[StoredArticle]:
@@ -128,9 +145,6 @@ class TextStore(Mapping[str, Article]):
 
     def text_at(self, slot: int) -> str:
         """The text of the `slot`-th article added."""
-        if self._dirty:
-            self._file.flush()
-            self._dirty = False
         start = self._starts[slot]
         end = self._starts[slot + 1] if slot + 1 < len(self._starts) else self._pos
         return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
@@ -160,6 +174,34 @@ class TextStore(Mapping[str, Article]):
     def __getstate__(self) -> dict[str, object]:
         raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
                         "copy what you need with result.text(doc_id)")
+
+
+def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
+    view = memoryview(data)
+    while view.nbytes:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+
+
+def _copy_file(src: int, dst: int, size: int, offset: int) -> None:
+    """Copy `size` bytes from the start of file `src` to `offset` in file `dst`, in the kernel
+    where it can (copy_file_range), else by reading and writing."""
+    done = 0
+    if hasattr(os, "copy_file_range"):
+        try:
+            while done < size:
+                n = os.copy_file_range(src, dst, size - done, done, offset + done)
+                if n == 0:
+                    break
+                done += n
+        except OSError:  # not supported between these files: copy the rest by hand
+            pass
+    while done < size:
+        data = os.pread(src, min(1 << 22, size - done), done)
+        if not data:
+            raise OSError(f"text spill file ended {size - done} bytes early")
+        _pwrite_all(dst, data, offset + done)
+        done += len(data)
 
 
 class SpillDir:

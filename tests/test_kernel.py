@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import kernel
+from syndup import kernel, shingle
 from syndup.shingle import FeatureBatch, analyze_many, shingle_many
 from syndup.sign import permutations, signatures_flat
 
@@ -79,6 +79,28 @@ def test_analyze_is_the_numpy_result_on_the_seeds_and_edge_cases():
                 min_size=1, max_size=8))
 def test_analyze_is_the_numpy_result_on_any_text(texts):
     assert_same_batch(*both_analyze(texts))
+
+
+#: Line breaks of every kind str.splitlines knows, Unicode spaces, characters NFKC or folding
+#: change, case folds that grow ("ß"), a surrogate and an astral letter.
+_TRICKY = list('aZ9_ "\x00\x01\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029\xa0\u3000\t.-') + [
+    "é", "e\u0301", "“", "”", "‘", "’", "—", "…", "\u200b", "\u00ad", "ß", "İ", "Σ", "ﬁ", "１", "K",
+    "€", "д", "Ж", "日", "\ud800", "\U0001d400", "\U0001f600"]
+
+
+@needs_kernel
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY) | st.characters(), max_size=120).map("".join))
+def test_tokens_cut_in_c_are_the_python_tokens(text):
+    got = shingle._token_bytes(text)
+    assert got.split() == shingle._token_bytes_python(text).split()
+    assert b"\x01" not in got
+
+
+@needs_kernel
+def test_tokens_of_the_seeds_and_edge_cases_are_the_python_tokens():
+    for text in seed_texts() + EDGE + ["a\nb\n\nc", "line one\nline two\n\npara " * 50]:
+        assert shingle._token_bytes(text).split() == shingle._token_bytes_python(text).split()
 
 
 @needs_kernel

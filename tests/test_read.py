@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import syndup
@@ -15,6 +18,8 @@ from syndup.cli import app
 from syndup.models import Article, Problem
 
 from .conftest import seed_text
+
+reader = importlib.import_module("syndup.read")  # the module (syndup.read is the function)
 
 runner = CliRunner()
 
@@ -95,6 +100,26 @@ def test_gzip_jsonl_cut_short_keeps_what_came_before(tmp_path):
     assert 0 < len(arts) < 50
     assert [a.id for a in arts] == [f"d{i}" for i in range(len(arts))]
     assert len(problems) == 1 and "ends early" in problems[0].reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+       ends_with_newline=st.booleans(), size=st.integers(1, 6), block=st.integers(1, 9))
+def test_jsonl_batches_hold_every_line_once_with_its_number(tmp_path, monkeypatch, lines, ends_with_newline,
+                                                            size, block):
+    """Cutting the file into batches (read in blocks of any size) loses, splits or renumbers no line."""
+    monkeypatch.setattr(reader, "_BLOCK", block)
+    path = tmp_path / "lines.jsonl"
+    data = b"\n".join(lines) + (b"\n" if ends_with_newline and lines else b"")
+    path.write_bytes(data)
+    got = []
+    for batch in reader.jsonl_lines(path, size=size):
+        assert isinstance(batch, reader.JsonlLines) and 1 <= batch.count <= size
+        got += list(enumerate(batch.data.split(b"\n")[:batch.count], start=batch.first_line))
+    want = list(enumerate(data.split(b"\n"), start=1))
+    if data.endswith(b"\n") or not data:
+        want = want[:-1]
+    assert got == want
 
 
 def test_csv_and_parquet_with_mapped_fields(tmp_path):
