@@ -103,10 +103,31 @@ def stories_many(groups: Sequence[Sequence[Member]], known: AbstractSet[int] = f
     fewer distinct paragraphs shares with the other, a link where that is at least `same` of the
     smaller total, and the connected groups of links counted per group.
     """
-    from .cluster import Components  # numpy union-find
-
     if not groups:
         return []
+    known_arr = np.fromiter(known, dtype=np.uint64, count=len(known))
+    # In batches of about _PAIR_BUDGET paragraph lookups: the arrays below hold a few for each.
+    out: list[int] = []
+    batch: list[Sequence[Member]] = []
+    cost = 0
+    for g in groups:
+        batch.append(g)
+        cost += (len(g) - 1) * sum(m.para_hashes.shape[0] for m in g) // 2
+        if cost >= _PAIR_BUDGET:
+            out += _stories_batch(batch, known_arr, same)
+            batch, cost = [], 0
+    if batch:
+        out += _stories_batch(batch, known_arr, same)
+    return out
+
+
+#: Paragraph lookups (over all member pairs) per batch of `stories_many`: about 64 bytes each.
+_PAIR_BUDGET = 1 << 20
+
+
+def _stories_batch(groups: Sequence[Sequence[Member]], known: np.ndarray, same: float) -> list[int]:
+    from .cluster import Components  # numpy union-find
+
     index: dict[int, int] = {}
     members: list[Member] = []
     slots: list[int] = []  # member index of each group slot, group after group
@@ -125,8 +146,8 @@ def stories_many(groups: Sequence[Sequence[Member]], known: AbstractSet[int] = f
     hashes = np.concatenate([m.para_hashes for m in members]).astype(np.uint64, copy=False)
     words = np.concatenate([m.para_words for m in members]).astype(np.int64, copy=False)
     owner = np.repeat(np.arange(len(members), dtype=np.int64), counts)
-    if known:
-        keep = ~np.isin(hashes, np.fromiter(known, dtype=np.uint64, count=len(known)))
+    if known.shape[0]:
+        keep = ~np.isin(hashes, known)
         hashes, words, owner = hashes[keep], words[keep], owner[keep]
     _, rank = np.unique(hashes, return_inverse=True)
     key = (owner << 32) | rank.reshape(-1).astype(np.int64)  # (member, paragraph) as one sortable key
@@ -216,7 +237,7 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     """
     if not features:
         return frozenset()
-    hashes, docs = paragraph_table(features)
+    hashes, docs = _repeated_paragraphs(*paragraph_table(features))
     if hashes.shape[0] == 0:
         return frozenset()
     # One row per (paragraph, article holding it), by paragraph, then article.
@@ -248,16 +269,35 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     return frozenset(decide(paragraphs, lambda key: [member(i) for i in key], settings))
 
 
-def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray]:
-    """Every paragraph of the corpus as (hash, position of its article in `features`), in two
-    flat arrays; from a scan's flat paragraph arrays when `features` offers them."""
+def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every paragraph of the corpus, article after article (in any order): their hashes, the
+    offsets of each article's run of them, and each article's position in `features`. From a
+    scan's flat paragraph arrays when `features` offers them."""
     flat = getattr(features, "paragraph_table", None)
     if callable(flat):
         return flat()  # type: ignore[no-any-return]
     parts = [f.para_hashes for f in features]
-    counts = np.fromiter((p.shape[0] for p in parts), dtype=np.int64, count=len(parts))
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([p.shape[0] for p in parts], out=offsets[1:])
     hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-    return hashes.astype(np.uint64, copy=False), np.repeat(np.arange(len(parts), dtype=np.int64), counts)
+    return hashes.astype(np.uint64, copy=False), offsets, np.arange(len(parts), dtype=np.int64)
+
+
+def _repeated_paragraphs(hashes: np.ndarray, offsets: np.ndarray,
+                         position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of a `paragraph_table` whose hash occurs more than once, as (hash, article
+    position): only those can be frequent, and they are a small part of a corpus, so the full
+    table is sorted once by hash alone and never copied whole."""
+    order = np.argsort(hashes)
+    same_next = hashes[order[1:]] == hashes[order[:-1]]
+    repeated = np.zeros(hashes.shape[0], dtype=bool)
+    repeated[1:] = same_next
+    repeated[:-1] |= same_next
+    del same_next
+    rows = order[repeated]
+    del order, repeated
+    articles = np.searchsorted(offsets, rows, side="right") - 1
+    return hashes[rows], position[articles]
 
 
 def as_array(boilerplate: frozenset[int] | set[int]) -> np.ndarray:

@@ -468,11 +468,10 @@ class _Outlines(Sequence["_OutlineView"]):
             i += len(self)
         return self._p.outline(i)
 
-    def paragraph_table(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every paragraph as (hash, id-order position of its article), without a per-article loop."""
+    def paragraph_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`boilerplate.paragraph_table`: the flat arrays, articles in read order."""
         p = self._p
-        counts = np.diff(p.para_offsets)
-        return p.para_hashes, np.repeat(p.rank, counts)
+        return p.para_hashes, p.para_offsets, p.rank
 
 
 class _Drops(Sequence[np.ndarray]):

@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syndup import boilerplate
 from syndup.boilerplate import Member, stories, stories_many
 
 # Members drawn from a small pool of paragraphs, so that they share some and not others.
@@ -20,11 +21,18 @@ MEMBER = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(MEMBER, min_size=1, max_size=12),
        st.lists(st.lists(st.integers(0, 11), max_size=9), min_size=1, max_size=6),
-       st.frozensets(st.integers(1, 12), max_size=3))
-def test_stories_many_counts_like_stories(pool, picks, known):
-    # Groups share member objects, as the holders of one family's paragraphs do.
+       st.frozensets(st.integers(1, 12), max_size=3),
+       st.sampled_from([1, 20, 1 << 20]))
+def test_stories_many_counts_like_stories(pool, picks, known, budget):
+    # Groups share member objects, as the holders of one family's paragraphs do; a small budget
+    # splits them into batches (one group each, at 1), which must not change any count.
     groups = [[pool[i % len(pool)] for i in pick] for pick in picks]
-    assert stories_many(groups, known) == [stories(g, known) for g in groups]
+    saved = boilerplate._PAIR_BUDGET
+    boilerplate._PAIR_BUDGET = budget
+    try:
+        assert stories_many(groups, known) == [stories(g, known) for g in groups]
+    finally:
+        boilerplate._PAIR_BUDGET = saved
 
 
 def test_stories_many_on_three_stories_and_a_shared_disclaimer():
