@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import threading
+import traceback
 import warnings
 import weakref
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
@@ -32,6 +35,8 @@ from .read import JsonlLines
 from .shingle import FeatureBatch, SetBatch, analyze_many, anchors_many, shingle_many
 from .sign import signatures_flat
 from .spill import AnchorSpill, SetStore, SpillDir, StoredArticle, TextStore, spill_file, write_sets
+
+T = TypeVar("T")
 
 #: Articles per task. Big enough that per-task overhead vanishes, small enough to balance load.
 CHUNK = 1024
@@ -173,13 +178,89 @@ def _context() -> Any:
     # at the moment of forking; otherwise (a progress-bar thread, say) forkserver, which starts
     # from a clean process once and forks workers from it.
     methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+    if "fork" in methods and _can_fork():
         return _QuietFork()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["syndup.parallel"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def _can_fork() -> bool:
+    """Whether a child forked now is safe: Linux, and no other Python thread that could hold a
+    lock at the moment of forking (the test `_context` makes for the pool, too)."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and threading.active_count() == 1)
+
+
+def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
+    """Call every thunk, the first in this process and each other in a child forked for it, all
+    at once; their results, in order. Children see this process's memory as it was when they
+    were forked (nothing is pickled but their results). With fewer `jobs` than thunks, or where
+    forking is not safe, the thunks run here one after another. An exception in a child is
+    raised here.
+    """
+    if len(thunks) < 2 or len(thunks) > jobs or not _can_fork():
+        return [t() for t in thunks]
+    children: list[tuple[int, int]] = []  # (pid, read end of its result pipe)
+    try:
+        for thunk in thunks[1:]:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: run, send the pickled outcome, leave without cleanup
+                os.close(r)
+                code = 0
+                try:
+                    try:
+                        outcome = (True, thunk())
+                    except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
+                        outcome = (False, _picklable(exc))
+                    _write_all(w, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+                except BaseException:  # noqa: BLE001 - cannot report: the parent sees the exit code
+                    code = 1
+                os._exit(code)
+            os.close(w)
+            children.append((pid, r))
+        results = [thunks[0]()]
+        for pid, r in children:
+            with os.fdopen(r, "rb") as fh:
+                data = fh.read()
+            _, status = os.waitpid(pid, 0)
+            if not data:
+                raise RuntimeError(f"a forked syndup worker died (wait status {status})")
+            ok, value = pickle.loads(data)
+            if not ok:
+                raise value
+            results.append(value)
+        children = []
+        return results
+    finally:
+        for pid, r in children:  # something failed here: stop and reap the children left
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+            try:
+                os.close(r)
+            except OSError:
+                pass
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any failure to pickle: send its text instead
+        return RuntimeError("".join(traceback.format_exception(exc)))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view.nbytes:
+        view = view[os.write(fd, view):]
+    os.close(fd)
 
 
 class _QuietFork:
@@ -416,6 +497,8 @@ class Prepared:
         except BaseException:
             self._runner.terminate()
             raise
+        finally:
+            anchors.close()
         self._runner.close()
         return Signed(signatures=sigs, anchors=anchors,
                       sets=SetStore(self._spill, set_chunk, set_start, set_end, totals))

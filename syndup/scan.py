@@ -17,7 +17,7 @@ from . import boilerplate as bp
 from .candidates import anchor_pairs_parts, link_groups, lsh_banding, lsh_params, unique_pairs
 from .cluster import Components, attributions, choose_origin, host_of
 from .models import Article, Problem, ScanResult
-from .parallel import Prepared, check_jobs
+from .parallel import Prepared, check_jobs, fork_join
 from .read import JsonlLines, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import SetBatch
@@ -118,6 +118,17 @@ class _Attributions(Sequence[list[str]]):
 
 #: Shingles of the sets read for one batch of pairs to verify (about 5 bytes each).
 _READ = 1 << 23
+#: Pairs to verify that are worth splitting between processes.
+_FORK_PAIRS = 20_000
+
+
+def _split(groups: list[list[int]], parts: int) -> list[list[list[int]]]:
+    """`groups` cut into `parts` consecutive runs of about as many members each (a few may be empty)."""
+    if parts < 2 or len(groups) < 2 * parts:
+        return [groups]
+    total = np.cumsum([len(g) for g in groups])
+    cuts = [0] + np.searchsorted(total, total[-1] * np.arange(1, parts) / parts).tolist() + [len(groups)]
+    return [groups[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
 
 
 class _Table:
@@ -140,17 +151,26 @@ class _Table:
 class _Verified:
     """Relations verified so far, batch by batch (pairs i < j); unrelated pairs are not kept."""
 
-    def __init__(self, n: int, sets: SetStore, fp_id: np.ndarray, settings: Settings) -> None:
-        self.n, self.sets, self.fp_id, self.settings = n, sets, fp_id, settings
+    def __init__(self, n: int, sets: SetStore, fp_id: np.ndarray, settings: Settings, jobs: int = 1) -> None:
+        self.n, self.sets, self.fp_id, self.settings, self.jobs = n, sets, fp_id, settings, jobs
         self._sizes = sets.sizes()
         self._pairs: list[np.ndarray] = []
         self._rels: list[Relations] = []
 
     def relate(self, pairs: np.ndarray) -> Relations:
         """The relations of `pairs`, not recorded. Their sets are read a slice of pairs at a time,
-        so memory stays at a few million shingles however many pairs there are."""
-        out = []
+        so memory stays at a few million shingles however many pairs there are; many pairs are
+        split between `jobs` processes (forked)."""
         load = self._sizes[pairs[:, 0]] + self._sizes[pairs[:, 1]] + 1
+        if self.jobs < 2 or pairs.shape[0] < _FORK_PAIRS:
+            return self._relate(pairs, load)
+        cuts = [0] + [int(c) for c in np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, self.jobs) / self.jobs)] \
+            + [pairs.shape[0]]
+        parts = [(pairs[a:b], load[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+        return Relations.concat(fork_join([lambda p=p: self._relate(*p) for p in parts], self.jobs))
+
+    def _relate(self, pairs: np.ndarray, load: np.ndarray) -> Relations:
+        out = []
         for lo, hi in slices(load, _READ):
             part = pairs[lo:hi]
             docs, slots = np.unique(part.reshape(-1), return_inverse=True)
@@ -197,7 +217,8 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     `on_problem` is called with each problem (a skipped or repaired record) as it is found; all
     of them are in the result's `problems` too.
     """
-    corpus = _collect(_items(source, id_field, text_field), progress, check_jobs(jobs), on_problem)
+    jobs = check_jobs(jobs)
+    corpus = _collect(_items(source, id_field, text_field), progress, jobs, on_problem)
     arts, feats = corpus.articles, corpus.features
     n = len(arts)
     sites = [a.site or host_of(a.url) for a in arts]
@@ -214,17 +235,17 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     fp_id, first = _fingerprint_groups(corpus.fingerprints[corpus.order])
     reps = np.unique(first)
     dups = np.flatnonzero(first[fp_id] != np.arange(n))
-    verified = _Verified(n, sets, fp_id, settings)
+    verified = _Verified(n, sets, fp_id, settings, jobs)
     joined = Components(n)
     joined.union(verified.check(np.stack([first[fp_id[dups]], dups], axis=1)))
 
-    banding = lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps)
-    cand = unique_pairs(
-        banding.pairs,
-        anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
-                           signed.anchors.counter()),
-        n=n,
-    )
+    # LSH bands here while a forked child finds the pairs sharing anchors.
+    banding, anchored = fork_join([
+        lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
+        lambda: anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
+                                   signed.anchors.counter()),
+    ], jobs)
+    cand = unique_pairs(banding.pairs, anchored, n=n)
     # Big LSH groups (a story with thousands of copies) are linked as verification goes: about
     # one pair per copy, to hubs chosen by content (the most central members, then the longest:
     # copies are contained in them). Candidates between two members of big groups wait until
@@ -247,14 +268,25 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     urls = [a.url for a in arts]
     # Each member's overlap with its origin, where choosing the origin counted it anyway.
     near = np.full((2, n), -1, dtype=np.int64)
-    for g in groups:
-        if len(g) == 1:
-            picked.append((g, g[0], "unique"))
-        else:
+
+    def origins(part: list[list[int]]) -> tuple[list[int], list[str], np.ndarray, np.ndarray]:
+        """The origins of clusters `part`, their rules, and (members, overlaps) where counted."""
+        chosen, rules, counted, overlaps = [], [], [np.zeros(0, np.int64)], [np.zeros((2, 0), np.int64)]
+        for g in part:
             o = choose_origin(g, ids, published, attrs, sites, urls, sets)
-            picked.append((g, o.index, o.rule))
+            chosen.append(o.index)
+            rules.append(o.rule)
             if o.shingles is not None:
-                near[:, g] = o.shingles.overlap_with(o.index)
+                counted.append(np.asarray(g, dtype=np.int64))
+                overlaps.append(np.stack(o.shingles.overlap_with(o.index)))
+        return chosen, rules, np.concatenate(counted), np.concatenate(overlaps, axis=1)
+
+    multi = [g for g in groups if len(g) > 1]
+    for done in fork_join([lambda part=part: origins(part) for part in _split(multi, jobs)], jobs):
+        near[:, done[2]] = done[3]
+        picked += [(g, o, rule) for g, o, rule in zip(multi[:len(done[0])], done[0], done[1])]
+        multi = multi[len(done[0]):]
+    picked += [(g, g[0], "unique") for g in groups if len(g) == 1]
     picked.sort(key=lambda t: (-len(t[0]), ids[t[1]]))
     size_of = np.zeros(len(picked) + 1, dtype=np.int64)
     for cid, (g, o, rule) in enumerate(picked, start=1):

@@ -257,10 +257,14 @@ class AnchorSpill:
             if bounds[p + 1] > bounds[p]:
                 fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
 
-    def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(values, docs) of each part in turn."""
+    def close(self) -> None:
+        """No more anchors: write out what is buffered (before any fork, so a child never does)."""
         for fh in self._files:
             fh.close()
+
+    def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(values, docs) of each part in turn; each part's file is deleted once read."""
+        self.close()
         for path in self._paths:
             rec = np.fromfile(path, dtype=self.RECORD)
             os.unlink(path)

@@ -8,6 +8,7 @@ Never reads ../shared: the corpora are generated here, seeded.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import random
 from itertools import combinations
 
@@ -34,6 +35,8 @@ from syndup.shingle import (
     shingles,
 )
 from syndup.sign import permutations, signature, signatures, signatures_flat
+
+scan_module = importlib.import_module("syndup.scan")  # the module (syndup.scan is the function)
 
 HASH_KEY = "syndup-words-v01"
 
@@ -317,10 +320,11 @@ def planted() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def small_chunks():
-    old = parallel.CHUNK, parallel.MIN_PARALLEL
+    old = parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS
     parallel.CHUNK, parallel.MIN_PARALLEL = 32, 64  # many chunks, and worker processes, on 300 articles
+    scan_module._FORK_PAIRS = 2  # and verification split between forked processes
     yield
-    parallel.CHUNK, parallel.MIN_PARALLEL = old
+    parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS = old
 
 
 def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):
