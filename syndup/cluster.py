@@ -89,12 +89,20 @@ class Components:
         """The smallest member of every element's component."""
         return self.find(np.arange(self.parent.shape[0]))
 
-    def groups(self) -> list[list[int]]:
-        """Members of every component, each sorted, components ordered by their smallest member."""
+    def groups(self, min_size: int = 1) -> list[list[int]]:
+        """Members of every component of `min_size` or more, each sorted, components ordered by
+        their smallest member."""
         labels = self.labels()
+        if min_size > 1:  # only the members of big enough components go on
+            keep = np.bincount(labels, minlength=labels.shape[0])[labels] >= min_size
+            members = np.flatnonzero(keep)
+            labels = labels[keep]
+        else:
+            members = np.arange(labels.shape[0])
         order = np.argsort(labels, kind="stable")
+        members = members[order]
         cuts = np.flatnonzero(labels[order][1:] != labels[order][:-1]) + 1
-        return [g.tolist() for g in np.split(order, cuts)] if order.shape[0] else []
+        return [g.tolist() for g in np.split(members, cuts)] if members.shape[0] else []
 
 
 # "Articles by: RT News", "Source: RT", "This article originally appeared on RT", ...

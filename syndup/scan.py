@@ -255,16 +255,12 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     link_groups(banding, joined, verified.joins, prefer=sets.sizes())
     rest = cand[deferred]
     joined.union(verified.check(rest[joined.find(rest[:, 0]) != joined.find(rest[:, 1])]))
-    groups = joined.groups()
+    groups = joined.groups(min_size=2)  # every other article is a cluster of its own
     found = verified.table()
 
     published = _published([a.published for a in arts])
     attrs = _Attributions(arts)  # read only for clusters whose dates do not decide the origin
     ids = [a.id for a in arts]
-    cluster_of = np.zeros(n, dtype=np.int64)
-    origin_of = np.zeros(n, dtype=np.int64)
-    # Cluster ids: biggest first, then by origin id, so ids are stable across input orders.
-    picked = []
     urls = [a.url for a in arts]
     # Each member's overlap with its origin, where choosing the origin counted it anyway.
     near = np.full((2, n), -1, dtype=np.int64)
@@ -281,18 +277,31 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
                 overlaps.append(np.stack(o.shingles.overlap_with(o.index)))
         return chosen, rules, np.concatenate(counted), np.concatenate(overlaps, axis=1)
 
-    multi = [g for g in groups if len(g) > 1]
-    for done in fork_join([lambda part=part: origins(part) for part in _split(multi, jobs)], jobs):
+    chosen: list[int] = []
+    rules: list[str] = []
+    for done in fork_join([lambda part=part: origins(part) for part in _split(groups, jobs)], jobs):
+        chosen += done[0]
+        rules += done[1]
         near[:, done[2]] = done[3]
-        picked += [(g, o, rule) for g, o, rule in zip(multi[:len(done[0])], done[0], done[1])]
-        multi = multi[len(done[0]):]
-    picked += [(g, g[0], "unique") for g in groups if len(g) == 1]
-    picked.sort(key=lambda t: (-len(t[0]), ids[t[1]]))
-    size_of = np.zeros(len(picked) + 1, dtype=np.int64)
-    for cid, (g, o, rule) in enumerate(picked, start=1):
-        cluster_of[g] = cid
-        origin_of[g] = o
-        size_of[cid] = len(g)
+    # Clusters: the groups, then the articles alone. Their ids: biggest first, then by origin id
+    # (articles are in id order), so ids are stable across input orders.
+    g_sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    g_members = np.array([m for g in groups for m in g], dtype=np.int64)
+    alone = np.ones(n, dtype=bool)
+    alone[g_members] = False
+    alone_at = np.flatnonzero(alone)
+    c_origin = np.concatenate([np.array(chosen, dtype=np.int64), alone_at])
+    c_size = np.concatenate([g_sizes, np.ones(alone_at.shape[0], dtype=np.int64)])
+    by_cid = np.lexsort((c_origin, -c_size))  # cluster positions, in cluster id order
+    cid_of = np.empty(by_cid.shape[0], dtype=np.int64)
+    cid_of[by_cid] = np.arange(1, by_cid.shape[0] + 1)
+    cluster_of = np.empty(n, dtype=np.int64)
+    origin_of = np.empty(n, dtype=np.int64)
+    group_of = np.repeat(np.arange(len(groups), dtype=np.int64), g_sizes)
+    cluster_of[g_members], origin_of[g_members] = cid_of[group_of], c_origin[group_of]
+    cluster_of[alone_at], origin_of[alone_at] = cid_of[len(groups):], alone_at
+    size_of = np.zeros(by_cid.shape[0] + 1, dtype=np.int64)
+    size_of[cid_of] = c_size
 
     # Each copy's relation to its origin: verified already, or (for a copy joined through
     # others) judged from the overlap counted when choosing the origin, or verified now.
@@ -322,37 +331,53 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     role = np.where(size_of[cluster_of] == 1, "unique", np.where(copy, "copy", "origin"))
     jac, c_in, c_out = ([None if v != v else v for v in row] for row in figures.tolist())  # NaN: none
 
-    f_words = corpus.n_words[corpus.order].tolist()
-    dropped = _dropped_words(corpus, drops)[corpus.order].tolist()
-    doc_rows = [(a.id, cid, r, rel, j, ci, co, size, site, a.url, a.title, a.published, a.author, w, d,
-                 a.origin_ref)
-                for a, cid, r, rel, j, ci, co, size, site, w, d in zip(
-                    arts, cluster_of.tolist(), role.tolist(), rel_name.tolist(), jac, c_in, c_out,
-                    size_of[cluster_of].tolist(), sites, f_words, dropped)]
-    documents = pd.DataFrame(doc_rows, columns=DOCUMENT_COLUMNS)
+    documents = pd.DataFrame({
+        "doc_id": ids, "cluster_id": cluster_of, "role": role.tolist(), "relation": rel_name.tolist(),
+        "jaccard": jac, "containment_in_origin": c_in, "origin_containment": c_out,
+        "cluster_size": size_of[cluster_of], "site": sites, "url": urls, "title": [a.title for a in arts],
+        "published": [a.published for a in arts], "author": [a.author for a in arts],
+        "words": corpus.n_words[corpus.order], "boilerplate_words": _dropped_words(corpus, drops)[corpus.order],
+        "source": [a.origin_ref for a in arts],
+    }, columns=DOCUMENT_COLUMNS)
 
     ids_arr = np.array(ids, dtype=object)
-    pair_rows = list(zip(ids_arr[found.a].tolist(), ids_arr[found.b].tolist(),
-                         np.array(NAMES, dtype=object)[found.rel.code].tolist(), found.rel.jaccard.tolist(),
-                         found.rel.containment_a_in_b.tolist(), found.rel.containment_b_in_a.tolist(),
-                         found.rel.shared.tolist()))
-    pairs = pd.DataFrame(pair_rows, columns=PAIR_COLUMNS)
+    pairs = pd.DataFrame({
+        "doc_a": ids_arr[found.a].tolist(), "doc_b": ids_arr[found.b].tolist(),
+        "relation": np.array(NAMES, dtype=object)[found.rel.code].tolist(), "jaccard": found.rel.jaccard,
+        "containment_a_in_b": found.rel.containment_a_in_b, "containment_b_in_a": found.rel.containment_b_in_a,
+        "shared_shingles": found.rel.shared,
+    }, columns=PAIR_COLUMNS)
 
     partial = ~found.rel.clustering
     partial_links = np.bincount(np.concatenate([cluster_of[found.a[partial]], cluster_of[found.b[partial]]]),
-                                minlength=len(picked) + 1)
-    cluster_rows = []
+                                minlength=by_cid.shape[0] + 1)
+    # The groups' rows one by one; the articles alone in columns.
     relation_of = rel_name.tolist()
-    for cid, (g, o, rule) in enumerate(picked, start=1):
+    g_rows = []
+    for g in groups:
         member_sites = sorted({sites[m] for m in g if sites[m]})
         dates = [published[m] for m in g if published[m] is not None]
-        rels = [relation_of[m] for m in g] if len(g) > 1 else []
-        cluster_rows.append((cid, len(g), ids[o], rule, ";".join(member_sites), len(member_sites),
-                             min(dates).isoformat() if dates else None,
-                             max(dates).isoformat() if dates else None,
-                             rels.count(DUPLICATE), rels.count("copy"),
-                             int(partial_links[cid]), arts[o].title))
-    clusters = pd.DataFrame(cluster_rows, columns=CLUSTER_COLUMNS)
+        rels = [relation_of[m] for m in g]
+        g_rows.append((";".join(member_sites), len(member_sites),
+                       min(dates).isoformat() if dates else None, max(dates).isoformat() if dates else None,
+                       rels.count(DUPLICATE), rels.count("copy")))
+    alone_list = alone_at.tolist()
+    alone_sites = [sites[m] or "" for m in alone_list]
+    alone_dates = [published[m].isoformat() if published[m] is not None else None for m in alone_list]
+    g_cols = list(zip(*g_rows)) if g_rows else [()] * 6
+    column = [list(g_cols[0]) + alone_sites, list(g_cols[1]) + [int(bool(s)) for s in alone_sites],
+              list(g_cols[2]) + alone_dates, list(g_cols[3]) + alone_dates,
+              list(g_cols[4]) + [0] * len(alone_list), list(g_cols[5]) + [0] * len(alone_list)]
+    order = by_cid.tolist()
+    origin_list = c_origin[by_cid].tolist()
+    clusters = pd.DataFrame({
+        "cluster_id": np.arange(1, by_cid.shape[0] + 1, dtype=np.int64), "size": c_size[by_cid],
+        "origin_id": [ids[o] for o in origin_list], "origin_rule": [(rules[c] if c < len(groups) else "unique") for c in order],
+        "sites": [column[0][c] for c in order], "n_sites": np.array(column[1], dtype=np.int64)[by_cid],
+        "first_published": [column[2][c] for c in order], "last_published": [column[3][c] for c in order],
+        "duplicates": np.array(column[4], dtype=np.int64)[by_cid], "copies": np.array(column[5], dtype=np.int64)[by_cid],
+        "partial_links": partial_links[1:], "origin_title": [arts[o].title for o in origin_list],
+    }, columns=CLUSTER_COLUMNS)
     return ScanResult(documents=documents, pairs=pairs, clusters=clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=n,
                       boilerplate=boiler, _texts=corpus.texts)
