@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import AbstractSet, Callable, Hashable, Iterable, Sequence, TypeVar
+from typing import AbstractSet, Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -200,44 +200,58 @@ def _stories_batch(groups: Sequence[Sequence[Member]], known: np.ndarray, same: 
 
 
 def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], Sequence[Member]],
-           settings: Settings, site_found: set[int] | None = None) -> set[int]:
+           settings: Settings, site_found: set[int] | None = None, jobs: int = 1) -> set[int]:
     """The boilerplate among `paragraphs`, each given as (hash, articles holding it, sample key).
 
     `members_of(key)` returns the sampled holders; equal keys are judged once. Site boilerplate is
     found first (and added to `site_found`, which may carry what earlier calls found); it is then
     left out when counting the stories that hold each remaining paragraph (`stories_many`, for
-    all keys at once).
+    all keys at once). Many keys are split between `jobs` processes (forked).
     """
     paragraphs = list(paragraphs)
     found = site_found if site_found is not None else set()
-    site_cache: dict[K, bool] = {}
-    for h, _, key in paragraphs:
-        if key not in site_cache:
-            site_cache[key] = site_boilerplate(members_of(key))
-        if site_cache[key]:
-            found.add(h)
+    keys = list(dict.fromkeys(key for _, _, key in paragraphs))
+    flags = _per_key(keys, lambda part: [site_boilerplate(members_of(k)) for k in part], jobs)
+    site_keys = {k for k, flag in zip(keys, flags) if flag}
+    found.update(h for h, _, key in paragraphs if key in site_keys)
     result = {h for h, _, _ in paragraphs if h in found}
     known = frozenset(found)
-    asked = {key: None for h, holders, key in paragraphs
-             if h not in known and holders >= settings.boilerplate_min_stories}
-    keys = list(asked)
-    counts = stories_many([members_of(k) for k in keys], known)
-    many = {k for k, c in zip(keys, counts) if c >= settings.boilerplate_min_stories}
+    asked = list(dict.fromkeys(key for h, holders, key in paragraphs
+                               if h not in known and holders >= settings.boilerplate_min_stories))
+    counts = _per_key(asked, lambda part: stories_many([members_of(k) for k in part], known), jobs)
+    many = {k for k, c in zip(asked, counts) if c >= settings.boilerplate_min_stories}
     for h, holders, key in paragraphs:
         if key in many and h not in known and holders >= settings.boilerplate_min_stories:
             result.add(h)
     return result
 
 
-def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings) -> frozenset[int]:
-    """The paragraph hashes that are boilerplate in this corpus.
+#: Keys worth splitting between processes in `decide`.
+_FORK_KEYS = 4096
+
+
+def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) -> list[Any]:
+    """`judge(keys)`, the keys cut into `jobs` parts judged at once in forked processes."""
+    if jobs < 2 or len(keys) < _FORK_KEYS:
+        return judge(keys)
+    from .parallel import fork_join
+
+    step = -(-len(keys) // jobs)
+    parts = [keys[i:i + step] for i in range(0, len(keys), step)]
+    return [x for done in fork_join([lambda part=part: judge(part) for part in parts], jobs) for x in done]
+
+
+def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings,
+          jobs: int = 1) -> frozenset[int]:
+    """The paragraph hashes that are boilerplate in this corpus (judged by `jobs` processes).
 
     `features` must be in a canonical order (syndup sorts by article id) so that the sample of
     articles judged for each paragraph, and so the answer, never depends on input order.
     """
     if not features:
         return frozenset()
-    hashes, docs = _repeated_paragraphs(*paragraph_table(features))
+    table_hashes, table_words, table_offsets, position = paragraph_table(features)
+    hashes, docs = _repeated_paragraphs(table_hashes, table_offsets, position)
     if hashes.shape[0] == 0:
         return frozenset()
     # One row per (paragraph, article holding it), by paragraph, then article.
@@ -249,12 +263,18 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
     counts = np.diff(np.append(starts, hashes.shape[0]))
     frequent = np.flatnonzero(counts >= 2)
+    # Where each article's paragraphs are in the table, as Python ints (cheap to index one by one).
+    row_of = np.empty(position.shape[0], dtype=np.int64)
+    row_of[position] = np.arange(position.shape[0], dtype=np.int64)
+    begin, end = table_offsets[row_of].tolist(), table_offsets[row_of + 1].tolist()
     cache: dict[int, Member] = {}
 
     def member(i: int) -> Member:
-        if i not in cache:
-            cache[i] = Member(features[i].para_hashes, features[i].para_words, sites[i])
-        return cache[i]
+        m = cache.get(i)
+        if m is None:
+            a, b = begin[i], end[i]
+            m = cache[i] = Member(table_hashes[a:b], table_words[a:b], sites[i])
+        return m
 
     # The first `boilerplate_sample` holders of each frequent paragraph, as Python ints only for
     # those (a list of every holder of every paragraph would cost ~40 bytes per paragraph).
@@ -266,21 +286,21 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     del hashes, docs, order, new, picked
     paragraphs = ((h, c, tuple(sample_docs[a:a + min(c, settings.boilerplate_sample)]))
                   for h, c, a in zip(f_hashes, f_counts, cuts))
-    return frozenset(decide(paragraphs, lambda key: [member(i) for i in key], settings))
+    return frozenset(decide(paragraphs, lambda key: [member(i) for i in key], settings, jobs=jobs))
 
 
-def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every paragraph of the corpus, article after article (in any order): their hashes, the
-    offsets of each article's run of them, and each article's position in `features`. From a
-    scan's flat paragraph arrays when `features` offers them."""
+def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every paragraph of the corpus, article after article (in any order): their hashes and
+    words, the offsets of each article's run of them, and each article's position in `features`.
+    From a scan's flat paragraph arrays when `features` offers them."""
     flat = getattr(features, "paragraph_table", None)
     if callable(flat):
         return flat()  # type: ignore[no-any-return]
-    parts = [f.para_hashes for f in features]
-    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-    np.cumsum([p.shape[0] for p in parts], out=offsets[1:])
-    hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-    return hashes.astype(np.uint64, copy=False), offsets, np.arange(len(parts), dtype=np.int64)
+    offsets = np.zeros(len(features) + 1, dtype=np.int64)
+    np.cumsum([f.para_hashes.shape[0] for f in features], out=offsets[1:])
+    hashes = np.concatenate([f.para_hashes for f in features]) if len(features) else np.zeros(0, np.uint64)
+    words = np.concatenate([f.para_words for f in features]) if len(features) else np.zeros(0, np.int32)
+    return hashes.astype(np.uint64, copy=False), words, offsets, np.arange(len(features), dtype=np.int64)
 
 
 def _repeated_paragraphs(hashes: np.ndarray, offsets: np.ndarray,

@@ -360,6 +360,9 @@ class Prepared:
         except BaseException:
             self._runner.terminate()
             raise
+        # Its workers hold nothing pass 2 needs; without their threads, learning boilerplate
+        # may fork (see `fork_join`). Pass 2 starts a new pool.
+        self._runner.close()
         self._finish(store.added)
 
     def _unique_id(self, doc_id: str, origin_ref: str | None) -> str:
@@ -479,6 +482,8 @@ class Prepared:
                 p0, p1 = int(self.para_offsets[starts[c]]), int(self.para_offsets[starts[c + 1]])
                 yield (c, drops.flat[p0:p1], spill, shingle_size, num_perm, seed, width, modulus)
 
+        if n >= MIN_PARALLEL:
+            self._runner.start()
         sigs = np.empty((n, width), dtype=np.uint32)
         set_chunk = np.empty(n, dtype=np.int32)
         set_start = np.empty(n, dtype=np.int64)
@@ -551,10 +556,10 @@ class _Outlines(Sequence["_OutlineView"]):
             i += len(self)
         return self._p.outline(i)
 
-    def paragraph_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def paragraph_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """`boilerplate.paragraph_table`: the flat arrays, articles in read order."""
         p = self._p
-        return p.para_hashes, p.para_offsets, p.rank
+        return p.para_hashes, p.para_words, p.para_offsets, p.rank
 
 
 class _Drops(Sequence[np.ndarray]):

@@ -223,7 +223,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     n = len(arts)
     sites = [a.site or host_of(a.url) for a in arts]
 
-    boiler = bp.learn(feats, sites, settings)
+    boiler = bp.learn(feats, sites, settings, jobs=jobs)
     boiler_arr = bp.as_array(boiler)
     drops = corpus.drop_masks(bp.drop_mask, boiler_arr)
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import parallel, verify
+from syndup import boilerplate, parallel, verify
 from syndup.candidates import lsh_params
 from syndup.errors import InputError
 from syndup.normalize import WORD_RE, fold, paragraph_spans
@@ -320,11 +320,12 @@ def planted() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def small_chunks():
-    old = parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS
+    old = parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS, boilerplate._FORK_KEYS
     parallel.CHUNK, parallel.MIN_PARALLEL = 32, 64  # many chunks, and worker processes, on 300 articles
-    scan_module._FORK_PAIRS = 2  # and verification split between forked processes
+    # and verification and boilerplate judged in forked processes
+    scan_module._FORK_PAIRS, boilerplate._FORK_KEYS = 2, 2
     yield
-    parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS = old
+    parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS, boilerplate._FORK_KEYS = old
 
 
 def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):
