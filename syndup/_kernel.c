@@ -1,15 +1,21 @@
-/* syndup._kernel: the per-word and per-shingle hot path in C.
+/* syndup._kernel: the per-character, per-word and per-shingle hot path in C.
  *
- * Optional: syndup runs the same computation with numpy when this module is not built, and a
- * test checks that both give the same arrays bit for bit. Three functions:
+ * Optional: syndup runs the same computation in Python and numpy when this module is not built,
+ * and tests check that both give the same results bit for bit. The functions:
+ *
+ *   paragraphs(text) -> str | None, word_bytes(text, fold) -> bytes
+ *       shingle._token_bytes in two steps: cut the text into stripped non-blank lines (None when
+ *       two touch: normalize.paragraph_spans decides then), and map the NFKC paragraphs to
+ *       tokens (ASCII through a table, other characters through `fold`, cached per character).
  *
  *   analyze(token_bytes, key) -> (word_hashes, word_quoted, word_offsets, para_hashes,
  *                                  para_words, para_offsets, fingerprints)
  *       token_bytes: a list of bytes, one per article, as shingle._token_bytes makes them
- *       (tokens separated by ASCII whitespace; '"' and NUL tokens are markers). Words are hashed
- *       like pandas.util.hash_array(..., hash_key=key, categorize=False): SipHash-2-4, then a
- *       splitmix64 finalizer. Paragraph hashes and fingerprints are BLAKE2b (8 and 12 bytes) of the
- *       little-endian word hashes, as hashlib.blake2b makes them.
+ *       (tokens separated by ASCII whitespace; '"' and NUL tokens are markers). Tokens are found
+ *       from a bitmap of whitespace (AVX2 where the CPU has it). Words are hashed like
+ *       pandas.util.hash_array(..., hash_key=key, categorize=False): SipHash-2-4 (four short
+ *       words at once), then a splitmix64 finalizer. Paragraph hashes and fingerprints are
+ *       BLAKE2b (8 and 12 bytes) of the little-endian word hashes, as hashlib.blake2b makes them.
  *
  *   shingle(word_hashes, word_quoted, word_offsets, keep, multipliers, k) -> (hashes, unquoted, offsets)
  *       Each article's distinct k-word shingle hashes (kept words only), sorted, and whether each
@@ -19,12 +25,23 @@
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
  *       min over the row of (a * h + b) mod 2**32 per permutation.
  *
- * Every result is a bytearray, which numpy views (writable, without a copy) with frombuffer.
+ * Array results are bytearrays, which numpy views (writable, without a copy) with frombuffer.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+
+/* AVX2 code paths (whitespace bits), picked at run time where the CPU has AVX2. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#include <immintrin.h>
+#define HAVE_AVX2 1
+static int cpu_avx2(void) {
+    static int known = -1;
+    if (known < 0) known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return known;
+}
+#endif
 
 /* ---- SipHash-2-4 (reference algorithm by Aumasson and Bernstein) --------------------------- */
 
@@ -233,10 +250,143 @@ static PyObject *buf_bytes(buf_t *b) {
 }
 
 static inline int is_space(uint8_t c) {  /* what bytes.split() splits on */
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
+    return c <= ' ' && ((1ULL << c) & ((1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n') | (1ULL << '\r')
+                                         | (1ULL << 0x0b) | (1ULL << 0x0c)));
 }
 
 /* ---- analyze ----------------------------------------------------------------------------------- */
+
+/* Bit i of bits[i / 64] set where s[i] is ASCII whitespace (what bytes.split() splits on), for
+ * i < n; the bits past n are set too. With AVX2, 32 bytes a step. */
+#ifdef HAVE_AVX2
+__attribute__((target("avx2"))) static void space_bits_avx2(const uint8_t *s, size_t n, uint64_t *bits) {
+    const __m256i blank = _mm256_set1_epi8(' '), nine = _mm256_set1_epi8(9), four = _mm256_set1_epi8(4);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(s + i));
+        const __m256i y = _mm256_sub_epi8(x, nine);  /* \t \n \v \f \r: 0 to 4 once 9 is taken off */
+        const __m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(x, blank),
+                                            _mm256_cmpeq_epi8(_mm256_min_epu8(y, four), y));
+        const uint64_t m = (uint32_t)_mm256_movemask_epi8(hit);
+        if (i % 64 == 0) bits[i / 64] = m;
+        else bits[i / 64] |= m << 32;
+    }
+    for (; i < n; i++) {
+        if (i % 64 == 0) bits[i / 64] = 0;
+        bits[i / 64] |= (uint64_t)is_space(s[i]) << (i % 64);
+    }
+    if (n % 64) bits[n / 64] |= ~0ULL << (n % 64);
+}
+#endif
+
+static void space_bits_plain(const uint8_t *s, size_t n, uint64_t *bits) {
+    for (size_t w = 0; w * 64 < n; w++) {
+        uint64_t m = 0;
+        const size_t end = n - w * 64 < 64 ? n - w * 64 : 64;
+        for (size_t j = 0; j < end; j++) m |= (uint64_t)is_space(s[w * 64 + j]) << j;
+        if (end < 64) m |= ~0ULL << end;
+        bits[w] = m;
+    }
+}
+
+static void space_bits(const uint8_t *s, size_t n, uint64_t *bits) {
+#ifdef HAVE_AVX2
+    if (cpu_avx2()) {
+        space_bits_avx2(s, n, bits);
+        return;
+    }
+#endif
+    space_bits_plain(s, n, bits);
+}
+
+/* The tokens of s[0..n) (runs of non-whitespace) from its whitespace bits: their starts and
+ * (exclusive) ends, in order; returns how many. Bit tricks, no branch per byte. */
+static size_t token_spans(const uint64_t *bits, size_t n, int64_t *start, int64_t *end) {
+    size_t ns = 0, ne = 0;
+    uint64_t space_before = 1, word_before = 0;  /* the byte before the text counts as a space */
+    for (size_t w = 0; w * 64 < n; w++) {
+        const uint64_t sp = bits[w], word = ~sp;
+        uint64_t starts = word & ((sp << 1) | space_before), ends = sp & ((word << 1) | word_before);
+        space_before = sp >> 63;
+        word_before = word >> 63;
+        while (starts) {
+            start[ns++] = (int64_t)(64 * w + (size_t)__builtin_ctzll(starts));
+            starts &= starts - 1;
+        }
+        while (ends) {
+            end[ne++] = (int64_t)(64 * w + (size_t)__builtin_ctzll(ends));
+            ends &= ends - 1;
+        }
+    }
+    if (ne < ns) end[ne++] = (int64_t)n;  /* a token that runs to the end (n a multiple of 64) */
+    return ns;
+}
+
+/* SipHash-2-4 of four inputs of at most 7 bytes at once, each given as its one (last) block:
+ * the bytes little-endian with the length in the top byte. Written lane by lane so that the
+ * compiler runs the four in parallel (vector registers where the CPU has them). */
+static inline __attribute__((always_inline)) void siphash24_short4(const uint64_t *b, uint64_t k0, uint64_t k1,
+                                                                    uint64_t *out) {
+    uint64_t v0[4], v1[4], v2[4], v3[4];
+    for (int l = 0; l < 4; l++) {
+        v0[l] = 0x736f6d6570736575ULL ^ k0; v1[l] = 0x646f72616e646f6dULL ^ k1;
+        v2[l] = 0x6c7967656e657261ULL ^ k0; v3[l] = 0x7465646279746573ULL ^ k1 ^ b[l];
+    }
+#define SIPROUND4                                                                                \
+    for (int l = 0; l < 4; l++) {                                                                \
+        v0[l] += v1[l]; v1[l] = ROTL64(v1[l], 13); v1[l] ^= v0[l]; v0[l] = ROTL64(v0[l], 32);   \
+        v2[l] += v3[l]; v3[l] = ROTL64(v3[l], 16); v3[l] ^= v2[l];                               \
+        v0[l] += v3[l]; v3[l] = ROTL64(v3[l], 21); v3[l] ^= v0[l];                               \
+        v2[l] += v1[l]; v1[l] = ROTL64(v1[l], 17); v1[l] ^= v2[l]; v2[l] = ROTL64(v2[l], 32);   \
+    }
+    SIPROUND4 SIPROUND4
+    for (int l = 0; l < 4; l++) {
+        v0[l] ^= b[l];
+        v2[l] ^= 0xff;
+    }
+    SIPROUND4 SIPROUND4 SIPROUND4 SIPROUND4
+#undef SIPROUND4
+    for (int l = 0; l < 4; l++) out[l] = v0[l] ^ v1[l] ^ v2[l] ^ v3[l];
+}
+
+/* The word hashes (SipHash-2-4, then pandas' splitmix finalizer) of the tokens s[start[t] ..
+ * start[t] + len[t]), little-endian into out[8t .. 8t + 8): words shorter than 8 bytes (most)
+ * four at a time, longer ones one by one. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void hash_words(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
+                       size_t count, uint64_t k0, uint64_t k1, uint8_t *out) {
+    uint64_t lane[4], hashed[4];
+    size_t slot[4];
+    int filled = 0;
+    for (size_t t = 0; t < count; t++) {
+        const uint8_t *p = s + start[t];
+        const size_t n = (size_t)len[t];
+        if (n >= 8) {
+            store64(out + 8 * t, splitmix_final(siphash24(p, n, k0, k1)));
+            continue;
+        }
+        uint64_t m = 0;
+        if (start[t] + 8 <= size) {
+            m = load64(p) & ((1ULL << (8 * n)) - 1);
+        } else {
+            for (size_t j = 0; j < n; j++) m |= ((uint64_t)p[j]) << (8 * j);
+        }
+        lane[filled] = m | ((uint64_t)n << 56);
+        slot[filled++] = t;
+        if (filled == 4) {
+            siphash24_short4(lane, k0, k1, hashed);
+            for (int l = 0; l < 4; l++) store64(out + 8 * slot[l], splitmix_final(hashed[l]));
+            filled = 0;
+        }
+    }
+    if (filled) {
+        for (int l = filled; l < 4; l++) lane[l] = 0;
+        siphash24_short4(lane, k0, k1, hashed);
+        for (int l = 0; l < filled; l++) store64(out + 8 * slot[l], splitmix_final(hashed[l]));
+    }
+}
 
 static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *texts;
@@ -251,7 +401,8 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     PyBuffer_Release(&key);
 
     Py_ssize_t n = PyList_GET_SIZE(texts);
-    buf_t wh = {0}, wq = {0}, wo = {0}, ph = {0}, pw = {0}, po = {0}, fp = {0};
+    buf_t wh = {0}, wq = {0}, wo = {0}, ph = {0}, pw = {0}, po = {0}, fp = {0}, ts = {0}, tl = {0};
+    buf_t te = {0}, sb = {0};
     PyObject *result = NULL;
     int64_t n_words = 0, n_paras = 0;
     if (buf_reserve(&wo, 8 * (size_t)(n + 1)) || buf_reserve(&po, 8 * (size_t)(n + 1))
@@ -271,53 +422,62 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
         Py_ssize_t len = PyBytes_GET_SIZE(item);
         /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
         size_t most = (size_t)(len + 1) / 2 + 1;
+        ts.len = tl.len = te.len = sb.len = 0;
         if (buf_reserve(&wh, 8 * most) || buf_reserve(&wq, most) || buf_reserve(&ph, 8 * most)
-            || buf_reserve(&pw, 4 * most)) {
+            || buf_reserve(&pw, 4 * most) || buf_reserve(&ts, 8 * most) || buf_reserve(&tl, 4 * most)
+            || buf_reserve(&te, 8 * most) || buf_reserve(&sb, 8 * ((size_t)len / 64 + 1))) {
             PyErr_NoMemory();
             goto done;
         }
-        const size_t first_word = wh.len;
+        /* First the structure: each word's place (hashed below, all at once), quotation parity,
+         * and paragraph lengths (their digests wait for the hashes). */
+        const size_t first_word = wh.len, first_para = ph.len;
+        int64_t *tstart = (int64_t *)ts.data;
+        int32_t *tlen = (int32_t *)tl.data;
+        size_t words = 0;
         int parity = 0;        /* quotation marks seen since the paragraph began */
         int32_t para_len = 0;  /* words in the current paragraph so far */
-        size_t para_start = wh.len;
-        Py_ssize_t p = 0;
-        while (p < len) {
-            while (p < len && is_space(s[p])) p++;
-            if (p >= len) break;
-            Py_ssize_t q = p;
-            while (q < len && !is_space(s[q])) q++;
+        space_bits(s, (size_t)len, (uint64_t *)sb.data);
+        int64_t *tend = (int64_t *)te.data;
+        const size_t n_tokens = token_spans((const uint64_t *)sb.data, (size_t)len, tstart, tend);
+        for (size_t k = 0; k < n_tokens; k++) {
+            const Py_ssize_t p = (Py_ssize_t)tstart[k], q = (Py_ssize_t)tend[k];
             if (q - p == 1 && (s[p] == '"' || s[p] == 0)) {
                 if (s[p] == 0) {  /* paragraph break: close the paragraph, reset the parity */
                     if (para_len) {
-                        uint8_t d[8];
-                        blake2b_digest(wh.data + para_start, wh.len - para_start, d, 8);
-                        buf_put(&ph, d, 8);
+                        ph.len += 8;
                         buf_put(&pw, &para_len, 4);
                         n_paras++;
                     }
                     para_len = 0;
-                    para_start = wh.len;
                     parity = 0;
                 } else {
                     parity ^= 1;
                 }
             } else {
-                uint8_t h[8];
-                store64(h, splitmix_final(siphash24(s + p, (size_t)(q - p), k0, k1)));
-                buf_put(&wh, h, 8);
+                tstart[words] = p;  /* words <= k: overwrites only token starts already read */
+                tlen[words] = (int32_t)(q - p);
+                words++;
                 uint8_t qq = (uint8_t)parity;
                 buf_put(&wq, &qq, 1);
                 para_len++;
-                n_words++;
             }
-            p = q;
         }
         if (para_len) {
-            uint8_t d[8];
-            blake2b_digest(wh.data + para_start, wh.len - para_start, d, 8);
-            buf_put(&ph, d, 8);
+            ph.len += 8;
             buf_put(&pw, &para_len, 4);
             n_paras++;
+        }
+        hash_words(s, len, tstart, tlen, words, k0, k1, wh.data + first_word);
+        wh.len += 8 * words;
+        n_words += (int64_t)words;
+        /* paragraph digests over their words' hashes */
+        size_t at = first_word;
+        for (size_t j = first_para; j < ph.len; j += 8) {
+            int32_t wcount;
+            memcpy(&wcount, pw.data + 4 * ((size_t)n_paras - (ph.len - j) / 8), 4);
+            blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + j, 8);
+            at += 8 * (size_t)wcount;
         }
         uint8_t d12[12];
         blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
@@ -330,6 +490,7 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
 done:
     PyMem_RawFree(wh.data); PyMem_RawFree(wq.data); PyMem_RawFree(wo.data);
     PyMem_RawFree(ph.data); PyMem_RawFree(pw.data); PyMem_RawFree(po.data); PyMem_RawFree(fp.data);
+    PyMem_RawFree(ts.data); PyMem_RawFree(tl.data); PyMem_RawFree(te.data); PyMem_RawFree(sb.data);
     return result;
 }
 
@@ -765,6 +926,27 @@ static PyObject *kernel_word_bytes(PyObject *Py_UNUSED(self), PyObject *args) {
     return out;
 }
 
+/* _space_bits(data, avx2) -> bytes: the whitespace bits of data (little-endian uint64 words), by
+ * the AVX2 path or the plain one, so that a test can check both on any machine with AVX2. */
+static PyObject *kernel_space_bits(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer data;
+    int avx2;
+    if (!PyArg_ParseTuple(args, "y*p", &data, &avx2)) return NULL;
+    const size_t n = (size_t)data.len, words = n / 64 + 1;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * words));
+    if (out) {
+        uint64_t *bits = (uint64_t *)PyBytes_AS_STRING(out);
+        memset(bits, 0, 8 * words);
+#ifdef HAVE_AVX2
+        if (avx2 && cpu_avx2()) space_bits_avx2((const uint8_t *)data.buf, n, bits);
+        else
+#endif
+            space_bits_plain((const uint8_t *)data.buf, n, bits);
+    }
+    PyBuffer_Release(&data);
+    return out;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"analyze", kernel_analyze, METH_VARARGS,
      "analyze(token_bytes: list[bytes], key: bytes) -> 7 bytearrays: word hashes, quoted flags, "
@@ -774,6 +956,8 @@ static PyMethodDef kernel_methods[] = {
      "shingle hashes per article, unquoted flags, offsets)."},
     {"minhash", kernel_minhash, METH_VARARGS,
      "minhash(values: uint32 buffer, offsets: int64 buffer, a, b) -> uint32 signatures, one row per article."},
+    {"_space_bits", kernel_space_bits, METH_VARARGS,
+     "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,
      "paragraphs(text: str) -> str | None: the stripped non-blank lines joined with NUL (a NUL inside "
      "one made a space), or None when two non-blank lines touch."},

@@ -98,6 +98,24 @@ def test_tokens_cut_in_c_are_the_python_tokens(text):
 
 
 @needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300) | st.lists(st.sampled_from([b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"a", b"\x00",
+                                                           b"\x08", b"\x0e", b"\x1f", b"\x85", b"\xff"]),
+                                           max_size=300).map(b"".join))
+def test_whitespace_bits_both_ways_are_what_split_splits_on(data):
+    """The kernel finds tokens from a bitmap of whitespace, made with AVX2 where the CPU has it,
+    else byte by byte: both must mark exactly the bytes bytes.split() splits on (and all bits
+    past the end)."""
+    words = len(data) // 64 + 1
+    want = sum(1 << i for i in range(64 * words) if i >= len(data) or data[i:i + 1].isspace())
+    for avx2 in (True, False):
+        got = int.from_bytes(BUILT._space_bits(data, avx2), "little")
+        if len(data) % 64 == 0:  # the word past the end is left alone: compare up to it
+            got |= ((1 << 64) - 1) << (64 * (words - 1))
+        assert got == want, avx2
+
+
+@needs_kernel
 def test_tokens_of_the_seeds_and_edge_cases_are_the_python_tokens():
     for text in seed_texts() + EDGE + ["a\nb\n\nc", "line one\nline two\n\npara " * 50]:
         assert shingle._token_bytes(text).split() == shingle._token_bytes_python(text).split()
