@@ -19,6 +19,8 @@ META_FIELDS: dict[str, tuple[str, ...]] = {
     "author": ("author", "authors", "byline"),
 }
 
+_ALIASES = frozenset(alias for aliases in META_FIELDS.values() for alias in aliases)
+
 
 @dataclass(frozen=True)
 class Article:
@@ -51,8 +53,11 @@ class Article:
             raise ValueError(f"record {raw_id!r} has no {text_field!r} field")
         if not isinstance(text, str):
             raise ValueError(f"record {raw_id!r}: {text_field!r} is {type(text).__name__}, expected a string")
-        meta: dict[str, str | None] = {}
-        for name, aliases in META_FIELDS.items():
+        meta: dict[str, str | None] = dict.fromkeys(META_FIELDS)
+        present = _ALIASES.intersection(record.keys())  # usually a few names: look only at those
+        for name, aliases in META_FIELDS.items() if present else ():
+            if present.isdisjoint(aliases):
+                continue
             value = None
             for alias in aliases:
                 got = record.get(alias)

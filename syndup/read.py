@@ -149,7 +149,7 @@ def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field
         if extracted is None:
             return
         article = extracted
-    if not article.text.strip():
+    if not article.text or article.text.isspace():
         yield Problem(where, f"record {article.id!r}: empty article (no text)")
         return
     yield article
