@@ -118,13 +118,17 @@ class _Attributions(Sequence[list[str]]):
 
 #: Shingles of the sets read for one batch of pairs to verify (about 5 bytes each).
 _READ = 1 << 23
-#: Pairs to verify that are worth splitting between processes.
+#: Pairs to verify, cluster members to choose origins among, articles to find anchor pairs of:
+#: enough of each to be worth splitting between forked processes (a fork costs ~10 ms).
 _FORK_PAIRS = 20_000
+_FORK_MEMBERS = 2_000
+_FORK_ARTICLES = 4_096
 
 
 def _split(groups: list[list[int]], parts: int) -> list[list[list[int]]]:
-    """`groups` cut into `parts` consecutive runs of about as many members each (a few may be empty)."""
-    if parts < 2 or len(groups) < 2 * parts:
+    """`groups` cut into `parts` consecutive runs of about as many members each (a few may be
+    empty); one run when there are too few to be worth a fork."""
+    if parts < 2 or len(groups) < 2 * parts or sum(len(g) for g in groups) < _FORK_MEMBERS:
         return [groups]
     total = np.cumsum([len(g) for g in groups])
     cuts = [0] + np.searchsorted(total, total[-1] * np.arange(1, parts) / parts).tolist() + [len(groups)]
@@ -244,7 +248,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
         lambda: anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
                                    signed.anchors.counter()),
-    ], jobs)
+    ], jobs if n >= _FORK_ARTICLES else 1)
     cand = unique_pairs(banding.pairs, anchored, n=n)
     # Big LSH groups (a story with thousands of copies) are linked as verification goes: about
     # one pair per copy, to hubs chosen by content (the most central members, then the longest:

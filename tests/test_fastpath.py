@@ -320,12 +320,17 @@ def planted() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def small_chunks():
-    old = parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS, boilerplate._FORK_KEYS
+    forks = ("_FORK_PAIRS", "_FORK_MEMBERS", "_FORK_ARTICLES")
+    old = parallel.CHUNK, parallel.MIN_PARALLEL, boilerplate._FORK_KEYS, [getattr(scan_module, f) for f in forks]
     parallel.CHUNK, parallel.MIN_PARALLEL = 32, 64  # many chunks, and worker processes, on 300 articles
-    # and verification and boilerplate judged in forked processes
-    scan_module._FORK_PAIRS, boilerplate._FORK_KEYS = 2, 2
+    # and the tail's work (boilerplate, anchors, verification, origins) split between forked processes
+    boilerplate._FORK_KEYS = 2
+    for f in forks:
+        setattr(scan_module, f, 2)
     yield
-    parallel.CHUNK, parallel.MIN_PARALLEL, scan_module._FORK_PAIRS, boilerplate._FORK_KEYS = old
+    parallel.CHUNK, parallel.MIN_PARALLEL, boilerplate._FORK_KEYS = old[:3]
+    for f, value in zip(forks, old[3]):
+        setattr(scan_module, f, value)
 
 
 def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):
