@@ -6,7 +6,9 @@
 Every pipeline goes read -> shingle -> MinHash -> LSH -> verified clusters over the same JSONL
 corpus, each run in its own fresh process (timed from the first line read to the clusters, with
 the libraries already imported), `--runs` times; the table shows the median time and the largest
-peak RSS (`resource.getrusage` of the process, and of its largest worker for syndup):
+peak RSS (`resource.getrusage` of the process, and of its largest child for syndup: a pool
+worker, or a process forked for the tail, which shares the main process's pages copy-on-write,
+so that its RSS counts pages the main process's RSS counts already):
 
 - datasketch naive: per article `MinHash(num_perm=128).update_batch(shingles)`, then
   `MinHashLSH.query` and `insert`;

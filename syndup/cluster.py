@@ -207,6 +207,21 @@ class Origin:
     shingles: "ClusterShingles | None" = field(default=None, compare=False, repr=False)
 
 
+def first_published(members: Sequence[int], published: Sequence[pd.Timestamp | None]) -> list[int] | None:
+    """The members with the earliest `published` date, or None when none has a date."""
+    dated = [m for m in members if published[m] is not None]
+    if not dated:
+        return None
+    first = min(published[m] for m in dated)  # type: ignore[type-var]
+    return [m for m in dated if published[m] == first]
+
+
+def dates_decide(members: Sequence[int], published: Sequence[pd.Timestamp | None]) -> bool:
+    """Whether dates alone pick the origin (so `choose_origin` reads no attributions)."""
+    earliest = first_published(members, published)
+    return earliest is not None and len(earliest) == 1
+
+
 def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequence[pd.Timestamp | None],
                   texts_attr: Sequence[list[str]], sites: Sequence[str | None],
                   urls: Sequence[str | None], sets: SetSource | Sequence[ShingleSet]) -> Origin:
@@ -215,14 +230,11 @@ def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequenc
     `texts_attr[m]` (a member's attributions) is only looked at when dates do not decide, so it
     may compute them on demand.
     """
-    candidates = list(members)
-    dated = [m for m in candidates if published[m] is not None]
-    if dated:
-        first = min(published[m] for m in dated)  # type: ignore[type-var]
-        earliest = [m for m in dated if published[m] == first]
-        if len(earliest) == 1:
-            return Origin(earliest[0], "published")
-        candidates = earliest
+    earliest = first_published(members, published)
+    if earliest is not None and len(earliest) == 1:
+        return Origin(earliest[0], "published")
+    dated = earliest is not None
+    candidates = earliest if earliest is not None else list(members)
     # Attribution: a copy that credits another member names the origin.
     # Each distinct credited name is tried once per candidate: linear in cluster size.
     holders: dict[str, set[int]] = {}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import boilerplate as bp
 from .candidates import anchor_pairs_parts, link_groups, lsh_banding, lsh_params, unique_pairs
-from .cluster import Components, attributions, choose_origin, host_of
+from .cluster import Components, attributions, choose_origin, dates_decide, host_of
 from .models import Article, Problem, ScanResult
 from .parallel import Prepared, check_jobs, fork_join
 from .read import JsonlLines, from_records, read_parts
@@ -100,11 +100,21 @@ def _dropped_words(corpus: Prepared, drops: Any) -> np.ndarray:
 
 
 class _Attributions(Sequence[list[str]]):
-    """Every article's attributions (see `attributions`), read and computed on first use."""
+    """Every article's attributions (see `attributions`), read and computed on first use, or
+    ahead of it for many at once (`prefetch`)."""
 
     def __init__(self, arts: Sequence[StoredArticle]) -> None:
         self._arts = arts
         self._done: dict[int, list[str]] = {}
+
+    def prefetch(self, members: list[int], jobs: int) -> None:
+        """Find the attributions of `members`, split between `jobs` processes when they are many."""
+        step = -(-len(members) // jobs) if len(members) >= _FORK_MEMBERS else len(members) or 1
+        parts = [members[i:i + step] for i in range(0, len(members), step)]
+        found = fork_join([lambda part=part: [attributions(self._arts[m].text) for m in part] for part in parts],
+                          jobs)
+        for part, names in zip(parts, found):
+            self._done.update(zip(part, names))
 
     def __len__(self) -> int:
         return len(self._arts)
@@ -266,6 +276,8 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     attrs = _Attributions(arts)  # read only for clusters whose dates do not decide the origin
     ids = [a.id for a in arts]
     urls = [a.url for a in arts]
+    # Attributions of the clusters whose dates leave the origin open, for all at once.
+    attrs.prefetch([m for g in groups if not dates_decide(g, published) for m in g], jobs)
     # Each member's overlap with its origin, where choosing the origin counted it anyway.
     near = np.full((2, n), -1, dtype=np.int64)
 

@@ -98,6 +98,7 @@ def test_components_join_like_a_plain_union_find(n, edges, batches):
     for x in range(n):
         want.setdefault(find(x), []).append(x)
     assert comp.groups() == sorted(want.values())
+    assert comp.groups(min_size=2) == sorted(g for g in want.values() if len(g) >= 2)
     assert comp.labels().tolist() == [min(want[find(x)]) for x in range(n)]
 
 
