@@ -101,12 +101,19 @@ def scan(
                        keep_comments=keep_comments)
 
     try:
+        # Drawn when the scan reports, not by a thread of its own: with no other thread running,
+        # the scan may fork processes for its work (see syndup.parallel.fork_join).
         with Progress(SpinnerColumn(), TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err_console, transient=True,
+                      TimeElapsedColumn(), console=err_console, transient=True, auto_refresh=False,
                       disable=quiet or not err_console.is_terminal) as bar:
             task = bar.add_task("scan", total=_count_hint(paths))
-            result = run_scan(items, id_field=id_field, text_field=text_field,
-                              progress=lambda n: bar.update(task, completed=n), jobs=jobs, on_problem=warn)
+
+            def progress(n: int) -> None:
+                bar.update(task, completed=n)
+                bar.refresh()
+
+            result = run_scan(items, id_field=id_field, text_field=text_field, progress=progress, jobs=jobs,
+                              on_problem=warn)
             problems = list(result.problems)
         formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
         write_tables(result, out, formats)

@@ -24,7 +24,8 @@ from .shingle import SetBatch
 from .spill import SetStore, StoredArticle
 from .verify import DUPLICATE, NAMES, NONE, Relations, judge, relate_many, slices
 
-#: Called once per article read (with the running count), for progress bars.
+#: For progress bars: called with the running count of articles as they are read, then with the
+#: total now and then until the scan is done (a bar that draws only when called stays alive).
 Progress = Callable[[int], None]
 
 DOCUMENT_COLUMNS = ["doc_id", "cluster_id", "role", "relation", "jaccard", "containment_in_origin",
@@ -237,13 +238,19 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     n = len(arts)
     sites = [a.site or host_of(a.url) for a in arts]
 
+    def tick() -> None:
+        if progress is not None:
+            progress(n)
+
     boiler = bp.learn(feats, sites, settings, jobs=jobs)
+    tick()
     boiler_arr = bp.as_array(boiler)
     drops = corpus.drop_masks(bp.drop_mask, boiler_arr)
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     signed = corpus.sign(drops, settings.shingle_size, settings.num_perm, settings.seed,
                          bands * rows, settings.anchor_modulus)
     sets = signed.sets  # exact shingle sets, read from disk in batches
+    tick()
 
     # Duplicates: the same word sequence. Only one member of each group goes on to LSH.
     fp_id, first = _fingerprint_groups(corpus.fingerprints[corpus.order])
@@ -260,6 +267,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
                                    signed.anchors.counter()),
     ], jobs if n >= _FORK_ARTICLES else 1)
     cand = unique_pairs(banding.pairs, anchored, n=n)
+    tick()
     # Big LSH groups (a story with thousands of copies) are linked as verification goes: about
     # one pair per copy, to hubs chosen by content (the most central members, then the longest:
     # copies are contained in them). Candidates between two members of big groups wait until
@@ -270,6 +278,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     rest = cand[deferred]
     joined.union(verified.check(rest[joined.find(rest[:, 0]) != joined.find(rest[:, 1])]))
     groups = joined.groups(min_size=2)  # every other article is a cluster of its own
+    tick()
     found = verified.table()
 
     published = _published([a.published for a in arts])
@@ -299,6 +308,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         chosen += done[0]
         rules += done[1]
         near[:, done[2]] = done[3]
+    tick()
     # Clusters: the groups, then the articles alone. Their ids: biggest first, then by origin id
     # (articles are in id order), so ids are stable across input orders.
     g_sizes = np.array([len(g) for g in groups], dtype=np.int64)

@@ -338,3 +338,12 @@ def test_dataframe_and_article_inputs_agree(seeds_dir):
     for result in (from_frame, from_articles):
         pd.testing.assert_frame_equal(result.clusters, from_folder.clusters)
         pd.testing.assert_frame_equal(result.pairs, from_folder.pairs)
+
+
+def test_progress_counts_up_to_the_total_and_keeps_reporting_until_the_end(seeds_dir):
+    seen: list[int] = []
+    result = syndup.scan(seeds_dir, progress=seen.append, jobs=1)
+    total = len(result.documents)
+    assert seen == sorted(seen) and seen[-1] == total
+    # After reading, the total again at every stage: a bar that draws only when called stays alive.
+    assert seen.count(total) >= 4
