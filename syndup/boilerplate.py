@@ -326,7 +326,19 @@ def as_array(boilerplate: frozenset[int] | set[int]) -> np.ndarray:
 
 
 def drop_mask(features: Features, boilerplate: np.ndarray) -> np.ndarray:
-    """Boolean mask over an article's paragraphs: True where the paragraph is boilerplate."""
-    if boilerplate.shape[0] == 0 or features.para_hashes.shape[0] == 0:
-        return np.zeros(features.para_hashes.shape[0], dtype=bool)
-    return np.isin(features.para_hashes, boilerplate)
+    """Boolean mask over an article's paragraphs: True where the paragraph is boilerplate
+    (`boilerplate` sorted, as `as_array` gives it)."""
+    hashes = features.para_hashes
+    out = np.zeros(hashes.shape[0], dtype=bool)
+    if boilerplate.shape[0] == 0:
+        return out
+    # Binary search in the sorted boilerplate, a slice of paragraphs at a time: a scan passes
+    # every paragraph of the corpus at once.
+    for lo in range(0, hashes.shape[0], _MASK_SLICE):
+        part = hashes[lo:lo + _MASK_SLICE]
+        at = np.minimum(np.searchsorted(boilerplate, part), boilerplate.shape[0] - 1)
+        out[lo:lo + part.shape[0]] = boilerplate[at] == part
+    return out
+
+
+_MASK_SLICE = 1 << 20

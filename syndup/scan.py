@@ -95,9 +95,10 @@ def _fingerprint_groups(fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def _dropped_words(corpus: Prepared, drops: Any) -> np.ndarray:
     """Boilerplate words of every article, in read order (one pass over all paragraphs);
     `drops.flat` marks the boilerplate paragraphs of the whole corpus, in read order."""
-    per_para = np.where(drops.flat, corpus.para_words, 0).astype(np.int64)
-    total = np.concatenate([[0], np.cumsum(per_para)])
-    return total[corpus.para_offsets[1:]] - total[corpus.para_offsets[:-1]]
+    dropped = np.flatnonzero(drops.flat)  # a few per article: no array over every paragraph
+    article = np.searchsorted(corpus.para_offsets, dropped, side="right") - 1
+    n = corpus.para_offsets.shape[0] - 1
+    return np.bincount(article, weights=corpus.para_words[dropped], minlength=n).astype(np.int64)
 
 
 class _Attributions(Sequence[list[str]]):
@@ -355,11 +356,10 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     related = to_origin.code != NONE
     figures[:, copy] = np.where(related, np.stack([to_origin.jaccard, mine_in, other_in]), 0.0)
     role = np.where(size_of[cluster_of] == 1, "unique", np.where(copy, "copy", "origin"))
-    jac, c_in, c_out = ([None if v != v else v for v in row] for row in figures.tolist())  # NaN: none
 
     documents = pd.DataFrame({
         "doc_id": ids, "cluster_id": cluster_of, "role": role.tolist(), "relation": rel_name.tolist(),
-        "jaccard": jac, "containment_in_origin": c_in, "origin_containment": c_out,
+        "jaccard": figures[0], "containment_in_origin": figures[1], "origin_containment": figures[2],
         "cluster_size": size_of[cluster_of], "site": sites, "url": urls, "title": [a.title for a in arts],
         "published": [a.published for a in arts], "author": [a.author for a in arts],
         "words": corpus.n_words[corpus.order], "boilerplate_words": _dropped_words(corpus, drops)[corpus.order],
