@@ -307,9 +307,11 @@ def _repeated_paragraphs(hashes: np.ndarray, offsets: np.ndarray,
                          position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows of a `paragraph_table` whose hash occurs more than once, as (hash, article
     position): only those can be frequent, and they are a small part of a corpus, so the full
-    table is sorted once by hash alone and never copied whole."""
+    table is sorted once by hash alone, and its rows are never copied whole but once."""
     order = np.argsort(hashes)
-    same_next = hashes[order[1:]] == hashes[order[:-1]]
+    ordered = hashes[order]
+    same_next = ordered[1:] == ordered[:-1]
+    del ordered
     repeated = np.zeros(hashes.shape[0], dtype=bool)
     repeated[1:] = same_next
     repeated[:-1] |= same_next
@@ -328,16 +330,25 @@ def as_array(boilerplate: frozenset[int] | set[int]) -> np.ndarray:
 def drop_mask(features: Features, boilerplate: np.ndarray) -> np.ndarray:
     """Boolean mask over an article's paragraphs: True where the paragraph is boilerplate
     (`boilerplate` sorted, as `as_array` gives it)."""
-    hashes = features.para_hashes
-    out = np.zeros(hashes.shape[0], dtype=bool)
-    if boilerplate.shape[0] == 0:
+    return _in_sorted(features.para_hashes, boilerplate)
+
+
+def _in_sorted(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Which `values` (uint64 hashes) are in the sorted array `known`, a slice of values at a
+    time (a scan asks this of every paragraph of the corpus at once): a table indexed by their
+    low bits rules out most values, binary search settles the rest."""
+    out = np.zeros(values.shape[0], dtype=bool)
+    if known.shape[0] == 0 or values.shape[0] == 0:
         return out
-    # Binary search in the sorted boilerplate, a slice of paragraphs at a time: a scan passes
-    # every paragraph of the corpus at once.
-    for lo in range(0, hashes.shape[0], _MASK_SLICE):
-        part = hashes[lo:lo + _MASK_SLICE]
-        at = np.minimum(np.searchsorted(boilerplate, part), boilerplate.shape[0] - 1)
-        out[lo:lo + part.shape[0]] = boilerplate[at] == part
+    size = 1 << min(24, max(16, (64 * known.shape[0]).bit_length()))
+    low = np.uint64(size - 1)
+    table = np.zeros(size, dtype=bool)
+    table[(known & low).astype(np.intp)] = True
+    for lo in range(0, values.shape[0], _MASK_SLICE):
+        part = values[lo:lo + _MASK_SLICE]
+        maybe = np.flatnonzero(table[(part & low).astype(np.intp)])
+        at = np.minimum(np.searchsorted(known, part[maybe]), known.shape[0] - 1)
+        out[lo + maybe] = known[at] == part[maybe]
     return out
 
 

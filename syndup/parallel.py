@@ -453,6 +453,12 @@ class Prepared:
         self._words_list = self.n_words.tolist()
         self.features = _Outlines(self)
 
+    def release_paragraphs(self) -> None:
+        """Drop the per-paragraph arrays (outlines, drop masks): pass 2 was their last use."""
+        self.para_hashes = np.zeros(0, np.uint64)
+        self.para_words = np.zeros(0, np.int32)
+        self._para_list = []
+
     def outline(self, i: int) -> "_OutlineView":
         """Article i's (id order) outline; its arrays are cut when asked for."""
         return _OutlineView(self, self._order_list[i])

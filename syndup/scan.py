@@ -251,6 +251,9 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     signed = corpus.sign(drops, settings.shingle_size, settings.num_perm, settings.seed,
                          bands * rows, settings.anchor_modulus)
     sets = signed.sets  # exact shingle sets, read from disk in batches
+    dropped_words = _dropped_words(corpus, drops)[corpus.order]
+    del drops
+    corpus.release_paragraphs()  # their last use: memory for what follows
     tick()
 
     # Duplicates: the same word sequence. Only one member of each group goes on to LSH.
@@ -268,6 +271,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
                                    signed.anchors.counter()),
     ], jobs if n >= _FORK_ARTICLES else 1)
     cand = unique_pairs(banding.pairs, anchored, n=n)
+    del signed  # the signatures too: only the exact sets decide from here on
     tick()
     # Big LSH groups (a story with thousands of copies) are linked as verification goes: about
     # one pair per copy, to hubs chosen by content (the most central members, then the longest:
@@ -362,7 +366,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         "jaccard": figures[0], "containment_in_origin": figures[1], "origin_containment": figures[2],
         "cluster_size": size_of[cluster_of], "site": sites, "url": urls, "title": [a.title for a in arts],
         "published": [a.published for a in arts], "author": [a.author for a in arts],
-        "words": corpus.n_words[corpus.order], "boilerplate_words": _dropped_words(corpus, drops)[corpus.order],
+        "words": corpus.n_words[corpus.order], "boilerplate_words": dropped_words,
         "source": [a.origin_ref for a in arts],
     }, columns=DOCUMENT_COLUMNS)
 

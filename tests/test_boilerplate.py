@@ -48,3 +48,14 @@ def test_stories_many_on_three_stories_and_a_shared_disclaimer():
     assert stories_many([group]) == [stories(group)] == [1]
     # Known as boilerplate, it is left out: three stories.
     assert stories_many([group], frozenset({99})) == [stories(group, frozenset({99}))] == [3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40).map(lambda k: k << 40 | 7), max_size=60),
+       st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40).map(lambda k: k << 40 | 7), max_size=20))
+def test_drop_mask_marks_exactly_the_boilerplate_paragraphs(paras, known):
+    # Values sharing their low bits (k << 40 | 7) get past the low-bits table: the search decides.
+    hashes = np.array(paras, dtype=np.uint64)
+    boiler = boilerplate.as_array(set(known) | set(paras[:2]))
+    features = Member(hashes, np.ones(hashes.shape[0], np.int32), None)
+    assert boilerplate.drop_mask(features, boiler).tolist() == np.isin(hashes, boiler).tolist()
