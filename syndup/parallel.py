@@ -126,7 +126,10 @@ def _sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int,
     write_sets(spill_file(spill, "sets", chunk), sets.hashes, sets.unquoted)
     sigs = signatures_flat(sets.hashes, sets.offsets, num_perm, seed, width)
     anchor_values, anchor_offsets = anchors_many(sets, modulus)
-    return sigs, anchor_values, anchor_offsets, sets.offsets
+    # Anchors go to the main process grouped by spill part, each with its article's place here.
+    order, bounds = AnchorSpill.partition(anchor_values)
+    owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(anchor_offsets))
+    return sigs, anchor_values[order], owner[order], bounds, sets.offsets
 
 
 # -- running tasks in order, with a bounded number in flight ------------------------------------
@@ -497,14 +500,14 @@ class Prepared:
         totals: list[int] = []
         anchors = AnchorSpill(self._spill)
         try:
-            for c, (s, av, ao, so) in enumerate(self._runner.map(_sign_chunk, tasks())):
+            for c, (s, av, owner, bounds, so) in enumerate(self._runner.map(_sign_chunk, tasks())):
                 pos = self.rank[starts[c]:starts[c + 1]]
                 sigs[pos] = s
                 set_chunk[pos] = c
                 set_start[pos] = so[:-1]
                 set_end[pos] = so[1:]
                 totals.append(int(so[-1]))
-                anchors.add(av, np.repeat(pos, np.diff(ao)).astype(np.int32))
+                anchors.add_sorted(av, pos[owner].astype(np.int32), bounds)
         except BaseException:
             self._runner.terminate()
             raise

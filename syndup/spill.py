@@ -238,21 +238,32 @@ class AnchorSpill:
 
     RECORD = np.dtype([("value", "<u4"), ("doc", "<i4")])
 
-    def __init__(self, spill: SpillDir, parts: int = 64) -> None:
+    PARTS = 64
+
+    def __init__(self, spill: SpillDir) -> None:
         self._spill = spill
-        self._paths = [spill.file("anchors", p) for p in range(parts)]
+        self._paths = [spill.file("anchors", p) for p in range(self.PARTS)]
         self._files = [open(path, "wb") for path in self._paths]
-        self._shift = np.uint32(32 - (parts - 1).bit_length())
+
+    @classmethod
+    def partition(cls, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The order that groups anchor `values` (uint32) by part, and where each part starts
+        (PARTS + 1 bounds): what `add_sorted` takes, computed where the anchors are made."""
+        part = (values >> np.uint32(32 - (cls.PARTS - 1).bit_length())).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        return order, np.searchsorted(part[order], np.arange(cls.PARTS + 1))
 
     def add(self, values: np.ndarray, docs: np.ndarray) -> None:
         """Anchor values (uint32) of the articles `docs` (one per value)."""
+        order, bounds = self.partition(values)
+        self.add_sorted(values[order], docs[order], bounds)
+
+    def add_sorted(self, values: np.ndarray, docs: np.ndarray, bounds: np.ndarray) -> None:
+        """`add` for anchors already in `partition` order, with its bounds."""
         if values.shape[0] == 0:
             return
         rec = np.empty(values.shape[0], dtype=self.RECORD)
         rec["value"], rec["doc"] = values, docs
-        part = (values >> self._shift).astype(np.int64) if len(self._files) > 1 else np.zeros(values.shape[0], np.int64)
-        order = np.argsort(part, kind="stable")
-        rec, bounds = rec[order], np.searchsorted(part[order], np.arange(len(self._files) + 1))
         for p, fh in enumerate(self._files):
             if bounds[p + 1] > bounds[p]:
                 fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
