@@ -340,6 +340,9 @@ def _in_sorted(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     out = np.zeros(values.shape[0], dtype=bool)
     if known.shape[0] == 0 or values.shape[0] == 0:
         return out
+    if values.shape[0] < _MASK_TABLE_FROM:  # one article's paragraphs (the index): search alone
+        at = np.minimum(np.searchsorted(known, values), known.shape[0] - 1)
+        return known[at] == values
     size = 1 << min(24, max(16, (64 * known.shape[0]).bit_length()))
     low = np.uint64(size - 1)
     table = np.zeros(size, dtype=bool)
@@ -353,3 +356,5 @@ def _in_sorted(values: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 
 _MASK_SLICE = 1 << 20
+#: Below this many values, binary search alone beats filling the low-bits table.
+_MASK_TABLE_FROM = 1 << 14
