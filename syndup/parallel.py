@@ -8,8 +8,13 @@ Two passes, because boilerplate is learned from the whole corpus between them:
    candidate pairs), MinHash signatures and anchors (returned).
 
 Input is streamed: only a few chunks of text are in memory at a time, and texts are kept in a
-`TextStore` on disk. Every result is a function of one article alone, so the output is the same
-for any number of jobs and any chunk size.
+`TextStore` on disk (a worker writes its chunk's texts to a file the store copies in). Every
+result is a function of one article alone, so the output is the same for any number of jobs and
+any chunk size.
+
+After the passes, `fork_join` splits the corpus-wide work (judging boilerplate, anchor pairs,
+verification, origins) between processes forked from the main one: they see its memory as it is,
+and only their results are pickled back.
 """
 
 from __future__ import annotations
