@@ -455,17 +455,12 @@ class Prepared:
         self.para_offsets = np.zeros(n + 1, dtype=np.int64)  # read order
         np.cumsum(para_counts, out=self.para_offsets[1:])
         self._parts = []
-        self._para_list = self.para_offsets.tolist()
-        flat = self.fingerprints.tobytes()
-        self._fingerprint_list = [flat[i:i + 12] for i in range(0, len(flat), 12)]
-        self._words_list = self.n_words.tolist()
         self.features = _Outlines(self)
 
     def release_paragraphs(self) -> None:
         """Drop the per-paragraph arrays (outlines, drop masks): pass 2 was their last use."""
         self.para_hashes = np.zeros(0, np.uint64)
         self.para_words = np.zeros(0, np.int32)
-        self._para_list = []
 
     def outline(self, i: int) -> "_OutlineView":
         """Article i's (id order) outline; its arrays are cut when asked for."""
@@ -540,20 +535,20 @@ class _OutlineView:
     @property
     def para_hashes(self) -> np.ndarray:
         p, r = self._p, self._r
-        return p.para_hashes[p._para_list[r]:p._para_list[r + 1]]
+        return p.para_hashes[int(p.para_offsets[r]):int(p.para_offsets[r + 1])]
 
     @property
     def para_words(self) -> np.ndarray:
         p, r = self._p, self._r
-        return p.para_words[p._para_list[r]:p._para_list[r + 1]]
+        return p.para_words[int(p.para_offsets[r]):int(p.para_offsets[r + 1])]
 
     @property
     def fingerprint(self) -> bytes:
-        return self._p._fingerprint_list[self._r]
+        return self._p.fingerprints[self._r].tobytes()
 
     @property
     def n_words(self) -> int:
-        return self._p._words_list[self._r]
+        return int(self._p.n_words[self._r])
 
 
 class _Outlines(Sequence["_OutlineView"]):
@@ -588,4 +583,5 @@ class _Drops(Sequence[np.ndarray]):
 
     def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
         r = self._p._order_list[i]
-        return self.flat[self._p._para_list[r]:self._p._para_list[r + 1]]
+        offsets = self._p.para_offsets
+        return self.flat[int(offsets[r]):int(offsets[r + 1])]

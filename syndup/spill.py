@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import os
 import shutil
+import sys
 from array import array
 import tempfile
 import weakref
@@ -36,7 +37,9 @@ class StoredArticle:
     def __init__(self, meta: tuple[str, str | None, str | None, str | None, str | None, str | None, str | None],
                  store: "TextStore", slot: int) -> None:
         """`meta` is (id, url, title, site, published, author, origin_ref)."""
-        self.id, self.url, self.title, self.site, self.published, self.author, self.origin_ref = meta
+        self.id, self.url, self.title, site, self.published, self.author, self.origin_ref = meta
+        # A few thousand sites for a million articles: one string each.
+        self.site = sys.intern(site) if type(site) is str else site
         self._store = store
         self._slot = slot
 
