@@ -263,30 +263,34 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
     counts = np.diff(np.append(starts, hashes.shape[0]))
     frequent = np.flatnonzero(counts >= 2)
-    # Where each article's paragraphs are in the table, as Python ints (cheap to index one by one).
+    # Where each article's paragraphs are in the table.
     row_of = np.empty(position.shape[0], dtype=np.int64)
     row_of[position] = np.arange(position.shape[0], dtype=np.int64)
-    begin, end = table_offsets[row_of].tolist(), table_offsets[row_of + 1].tolist()
     cache: dict[int, Member] = {}
 
     def member(i: int) -> Member:
         m = cache.get(i)
         if m is None:
-            a, b = begin[i], end[i]
+            a, b = int(table_offsets[row_of[i]]), int(table_offsets[row_of[i] + 1])
             m = cache[i] = Member(table_hashes[a:b], table_words[a:b], sites[i])
         return m
 
-    # The first `boilerplate_sample` holders of each frequent paragraph, as Python ints only for
-    # those (a list of every holder of every paragraph would cost ~40 bytes per paragraph).
+    # The first `boilerplate_sample` holders of each frequent paragraph, each sample as one bytes
+    # object (its int32 article numbers): Python ints and tuples for them would cost far more.
     take = np.minimum(counts[frequent], settings.boilerplate_sample)
     ends = np.cumsum(take)
     picked = np.arange(int(ends[-1]) if ends.shape[0] else 0, dtype=np.int64) + np.repeat(starts[frequent] - (ends - take), take)
     f_hashes, f_counts = hashes[starts[frequent]].tolist(), counts[frequent].tolist()
-    sample_docs, cuts = docs[picked].tolist(), (ends - take).tolist()
+    sample = docs[picked].astype(np.int32).tobytes()
+    cuts = (4 * (ends - take)).tolist()
     del hashes, docs, order, new, picked
-    paragraphs = ((h, c, tuple(sample_docs[a:a + min(c, settings.boilerplate_sample)]))
-                  for h, c, a in zip(f_hashes, f_counts, cuts))
-    return frozenset(decide(paragraphs, lambda key: [member(i) for i in key], settings, jobs=jobs))
+    size = 4 * settings.boilerplate_sample
+    paragraphs = ((h, c, sample[a:a + min(4 * c, size)]) for h, c, a in zip(f_hashes, f_counts, cuts))
+
+    def members_of(key: bytes) -> list[Member]:
+        return [member(i) for i in np.frombuffer(key, dtype=np.int32).tolist()]
+
+    return frozenset(decide(paragraphs, members_of, settings, jobs=jobs))
 
 
 def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
