@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from functools import partial
 from dataclasses import dataclass
 from typing import AbstractSet, Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
@@ -238,7 +239,7 @@ def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) ->
 
     step = -(-len(keys) // jobs)
     parts = [keys[i:i + step] for i in range(0, len(keys), step)]
-    return [x for done in fork_join([lambda part=part: judge(part) for part in parts], jobs) for x in done]
+    return [x for done in fork_join([partial(judge, part) for part in parts], jobs) for x in done]
 
 
 def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings,

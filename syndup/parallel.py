@@ -219,6 +219,7 @@ def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
             if pid == 0:  # the child: run, send the pickled outcome, leave without cleanup
                 os.close(r)
                 code = 0
+                outcome: tuple[bool, object]
                 try:
                     try:
                         outcome = (True, thunk())

@@ -7,6 +7,7 @@ on the order they were read in.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -113,10 +114,12 @@ class _Attributions(Sequence[list[str]]):
         """Find the attributions of `members`, split between `jobs` processes when they are many."""
         step = -(-len(members) // jobs) if len(members) >= _FORK_MEMBERS else len(members) or 1
         parts = [members[i:i + step] for i in range(0, len(members), step)]
-        found = fork_join([lambda part=part: [attributions(self._arts[m].text) for m in part] for part in parts],
-                          jobs)
+        found = fork_join([partial(self._find, part) for part in parts], jobs)
         for part, names in zip(parts, found):
             self._done.update(zip(part, names))
+
+    def _find(self, members: list[int]) -> list[list[str]]:
+        return [attributions(self._arts[m].text) for m in members]
 
     def __len__(self) -> int:
         return len(self._arts)
@@ -183,7 +186,7 @@ class _Verified:
         cuts = [0] + [int(c) for c in np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, self.jobs) / self.jobs)] \
             + [pairs.shape[0]]
         parts = [(pairs[a:b], load[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
-        return Relations.concat(fork_join([lambda p=p: self._relate(*p) for p in parts], self.jobs))
+        return Relations.concat(fork_join([partial(self._relate, *p) for p in parts], self.jobs))
 
     def _relate(self, pairs: np.ndarray, load: np.ndarray) -> Relations:
         out = []
@@ -265,11 +268,12 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     joined.union(verified.check(np.stack([first[fp_id[dups]], dups], axis=1)))
 
     # LSH bands here while a forked child finds the pairs sharing anchors.
-    banding, anchored = fork_join([
+    found_by: list[Any] = fork_join([
         lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
         lambda: anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
                                    signed.anchors.counter()),
     ], jobs if n >= _FORK_ARTICLES else 1)
+    banding, anchored = found_by
     cand = unique_pairs(banding.pairs, anchored, n=n)
     del signed  # the signatures too: only the exact sets decide from here on
     tick()
@@ -309,7 +313,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
 
     chosen: list[int] = []
     rules: list[str] = []
-    for done in fork_join([lambda part=part: origins(part) for part in _split(groups, jobs)], jobs):
+    for done in fork_join([partial(origins, part) for part in _split(groups, jobs)], jobs):
         chosen += done[0]
         rules += done[1]
         near[:, done[2]] = done[3]
@@ -378,22 +382,22 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
         "shared_shingles": found.rel.shared,
     }, columns=PAIR_COLUMNS)
 
-    partial = ~found.rel.clustering
-    partial_links = np.bincount(np.concatenate([cluster_of[found.a[partial]], cluster_of[found.b[partial]]]),
+    reuse = ~found.rel.clustering  # partial reuse
+    partial_links = np.bincount(np.concatenate([cluster_of[found.a[reuse]], cluster_of[found.b[reuse]]]),
                                 minlength=by_cid.shape[0] + 1)
     # The groups' rows one by one; the articles alone in columns.
     relation_of = rel_name.tolist()
     g_rows = []
     for g in groups:
-        member_sites = sorted({sites[m] for m in g if sites[m]})
-        dates = [published[m] for m in g if published[m] is not None]
+        member_sites = sorted({s for s in (sites[m] for m in g) if s})
+        dates = [d for d in (published[m] for m in g) if d is not None]
         rels = [relation_of[m] for m in g]
         g_rows.append((";".join(member_sites), len(member_sites),
                        min(dates).isoformat() if dates else None, max(dates).isoformat() if dates else None,
                        rels.count(DUPLICATE), rels.count("copy")))
     alone_list = alone_at.tolist()
     alone_sites = [sites[m] or "" for m in alone_list]
-    alone_dates = [published[m].isoformat() if published[m] is not None else None for m in alone_list]
+    alone_dates = [None if d is None else d.isoformat() for d in (published[m] for m in alone_list)]
     g_cols = list(zip(*g_rows)) if g_rows else [()] * 6
     column = [list(g_cols[0]) + alone_sites, list(g_cols[1]) + [int(bool(s)) for s in alone_sites],
               list(g_cols[2]) + alone_dates, list(g_cols[3]) + alone_dates,
