@@ -431,7 +431,8 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         /* First the structure: each word's place (hashed below, all at once), quotation parity,
          * and paragraph lengths (their digests wait for the hashes). */
-        const size_t first_word = wh.len, first_para = ph.len;
+        const size_t first_word = wh.len;
+        const int64_t first_para = n_paras;
         int64_t *tstart = (int64_t *)ts.data;
         int32_t *tlen = (int32_t *)tl.data;
         size_t words = 0;
@@ -473,10 +474,10 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
         n_words += (int64_t)words;
         /* paragraph digests over their words' hashes */
         size_t at = first_word;
-        for (size_t j = first_para; j < ph.len; j += 8) {
+        for (int64_t j = first_para; j < n_paras; j++) {
             int32_t wcount;
-            memcpy(&wcount, pw.data + 4 * ((size_t)n_paras - (ph.len - j) / 8), 4);
-            blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + j, 8);
+            memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
+            blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
             at += 8 * (size_t)wcount;
         }
         uint8_t d12[12];

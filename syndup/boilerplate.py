@@ -235,10 +235,10 @@ def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) ->
     """`judge(keys)`, the keys cut into `jobs` parts judged at once in forked processes."""
     if jobs < 2 or len(keys) < _FORK_KEYS:
         return judge(keys)
-    from .parallel import fork_join
+    from .parallel import balanced_cuts, fork_join
 
-    step = -(-len(keys) // jobs)
-    parts = [keys[i:i + step] for i in range(0, len(keys), step)]
+    cuts = balanced_cuts([1] * len(keys), jobs)
+    parts = [keys[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
     return [x for done in fork_join([partial(judge, part) for part in parts], jobs) for x in done]
 
 
@@ -272,7 +272,8 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     def member(i: int) -> Member:
         m = cache.get(i)
         if m is None:
-            a, b = int(table_offsets[row_of[i]]), int(table_offsets[row_of[i] + 1])
+            r = int(row_of[i])
+            a, b = int(table_offsets[r]), int(table_offsets[r + 1])
             m = cache[i] = Member(table_hashes[a:b], table_words[a:b], sites[i])
         return m
 

@@ -257,6 +257,16 @@ def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
                 pass
 
 
+def balanced_cuts(load: Sequence[int] | np.ndarray, parts: int) -> list[int]:
+    """Where to cut consecutive items of `load` into `parts` runs of about equal total load: the
+    boundaries, from 0 to len(load) (a run may be empty)."""
+    total = np.cumsum(load)
+    if total.shape[0] == 0 or parts < 2:
+        return [0, len(load)]
+    inner = np.searchsorted(total, total[-1] * np.arange(1, parts) / parts)
+    return [0] + inner.tolist() + [len(load)]
+
+
 def _picklable(exc: BaseException) -> BaseException:
     try:
         pickle.loads(pickle.dumps(exc))

@@ -18,7 +18,7 @@ from . import boilerplate as bp
 from .candidates import anchor_pairs_parts, link_groups, lsh_banding, lsh_params, unique_pairs
 from .cluster import Components, attributions, choose_origin, dates_decide, host_of
 from .models import Article, Problem, ScanResult
-from .parallel import Prepared, check_jobs, fork_join
+from .parallel import Prepared, balanced_cuts, check_jobs, fork_join
 from .read import JsonlLines, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import SetBatch
@@ -112,8 +112,8 @@ class _Attributions(Sequence[list[str]]):
 
     def prefetch(self, members: list[int], jobs: int) -> None:
         """Find the attributions of `members`, split between `jobs` processes when they are many."""
-        step = -(-len(members) // jobs) if len(members) >= _FORK_MEMBERS else len(members) or 1
-        parts = [members[i:i + step] for i in range(0, len(members), step)]
+        cuts = balanced_cuts([1] * len(members), jobs if len(members) >= _FORK_MEMBERS else 1)
+        parts = [members[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
         found = fork_join([partial(self._find, part) for part in parts], jobs)
         for part, names in zip(parts, found):
             self._done.update(zip(part, names))
@@ -145,8 +145,7 @@ def _split(groups: list[list[int]], parts: int) -> list[list[list[int]]]:
     empty); one run when there are too few to be worth a fork."""
     if parts < 2 or len(groups) < 2 * parts or sum(len(g) for g in groups) < _FORK_MEMBERS:
         return [groups]
-    total = np.cumsum([len(g) for g in groups])
-    cuts = [0] + np.searchsorted(total, total[-1] * np.arange(1, parts) / parts).tolist() + [len(groups)]
+    cuts = balanced_cuts([len(g) for g in groups], parts)
     return [groups[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
 
 
@@ -183,8 +182,7 @@ class _Verified:
         load = self._sizes[pairs[:, 0]] + self._sizes[pairs[:, 1]] + 1
         if self.jobs < 2 or pairs.shape[0] < _FORK_PAIRS:
             return self._relate(pairs, load)
-        cuts = [0] + [int(c) for c in np.searchsorted(np.cumsum(load), load.sum() * np.arange(1, self.jobs) / self.jobs)] \
-            + [pairs.shape[0]]
+        cuts = balanced_cuts(load, self.jobs)
         parts = [(pairs[a:b], load[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
         return Relations.concat(fork_join([partial(self._relate, *p) for p in parts], self.jobs))
 
