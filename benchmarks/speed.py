@@ -422,7 +422,8 @@ def _import_all() -> None:
     import rensa  # noqa: F401
 
     import syndup  # noqa: F401
-    from syndup import parallel, shingle, sign  # noqa: F401
+    from syndup import shingle, sign  # noqa: F401
+    from syndup.stages import analyse  # noqa: F401
 
 
 def _child(args: argparse.Namespace) -> None:

@@ -235,7 +235,7 @@ def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) ->
     """`judge(keys)`, the keys cut into `jobs` parts judged at once in forked processes."""
     if jobs < 2 or len(keys) < _FORK_KEYS:
         return judge(keys)
-    from .parallel import balanced_cuts, fork_join
+    from ._workers import balanced_cuts, fork_join
 
     cuts = balanced_cuts([1] * len(keys), jobs)
     parts = [keys[a:b] for a, b in zip(cuts[:-1], cuts[1:])]

@@ -102,7 +102,7 @@ def scan(
 
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
-        # the scan may fork processes for its work (see syndup.parallel.fork_join).
+        # the scan may fork processes for its work (see syndup.execution).
         with Progress(SpinnerColumn(), TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True, auto_refresh=False,
                       disable=quiet or not err_console.is_terminal) as bar:

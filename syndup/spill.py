@@ -27,6 +27,9 @@ from .shingle import EMPTY, SetBatch, ShingleSet
 from .verify import ranges
 
 _META = ("url", "title", "site", "published", "author", "origin_ref")
+#: An article without its text, as pass 1 sends it back from a worker:
+#: (id, url, title, site, published, author, origin_ref).
+ArticleMeta = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]
 
 
 class StoredArticle:
@@ -34,7 +37,7 @@ class StoredArticle:
 
     __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "_store", "_slot")
 
-    def __init__(self, meta: tuple[str, str | None, str | None, str | None, str | None, str | None, str | None],
+    def __init__(self, meta: ArticleMeta,
                  store: "TextStore", slot: int) -> None:
         """`meta` is (id, url, title, site, published, author, origin_ref)."""
         self.id, self.url, self.title, site, self.published, self.author, self.origin_ref = meta
@@ -78,7 +81,7 @@ class TextStore(Mapping[str, Article]):
         return self.add_encoded((article.id, article.url, article.title, article.site, article.published,
                                  article.author, article.origin_ref), article.text.encode("utf-8", "surrogatepass"))
 
-    def add_encoded(self, meta: tuple[str, str | None, str | None, str | None, str | None, str | None, str | None],
+    def add_encoded(self, meta: ArticleMeta,
                     data: bytes | memoryview) -> StoredArticle:
         """Keep an article given as its `meta` (id, url, title, site, published, author,
         origin_ref) and its text in UTF-8 (surrogates passed through); returns its stand-in."""
@@ -86,7 +89,7 @@ class TextStore(Mapping[str, Article]):
             raise ValueError(f"id {meta[0]!r} is taken")
         return self._articles[-1]
 
-    def add_block(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
+    def add_block(self, metas: list[ArticleMeta],
                   blob: bytes | memoryview, lengths: list[int]) -> bool:
         """`add_encoded` for many articles whose texts are consecutive in `blob`, in one write.
 
@@ -98,7 +101,7 @@ class TextStore(Mapping[str, Article]):
         self._append(metas, lengths)
         return True
 
-    def add_file(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
+    def add_file(self, metas: list[ArticleMeta],
                  path: str, lengths: list[int]) -> bool:
         """`add_block` with the texts in a file (a worker wrote them), copied by the OS."""
         if not self._free(metas):
@@ -108,7 +111,7 @@ class TextStore(Mapping[str, Article]):
         self._append(metas, lengths)
         return True
 
-    def _free(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]]) -> bool:
+    def _free(self, metas: list[ArticleMeta]) -> bool:
         """Whether the ids of `metas` are all new and distinct."""
         slot_of = self._slot_of
         if slot_of is None:
@@ -116,7 +119,7 @@ class TextStore(Mapping[str, Article]):
         ids = [m[0] for m in metas]
         return len(set(ids)) == len(ids) and not any(i in slot_of for i in ids)
 
-    def _append(self, metas: list[tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]],
+    def _append(self, metas: list[ArticleMeta],
                 lengths: list[int]) -> None:
         """Record articles whose texts were just written at the end of the file."""
         first = len(self._articles)

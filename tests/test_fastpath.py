@@ -8,7 +8,7 @@ Never reads ../shared: the corpora are generated here, seeded.
 from __future__ import annotations
 
 import hashlib
-import importlib
+import dataclasses
 import random
 from itertools import combinations
 
@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import boilerplate, parallel, verify
+from syndup import boilerplate, verify
+from syndup.execution import Tuning
 from syndup.candidates import lsh_params
 from syndup.errors import InputError
 from syndup.normalize import WORD_RE, fold, paragraph_spans
@@ -36,7 +37,6 @@ from syndup.shingle import (
 )
 from syndup.sign import permutations, signature, signatures, signatures_flat
 
-scan_module = importlib.import_module("syndup.scan")  # the module (syndup.scan is the function)
 
 HASH_KEY = "syndup-words-v01"
 
@@ -320,21 +320,16 @@ def planted() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def small_chunks():
-    forks = ("_FORK_PAIRS", "_FORK_MEMBERS", "_FORK_ARTICLES")
-    old = parallel.CHUNK, parallel.MIN_PARALLEL, boilerplate._FORK_KEYS, [getattr(scan_module, f) for f in forks]
-    parallel.CHUNK, parallel.MIN_PARALLEL = 32, 64  # many chunks, and worker processes, on 300 articles
-    # and the tail's work (boilerplate, anchors, verification, origins) split between forked processes
+    """Many chunks and worker processes on 300 articles, and the tail's work (boilerplate,
+    anchors, verification, origins) split between forked processes."""
+    old = boilerplate._FORK_KEYS
     boilerplate._FORK_KEYS = 2
-    for f in forks:
-        setattr(scan_module, f, 2)
-    yield
-    parallel.CHUNK, parallel.MIN_PARALLEL, boilerplate._FORK_KEYS = old[:3]
-    for f, value in zip(forks, old[3]):
-        setattr(scan_module, f, value)
+    yield Tuning(chunk=32, min_parallel=64, fork_articles=2, fork_pairs=2, fork_members=2, fork_clusters=2)
+    boilerplate._FORK_KEYS = old
 
 
 def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):
-    result = syndup.scan(planted, jobs=2)
+    result = syndup.scan(planted, jobs=2, tuning=small_chunks)
     assert len(result.documents) == len(planted)
     got = {(r.doc_a, r.doc_b): r.relation for r in result.pairs.itertuples()}
     expected = reference_relations(planted, result.boilerplate)
@@ -345,9 +340,8 @@ def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chun
 
 
 def test_scan_is_the_same_for_any_jobs_chunks_and_input_order(planted, small_chunks):
-    one = syndup.scan(planted, jobs=1)
-    parallel.CHUNK, parallel.MIN_PARALLEL = 7, 14
-    two = syndup.scan(list(reversed(planted)), jobs=2)
+    one = syndup.scan(planted, jobs=1, tuning=small_chunks)
+    two = syndup.scan(list(reversed(planted)), jobs=2, tuning=dataclasses.replace(small_chunks, chunk=7, min_parallel=14))
     for name in ("documents", "pairs", "clusters"):
         a, b = getattr(one, name), getattr(two, name)
         if name == "documents":  # "record n": where each was read, which the order changes
@@ -357,7 +351,7 @@ def test_scan_is_the_same_for_any_jobs_chunks_and_input_order(planted, small_chu
 
 
 def test_texts_are_kept_on_disk_and_read_back(planted, small_chunks):
-    result = syndup.scan(planted, jobs=2)
+    result = syndup.scan(planted, jobs=2, tuning=small_chunks)
     by_id = {d["id"]: d for d in planted}
     assert list(result) == sorted(by_id)
     for doc_id in list(by_id)[:25]:
@@ -394,7 +388,7 @@ def test_jsonl_parsed_in_the_workers_scans_like_jsonl_read_here(planted, small_c
     data = gzip.compress(("\n".join(lines) + "\n").encode())
     path.write_bytes(data[: len(data) - 40])  # cut short: the last lines are lost, with a warning
     monkeypatch.setattr(read_module, "LINES_PER_PART", 16)
-    in_workers = syndup.scan(path, jobs=2)
+    in_workers = syndup.scan(path, jobs=2, tuning=small_chunks)
     read_here = syndup.scan(list(syndup.read([path])), jobs=1)
     for name in ("documents", "pairs", "clusters"):
         pd.testing.assert_frame_equal(getattr(in_workers, name), getattr(read_here, name))

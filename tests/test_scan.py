@@ -284,14 +284,11 @@ def test_big_cluster_is_the_same_cluster_with_fewer_pairs():
 
 
 def test_verifying_a_few_sets_at_a_time_changes_nothing(monkeypatch):
-    import importlib
-
     from syndup import verify
+    from syndup.execution import Tuning
 
-    scan_module = importlib.import_module("syndup.scan")  # `syndup.scan` is the function
-    monkeypatch.setattr(scan_module, "_READ", 3000)  # a few sets per read
     monkeypatch.setattr(verify, "_SLICE", 2000)      # a few pairs per searchsorted
-    result = syndup.scan(BIG, settings=SMALL_BUCKETS)
+    result = syndup.scan(BIG, settings=SMALL_BUCKETS, tuning=Tuning(read_shingles=3000))  # a few sets per read
     for got, want in zip((result.documents, result.pairs, result.clusters),
                          (BIG_BASELINE.documents, BIG_BASELINE.pairs, BIG_BASELINE.clusters)):
         pd.testing.assert_frame_equal(got, want)

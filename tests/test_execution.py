@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from syndup.parallel import fork_join
+from syndup._workers import fork_join
 
 
 def where_and_what(value: int) -> tuple[int, np.ndarray]:

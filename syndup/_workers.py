@@ -1,0 +1,188 @@
+"""Worker processes: a pool for the per-chunk passes, and children forked for corpus-wide work.
+
+Private: stages use them through `syndup.execution.Execution`, never directly. Two mechanisms,
+because the two kinds of work differ: the passes stream chunks of texts through a pool
+(`Pool.map`, a bounded number of tasks in flight), while corpus-wide work (judging boilerplate,
+anchor pairs, verification, origins) is split between children forked from the main process
+(`fork_join`): they see its memory as it is, and only their results are pickled back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import traceback
+import warnings
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+def default_jobs() -> int:
+    """Cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class Pool:
+    """Runs tasks in this process, or in a pool of `jobs` processes once `start` is called (a
+    scan starts it only when its input proves big enough to pay for the processes)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.pool: Any = None
+
+    def start(self) -> None:
+        if self.jobs > 1 and self.pool is None:
+            self.pool = _context().Pool(self.jobs)
+            # A scan that fails between its two passes leaves the pool behind: end it then.
+            self._finalizer = weakref.finalize(self, self.pool.terminate)
+
+    def map(self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        """fn(*task) for every task, in order; tasks are drawn lazily, a few ahead of results."""
+        if self.pool is None:
+            for task in tasks:
+                yield fn(*task)
+            return
+        pending: deque[Any] = deque()
+        for task in tasks:
+            pending.append(self.pool.apply_async(fn, task))
+            if len(pending) >= 2 * self.jobs + 1:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self._finalizer.detach()
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def terminate(self) -> None:
+        if self.pool is not None:
+            self._finalizer.detach()
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def _context() -> Any:
+    # fork starts workers in milliseconds and is safe when no other Python thread can hold a lock
+    # at the moment of forking; otherwise (a progress-bar thread, say) forkserver, which starts
+    # from a clean process once and forks workers from it.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and _can_fork():
+        return _QuietFork()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["syndup.stages.analyse", "syndup.stages.sign"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _can_fork() -> bool:
+    """Whether a child forked now is safe: Linux, and no other Python thread that could hold a
+    lock at the moment of forking (the test `_context` makes for the pool, too)."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and threading.active_count() == 1)
+
+
+def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
+    """Call every thunk, the first in this process and each other in a child forked for it, all
+    at once; their results, in order. Children see this process's memory as it was when they
+    were forked (nothing is pickled but their results). With fewer `jobs` than thunks, or where
+    forking is not safe, the thunks run here one after another. An exception in a child is
+    raised here.
+    """
+    if len(thunks) < 2 or len(thunks) > jobs or not _can_fork():
+        return [t() for t in thunks]
+    children: list[tuple[int, int]] = []  # (pid, read end of its result pipe)
+    try:
+        for thunk in thunks[1:]:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: run, send the pickled outcome, leave without cleanup
+                os.close(r)
+                code = 0
+                outcome: tuple[bool, object]
+                try:
+                    try:
+                        outcome = (True, thunk())
+                    except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
+                        outcome = (False, _picklable(exc))
+                    _write_all(w, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+                except BaseException:  # noqa: BLE001 - cannot report: the parent sees the exit code
+                    code = 1
+                os._exit(code)
+            os.close(w)
+            children.append((pid, r))
+        results = [thunks[0]()]
+        for pid, r in children:
+            with os.fdopen(r, "rb") as fh:
+                data = fh.read()
+            _, status = os.waitpid(pid, 0)
+            if not data:
+                raise RuntimeError(f"a forked syndup worker died (wait status {status})")
+            ok, value = pickle.loads(data)
+            if not ok:
+                raise value
+            results.append(value)
+        children = []
+        return results
+    finally:
+        for pid, r in children:  # something failed here: stop and reap the children left
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+            try:
+                os.close(r)
+            except OSError:
+                pass
+
+
+def balanced_cuts(load: Sequence[int] | np.ndarray, parts: int) -> list[int]:
+    """Where to cut consecutive items of `load` into `parts` runs of about equal total load: the
+    boundaries, from 0 to len(load) (a run may be empty)."""
+    total = np.cumsum(load)
+    if total.shape[0] == 0 or parts < 2:
+        return [0, len(load)]
+    inner = np.searchsorted(total, total[-1] * np.arange(1, parts) / parts)
+    return [0] + inner.tolist() + [len(load)]
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any failure to pickle: send its text instead
+        return RuntimeError("".join(traceback.format_exception(exc)))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view.nbytes:
+        view = view[os.write(fd, view):]
+    os.close(fd)
+
+
+class _QuietFork:
+    """The fork context, with the DeprecationWarning of Python 3.12+ about forking a process with
+    threads silenced: it counts idle native threads (BLAS) too, and no Python thread is running."""
+
+    def Pool(self, processes: int) -> Any:  # noqa: N802 - mirrors multiprocessing's API
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            return multiprocessing.get_context("fork").Pool(processes)

@@ -1,0 +1,91 @@
+"""Stage 3, sign: words minus boilerplate -> exact shingle sets, MinHash signatures and anchors.
+
+Per chunk, in a worker process: the chunk's words (spilled by the analyse stage) are read back,
+shingled without their boilerplate paragraphs (`shingle.shingle_many`), and signed
+(`sign.signatures_flat`); the exact sets are spilled again (read back only for candidate pairs),
+signatures and anchors come back. Signatures hold the first `width` of the `num_perm`
+permutations: LSH with b bands of r rows reads only the first b * r.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..candidates import lsh_params
+from ..corpus import Corpus
+from ..execution import Execution
+from ..settings import Settings
+from ..shingle import FeatureBatch, SetBatch, anchors_many, shingle_many
+from ..sign import signatures_flat
+from ..spill import AnchorSpill, SetStore, spill_file, write_sets
+from .boilerplate import Boilerplate
+
+
+@dataclass(frozen=True)
+class Signed:
+    """Every article's sketch, in id order: signatures, anchors (on disk), exact shingle sets (on disk)."""
+
+    signatures: np.ndarray  # uint32 (n, width): the first `width` permutations
+    anchors: AnchorSpill    # (value, article) pairs, read back part by part
+    sets: SetStore
+
+
+def sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int, seed: int,
+               width: int, modulus: int) -> tuple[np.ndarray, ...]:
+    """Pass 2 for one chunk (in a worker): signatures, anchors grouped by spill part with their
+    article's place in the chunk, and the sets' offsets (the sets go to the chunk's spill file)."""
+    words = spill_file(spill, "words", chunk)
+    with open(words, "rb") as fh:
+        wh, wq, wo, pw, po = (np.load(fh, allow_pickle=False) for _ in range(5))
+    os.unlink(words)
+    n = wo.shape[0] - 1
+    batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
+    sets: SetBatch = shingle_many(batch, k, drop)
+    write_sets(spill_file(spill, "sets", chunk), sets.hashes, sets.unquoted)
+    sigs = signatures_flat(sets.hashes, sets.offsets, num_perm, seed, width)
+    anchor_values, anchor_offsets = anchors_many(sets, modulus)
+    order, bounds = AnchorSpill.partition(anchor_values)
+    owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(anchor_offsets))
+    return sigs, anchor_values[order], owner[order], bounds, sets.offsets
+
+
+def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution: Execution) -> Signed:
+    """Shingle, sign and sample anchors of every article, leaving out its boilerplate paragraphs.
+    The corpus's paragraph arrays are released after: this was their last use."""
+    n = len(corpus)
+    starts = corpus.chunk_starts.tolist()
+    folder = str(corpus.spill.path)
+    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
+    width = bands * rows
+
+    def tasks() -> Iterator[tuple[Any, ...]]:
+        for c in range(len(starts) - 1):
+            p0, p1 = int(corpus.para_offsets[starts[c]]), int(corpus.para_offsets[starts[c + 1]])
+            yield (c, boilerplate.drops[p0:p1], folder, settings.shingle_size, settings.num_perm,
+                   settings.seed, width, settings.anchor_modulus)
+
+    sigs = np.empty((n, width), dtype=np.uint32)
+    set_chunk = np.empty(n, dtype=np.int32)
+    set_start = np.empty(n, dtype=np.int64)
+    set_end = np.empty(n, dtype=np.int64)
+    totals: list[int] = []
+    anchors = AnchorSpill(corpus.spill)
+    try:
+        done = execution.map_chunks(sign_chunk, tasks(), parallel=n >= execution.tuning.min_parallel)
+        for c, (s, av, owner, bounds, so) in enumerate(done):
+            pos = corpus.rank[starts[c]:starts[c + 1]]
+            sigs[pos] = s
+            set_chunk[pos] = c
+            set_start[pos] = so[:-1]
+            set_end[pos] = so[1:]
+            totals.append(int(so[-1]))
+            anchors.add_sorted(av, pos[owner].astype(np.int32), bounds)
+    finally:
+        anchors.close()
+    corpus.release_paragraphs()
+    return Signed(sigs, anchors, SetStore(corpus.spill, set_chunk, set_start, set_end, totals))

@@ -1,0 +1,118 @@
+"""Stage 5, verify: decide every candidate pair from the exact shingle sets, and join the copies.
+
+Pairs are verified in batches (`verify.relate_many`: the one relation rule), their sets read from
+disk a slice of pairs at a time; many pairs are split between forked processes. Duplicates and
+copies are joined into connected components as verification goes: big LSH groups (a story with
+thousands of copies) are linked with about one verified pair per copy (`candidates.link_groups`),
+and candidates between two members of big groups are verified only if still apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..candidates import link_groups
+from ..cluster import Components
+from ..execution import Execution
+from ..settings import Settings
+from ..shingle import SetBatch
+from ..spill import SetStore
+from ..verify import NONE, Relations, judge, relate_many, slices
+from .candidates import Candidates
+
+
+@dataclass(frozen=True)
+class PairTable:
+    """Verified pairs (a[k] < b[k], in id order, distinct) and their relations."""
+
+    n: int
+    a: np.ndarray
+    b: np.ndarray
+    rel: Relations
+
+    def lookup(self, a: np.ndarray, b: np.ndarray, compute: Callable[[np.ndarray], Relations]) -> Relations:
+        """The relations of pairs a[k] < b[k]: from the table, or `compute`d (given the positions
+        k of the pairs not in it)."""
+        table = self.a * self.n + self.b
+        codes = a * self.n + b
+        at = np.minimum(np.searchsorted(table, codes), max(table.shape[0] - 1, 0))
+        known = (table[at] == codes) if table.shape[0] else np.zeros(codes.shape[0], dtype=bool)
+        fresh = compute(np.flatnonzero(~known))
+        both = Relations.concat([self.rel.take(at[known]), fresh])
+        return both.take(np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)])))
+
+
+class Verifier:
+    """Verifies pairs (i < j) of a corpus's articles, from their sets on disk."""
+
+    def __init__(self, sets: SetStore, same_words: np.ndarray, settings: Settings, execution: Execution) -> None:
+        self.sets, self.same_words, self.settings, self.execution = sets, same_words, settings, execution
+        self.sizes = sets.sizes()
+
+    def relate(self, pairs: np.ndarray) -> Relations:
+        """The relations of `pairs`; many pairs are split between processes by their sets' sizes."""
+        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
+        tuning = self.execution.tuning
+        return Relations.concat(self.execution.map_split(self._relate, pairs, minimum=tuning.fork_pairs, load=load))
+
+    def _relate(self, pairs: np.ndarray) -> Relations:
+        """The relations of `pairs`, their sets read a slice of pairs at a time: memory stays at a
+        few million shingles however many pairs there are."""
+        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
+        out = []
+        for lo, hi in slices(load, self.execution.tuning.read_shingles):
+            part = pairs[lo:hi]
+            docs, slots = np.unique(part.reshape(-1), return_inverse=True)
+            batch: SetBatch = self.sets.gather(docs)
+            slots = slots.reshape(-1, 2)
+            same = self.same_words[part[:, 0]] == self.same_words[part[:, 1]]
+            out.append(relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings))
+        return Relations.concat(out)
+
+    def judge(self, pairs: np.ndarray, shared: np.ndarray, shared_unquoted: np.ndarray) -> Relations:
+        """The relations of `pairs` from overlaps counted elsewhere."""
+        same = self.same_words[pairs[:, 0]] == self.same_words[pairs[:, 1]]
+        return judge(shared, shared_unquoted, self.sizes[pairs[:, 0]], self.sizes[pairs[:, 1]], same, self.settings)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """Every verified related pair, the clusters' members (components of 2+ joined by duplicates
+    and copies, each sorted, ordered by their smallest member), and the verifier for more pairs."""
+
+    table: PairTable
+    groups: list[list[int]]
+    verifier: Verifier
+
+
+def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution: Execution) -> Verified:
+    """Verify the candidates and join duplicates and copies into components (see the module docstring)."""
+    n = candidates.same_words.shape[0]
+    verifier = Verifier(sets, candidates.same_words, settings, execution)
+    found: list[np.ndarray] = []
+    rels: list[Relations] = []
+
+    def joins(pairs: np.ndarray) -> np.ndarray:
+        """Verify and record `pairs` (unrelated ones are not kept); which of them join one cluster."""
+        rel = verifier.relate(pairs)
+        keep = rel.code != NONE
+        found.append(pairs[keep].reshape(-1, 2))
+        rels.append(rel.take(keep))
+        return rel.clustering
+
+    joined = Components(n)
+    joined.union(candidates.duplicates[joins(candidates.duplicates)])
+    pairs = candidates.pairs
+    deferred = candidates.banding.in_big(pairs)
+    joined.union(pairs[~deferred][joins(pairs[~deferred])])
+    link_groups(candidates.banding, joined, joins, prefer=sets.sizes())
+    rest = pairs[deferred]
+    rest = rest[joined.find(rest[:, 0]) != joined.find(rest[:, 1])]
+    joined.union(rest[joins(rest)])
+    everything = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found).astype(np.int64)
+    _, first = np.unique(everything[:, 0] * n + everything[:, 1], return_index=True)  # a pair checked twice: once
+    table = PairTable(n, everything[first, 0], everything[first, 1], Relations.concat(rels).take(first))
+    return Verified(table, joined.groups(min_size=2), verifier)
