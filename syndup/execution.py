@@ -10,10 +10,10 @@ a second implementation of this interface, not a second pipeline.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -21,7 +21,15 @@ from . import _workers
 from .errors import InputError
 
 R = TypeVar("R")
-S = TypeVar("S", bound=Sized)
+S = TypeVar("S", bound="Runs")
+
+
+class Runs(Protocol):
+    """What `map_split` cuts: a list or an array (a length, and slices of the same kind)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, cut: slice, /) -> Any: ...
 
 
 @dataclass(frozen=True)

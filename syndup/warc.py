@@ -19,12 +19,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import zlib
-from collections import Counter, deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Union
 
 from .errors import InputError, require
+from .execution import Execution
 from .extract import extract_article, looks_like_html
 from .models import Article, Problem
 
@@ -37,9 +37,8 @@ _SNIFF_TYPES = ("", "application/octet-stream", "text/plain", "unk", "no-type", 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 # WHATWG: these labels mean windows-1252 in HTML.
 _CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"}
-#: Pages handed to a worker process at a time, and chunks kept in flight per worker.
+#: Pages handed to a worker process at a time.
 _CHUNK = 16
-_IN_FLIGHT = 4
 
 
 def read_warc(path: str | Path, *, id_by: str = "record", keep_comments: bool = False,
@@ -73,34 +72,27 @@ def _extract_one(page: Article, keep_comments: bool) -> list[Item]:
     return out
 
 
-def _extract_chunk(pages: list[Article], keep_comments: bool) -> list[Item]:
-    return [item for page in pages for item in _extract_one(page, keep_comments)]
+def _extract_chunk(items: list[Item], keep_comments: bool) -> list[Item]:
+    """Extract a chunk's pages (in a worker process); its problems pass through in place."""
+    return [out for item in items
+            for out in ([item] if isinstance(item, Problem) else _extract_one(item, keep_comments))]
 
 
 def _extract_parallel(pages: Iterator[Item], keep_comments: bool, workers: int) -> Iterator[Item]:
-    # A bounded window of chunks in flight, so that a crawl of any size is never all in memory.
-    # "spawn": forking a parent that runs threads (a progress bar) can deadlock.
-    import multiprocessing
-
-    pending: deque[Future[list[Item]] | list[Item]] = deque()
-    chunk: list[Article] = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    """Pages extracted in `workers` processes, a bounded number of chunks in flight (a crawl of
+    any size is never all in memory), in file order."""
+    def chunks() -> Iterator[tuple[list[Item], bool]]:
+        chunk: list[Item] = []
         for item in pages:
-            if isinstance(item, Article):
-                chunk.append(item)
-            if chunk and (len(chunk) >= _CHUNK or isinstance(item, Problem)):
-                pending.append(pool.submit(_extract_chunk, chunk, keep_comments))
+            chunk.append(item)
+            if len(chunk) >= _CHUNK:
+                yield chunk, keep_comments
                 chunk = []
-            if isinstance(item, Problem):
-                pending.append([item])
-            while len(pending) > workers * _IN_FLIGHT:
-                done = pending.popleft()
-                yield from done if isinstance(done, list) else done.result()
         if chunk:
-            pending.append(pool.submit(_extract_chunk, chunk, keep_comments))
-        while pending:
-            done = pending.popleft()
-            yield from done if isinstance(done, list) else done.result()
+            yield chunk, keep_comments
+
+    for done in Execution(workers).map_chunks(_extract_chunk, chunks(), parallel=True):
+        yield from done
 
 
 def _pages(path: Path, id_by: str) -> Iterator[Item]:

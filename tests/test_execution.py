@@ -1,4 +1,5 @@
-"""`fork_join`: thunks run in forked children at once, results and errors come back in order."""
+"""Where work runs: `fork_join` (thunks in forked children at once, results and errors back in order)
+and `Execution.map_split` (a list cut into balanced runs, one result per run, the same for any jobs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from syndup._workers import fork_join
+from syndup.execution import Execution
 
 
 def where_and_what(value: int) -> tuple[int, np.ndarray]:
@@ -54,3 +56,23 @@ def test_an_error_that_cannot_be_pickled_comes_back_as_its_traceback():
 def test_a_child_that_dies_is_reported():
     with pytest.raises(RuntimeError, match="died"):
         fork_join([lambda: 1, lambda: os._exit(3)], jobs=2)
+
+
+def squares_where(run):
+    return [(os.getpid(), x * x) for x in run]
+
+
+def test_map_split_gives_what_one_call_gives_for_any_jobs():
+    items = list(range(50))
+    for jobs in (1, 2, 3):
+        runs = Execution(jobs).map_split(squares_where, items, minimum=1)
+        assert [sq for run in runs for _, sq in run] == [x * x for x in items]
+        pids = {pid for run in runs for pid, _ in run}
+        assert len(runs) == jobs and len(pids) == jobs  # each run in its own process
+    weighted = Execution(2).map_split(lambda a: [a.tolist()], np.arange(6), minimum=1, load=[1, 1, 1, 1, 1, 5])
+    assert [r[0] for r in weighted] == [[0, 1, 2, 3], [4, 5]]  # cut where the load halves
+
+
+def test_map_split_runs_here_when_the_work_is_too_small():
+    runs = Execution(2).map_split(squares_where, list(range(10)), minimum=11)
+    assert len(runs) == 1 and {pid for pid, _ in runs[0]} == {os.getpid()}

@@ -8,6 +8,7 @@ member; only that member goes on to MinHash LSH (copies) and anchors (a shared p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,10 +46,12 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     reps = np.unique(first)
     dups = np.flatnonzero(first[fp_id] != np.arange(n))
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
-    banding, anchored = execution.fork_join([
+    found: list[Any] = execution.fork_join([
         lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
         lambda: anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
                                    signed.anchors.counter()),
     ], worth=n >= execution.tuning.fork_articles)
+    banding: Banding = found[0]
+    anchored: np.ndarray = found[1]
     return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1), unique_pairs(banding.pairs, anchored, n=n),
                       banding)
