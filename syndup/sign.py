@@ -123,8 +123,3 @@ def lean_minhash(sig: np.ndarray, seed: int):  # type: ignore[no-untyped-def]
     from datasketch import LeanMinHash
 
     return LeanMinHash(seed=seed, hashvalues=sig, scheme="affine32")
-
-
-def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
-    """Share of equal positions: an unbiased estimate of the Jaccard similarity of the two sets."""
-    return float(np.count_nonzero(sig_a == sig_b)) / float(sig_a.shape[0])
