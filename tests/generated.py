@@ -142,10 +142,10 @@ def records(seed: int = SEED) -> list[Record]:
         add("duplicate-dated", story, site(), _date(day))
     # Chains: B keeps 6 of A's 8 paragraphs and adds 3; C keeps B's 3 new ones and adds 1.
     for k in range(2):
-        a = w.story(8)
+        first = w.story(8)
         new = w.story(3)
-        add("chain-a", a, site(), _date(10 + k))
-        add("chain-b", list(a[:6]) + list(new), site(), _date(12 + k))
+        add("chain-a", first, site(), _date(10 + k))
+        add("chain-b", list(first[:6]) + list(new), site(), _date(12 + k))
         add("chain-c", list(new) + [w.paragraph()], site(), _date(14 + k))
     # Partial reuse: the longest paragraph of a unique story (or of a pair's origin) in a new story on
     # another site; on the source's own site, the same reuse is that site's boilerplate (no relation).

@@ -48,7 +48,8 @@ BLOCKS = _blocks()
 
 def _names(code: str) -> tuple[set[str], set[str]]:
     """(names the code binds, names it reads)."""
-    bound, read = set(), set()
+    bound: set[str] = set()
+    read: set[str] = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Name):
             (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
