@@ -12,9 +12,9 @@ import random
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -42,15 +42,30 @@ def copy_text(origin: str, doc_id: str) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """Who adds what in a concurrency test: copy pairs split across workers at the same position."""
+    """Who adds what in a concurrency test: in each round, every worker adds one member of a copy pair.
+
+    The workers meet at a barrier before each round (see `is_round`), so an origin and its copy are
+    added at the same moment by two processes; unrelated articles fill the positions between rounds.
+    """
 
     workers: int
     per_worker: int
     pairs: int
 
+    @property
+    def rounds(self) -> int:
+        return self.pairs // (self.workers // 2)
+
     def pair_slot(self, k: int) -> tuple[int, int, int]:
-        """(origin worker, copy worker, position) of pair k."""
-        return k % self.workers, (k + 1) % self.workers, (k * 37) % self.per_worker
+        """(origin worker, copy worker, position) of pair k; the roles rotate between workers."""
+        per_round = self.workers // 2
+        r, j = divmod(k, per_round)
+        return (r + 2 * j) % self.workers, (r + 2 * j + 1) % self.workers, r * self.per_worker // self.rounds
+
+    @staticmethod
+    def is_round(doc_id: str) -> bool:
+        """Whether a worker adds this article in a round (after the barrier), not as a filler."""
+        return doc_id.startswith(("origin-", "copy-"))
 
     def articles(self, worker: int) -> list[tuple[str, str]]:
         """(id, text) of the articles this worker adds, in order."""
@@ -85,7 +100,7 @@ class RedisServer:
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         for _ in range(5):
             self.port = free_port()
             self.proc = subprocess.Popen(

@@ -1,5 +1,6 @@
-"""Four processes adding 5,000 articles each into one index, SQLite and Redis: no error, no lost
-article, and every copy pair split across two processes (added at the same moment) is found."""
+"""Four processes adding 500 articles each into one index, SQLite and Redis: no error, no lost
+article, and each of 400 copy pairs, its origin and its copy added at the same moment by two
+processes (they meet at a barrier first), is found by at least one of the two adds."""
 
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from syndup import Index
 
 from .indexkit import Plan, RedisServer, needs_redis_server, redis_server  # noqa: F401 (fixture)
 
-PLAN = Plan(workers=4, per_worker=5000, pairs=400)
+PLAN = Plan(workers=4, per_worker=500, pairs=400)
 
 
-def _worker(target: str, worker: int, start: Any, out: str) -> None:
-    """Add this worker's articles, recording what each add matched."""
+def _worker(target: str, worker: int, rounds: Any, out: str) -> None:
+    """Add this worker's articles, each pair member right after the others reach the barrier."""
     articles = PLAN.articles(worker)
     found: dict[str, list[list[str]]] = {}
     with Index.open(target) as idx:
-        start.wait(60)
         for doc_id, text in articles:
+            if Plan.is_round(doc_id):
+                rounds.wait(60)
             matches = idx.add(doc_id, text)
             if matches:
                 found[doc_id] = [[m.doc_id, m.relation] for m in matches]
@@ -33,12 +35,11 @@ def _worker(target: str, worker: int, start: Any, out: str) -> None:
 
 def _run(target: str, tmp_path: Path) -> dict[str, list[list[str]]]:
     ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
+    rounds = ctx.Barrier(PLAN.workers)
     outs = [str(tmp_path / f"worker{w}.json") for w in range(PLAN.workers)]
-    procs = [ctx.Process(target=_worker, args=(target, w, start, outs[w])) for w in range(PLAN.workers)]
+    procs = [ctx.Process(target=_worker, args=(target, w, rounds, outs[w])) for w in range(PLAN.workers)]
     for p in procs:
         p.start()
-    start.set()
     for p in procs:
         p.join(600)
     assert [p.exitcode for p in procs] == [0] * PLAN.workers
@@ -54,12 +55,15 @@ def _check(target: str, found: dict[str, list[list[str]]]) -> None:
         for w in range(PLAN.workers):
             for doc_id, _ in PLAN.articles(w):
                 assert doc_id in idx, doc_id
+    wrong = []
     for k in range(PLAN.pairs):
         origin, copy = f"origin-{k}", f"copy-{k}"
         seen = [m for m in found.get(copy, []) if m[0] == origin] + \
                [m for m in found.get(origin, []) if m[0] == copy]
         # One of the two adds reports the other; both do when each stored before the other looked.
-        assert [m[1] for m in seen] in (["copy"], ["copy", "copy"]), (k, PLAN.pair_slot(k), seen)
+        if [m[1] for m in seen] not in (["copy"], ["copy", "copy"]):
+            wrong.append((k, PLAN.pair_slot(k), seen))
+    assert not wrong, f"{len(wrong)} of {PLAN.pairs} pairs not reported as one copy, e.g. {wrong[:3]}"
     # Nothing else matched anything: the other articles are all unrelated.
     for doc_id, matches in found.items():
         for other, _ in matches:
