@@ -47,7 +47,7 @@ class Settings:
         from .shingle import MAX_SHINGLE  # one multiplier per shingle position
 
         _whole(self, "shingle_size", 1, MAX_SHINGLE)
-        _whole(self, "num_perm", 2)
+        _whole(self, "num_perm", 2)  # at least two bands of one row: see lsh_threshold below
         _whole(self, "seed", 0, 2**32 - 1)  # numpy's RandomState draws the permutations from it
         _share(self, "lsh_threshold")
         if lsh_params(self.lsh_threshold, self.num_perm)[0] < 2:  # datasketch's MinHashLSH (index) needs 2 bands
