@@ -4,6 +4,7 @@ With the `html` extra installed, trafilatura finds the main text (menus, share b
 links, ads, scripts and reader comments dropped) and the title, date, author, site name and
 canonical URL. Without it, a small standard-library parser keeps the visible text of block
 elements and reads the same metadata from `<meta>` tags, but cannot tell chrome from article.
+A trafilatura that is installed but fails to import raises `MissingDependency` instead.
 
 Either way, a page whose text has no passage of running prose outside links (a section front,
 a list of headlines, an empty or error page) is not an article: it is skipped, with the reason.
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
+
+from .errors import optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Article, Problem
@@ -57,16 +60,20 @@ class Extracted:
 
 
 def extract_html(html: str, *, url: str | None = None, keep_comments: bool = False) -> Extracted:
-    """The article in an HTML page; raises ValueError saying why when the page has none."""
-    try:
-        import trafilatura
-    except ImportError:
+    """The article in an HTML page; raises ValueError saying why when the page has none.
+
+    Without the `html` extra this is the basic parser, as documented; with a trafilatura that is
+    installed but cannot be imported it is `MissingDependency`, never a silent fallback that
+    would count page chrome as article text.
+    """
+    trafilatura = optional("trafilatura", "html", "Extracting articles from HTML")
+    if trafilatura is None:
         return _extract_basic(html)
     return _extract_trafilatura(trafilatura, html, url, keep_comments)
 
 
-def extract_article(article: "Article", where: str, *,
-                    keep_comments: bool = False) -> "tuple[Article | None, Problem | None]":
+def extract_article(article: Article, where: str, *,
+                    keep_comments: bool = False) -> tuple[Article | None, Problem | None]:
     """Replace an HTML article's text by its article text and fill in missing metadata from the page.
 
     Metadata given with the record wins over the page's; `site` falls back to the URL's host,

@@ -33,7 +33,7 @@ from . import boilerplate as bp
 from ._store import FORMAT_VERSION, Record, Store, Stored
 from .candidates import lsh_params
 from .cluster import host_of
-from .errors import BackendError, IndexSettingsError
+from .errors import BackendError, IdConflict, IndexSettingsError, InputError
 from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, ShingleSet, analyze, anchors, shingles
@@ -242,7 +242,7 @@ class Index:
                     num, fingerprint = found
                     if fingerprint != features.fingerprint:
                         if not replace:
-                            raise ValueError(f"article {doc_id!r} is already in {self.location} with a "
+                            raise IdConflict(f"article {doc_id!r} is already in {self.location} with a "
                                              f"different text; replace it (replace=True, or --replace) or remove it first")
                         store.remove(doc_id)
                         continue
@@ -475,7 +475,7 @@ def _check_id(doc_id: object) -> str:
     if not isinstance(doc_id, str):
         raise TypeError(f"doc_id must be a str, got {type(doc_id).__name__} {doc_id!r}")
     if not doc_id:
-        raise ValueError("doc_id must not be empty")
+        raise InputError("doc_id must not be empty")
     return doc_id
 
 
@@ -484,7 +484,7 @@ def _analyze(text: object, what: str) -> Features:
         raise TypeError(f"{what}: text must be a str, got {type(text).__name__}")
     features = analyze(text)
     if features.n_words == 0:
-        raise ValueError(f"{what} has no words")
+        raise InputError(f"{what} has no words")
     return features
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from .errors import BackendError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .settings import Settings
+    from .spill import TextStore
 
 #: Metadata fields an Article carries besides id and text, with the alternative names accepted on input.
 META_FIELDS: dict[str, tuple[str, ...]] = {
@@ -39,20 +44,20 @@ class Article:
     @classmethod
     def from_mapping(cls, record: Mapping[str, object], *, id_field: str = "id",
                      text_field: str = "text", default_id: str | None = None,
-                     origin_ref: str | None = None) -> "Article":
+                     origin_ref: str | None = None) -> Article:
         """Build an Article from a dict, accepting the usual alternative field names."""
         raw_id = record.get(id_field)
         if raw_id is None or (isinstance(raw_id, float) and raw_id != raw_id) or str(raw_id) == "":
             if default_id is None:
-                raise ValueError(f"record has no {id_field!r} field")
+                raise InputError(f"record has no {id_field!r} field")
             raw_id = default_id
         text = record.get(text_field)
         if text is None and text_field == "text":
             text = record.get("html") or record.get("content") or record.get("body")
         if text is None or (isinstance(text, float) and text != text):
-            raise ValueError(f"record {raw_id!r} has no {text_field!r} field")
+            raise InputError(f"record {raw_id!r} has no {text_field!r} field")
         if not isinstance(text, str):
-            raise ValueError(f"record {raw_id!r}: {text_field!r} is {type(text).__name__}, expected a string")
+            raise InputError(f"record {raw_id!r}: {text_field!r} is {type(text).__name__}, expected a string")
         meta: dict[str, str | None] = dict.fromkeys(META_FIELDS)
         present = _ALIASES.intersection(record.keys())  # usually a few names: look only at those
         for name, aliases in META_FIELDS.items() if present else ():
@@ -104,20 +109,27 @@ class Match:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """What `syndup.scan` found: three tables, the warnings, and access to the texts."""
+    """What `syndup.scan` found: three tables, the warnings, and access to the texts.
 
-    documents: "pd.DataFrame"
-    pairs: "pd.DataFrame"
-    clusters: "pd.DataFrame"
+    The texts live in a temporary file until `close()` (or the end of a `with` block) deletes it;
+    the tables stay usable after that.
+    """
+
+    documents: pd.DataFrame
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
     problems: tuple[Problem, ...]
-    settings: "Settings"
+    settings: Settings
     articles_read: int
     #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
     boilerplate: frozenset[int] = field(default_factory=frozenset)
-    _texts: Mapping[str, Article] = field(default_factory=dict, repr=False)
+    _texts: TextStore = field(kw_only=True, repr=False)
 
     def article(self, doc_id: str) -> Article:
         """The article with this id, as read."""
+        if self._texts.closed:
+            raise BackendError("this scan result is closed: its texts were in a temporary file that close() "
+                               "deleted; read them before closing (the tables stay usable)")
         try:
             return self._texts[doc_id]
         except KeyError:
@@ -127,7 +139,7 @@ class ScanResult:
         """The text of the article with this id, as read (after HTML extraction)."""
         return self.article(doc_id).text
 
-    def members(self, cluster_id: int) -> "pd.DataFrame":
+    def members(self, cluster_id: int) -> pd.DataFrame:
         """The rows of `documents` in one cluster, origin first."""
         rows = self.documents[self.documents["cluster_id"] == cluster_id]
         return rows.sort_values(["role", "doc_id"], key=lambda s: s.map(_ROLE_ORDER) if s.name == "role" else s)
@@ -135,6 +147,17 @@ class ScanResult:
     def __iter__(self) -> Iterator[str]:
         """The ids of the articles read, in id order."""
         return iter(self._texts)
+
+    def close(self) -> None:
+        """Delete the temporary file of the texts now, rather than when the result is collected."""
+        self._texts.close()
+
+    def __enter__(self) -> ScanResult:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 _ROLE_ORDER = {"origin": 0, "copy": 1, "unique": 2}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 
-from .errors import InputError, require
+from .errors import CorpusNotFound, InputError, require
 from .extract import looks_like_html
 from .models import Article, Problem
 
@@ -48,7 +48,7 @@ def check_paths(paths: Iterable[str | Path]) -> list[Path]:
     for p in paths:
         path = Path(p)
         if not path.exists():
-            raise InputError(f"{path}: no such file or folder")
+            raise CorpusNotFound(f"{path}: no such file or folder")
         corpus_kind(path)
         out.append(path)
     return out

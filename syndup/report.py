@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from .diff import (ADDED, ATTRIBUTION, BOILERPLATE, COMMENTS, EDIT, KEPT, KINDS, MOVED, REMOVED,
                    SUBSTITUTED, Diff, Segment, diff, display, label)
-from .errors import SyndupError
+from .errors import OutputError
 from .models import ScanResult
 
 #: Kinds whose rows fold away under a labelled <details>.
@@ -227,7 +227,7 @@ def _environment() -> Any:
 def _write(out: Path, name: str, html: str) -> Path:
     path = out / name
     if path.parent.resolve() != out.resolve() or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):
-        raise SyndupError(f"refusing to write report page {name!r} outside {out}")  # pragma: no cover
+        raise OutputError(f"refusing to write report page {name!r} outside {out}")  # pragma: no cover
     path.write_text(html, encoding="utf-8")
     return path
 
@@ -242,7 +242,7 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SyndupError(f"cannot create report folder {out}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot create report folder {out}: {exc.strerror or exc}") from exc
     env = _environment()
     cluster_tpl = env.get_template("cluster.html")
     docs = result.documents

@@ -7,6 +7,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .errors import SettingsError
+
 #: Bumped whenever tokenizing, shingling or hashing changes what a signature means.
 HASH_SCHEME = "syndup-tok1/siphash64/mix5-fmix32/datasketch-affine32"
 
@@ -39,6 +41,26 @@ class Settings:
     #: LSH buckets and anchor groups bigger than this are linked as a star, not all pairs.
     max_bucket_pairs: int = 32
 
+    def __post_init__(self) -> None:
+        """Refuse a field the code cannot work with, naming it, rather than failing deep in a scan."""
+        from .candidates import lsh_params
+        from .shingle import MAX_SHINGLE  # one multiplier per shingle position
+
+        _whole(self, "shingle_size", 1, MAX_SHINGLE)
+        _whole(self, "num_perm", 2)  # at least two bands of one row: see lsh_threshold below
+        _whole(self, "seed", 0, 2**32 - 1)  # numpy's RandomState draws the permutations from it
+        _share(self, "lsh_threshold")
+        if lsh_params(self.lsh_threshold, self.num_perm)[0] < 2:  # datasketch's MinHashLSH (index) needs 2 bands
+            _refuse("lsh_threshold", f"low enough for LSH to use 2 bands or more of num_perm={self.num_perm} "
+                    "permutations (lower it or raise num_perm)", self.lsh_threshold)
+        _whole(self, "anchor_modulus", 1)
+        _share(self, "copy_containment")
+        _whole(self, "copy_min_shared", 1)
+        _whole(self, "partial_min_shared", 1)
+        _whole(self, "boilerplate_min_stories", 1)
+        _whole(self, "boilerplate_sample", 1)
+        _whole(self, "max_bucket_pairs", 1)
+
     def fingerprint(self) -> dict[str, object]:
         """The settings that make signatures comparable, as a JSON-able dict."""
         return {
@@ -54,9 +76,27 @@ class Settings:
         raw = json.dumps(self.fingerprint(), sort_keys=True).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
 
-    def replace(self, **changes: object) -> "Settings":
+    def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _whole(settings: Settings, name: str, low: int, high: int | None = None) -> None:
+    """Raise SettingsError unless the field is an int (not a bool) from `low` to `high`."""
+    value = getattr(settings, name)
+    if type(value) is not int or value < low or (high is not None and value > high):
+        _refuse(name, f"an int >= {low}" if high is None else f"an int from {low} to {high}", value)
+
+
+def _share(settings: Settings, name: str) -> None:
+    """Raise SettingsError unless the field is a number in (0, 1]."""
+    value = getattr(settings, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        _refuse(name, "a number in (0, 1]", value)
+
+
+def _refuse(name: str, expected: str, value: object) -> None:
+    raise SettingsError(f"Settings.{name} must be {expected}, got {value!r} ({type(value).__name__})")
 
 
 DEFAULT_SETTINGS = Settings()

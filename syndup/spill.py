@@ -177,6 +177,15 @@ class TextStore(Mapping[str, Article]):
     def __len__(self) -> int:
         return len(self._articles)
 
+    def close(self) -> None:
+        """Delete the temporary file now; the ids and metadata stay, the texts are gone."""
+        self._file.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self._file.closed
+
     def __getstate__(self) -> dict[str, object]:
         raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
                         "copy what you need with result.text(doc_id)")

@@ -124,7 +124,7 @@ def test_comments_are_dropped_unless_kept() -> None:
 
 def test_cli_keep_comments(pages_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    for flag, want in (([], False), (["--keep-comments"], True)):
+    for flag in ([], ["--keep-comments"]):
         out = tmp_path / f"out{len(flag)}"
         result = runner.invoke(app, ["scan", str(pages_dir), "--out", str(out), "-q", *flag])
         assert result.exit_code == 0, result.output
@@ -185,3 +185,21 @@ def test_standard_library_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     assert got.url == page.url and got.author == "RT News" and got.published == "2017-03-18T14:02:00+00:00"
     with pytest.raises(ValueError, match="index or listing page"):
         extract_html(index_page())
+
+
+def test_a_broken_trafilatura_is_an_error_not_the_fallback(pages_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Installed but broken, as with lxml >= 5.2 and no lxml_html_clean: its own import fails.
+    broken = tmp_path / "site" / "trafilatura"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("import lxml_html_clean_not_installed\n")
+    monkeypatch.syspath_prepend(str(broken.parent))
+    monkeypatch.delitem(sys.modules, "trafilatura", raising=False)
+    with pytest.raises(syndup.MissingDependency) as err:
+        extract_html(seed_pages()[1].html)
+    assert str(err.value) == ("Extracting articles from HTML needs the 'trafilatura' package, which is installed but "
+                              "fails to import (ModuleNotFoundError: No module named 'lxml_html_clean_not_installed'): "
+                              "pip install 'syndup[html]'")
+    result = CliRunner().invoke(app, ["scan", str(pages_dir), "--out", str(tmp_path / "out"), "-q", "--jobs", "1"])
+    assert result.exit_code != 0
+    assert "Error:" in result.output and "lxml_html_clean_not_installed" in result.output

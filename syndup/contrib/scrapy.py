@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..errors import require
+from ..errors import InputError, require
 
 ACTIONS = ("tag", "drop")
 DEFAULT_FIELDS = {"id": "url", "text": "text", "url": "url", "title": "title", "site": "site",
@@ -34,7 +34,7 @@ class SyndupPipeline:
                  drop_relations: tuple[str, ...] = ("duplicate", "copy"),
                  fields: dict[str, str] | None = None) -> None:
         if action not in ACTIONS:
-            raise ValueError(f"SYNDUP_ACTION must be one of {', '.join(ACTIONS)}, got {action!r}")
+            raise InputError(f"SYNDUP_ACTION must be one of {', '.join(ACTIONS)}, got {action!r}")
         self.target = index
         self.action = action
         self.add = add
