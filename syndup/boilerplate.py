@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from functools import partial
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import AbstractSet, Any, Callable, Hashable, Iterable, Sequence, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 
