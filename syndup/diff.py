@@ -60,7 +60,8 @@ MERGE_EQUAL_WORDS = 2
 # (soft hyphen, zero-width space, BOM, modifier apostrophe, combining accents). The diff shows
 # words where they are in the original text, which `normalize.words` (the one definition of a word,
 # on folded text) cannot say: so the text is cut into runs here, with their positions, and each
-# run into words by `normalize.words`.
+# run into words by `normalize.words`. The one difference: a symbol outside \w that NFKC turns
+# into letters ("™" -> "tm", "℃" -> "°c") is a word there and no word here.
 _RUN = re.compile(r"[\w\u00ad\u200b\ufeff\u02bc\u0300-\u036f]+")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import syndup
@@ -125,6 +125,23 @@ def test_tokens_without_the_kernel_are_the_reference_tokens(text):
 @given(TEXTS)
 def test_words_are_the_reference_tokens_without_markers(text):
     assert normalize.words(text) == [t for t in reference_tokens(text) if t not in (normalize.QUOTE, normalize.BREAK)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY), max_size=120).map("".join))
+def test_analyze_and_diff_count_the_same_words(text):
+    # diff cuts words where they stand in the original text (runs of \w and what folding removes
+    # inside words), then each run by `normalize.words`; a symbol that NFKC turns into letters
+    # outside a run ("™" -> "tm") is the one known difference, so the alphabet has none.
+    from syndup.diff import diff
+
+    n = len(normalize.words(text))
+    assert int(analyze_many([text]).n_words[0]) == n
+    variant = text.swapcase()
+    assume(normalize.words(variant) == normalize.words(text))
+    d = diff(text, variant)
+    assert d.summary.origin_words == d.summary.copy_words == n
+    assert not d.changes
 
 
 @needs_kernel
