@@ -1,13 +1,39 @@
-"""Boilerplate judgement: the batched story count against the one-group-at-a-time reference."""
+"""Boilerplate judgement: the batched story count against a pair-by-pair reference."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence, Set
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndup import boilerplate
-from syndup.boilerplate import Member, stories, stories_many
+from syndup.boilerplate import Member, stories_many
+
+
+def stories(members: Sequence[Member], known: Set[int] = frozenset(), same: float = 0.3) -> int:
+    """The reference for `stories_many`, one group, pair by pair: two members are linked when the
+    words of shared paragraphs (known boilerplate left out) are at least `same` of the smaller
+    member's words, and the connected groups of links are counted."""
+    maps = []
+    for m in members:
+        words: dict[int, int] = {}
+        for h, w in zip(m.para_hashes.tolist(), m.para_words.tolist()):
+            if h not in known:
+                words[h] = words.get(h, 0) + w
+        maps.append(words)
+    totals = [sum(wm.values()) for wm in maps]
+    label = list(range(len(maps)))  # component of each member, relabelled on every link
+    for i in range(len(maps)):
+        for j in range(i + 1, len(maps)):
+            small, big = (maps[i], maps[j]) if len(maps[i]) <= len(maps[j]) else (maps[j], maps[i])
+            shared = sum(w for h, w in small.items() if h in big)  # the words of the one with fewer paragraphs
+            floor = min(totals[i], totals[j])
+            if floor and shared >= same * floor and label[i] != label[j]:
+                old, new = label[j], label[i]
+                label = [new if x == old else x for x in label]
+    return len(set(label))
 
 # Members drawn from a small pool of paragraphs, so that they share some and not others.
 MEMBER = st.builds(
