@@ -92,3 +92,13 @@ def test_drop_mask_marks_exactly_the_boilerplate_paragraphs(paras, known):
         assert boilerplate.drop_mask(features, boiler).tolist() == want
     finally:
         boilerplate._MASK_TABLE_FROM = saved
+
+
+def test_sharing_exactly_the_threshold_is_one_story():
+    def member(paras: list[tuple[int, int]]) -> Member:
+        return Member(np.array([p for p, _ in paras], np.uint64), np.array([w for _, w in paras], np.int32), None)
+
+    # 3 shared words of the smaller member's 10: exactly `same` (0.3), which links them.
+    group = [member([(1, 3), (2, 7)]), member([(1, 3), (5, 20)])]
+    assert stories_many([group]) == [stories(group)] == [1]
+    assert stories_many([group], same=0.31) == [2]
