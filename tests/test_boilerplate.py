@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from syndup import boilerplate
 from syndup.boilerplate import Member, stories_many
+from syndup.settings import Settings
 
 
 def stories(members: Sequence[Member], known: Set[int] = frozenset(), same: float = 0.3) -> int:
@@ -102,3 +103,11 @@ def test_sharing_exactly_the_threshold_is_one_story():
     group = [member([(1, 3), (2, 7)]), member([(1, 3), (5, 20)])]
     assert stories_many([group]) == [stories(group)] == [1]
     assert stories_many([group], same=0.31) == [2]
+
+
+def test_a_paragraph_one_article_holds_is_never_boilerplate():
+    # Even where one story would be enough, one holder is not: decide itself says so.
+    one, other = (Member(np.array([7, n], np.uint64), np.array([10, 50], np.int32), None) for n in (1, 2))
+    lenient = Settings(boilerplate_min_stories=1)
+    assert boilerplate.decide([(7, 1, "a")], {"a": [one]}.__getitem__, lenient) == set()
+    assert boilerplate.decide([(7, 2, "b")], {"b": [one, other]}.__getitem__, lenient) == {7}
