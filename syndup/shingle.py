@@ -44,11 +44,6 @@ class Features:
     def n_words(self) -> int:
         return int(self.word_hashes.shape[0])
 
-    @property
-    def word_para(self) -> np.ndarray:
-        """int32, the paragraph index of each word."""
-        return np.repeat(np.arange(self.para_words.shape[0], dtype=np.int32), self.para_words)
-
     def as_batch(self) -> FeatureBatch:
         """This article as a batch of one, the form the `*_many` functions take."""
         n_words, n_paras = self.word_hashes.shape[0], self.para_hashes.shape[0]

@@ -88,12 +88,17 @@ def reference_analyze(text: str) -> Features:
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     para_hashes = np.array([int.from_bytes(digest(hashes[bounds[i]:bounds[i + 1]], 8), "little")
                             for i in range(counts.shape[0])], dtype=np.uint64)
-    assert np.array_equal(para, np.repeat(np.arange(counts.shape[0]), counts))  # paragraphs are runs of words
+    assert np.array_equal(para, word_para(counts))  # paragraphs are runs of words, in order
     return Features(hashes, np.array(quoted, dtype=bool), para_hashes, counts, digest(hashes, 12))
 
 
+def word_para(para_words: np.ndarray) -> np.ndarray:
+    """The paragraph of each word, from the words per paragraph."""
+    return np.repeat(np.arange(para_words.shape[0]), para_words)
+
+
 def same_features(a: Features, b: Features) -> bool:
-    for name in ("word_hashes", "word_para", "word_quoted", "para_hashes", "para_words"):
+    for name in ("word_hashes", "word_quoted", "para_hashes", "para_words"):
         x, y = getattr(a, name), getattr(b, name)
         if x.dtype != y.dtype or x.shape != y.shape or not np.array_equal(x, y):
             return False
@@ -215,7 +220,7 @@ def reference_shingles(features: Features, k: int, drop: np.ndarray | None) -> d
     """Each distinct shingle hash of an article's kept words (whether one of its windows is
     unquoted), computed window by window with Python ints: the formula `shingle_many` vectorizes."""
     mult = [int(m) for m in shingle_module._POS_MULT]
-    kept = [i for i, p in enumerate(features.word_para.tolist()) if drop is None or not drop[p]]
+    kept = [i for i, p in enumerate(word_para(features.para_words).tolist()) if drop is None or not drop[p]]
     words = [int(features.word_hashes[i]) for i in kept]
     quoted = [bool(features.word_quoted[i]) for i in kept]
     width = min(k, len(words))
