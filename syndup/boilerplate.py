@@ -225,16 +225,17 @@ def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) ->
     return [x for done in fork_join([partial(judge, part) for part in parts], jobs) for x in done]
 
 
-def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings,
+def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | None], settings: Settings,
           jobs: int = 1) -> frozenset[int]:
     """The paragraph hashes that are boilerplate in this corpus (judged by `jobs` processes).
 
-    `features` must be in a canonical order (syndup sorts by article id) so that the sample of
-    articles judged for each paragraph, and so the answer, never depends on input order.
+    Articles are in a canonical order (syndup sorts by article id; `sites` follows it) so that the
+    sample of articles judged for each paragraph, and so the answer, never depends on input order.
     """
-    if not features:
+    table = corpus if isinstance(corpus, ParagraphTable) else ParagraphTable.of(corpus)
+    if not len(table):
         return frozenset()
-    table_hashes, table_words, table_offsets, position = paragraph_table(features)
+    table_hashes, table_words, table_offsets, position = table.hashes, table.words, table.offsets, table.position
     hashes, docs = _repeated_paragraphs(table_hashes, table_offsets, position)
     if hashes.shape[0] == 0:
         return frozenset()
@@ -278,23 +279,37 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     return frozenset(decide(paragraphs, members_of, settings, jobs=jobs))
 
 
-def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every paragraph of the corpus, article after article (in any order): their hashes and
-    words, the offsets of each article's run of them, and each article's position in `features`.
-    From a scan's flat paragraph arrays when `features` offers them."""
-    flat = getattr(features, "paragraph_table", None)
-    if callable(flat):
-        return flat()
-    offsets = np.zeros(len(features) + 1, dtype=np.int64)
-    np.cumsum([f.para_hashes.shape[0] for f in features], out=offsets[1:])
-    hashes = np.concatenate([f.para_hashes for f in features]) if len(features) else np.zeros(0, np.uint64)
-    words = np.concatenate([f.para_words for f in features]) if len(features) else np.zeros(0, np.int32)
-    return hashes.astype(np.uint64, copy=False), words, offsets, np.arange(len(features), dtype=np.int64)
+@dataclass(frozen=True, eq=False)
+class ParagraphTable:
+    """Every paragraph of a corpus in flat arrays, the form `learn` reads: one run per article,
+    runs in any order; run r is `hashes[offsets[r]:offsets[r + 1]]` (words per paragraph in
+    `words`) and belongs to the article at `position[r]` of the canonical order."""
+
+    hashes: np.ndarray    # uint64
+    words: np.ndarray     # int32
+    offsets: np.ndarray   # int64, runs + 1
+    position: np.ndarray  # int64, one per run
+
+    def __len__(self) -> int:
+        return int(self.position.shape[0])
+
+    @classmethod
+    def of(cls, features: Sequence[Features]) -> ParagraphTable:
+        """The table of articles given in canonical order (a scan's corpus offers its own flat
+        arrays as `paragraph_table()` until it hands `learn` a ParagraphTable itself)."""
+        flat = getattr(features, "paragraph_table", None)
+        if callable(flat):
+            return cls(*flat())
+        offsets = np.zeros(len(features) + 1, dtype=np.int64)
+        np.cumsum([f.para_hashes.shape[0] for f in features], out=offsets[1:])
+        hashes = np.concatenate([f.para_hashes for f in features]) if len(features) else np.zeros(0, np.uint64)
+        words = np.concatenate([f.para_words for f in features]) if len(features) else np.zeros(0, np.int32)
+        return cls(hashes.astype(np.uint64, copy=False), words, offsets, np.arange(len(features), dtype=np.int64))
 
 
 def _repeated_paragraphs(hashes: np.ndarray, offsets: np.ndarray,
                          position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of a `paragraph_table` whose hash occurs more than once, as (hash, article
+    """The rows of a `ParagraphTable` whose hash occurs more than once, as (hash, article
     position): only those can be frequent, and they are a small part of a corpus, so the full
     table is sorted once by hash alone, and its rows are never copied whole but once."""
     order = np.argsort(hashes)

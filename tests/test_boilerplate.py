@@ -111,3 +111,36 @@ def test_a_paragraph_one_article_holds_is_never_boilerplate():
     lenient = Settings(boilerplate_min_stories=1)
     assert boilerplate.decide([(7, 1, "a")], {"a": [one]}.__getitem__, lenient) == set()
     assert boilerplate.decide([(7, 2, "b")], {"b": [one, other]}.__getitem__, lenient) == {7}
+
+
+def test_learn_finds_a_sites_footer_whatever_the_order_of_the_runs():
+    from syndup.shingle import analyze
+
+    def story(i: int) -> str:
+        return " ".join(f"word{i}x{j} story{i}y{j}" for j in range(30))
+
+    # Site a carries one story twice (its footer is part of that story, not chrome); site b wraps
+    # two different stories in the same footer: that one is boilerplate.
+    texts = [f"{story(0)}\n\nFooter of site a, with enough words to count.",
+             f"{story(0)}\n\nFooter of site a, with enough words to count.",
+             f"{story(1)}\n\nShare this story with your friends on site b today.",
+             f"{story(2)}\n\nShare this story with your friends on site b today."]
+    features = [analyze(t) for t in texts]
+    sites = ["a.example", "a.example", "b.example", "b.example"]
+    want = {int(features[2].para_hashes[-1])}
+    assert boilerplate.learn(features, sites, Settings()) == want
+    # The same corpus with the articles' runs of paragraphs stored last to first.
+    table = boilerplate.ParagraphTable.of(features)
+    runs = [(table.hashes[a:b], table.words[a:b]) for a, b in zip(table.offsets[:-1], table.offsets[1:])][::-1]
+    reversed_runs = boilerplate.ParagraphTable(
+        np.concatenate([h for h, _ in runs]), np.concatenate([w for _, w in runs]),
+        np.concatenate([[0], np.cumsum([h.shape[0] for h, _ in runs])]).astype(np.int64),
+        table.position[::-1].copy())
+    assert boilerplate.learn(reversed_runs, sites, Settings()) == want
+    # On no common site, it takes `boilerplate_min_stories` (4) different stories.
+    texts.append(f"{story(3)}\n\nShare this story with your friends on site b today.")
+    more = [analyze(t) for t in texts]
+    assert boilerplate.learn(more, [None] * 5, Settings()) == set()
+    texts.append(f"{story(4)}\n\nShare this story with your friends on site b today.")
+    more = [analyze(t) for t in texts]
+    assert boilerplate.learn(more, [None] * 6, Settings()) == want
