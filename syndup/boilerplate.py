@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from functools import partial
+from collections.abc import Callable, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
-from typing import AbstractSet, Any, Callable, Hashable, Iterable, Sequence, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -37,12 +38,11 @@ class Member:
     para_words: np.ndarray
     site: str | None
 
-    def word_map(self, known: AbstractSet[int] = frozenset()) -> dict[int, int]:
-        """Words per distinct paragraph hash, leaving out `known` boilerplate."""
+    def word_map(self) -> dict[int, int]:
+        """Words per distinct paragraph hash."""
         out: dict[int, int] = {}
         for h, w in zip(self.para_hashes.tolist(), self.para_words.tolist()):
-            if h not in known:
-                out[h] = out.get(h, 0) + w
+            out[h] = out.get(h, 0) + w
         return out
 
 
@@ -70,39 +70,16 @@ def site_boilerplate(members: Sequence[Member]) -> bool:
     return False
 
 
-def stories(members: Sequence[Member], known: AbstractSet[int] = frozenset(), same: float = 0.3) -> int:
-    """How many different stories the members belong to: connected groups of articles that share
-    paragraphs making up at least `same` of the shorter one (known boilerplate left out)."""
-    maps = [m.word_map(known) for m in members]
-    totals = [sum(wm.values()) for wm in maps]
-    parent = list(range(len(maps)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i in range(len(maps)):
-        for j in range(i + 1, len(maps)):
-            if find(i) == find(j):
-                continue
-            small, big = (maps[i], maps[j]) if len(maps[i]) <= len(maps[j]) else (maps[j], maps[i])
-            shared = sum(w for h, w in small.items() if h in big)
-            floor = min(totals[i], totals[j])
-            if floor and shared >= same * floor:
-                parent[find(i)] = find(j)
-    return len({find(i) for i in range(len(maps))})
-
-
-def stories_many(groups: Sequence[Sequence[Member]], known: AbstractSet[int] = frozenset(),
+def stories_many(groups: Sequence[Sequence[Member]], known: Set[int] = frozenset(),
                  same: float = 0.3) -> list[int]:
-    """`stories` of every group at once, with array operations over all their member pairs.
+    """How many different stories each group's members belong to: connected groups of articles
+    that share paragraphs making up at least `same` of the shorter one (known boilerplate left out).
 
-    The same answers as `stories` (a test checks them): each member's words per distinct
-    paragraph (known boilerplate left out), for every pair in a group the words the member with
-    fewer distinct paragraphs shares with the other, a link where that is at least `same` of the
-    smaller total, and the connected groups of links counted per group.
+    With array operations over all member pairs of all groups: each member's words per distinct
+    paragraph, for every pair in a group the words the member with fewer distinct paragraphs
+    shares with the other, a link where that is at least `same` of the smaller total, and the
+    connected groups of links (`cluster.Components`) counted per group. A test checks it against
+    a pair-by-pair reference.
     """
     if not groups:
         return []
@@ -200,16 +177,22 @@ def _stories_batch(groups: Sequence[Sequence[Member]], known: np.ndarray, same: 
     return np.bincount(distinct_labels[:, 0], minlength=len(groups)).tolist()
 
 
+#: A paragraph held by fewer articles is never boilerplate: callers need not judge it at all.
+MIN_HOLDERS = 2
+
+
 def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], Sequence[Member]],
            settings: Settings, site_found: set[int] | None = None, jobs: int = 1) -> set[int]:
     """The boilerplate among `paragraphs`, each given as (hash, articles holding it, sample key).
 
-    `members_of(key)` returns the sampled holders; equal keys are judged once. Site boilerplate is
-    found first (and added to `site_found`, which may carry what earlier calls found); it is then
-    left out when counting the stories that hold each remaining paragraph (`stories_many`, for
-    all keys at once). Many keys are split between `jobs` processes (forked).
+    `members_of(key)` returns the sampled holders (the first `boilerplate_sample` articles holding
+    it); equal keys are judged once. A paragraph with fewer than MIN_HOLDERS holders is not
+    boilerplate. Site boilerplate is found first (and added to `site_found`, which may carry what
+    earlier calls found); it is then left out when counting the stories that hold each remaining
+    paragraph (`stories_many`, for all keys at once). Many keys are split between `jobs`
+    processes (forked).
     """
-    paragraphs = list(paragraphs)
+    paragraphs = [p for p in paragraphs if p[1] >= MIN_HOLDERS]
     found = site_found if site_found is not None else set()
     keys = list(dict.fromkeys(key for _, _, key in paragraphs))
     flags = _per_key(keys, lambda part: [site_boilerplate(members_of(k)) for k in part], jobs)
@@ -242,16 +225,17 @@ def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) ->
     return [x for done in fork_join([partial(judge, part) for part in parts], jobs) for x in done]
 
 
-def learn(features: Sequence[Features], sites: Sequence[str | None], settings: Settings,
+def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | None], settings: Settings,
           jobs: int = 1) -> frozenset[int]:
     """The paragraph hashes that are boilerplate in this corpus (judged by `jobs` processes).
 
-    `features` must be in a canonical order (syndup sorts by article id) so that the sample of
-    articles judged for each paragraph, and so the answer, never depends on input order.
+    Articles are in a canonical order (syndup sorts by article id; `sites` follows it) so that the
+    sample of articles judged for each paragraph, and so the answer, never depends on input order.
     """
-    if not features:
+    table = corpus if isinstance(corpus, ParagraphTable) else ParagraphTable.of(corpus)
+    if not len(table):
         return frozenset()
-    table_hashes, table_words, table_offsets, position = paragraph_table(features)
+    table_hashes, table_words, table_offsets, position = table.hashes, table.words, table.offsets, table.position
     hashes, docs = _repeated_paragraphs(table_hashes, table_offsets, position)
     if hashes.shape[0] == 0:
         return frozenset()
@@ -263,7 +247,7 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     hashes, docs = hashes[new], docs[new]
     starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
     counts = np.diff(np.append(starts, hashes.shape[0]))
-    frequent = np.flatnonzero(counts >= 2)
+    frequent = np.flatnonzero(counts >= MIN_HOLDERS)
     # Where each article's paragraphs are in the table.
     row_of = np.empty(position.shape[0], dtype=np.int64)
     row_of[position] = np.arange(position.shape[0], dtype=np.int64)
@@ -295,23 +279,37 @@ def learn(features: Sequence[Features], sites: Sequence[str | None], settings: S
     return frozenset(decide(paragraphs, members_of, settings, jobs=jobs))
 
 
-def paragraph_table(features: Sequence[Features]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every paragraph of the corpus, article after article (in any order): their hashes and
-    words, the offsets of each article's run of them, and each article's position in `features`.
-    From a scan's flat paragraph arrays when `features` offers them."""
-    flat = getattr(features, "paragraph_table", None)
-    if callable(flat):
-        return flat()  # type: ignore[no-any-return]
-    offsets = np.zeros(len(features) + 1, dtype=np.int64)
-    np.cumsum([f.para_hashes.shape[0] for f in features], out=offsets[1:])
-    hashes = np.concatenate([f.para_hashes for f in features]) if len(features) else np.zeros(0, np.uint64)
-    words = np.concatenate([f.para_words for f in features]) if len(features) else np.zeros(0, np.int32)
-    return hashes.astype(np.uint64, copy=False), words, offsets, np.arange(len(features), dtype=np.int64)
+@dataclass(frozen=True, eq=False)
+class ParagraphTable:
+    """Every paragraph of a corpus in flat arrays, the form `learn` reads: one run per article,
+    runs in any order; run r is `hashes[offsets[r]:offsets[r + 1]]` (words per paragraph in
+    `words`) and belongs to the article at `position[r]` of the canonical order."""
+
+    hashes: np.ndarray    # uint64
+    words: np.ndarray     # int32
+    offsets: np.ndarray   # int64, runs + 1
+    position: np.ndarray  # int64, one per run
+
+    def __len__(self) -> int:
+        return int(self.position.shape[0])
+
+    @classmethod
+    def of(cls, features: Sequence[Features]) -> ParagraphTable:
+        """The table of articles given in canonical order (a scan's corpus offers its own flat
+        arrays as `paragraph_table()` until it hands `learn` a ParagraphTable itself)."""
+        flat = getattr(features, "paragraph_table", None)
+        if callable(flat):
+            return cls(*flat())
+        offsets = np.zeros(len(features) + 1, dtype=np.int64)
+        np.cumsum([f.para_hashes.shape[0] for f in features], out=offsets[1:])
+        hashes = np.concatenate([f.para_hashes for f in features]) if len(features) else np.zeros(0, np.uint64)
+        words = np.concatenate([f.para_words for f in features]) if len(features) else np.zeros(0, np.int32)
+        return cls(hashes.astype(np.uint64, copy=False), words, offsets, np.arange(len(features), dtype=np.int64))
 
 
 def _repeated_paragraphs(hashes: np.ndarray, offsets: np.ndarray,
                          position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of a `paragraph_table` whose hash occurs more than once, as (hash, article
+    """The rows of a `ParagraphTable` whose hash occurs more than once, as (hash, article
     position): only those can be frequent, and they are a small part of a corpus, so the full
     table is sorted once by hash alone, and its rows are never copied whole but once."""
     order = np.argsort(hashes)

@@ -20,12 +20,13 @@ place of an embed, a reader-comment section, the cut-off end of the origin).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import zip_longest
-from typing import TYPE_CHECKING, Any, Collection, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .cluster import attributions
-from .normalize import WORD_RE, fold, paragraph_spans
+from .normalize import fold, paragraph_spans, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import RenderableType
@@ -56,7 +57,11 @@ MOVE_MIN_WORDS = 4
 MERGE_EQUAL_WORDS = 2
 
 # A run of characters that may hold words: \w plus what `fold` removes or rewrites inside words
-# (soft hyphen, zero-width space, BOM, modifier apostrophe, combining accents).
+# (soft hyphen, zero-width space, BOM, modifier apostrophe, combining accents). The diff shows
+# words where they are in the original text, which `normalize.words` (the one definition of a word,
+# on folded text) cannot say: so the text is cut into runs here, with their positions, and each
+# run into words by `normalize.words`. The one difference: a symbol outside \w that NFKC turns
+# into letters ("™" -> "tm", "℃" -> "°c") is a word there and no word here.
 _RUN = re.compile(r"[\w\u00ad\u200b\ufeff\u02bc\u0300-\u036f]+")
 
 
@@ -256,7 +261,7 @@ def _side(text: str, vocab: dict[str, str]) -> _Side:
         para_syms: list[str] = []
         for m in _RUN.finditer(text, s, e):
             run = m.group()
-            keys = [run.lower()] if run.isascii() else WORD_RE.findall(fold(run).casefold())
+            keys = [run.lower()] if run.isascii() else words(run)  # an ASCII run is one word
             for k, key in enumerate(keys):
                 para_starts.append(m.start() if k == 0 else m.end())
                 sym = vocab.get(key)
@@ -532,7 +537,7 @@ def _opcodes(a: str, b: str) -> list[list[Any]]:
         merged.append(op)
         k += 1
     # A passage deleted in one place and inserted verbatim in another was moved.
-    deletes = {}
+    deletes: dict[str, list[Any]] = {}
     for op in merged:
         if op[0] == "delete" and op[2] - op[1] >= 5:
             deletes.setdefault(a[op[1]:op[2]], op)
@@ -719,7 +724,7 @@ def label(segment: Segment) -> str:
     return f"{kind} {segment.op}".strip() if kind else segment.op
 
 
-def to_rich(result: Diff, *, context: int = 1) -> "RenderableType":
+def to_rich(result: Diff, *, context: int = 1) -> RenderableType:
     """A terminal rendering: changed rows in full, with `context` unchanged rows around them.
 
     Removed text is red and struck through inside [- -], added text green inside {+ +}, so the

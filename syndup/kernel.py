@@ -8,6 +8,7 @@ checks that both agree bit for bit.
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 
@@ -20,10 +21,9 @@ def _load() -> ModuleType | None:
     if _refused():
         return None
     try:
-        from . import _kernel
+        return importlib.import_module("._kernel", __package__)
     except ImportError:
         return None
-    return _kernel
 
 
 #: The compiled module, or None when numpy does the work.

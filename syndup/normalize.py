@@ -1,13 +1,20 @@
 """Normalize text before comparison: Unicode NFKC, folded quotes/dashes/ellipses, case, whitespace,
-and paragraphs that survive hard line-wraps.
+and paragraphs that survive hard line-wraps; and cut it into words, the one definition of a word.
 
-Two texts that differ only in these ways are, for syndup, the same text.
+Two texts that differ only in these ways are, for syndup, the same text. A word is a run of
+letters, digits or underscores (regex `\\w+`) of the folded, case-folded text; `token_bytes` cuts a
+text into them (in the C kernel when it is built, else with a byte table), and everything that
+counts, hashes or compares words starts from it.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
+from functools import lru_cache
+
+from . import kernel
 
 #: Curly and typographic quotes, dashes and ellipses folded to ASCII so they are never "changes".
 _FOLD = str.maketrans({
@@ -18,8 +25,6 @@ _FOLD = str.maketrans({
     "\u2212": "-", "\u2026": "...", "\u00a0": " ", "\u200b": "", "\ufeff": "", "\u00ad": "",
 })
 
-#: A word, as syndup counts them: a run of letters, digits or underscores (punctuation is not a word).
-WORD_RE = re.compile(r"\w+")
 _SPACE_RE = re.compile(r"\s+")
 _DASHES_RE = re.compile(r"-{2,}")
 _TERMINAL = tuple('.!?:;"\')]')
@@ -49,11 +54,6 @@ def fold(text: str) -> str:
 def normalize(text: str) -> str:
     """The comparison form of a text: folded, case-folded, whitespace collapsed to single spaces."""
     return _SPACE_RE.sub(" ", fold(text).casefold()).strip()
-
-
-def words(text: str) -> list[str]:
-    """The normalized words of a text, in order."""
-    return WORD_RE.findall(normalize(text))
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -109,3 +109,120 @@ def _hard_wrapped(text: str, block: list[tuple[int, int]]) -> bool:
 def paragraphs(text: str) -> list[str]:
     """The paragraphs of `text` as strings (see `paragraph_spans`)."""
     return [text[s:e] for s, e in paragraph_spans(text)]
+
+
+# --------------------------------------------------------------------------------------------
+# Words: the tokens of a text
+
+
+#: Marker tokens: a quotation mark, and the paragraph break put between paragraphs.
+QUOTE, BREAK = '"', "\x00"
+_MARKERS = (QUOTE.encode("ascii"), BREAK.encode("ascii"))
+
+
+def words(text: str) -> list[str]:
+    """The normalized words of a text, in order: its tokens without the markers."""
+    return [t.decode("utf-8") for t in token_bytes(text).split() if t not in _MARKERS]
+
+
+def token_bytes(text: str) -> bytes:
+    """The tokens of `text` as UTF-8, separated by ASCII whitespace (never a \\x01 byte): its words
+    (folded, case-folded, `\\w+`), a QUOTE per quotation mark and a BREAK between paragraphs.
+
+    With the C kernel, lines are cut and characters mapped in C (each non-ASCII character through
+    `_folded_char`, once per process); NFKC stays in Python. Without it, `_token_bytes_python`.
+    """
+    k = kernel.KERNEL
+    if k is None:
+        return _token_bytes_python(text)
+    joined = k.paragraphs(text)
+    if joined is None:  # two non-blank lines touch: paragraph_spans decides
+        joined = _joined_paragraphs(text)
+    if not joined.isascii():
+        joined = unicodedata.normalize("NFKC", joined)
+    return k.word_bytes(joined, _folded_char)
+
+
+def _token_bytes_python(text: str) -> bytes:
+    """`token_bytes` without the C kernel: characters mapped by `str.encode` and a byte table."""
+    joined = _joined_paragraphs(text)
+    handler = "strict"
+    if not joined.isascii():
+        # NFKC, fold and casefold map characters one by one (NFKC never joins across a NUL), so
+        # folding the joined paragraphs is folding each paragraph.
+        joined = unicodedata.normalize("NFKC", joined)
+        if len(joined.encode("utf-8", "surrogatepass")) - len(joined) > len(joined) // 32:
+            joined = fold(joined).casefold()  # much non-ASCII text: fold it all at once
+            handler = "syndup-word-bytes"
+        else:  # a few non-ASCII characters: fold each where it is
+            handler = "syndup-fold-word-bytes"
+    raw = joined.encode("ascii", handler).translate(_BYTE_TABLE)
+    if b'"' in raw:
+        raw = raw.replace(b'"', b' " ')
+    return raw.replace(b"\x00", b" \x00 ")
+
+
+def _joined_paragraphs(text: str) -> str:
+    """The paragraphs of `text` joined with BREAK (a BREAK inside one becomes a space)."""
+    paras = _paragraph_texts(text)
+    if BREAK in text:  # a NUL inside a paragraph separates words, like any other non-word character
+        paras = [p.replace(BREAK, " ") for p in paras]
+    return BREAK.join(paras)
+
+
+def _paragraph_texts(text: str) -> list[str]:
+    """The paragraphs of `text`, as `paragraph_spans` cuts them: in one pass over the lines when
+    no two non-blank lines touch (each is then its own paragraph), else by `paragraph_spans`."""
+    paras: list[str] = []
+    after_text = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped:
+            if after_text:
+                return paragraphs(text)
+            paras.append(stripped)
+        after_text = bool(stripped)
+    return paras
+
+
+#: Over the bytes `_token_bytes_python` encodes: ASCII letters, digits and '_' are word bytes
+#: (upper case folded), '"' and NUL are kept as markers, other ASCII bytes separate, and bytes
+#: >= 0x80 (only ever the UTF-8 of a non-ASCII word character, see `_word_bytes`) are word bytes.
+_BYTE_TABLE = bytes(
+    c + 32 if 65 <= c <= 90
+    else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 34, 95) or c >= 128)
+    else 32
+    for c in range(256)
+)
+
+
+def _word_bytes(err: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: a run of non-ASCII characters becomes the UTF-8 of its word
+    characters (what regex \\w matches: alphanumerics and '_') and a space for every other one."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    run = err.object[err.start:err.end]
+    if run.isalnum():
+        return run.encode("utf-8", "surrogatepass"), err.end
+    return b"".join([c.encode("utf-8") if c.isalnum() else b" " for c in run]), err.end
+
+
+@lru_cache(maxsize=8192)
+def _folded_char(c: str) -> bytes:
+    """What fold, casefold and `\\w+` make of one non-ASCII character of NFKC text: its `_FOLD`
+    replacement, or its case folding with word characters as UTF-8 and others as spaces."""
+    m = _FOLD.get(ord(c))
+    if m is not None:
+        return (m if isinstance(m, str) else chr(m)).encode("ascii")
+    return b"".join([ch.encode("utf-8") if ch.isascii() or ch.isalnum() else b" " for ch in c.casefold()])
+
+
+def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler for NFKC text: folds a run of non-ASCII characters (`_folded_char`)."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    return b"".join([_folded_char(c) for c in err.object[err.start:err.end]]), err.end
+
+
+codecs.register_error("syndup-word-bytes", _word_bytes)
+codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)

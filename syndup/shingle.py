@@ -3,24 +3,22 @@
 Per-word and per-shingle work is vectorized over a whole batch of articles: words are hashed in
 one call (pandas' SipHash), k-word shingles are combined from word hashes with array arithmetic,
 and per-article results live in flat arrays with offsets (`FeatureBatch`, `SetBatch`).
-`analyze` and `shingles` are the one-article forms of `analyze_many` and `shingle_many`.
+`analyze`, `shingles` and `anchors` are `analyze_many`, `shingle_many` and `anchors_many` of a batch
+of one. Words themselves are `normalize.token_bytes`.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
-import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import kernel
-from .normalize import _FOLD, WORD_RE, fold, paragraph_spans
+from .normalize import BREAK, QUOTE, token_bytes
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
 # Odd 64-bit multipliers, one per shingle position (splitmix64-style constants).
@@ -37,7 +35,6 @@ class Features:
     """The comparison form of one article, independent of every other article."""
 
     word_hashes: np.ndarray      # uint64, one per word, in order
-    word_para: np.ndarray        # int32, paragraph index of each word
     word_quoted: np.ndarray      # bool, word lies inside "quotation marks"
     para_hashes: np.ndarray      # uint64, one per paragraph (hash of its word sequence)
     para_words: np.ndarray       # int32, words per paragraph
@@ -47,120 +44,16 @@ class Features:
     def n_words(self) -> int:
         return int(self.word_hashes.shape[0])
 
-
-#: Marker tokens: a quotation mark, and the paragraph break put between paragraphs.
-_QUOTE, _BREAK = '"', "\x00"
-#: Over the bytes `_tokens` makes: ASCII letters, digits and '_' are word bytes (upper case folded),
-#: '"' and NUL are kept as markers, other ASCII bytes separate, and bytes >= 0x80 (only ever the
-#: UTF-8 of a non-ASCII word character, see `_word_bytes`) are word bytes. So `split()` gives
-#: WORD_RE's words.
-_BYTE_TABLE = bytes(
-    c + 32 if 65 <= c <= 90
-    else c if (48 <= c <= 57 or 97 <= c <= 122 or c in (0, 34, 95) or c >= 128)
-    else 32
-    for c in range(256)
-)
+    def as_batch(self) -> FeatureBatch:
+        """This article as a batch of one, the form the `*_many` functions take."""
+        n_words, n_paras = self.word_hashes.shape[0], self.para_hashes.shape[0]
+        return FeatureBatch(self.word_hashes, self.word_quoted, np.array([0, n_words], dtype=np.int64),
+                            self.para_hashes, self.para_words, np.array([0, n_paras], dtype=np.int64),
+                            np.frombuffer(self.fingerprint, dtype=np.uint8).reshape(1, -1))
 
 
-def _word_bytes(err: UnicodeError) -> tuple[bytes, int]:
-    """Encoding error handler: a run of non-ASCII characters becomes the UTF-8 of its word
-    characters (what regex \\w matches: alphanumerics and '_') and a space for every other one."""
-    if not isinstance(err, UnicodeEncodeError):
-        raise err
-    run = err.object[err.start:err.end]
-    if run.isalnum():
-        return run.encode("utf-8", "surrogatepass"), err.end
-    return b"".join([c.encode("utf-8") if c.isalnum() else b" " for c in run]), err.end
-
-
-@lru_cache(maxsize=8192)
-def _folded_char(c: str) -> bytes:
-    """What fold, casefold and WORD_RE make of one non-ASCII character of NFKC text: its `_FOLD`
-    replacement, or its case folding with word characters as UTF-8 and others as spaces."""
-    m = _FOLD.get(ord(c))
-    if m is not None:
-        return (m if isinstance(m, str) else chr(m)).encode("ascii")
-    return b"".join([ch.encode("utf-8") if ch.isascii() or ch.isalnum() else b" " for ch in c.casefold()])
-
-
-def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
-    """Encoding error handler for NFKC text: folds a run of non-ASCII characters (`_folded_char`)."""
-    if not isinstance(err, UnicodeEncodeError):
-        raise err
-    return b"".join([_folded_char(c) for c in err.object[err.start:err.end]]), err.end
-
-
-codecs.register_error("syndup-word-bytes", _word_bytes)
-codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
-
-
-def _paragraph_texts(text: str) -> list[str]:
-    """The paragraphs of `text`, as `paragraph_spans` cuts them: in one pass over the lines when
-    no two non-blank lines touch (each is then its own paragraph), else by `paragraph_spans`."""
-    paras: list[str] = []
-    after_text = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped:
-            if after_text:
-                return [text[s:e] for s, e in paragraph_spans(text)]
-            paras.append(stripped)
-        after_text = bool(stripped)
-    return paras
-
-
-def _tokens(text: str) -> list[bytes]:
-    """The words of `text` in order, with a '"' token per quotation mark and a NUL token between
-    paragraphs: what `analyze` hashes, from one pass over the whole text."""
-    return _token_bytes(text).split()
-
-
-def _token_bytes(text: str) -> bytes:
-    """`_tokens` before splitting: tokens separated by ASCII whitespace (never a \\x01 byte).
-
-    With the C kernel, lines are cut and characters mapped in C (each non-ASCII character through
-    `_folded_char`, once per process); NFKC stays in Python. A test checks it against
-    `_token_bytes_python`.
-    """
-    k = kernel.KERNEL
-    if k is None:
-        return _token_bytes_python(text)
-    joined = k.paragraphs(text)
-    if joined is None:  # two non-blank lines touch: paragraph_spans decides
-        joined = _joined_paragraphs(text)
-    if not joined.isascii():
-        joined = unicodedata.normalize("NFKC", joined)
-    return k.word_bytes(joined, _folded_char)
-
-
-def _joined_paragraphs(text: str) -> str:
-    """The paragraphs of `text` joined with NUL (a NUL inside one becomes a space)."""
-    paras = _paragraph_texts(text)
-    if _BREAK in text:  # a NUL inside a paragraph separates words, like any other non-word character
-        paras = [p.replace(_BREAK, " ") for p in paras]
-    return _BREAK.join(paras)
-
-
-def _token_bytes_python(text: str) -> bytes:
-    """`_token_bytes` in Python alone."""
-    joined = _joined_paragraphs(text)
-    handler = "strict"
-    if not joined.isascii():
-        # NFKC, fold and casefold map characters one by one (NFKC never joins across a NUL), so
-        # folding the joined paragraphs is folding each paragraph.
-        joined = unicodedata.normalize("NFKC", joined)
-        if len(joined.encode("utf-8", "surrogatepass")) - len(joined) > len(joined) // 32:
-            joined = fold(joined).casefold()  # much non-ASCII text: fold it all at once
-            handler = "syndup-word-bytes"
-        else:  # a few non-ASCII characters: fold each where it is
-            handler = "syndup-fold-word-bytes"
-    raw = joined.encode("ascii", handler).translate(_BYTE_TABLE)
-    if b'"' in raw:
-        raw = raw.replace(b'"', b' " ')
-    return raw.replace(b"\x00", b" \x00 ")
-
-
-def _hash_tokens(tokens: list) -> np.ndarray:  # type: ignore[type-arg]
+def _hash_tokens(tokens: Sequence[bytes | str]) -> np.ndarray:
+    """SipHash of each token under the words' key (`_HASH_KEY`): the numpy path's word hashes."""
     arr = np.empty(len(tokens), dtype=object)
     arr[:] = tokens
     if not len(tokens):
@@ -173,7 +66,7 @@ _ARTICLE = "\x01"  # put between the articles of a batch, which are then split i
 
 @lru_cache(maxsize=1)
 def _marker_hashes() -> tuple[int, int, int]:
-    q, b, a = _hash_tokens([_QUOTE, _BREAK, _ARTICLE]).tolist()
+    q, b, a = _hash_tokens([QUOTE, BREAK, _ARTICLE]).tolist()
     return q, b, a
 
 
@@ -196,13 +89,11 @@ class FeatureBatch:
     def __getitem__(self, i: int) -> Features:
         w0, w1 = int(self.word_offsets[i]), int(self.word_offsets[i + 1])
         p0, p1 = int(self.para_offsets[i]), int(self.para_offsets[i + 1])
-        para_words = self.para_words[p0:p1]
         return Features(
             word_hashes=self.word_hashes[w0:w1],
-            word_para=np.repeat(np.arange(p1 - p0, dtype=np.int32), para_words),
             word_quoted=self.word_quoted[w0:w1],
             para_hashes=self.para_hashes[p0:p1],
-            para_words=para_words,
+            para_words=self.para_words[p0:p1],
             fingerprint=self.fingerprints[i].tobytes(),
         )
 
@@ -223,7 +114,7 @@ def analyze_many(texts: Sequence[str]) -> FeatureBatch:
     k = kernel.KERNEL
     if k is None:
         return _analyze_many_numpy(texts)
-    wh, wq, wo, ph, pw, po, fp = k.analyze([_token_bytes(t) for t in texts], _HASH_KEY.encode("ascii"))
+    wh, wq, wo, ph, pw, po, fp = k.analyze([token_bytes(t) for t in texts], _HASH_KEY.encode("ascii"))
     return FeatureBatch(
         word_hashes=np.frombuffer(wh, dtype="<u8").astype(np.uint64, copy=False),
         word_quoted=np.frombuffer(wq, dtype=np.bool_),
@@ -238,14 +129,14 @@ def analyze_many(texts: Sequence[str]) -> FeatureBatch:
 def _analyze_many_numpy(texts: Sequence[str]) -> FeatureBatch:
     """`analyze_many` without the C kernel: tokens hashed by pandas, structure by numpy."""
     n = len(texts)
-    tokens = b" \x01 ".join([_token_bytes(t) for t in texts]).split()
+    tokens = b" \x01 ".join([token_bytes(t) for t in texts]).split()
     h = _hash_tokens(tokens)
     h_quote, h_break, h_article = _marker_hashes()
     is_quote = h == np.uint64(h_quote)
     is_break = h == np.uint64(h_break)
     is_article = h == np.uint64(h_article)
     # A 64-bit hash collision with a marker is astronomically unlikely; check rather than assume.
-    for flag, marker in ((is_quote, _QUOTE), (is_break, _BREAK), (is_article, _ARTICLE)):
+    for flag, marker in ((is_quote, QUOTE), (is_break, BREAK), (is_article, _ARTICLE)):
         for pos in np.flatnonzero(flag).tolist():
             if tokens[pos].decode() != marker:
                 flag[pos] = False
@@ -310,6 +201,10 @@ class ShingleSet:
     def __len__(self) -> int:
         return int(self.hashes.shape[0])
 
+    def as_batch(self) -> SetBatch:
+        """This set as a batch of one, the form `anchors_many` takes."""
+        return SetBatch(self.hashes, self.unquoted, np.array([0, self.hashes.shape[0]], dtype=np.int64))
+
 
 EMPTY = ShingleSet(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool))
 
@@ -329,38 +224,6 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
             acc += words[j:j + m] * _POS_MULT[j]
         acc += np.uint64(k_eff)
         return (_fmix64(acc) >> np.uint64(32)).astype(np.uint32)
-
-
-def shingles(features: Features, k: int, drop_paragraphs: np.ndarray | None = None) -> ShingleSet:
-    """The body shingles of an article, leaving out the paragraphs marked in `drop_paragraphs`.
-
-    Shingles run across paragraph boundaries, so re-wrapping or re-paragraphing a text barely
-    changes them; dropped (boilerplate) paragraphs are cut out before shingling.
-    """
-    words = features.word_hashes
-    quoted = features.word_quoted
-    if drop_paragraphs is not None and drop_paragraphs.any() and words.shape[0]:
-        keep = ~drop_paragraphs[features.word_para]
-        words, quoted = words[keep], quoted[keep]
-    hashes = shingle_hashes(words, k)
-    if hashes.shape[0] == 0:
-        return EMPTY
-    k_eff = min(k, words.shape[0])
-    if k_eff > 1:
-        window_quoted = np.lib.stride_tricks.sliding_window_view(quoted, k_eff).all(axis=1)
-    else:
-        window_quoted = quoted
-    # A shingle is "unquoted" unless all its words are inside quotation marks.
-    unique, inverse = np.unique(hashes, return_inverse=True)
-    unquoted = np.zeros(unique.shape[0], dtype=bool)
-    unquoted[inverse[~window_quoted]] = True
-    return ShingleSet(unique, unquoted)
-
-
-def anchors(shingle_set: ShingleSet, modulus: int) -> np.ndarray:
-    """A consistent sample of unquoted shingles (hash % modulus == 0), used to find reused passages."""
-    h = shingle_set.hashes
-    return h[(h % np.uint32(modulus) == 0) & shingle_set.unquoted]
 
 
 @dataclass(frozen=True, eq=False)
@@ -452,3 +315,19 @@ def anchors_many(sets: SetBatch, modulus: int) -> tuple[np.ndarray, np.ndarray]:
     picked = np.flatnonzero((sets.hashes % np.uint32(modulus) == 0) & sets.unquoted)
     # picked is sorted, so each article's anchors start where its first set position would go
     return sets.hashes[picked], np.searchsorted(picked, sets.offsets).astype(np.int64)
+
+
+def shingles(features: Features, k: int, drop_paragraphs: np.ndarray | None = None) -> ShingleSet:
+    """The body shingles of an article, leaving out the paragraphs marked in `drop_paragraphs`:
+    `shingle_many` of a batch of one.
+
+    Shingles run across paragraph boundaries, so re-wrapping or re-paragraphing a text barely
+    changes them; dropped (boilerplate) paragraphs are cut out before shingling.
+    """
+    return shingle_many(features.as_batch(), k, drop_paragraphs)[0]
+
+
+def anchors(shingle_set: ShingleSet, modulus: int) -> np.ndarray:
+    """A consistent sample of unquoted shingles (hash % modulus == 0), used to find reused
+    passages: `anchors_many` of a batch of one."""
+    return anchors_many(shingle_set.as_batch(), modulus)[0]

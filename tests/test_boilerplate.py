@@ -1,13 +1,40 @@
-"""Boilerplate judgement: the batched story count against the one-group-at-a-time reference."""
+"""Boilerplate judgement: the batched story count against a pair-by-pair reference."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence, Set
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndup import boilerplate
-from syndup.boilerplate import Member, stories, stories_many
+from syndup.boilerplate import Member, stories_many
+from syndup.settings import Settings
+
+
+def stories(members: Sequence[Member], known: Set[int] = frozenset(), same: float = 0.3) -> int:
+    """The reference for `stories_many`, one group, pair by pair: two members are linked when the
+    words of shared paragraphs (known boilerplate left out) are at least `same` of the smaller
+    member's words, and the connected groups of links are counted."""
+    maps = []
+    for m in members:
+        words: dict[int, int] = {}
+        for h, w in zip(m.para_hashes.tolist(), m.para_words.tolist()):
+            if h not in known:
+                words[h] = words.get(h, 0) + w
+        maps.append(words)
+    totals = [sum(wm.values()) for wm in maps]
+    label = list(range(len(maps)))  # component of each member, relabelled on every link
+    for i in range(len(maps)):
+        for j in range(i + 1, len(maps)):
+            small, big = (maps[i], maps[j]) if len(maps[i]) <= len(maps[j]) else (maps[j], maps[i])
+            shared = sum(w for h, w in small.items() if h in big)  # the words of the one with fewer paragraphs
+            floor = min(totals[i], totals[j])
+            if floor and shared >= same * floor and label[i] != label[j]:
+                old, new = label[j], label[i]
+                label = [new if x == old else x for x in label]
+    return len(set(label))
 
 # Members drawn from a small pool of paragraphs, so that they share some and not others.
 MEMBER = st.builds(
@@ -66,3 +93,54 @@ def test_drop_mask_marks_exactly_the_boilerplate_paragraphs(paras, known):
         assert boilerplate.drop_mask(features, boiler).tolist() == want
     finally:
         boilerplate._MASK_TABLE_FROM = saved
+
+
+def test_sharing_exactly_the_threshold_is_one_story():
+    def member(paras: list[tuple[int, int]]) -> Member:
+        return Member(np.array([p for p, _ in paras], np.uint64), np.array([w for _, w in paras], np.int32), None)
+
+    # 3 shared words of the smaller member's 10: exactly `same` (0.3), which links them.
+    group = [member([(1, 3), (2, 7)]), member([(1, 3), (5, 20)])]
+    assert stories_many([group]) == [stories(group)] == [1]
+    assert stories_many([group], same=0.31) == [2]
+
+
+def test_a_paragraph_one_article_holds_is_never_boilerplate():
+    # Even where one story would be enough, one holder is not: decide itself says so.
+    one, other = (Member(np.array([7, n], np.uint64), np.array([10, 50], np.int32), None) for n in (1, 2))
+    lenient = Settings(boilerplate_min_stories=1)
+    assert boilerplate.decide([(7, 1, "a")], {"a": [one]}.__getitem__, lenient) == set()
+    assert boilerplate.decide([(7, 2, "b")], {"b": [one, other]}.__getitem__, lenient) == {7}
+
+
+def test_learn_finds_a_sites_footer_whatever_the_order_of_the_runs():
+    from syndup.shingle import analyze
+
+    def story(i: int) -> str:
+        return " ".join(f"word{i}x{j} story{i}y{j}" for j in range(30))
+
+    # Site a carries one story twice (its footer is part of that story, not chrome); site b wraps
+    # two different stories in the same footer: that one is boilerplate.
+    texts = [f"{story(0)}\n\nFooter of site a, with enough words to count.",
+             f"{story(0)}\n\nFooter of site a, with enough words to count.",
+             f"{story(1)}\n\nShare this story with your friends on site b today.",
+             f"{story(2)}\n\nShare this story with your friends on site b today."]
+    features = [analyze(t) for t in texts]
+    sites = ["a.example", "a.example", "b.example", "b.example"]
+    want = {int(features[2].para_hashes[-1])}
+    assert boilerplate.learn(features, sites, Settings()) == want
+    # The same corpus with the articles' runs of paragraphs stored last to first.
+    table = boilerplate.ParagraphTable.of(features)
+    runs = [(table.hashes[a:b], table.words[a:b]) for a, b in zip(table.offsets[:-1], table.offsets[1:])][::-1]
+    reversed_runs = boilerplate.ParagraphTable(
+        np.concatenate([h for h, _ in runs]), np.concatenate([w for _, w in runs]),
+        np.concatenate([[0], np.cumsum([h.shape[0] for h, _ in runs])]).astype(np.int64),
+        table.position[::-1].copy())
+    assert boilerplate.learn(reversed_runs, sites, Settings()) == want
+    # On no common site, it takes `boilerplate_min_stories` (4) different stories.
+    texts.append(f"{story(3)}\n\nShare this story with your friends on site b today.")
+    more = [analyze(t) for t in texts]
+    assert boilerplate.learn(more, [None] * 5, Settings()) == set()
+    texts.append(f"{story(4)}\n\nShare this story with your friends on site b today.")
+    more = [analyze(t) for t in texts]
+    assert boilerplate.learn(more, [None] * 6, Settings()) == want

@@ -1,15 +1,18 @@
 """The fast path against plain references: tokenizing and hashing against the one-paragraph-at-a-
-time implementation it replaced, batch shingles against `shingles`, signatures against datasketch,
-and a whole scan against exact shingle sets (Python sets) compared over all pairs.
+time implementation it replaced, shingles against their formula window by window (and a batch
+against its articles one at a time), signatures against datasketch, and a whole scan against exact
+shingle sets (Python sets) compared over all pairs.
 
 Never reads ../shared: the corpora are generated here, seeded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import dataclasses
+import hashlib
+import importlib
 import random
+from contextlib import nullcontext
 from itertools import combinations
 
 import numpy as np
@@ -19,13 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import boilerplate, verify
-from syndup.execution import Tuning
+from syndup import boilerplate, kernel, verify
 from syndup.candidates import lsh_params
 from syndup.errors import InputError
-from syndup.normalize import WORD_RE, fold, paragraph_spans
+from syndup.execution import Tuning
+from syndup.normalize import BREAK, QUOTE
 from syndup.settings import DEFAULT_SETTINGS
 from syndup.shingle import (
+    MAX_SHINGLE,
     Features,
     ShingleSet,
     analyze,
@@ -36,7 +40,9 @@ from syndup.shingle import (
     shingles,
 )
 from syndup.sign import permutations, signature, signatures, signatures_flat
+from tests.test_kernel import numpy_only, reference_tokens
 
+shingle_module = importlib.import_module("syndup.shingle")
 
 HASH_KEY = "syndup-words-v01"
 
@@ -44,21 +50,23 @@ HASH_KEY = "syndup-words-v01"
 # --- the plain reference: one paragraph at a time, words as strings ----------------------------
 
 def reference_words(text: str) -> tuple[list[str], list[int], list[bool]]:
-    """Words, paragraph of each word and whether it is inside quotation marks, per paragraph."""
+    """Words, paragraph of each word (counting paragraphs that hold words) and whether it is
+    inside quotation marks (an odd number of '"' before it in its paragraph), from the reference
+    tokens."""
     words: list[str] = []
     para_of: list[int] = []
     quoted: list[bool] = []
-    n_paras = 0
-    for s, e in paragraph_spans(text):
-        para = fold(text[s:e]).casefold()
-        before = len(words)
-        for i, segment in enumerate(para.split('"')):
-            found = WORD_RE.findall(segment)
-            words.extend(found)
-            quoted.extend([i % 2 == 1] * len(found))
-        if len(words) > before:
-            para_of.extend([n_paras] * (len(words) - before))
-            n_paras += 1
+    n_paras, inside, held = 0, False, False
+    for token in reference_tokens(text) + [BREAK]:
+        if token == BREAK:
+            n_paras, inside, held = n_paras + held, False, False
+        elif token == QUOTE:
+            inside = not inside
+        else:
+            words.append(token)
+            para_of.append(n_paras)
+            quoted.append(inside)
+            held = True
     return words, para_of, quoted
 
 
@@ -81,11 +89,17 @@ def reference_analyze(text: str) -> Features:
     bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     para_hashes = np.array([int.from_bytes(digest(hashes[bounds[i]:bounds[i + 1]], 8), "little")
                             for i in range(counts.shape[0])], dtype=np.uint64)
-    return Features(hashes, para, np.array(quoted, dtype=bool), para_hashes, counts, digest(hashes, 12))
+    assert np.array_equal(para, word_para(counts))  # paragraphs are runs of words, in order
+    return Features(hashes, np.array(quoted, dtype=bool), para_hashes, counts, digest(hashes, 12))
+
+
+def word_para(para_words: np.ndarray) -> np.ndarray:
+    """The paragraph of each word, from the words per paragraph."""
+    return np.repeat(np.arange(para_words.shape[0]), para_words)
 
 
 def same_features(a: Features, b: Features) -> bool:
-    for name in ("word_hashes", "word_para", "word_quoted", "para_hashes", "para_words"):
+    for name in ("word_hashes", "word_quoted", "para_hashes", "para_words"):
         x, y = getattr(a, name), getattr(b, name)
         if x.dtype != y.dtype or x.shape != y.shape or not np.array_equal(x, y):
             return False
@@ -193,6 +207,60 @@ def test_analyze_many_on_a_corpus_matches_the_reference():
 
 
 # --- shingles and anchors -----------------------------------------------------------------------
+
+_MASK64 = (1 << 64) - 1
+
+
+def _fmix64(h: int) -> int:
+    h = ((h ^ (h >> 33)) * 0xFF51AFD7ED558CCD) & _MASK64
+    h = ((h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53) & _MASK64
+    return h ^ (h >> 33)
+
+
+def reference_shingles(features: Features, k: int, drop: np.ndarray | None) -> dict[int, bool]:
+    """Each distinct shingle hash of an article's kept words (whether one of its windows is
+    unquoted), computed window by window with Python ints: the formula `shingle_many` vectorizes."""
+    mult = [int(m) for m in shingle_module._POS_MULT]
+    kept = [i for i, p in enumerate(word_para(features.para_words).tolist()) if drop is None or not drop[p]]
+    words = [int(features.word_hashes[i]) for i in kept]
+    quoted = [bool(features.word_quoted[i]) for i in kept]
+    width = min(k, len(words))
+    out: dict[int, bool] = {}
+    for j in range(len(words) - width + 1 if words else 0):
+        acc = (sum(w * m for w, m in zip(words[j:j + width], mult)) + width) & _MASK64
+        h = _fmix64(acc) >> 32
+        out[h] = out.get(h, False) or not all(quoted[j:j + width])
+    return out
+
+
+SHINGLE_TEXTS = st.lists(st.sampled_from(["a", "b", "c", "d", "e f", '"', "\n\n", "."]), max_size=40).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SHINGLE_TEXTS, min_size=1, max_size=5), st.integers(1, MAX_SHINGLE), st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_shingles_are_their_formula_window_by_window(texts, k, seed, with_kernel):
+    # A small vocabulary repeats shingles (quoted in one place, not in another); the C kernel and
+    # the numpy path, a batch and each article alone, all give the reference sets and anchors.
+    if with_kernel and kernel.KERNEL is None:
+        return
+    batch = analyze_many(texts)
+    drop = np.random.default_rng(seed).random(batch.para_hashes.shape[0]) < 0.3
+    with numpy_only() if not with_kernel else nullcontext():
+        sets = shingle_many(batch, k, drop)
+        for i in range(len(texts)):
+            p0, p1 = batch.para_offsets[i], batch.para_offsets[i + 1]
+            want = reference_shingles(batch[i], k, drop[p0:p1])
+            hashes = sorted(want)
+            for got in (sets[i], shingles(batch[i], k, drop[p0:p1])):
+                assert got.hashes.tolist() == hashes
+                assert got.unquoted.tolist() == [want[h] for h in hashes]
+                assert anchors(got, 3).tolist() == [h for h in hashes if h % 3 == 0 and want[h]]
+
+
+def test_shingles_longer_than_the_largest_size_are_refused():
+    with pytest.raises(ValueError, match=f"at most {MAX_SHINGLE}"):
+        shingles(analyze("a b c"), MAX_SHINGLE + 1)
 
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_shingle_many_matches_shingles(k):

@@ -1,4 +1,5 @@
-"""The C kernel against the numpy path it stands in for: the same arrays, bit for bit.
+"""The C kernel against the numpy path it stands in for: the same arrays, bit for bit; and both
+cuts of a text into tokens against the slow reference that defines them (`reference_tokens`).
 
 `syndup._kernel` is optional (built when a C compiler is there at install time); CI sets
 SYNDUP_REQUIRE_KERNEL=1 so that a kernel that failed to build fails the suite instead of skipping it.
@@ -7,19 +8,21 @@ SYNDUP_REQUIRE_KERNEL=1 so that a kernel that failed to build fails the suite in
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import kernel, shingle
+from syndup import kernel, normalize
+from syndup.normalize import fold, paragraph_spans
 from syndup.shingle import FeatureBatch, analyze_many, shingle_many
 from syndup.sign import permutations, signatures_flat
 
@@ -88,12 +91,65 @@ _TRICKY = list('aZ9_ "\x00\x01\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029\xa0\u
     "€", "д", "Ж", "日", "\ud800", "\U0001d400", "\U0001f600"]
 
 
+# --- tokens: the slow reference, and both production cuts against it ----------------------------
+
+_TOKEN_RE = re.compile(r'\w+|"')
+
+
+def reference_tokens(text: str) -> list[str]:
+    """What a token is, written plainly: per paragraph (`paragraph_spans`), the `\\w+` words and '"'
+    marks of its folded, case-folded text, with a NUL token between paragraphs."""
+    out: list[str] = []
+    for n, (s, e) in enumerate(paragraph_spans(text)):
+        if n:
+            out.append(normalize.BREAK)
+        out.extend(_TOKEN_RE.findall(fold(text[s:e]).casefold()))
+    return out
+
+
+def python_tokens(text: str) -> list[str]:
+    """`normalize.token_bytes` without the C kernel, split and decoded."""
+    return [t.decode("utf-8") for t in normalize._token_bytes_python(text).split()]
+
+
+TEXTS = st.lists(st.sampled_from(_TRICKY) | st.characters(), max_size=120).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_tokens_without_the_kernel_are_the_reference_tokens(text):
+    assert python_tokens(text) == reference_tokens(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_words_are_the_reference_tokens_without_markers(text):
+    assert normalize.words(text) == [t for t in reference_tokens(text) if t not in (normalize.QUOTE, normalize.BREAK)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY), max_size=120).map("".join))
+def test_analyze_and_diff_count_the_same_words(text):
+    # diff cuts words where they stand in the original text (runs of \w and what folding removes
+    # inside words), then each run by `normalize.words`; a symbol that NFKC turns into letters
+    # outside a run ("™" -> "tm") is the one known difference, so the alphabet has none.
+    from syndup.diff import diff
+
+    n = len(normalize.words(text))
+    assert int(analyze_many([text]).n_words[0]) == n
+    variant = text.swapcase()
+    assume(normalize.words(variant) == normalize.words(text))
+    d = diff(text, variant)
+    assert d.summary.origin_words == d.summary.copy_words == n
+    assert not d.changes
+
+
 @needs_kernel
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(_TRICKY) | st.characters(), max_size=120).map("".join))
+@given(TEXTS)
 def test_tokens_cut_in_c_are_the_python_tokens(text):
-    got = shingle._token_bytes(text)
-    assert got.split() == shingle._token_bytes_python(text).split()
+    got = normalize.token_bytes(text)
+    assert got.split() == normalize._token_bytes_python(text).split()
     assert b"\x01" not in got
 
 
@@ -115,10 +171,11 @@ def test_whitespace_bits_both_ways_are_what_split_splits_on(data):
         assert got == want, avx2
 
 
-@needs_kernel
-def test_tokens_of_the_seeds_and_edge_cases_are_the_python_tokens():
+def test_tokens_of_the_seeds_and_edge_cases_are_the_reference_tokens():
     for text in seed_texts() + EDGE + ["a\nb\n\nc", "line one\nline two\n\npara " * 50]:
-        assert shingle._token_bytes(text).split() == shingle._token_bytes_python(text).split()
+        want = reference_tokens(text)
+        assert python_tokens(text) == want
+        assert [t.decode("utf-8") for t in normalize.token_bytes(text).split()] == want
 
 
 @needs_kernel
