@@ -7,7 +7,8 @@
 
 Each article is hashed exactly as `scan` hashes it. Candidates come from MinHash LSH bands (copies)
 and anchor shingles (a shared passage), both capped so a family of 5,000 copies keeps `add` cheap;
-`syndup.verify.relate` decides every match, so an index and a scan never disagree on what a copy is.
+`syndup.verify.relate_many` decides all of an article's candidates in one batch, by the rule scan
+uses, so an index and a scan never disagree on what a copy is.
 Boilerplate is learned as the index grows: paragraph counts and a sample of the articles holding
 each are stored, and `syndup.boilerplate` judges them when an article is checked, so a disclaimer
 that turns up on its third story stops making unrelated articles look related.
@@ -24,8 +25,9 @@ import os
 import threading
 import zlib
 from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Hashable, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -38,7 +40,7 @@ from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, ShingleSet, analyze, anchors, shingles
 from .sign import signature
-from .verify import COPY, DUPLICATE, PARTIAL, relate
+from .verify import COPY, DUPLICATE, PARTIAL, relate_many, stack
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -95,7 +97,7 @@ class _Judge:
     stored yet (`virtual`). Site boilerplate is found first and left out when counting stories.
     """
 
-    def __init__(self, index: "Index", probe: Features, site: str | None, virtual: bool) -> None:
+    def __init__(self, index: Index, probe: Features, site: str | None, virtual: bool) -> None:
         self.index = index
         self.virtual = virtual
         self.probe_paras = set(probe.para_hashes.tolist())
@@ -151,7 +153,7 @@ class Index:
     # ------------------------------------------------------------------ opening and closing
 
     @classmethod
-    def open(cls, target: str | os.PathLike[str], *, settings: Settings | None = None) -> "Index":
+    def open(cls, target: str | os.PathLike[str], *, settings: Settings | None = None) -> Index:
         """Open (or create) an index.
 
         `target` is a file path (SQLite), ":memory:", or `redis://host:port/db?prefix=name`.
@@ -179,7 +181,7 @@ class Index:
                 self._closed = True
                 self._store.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -262,7 +264,7 @@ class Index:
             article = item if isinstance(item, Article) else Article.from_mapping(item)
             yield article, self.check(article.text, **_article_meta(article))
 
-    def add_scan(self, result: "ScanResult") -> "pd.DataFrame":
+    def add_scan(self, result: ScanResult) -> pd.DataFrame:
         """Add every article of a scan; return its matches with articles indexed before, one row each.
 
         Matches between articles of the scan itself are left out: they are in `result.pairs`.
@@ -380,23 +382,20 @@ class Index:
         return out
 
     def _matches(self, probe: _Probe, judge: _Judge, own: int | None) -> list[Match]:
+        """The candidates `probe` relates to, verified in one batch (the probe is pair side a)."""
         nums = self._candidates(probe, own)
+        docs = self._load(nums)
+        nums = [n for n in nums if n in docs]  # the others were removed since they were found
         if not nums:
             return []
-        docs = self._load(nums)
-        boiler = judge.boilerplate(h for _, _, f in docs.values() for h in f.para_hashes.tolist())
-        boiler_arr = bp.as_array(boiler)
+        boiler = bp.as_array(judge.boilerplate(h for _, _, f in docs.values() for h in f.para_hashes.tolist()))
         s = self.settings
-        found = []
-        for n in nums:
-            if n not in docs:
-                continue  # removed since it was found
-            doc_id, fingerprint, features = docs[n]
-            body = shingles(features, s.shingle_size, bp.drop_mask(features, boiler_arr))
-            rel = relate(probe.shingles, body, s, same_words=fingerprint == probe.features.fingerprint)
-            if rel is not None:
-                found.append(Match(doc_id, rel.relation, rel.jaccard, rel.containment_a_in_b,
-                                   rel.containment_b_in_a))
+        bodies = [shingles(docs[n][2], s.shingle_size, bp.drop_mask(docs[n][2], boiler)) for n in nums]
+        same = np.array([docs[n][1] == probe.features.fingerprint for n in nums])
+        rels = relate_many(stack([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
+                           np.arange(1, len(nums) + 1), same, s)
+        found = [Match(docs[n][0], rel.relation, rel.jaccard, rel.containment_a_in_b, rel.containment_b_in_a)
+                 for i, n in enumerate(nums) if (rel := rels[i]) is not None]
         found.sort(key=lambda m: (_RANK.get(m.relation, 9), -m.jaccard, m.doc_id))
         return found
 
