@@ -24,7 +24,7 @@ import json
 import os
 import threading
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import numpy as np
 
 from . import boilerplate as bp
-from ._store import FORMAT_VERSION, Record, Store, Stored
-from .candidates import lsh_params
+from ._store import FORMAT_VERSION, Caps, Record, Store, Stored
+from .candidates import band_keys, lsh_params
 from .cluster import host_of
 from .errors import BackendError, IndexSettingsError
 from .models import META_FIELDS, Article, Match
@@ -85,7 +85,7 @@ class _Probe:
     features: Features
     site: str | None
     shingles: ShingleSet
-    signature: np.ndarray | None
+    bands: np.ndarray    # uint64 LSH band keys, as scan groups articles by (none for an empty body)
     anchors: np.ndarray
 
 
@@ -166,9 +166,7 @@ class Index:
             if header is None:
                 header = store.create_header(_header(settings or DEFAULT_SETTINGS))
             resolved = _resolve_settings(header, settings, store.location)
-            bands, rows = lsh_params(resolved.lsh_threshold, resolved.num_perm)
-            store.configure(num_perm=resolved.num_perm, seed=resolved.seed, bands=bands, rows=rows,
-                            cap=resolved.max_bucket_pairs, sample=resolved.boilerplate_sample)
+            store.configure(_caps(resolved))
         except BaseException:
             store.close()
             raise
@@ -235,7 +233,7 @@ class Index:
                     meta=json.dumps(fields, sort_keys=True, ensure_ascii=False), site=site,
                     text=zlib.compress(text.encode("utf-8", "surrogatepass")),
                     para_hashes=features.para_hashes, para_words=features.para_words,
-                    anchors=probe.anchors, signature=probe.signature)
+                    anchors=probe.anchors, bands=probe.bands)
                 num, inserted = store.insert(record)
                 if not inserted:
                     found = store.lookup(doc_id)
@@ -336,16 +334,23 @@ class Index:
         boiler = judge.boilerplate(features.para_hashes.tolist())
         drop = bp.drop_mask(features, bp.as_array(boiler))
         body = shingles(features, s.shingle_size, drop)
-        sig = signature(body.hashes, s.num_perm, s.seed) if len(body) else None
-        return _Probe(features, judge.probe_member.site, body, sig, anchors(body, s.anchor_modulus))
+        if len(body):
+            sig = signature(body.hashes, s.num_perm, s.seed)
+            bands = band_keys(sig[None, :], *lsh_params(s.lsh_threshold, s.num_perm))[0]
+        else:
+            bands = np.zeros(0, np.uint64)
+        return _Probe(features, judge.probe_member.site, body, bands, anchors(body, s.anchor_modulus))
 
     def _candidates(self, probe: _Probe, own: int | None) -> list[int]:
         """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
-        hits = self._store.candidates(probe.signature, probe.anchors, probe.features.fingerprint)
-        score: dict[int, int] = {n: 1_000_000 for n in hits.duplicates}
-        for n, c in hits.bands.items():
+        found = self._store.postings(probe.bands, probe.anchors, probe.features.fingerprint)
+        bands = Counter(n for nums in found.bands for n in nums)
+        # An anchor held by more articles than a bucket is a common phrase: ignored, as scan does.
+        shared = Counter(n for nums in found.anchors if len(nums) <= self.settings.max_bucket_pairs for n in nums)
+        score: dict[int, int] = {n: 1_000_000 for n in found.duplicates}
+        for n, c in bands.items():
             score[n] = score.get(n, 0) + c
-        for n, c in hits.anchors.items():
+        for n, c in shared.items():
             if c >= 2:  # one shared anchor is a phrase; scan asks for two as well
                 score[n] = score.get(n, 0) + c
         score.pop(own, None)  # type: ignore[arg-type]
@@ -426,6 +431,13 @@ def _version() -> str:
     from . import __version__
 
     return __version__
+
+
+def _caps(settings: Settings) -> Caps:
+    """How many articles the index keeps per key: a bucket's worth of duplicates, band and anchor
+    holders (one more anchor holder, to tell a common phrase), and the boilerplate sample."""
+    cap = settings.max_bucket_pairs
+    return Caps(duplicate=cap, bucket=cap, anchor=cap + 1, sample=settings.boilerplate_sample)
 
 
 def _header(settings: Settings) -> dict[str, object]:

@@ -14,6 +14,7 @@ import pytest
 
 import syndup
 from syndup import Index, IndexSettingsError, Match, Settings
+from syndup._store import FORMAT_VERSION
 from syndup.errors import BackendError
 
 from .conftest import seed_text
@@ -128,7 +129,10 @@ def test_newer_format_or_other_hashing_is_refused(tmp_path: Path) -> None:
     _set_header(path, format=99, syndup_version="9.0")
     with pytest.raises(IndexSettingsError, match=r"syndup 9\.0 in index format 99.*Upgrade syndup"):
         Index.open(path)
-    _set_header(path, format=1, fingerprint={**Settings().fingerprint(), "hash_scheme": "old-scheme"})
+    _set_header(path, format=1, syndup_version="0.1.0")
+    with pytest.raises(IndexSettingsError, match=r"index format 1 \(written by syndup 0\.1\.0\).*Build a new index"):
+        Index.open(path)
+    _set_header(path, format=FORMAT_VERSION, fingerprint={**Settings().fingerprint(), "hash_scheme": "old-scheme"})
     with pytest.raises(IndexSettingsError, match="hash_scheme='old-scheme'.*build a new index"):
         Index.open(path)
 
@@ -278,7 +282,7 @@ def test_stats(tmp_path: Path) -> None:
         for s in SEEDS:
             idx.add(s, seed_text(s))
         stats = idx.stats()
-    assert stats["backend"] == "sqlite" and stats["articles"] == 5 and stats["format"] == 1
+    assert stats["backend"] == "sqlite" and stats["articles"] == 5 and stats["format"] == FORMAT_VERSION
     assert stats["built_by"] == f"syndup {syndup.__version__}"
     assert stats["settings"] == Settings().fingerprint()
     assert isinstance(stats["bytes_on_disk"], int) and stats["bytes_on_disk"] > 0
