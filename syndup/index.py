@@ -47,7 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .models import ScanResult
 
-#: Columns of the table `Index.add_scan` returns.
+#: Columns of the table `Index.add_scan` returns: containment and containment_other are the
+#: match's containment_a_in_b and containment_b_in_a (the article added is a).
 INDEX_MATCH_COLUMNS = ["doc_id", "match_id", "relation", "jaccard", "containment", "containment_other"]
 _RANK = {DUPLICATE: 0, COPY: 1, PARTIAL: 2}
 #: Per-process caches of immutable per-article data (nums are never reused).
@@ -277,7 +278,7 @@ class Index:
             article = result.article(doc_id)
             for m in self.add(article.id, article.text, replace=True, **_article_meta(article)):
                 if m.doc_id not in scanned:
-                    rows.append((doc_id, m.doc_id, m.relation, m.jaccard, m.containment, m.containment_other))
+                    rows.append((doc_id, m.doc_id, m.relation, m.jaccard, m.containment_a_in_b, m.containment_b_in_a))
         return pd.DataFrame(rows, columns=INDEX_MATCH_COLUMNS)
 
     def remove(self, doc_id: str) -> None:

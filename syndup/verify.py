@@ -32,7 +32,11 @@ _HUB = 16
 
 @dataclass(frozen=True)
 class Relation:
-    """A verified relation between articles a and b, with the figures that decided it."""
+    """A verified relation between articles a and b, with the figures that decided it.
+
+    containment_a_in_b is the share of a's shingles found in b (and b_in_a the reverse): the names
+    of the pairs table's columns and of `Match`'s figures (a: the article checked).
+    """
 
     relation: str
     jaccard: float

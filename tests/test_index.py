@@ -29,8 +29,8 @@ def target(kind: str, tmp_path: Path) -> str:
 
 
 def as_json(matches: list[Match]) -> list[list[object]]:
-    return [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment, 9), round(m.containment_other, 9)]
-            for m in matches]
+    return [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment_a_in_b, 9),
+             round(m.containment_b_in_a, 9)] for m in matches]
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -53,8 +53,9 @@ def test_seed_figures_equal_scan(tmp_path: Path, seeds_dir: Path) -> None:
     assert (pair.doc_a, pair.doc_b) == ("000_28930205ab5c0454", "001_4b43cad0f107b24d")
     assert m.relation == pair.relation
     assert m.jaccard == pytest.approx(pair.jaccard)
-    assert m.containment == pytest.approx(pair.containment_b_in_a)      # share of 001 found in 000
-    assert m.containment_other == pytest.approx(pair.containment_a_in_b)
+    assert m.containment_a_in_b == pytest.approx(pair.containment_b_in_a)  # share of 001 found in 000
+    assert m.containment_b_in_a == pytest.approx(pair.containment_a_in_b)
+    assert (m.containment, m.containment_other) == (m.containment_a_in_b, m.containment_b_in_a)  # former names
 
 
 REOPEN = """
@@ -63,8 +64,8 @@ from syndup import Index
 from tests.conftest import seed_text
 with Index.open(sys.argv[1]) as idx:
     out = {"len": len(idx), "ids": [s for s in %r if s in idx],
-           "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment, 9),
-                           round(m.containment_other, 9)] for m in idx.check(seed_text(s))] for s in %r},
+           "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment_a_in_b, 9),
+                           round(m.containment_b_in_a, 9)] for m in idx.check(seed_text(s))] for s in %r},
            "again": [[m.doc_id, m.relation] for m in idx.add("001-again", seed_text("001"))]}
 print(json.dumps(out))
 """ % (SEEDS, SEEDS)
