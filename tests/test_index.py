@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import syndup
@@ -136,6 +137,24 @@ def test_newer_format_or_other_hashing_is_refused(tmp_path: Path) -> None:
     _set_header(path, format=FORMAT_VERSION, fingerprint={**Settings().fingerprint(), "hash_scheme": "old-scheme"})
     with pytest.raises(IndexSettingsError, match="hash_scheme='old-scheme'.*build a new index"):
         Index.open(path)
+
+
+def test_an_index_hashed_by_other_code_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hash scheme is derived from the code: other LSH band keys make an index incomparable."""
+    from syndup import candidates
+    from syndup.settings import hash_scheme
+
+    path = tmp_path / "articles.syndup"
+    Index.open(path).close()
+    monkeypatch.setattr(candidates, "_BAND_SALT", candidates._BAND_SALT + np.uint64(2))
+    hash_scheme.cache_clear()
+    try:
+        with pytest.raises(IndexSettingsError, match="hash_scheme='syndup-.*build a new index"):
+            Index.open(path)
+    finally:
+        monkeypatch.undo()
+        hash_scheme.cache_clear()
+    Index.open(path).close()
 
 
 def test_not_an_index(tmp_path: Path) -> None:
