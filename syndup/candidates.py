@@ -11,9 +11,10 @@ candidates: `verify` decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Callable, Iterable, Protocol, Sequence
+from functools import lru_cache, partial
+from typing import Protocol
 
 import numpy as np
 
@@ -34,12 +35,22 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     best, opt = float("inf"), (0, 0)
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = _integral(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold, nodes, weights)
-            fn = _integral(lambda s: (1 - s ** float(r)) ** float(b), threshold, 1.0, nodes, weights)
+            fp = _integral(partial(_caught, rows=float(r), bands=float(b)), 0.0, threshold, nodes, weights)
+            fn = _integral(partial(_missed, rows=float(r), bands=float(b)), threshold, 1.0, nodes, weights)
             error = fp * 0.5 + fn * 0.5
             if error < best:
                 best, opt = error, (b, r)
     return opt
+
+
+def _caught(s: np.ndarray, rows: float, bands: float) -> np.ndarray:
+    """The chance that pairs of Jaccard s share at least one whole band."""
+    return 1 - (1 - s ** rows) ** bands
+
+
+def _missed(s: np.ndarray, rows: float, bands: float) -> np.ndarray:
+    """The chance that pairs of Jaccard s share no whole band."""
+    return (1 - s ** rows) ** bands
 
 
 def _integral(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, nodes: np.ndarray,
@@ -130,7 +141,7 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarra
 
 @lru_cache(maxsize=64)
 def _all_pairs(g: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.triu_indices(g, k=1)  # type: ignore[return-value]
+    return np.triu_indices(g, k=1)
 
 
 def _star(members: np.ndarray, center: int) -> np.ndarray:
