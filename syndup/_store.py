@@ -1,13 +1,15 @@
 """What an `Index` keeps per article, and the interface its storage backends implement.
 
-A backend stores records and answers lookups; it never decides anything about text. Every
-backend keeps the same four structures, capped so that a story with 5,000 copies costs a bounded
-amount of work per `add`:
+A backend stores records and answers lookups; it never decides anything about text: `Index`
+computes every key (band keys by `candidates.band_keys`, as scan groups articles) and chooses the
+`Caps`. Every backend keeps the same structures, each key's list capped so that a story with 5,000
+copies costs a bounded amount of work per `add`:
 
-    articles      num -> record (id, fingerprint, metadata, zlib text, paragraphs, anchors, bands)
-    LSH buckets   band key -> the first `cap` articles whose signature has it
-    anchors       anchor shingle -> the first `cap + 1` articles holding it (more: too common, ignored)
-    paragraphs    paragraph hash -> (how many articles hold it, the first `sample` of them)
+    articles      num -> record (id, fingerprint, metadata, zlib text, paragraphs, anchors, band keys)
+    fingerprints  fingerprint -> the first `caps.duplicate` articles with it
+    LSH buckets   band key -> the first `caps.bucket` articles whose signature has it
+    anchors       anchor shingle -> the first `caps.anchor` articles holding it
+    paragraphs    paragraph hash -> (how many articles hold it, the first `caps.sample` of them)
 
 `num` is an integer the backend assigns, never reused, so cached data about a num stays true.
 """
@@ -15,15 +17,17 @@ amount of work per `add`:
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
-from typing import Iterable, Protocol, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .boilerplate import Member
 
-#: Version of the on-disk layout. Bumped on any change an older syndup could misread.
-FORMAT_VERSION = 1
+#: Version of the on-disk layout. Bumped on any change an older syndup could misread
+#: (2: every backend stores `candidates.band_keys`, in Redis no longer datasketch's layout).
+FORMAT_VERSION = 2
 
 #: Nums are stored as little-endian uint32 in packed lists (4 billion articles per index).
 NUM = np.dtype("<u4")
@@ -41,7 +45,7 @@ class Record:
     para_hashes: np.ndarray         # uint64, every paragraph in order
     para_words: np.ndarray          # int32, words per paragraph
     anchors: np.ndarray             # uint32 anchor shingles (as computed when added)
-    signature: np.ndarray | None    # uint32[num_perm]; None when the body is empty (not in LSH)
+    bands: np.ndarray               # uint64 LSH band keys; empty when the body is empty (not in LSH)
 
     def paras_blob(self) -> bytes:
         return pack_paras(self.para_hashes, self.para_words)
@@ -59,12 +63,22 @@ class Stored:
 
 
 @dataclass(frozen=True)
-class Hits:
-    """Candidate articles for one probe: what each structure returned."""
+class Caps:
+    """How many articles a backend keeps under one key (chosen by `Index`; backends apply them)."""
 
-    duplicates: list[int] = field(default_factory=list)           # same fingerprint
-    bands: dict[int, int] = field(default_factory=dict)           # num -> LSH bands shared
-    anchors: dict[int, int] = field(default_factory=dict)         # num -> anchors shared
+    duplicate: int  # per fingerprint
+    bucket: int     # per LSH band key
+    anchor: int     # per anchor shingle
+    sample: int     # per paragraph hash (its count goes on)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """What a backend holds under a probe's keys: the nums stored under each, as stored."""
+
+    duplicates: tuple[int, ...]         # under its fingerprint
+    bands: list[tuple[int, ...]]        # under each of its band keys that is stored
+    anchors: list[tuple[int, ...]]      # under each of its anchors that is stored
 
 
 class Store(Protocol):
@@ -79,8 +93,8 @@ class Store(Protocol):
     def create_header(self, header: dict[str, object]) -> dict[str, object]:
         """Store `header` unless another process did first; return the header that is stored."""
 
-    def configure(self, *, num_perm: int, seed: int, bands: int, rows: int, cap: int, sample: int) -> None:
-        """Set the LSH shape and the caps, once the settings are known."""
+    def configure(self, caps: Caps) -> None:
+        """Set the caps, once the settings are known."""
 
     def lookup(self, doc_id: str) -> tuple[int, bytes] | None:
         """(num, fingerprint) of the article with this id, or None."""
@@ -100,8 +114,8 @@ class Store(Protocol):
     def paragraph_stats(self, hashes: Sequence[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
         """For the paragraph hashes held by at least one article: (articles holding it, sample)."""
 
-    def candidates(self, signature: np.ndarray | None, anchors: np.ndarray, fingerprint: bytes) -> Hits:
-        """Articles that may relate to a probe with this signature, anchors and fingerprint."""
+    def postings(self, bands: np.ndarray, anchors: np.ndarray, fingerprint: bytes) -> Postings:
+        """The articles stored under these band keys, anchors and fingerprint."""
 
     def count(self) -> int:
         """How many articles are stored."""

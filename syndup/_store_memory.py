@@ -1,17 +1,19 @@
-"""The in-memory backend (`Index.open(":memory:")`): dicts, and datasketch's MinHashLSH for buckets.
+"""The in-memory backend (`Index.open(":memory:")`): Python dicts.
 
 For tests, notebooks and short-lived processes; nothing survives `close`.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
-from ._store import Hits, Record, Stored, unique_paragraphs
+from ._store import Caps, Postings, Record, Stored, unique_paragraphs
 from .boilerplate import Member
-from .sign import lean_minhash
+
+K = TypeVar("K", bound=Hashable)
 
 
 class MemoryStore:
@@ -23,12 +25,13 @@ class MemoryStore:
     def __init__(self) -> None:
         self._header: dict[str, object] | None = None
         self._ids: dict[str, int] = {}
-        self._docs: dict[int, tuple[Record, list[bytes]]] = {}
+        self._docs: dict[int, Record] = {}
         self._fps: dict[bytes, list[int]] = {}
+        self._bands: dict[int, list[int]] = {}
         self._anchors: dict[int, list[int]] = {}
         self._paras: dict[int, tuple[int, list[int]]] = {}
         self._next = 1
-        self._lsh = None
+        self._caps = Caps(0, 0, 0, 0)
 
     def read_header(self) -> dict[str, object] | None:
         return self._header
@@ -38,20 +41,12 @@ class MemoryStore:
             self._header = header
         return self._header
 
-    def configure(self, *, num_perm: int, seed: int, bands: int, rows: int, cap: int, sample: int) -> None:
-        from datasketch import MinHashLSH
-
-        self._lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows), prepickle=False)
-        self._seed, self._cap, self._sample = seed, cap, sample
-
-    def _band_hashes(self, signature: np.ndarray) -> list[bytes]:
-        """The bucket keys datasketch's MinHashLSH gives this signature, one per band."""
-        values = lean_minhash(signature, self._seed).hashvalues
-        return [self._lsh._H(values[start:end]) for start, end in self._lsh.hashranges]
+    def configure(self, caps: Caps) -> None:
+        self._caps = caps
 
     def lookup(self, doc_id: str) -> tuple[int, bytes] | None:
         num = self._ids.get(doc_id)
-        return None if num is None else (num, self._docs[num][0].fingerprint)
+        return None if num is None else (num, self._docs[num].fingerprint)
 
     def insert(self, record: Record) -> tuple[int, bool]:
         existing = self._ids.get(record.doc_id)
@@ -59,26 +54,17 @@ class MemoryStore:
             return existing, False
         num = self._next
         self._next += 1
-        key = str(num).encode()
-        hashes: list[bytes] = []
-        if record.signature is not None:
-            hashes = self._band_hashes(record.signature)
-            for h, table in zip(hashes, self._lsh.hashtables):
-                if len(table.get(h)) < self._cap:
-                    table.insert(h, key)
-            self._lsh.keys.insert(key, *hashes)
+        caps = self._caps
         self._ids[record.doc_id] = num
-        self._docs[num] = (record, hashes)
-        holders = self._fps.setdefault(record.fingerprint, [])
-        if len(holders) < self._cap:
-            holders.append(num)
+        self._docs[num] = record
+        _append(self._fps, record.fingerprint, num, caps.duplicate)
+        for key in record.bands.tolist():
+            _append(self._bands, key, num, caps.bucket)
         for a in record.anchors.tolist():
-            posting = self._anchors.setdefault(a, [])
-            if len(posting) <= self._cap:
-                posting.append(num)
+            _append(self._anchors, a, num, caps.anchor)
         for p in unique_paragraphs(record.para_hashes):
             df, sample = self._paras.get(p, (0, []))
-            if len(sample) < self._sample:
+            if len(sample) < caps.sample:
                 sample.append(num)
             self._paras[p] = (df + 1, sample)
         return num, True
@@ -87,16 +73,10 @@ class MemoryStore:
         num = self._ids.pop(doc_id, None)
         if num is None:
             return False
-        record, hashes = self._docs.pop(num)
-        key = str(num).encode()
-        for h, table in zip(hashes, self._lsh.hashtables):
-            if key in table.get(h):
-                table.remove_val(h, key)
-                if not table.get(h):
-                    table.remove(h)
-        if hashes:
-            self._lsh.keys.remove(key)
+        record = self._docs.pop(num)
         _discard(self._fps, record.fingerprint, num)
+        for key in record.bands.tolist():
+            _discard(self._bands, key, num)
         for a in record.anchors.tolist():
             _discard(self._anchors, a, num)
         for p in unique_paragraphs(record.para_hashes):
@@ -110,18 +90,16 @@ class MemoryStore:
     def documents(self, nums: Iterable[int]) -> dict[int, Stored]:
         out = {}
         for n in nums:
-            got = self._docs.get(n)
-            if got is not None:
-                r = got[0]
+            r = self._docs.get(n)
+            if r is not None:
                 out[n] = Stored(n, r.doc_id, r.fingerprint, r.meta, r.text)
         return out
 
     def members(self, nums: Iterable[int]) -> dict[int, Member]:
         out = {}
         for n in nums:
-            got = self._docs.get(n)
-            if got is not None:
-                r = got[0]
+            r = self._docs.get(n)
+            if r is not None:
                 out[n] = Member(r.para_hashes, r.para_words, r.site)
         return out
 
@@ -133,19 +111,10 @@ class MemoryStore:
                 out[h] = (got[0], tuple(got[1]))
         return out
 
-    def candidates(self, signature: np.ndarray | None, anchors: np.ndarray, fingerprint: bytes) -> Hits:
-        hits = Hits(duplicates=list(self._fps.get(fingerprint, ())))
-        if signature is not None:
-            for h, table in zip(self._band_hashes(signature), self._lsh.hashtables):
-                for key in table.get(h):
-                    n = int(key)
-                    hits.bands[n] = hits.bands.get(n, 0) + 1
-        for a in anchors.tolist():
-            posting = self._anchors.get(a, ())
-            if len(posting) <= self._cap:  # longer: a common phrase, ignored as scan does
-                for n in posting:
-                    hits.anchors[n] = hits.anchors.get(n, 0) + 1
-        return hits
+    def postings(self, bands: np.ndarray, anchors: np.ndarray, fingerprint: bytes) -> Postings:
+        return Postings(tuple(self._fps.get(fingerprint, ())),
+                        [tuple(self._bands[k]) for k in bands.tolist() if k in self._bands],
+                        [tuple(self._anchors[a]) for a in anchors.tolist() if a in self._anchors])
 
     def count(self) -> int:
         return len(self._ids)
@@ -158,7 +127,14 @@ class MemoryStore:
         self._ids.clear()
 
 
-def _discard(table: dict, key: object, num: int) -> None:  # type: ignore[type-arg]
+def _append(table: dict[K, list[int]], key: K, num: int, limit: int) -> None:
+    """Add num to key's list unless it holds `limit` nums already."""
+    posting = table.setdefault(key, [])
+    if len(posting) < limit:
+        posting.append(num)
+
+
+def _discard(table: dict[K, list[int]], key: K, num: int) -> None:
     posting = table.get(key)
     if posting is not None and num in posting:
         posting.remove(num)

@@ -2,11 +2,10 @@
 
     redis://[:password@]host[:port][/db][?prefix=news&timeout=5]     (also rediss://, unix://)
 
-LSH buckets are datasketch's Redis storage: the keys a `datasketch.MinHashLSH` with
-`storage_config={"type": "redis", "basename": b"<prefix>:lsh", ...}` and `prepickle=False`
-reads, so datasketch itself can query the index. Articles, anchors and paragraph counts live
-next to them under the same prefix. Every insert and removal is one Lua script, which Redis runs
-atomically, so concurrent writers never see half an article and caps are never raced.
+Articles live in hashes under the prefix; LSH band keys, anchors and paragraph counts in hashes
+sharded by key (`<prefix>:lsh:N`, `:anc:N`, `:par:N`), each field a packed list of nums. Every
+insert and removal is one Lua script, which Redis runs atomically, so concurrent writers never
+see half an article and caps are never raced. Keys and caps come from `Index` (see `syndup._store`).
 
 Every command has a socket timeout: a server that goes away raises `BackendError` naming the URL.
 """
@@ -15,19 +14,29 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from ._store import (Hits, Record, Stored, pack_fields, pack_nums, unique_paragraphs, unpack_fields,
-                     unpack_nums, unpack_paras)
+from ._store import (
+    Caps,
+    Postings,
+    Record,
+    Stored,
+    pack_fields,
+    pack_nums,
+    unique_paragraphs,
+    unpack_fields,
+    unpack_nums,
+    unpack_paras,
+)
 from .boilerplate import Member
 from .errors import BackendError, require
-from .sign import lean_minhash
 
-#: Anchor and paragraph postings are spread over this many Redis hashes.
+#: Band, anchor and paragraph postings are spread over this many Redis hashes each.
 SHARDS = 256
 _OWN_PARAMS = {"prefix", "timeout"}
 
@@ -41,38 +50,27 @@ end
 """
 
 INSERT = """
--- KEYS: ids, docs, members, fp, lsh keys hash, lsh keys list of this num,
---       then (bucket table, bucket set) per band, then one shard per anchor, then one per paragraph
--- ARGV: doc_id, num, num4, doc blob, member blob, fingerprint, cap, sample, nb, na, np,
---       then band hashes, anchor fields, paragraph fields
+-- KEYS: ids, docs, members, fp, then one shard per band key, one per anchor, one per paragraph
+-- ARGV: doc_id, num, num4, doc blob, member blob, fingerprint, then the caps (duplicate, bucket,
+--       anchor, sample), nb, na, np, then band key fields, anchor fields, paragraph fields
 local have = redis.call('HGET', KEYS[1], ARGV[1])
 if have then return have end
 local num4 = ARGV[3]
 local num = ARGV[2]
-local cap, sample = tonumber(ARGV[7]), tonumber(ARGV[8])
-local nb, na, np = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local dup_cap, bucket_cap, anchor_cap, sample = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local nb, na, np = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 """ + _APPEND + """
 redis.call('HSET', KEYS[1], ARGV[1], num)
 redis.call('HSET', KEYS[2], num, ARGV[4])
 redis.call('HSET', KEYS[3], num, ARGV[5])
-append(KEYS[4], ARGV[6], cap)
-local k, a = 7, 12
-if nb > 0 then
-  local hs = {}
-  for i = 1, nb do
-    local h = ARGV[a]
-    hs[i] = h
-    if redis.call('SCARD', KEYS[k + 1]) < cap then
-      redis.call('HSET', KEYS[k], h, KEYS[k + 1])
-      redis.call('SADD', KEYS[k + 1], num)
-    end
-    k, a = k + 2, a + 1
-  end
-  redis.call('HSET', KEYS[5], num, KEYS[6])
-  redis.call('RPUSH', KEYS[6], unpack(hs))
+append(KEYS[4], ARGV[6], dup_cap)
+local k, a = 5, 14
+for i = 1, nb do
+  append(KEYS[k], ARGV[a], bucket_cap)
+  k, a = k + 1, a + 1
 end
 for i = 1, na do
-  append(KEYS[k], ARGV[a], cap + 1)
+  append(KEYS[k], ARGV[a], anchor_cap)
   k, a = k + 1, a + 1
 end
 for i = 1, np do
@@ -90,7 +88,7 @@ return false
 """
 
 REMOVE = """
--- KEYS and ARGV as INSERT's, with ARGV: doc_id, num, num4, fingerprint, nb, na, np, then fields
+-- KEYS as INSERT's; ARGV: doc_id, num, num4, fingerprint, nb, na, np, then the fields as INSERT's
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 local num, num4 = ARGV[2], ARGV[3]
 local nb, na, np = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -112,15 +110,8 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], num)
 redis.call('HDEL', KEYS[3], num)
 drop(KEYS[4], ARGV[4])
-local k, a = 7, 8
-for i = 1, nb do
-  redis.call('SREM', KEYS[k + 1], num)
-  if redis.call('SCARD', KEYS[k + 1]) == 0 then redis.call('HDEL', KEYS[k], ARGV[a]) end
-  k, a = k + 2, a + 1
-end
-redis.call('HDEL', KEYS[5], num)
-redis.call('DEL', KEYS[6])
-for i = 1, na do
+local k, a = 5, 8
+for i = 1, nb + na do
   drop(KEYS[k], ARGV[a])
   k, a = k + 1, a + 1
 end
@@ -210,23 +201,8 @@ class RedisStore:
         assert stored is not None
         return stored
 
-    def configure(self, *, num_perm: int, seed: int, bands: int, rows: int, cap: int, sample: int) -> None:
-        from datasketch import MinHashLSH
-
-        # datasketch's own storage objects name every bucket key; they share our connection pool.
-        self._lsh = MinHashLSH(num_perm=num_perm, params=(bands, rows), prepickle=False,
-                               storage_config={"type": "redis", "basename": f"{self.prefix}:lsh".encode(),
-                                               "redis": {"connection_pool": self._pool}})
-        self._seed, self._cap, self._sample = seed, cap, sample
-
-    def _band_keys(self, signature: np.ndarray) -> list[tuple[bytes, bytes, bytes]]:
-        """(bucket table, bucket hash, bucket set key) per band, as datasketch's MinHashLSH has them."""
-        values = lean_minhash(signature, self._seed).hashvalues
-        out = []
-        for (start, end), table in zip(self._lsh.hashranges, self._lsh.hashtables):
-            h = self._lsh._H(values[start:end])
-            out.append((table._name, h, table.redis_key(h)))
-        return out
+    def configure(self, caps: Caps) -> None:
+        self._caps = caps
 
     def _shard(self, kind: str, field: bytes) -> str:
         return f"{self.prefix}:{kind}:{int.from_bytes(field[:4], 'little') % SHARDS}"
@@ -238,29 +214,28 @@ class RedisStore:
             return None
         return int(got[0]), unpack_fields(got[1])[1]
 
-    def _postings(self, record_anchors: np.ndarray, para_hashes: Iterable[int]) -> tuple[list[bytes], list[bytes]]:
-        anchors = [int(a).to_bytes(4, "little") for a in record_anchors.tolist()]
-        paras = [int(p).to_bytes(8, "little") for p in para_hashes]
-        return anchors, paras
+    def _fields(self, bands: np.ndarray, anchors: np.ndarray,
+                para_hashes: np.ndarray) -> tuple[list[str], list[bytes], list[int]]:
+        """The shard keys and hash fields of an article's band keys, anchors and paragraphs, in that
+        order, and how many there are of each."""
+        groups = [("lsh", [b.tobytes() for b in bands.astype("<u8")]),
+                  ("anc", [a.tobytes() for a in anchors.astype("<u4")]),
+                  ("par", [int(p).to_bytes(8, "little") for p in unique_paragraphs(para_hashes)])]
+        shards = [self._shard(kind, f) for kind, fields in groups for f in fields]
+        return shards, [f for _, fields in groups for f in fields], [len(fields) for _, fields in groups]
 
     def insert(self, record: Record) -> tuple[int, bool]:
-        anchors, paras = self._postings(record.anchors, unique_paragraphs(record.para_hashes))
-        bands = self._band_keys(record.signature) if record.signature is not None else []
+        shards, fields, counts = self._fields(record.bands, record.anchors, record.para_hashes)
+        caps = self._caps
         with self._guard():
             num = int(self._r.incr(self._k_next))
-            lsh_key = str(num).encode()
-            keys: list[Any] = [self._k_ids, self._k_docs, self._k_members, self._k_fp,
-                               self._lsh.keys._name, self._lsh.keys.redis_key(lsh_key)]
-            for table, _, bucket in bands:
-                keys += [table, bucket]
-            keys += [self._shard("anc", a) for a in anchors] + [self._shard("par", p) for p in paras]
             doc = pack_fields(record.doc_id.encode(), record.fingerprint, record.meta.encode(), record.text,
-                              record.anchors.astype("<u4").tobytes())
+                              record.anchors.astype("<u4").tobytes(), record.bands.astype("<u8").tobytes())
             member = pack_fields((record.site or "").encode(), record.paras_blob())
             args: list[Any] = [record.doc_id, num, pack_nums([num]), doc, member, record.fingerprint,
-                               self._cap, self._sample, len(bands), len(anchors), len(paras)]
-            args += [h for _, h, _ in bands] + anchors + paras
-            have = self._insert(keys=keys, args=args)
+                               caps.duplicate, caps.bucket, caps.anchor, caps.sample, *counts]
+            have = self._insert(keys=[self._k_ids, self._k_docs, self._k_members, self._k_fp, *shards],
+                                args=args + fields)
         return (int(have), False) if have is not None else (num, True)
 
     def remove(self, doc_id: str) -> bool:
@@ -270,24 +245,15 @@ class RedisStore:
                 if not got:
                     return False
                 num = int(got[0])
-                lsh_key = str(num).encode()
-                list_key = self._lsh.keys.redis_key(lsh_key)
-                pipe = self._r.pipeline(transaction=False)
-                pipe.hget(self._k_members, num)
-                pipe.lrange(list_key, 0, -1)
-                member_blob, hashes = pipe.execute()
-            _, fingerprint, _, _, anchor_blob = unpack_fields(got[1])
-            para_hashes, _ = unpack_paras(unpack_fields(member_blob)[1]) if member_blob else (np.zeros(0, np.uint64), None)
-            anchors, paras = self._postings(np.frombuffer(anchor_blob, dtype="<u4"), unique_paragraphs(para_hashes))
-            keys: list[Any] = [self._k_ids, self._k_docs, self._k_members, self._k_fp,
-                               self._lsh.keys._name, list_key]
-            for h, table in zip(hashes, self._lsh.hashtables):
-                keys += [table._name, table.redis_key(h)]
-            keys += [self._shard("anc", a) for a in anchors] + [self._shard("par", p) for p in paras]
-            args: list[Any] = [doc_id, num, pack_nums([num]), fingerprint, len(hashes), len(anchors), len(paras)]
-            args += list(hashes) + anchors + paras
+                member_blob = self._r.hget(self._k_members, num)
+            _, fingerprint, _, _, anchor_blob, band_blob = unpack_fields(got[1])
+            para_hashes = unpack_paras(unpack_fields(member_blob)[1])[0] if member_blob else np.zeros(0, np.uint64)
+            bands, anchors = np.frombuffer(band_blob, dtype="<u8"), np.frombuffer(anchor_blob, dtype="<u4")
+            shards, fields, counts = self._fields(bands, anchors, para_hashes)
+            args: list[Any] = [doc_id, num, pack_nums([num]), fingerprint, *counts]
             with self._guard():
-                if self._remove(keys=keys, args=args):
+                if self._remove(keys=[self._k_ids, self._k_docs, self._k_members, self._k_fp, *shards],
+                                args=args + fields):
                     return True
         raise BackendError(f"{self.location}: could not remove {doc_id!r}: it keeps changing under us")
 
@@ -300,7 +266,7 @@ class RedisStore:
         out = {}
         for n, blob in zip(nums, blobs):
             if blob is not None:
-                doc_id, fp, meta, text, _ = unpack_fields(blob)
+                doc_id, fp, meta, text = unpack_fields(blob)[:4]
                 out[n] = Stored(n, doc_id.decode(), fp, meta.decode(), text)
         return out
 
@@ -332,28 +298,17 @@ class RedisStore:
                 out[h] = (int.from_bytes(v[:4], "little"), unpack_nums(v[4:]))
         return out
 
-    def candidates(self, signature: np.ndarray | None, anchors: np.ndarray, fingerprint: bytes) -> Hits:
-        bands = self._band_keys(signature) if signature is not None else []
-        fields = [int(a).to_bytes(4, "little") for a in anchors.tolist()]
+    def postings(self, bands: np.ndarray, anchors: np.ndarray, fingerprint: bytes) -> Postings:
+        shards, fields, _ = self._fields(bands, anchors, np.zeros(0, np.uint64))
         with self._guard():
             pipe = self._r.pipeline(transaction=False)
             pipe.hget(self._k_fp, fingerprint)
-            for _, _, bucket in bands:
-                pipe.smembers(bucket)
-            for f in fields:
-                pipe.hget(self._shard("anc", f), f)
+            for shard, f in zip(shards, fields):
+                pipe.hget(shard, f)
             got = pipe.execute()
-        hits = Hits(duplicates=list(unpack_nums(got[0])))
-        for members in got[1:1 + len(bands)]:
-            for m in members:
-                n = int(m)
-                hits.bands[n] = hits.bands.get(n, 0) + 1
-        for posting in got[1 + len(bands):]:
-            nums = unpack_nums(posting)
-            if len(nums) <= self._cap:  # longer: a common phrase, ignored as scan does
-                for n in nums:
-                    hits.anchors[n] = hits.anchors.get(n, 0) + 1
-        return hits
+        lists = [unpack_nums(v) for v in got[1:]]
+        nb = bands.shape[0]
+        return Postings(unpack_nums(got[0]), [n for n in lists[:nb] if n], [n for n in lists[nb:] if n])
 
     def count(self) -> int:
         with self._guard():

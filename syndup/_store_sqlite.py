@@ -2,7 +2,7 @@
 
 Every write is one `BEGIN IMMEDIATE` transaction, so a process killed mid-`add` leaves either the
 whole article or none of it. Readers never wait for writers (WAL); writers queue on the file lock
-for up to `timeout` seconds. LSH buckets use the band keys `scan` uses (`candidates.band_keys`).
+for up to `timeout` seconds. Keys and caps come from `Index` (see `syndup._store`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import os
 import random
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from ._store import Hits, Record, Stored, as_signed, as_unsigned, pack_nums, unpack_nums, unpack_paras
+from ._store import Caps, Postings, Record, Stored, as_signed, as_unsigned, pack_nums, unpack_nums, unpack_paras
 from .boilerplate import Member
-from .candidates import band_keys
 from .errors import BackendError
 
 SCHEMA = """
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS paragraphs (hash INTEGER PRIMARY KEY, df INTEGER NOT 
 
 _ADD_BUCKET = "INSERT INTO lsh (key, num) SELECT ?1, ?2 WHERE (SELECT count(*) FROM lsh WHERE key = ?1) < ?3"
 _ADD_ANCHOR = ("INSERT INTO anchors (anchor, num) SELECT ?1, ?2 "
-               "WHERE (SELECT count(*) FROM anchors WHERE anchor = ?1) <= ?3")
+               "WHERE (SELECT count(*) FROM anchors WHERE anchor = ?1) < ?3")
 _ADD_PARAGRAPH = """
 INSERT INTO paragraphs (hash, df, sample) VALUES (?1, 1, ?2)
 ON CONFLICT (hash) DO UPDATE SET df = df + 1,
@@ -155,18 +155,15 @@ class SQLiteStore:
         assert stored is not None
         return stored
 
-    def configure(self, *, num_perm: int, seed: int, bands: int, rows: int, cap: int, sample: int) -> None:
-        self._bands, self._rows, self._cap, self._sample = bands, rows, cap, sample
-
-    def _band_keys(self, signature: np.ndarray) -> list[int]:
-        return as_signed(band_keys(signature[None, :], self._bands, self._rows)[0])
+    def configure(self, caps: Caps) -> None:
+        self._caps = caps
 
     def lookup(self, doc_id: str) -> tuple[int, bytes] | None:
         rows = self._query("SELECT num, fingerprint FROM articles WHERE doc_id = ?", (doc_id,))
         return (rows[0][0], bytes(rows[0][1])) if rows else None
 
     def insert(self, record: Record) -> tuple[int, bool]:
-        keys = self._band_keys(record.signature) if record.signature is not None else []
+        keys = as_signed(record.bands)
         anchors = record.anchors.tolist()
         paras = as_signed(np.unique(record.para_hashes))
         with self._write() as db:
@@ -178,13 +175,14 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (record.doc_id, record.fingerprint, record.site, record.meta, record.paras_blob(),
                  record.anchors.astype("<u4").tobytes(),
-                 np.array(keys, dtype="<i8").tobytes() if record.signature is not None else None,
+                 record.bands.astype("<u8").tobytes() if record.bands.shape[0] else None,
                  record.text))
             num = int(cur.lastrowid)  # type: ignore[arg-type]
-            db.executemany(_ADD_BUCKET, [(k, num, self._cap) for k in keys])
-            db.executemany(_ADD_ANCHOR, [(a, num, self._cap) for a in anchors])
+            caps = self._caps
+            db.executemany(_ADD_BUCKET, [(k, num, caps.bucket) for k in keys])
+            db.executemany(_ADD_ANCHOR, [(a, num, caps.anchor) for a in anchors])
             one = pack_nums([num])
-            db.executemany(_ADD_PARAGRAPH, [(p, one, 4 * self._sample) for p in paras])
+            db.executemany(_ADD_PARAGRAPH, [(p, one, 4 * caps.sample) for p in paras])
         return num, True
 
     def remove(self, doc_id: str) -> bool:
@@ -196,7 +194,7 @@ class SQLiteStore:
             num, paras, anchors, bands = row
             if bands is not None:
                 db.executemany("DELETE FROM lsh WHERE key = ? AND num = ?",
-                               [(k, num) for k in np.frombuffer(bands, dtype="<i8").tolist()])
+                               [(k, num) for k in as_signed(np.frombuffer(bands, dtype="<u8"))])
             db.executemany("DELETE FROM anchors WHERE anchor = ? AND num = ?",
                            [(a, num) for a in np.frombuffer(anchors, dtype="<u4").tolist()])
             hashes, _ = unpack_paras(paras)
@@ -233,22 +231,12 @@ class SQLiteStore:
         rows = self._in("SELECT hash, df, sample FROM paragraphs WHERE hash IN ({})", signed)
         return {as_unsigned(h): (df, unpack_nums(sample)) for h, df, sample in rows}
 
-    def candidates(self, signature: np.ndarray | None, anchors: np.ndarray, fingerprint: bytes) -> Hits:
+    def postings(self, bands: np.ndarray, anchors: np.ndarray, fingerprint: bytes) -> Postings:
         dups = self._query("SELECT num FROM articles WHERE fingerprint = ? ORDER BY num LIMIT ?",
-                           (fingerprint, self._cap))
-        hits = Hits(duplicates=[r[0] for r in dups])
-        if signature is not None:
-            for num, n in self._in("SELECT num, count(*) FROM lsh WHERE key IN ({}) GROUP BY num",
-                                   self._band_keys(signature)):
-                hits.bands[num] = n
-        postings: dict[int, list[int]] = {}
-        for anchor, num in self._in("SELECT anchor, num FROM anchors WHERE anchor IN ({})", anchors.tolist()):
-            postings.setdefault(anchor, []).append(num)
-        for posting in postings.values():
-            if len(posting) <= self._cap:  # longer: a common phrase, ignored as scan does
-                for num in posting:
-                    hits.anchors[num] = hits.anchors.get(num, 0) + 1
-        return hits
+                           (fingerprint, self._caps.duplicate))
+        return Postings(tuple(r[0] for r in dups),
+                        _grouped(self._in("SELECT key, num FROM lsh WHERE key IN ({})", as_signed(bands))),
+                        _grouped(self._in("SELECT anchor, num FROM anchors WHERE anchor IN ({})", anchors.tolist())))
 
     def count(self) -> int:
         return int(self._query("SELECT count(*) FROM articles")[0][0])
@@ -263,3 +251,11 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _grouped(rows: list[Any]) -> list[tuple[int, ...]]:
+    """(key, num) rows as the nums of each key."""
+    out: dict[int, list[int]] = {}
+    for key, num in rows:
+        out.setdefault(key, []).append(num)
+    return [tuple(nums) for nums in out.values()]

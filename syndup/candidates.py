@@ -11,9 +11,10 @@ candidates: `verify` decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Callable, Iterable, Protocol, Sequence
+from functools import lru_cache, partial
+from typing import Protocol
 
 import numpy as np
 
@@ -34,12 +35,22 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     best, opt = float("inf"), (0, 0)
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = _integral(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold, nodes, weights)
-            fn = _integral(lambda s: (1 - s ** float(r)) ** float(b), threshold, 1.0, nodes, weights)
+            fp = _integral(partial(_caught, rows=float(r), bands=float(b)), 0.0, threshold, nodes, weights)
+            fn = _integral(partial(_missed, rows=float(r), bands=float(b)), threshold, 1.0, nodes, weights)
             error = fp * 0.5 + fn * 0.5
             if error < best:
                 best, opt = error, (b, r)
     return opt
+
+
+def _caught(s: np.ndarray, rows: float, bands: float) -> np.ndarray:
+    """The chance that pairs of Jaccard s share at least one whole band."""
+    return 1 - (1 - s ** rows) ** bands
+
+
+def _missed(s: np.ndarray, rows: float, bands: float) -> np.ndarray:
+    """The chance that pairs of Jaccard s share no whole band."""
+    return (1 - s ** rows) ** bands
 
 
 def _integral(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, nodes: np.ndarray,
@@ -52,22 +63,34 @@ _BAND_SALT = np.uint64(0xD6E8FEB86659FD93)
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per (article, band): equal keys mean the band's rows are all equal."""
-    return np.stack([band_key(signatures, b, rows) for b in range(bands)], axis=1) if bands else \
-        np.zeros((signatures.shape[0], 0), dtype=np.uint64)
+    """One 64-bit key per (article, band): equal keys mean the band's rows are all equal. The keys
+    `band_key` gives one band at a time (scan's grouping), all bands at once (an index's buckets)."""
+    sig = signatures[:, :bands * rows].reshape(signatures.shape[0], bands, rows)
+    key = np.zeros((signatures.shape[0], bands), dtype=np.uint64)
+    for j in range(rows):
+        key = _mix(key, sig[:, :, j], j)
+    return key ^ _salt(np.arange(bands, dtype=np.uint64))
 
 
 def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | None = None) -> np.ndarray:
     """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1),
     for every row of `signatures` or the rows `select`."""
     key = np.zeros(signatures.shape[0] if select is None else select.shape[0], dtype=np.uint64)
+    for j in range(rows):
+        key = _mix(key, signatures[:, band * rows + j] if select is None else signatures[select, band * rows + j], j)
+    return key ^ _salt(np.uint64(band))
+
+
+def _mix(key: np.ndarray, column: np.ndarray, j: int) -> np.ndarray:
+    """A band key so far, with the band's row j folded in."""
     with np.errstate(over="ignore"):
-        for j in range(rows):
-            col = signatures[:, band * rows + j] if select is None else signatures[select, band * rows + j]
-            col = col.astype(np.uint64)
-            key = _fmix64(key * np.uint64(0x9E3779B97F4A7C15) + col + np.uint64(j + 1))
-    # Salted per band, so that equal keys of different bands never meet when grouped together.
-    return key ^ np.uint64((band * int(_BAND_SALT)) & 0xFFFFFFFFFFFFFFFF)
+        return _fmix64(key * np.uint64(0x9E3779B97F4A7C15) + column.astype(np.uint64) + np.uint64(j + 1))
+
+
+def _salt(band: np.ndarray | np.uint64) -> np.ndarray:
+    """Each band's salt, so that equal keys of different bands never meet when grouped together."""
+    with np.errstate(over="ignore"):
+        return band * _BAND_SALT
 
 
 def _sorted_groups(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -118,7 +141,7 @@ def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarra
 
 @lru_cache(maxsize=64)
 def _all_pairs(g: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.triu_indices(g, k=1)  # type: ignore[return-value]
+    return np.triu_indices(g, k=1)
 
 
 def _star(members: np.ndarray, center: int) -> np.ndarray:

@@ -7,7 +7,8 @@
 
 Each article is hashed exactly as `scan` hashes it. Candidates come from MinHash LSH bands (copies)
 and anchor shingles (a shared passage), both capped so a family of 5,000 copies keeps `add` cheap;
-`syndup.verify.relate` decides every match, so an index and a scan never disagree on what a copy is.
+`syndup.verify.relate_many` decides all of an article's candidates in one batch, by the rule scan
+uses, so an index and a scan never disagree on what a copy is.
 Boilerplate is learned as the index grows: paragraph counts and a sample of the articles holding
 each are stored, and `syndup.boilerplate` judges them when an article is checked, so a disclaimer
 that turns up on its third story stops making unrelated articles look related.
@@ -23,29 +24,31 @@ import json
 import os
 import threading
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Hashable, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
 from . import boilerplate as bp
-from ._store import FORMAT_VERSION, Record, Store, Stored
-from .candidates import lsh_params
+from ._store import FORMAT_VERSION, Caps, Record, Store, Stored
+from .candidates import band_keys, lsh_params
 from .cluster import host_of
 from .errors import BackendError, IdConflict, IndexSettingsError, InputError
 from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, ShingleSet, analyze, anchors, shingles
 from .sign import signature
-from .verify import COPY, DUPLICATE, PARTIAL, relate
+from .verify import COPY, DUPLICATE, PARTIAL, relate_many, stack
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .models import ScanResult
 
-#: Columns of the table `Index.add_scan` returns.
+#: Columns of the table `Index.add_scan` returns: containment and containment_other are the
+#: match's containment_a_in_b and containment_b_in_a (the article added is a).
 INDEX_MATCH_COLUMNS = ["doc_id", "match_id", "relation", "jaccard", "containment", "containment_other"]
 _RANK = {DUPLICATE: 0, COPY: 1, PARTIAL: 2}
 #: Per-process caches of immutable per-article data (nums are never reused).
@@ -83,7 +86,7 @@ class _Probe:
     features: Features
     site: str | None
     shingles: ShingleSet
-    signature: np.ndarray | None
+    bands: np.ndarray    # uint64 LSH band keys, as scan groups articles by (none for an empty body)
     anchors: np.ndarray
 
 
@@ -95,7 +98,7 @@ class _Judge:
     stored yet (`virtual`). Site boilerplate is found first and left out when counting stories.
     """
 
-    def __init__(self, index: "Index", probe: Features, site: str | None, virtual: bool) -> None:
+    def __init__(self, index: Index, probe: Features, site: str | None, virtual: bool) -> None:
         self.index = index
         self.virtual = virtual
         self.probe_paras = set(probe.para_hashes.tolist())
@@ -151,7 +154,7 @@ class Index:
     # ------------------------------------------------------------------ opening and closing
 
     @classmethod
-    def open(cls, target: str | os.PathLike[str], *, settings: Settings | None = None) -> "Index":
+    def open(cls, target: str | os.PathLike[str], *, settings: Settings | None = None) -> Index:
         """Open (or create) an index.
 
         `target` is a file path (SQLite), ":memory:", or `redis://host:port/db?prefix=name`.
@@ -164,9 +167,7 @@ class Index:
             if header is None:
                 header = store.create_header(_header(settings or DEFAULT_SETTINGS))
             resolved = _resolve_settings(header, settings, store.location)
-            bands, rows = lsh_params(resolved.lsh_threshold, resolved.num_perm)
-            store.configure(num_perm=resolved.num_perm, seed=resolved.seed, bands=bands, rows=rows,
-                            cap=resolved.max_bucket_pairs, sample=resolved.boilerplate_sample)
+            store.configure(_caps(resolved))
         except BaseException:
             store.close()
             raise
@@ -179,7 +180,7 @@ class Index:
                 self._closed = True
                 self._store.close()
 
-    def __enter__(self) -> "Index":
+    def __enter__(self) -> Index:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -233,7 +234,7 @@ class Index:
                     meta=json.dumps(fields, sort_keys=True, ensure_ascii=False), site=site,
                     text=zlib.compress(text.encode("utf-8", "surrogatepass")),
                     para_hashes=features.para_hashes, para_words=features.para_words,
-                    anchors=probe.anchors, signature=probe.signature)
+                    anchors=probe.anchors, bands=probe.bands)
                 num, inserted = store.insert(record)
                 if not inserted:
                     found = store.lookup(doc_id)
@@ -262,7 +263,7 @@ class Index:
             article = item if isinstance(item, Article) else Article.from_mapping(item)
             yield article, self.check(article.text, **_article_meta(article))
 
-    def add_scan(self, result: "ScanResult") -> "pd.DataFrame":
+    def add_scan(self, result: ScanResult) -> pd.DataFrame:
         """Add every article of a scan; return its matches with articles indexed before, one row each.
 
         Matches between articles of the scan itself are left out: they are in `result.pairs`.
@@ -277,7 +278,7 @@ class Index:
             article = result.article(doc_id)
             for m in self.add(article.id, article.text, replace=True, **_article_meta(article)):
                 if m.doc_id not in scanned:
-                    rows.append((doc_id, m.doc_id, m.relation, m.jaccard, m.containment, m.containment_other))
+                    rows.append((doc_id, m.doc_id, m.relation, m.jaccard, m.containment_a_in_b, m.containment_b_in_a))
         return pd.DataFrame(rows, columns=INDEX_MATCH_COLUMNS)
 
     def remove(self, doc_id: str) -> None:
@@ -334,16 +335,23 @@ class Index:
         boiler = judge.boilerplate(features.para_hashes.tolist())
         drop = bp.drop_mask(features, bp.as_array(boiler))
         body = shingles(features, s.shingle_size, drop)
-        sig = signature(body.hashes, s.num_perm, s.seed) if len(body) else None
-        return _Probe(features, judge.probe_member.site, body, sig, anchors(body, s.anchor_modulus))
+        if len(body):
+            sig = signature(body.hashes, s.num_perm, s.seed)
+            bands = band_keys(sig[None, :], *lsh_params(s.lsh_threshold, s.num_perm))[0]
+        else:
+            bands = np.zeros(0, np.uint64)
+        return _Probe(features, judge.probe_member.site, body, bands, anchors(body, s.anchor_modulus))
 
     def _candidates(self, probe: _Probe, own: int | None) -> list[int]:
         """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
-        hits = self._store.candidates(probe.signature, probe.anchors, probe.features.fingerprint)
-        score: dict[int, int] = {n: 1_000_000 for n in hits.duplicates}
-        for n, c in hits.bands.items():
+        found = self._store.postings(probe.bands, probe.anchors, probe.features.fingerprint)
+        bands = Counter(n for nums in found.bands for n in nums)
+        # An anchor held by more articles than a bucket is a common phrase: ignored, as scan does.
+        shared = Counter(n for nums in found.anchors if len(nums) <= self.settings.max_bucket_pairs for n in nums)
+        score: dict[int, int] = {n: 1_000_000 for n in found.duplicates}
+        for n, c in bands.items():
             score[n] = score.get(n, 0) + c
-        for n, c in hits.anchors.items():
+        for n, c in shared.items():
             if c >= 2:  # one shared anchor is a phrase; scan asks for two as well
                 score[n] = score.get(n, 0) + c
         score.pop(own, None)  # type: ignore[arg-type]
@@ -380,23 +388,20 @@ class Index:
         return out
 
     def _matches(self, probe: _Probe, judge: _Judge, own: int | None) -> list[Match]:
+        """The candidates `probe` relates to, verified in one batch (the probe is pair side a)."""
         nums = self._candidates(probe, own)
+        docs = self._load(nums)
+        nums = [n for n in nums if n in docs]  # the others were removed since they were found
         if not nums:
             return []
-        docs = self._load(nums)
-        boiler = judge.boilerplate(h for _, _, f in docs.values() for h in f.para_hashes.tolist())
-        boiler_arr = bp.as_array(boiler)
+        boiler = bp.as_array(judge.boilerplate(h for _, _, f in docs.values() for h in f.para_hashes.tolist()))
         s = self.settings
-        found = []
-        for n in nums:
-            if n not in docs:
-                continue  # removed since it was found
-            doc_id, fingerprint, features = docs[n]
-            body = shingles(features, s.shingle_size, bp.drop_mask(features, boiler_arr))
-            rel = relate(probe.shingles, body, s, same_words=fingerprint == probe.features.fingerprint)
-            if rel is not None:
-                found.append(Match(doc_id, rel.relation, rel.jaccard, rel.containment_a_in_b,
-                                   rel.containment_b_in_a))
+        bodies = [shingles(docs[n][2], s.shingle_size, bp.drop_mask(docs[n][2], boiler)) for n in nums]
+        same = np.array([docs[n][1] == probe.features.fingerprint for n in nums])
+        rels = relate_many(stack([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
+                           np.arange(1, len(nums) + 1), same, s)
+        found = [Match(docs[n][0], rel.relation, rel.jaccard, rel.containment_a_in_b, rel.containment_b_in_a)
+                 for i, n in enumerate(nums) if (rel := rels[i]) is not None]
         found.sort(key=lambda m: (_RANK.get(m.relation, 9), -m.jaccard, m.doc_id))
         return found
 
@@ -427,6 +432,13 @@ def _version() -> str:
     from . import __version__
 
     return __version__
+
+
+def _caps(settings: Settings) -> Caps:
+    """How many articles the index keeps per key: a bucket's worth of duplicates, band and anchor
+    holders (one more anchor holder, to tell a common phrase), and the boilerplate sample."""
+    cap = settings.max_bucket_pairs
+    return Caps(duplicate=cap, bucket=cap, anchor=cap + 1, sample=settings.boilerplate_sample)
 
 
 def _header(settings: Settings) -> dict[str, object]:

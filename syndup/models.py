@@ -96,15 +96,31 @@ class Problem:
 
 @dataclass(frozen=True)
 class Match:
-    """A verified relation between an article and another one already seen."""
+    """A verified relation between an article (a: the one checked or added) and `doc_id` (b), an
+    article seen before.
+
+    The containment figures are named as in `Relation` and the pairs table, a_in_b being the share
+    of a's shingles found in b. In the documents table, `containment_in_origin` is an article's
+    containment_a_in_b with b its origin, `origin_containment` its containment_b_in_a.
+    """
 
     doc_id: str
     relation: str
     jaccard: float
-    containment: float
+    containment_a_in_b: float
     """Share of the checked article found in `doc_id`."""
-    containment_other: float
+    containment_b_in_a: float
     """Share of `doc_id` found in the checked article."""
+
+    @property
+    def containment(self) -> float:
+        """Former name of `containment_a_in_b` (and the `containment` column of `Index.add_scan`)."""
+        return self.containment_a_in_b
+
+    @property
+    def containment_other(self) -> float:
+        """Former name of `containment_b_in_a` (and the `containment_other` column of `Index.add_scan`)."""
+        return self.containment_b_in_a
 
 
 @dataclass(frozen=True)

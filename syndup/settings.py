@@ -6,18 +6,42 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import SettingsError
 
-#: Bumped whenever tokenizing, shingling or hashing changes what a signature means.
-HASH_SCHEME = "syndup-tok1/siphash64/mix5-fmix32/datasketch-affine32"
+#: A fixed text the hash scheme is derived from: quotes, dashes, accents, digits, several scripts.
+_SCHEME_TEXT = ("\u201cThe Mayor\u2019s office\u201d \u2014 said Ren\u00e9e O'Neil, 42, in S\u00e3o Paulo...\n\n"
+                "\u0395\u03bb\u03bb\u03ac\u03b4\u03b1 \u4e2d\u6587 \u0440\u0443\u0441\u0441\u043a\u0438\u0439 "
+                "naïve café co-operate U.S. e-mail 3.14 \"quoted words here\" end.")
+
+
+@lru_cache(maxsize=1)
+def hash_scheme() -> str:
+    """What makes two indexes' stored hashes comparable, derived from the code that computes them:
+    tokens, word and shingle hashes, MinHash and LSH band keys, run on a fixed text. A change to
+    any of them changes it, so an index built before is refused rather than silently misread."""
+    import numpy as np
+
+    from .candidates import band_keys
+    from .shingle import MAX_SHINGLE, analyze, shingles
+    from .sign import signature
+
+    features = analyze(_SCHEME_TEXT)
+    digest = hashlib.sha256(features.fingerprint + features.para_hashes.tobytes())
+    for k in range(1, MAX_SHINGLE + 1):
+        body = shingles(features, k)
+        sig = signature(body.hashes, 32, 1)
+        digest.update(body.hashes.tobytes() + body.unquoted.tobytes() + sig.tobytes())
+        digest.update(band_keys(np.asarray(sig)[None, :], 4, 8).tobytes())
+    return f"syndup-{digest.hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every threshold and sketch parameter in one frozen object.
 
-    The first group (shingle_size, num_perm, seed, hash scheme) decides whether two signatures can
+    The first group (shingle_size, num_perm, seed, `hash_scheme()`) decides whether two signatures can
     be compared at all; it is the `fingerprint` stored with every persistent index.
     """
 
@@ -67,7 +91,7 @@ class Settings:
             "shingle_size": self.shingle_size,
             "num_perm": self.num_perm,
             "seed": self.seed,
-            "hash_scheme": HASH_SCHEME,
+            "hash_scheme": hash_scheme(),
             "anchor_modulus": self.anchor_modulus,
         }
 

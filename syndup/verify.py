@@ -1,19 +1,20 @@
 """Decide how two articles relate, from their exact body shingle sets.
 
-This is the single place where `duplicate`, `copy` and `partial` are defined: `relate` judges one
-pair (a live index), `relate_many` many pairs at once with the same rule and the same figures (a
-corpus scan), so a scan and an index never disagree.
+This is the single place where `duplicate`, `copy` and `partial` are defined, once: `judge` applies
+the rule to overlap counts, `relate_many` counts and judges many pairs of a `SetBatch` at once (a
+corpus scan, or an index verifying a probe against its candidates). `relate_sets` (two sets) and
+`relate` (two texts) are batches of one, so a scan, an index and a caller never disagree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 
 from .settings import Settings
-from .shingle import SetBatch, ShingleSet
+from .shingle import SetBatch, ShingleSet, analyze_many, shingle_many
 
 DUPLICATE = "duplicate"
 COPY = "copy"
@@ -31,7 +32,11 @@ _HUB = 16
 
 @dataclass(frozen=True)
 class Relation:
-    """A verified relation between articles a and b, with the figures that decided it."""
+    """A verified relation between articles a and b, with the figures that decided it.
+
+    containment_a_in_b is the share of a's shingles found in b (and b_in_a the reverse): the names
+    of the pairs table's columns and of `Match`'s figures (a: the article checked).
+    """
 
     relation: str
     jaccard: float
@@ -40,49 +45,9 @@ class Relation:
     shared: int
 
 
-def overlap(a: ShingleSet, b: ShingleSet) -> tuple[int, int]:
-    """(shared shingles, shared shingles unquoted on both sides)."""
-    if len(a) == 0 or len(b) == 0:
-        return 0, 0
-    if len(a) > len(b):
-        a, b = b, a
-    # Look the smaller sorted set up in the larger: cheaper than intersect1d's sort of both.
-    idx = np.searchsorted(b.hashes, a.hashes)
-    idx[idx == len(b)] = 0
-    hit = b.hashes[idx] == a.hashes
-    return int(np.count_nonzero(hit)), int(np.count_nonzero(a.unquoted[hit] & b.unquoted[idx[hit]]))
-
-
-def relate(a: ShingleSet, b: ShingleSet, settings: Settings, *,
-           same_words: bool = False) -> Relation | None:
-    """The relation between two articles, or None when neither reuses the other.
-
-    `same_words` says the two full texts have the same word sequence (up to whitespace, case,
-    quotes and punctuation): that, and only that, is a `duplicate`. Otherwise a pair is a `copy`
-    when most of the shorter body is found in the other, and `partial` when they share a passage
-    of about a paragraph outside quotation marks but most of both differs.
-    """
-    shared, shared_unquoted = overlap(a, b)
-    na, nb = len(a), len(b)
-    union = na + nb - shared
-    jaccard = shared / union if union else (1.0 if same_words else 0.0)
-    c_ab = shared / na if na else (1.0 if same_words else 0.0)
-    c_ba = shared / nb if nb else (1.0 if same_words else 0.0)
-    if same_words:
-        return Relation(DUPLICATE, jaccard, c_ab, c_ba, shared)
-    if shared == 0:
-        return None
-    smaller = min(na, nb)
-    if max(c_ab, c_ba) >= settings.copy_containment and shared >= min(settings.copy_min_shared, smaller):
-        return Relation(COPY, jaccard, c_ab, c_ba, shared)
-    if shared_unquoted >= settings.partial_min_shared:
-        return Relation(PARTIAL, jaccard, c_ab, c_ba, shared)
-    return None
-
-
 @dataclass(frozen=True)
 class Relations:
-    """`relate` of many pairs, as arrays with one entry per pair: `code` indexes `NAMES`
+    """`relate_sets` of many pairs, as arrays with one entry per pair: `code` indexes `NAMES`
     (`NONE` where neither article reuses the other; the figures are then meaningless)."""
 
     code: np.ndarray                # int8
@@ -95,7 +60,7 @@ class Relations:
         return int(self.code.shape[0])
 
     def __getitem__(self, p: int) -> Relation | None:
-        """Pair p's relation, as `relate` gives it."""
+        """Pair p's relation (None when neither article reuses the other)."""
         code = int(self.code[p])
         if code == NONE:
             return None
@@ -107,13 +72,13 @@ class Relations:
         """Which pairs join one cluster (`duplicate` or `copy`)."""
         return (self.code == DUPLICATE_CODE) | (self.code == COPY_CODE)
 
-    def take(self, index: np.ndarray) -> "Relations":
+    def take(self, index: np.ndarray) -> Relations:
         """The pairs `index` (positions or a mask), in that order."""
         return Relations(self.code[index], self.jaccard[index], self.containment_a_in_b[index],
                          self.containment_b_in_a[index], self.shared[index])
 
     @staticmethod
-    def concat(parts: Sequence["Relations"]) -> "Relations":
+    def concat(parts: Sequence[Relations]) -> Relations:
         """All pairs of `parts`, one after the other."""
         if not parts:
             return Relations(np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
@@ -133,8 +98,8 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
                  count_unquoted: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """`overlap` of the sets a[p] and b[p] of a batch, for every pair p at once (the second count
-    left at 0 unless `count_unquoted`).
+    """(shared shingles, shared shingles unquoted on both sides) of the sets a[p] and b[p] of a
+    batch, for every pair p at once (the second count left at 0 unless `count_unquoted`).
 
     A set that many pairs of the batch share (a star's hub, a cluster's origin) is searched on its
     own: the other sets of its pairs are looked up in its small sorted array, which stays in cache.
@@ -175,9 +140,9 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
     small = np.where(swap, b[rest_idx], a[rest_idx])
     large = np.where(swap, a[rest_idx], b[rest_idx])
     for lo, hi in slices(sizes[small] + sizes[large]):
-        s, l, part = small[lo:hi], large[lo:hi], rest_idx[lo:hi]
+        s, big, part = small[lo:hi], large[lo:hi], rest_idx[lo:hi]
         q_at, q_pair = ranges(sets.offsets[s], sizes[s])
-        t_at, t_pair = ranges(sets.offsets[l], sizes[l])
+        t_at, t_pair = ranges(sets.offsets[big], sizes[big])
         if not (q_at.shape[0] and t_at.shape[0]):
             continue
         t_key = (t_pair.astype(np.uint64) << np.uint64(32)) | sets.hashes[t_at].astype(np.uint64)
@@ -206,8 +171,8 @@ def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, in
 
 def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.ndarray,
                 settings: Settings) -> Relations:
-    """`relate(sets[a[p]], sets[b[p]], same_words=same_words[p])` for every pair p, vectorized:
-    the same rule and bit-for-bit the same figures. Unquoted shingles are counted only for the
+    """The relation of sets[a[p]] to sets[b[p]] for every pair p (`same_words[p]`: the two full
+    texts have the same words), by `judge`'s rule. Unquoted shingles are counted only for the
     pairs that could be `partial` (not the same words, not copies, sharing enough)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     same = np.asarray(same_words, dtype=bool)
@@ -229,8 +194,15 @@ def _copies(shared: np.ndarray, na: np.ndarray, nb: np.ndarray, settings: Settin
 
 def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: np.ndarray,
           same_words: np.ndarray, settings: Settings) -> Relations:
-    """`relate`'s rule and figures for pairs of sets of sizes na and nb sharing `shared`
-    shingles (`shared_unquoted` of them unquoted on both sides), however they were counted."""
+    """The relation rule and its figures, for pairs of sets of sizes na and nb sharing `shared`
+    shingles (`shared_unquoted` of them unquoted on both sides), however they were counted.
+
+    `same_words` says the two full texts have the same word sequence (up to whitespace, case,
+    quotes and punctuation): that, and only that, is a `duplicate`. Otherwise a pair is a `copy`
+    when most of the smaller body is found in the other (and they share `copy_min_shared`
+    shingles, or all of the smaller one), and `partial` when they share a passage of about a
+    paragraph outside quotation marks but most of both differs.
+    """
     same = np.asarray(same_words, dtype=bool)
     union = na + nb - shared
     empty = same.astype(np.float64)  # what an empty denominator gives: 1.0 for the same words
@@ -243,3 +215,32 @@ def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: n
         shared == 0, NONE, np.where(_copies(shared, na, nb, settings), COPY_CODE,
                                     np.where(partial, PARTIAL_CODE, NONE))))
     return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64))
+
+
+def stack(sets: Sequence[ShingleSet]) -> SetBatch:
+    """Separate `ShingleSet`s as one `SetBatch`, set i at position i."""
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(x) for x in sets], out=offsets[1:])
+    hashes = np.concatenate([np.zeros(0, np.uint32)] + [x.hashes for x in sets]).astype(np.uint32, copy=False)
+    unquoted = np.concatenate([np.zeros(0, bool)] + [x.unquoted for x in sets]).astype(bool, copy=False)
+    return SetBatch(hashes, unquoted, offsets)
+
+
+def relate_sets(a: ShingleSet, b: ShingleSet, settings: Settings, *,
+                same_words: bool = False) -> Relation | None:
+    """The relation of body shingle set a to b (a batch of one pair for `relate_many`)."""
+    return relate_many(stack([a, b]), np.array([0]), np.array([1]), np.array([same_words]), settings)[0]
+
+
+def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Relation | None:
+    """How two texts relate (`duplicate`, `copy`, `partial`), or None when neither reuses the other.
+
+    Both texts are analysed and shingled as `scan` does; with only two articles there is no
+    boilerplate to learn, so every paragraph counts. `containment_a_in_b` is the share of
+    `text_a`'s shingles found in `text_b`.
+    """
+    s = settings or Settings()
+    batch = analyze_many([text_a, text_b])
+    same = bool((batch.fingerprints[0] == batch.fingerprints[1]).all())
+    return relate_many(shingle_many(batch, s.shingle_size), np.array([0]), np.array([1]),
+                       np.array([same]), s)[0]

@@ -1,6 +1,6 @@
 """Big clusters stay linear: batched verification, linking big LSH groups, components, origins.
 
-Each fast path is checked against the plain one it replaces: `relate_many` against `relate`,
+Each fast path is checked against the plain one it replaces (`relate_many` in test_verify.py):
 `Components` against a dict union-find, `containment_scores` against its formula, the attribution
 regex against `_ATTRIBUTION`, `SetStore.gather` against reading sets one by one.
 """
@@ -14,63 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndup import verify
 from syndup.candidates import Banding, link_groups, lsh_banding
 from syndup.cluster import _ATTRIBUTION, ClusterShingles, Components, attributions, containment_scores
 from syndup.normalize import fold
-from syndup.settings import Settings
-from syndup.shingle import SetBatch, ShingleSet
+from syndup.shingle import ShingleSet
 from syndup.spill import SetStore, SpillDir, write_sets
-from syndup.verify import NAMES, relate, relate_many
+from syndup.verify import stack
 
-# --- relate_many is relate ----------------------------------------------------------------------
-
-def _random_sets(rng: random.Random, count: int, universe: int) -> list[ShingleSet]:
-    out = []
-    for _ in range(count):
-        size = rng.choice([0, 1, 3, 10, 40, 80])
-        hashes = np.unique(np.array([rng.randrange(universe) for _ in range(size)], dtype=np.uint32))
-        unquoted = np.array([rng.random() < 0.8 for _ in range(hashes.shape[0])], dtype=bool)
-        out.append(ShingleSet(hashes, unquoted))
-    return out
-
-
-def _batch(sets: list[ShingleSet]) -> SetBatch:
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in sets], out=offsets[1:])
-    return SetBatch(np.concatenate([np.zeros(0, np.uint32)] + [s.hashes for s in sets]).astype(np.uint32),
-                    np.concatenate([np.zeros(0, bool)] + [s.unquoted for s in sets]).astype(bool), offsets)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2 ** 32 - 1), st.booleans())
-def test_relate_many_gives_what_relate_gives(seed, small_slices):
-    rng = random.Random(seed)
-    sets = _random_sets(rng, 30, rng.choice([60, 200, 2 ** 32]))
-    pairs = [(rng.randrange(30), rng.randrange(30)) for _ in range(rng.randrange(1, 120))]
-    pairs += [(0, rng.randrange(30)) for _ in range(rng.choice([0, 40]))]  # a hub: searched on its own
-    a = np.array([p[0] for p in pairs])
-    b = np.array([p[1] for p in pairs])
-    same = np.array([rng.random() < 0.1 for _ in pairs])
-    s = Settings(copy_min_shared=rng.choice([1, 10]), partial_min_shared=rng.choice([2, 25]))
-    old = verify._SLICE
-    verify._SLICE = 50 if small_slices else old
-    try:
-        got = relate_many(_batch(sets), a, b, same, s)
-    finally:
-        verify._SLICE = old
-    for p, (i, j) in enumerate(pairs):
-        want = relate(sets[i], sets[j], s, same_words=bool(same[p]))
-        assert got[p] == want
-        if want is not None:
-            assert NAMES[got.code[p]] == want.relation
-            assert got.clustering[p] == (want.relation in verify.CLUSTERING)
-
-
-def test_relate_many_of_no_pairs():
-    got = relate_many(_batch([]), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), Settings())
-    assert len(got) == 0
-
+from .test_verify import random_sets
 
 # --- components --------------------------------------------------------------------------------
 
@@ -186,7 +137,7 @@ def test_lsh_banding_keeps_big_groups_and_pairs_small_ones():
 
 def test_containment_scores_are_the_mean_share_of_the_others_found():
     rng = random.Random(5)
-    sets = _random_sets(rng, 12, 300)
+    sets = random_sets(rng, 12, 300)
     members = list(range(12))
     got = containment_scores(members, members, sets)
     for c in members:
@@ -201,12 +152,18 @@ def test_containment_scores_are_the_mean_share_of_the_others_found():
 @pytest.mark.parametrize("seed", range(5))
 def test_cluster_shingles_count_each_members_overlap_like_overlap(seed):
     rng = random.Random(seed)
-    sets = _random_sets(rng, 15, 200)
+    sets = random_sets(rng, 15, 200)
     members = sorted(rng.sample(range(15), 10))
     shingles = ClusterShingles(members, sets)
     for c in members[:4]:
         shared, unquoted = shingles.overlap_with(c)
-        assert [verify.overlap(sets[m], sets[c]) for m in members] == list(zip(shared.tolist(), unquoted.tolist()))
+        assert [_overlap(sets[m], sets[c]) for m in members] == list(zip(shared.tolist(), unquoted.tolist()))
+
+
+def _overlap(a: ShingleSet, b: ShingleSet) -> tuple[int, int]:
+    """(shared shingles, shared shingles unquoted on both sides), by set arithmetic."""
+    unquoted = [{h for h, u in zip(x.hashes.tolist(), x.unquoted.tolist()) if u} for x in (a, b)]
+    return len(set(a.hashes.tolist()) & set(b.hashes.tolist())), len(unquoted[0] & unquoted[1])
 
 
 TOKENS = ["Source", "source:", "Articles", "by", "Article", "originally", "first", "appeared", "published",
@@ -228,10 +185,10 @@ def test_attributions_match_the_reference_regex(tokens):
 def test_gather_reads_what_one_by_one_reads(wanted):
     rng = random.Random(1)
     spill = SpillDir()
-    sets = _random_sets(rng, 40, 10 ** 6)
+    sets = random_sets(rng, 40, 10 ** 6)
     chunk, start, end, totals = [], [], [], []
     for c, part in enumerate([sets[:25], sets[25:]]):
-        batch = _batch(part)
+        batch = stack(part)
         write_sets(spill.file("sets", c), batch.hashes, batch.unquoted)
         chunk += [c] * len(part)
         start += batch.offsets[:-1].tolist()

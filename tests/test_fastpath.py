@@ -345,7 +345,7 @@ def test_lsh_params_are_datasketchs():
 # --- a whole scan against exact shingle sets over all pairs --------------------------------------
 
 def reference_relations(docs: list[dict[str, str]], boilerplate: frozenset[int]) -> dict[tuple[str, str], str]:
-    """Every pair's relation from exact sets of word tuples, by `verify.relate`'s rules."""
+    """Every pair's relation from exact sets of word tuples, by `verify.relate_sets`."""
     s = DEFAULT_SETTINGS
     k = s.shingle_size
     ids, exact, full_words = [], [], []
@@ -375,7 +375,7 @@ def reference_relations(docs: list[dict[str, str]], boilerplate: frozenset[int])
         same = full_words[i] == full_words[j]
         if not same and as_sets[i].isdisjoint(as_sets[j]):
             continue
-        rel = verify.relate(exact[i], exact[j], s, same_words=same)
+        rel = verify.relate_sets(exact[i], exact[j], s, same_words=same)
         if rel is not None:
             out[(ids[i], ids[j])] = rel.relation
     return out

@@ -10,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import syndup
 from syndup import Index, IndexSettingsError, Match, Settings
+from syndup._store import FORMAT_VERSION
 from syndup.errors import BackendError
 
 from .conftest import seed_text
@@ -28,8 +30,8 @@ def target(kind: str, tmp_path: Path) -> str:
 
 
 def as_json(matches: list[Match]) -> list[list[object]]:
-    return [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment, 9), round(m.containment_other, 9)]
-            for m in matches]
+    return [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment_a_in_b, 9),
+             round(m.containment_b_in_a, 9)] for m in matches]
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -52,8 +54,9 @@ def test_seed_figures_equal_scan(tmp_path: Path, seeds_dir: Path) -> None:
     assert (pair.doc_a, pair.doc_b) == ("000_28930205ab5c0454", "001_4b43cad0f107b24d")
     assert m.relation == pair.relation
     assert m.jaccard == pytest.approx(pair.jaccard)
-    assert m.containment == pytest.approx(pair.containment_b_in_a)      # share of 001 found in 000
-    assert m.containment_other == pytest.approx(pair.containment_a_in_b)
+    assert m.containment_a_in_b == pytest.approx(pair.containment_b_in_a)  # share of 001 found in 000
+    assert m.containment_b_in_a == pytest.approx(pair.containment_a_in_b)
+    assert (m.containment, m.containment_other) == (m.containment_a_in_b, m.containment_b_in_a)  # former names
 
 
 REOPEN = """
@@ -62,8 +65,8 @@ from syndup import Index
 from tests.conftest import seed_text
 with Index.open(sys.argv[1]) as idx:
     out = {"len": len(idx), "ids": [s for s in %r if s in idx],
-           "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment, 9),
-                           round(m.containment_other, 9)] for m in idx.check(seed_text(s))] for s in %r},
+           "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment_a_in_b, 9),
+                           round(m.containment_b_in_a, 9)] for m in idx.check(seed_text(s))] for s in %r},
            "again": [[m.doc_id, m.relation] for m in idx.add("001-again", seed_text("001"))]}
 print(json.dumps(out))
 """ % (SEEDS, SEEDS)
@@ -128,9 +131,30 @@ def test_newer_format_or_other_hashing_is_refused(tmp_path: Path) -> None:
     _set_header(path, format=99, syndup_version="9.0")
     with pytest.raises(IndexSettingsError, match=r"syndup 9\.0 in index format 99.*Upgrade syndup"):
         Index.open(path)
-    _set_header(path, format=1, fingerprint={**Settings().fingerprint(), "hash_scheme": "old-scheme"})
+    _set_header(path, format=1, syndup_version="0.1.0")
+    with pytest.raises(IndexSettingsError, match=r"index format 1 \(written by syndup 0\.1\.0\).*Build a new index"):
+        Index.open(path)
+    _set_header(path, format=FORMAT_VERSION, fingerprint={**Settings().fingerprint(), "hash_scheme": "old-scheme"})
     with pytest.raises(IndexSettingsError, match="hash_scheme='old-scheme'.*build a new index"):
         Index.open(path)
+
+
+def test_an_index_hashed_by_other_code_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hash scheme is derived from the code: other LSH band keys make an index incomparable."""
+    from syndup import candidates
+    from syndup.settings import hash_scheme
+
+    path = tmp_path / "articles.syndup"
+    Index.open(path).close()
+    monkeypatch.setattr(candidates, "_BAND_SALT", candidates._BAND_SALT + np.uint64(2))
+    hash_scheme.cache_clear()
+    try:
+        with pytest.raises(IndexSettingsError, match="hash_scheme='syndup-.*build a new index"):
+            Index.open(path)
+    finally:
+        monkeypatch.undo()
+        hash_scheme.cache_clear()
+    Index.open(path).close()
 
 
 def test_not_an_index(tmp_path: Path) -> None:
@@ -278,7 +302,7 @@ def test_stats(tmp_path: Path) -> None:
         for s in SEEDS:
             idx.add(s, seed_text(s))
         stats = idx.stats()
-    assert stats["backend"] == "sqlite" and stats["articles"] == 5 and stats["format"] == 1
+    assert stats["backend"] == "sqlite" and stats["articles"] == 5 and stats["format"] == FORMAT_VERSION
     assert stats["built_by"] == f"syndup {syndup.__version__}"
     assert stats["settings"] == Settings().fingerprint()
     assert isinstance(stats["bytes_on_disk"], int) and stats["bytes_on_disk"] > 0

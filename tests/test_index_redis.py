@@ -1,5 +1,5 @@
 """The Redis backend against a real redis-server started by the test: the seeds, reopening from
-another process, datasketch's own view of the buckets, prefixes, and servers that go away."""
+another process, the same bucket keys in every backend, prefixes, and servers that go away."""
 
 from __future__ import annotations
 
@@ -63,25 +63,34 @@ def test_verbs_prefixes_and_settings(redis_server: RedisServer) -> None:
         Index.open(redis_server.url(prefix="a"), settings=Settings(shingle_size=6))
 
 
-def test_datasketch_reads_the_buckets(redis_server: RedisServer) -> None:
-    """The LSH buckets are datasketch's Redis storage: its own MinHashLSH finds our articles."""
-    from datasketch import MinHashLSH
+def test_every_backend_stores_the_band_keys_scan_groups_by(redis_server: RedisServer, tmp_path: Path) -> None:
+    """Memory, SQLite and Redis hold the same LSH bucket keys: `candidates.band_keys` of the
+    articles' signatures, the keys scan groups a corpus by."""
+    import numpy as np
+    import redis
 
-    from syndup.candidates import lsh_params
+    from syndup.candidates import band_keys, lsh_params
     from syndup.shingle import analyze, shingles
-    from syndup.sign import lean_minhash, signature
+    from syndup.sign import signatures
 
-    with Index.open(redis_server.url(prefix="ds")) as idx:
-        for s in SEEDS:
-            idx.add(s, seed_text(s))
     s = Settings()
-    lsh = MinHashLSH(num_perm=s.num_perm, params=lsh_params(s.lsh_threshold, s.num_perm), prepickle=False,
-                     storage_config={"type": "redis", "basename": b"ds:lsh",
-                                     "redis": {"host": "127.0.0.1", "port": redis_server.port}})
-    body = shingles(analyze(seed_text("001")), s.shingle_size)
-    keys = lsh.query(lean_minhash(signature(body.hashes, s.num_perm, s.seed), s.seed))
-    assert sorted(keys) == [b"1", b"2"]  # the nums of 000 and 001, in the order they were added
-    assert len(lsh.keys) == 5 and b"3" in lsh
+    texts = {f"a{i}": synthetic(f"a{i}") for i in range(6)}
+    sigs = signatures([shingles(analyze(t), s.shingle_size).hashes for t in texts.values()], s.num_perm, s.seed)
+    want = set(band_keys(sigs, *lsh_params(s.lsh_threshold, s.num_perm)).ravel().tolist())
+    r = redis.Redis(port=redis_server.port)
+    read = {  # each backend's bucket keys, read from its own storage
+        ":memory:": lambda store: set(store._bands),
+        str(tmp_path / "i.syndup"): lambda store: {k & (2 ** 64 - 1) for (k,) in store._query("SELECT key FROM lsh")},
+        redis_server.url(prefix="bk"): lambda store: {int(np.frombuffer(f, "<u8")[0]) for key in r.scan_iter("bk:lsh:*")
+                                                      for f in r.hkeys(key)},
+    }
+    stored = {}
+    for where, keys in read.items():
+        with Index.open(where) as idx:
+            for doc_id, text in texts.items():
+                idx.add(doc_id, text)
+            stored[idx._store.kind] = keys(idx._store)
+    assert stored == {"memory": want, "sqlite": want, "redis": want}
 
 
 def test_server_killed_mid_run_is_a_clear_error(redis_server: RedisServer) -> None:

@@ -303,7 +303,7 @@ def test_every_copy_of_a_big_cluster_is_linked_by_a_verified_pair():
 
 def test_containment_in_origin_is_the_copys_share_found_in_the_origin():
     from syndup.shingle import analyze, shingles
-    from syndup.verify import relate
+    from syndup.verify import relate_sets
 
     records = _big_family(60, 3)
     # The origin: dated first, and shorter than the copies, so it is not the hub links go to.
@@ -321,7 +321,7 @@ def test_containment_in_origin_is_the_copys_share_found_in_the_origin():
     for d, row in docs.iterrows():
         if d == "0-origin":
             continue
-        rel = relate(sets[d], sets["0-origin"], syndup.Settings())
+        rel = relate_sets(sets[d], sets["0-origin"], syndup.Settings())
         assert row["containment_in_origin"] == rel.containment_a_in_b
         assert row["origin_containment"] == rel.containment_b_in_a
         assert row["jaccard"] == rel.jaccard

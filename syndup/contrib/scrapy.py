@@ -17,7 +17,6 @@ Field names are settings: SYNDUP_ID_FIELD ("url"), SYNDUP_TEXT_FIELD ("text"), S
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..errors import InputError, require
@@ -43,7 +42,7 @@ class SyndupPipeline:
         self.index: Any = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "SyndupPipeline":
+    def from_crawler(cls, crawler: Any) -> SyndupPipeline:
         """Build the pipeline from the crawler's SYNDUP_* settings."""
         exceptions = require("scrapy.exceptions", "scrapy", "The Scrapy pipeline")
         s = crawler.settings
@@ -89,7 +88,9 @@ class SyndupPipeline:
                 if m.relation in self.drop_relations:
                     raise exceptions.DropItem(f"{m.relation} of {m.doc_id} (jaccard {m.jaccard:.2f})")
         try:
-            adapter[f["matches"]] = [dataclasses.asdict(m) for m in matches]
+            adapter[f["matches"]] = [{"doc_id": m.doc_id, "relation": m.relation, "jaccard": m.jaccard,
+                                      "containment": m.containment_a_in_b, "containment_other": m.containment_b_in_a}
+                                     for m in matches]
         except KeyError as exc:
             raise KeyError(f"{type(item).__name__} has no field {f['matches']!r} for syndup's matches: declare "
                            f"it ({f['matches']} = scrapy.Field()) or set SYNDUP_MATCHES_FIELD") from exc
