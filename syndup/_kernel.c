@@ -123,7 +123,8 @@ static const uint64_t blake2b_iv[8] = {
     0x510E527FADE682D1ULL, 0x9B05688C2B3E6C1FULL, 0x1F83D9ABFB41BD6BULL, 0x5BE0CD19137E2179ULL,
 };
 
-static const uint8_t blake2b_sigma[12][16] = {
+/* The message schedule; rounds 10 and 11 reuse rows 0 and 1 (sigma[r % 10]). */
+static const uint8_t blake2b_sigma[10][16] = {
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
     {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
     {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
@@ -134,8 +135,6 @@ static const uint8_t blake2b_sigma[12][16] = {
     {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
     {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
     {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
 };
 
 #define ROTR64(x, y) (((x) >> (y)) ^ ((x) << (64 - (y))))
@@ -166,14 +165,14 @@ static void blake2b_compress(blake2b_ctx *ctx, int last) {
      * as looping over the sigma table). */
 #define B2B_ROUND(r)                                                          \
     do {                                                                      \
-        B2B_G(0, 4, 8, 12, m[blake2b_sigma[r][0]], m[blake2b_sigma[r][1]]);   \
-        B2B_G(1, 5, 9, 13, m[blake2b_sigma[r][2]], m[blake2b_sigma[r][3]]);   \
-        B2B_G(2, 6, 10, 14, m[blake2b_sigma[r][4]], m[blake2b_sigma[r][5]]);  \
-        B2B_G(3, 7, 11, 15, m[blake2b_sigma[r][6]], m[blake2b_sigma[r][7]]);  \
-        B2B_G(0, 5, 10, 15, m[blake2b_sigma[r][8]], m[blake2b_sigma[r][9]]);  \
-        B2B_G(1, 6, 11, 12, m[blake2b_sigma[r][10]], m[blake2b_sigma[r][11]]); \
-        B2B_G(2, 7, 8, 13, m[blake2b_sigma[r][12]], m[blake2b_sigma[r][13]]); \
-        B2B_G(3, 4, 9, 14, m[blake2b_sigma[r][14]], m[blake2b_sigma[r][15]]); \
+        B2B_G(0, 4, 8, 12, m[blake2b_sigma[(r) % 10][0]], m[blake2b_sigma[(r) % 10][1]]);   \
+        B2B_G(1, 5, 9, 13, m[blake2b_sigma[(r) % 10][2]], m[blake2b_sigma[(r) % 10][3]]);   \
+        B2B_G(2, 6, 10, 14, m[blake2b_sigma[(r) % 10][4]], m[blake2b_sigma[(r) % 10][5]]);  \
+        B2B_G(3, 7, 11, 15, m[blake2b_sigma[(r) % 10][6]], m[blake2b_sigma[(r) % 10][7]]);  \
+        B2B_G(0, 5, 10, 15, m[blake2b_sigma[(r) % 10][8]], m[blake2b_sigma[(r) % 10][9]]);  \
+        B2B_G(1, 6, 11, 12, m[blake2b_sigma[(r) % 10][10]], m[blake2b_sigma[(r) % 10][11]]); \
+        B2B_G(2, 7, 8, 13, m[blake2b_sigma[(r) % 10][12]], m[blake2b_sigma[(r) % 10][13]]); \
+        B2B_G(3, 4, 9, 14, m[blake2b_sigma[(r) % 10][14]], m[blake2b_sigma[(r) % 10][15]]); \
     } while (0)
     B2B_ROUND(0); B2B_ROUND(1); B2B_ROUND(2); B2B_ROUND(3); B2B_ROUND(4); B2B_ROUND(5);
     B2B_ROUND(6); B2B_ROUND(7); B2B_ROUND(8); B2B_ROUND(9); B2B_ROUND(10); B2B_ROUND(11);
@@ -512,12 +511,12 @@ static Py_ssize_t check_offsets(const int64_t *off, Py_ssize_t n, Py_ssize_t n_v
 
 /* ---- shingles ---------------------------------------------------------------------------------- */
 
+/* MurmurHash3's finalizer, of either width (sign.fmix in numpy). */
+#define FMIX(h, s1, m1, s2, m2, s3) \
+    do { h ^= h >> s1; h *= m1; h ^= h >> s2; h *= m2; h ^= h >> s3; } while (0)
+
 static inline uint64_t fmix64(uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ULL;
-    h ^= h >> 33;
+    FMIX(h, 33, 0xFF51AFD7ED558CCDULL, 33, 0xC4CEB9FE1A85EC53ULL, 33);
     return h;
 }
 
@@ -623,11 +622,7 @@ done:
 /* ---- minhash ----------------------------------------------------------------------------------- */
 
 static inline uint32_t fmix32(uint32_t h) {
-    h ^= h >> 16;
-    h *= 0x85EBCA6BU;
-    h ^= h >> 13;
-    h *= 0xC2B2AE35U;
-    h ^= h >> 16;
+    FMIX(h, 16, 0x85EBCA6BU, 13, 0xC2B2AE35U, 16);
     return h;
 }
 

@@ -5,7 +5,7 @@ For tests, notebooks and short-lived processes; nothing survives `close`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -88,20 +88,17 @@ class MemoryStore:
         return True
 
     def documents(self, nums: Iterable[int]) -> dict[int, Stored]:
-        out = {}
-        for n in nums:
-            r = self._docs.get(n)
-            if r is not None:
-                out[n] = Stored(n, r.doc_id, r.fingerprint, r.meta, r.text)
-        return out
+        return {n: Stored(n, r.doc_id, r.fingerprint, r.meta, r.text) for n, r in self._records(nums)}
 
     def members(self, nums: Iterable[int]) -> dict[int, Member]:
-        out = {}
+        return {n: Member(r.para_hashes, r.para_words, r.site) for n, r in self._records(nums)}
+
+    def _records(self, nums: Iterable[int]) -> Iterator[tuple[int, Record]]:
+        """The stored records of `nums` (those still here)."""
         for n in nums:
             r = self._docs.get(n)
             if r is not None:
-                out[n] = Member(r.para_hashes, r.para_words, r.site)
-        return out
+                yield n, r
 
     def paragraph_stats(self, hashes: Sequence[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
         out = {}

@@ -258,30 +258,24 @@ class RedisStore:
         raise BackendError(f"{self.location}: could not remove {doc_id!r}: it keeps changing under us")
 
     def documents(self, nums: Iterable[int]) -> dict[int, Stored]:
-        nums = list(nums)
-        if not nums:
-            return {}
-        with self._guard():
-            blobs = self._r.hmget(self._k_docs, nums)
         out = {}
-        for n, blob in zip(nums, blobs):
-            if blob is not None:
-                doc_id, fp, meta, text = unpack_fields(blob)[:4]
-                out[n] = Stored(n, doc_id.decode(), fp, meta.decode(), text)
+        for n, fields in self._blobs(self._k_docs, nums):
+            doc_id, fp, meta, text = fields[:4]
+            out[n] = Stored(n, doc_id.decode(), fp, meta.decode(), text)
         return out
 
     def members(self, nums: Iterable[int]) -> dict[int, Member]:
+        return {n: Member(*unpack_paras(paras), site.decode() or None)
+                for n, (site, paras) in self._blobs(self._k_members, nums)}
+
+    def _blobs(self, key: str, nums: Iterable[int]) -> list[tuple[int, list[bytes]]]:
+        """The fields stored under `key` for `nums` (those still there), in one round trip."""
         nums = list(nums)
         if not nums:
-            return {}
+            return []
         with self._guard():
-            blobs = self._r.hmget(self._k_members, nums)
-        out = {}
-        for n, blob in zip(nums, blobs):
-            if blob is not None:
-                site, paras = unpack_fields(blob)
-                out[n] = Member(*unpack_paras(paras), site.decode() or None)
-        return out
+            blobs = self._r.hmget(key, nums)
+        return [(n, unpack_fields(blob)) for n, blob in zip(nums, blobs) if blob is not None]
 
     def paragraph_stats(self, hashes: Sequence[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
         if not hashes:

@@ -63,16 +63,17 @@ class Pool:
             yield pending.popleft().get()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self._finalizer.detach()
-            self.pool.close()
-            self.pool.join()
-            self.pool = None
+        """Let the workers finish their tasks, then end them."""
+        self._stop("close")
 
     def terminate(self) -> None:
+        """End the workers now."""
+        self._stop("terminate")
+
+    def _stop(self, how: str) -> None:
         if self.pool is not None:
             self._finalizer.detach()
-            self.pool.terminate()
+            getattr(self.pool, how)()
             self.pool.join()
             self.pool = None
 

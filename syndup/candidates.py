@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .shingle import _fmix64
+from .sign import fmix
 from .verify import ranges
 
 
@@ -84,7 +84,7 @@ def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | 
 def _mix(key: np.ndarray, column: np.ndarray, j: int) -> np.ndarray:
     """A band key so far, with the band's row j folded in."""
     with np.errstate(over="ignore"):
-        return _fmix64(key * np.uint64(0x9E3779B97F4A7C15) + column.astype(np.uint64) + np.uint64(j + 1))
+        return fmix(key * np.uint64(0x9E3779B97F4A7C15) + column.astype(np.uint64) + np.uint64(j + 1))
 
 
 def _salt(band: np.ndarray | np.uint64) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Annotated, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -14,6 +14,10 @@ from rich.table import Table
 
 from .errors import InputError, SyndupError
 from .models import Article, Match, Problem, ScanResult
+
+#: The record fields every command that reads a corpus takes.
+IdField = Annotated[str, typer.Option(help="Name of the id field in JSONL/CSV/Parquet records.")]
+TextField = Annotated[str, typer.Option(help="Name of the text field in JSONL/CSV/Parquet records.")]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Find republished and near-duplicate news articles and what each copy changed.")
@@ -71,8 +75,8 @@ def scan(
     corpus: List[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for documents/pairs/clusters tables."),
     fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Also write Parquet with 'parquet'."),
-    id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
-    text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
+    id_field: IdField = "id",
+    text_field: TextField = "text",
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     keep_comments: bool = typer.Option(False, "--keep-comments",
                                        help="Keep reader comments of HTML pages as article text."),
@@ -231,6 +235,7 @@ index_app = typer.Typer(no_args_is_help=True,
                         help="A persistent index that scrapers add articles to and check them against.")
 app.add_typer(index_app, name="index")
 INDEX_HELP = "The index: a file (SQLite, created if missing) or redis://host:port/db?prefix=name."
+IndexTarget = Annotated[str, typer.Argument(help=INDEX_HELP)]
 
 
 def _index_articles(paths: List[Path], id_field: str, text_field: str) -> Iterator[Article]:
@@ -251,10 +256,10 @@ def _print_matches(doc_id: str, matches: List[Match]) -> None:
 
 @index_app.command("add")
 def index_add(
-    index: str = typer.Argument(..., help=INDEX_HELP),
+    index: IndexTarget,
     corpus: List[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
-    id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
-    text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
+    id_field: IdField = "id",
+    text_field: TextField = "text",
     replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
 ) -> None:
@@ -283,11 +288,11 @@ def index_add(
 
 @index_app.command("check")
 def index_check(
-    index: str = typer.Argument(..., help=INDEX_HELP),
+    index: IndexTarget,
     files: List[Path] = typer.Argument(..., help="Articles to check: files or corpora in any format scan reads."),
-    id_field: str = typer.Option("id", help="Name of the id field in JSONL/CSV/Parquet records."),
-    text_field: str = typer.Option("text", help="Name of the text field in JSONL/CSV/Parquet records."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per article: id and matches."),
+    id_field: IdField = "id",
+    text_field: TextField = "text",
 ) -> None:
     """Check articles against INDEX without adding them: what each duplicates, copies or quotes."""
     import dataclasses
@@ -316,7 +321,7 @@ def index_check(
 
 @index_app.command("stats")
 def index_stats(
-    index: str = typer.Argument(..., help=INDEX_HELP),
+    index: IndexTarget,
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
 ) -> None:
     """How many articles INDEX holds, how it was built, and its size."""

@@ -37,22 +37,22 @@ class Tuning:
     """How much work is worth a worker process or a fork (a fork costs about 10 ms). Only speed
     depends on these; tests lower them to force every split on small corpora."""
 
-    #: Articles per pass-1 and pass-2 task: big enough that per-task overhead vanishes.
-    chunk: int = 1024
-    #: Below this many articles, a pool of worker processes costs more than it saves.
-    min_parallel: int = 2048
-    #: Articles from which anchor pairs are found in a child while LSH bands run.
-    fork_articles: int = 4_096
-    #: Candidate pairs to verify, worth splitting.
+    chunk: int = 1 << 10
+    """Articles per pass-1 and pass-2 task: big enough that per-task overhead vanishes."""
+    min_parallel: int = 2 << 10
+    """Below this many articles, a pool of worker processes costs more than it saves."""
+    fork_articles: int = 1 << 12
+    """Articles from which anchor pairs are found in a child while LSH bands run."""
     fork_pairs: int = 20_000
-    #: Cluster members to read attributions of, worth splitting.
+    """Candidate pairs to verify, worth splitting."""
     fork_members: int = 2_000
-    #: Clusters to choose origins of, worth splitting.
+    """Cluster members to read attributions of, worth splitting."""
     fork_clusters: int = 1_000
-    #: Frequent paragraphs' holder groups to judge as boilerplate, worth splitting.
-    fork_keys: int = 4_096
-    #: Shingles of the sets read for one batch of pairs to verify (about 5 bytes each).
+    """Clusters to choose origins of, worth splitting."""
+    fork_keys: int = 1 << 12
+    """Frequent paragraphs' holder groups to judge as boilerplate, worth splitting."""
     read_shingles: int = 1 << 23
+    """Shingles of the sets read for one batch of pairs to verify (about 5 bytes each)."""
 
 
 def check_jobs(jobs: int | None) -> int:

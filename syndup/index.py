@@ -25,7 +25,7 @@ import os
 import threading
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -33,13 +33,13 @@ import numpy as np
 
 from . import boilerplate as bp
 from ._store import FORMAT_VERSION, Caps, Record, Store, Stored
-from .candidates import band_keys, lsh_params
+from .candidates import lsh_params
 from .cluster import host_of
 from .errors import BackendError, IdConflict, IndexSettingsError, InputError
 from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
-from .shingle import Features, ShingleSet, analyze, anchors, shingles
-from .sign import signature
+from .shingle import Features, ShingleSet, analyze, shingles
+from .sketch import sketch
 from .verify import COPY, DUPLICATE, PARTIAL, relate_many, stack
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,6 +77,21 @@ class _LRU(Generic[K, V]):
         self.data.move_to_end(key)
         if len(self.data) > self.size:
             self.data.popitem(last=False)
+
+    def get_many(self, keys: Iterable[K], fetch: Callable[[list[K]], Mapping[K, V]]) -> dict[K, V]:
+        """The values of `keys` found here, and those `fetch`ed (and kept) for the others."""
+        out: dict[K, V] = {}
+        missing: list[K] = []
+        for key in keys:
+            hit = self.get(key)
+            if hit is None:
+                missing.append(key)
+            else:
+                out[key] = hit
+        for key, value in fetch(missing).items():
+            self.put(key, value)
+            out[key] = value
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -331,16 +346,9 @@ class Index:
 
     def _probe(self, features: Features, judge: _Judge) -> _Probe:
         """Shingles, signature and anchors of an article, boilerplate as known now left out."""
-        s = self.settings
         boiler = judge.boilerplate(features.para_hashes.tolist())
-        drop = bp.drop_mask(features, bp.as_array(boiler))
-        body = shingles(features, s.shingle_size, drop)
-        if len(body):
-            sig = signature(body.hashes, s.num_perm, s.seed)
-            bands = band_keys(sig[None, :], *lsh_params(s.lsh_threshold, s.num_perm))[0]
-        else:
-            bands = np.zeros(0, np.uint64)
-        return _Probe(features, judge.probe_member.site, body, bands, anchors(body, s.anchor_modulus))
+        sk = sketch(features, bp.drop_mask(features, bp.as_array(boiler)), self.settings)
+        return _Probe(features, judge.probe_member.site, sk.shingles, sk.bands, sk.anchors)
 
     def _candidates(self, probe: _Probe, own: int | None) -> list[int]:
         """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
@@ -358,34 +366,17 @@ class Index:
         return sorted(score, key=lambda n: (-score[n], n))[:self._max_verify]
 
     def _members(self, nums: Iterable[int]) -> dict[int, bp.Member]:
-        out, missing = {}, []
-        for n in nums:
-            m = self._member_cache.get(n)
-            if m is None:
-                missing.append(n)
-            else:
-                out[n] = m
-        for n, m in self._store.members(missing).items():
-            self._member_cache.put(n, m)
-            out[n] = m
-        return out
+        """What the boilerplate test needs of stored articles, from the cache or the backend."""
+        return self._member_cache.get_many(nums, self._store.members)
 
     def _load(self, nums: list[int]) -> dict[int, tuple[str, bytes, Features]]:
         """(doc id, fingerprint, features) of stored articles, from the cache or the backend."""
-        out, missing = {}, []
-        for n in nums:
-            got = self._features.get(n)
-            if got is None:
-                missing.append(n)
-            else:
-                out[n] = got
-        docs: dict[int, Stored] = self._store.documents(missing) if missing else {}
-        for n, doc in docs.items():
-            text = zlib.decompress(doc.text).decode("utf-8", "surrogatepass")
-            entry = (doc.doc_id, doc.fingerprint, analyze(text))
-            self._features.put(n, entry)
-            out[n] = entry
-        return out
+        def fetch(missing: list[int]) -> dict[int, tuple[str, bytes, Features]]:
+            docs: dict[int, Stored] = self._store.documents(missing) if missing else {}
+            return {n: (doc.doc_id, doc.fingerprint, analyze(zlib.decompress(doc.text).decode("utf-8", "surrogatepass")))
+                    for n, doc in docs.items()}
+
+        return self._features.get_many(nums, fetch)
 
     def _matches(self, probe: _Probe, judge: _Judge, own: int | None) -> list[Match]:
         """The candidates `probe` relates to, verified in one batch (the probe is pair side a)."""

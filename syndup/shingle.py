@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import kernel
 from .normalize import BREAK, QUOTE, token_bytes
+from .sign import fmix
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
 # Odd 64-bit multipliers, one per shingle position (splitmix64-style constants).
@@ -183,14 +184,6 @@ def analyze(text: str) -> Features:
     return analyze_many([text])[0]
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
 @dataclass(frozen=True, eq=False)
 class ShingleSet:
     """The distinct k-word shingles of an article's body, as sorted 32-bit hashes."""
@@ -223,7 +216,7 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
         for j in range(k_eff):  # k iterations over whole arrays: vectorized per shingle
             acc += words[j:j + m] * _POS_MULT[j]
         acc += np.uint64(k_eff)
-        return (_fmix64(acc) >> np.uint64(32)).astype(np.uint32)
+        return (fmix(acc) >> np.uint64(32)).astype(np.uint32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -284,7 +277,7 @@ def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None
             for j in range(k):  # the same arithmetic as `shingle_hashes`, over all articles at once
                 acc += words[j:j + m] * _POS_MULT[j]
             acc += np.uint64(k)
-        h = _fmix64(acc) >> np.uint64(32)
+        h = fmix(acc) >> np.uint64(32)
         doc = np.repeat(np.arange(n, dtype=np.int64), counts)[:m]
         valid = (np.arange(m) - starts[doc]) <= counts[doc] - k  # windows inside one article
         csum = _offsets(quoted.astype(np.int64))

@@ -33,13 +33,23 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer, as datasketch applies it before permuting."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+#: MurmurHash3's finalizers, by width: (shift, multiplier) twice, then a last shift.
+_FMIX: dict[type, tuple[int, int, int, int, int]] = {
+    np.uint32: (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16),
+    np.uint64: (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33),
+}
+
+
+def fmix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer of an array of uint32 (as datasketch applies it before permuting) or
+    uint64 values (syndup's shingle and band-key mixing)."""
+    t = h.dtype.type
+    s1, m1, s2, m2, s3 = _FMIX[t]
+    h = h ^ (h >> t(s1))
+    h = h * t(m1)
+    h = h ^ (h >> t(s2))
+    h = h * t(m2)
+    return h ^ (h >> t(s3))
 
 
 def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int,
@@ -69,7 +79,7 @@ def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed
     order = order[lengths[order] > 0]
     if order.shape[0] == 0:
         return out
-    mixed = fmix32(values.astype(np.uint32, copy=False))
+    mixed = fmix(values.astype(np.uint32, copy=False))
     a_col, b_col = a[:, None], b[:, None]
     long_rows = order[lengths[order] > _LONG]
     order = order[lengths[order] <= _LONG]

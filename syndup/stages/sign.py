@@ -1,10 +1,8 @@
-"""Stage 3, sign: words minus boilerplate -> exact shingle sets, MinHash signatures and anchors.
+"""Stage 3, sign: words minus boilerplate -> every article's sketch (see `syndup.sketch`).
 
-Per chunk, in a worker process: the chunk's words (spilled by the analyse stage) are read back,
-shingled without their boilerplate paragraphs (`shingle.shingle_many`), and signed
-(`sign.signatures_flat`); the exact sets are spilled again (read back only for candidate pairs),
-signatures and anchors come back. Signatures hold the first `width` of the `num_perm`
-permutations: LSH with b bands of r rows reads only the first b * r.
+Per chunk, in a worker process: the chunk's words (spilled by the analyse stage) are read back and
+sketched without their boilerplate paragraphs, as the index sketches one article; the exact sets
+are spilled again (read back only for candidate pairs), signatures and anchors come back.
 """
 
 from __future__ import annotations
@@ -16,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ..candidates import lsh_params
 from ..corpus import Corpus
 from ..execution import Execution
 from ..settings import Settings
-from ..shingle import FeatureBatch, SetBatch, anchors_many, shingle_many
-from ..sign import signatures_flat
+from ..shingle import FeatureBatch
+from ..sketch import lsh_width, sketch_many
 from ..spill import AnchorSpill, SetStore, spill_file, write_sets
 from .boilerplate import Boilerplate
 
@@ -35,23 +32,21 @@ class Signed:
     sets: SetStore
 
 
-def sign_chunk(chunk: int, drop: np.ndarray, spill: str, k: int, num_perm: int, seed: int,
-               width: int, modulus: int) -> tuple[np.ndarray, ...]:
-    """Pass 2 for one chunk (in a worker): signatures, anchors grouped by spill part with their
-    article's place in the chunk, and the sets' offsets (the sets go to the chunk's spill file)."""
+def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> tuple[np.ndarray, ...]:
+    """Pass 2 for one chunk (in a worker): the chunk's sketches (`sketch.sketch_many`); the sets go
+    to the chunk's spill file, the signatures, the anchors (grouped by spill part, with their
+    article's place in the chunk) and the sets' offsets come back."""
     words = spill_file(spill, "words", chunk)
     with open(words, "rb") as fh:
         wh, wq, wo, pw, po = (np.load(fh, allow_pickle=False) for _ in range(5))
     os.unlink(words)
     n = wo.shape[0] - 1
     batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
-    sets: SetBatch = shingle_many(batch, k, drop)
-    write_sets(spill_file(spill, "sets", chunk), sets.hashes, sets.unquoted)
-    sigs = signatures_flat(sets.hashes, sets.offsets, num_perm, seed, width)
-    anchor_values, anchor_offsets = anchors_many(sets, modulus)
-    order, bounds = AnchorSpill.partition(anchor_values)
-    owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(anchor_offsets))
-    return sigs, anchor_values[order], owner[order], bounds, sets.offsets
+    sk = sketch_many(batch, drop, settings)
+    write_sets(spill_file(spill, "sets", chunk), sk.sets.hashes, sk.sets.unquoted)
+    order, bounds = AnchorSpill.partition(sk.anchor_values)
+    owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(sk.anchor_offsets))
+    return sk.signatures, sk.anchor_values[order], owner[order], bounds, sk.sets.offsets
 
 
 def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution: Execution) -> Signed:
@@ -60,14 +55,12 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
     n = len(corpus)
     starts = corpus.chunk_starts.tolist()
     folder = str(corpus.spill.path)
-    bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
-    width = bands * rows
+    width = lsh_width(settings)
 
     def tasks() -> Iterator[tuple[Any, ...]]:
         for c in range(len(starts) - 1):
             p0, p1 = int(corpus.para_offsets[starts[c]]), int(corpus.para_offsets[starts[c + 1]])
-            yield (c, boilerplate.drops[p0:p1], folder, settings.shingle_size, settings.num_perm,
-                   settings.seed, width, settings.anchor_modulus)
+            yield (c, boilerplate.drops[p0:p1], folder, settings)
 
     sigs = np.empty((n, width), dtype=np.uint32)
     set_chunk = np.empty(n, dtype=np.int32)
