@@ -156,7 +156,7 @@ def main() -> None:
              ("unrelated article", origin, other)]
     for name, a, b in cases:
         d = syndup.diff(a, b)
-        times = timed(lambda: syndup.diff(a, b), args.repeat)
+        times = timed(lambda a=a, b=b: syndup.diff(a, b), args.repeat)
         print(f"{name:<34}{len(words(a)):>13}{len(words(b)):>11}{len(d.segments):>9}"
               f"{min(times):>9.2f}{statistics.median(times):>10.2f}{statistics.mean(times):>9.2f}")
     d = syndup.diff(origin, copy)

@@ -96,7 +96,7 @@ def load_bbc(root: Path) -> list[tuple[str, str, list[str]]]:
     arts, seen, kept_grams = [], set(), []
     for path in sorted(root.glob("*/*.txt")):
         raw = path.read_text(encoding="utf-8", errors="replace")
-        lines = [l.strip() for l in raw.split("\n")]
+        lines = [line.strip() for line in raw.split("\n")]
         title = lines[0]
         paras = [p.strip() for p in re.split(r"\n\s*\n", "\n".join(lines[1:])) if p.strip()]
         # The BBC set holds a few republished stories itself: keep one article per lead paragraph.
@@ -230,7 +230,9 @@ def make_corpus(arts, n_families: int, seed: int) -> tuple[list[Doc], dict]:
             header, footer = templates[site]
             p2 = header + p2 + footer
             u2 = [TEMPLATE] * len(header) + u2 + [TEMPLATE] * len(footer)
-            t2 = title if "headline" not in edits else f"{title.split()[0]} {rng.choice(['shock', 'latest', 'update', 'row'])}: {title}"
+            t2 = title
+            if "headline" in edits:
+                t2 = f"{title.split()[0]} {rng.choice(['shock', 'latest', 'update', 'row'])}: {title}"
             docs.append(Doc(f"{fam}-{c}", p2, u2, site, pub, fam, "copy", t2, wrap="wrap" in edits))
 
     # Partials: a blog post of its own text quoting 2-3 consecutive paragraphs of an origin.

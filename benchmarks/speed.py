@@ -47,8 +47,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ class TextModel:
         self.starts = starts if starts.shape[0] else np.flatnonzero(counts)
 
     @classmethod
-    def from_folder(cls, folder: Path) -> "TextModel":
+    def from_folder(cls, folder: Path) -> TextModel:
         index: dict[str, int] = {}
         ids: list[int] = []
         for path in sorted(folder.rglob("*.txt")):
@@ -96,7 +97,7 @@ class TextModel:
         return cls(list(index), np.array(ids, dtype=np.int64))
 
     @classmethod
-    def synthetic(cls, seed: int) -> "TextModel":
+    def synthetic(cls, seed: int) -> TextModel:
         rng = np.random.default_rng(seed)
         syll = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "an", "el", "or", "ut", "ba", "de",
                 "fi", "go", "hu", "ja", "ke"]
@@ -173,7 +174,7 @@ class Corpus:
         sizes = self.rng.integers(1, 4, len(sentences)).tolist()
         paras, i, k = [], 0, 0
         while i < len(sentences):
-            paras.append((" ".join(sentences[i:i + sizes[k]])))
+            paras.append(" ".join(sentences[i:i + sizes[k]]))
             i += sizes[k]
             k += 1
         return paras
@@ -239,7 +240,7 @@ class Corpus:
                 records.append(self._record(f"a{made + i:07d}", title, paras, f"s{story}"))
                 story += 1
             copied = rng.choice(len(originals), size=len(per_story), replace=False)
-            for j, (o, k) in enumerate(zip(copied.tolist(), per_story)):
+            for o, k in zip(copied.tolist(), per_story):
                 title, paras = originals[o]
                 for c in range(k):
                     ctitle, cparas = self._copy(title, paras)

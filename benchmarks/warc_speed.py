@@ -160,7 +160,8 @@ def main() -> None:
               f"{args.pages / secs:>9.0f}{n:>9}")
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
-    print(f"machine: {cpu}, {args.cores} of {len(cpus)} CPUs, load average {load:.2f} at start; Python {platform.python_version()}; "
+    print(f"machine: {cpu}, {args.cores} of {len(cpus)} CPUs, load average {load:.2f} at start; "
+          f"Python {platform.python_version()}; "
           f"warcio {version('warcio')}, trafilatura {version('trafilatura')}, lxml {version('lxml')}")
 
 

@@ -19,11 +19,11 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
 
+from .execution import Execution
 from .settings import Settings
 from .shingle import Features
 
@@ -182,27 +182,29 @@ MIN_HOLDERS = 2
 
 
 def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], Sequence[Member]],
-           settings: Settings, site_found: set[int] | None = None, jobs: int = 1) -> set[int]:
+           settings: Settings, site_found: set[int] | None = None,
+           execution: Execution | None = None) -> set[int]:
     """The boilerplate among `paragraphs`, each given as (hash, articles holding it, sample key).
 
     `members_of(key)` returns the sampled holders (the first `boilerplate_sample` articles holding
     it); equal keys are judged once. A paragraph with fewer than MIN_HOLDERS holders is not
     boilerplate. Site boilerplate is found first (and added to `site_found`, which may carry what
     earlier calls found); it is then left out when counting the stories that hold each remaining
-    paragraph (`stories_many`, for all keys at once). Many keys are split between `jobs`
-    processes (forked).
+    paragraph (`stories_many`, for all keys at once). Many keys are split between `execution`'s
+    processes (default: judged here).
     """
+    execution = execution or Execution()
     paragraphs = [p for p in paragraphs if p[1] >= MIN_HOLDERS]
     found = site_found if site_found is not None else set()
     keys = list(dict.fromkeys(key for _, _, key in paragraphs))
-    flags = _per_key(keys, lambda part: [site_boilerplate(members_of(k)) for k in part], jobs)
+    flags = _per_key(keys, lambda part: [site_boilerplate(members_of(k)) for k in part], execution)
     site_keys = {k for k, flag in zip(keys, flags) if flag}
     found.update(h for h, _, key in paragraphs if key in site_keys)
     result = {h for h, _, _ in paragraphs if h in found}
     known = frozenset(found)
     asked = list(dict.fromkeys(key for h, holders, key in paragraphs
                                if h not in known and holders >= settings.boilerplate_min_stories))
-    counts = _per_key(asked, lambda part: stories_many([members_of(k) for k in part], known), jobs)
+    counts = _per_key(asked, lambda part: stories_many([members_of(k) for k in part], known), execution)
     many = {k for k, c in zip(asked, counts) if c >= settings.boilerplate_min_stories}
     for h, holders, key in paragraphs:
         if key in many and h not in known and holders >= settings.boilerplate_min_stories:
@@ -210,24 +212,14 @@ def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], S
     return result
 
 
-#: Keys worth splitting between processes in `decide`.
-_FORK_KEYS = 4096
-
-
-def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], jobs: int) -> list[Any]:
-    """`judge(keys)`, the keys cut into `jobs` parts judged at once in forked processes."""
-    if jobs < 2 or len(keys) < _FORK_KEYS:
-        return judge(keys)
-    from ._workers import balanced_cuts, fork_join
-
-    cuts = balanced_cuts([1] * len(keys), jobs)
-    parts = [keys[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
-    return [x for done in fork_join([partial(judge, part) for part in parts], jobs) for x in done]
+def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], execution: Execution) -> list[Any]:
+    """`judge(keys)`, the keys cut into parts judged at once in forked processes when they are many."""
+    return [x for run in execution.map_split(judge, keys, minimum=execution.tuning.fork_keys) for x in run]
 
 
 def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | None], settings: Settings,
-          jobs: int = 1) -> frozenset[int]:
-    """The paragraph hashes that are boilerplate in this corpus (judged by `jobs` processes).
+          execution: Execution | None = None) -> frozenset[int]:
+    """The paragraph hashes that are boilerplate in this corpus (judged in `execution`'s processes).
 
     Articles are in a canonical order (syndup sorts by article id; `sites` follows it) so that the
     sample of articles judged for each paragraph, and so the answer, never depends on input order.
@@ -276,7 +268,7 @@ def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | Non
     def members_of(key: bytes) -> list[Member]:
         return [member(i) for i in np.frombuffer(key, dtype=np.int32).tolist()]
 
-    return frozenset(decide(paragraphs, members_of, settings, jobs=jobs))
+    return frozenset(decide(paragraphs, members_of, settings, execution=execution))
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,11 +287,7 @@ class ParagraphTable:
 
     @classmethod
     def of(cls, features: Sequence[Features]) -> ParagraphTable:
-        """The table of articles given in canonical order (a scan's corpus offers its own flat
-        arrays as `paragraph_table()` until it hands `learn` a ParagraphTable itself)."""
-        flat = getattr(features, "paragraph_table", None)
-        if callable(flat):
-            return cls(*flat())
+        """The table of articles given in canonical order."""
         offsets = np.zeros(len(features) + 1, dtype=np.int64)
         np.cumsum([f.para_hashes.shape[0] for f in features], out=offsets[1:])
         hashes = np.concatenate([f.para_hashes for f in features]) if len(features) else np.zeros(0, np.uint64)

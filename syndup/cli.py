@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, List, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -52,7 +53,7 @@ class WarcId(str, Enum):
     url = "url"
 
 
-def fail(message: str, code: int = 1) -> "typer.Exit":
+def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
     err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
@@ -62,7 +63,7 @@ def warn(problem: Problem) -> None:
     err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
 
 
-def _count_hint(paths: List[Path]) -> Optional[int]:
+def _count_hint(paths: list[Path]) -> int | None:
     from .read import TEXT_SUFFIXES
 
     if len(paths) == 1 and paths[0].is_dir():
@@ -72,7 +73,7 @@ def _count_hint(paths: List[Path]) -> Optional[int]:
 
 @app.command()
 def scan(
-    corpus: List[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+    corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for documents/pairs/clusters tables."),
     fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Also write Parquet with 'parquet'."),
     id_field: IdField = "id",
@@ -84,10 +85,10 @@ def scan(
                                    help="Id of a WARC page: its WARC-Record-ID, or its URL."),
     report: bool = typer.Option(True, "--report/--no-report",
                                 help="Also write the HTML report (DIR/report/index.html)."),
-    index: Optional[str] = typer.Option(None, "--index", metavar="INDEX",
+    index: str | None = typer.Option(None, "--index", metavar="INDEX",
                                         help="Also check CORPUS against this index (path or redis:// URL), "
                                              "write DIR/index_matches.csv, and add CORPUS to it."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
                                        help="Processes that read JSONL, analyze and sign articles (default: all cores)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
@@ -98,7 +99,7 @@ def scan(
     try:
         paths = check_paths(corpus)
     except SyndupError as exc:
-        raise fail(str(exc), 2)
+        raise fail(str(exc), 2) from None
     problems: list[Problem] = []
     # JSONL is left as raw lines here: the scan's worker processes parse it.
     items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
@@ -132,7 +133,7 @@ def scan(
                 index_matches = idx.add_scan(result)
             index_matches.to_csv(out / "index_matches.csv", index=False)
     except SyndupError as exc:
-        raise fail(str(exc))
+        raise fail(str(exc)) from None
     if not quiet:
         print_summary(result, out)
         if report:
@@ -197,7 +198,7 @@ def _read_one(path: Path) -> str:
 def diff(
     a: str = typer.Argument(..., help="The origin: a .txt/.md/.html file, or an id with --corpus."),
     b: str = typer.Argument(..., help="The copy: a .txt/.md/.html file, or an id with --corpus."),
-    corpus: Optional[List[Path]] = typer.Option(
+    corpus: list[Path] | None = typer.Option(
         None, "--corpus", "-c", help="Take A and B as ids in this corpus, and learn its boilerplate."),
     fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", help="'json' prints segments and summary."),
     context: int = typer.Option(1, "--context", min=0, help="Unchanged paragraphs shown around changes."),
@@ -219,11 +220,11 @@ def diff(
         else:
             origin, copy = _read_one(Path(a)), _read_one(Path(b))
     except KeyError as exc:
-        raise fail(f"{exc.args[0]}; ids are paths relative to the corpus folder, without extension", 2)
+        raise fail(f"{exc.args[0]}; ids are paths relative to the corpus folder, without extension", 2) from None
     except InputError as exc:
-        raise fail(str(exc), 2)
+        raise fail(str(exc), 2) from None
     except SyndupError as exc:
-        raise fail(str(exc))
+        raise fail(str(exc)) from None
     result_diff = run_diff(origin, copy, boilerplate=boilerplate)
     if fmt is DiffFormat.json:
         typer.echo(json.dumps(result_diff.to_dict(), ensure_ascii=False, indent=2))
@@ -238,7 +239,7 @@ INDEX_HELP = "The index: a file (SQLite, created if missing) or redis://host:por
 IndexTarget = Annotated[str, typer.Argument(help=INDEX_HELP)]
 
 
-def _index_articles(paths: List[Path], id_field: str, text_field: str) -> Iterator[Article]:
+def _index_articles(paths: list[Path], id_field: str, text_field: str) -> Iterator[Article]:
     from .read import read
 
     for item in read(paths, id_field=id_field, text_field=text_field):
@@ -248,7 +249,7 @@ def _index_articles(paths: List[Path], id_field: str, text_field: str) -> Iterat
             yield item
 
 
-def _print_matches(doc_id: str, matches: List[Match]) -> None:
+def _print_matches(doc_id: str, matches: list[Match]) -> None:
     for m in matches:
         out_console.print(f"{doc_id}: {m.relation} of {m.doc_id} (jaccard {m.jaccard:.2f}, "
                           f"containment {m.containment:.2f})", highlight=False, soft_wrap=True)
@@ -257,7 +258,7 @@ def _print_matches(doc_id: str, matches: List[Match]) -> None:
 @index_app.command("add")
 def index_add(
     index: IndexTarget,
-    corpus: List[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+    corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
     id_field: IdField = "id",
     text_field: TextField = "text",
     replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
@@ -270,7 +271,7 @@ def index_add(
     try:
         paths = check_paths(corpus)
     except SyndupError as exc:
-        raise fail(str(exc), 2)
+        raise fail(str(exc), 2) from None
     added = matched = 0
     try:
         with Index.open(index) as idx:
@@ -281,7 +282,7 @@ def index_add(
                     _print_matches(article.id, matches)
             total = len(idx)
     except (SyndupError, ValueError) as exc:
-        raise fail(str(exc))
+        raise fail(str(exc)) from None
     out_console.print(f"{added} articles added, {matched} matched an indexed article; {total} in {index}.",
                       highlight=False)
 
@@ -289,7 +290,7 @@ def index_add(
 @index_app.command("check")
 def index_check(
     index: IndexTarget,
-    files: List[Path] = typer.Argument(..., help="Articles to check: files or corpora in any format scan reads."),
+    files: list[Path] = typer.Argument(..., help="Articles to check: files or corpora in any format scan reads."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per article: id and matches."),
     id_field: IdField = "id",
     text_field: TextField = "text",
@@ -304,7 +305,7 @@ def index_check(
     try:
         paths = check_paths(files)
     except SyndupError as exc:
-        raise fail(str(exc), 2)
+        raise fail(str(exc), 2) from None
     try:
         with Index.open(index) as idx:
             for article, matches in idx.check_many(_index_articles(paths, id_field, text_field)):
@@ -316,7 +317,7 @@ def index_check(
                 else:
                     out_console.print(f"{article.id}: no match", highlight=False, soft_wrap=True)
     except SyndupError as exc:
-        raise fail(str(exc))
+        raise fail(str(exc)) from None
 
 
 @index_app.command("stats")
@@ -333,7 +334,7 @@ def index_stats(
         with Index.open(index) as idx:
             stats = idx.stats()
     except SyndupError as exc:
-        raise fail(str(exc))
+        raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(stats))
     else:

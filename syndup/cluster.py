@@ -10,15 +10,16 @@ else); else the member the others are contained in; ties go to the smallest id.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
 from .normalize import fold, words
-from .shingle import SetBatch, ShingleSet
+from .shingle import SetBatch
 
 
 class Components:
@@ -146,23 +147,9 @@ def credits(name: str, site: str | None, url: str | None) -> bool:
 
 
 class SetSource(Protocol):
-    """Shingle sets read in batches (see `syndup.spill.SetStore.gather`)."""
+    """Shingle sets read in batches: `spill.SetStore` (from disk) or `shingle.SetBatch` (in memory)."""
 
     def gather(self, docs: np.ndarray) -> SetBatch: ...
-
-
-def gather(sets: SetSource | Sequence[ShingleSet], docs: Sequence[int]) -> SetBatch:
-    """The sets of `docs`, in that order, as one `SetBatch`."""
-    idx = np.asarray(docs, dtype=np.int64)
-    if hasattr(sets, "gather"):
-        return sets.gather(idx)
-    chosen = [sets[m] for m in idx.tolist()]
-    offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
-    np.cumsum([len(c) for c in chosen], out=offsets[1:])
-    if not chosen:
-        return SetBatch(np.zeros(0, np.uint32), np.zeros(0, bool), offsets)
-    return SetBatch(np.concatenate([c.hashes for c in chosen]).astype(np.uint32),
-                    np.concatenate([c.unquoted for c in chosen]).astype(bool), offsets)
 
 
 @dataclass(frozen=True)
@@ -173,7 +160,7 @@ class Origin:
 
     index: int
     rule: str
-    shingles: "ClusterShingles | None" = field(default=None, compare=False, repr=False)
+    shingles: ClusterShingles | None = field(default=None, compare=False, repr=False)
 
 
 def first_published(members: Sequence[int], published: Sequence[pd.Timestamp | None]) -> list[int] | None:
@@ -193,7 +180,7 @@ def dates_decide(members: Sequence[int], published: Sequence[pd.Timestamp | None
 
 def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequence[pd.Timestamp | None],
                   texts_attr: Sequence[list[str]], sites: Sequence[str | None],
-                  urls: Sequence[str | None], sets: SetSource | Sequence[ShingleSet]) -> Origin:
+                  urls: Sequence[str | None], sets: SetSource) -> Origin:
     """Pick a cluster's origin (see the module docstring for the order of the rules).
 
     `texts_attr[m]` (a member's attributions) is only looked at when dates do not decide, so it
@@ -244,7 +231,7 @@ def choose_origin(members: Sequence[int], ids: Sequence[str], published: Sequenc
 
 
 def containment_scores(members: Sequence[int], candidates: Sequence[int],
-                       sets: SetSource | Sequence[ShingleSet]) -> dict[int, float]:
+                       sets: SetSource) -> dict[int, float]:
     """For each candidate c, the mean share of the other members' shingles found in c."""
     return ClusterShingles(members, sets).scores(candidates)
 
@@ -253,9 +240,9 @@ class ClusterShingles:
     """The shingles of a cluster's members, sorted once (by hash, then member): linear-time
     containment scores, and every member's overlap with any one member."""
 
-    def __init__(self, members: Sequence[int], sets: SetSource | Sequence[ShingleSet]) -> None:
+    def __init__(self, members: Sequence[int], sets: SetSource) -> None:
         self.members = list(members)
-        batch = gather(sets, self.members)
+        batch = sets.gather(np.asarray(self.members, dtype=np.int64))
         self.sizes = np.diff(batch.offsets)
         # One uint64 per shingle held: hash, member slot, unquoted flag (the slot fits 31 bits).
         slot = np.repeat(np.arange(len(self.members), dtype=np.uint64), self.sizes)

@@ -2,17 +2,16 @@
 
 Articles in id order (texts on disk, in a `TextStore`), and every paragraph's hash and word count
 in flat arrays (read order, `para_offsets` per article): what learning boilerplate needs of the
-whole corpus at once. Views (`outline`, `outlines`) cut one article's rows out when asked, so
-nothing is kept per article but its metadata.
+whole corpus at once. Nothing is kept per article but its metadata.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .boilerplate import ParagraphTable
 from .cluster import host_of
 from .models import Problem
 from .spill import SpillDir, StoredArticle, TextStore
@@ -69,7 +68,6 @@ class Corpus:
             self.n_words = np.zeros(0, np.int64)
         self.para_offsets = np.zeros(n + 1, dtype=np.int64)  # read order
         np.cumsum(para_counts, out=self.para_offsets[1:])
-        self.outlines = _Outlines(self)
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -79,59 +77,7 @@ class Corpus:
         self.para_hashes = np.zeros(0, np.uint64)
         self.para_words = np.zeros(0, np.int32)
 
-    def outline(self, i: int) -> OutlineView:
-        """Article i's (id order) outline; its arrays are cut when asked for."""
-        return OutlineView(self, self.order_list[i])
-
-    def paragraphs_of(self, i: int, flat: np.ndarray) -> np.ndarray:
-        """Article i's (id order) rows of `flat`, an array over every paragraph in read order."""
-        r = self.order_list[i]
-        return flat[int(self.para_offsets[r]):int(self.para_offsets[r + 1])]
-
-
-class OutlineView:
-    """What the corpus-wide stages need of one article: its paragraphs and fingerprint, cut from
-    the corpus's arrays on access (the tail of a scan asks many times for just the fingerprint)."""
-
-    __slots__ = ("_c", "_r")
-
-    def __init__(self, corpus: Corpus, read_position: int) -> None:
-        self._c, self._r = corpus, read_position
-
-    @property
-    def para_hashes(self) -> np.ndarray:
-        c, r = self._c, self._r
-        return c.para_hashes[int(c.para_offsets[r]):int(c.para_offsets[r + 1])]
-
-    @property
-    def para_words(self) -> np.ndarray:
-        c, r = self._c, self._r
-        return c.para_words[int(c.para_offsets[r]):int(c.para_offsets[r + 1])]
-
-    @property
-    def fingerprint(self) -> bytes:
-        return self._c.fingerprints[self._r].tobytes()
-
-    @property
-    def n_words(self) -> int:
-        return int(self._c.n_words[self._r])
-
-
-class _Outlines(Sequence[OutlineView]):
-    """Outlines of a corpus, in id order, made on access."""
-
-    def __init__(self, corpus: Corpus) -> None:
-        self._c = corpus
-
-    def __len__(self) -> int:
-        return len(self._c.articles)
-
-    def __getitem__(self, i: int) -> OutlineView:  # type: ignore[override]
-        if i < 0:
-            i += len(self)
-        return self._c.outline(i)
-
-    def paragraph_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """`boilerplate.paragraph_table`: the flat arrays, articles in read order."""
-        c = self._c
-        return c.para_hashes, c.para_words, c.para_offsets, c.rank
+    def paragraph_table(self) -> ParagraphTable:
+        """Every paragraph in flat arrays (read order), with each article's place in id order: what
+        learning boilerplate reads."""
+        return ParagraphTable(self.para_hashes, self.para_words, self.para_offsets, self.rank)

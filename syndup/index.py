@@ -38,9 +38,9 @@ from .cluster import host_of
 from .errors import BackendError, IdConflict, IndexSettingsError, InputError
 from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
-from .shingle import Features, ShingleSet, analyze, shingles
+from .shingle import Features, SetBatch, ShingleSet, analyze, shingles
 from .sketch import sketch
-from .verify import COPY, DUPLICATE, PARTIAL, relate_many, stack
+from .verify import COPY, DUPLICATE, PARTIAL, relate_many
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -389,7 +389,7 @@ class Index:
         s = self.settings
         bodies = [shingles(docs[n][2], s.shingle_size, bp.drop_mask(docs[n][2], boiler)) for n in nums]
         same = np.array([docs[n][1] == probe.features.fingerprint for n in nums])
-        rels = relate_many(stack([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
+        rels = relate_many(SetBatch.of([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
                            np.arange(1, len(nums) + 1), same, s)
         found = [Match(docs[n][0], rel.relation, rel.jaccard, rel.containment_a_in_b, rel.containment_b_in_a)
                  for i, n in enumerate(nums) if (rel := rels[i]) is not None]

@@ -11,15 +11,16 @@ import gzip
 import io
 import json
 import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Union
+from typing import Any
 
 from .errors import CorpusNotFound, InputError, require
 from .extract import looks_like_html
 from .models import Article, Problem
 
-Item = Union[Article, Problem]
+Item = Article | Problem
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
@@ -159,7 +160,7 @@ def _open_blocks(path: Path) -> Iterator[bytes]:
     """The bytes of a file (gunzipped for .gz) in blocks of up to `_BLOCK`, as they are read."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as fh:  # type: ignore[operator]
+        with opener(path, "rb") as fh:
             while block := fh.read1(_BLOCK):
                 yield block
     except (OSError, EOFError) as exc:
@@ -276,7 +277,7 @@ def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text",
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        fh = opener(path, "rb")  # type: ignore[operator]
+        fh = opener(path, "rb")
     except OSError as exc:
         yield Problem(str(path), f"cannot read file: {exc.strerror or exc}")
         return
@@ -345,7 +346,7 @@ def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: st
                  keep_comments: bool = False) -> Iterator[Item]:
     """Articles from Python objects: `Article`s, dicts, or the rows of a pandas DataFrame."""
     if hasattr(records, "to_dict") and hasattr(records, "columns"):
-        records = records.to_dict("records")  # type: ignore[union-attr]
+        records = records.to_dict("records")
     for n, record in enumerate(records, start=1):
         where = f"record {n}"
         if isinstance(record, Article):

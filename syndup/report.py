@@ -13,13 +13,29 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
-from .diff import (ADDED, ATTRIBUTION, BOILERPLATE, COMMENTS, EDIT, KEPT, KINDS, MOVED, REMOVED,
-                   SUBSTITUTED, Diff, Segment, diff, display, label)
+from .diff import (
+    ADDED,
+    ATTRIBUTION,
+    BOILERPLATE,
+    COMMENTS,
+    EDIT,
+    KEPT,
+    KINDS,
+    MOVED,
+    REMOVED,
+    SUBSTITUTED,
+    Diff,
+    Segment,
+    diff,
+    display,
+    label,
+)
 from .errors import OutputError
 from .models import ScanResult
 

@@ -67,16 +67,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse a field the code cannot work with, naming it, rather than failing deep in a scan."""
-        from .candidates import lsh_params
         from .shingle import MAX_SHINGLE  # one multiplier per shingle position
 
         _whole(self, "shingle_size", 1, MAX_SHINGLE)
-        _whole(self, "num_perm", 2)  # at least two bands of one row: see lsh_threshold below
+        _whole(self, "num_perm", 1)
         _whole(self, "seed", 0, 2**32 - 1)  # numpy's RandomState draws the permutations from it
         _share(self, "lsh_threshold")
-        if lsh_params(self.lsh_threshold, self.num_perm)[0] < 2:  # datasketch's MinHashLSH (index) needs 2 bands
-            _refuse("lsh_threshold", f"low enough for LSH to use 2 bands or more of num_perm={self.num_perm} "
-                    "permutations (lower it or raise num_perm)", self.lsh_threshold)
         _whole(self, "anchor_modulus", 1)
         _share(self, "copy_containment")
         _whole(self, "copy_min_shared", 1)

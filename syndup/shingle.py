@@ -240,6 +240,19 @@ class SetBatch:
         """Distinct shingles per article."""
         return np.diff(self.offsets)
 
+    @classmethod
+    def of(cls, sets: Sequence[ShingleSet]) -> SetBatch:
+        """Separate `ShingleSet`s as one batch, set i at position i."""
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in sets], out=offsets[1:])
+        hashes = np.concatenate([np.zeros(0, np.uint32)] + [x.hashes for x in sets]).astype(np.uint32, copy=False)
+        unquoted = np.concatenate([np.zeros(0, bool)] + [x.unquoted for x in sets]).astype(bool, copy=False)
+        return cls(hashes, unquoted, offsets)
+
+    def gather(self, docs: np.ndarray) -> SetBatch:
+        """The sets of `docs`, in that order, as one batch (what `spill.SetStore.gather` reads from disk)."""
+        return SetBatch.of([self[d] for d in np.asarray(docs, dtype=np.int64).tolist()])
+
 
 _U1, _U33 = np.uint64(1), np.uint64(33)
 

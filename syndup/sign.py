@@ -6,8 +6,8 @@ same for a whole batch of articles in one array operation, then take per-article
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 
@@ -126,10 +126,3 @@ def signatures(sets: Sequence[np.ndarray], num_perm: int, seed: int) -> np.ndarr
 def signature(hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """The MinHash signature of one set of 32-bit shingle hashes."""
     return signatures([hashes], num_perm, seed)[0]
-
-
-def lean_minhash(sig: np.ndarray, seed: int):  # type: ignore[no-untyped-def]
-    """Wrap a signature as a datasketch LeanMinHash (for datasketch's LSH and storage)."""
-    from datasketch import LeanMinHash
-
-    return LeanMinHash(seed=seed, hashvalues=sig, scheme="affine32")

@@ -12,13 +12,13 @@ import bisect
 import os
 import shutil
 import sys
-from array import array
 import tempfile
 import weakref
+from array import array
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class StoredArticle:
     __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "_store", "_slot")
 
     def __init__(self, meta: ArticleMeta,
-                 store: "TextStore", slot: int) -> None:
+                 store: TextStore, slot: int) -> None:
         """`meta` is (id, url, title, site, published, author, origin_ref)."""
         self.id, self.url, self.title, site, self.published, self.author, self.origin_ref = meta
         # A few thousand sites for a million articles: one string each.
@@ -141,7 +141,7 @@ class TextStore(Mapping[str, Article]):
 
     def _slot(self, doc_id: object) -> int | None:
         if self._slot_of is not None:
-            return self._slot_of.get(doc_id)  # type: ignore[call-overload, no-any-return]
+            return self._slot_of.get(doc_id)  # type: ignore[call-overload]
         if not isinstance(doc_id, str) or self._order is None:
             return None
         pos = bisect.bisect_left(self._sorted_ids, doc_id)
@@ -296,7 +296,7 @@ class AnchorSpill:
             os.unlink(path)
             yield rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
 
-    def counter(self) -> "PairCounter":
+    def counter(self) -> PairCounter:
         """A `PairCounter` in the same spill folder."""
         return PairCounter(self._spill)
 

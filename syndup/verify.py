@@ -217,19 +217,10 @@ def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: n
     return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64))
 
 
-def stack(sets: Sequence[ShingleSet]) -> SetBatch:
-    """Separate `ShingleSet`s as one `SetBatch`, set i at position i."""
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(x) for x in sets], out=offsets[1:])
-    hashes = np.concatenate([np.zeros(0, np.uint32)] + [x.hashes for x in sets]).astype(np.uint32, copy=False)
-    unquoted = np.concatenate([np.zeros(0, bool)] + [x.unquoted for x in sets]).astype(bool, copy=False)
-    return SetBatch(hashes, unquoted, offsets)
-
-
 def relate_sets(a: ShingleSet, b: ShingleSet, settings: Settings, *,
                 same_words: bool = False) -> Relation | None:
     """The relation of body shingle set a to b (a batch of one pair for `relate_many`)."""
-    return relate_many(stack([a, b]), np.array([0]), np.array([1]), np.array([same_words]), settings)[0]
+    return relate_many(SetBatch.of([a, b]), np.array([0]), np.array([1]), np.array([same_words]), settings)[0]
 
 
 def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Relation | None:

@@ -20,15 +20,16 @@ import dataclasses
 import re
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Union
+from typing import Any, BinaryIO
 
 from .errors import InputError, require
 from .execution import Execution
 from .extract import extract_article, looks_like_html
 from .models import Article, Problem
 
-Item = Union[Article, Problem]
+Item = Article | Problem
 
 ID_CHOICES = ("record", "url")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")

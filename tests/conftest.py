@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from .indexkit import redis_server  # noqa: F401 (a fixture, shared by the index tests)
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 

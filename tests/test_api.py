@@ -100,14 +100,12 @@ def test_missing_dependency_crosses_processes_as_itself():
 def test_settings_name_the_field_the_expectation_and_the_value():
     with pytest.raises(syndup.SettingsError) as err:
         syndup.Settings(num_perm=0)
-    assert str(err.value) == "Settings.num_perm must be an int >= 2, got 0 (int)"
+    assert str(err.value) == "Settings.num_perm must be an int >= 1, got 0 (int)"
     with pytest.raises(syndup.SettingsError,
                        match=r"^Settings\.copy_containment must be a number in \(0, 1\], got 1\.5 \(float\)$"):
         syndup.Settings(copy_containment=1.5)
     with pytest.raises(syndup.SettingsError, match=r"^Settings\.shingle_size must be an int from 1 to 12, got 13 \(int\)$"):
         syndup.Settings().replace(shingle_size=13)
-    with pytest.raises(syndup.SettingsError, match=r"^Settings\.lsh_threshold must be low enough .* 2 bands .* got 0\.99"):
-        syndup.Settings(lsh_threshold=0.99)  # datasketch's MinHashLSH, used by the index, needs two bands
 
 
 @pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(syndup.Settings)])
@@ -119,14 +117,18 @@ def test_every_settings_field_is_checked(name: str):
 
 
 def test_the_loosest_settings_allowed_still_scan_and_index(seeds_dir: Path):
-    loosest = syndup.Settings(shingle_size=1, num_perm=2, seed=0, lsh_threshold=0.01, anchor_modulus=1,
+    loosest = syndup.Settings(shingle_size=1, num_perm=1, seed=0, lsh_threshold=0.01, anchor_modulus=1,
                               copy_containment=1.0, copy_min_shared=1, partial_min_shared=1,
                               boilerplate_min_stories=1, boilerplate_sample=1, max_bucket_pairs=1)
     with syndup.scan(seeds_dir, settings=loosest, jobs=1) as result, syndup.Index.open(":memory:", settings=loosest) as idx:
         for doc_id in result:
             idx.add(doc_id, result.text(doc_id))
         assert len(idx) == result.articles_read
-    syndup.Settings(shingle_size=12, seed=2**32 - 1, lsh_threshold=0.9, num_perm=1024)  # the other ends
+    strictest = syndup.Settings(shingle_size=12, seed=2**32 - 1, lsh_threshold=1.0, num_perm=1024)  # the other ends
+    with syndup.scan(seeds_dir, settings=strictest, jobs=1) as result, syndup.Index.open(":memory:", settings=strictest) as idx:
+        for doc_id in result:
+            idx.add(doc_id, result.text(doc_id))
+        assert len(idx) == result.articles_read
 
 
 # --- ScanResult.close(): the temporary file of the texts goes, the tables stay -------------------

@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from syndup.candidates import Banding, link_groups, lsh_banding
 from syndup.cluster import _ATTRIBUTION, ClusterShingles, Components, attributions, containment_scores
 from syndup.normalize import fold
-from syndup.shingle import ShingleSet
+from syndup.shingle import SetBatch, ShingleSet
 from syndup.spill import SetStore, SpillDir, write_sets
-from syndup.verify import stack
 
 from .test_verify import random_sets
 
@@ -139,7 +138,7 @@ def test_containment_scores_are_the_mean_share_of_the_others_found():
     rng = random.Random(5)
     sets = random_sets(rng, 12, 300)
     members = list(range(12))
-    got = containment_scores(members, members, sets)
+    got = containment_scores(members, members, SetBatch.of(sets))
     for c in members:
         if not len(sets[c]):
             assert got[c] == 0.0
@@ -154,7 +153,7 @@ def test_cluster_shingles_count_each_members_overlap_like_overlap(seed):
     rng = random.Random(seed)
     sets = random_sets(rng, 15, 200)
     members = sorted(rng.sample(range(15), 10))
-    shingles = ClusterShingles(members, sets)
+    shingles = ClusterShingles(members, SetBatch.of(sets))
     for c in members[:4]:
         shared, unquoted = shingles.overlap_with(c)
         assert [_overlap(sets[m], sets[c]) for m in members] == list(zip(shared.tolist(), unquoted.tolist()))
@@ -188,7 +187,7 @@ def test_gather_reads_what_one_by_one_reads(wanted):
     sets = random_sets(rng, 40, 10 ** 6)
     chunk, start, end, totals = [], [], [], []
     for c, part in enumerate([sets[:25], sets[25:]]):
-        batch = stack(part)
+        batch = SetBatch.of(part)
         write_sets(spill.file("sets", c), batch.hashes, batch.unquoted)
         chunk += [c] * len(part)
         start += batch.offsets[:-1].tolist()

@@ -12,8 +12,21 @@ from typer.testing import CliRunner
 
 import syndup
 from syndup.cli import app
-from syndup.diff import (ADDED, ATTRIBUTION, BOILERPLATE, COMMENTS, EDIT, KEPT, LINK_SUBSTITUTION,
-                         MOVED, REMOVED, SUBSTITUTED, TRUNCATION, Diff, to_rich)
+from syndup.diff import (
+    ADDED,
+    ATTRIBUTION,
+    BOILERPLATE,
+    COMMENTS,
+    EDIT,
+    KEPT,
+    LINK_SUBSTITUTION,
+    MOVED,
+    REMOVED,
+    SUBSTITUTED,
+    TRUNCATION,
+    Diff,
+    to_rich,
+)
 from syndup.normalize import words
 from syndup.shingle import analyze
 

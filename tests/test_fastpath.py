@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import boilerplate, kernel, verify
+from syndup import kernel, verify
 from syndup.candidates import lsh_params
 from syndup.errors import InputError
 from syndup.execution import Tuning
@@ -390,10 +390,8 @@ def planted() -> list[dict[str, str]]:
 def small_chunks():
     """Many chunks and worker processes on 300 articles, and the tail's work (boilerplate,
     anchors, verification, origins) split between forked processes."""
-    old = boilerplate._FORK_KEYS
-    boilerplate._FORK_KEYS = 2
-    yield Tuning(chunk=32, min_parallel=64, fork_articles=2, fork_pairs=2, fork_members=2, fork_clusters=2)
-    boilerplate._FORK_KEYS = old
+    return Tuning(chunk=32, min_parallel=64, fork_articles=2, fork_pairs=2, fork_members=2, fork_clusters=2,
+                  fork_keys=2)
 
 
 def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):

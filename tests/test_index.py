@@ -64,12 +64,12 @@ import json, sys
 from syndup import Index
 from tests.conftest import seed_text
 with Index.open(sys.argv[1]) as idx:
-    out = {"len": len(idx), "ids": [s for s in %r if s in idx],
+    out = {"len": len(idx), "ids": [s for s in __SEEDS__ if s in idx],
            "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9), round(m.containment_a_in_b, 9),
-                           round(m.containment_b_in_a, 9)] for m in idx.check(seed_text(s))] for s in %r},
+                           round(m.containment_b_in_a, 9)] for m in idx.check(seed_text(s))] for s in __SEEDS__},
            "again": [[m.doc_id, m.relation] for m in idx.add("001-again", seed_text("001"))]}
 print(json.dumps(out))
-""" % (SEEDS, SEEDS)
+""".replace("__SEEDS__", repr(SEEDS))
 
 
 def test_reopen_in_a_new_process_gives_same_answers(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from syndup import Index
 
-from .indexkit import Plan, RedisServer, needs_redis_server, redis_server  # noqa: F401 (fixture)
+from .indexkit import Plan, RedisServer, needs_redis_server
 
 PLAN = Plan(workers=4, per_worker=500, pairs=400)
 

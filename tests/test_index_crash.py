@@ -16,7 +16,7 @@ import pytest
 
 from syndup import Index
 
-from .indexkit import RedisServer, child_env, copy_text, needs_redis_server, redis_server, synthetic  # noqa: F401
+from .indexkit import RedisServer, child_env, copy_text, needs_redis_server, synthetic
 
 # Adds articles until killed, printing each id once its add has returned. Every fifth article is a
 # copy of the one before, so adds also verify candidates while being killed.

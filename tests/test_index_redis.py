@@ -17,7 +17,7 @@ from syndup import BackendError, Index, IndexSettingsError, Settings
 from syndup.cli import app
 
 from .conftest import seed_text
-from .indexkit import RedisServer, child_env, free_port, needs_redis_server, redis_server, synthetic  # noqa: F401
+from .indexkit import RedisServer, child_env, free_port, needs_redis_server, synthetic
 
 pytestmark = [pytest.mark.redis, needs_redis_server]
 SEEDS = ["000", "001", "002", "003", "004"]
@@ -28,8 +28,8 @@ from syndup import Index
 from tests.conftest import seed_text
 with Index.open(sys.argv[1]) as idx:
     print(json.dumps({"len": len(idx), "checks": {s: [[m.doc_id, m.relation, round(m.jaccard, 9)]
-                      for m in idx.check(seed_text(s))] for s in %r}}))
-""" % (SEEDS,)
+                      for m in idx.check(seed_text(s))] for s in __SEEDS__}}))
+""".replace("__SEEDS__", repr(SEEDS))
 
 
 def test_seeds_and_reopen_in_a_new_process(redis_server: RedisServer, tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def test_cli_warns_per_bad_record_and_counts_them(tmp_path):
 def test_cli_missing_corpus_is_one_line_and_exit_2(tmp_path):
     res = runner.invoke(app, ["scan", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    lines = [l for l in res.output.splitlines() if l.strip()]
+    lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "no such file or folder" in lines[0] and "nope" in lines[0]
 
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from syndup import verify
 from syndup.normalize import normalize, words
 from syndup.settings import Settings
-from syndup.shingle import ShingleSet, analyze, shingles
+from syndup.shingle import SetBatch, ShingleSet, analyze, shingles
 from syndup.sign import signature
-from syndup.verify import NAMES, Relation, relate, relate_many, relate_sets, stack
+from syndup.verify import NAMES, Relation, relate, relate_many, relate_sets
 
 VOCAB = ["strike", "mosque", "aleppo", "said", "the", "us", "russia", "civilians", "report", "missile",
          "pentagon", "syria", "killed", "official", "video", "photo", "debris", "claims", "war", "city"]
@@ -121,7 +121,7 @@ def test_relate_many_equals_exact_set_arithmetic(seed: int, small_slices: bool) 
     old = verify._SLICE
     verify._SLICE = 50 if small_slices else old
     try:
-        got = relate_many(stack(sets), a, b, same, s)
+        got = relate_many(SetBatch.of(sets), a, b, same, s)
     finally:
         verify._SLICE = old
     for p, (i, j) in enumerate(pairs):
@@ -134,7 +134,7 @@ def test_relate_many_equals_exact_set_arithmetic(seed: int, small_slices: bool) 
 
 
 def test_relate_many_of_no_pairs() -> None:
-    got = relate_many(stack([]), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), Settings())
+    got = relate_many(SetBatch.of([]), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), Settings())
     assert len(got) == 0
 
 

@@ -23,7 +23,7 @@ class Boilerplate:
 
 def learn(corpus: Corpus, settings: Settings, execution: Execution) -> Boilerplate:
     """Learn the corpus's boilerplate from its paragraph outlines (judged in `execution`'s processes)."""
-    hashes = bp.learn(corpus.outlines, corpus.sites, settings, jobs=execution.jobs)  # type: ignore[arg-type]
+    hashes = bp.learn(corpus.paragraph_table(), corpus.sites, settings, execution)
     drops: np.ndarray = bp.drop_mask(corpus, bp.as_array(hashes))  # type: ignore[arg-type]
     # Per article: a few boilerplate paragraphs each, so no array over every paragraph.
     dropped = np.flatnonzero(drops)
