@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import random
 import re
+from itertools import combinations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import syndup
+from syndup import verify
+from syndup.errors import InputError
+from syndup.execution import Tuning
 from syndup.normalize import paragraphs
+from syndup.settings import DEFAULT_SETTINGS
+from syndup.shingle import (
+    ShingleSet,
+    analyze,
+    shingles,
+)
+from tests.references import corpus, digest, reference_words, word_hashes
 
 from .conftest import seed_text
 
@@ -302,7 +316,6 @@ def test_every_copy_of_a_big_cluster_is_linked_by_a_verified_pair():
 
 
 def test_containment_in_origin_is_the_copys_share_found_in_the_origin():
-    from syndup.shingle import analyze, shingles
     from syndup.verify import relate_sets
 
     records = _big_family(60, 3)
@@ -344,3 +357,128 @@ def test_progress_counts_up_to_the_total_and_keeps_reporting_until_the_end(seeds
     assert seen == sorted(seen) and seen[-1] == total
     # After reading, the total again at every stage: a bar that draws only when called stays alive.
     assert seen.count(total) >= 4
+
+
+# --- a whole scan against exact shingle sets over all pairs --------------------------------------
+
+def reference_relations(docs: list[dict[str, str]], boilerplate: frozenset[int]) -> dict[tuple[str, str], str]:
+    """Every pair's relation from exact sets of word tuples, by `verify.relate_sets`."""
+    s = DEFAULT_SETTINGS
+    k = s.shingle_size
+    ids, exact, full_words = [], [], []
+    tuple_id: dict[tuple[str, ...], int] = {}
+    for d in sorted(docs, key=lambda d: d["id"]):
+        words, para_of, quoted = reference_words(d["text"])
+        hashes = word_hashes(words)
+        paras = sorted(set(para_of))
+        para_hash = {p: int.from_bytes(digest(hashes[[i for i, q in enumerate(para_of) if q == p]], 8), "little")
+                     for p in paras}
+        keep = [i for i in range(len(words)) if para_hash[para_of[i]] not in boilerplate]
+        kw, kq = [words[i] for i in keep], [quoted[i] for i in keep]
+        grams: dict[tuple[str, ...], bool] = {}
+        width = min(k, len(kw))
+        for j in range(len(kw) - width + 1 if kw else 0):
+            gram = tuple(kw[j:j + width])
+            grams[gram] = grams.get(gram, False) or not all(kq[j:j + width])
+        ordered = sorted(grams, key=lambda g: tuple_id.setdefault(g, len(tuple_id)))
+        ident = np.array([tuple_id[g] for g in ordered], dtype=np.uint32)
+        order = np.argsort(ident)
+        exact.append(ShingleSet(ident[order], np.array([grams[g] for g in ordered], dtype=bool)[order]))
+        ids.append(d["id"])
+        full_words.append(words)
+    out = {}
+    as_sets = [set(x.hashes.tolist()) for x in exact]
+    for i, j in combinations(range(len(ids)), 2):
+        same = full_words[i] == full_words[j]
+        if not same and as_sets[i].isdisjoint(as_sets[j]):
+            continue
+        rel = verify.relate_sets(exact[i], exact[j], s, same_words=same)
+        if rel is not None:
+            out[(ids[i], ids[j])] = rel.relation
+    return out
+
+
+@pytest.fixture(scope="module")
+def planted() -> list[dict[str, str]]:
+    return corpus()
+
+
+@pytest.fixture(scope="module")
+def small_chunks():
+    """Many chunks and worker processes on 300 articles, and the tail's work (boilerplate,
+    anchors, verification, origins) split between forked processes."""
+    return Tuning(chunk=32, min_parallel=64, fork_articles=2, fork_pairs=2, fork_members=2, fork_clusters=2,
+                  fork_keys=2)
+
+
+def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chunks):
+    result = syndup.scan(planted, jobs=2, tuning=small_chunks)
+    assert len(result.documents) == len(planted)
+    got = {(r.doc_a, r.doc_b): r.relation for r in result.pairs.itertuples()}
+    expected = reference_relations(planted, result.boilerplate)
+    assert result.boilerplate  # the site footers were learned and left out
+    assert {p for p, r in expected.items() if r != "duplicate"} - set(got) == set()
+    assert got == expected
+    assert sorted(set(got.values())) == ["copy", "duplicate", "partial"]  # the corpus has all three
+
+
+def test_scan_is_the_same_for_any_jobs_chunks_and_input_order(planted, small_chunks):
+    one = syndup.scan(planted, jobs=1, tuning=small_chunks)
+    two = syndup.scan(list(reversed(planted)), jobs=2, tuning=dataclasses.replace(small_chunks, chunk=7, min_parallel=14))
+    for name in ("documents", "pairs", "clusters"):
+        a, b = getattr(one, name), getattr(two, name)
+        if name == "documents":  # "record n": where each was read, which the order changes
+            a, b = a.drop(columns="source"), b.drop(columns="source")
+        pd.testing.assert_frame_equal(a, b)
+    assert one.boilerplate == two.boilerplate
+
+
+def test_texts_are_kept_on_disk_and_read_back(planted, small_chunks):
+    result = syndup.scan(planted, jobs=2, tuning=small_chunks)
+    by_id = {d["id"]: d for d in planted}
+    assert list(result) == sorted(by_id)
+    for doc_id in list(by_id)[:25]:
+        assert result.text(doc_id) == by_id[doc_id]["text"]
+        article = result.article(doc_id)
+        assert (article.id, article.site) == (doc_id, by_id[doc_id]["site"])
+    with pytest.raises(KeyError):
+        result.text("no such id")
+
+
+def test_jobs_must_be_a_positive_whole_number(planted):
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(InputError, match="jobs"):
+            syndup.scan(planted[:3], jobs=bad)  # type: ignore[arg-type]
+
+
+def test_jsonl_parsed_in_the_workers_scans_like_jsonl_read_here(planted, small_chunks, tmp_path, monkeypatch):
+    # A scan of a JSONL path parses its lines in the worker processes; reading the same file here
+    # first, record by record, must give the same tables and the same warnings in the same order.
+    import gzip
+    import json
+
+    read_module = importlib.import_module("syndup.read")
+
+    lines = [json.dumps(d) for d in planted]
+    lines.insert(5, "{not json")
+    lines.insert(9, json.dumps(planted[3]))     # a duplicate id in the same batch of lines
+    lines.insert(40, "[1, 2]")
+    lines.insert(41, "")
+    lines.insert(77, json.dumps({"id": "no-text"}))
+    lines.append(json.dumps(planted[0]))        # and one many batches later
+    path = tmp_path / "corpus.jsonl.gz"
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    path.write_bytes(data[: len(data) - 40])  # cut short: the last lines are lost, with a warning
+    monkeypatch.setattr(read_module, "LINES_PER_PART", 16)
+    in_workers = syndup.scan(path, jobs=2, tuning=small_chunks)
+    read_here = syndup.scan(list(syndup.read([path])), jobs=1)
+    for name in ("documents", "pairs", "clusters"):
+        pd.testing.assert_frame_equal(getattr(in_workers, name), getattr(read_here, name))
+    assert [(p.where, p.reason) for p in in_workers.problems] == [(p.where, p.reason) for p in read_here.problems]
+    reasons = " | ".join(p.reason for p in in_workers.problems)
+    for expected in ("not valid JSON", "expected a JSON object", "has no 'text' field", "duplicate id",
+                     "file ends early"):
+        assert expected in reasons
+    assert len(in_workers.documents) > len(planted) - 5
+    doc_id = planted[3]["id"]
+    assert in_workers.text(doc_id + "~2") == in_workers.text(doc_id) == planted[3]["text"]
