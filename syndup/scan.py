@@ -15,7 +15,7 @@ from .execution import Execution, Tuning
 from .models import Article, Problem, ScanResult
 from .read import JsonlLines, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
-from .stages import analyse, boilerplate, candidates, cluster, origins, sign, verify
+from .stages import analyse, boilerplate, candidates, cluster, origins, separate, sign, verify
 from .tables import CLUSTER_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS, build
 
 __all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "Progress", "scan"]
@@ -85,10 +85,11 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     tick()
     verified = verify.verify(found, sets, settings, execution)
     tick()
-    chosen = origins.choose(verified.groups, corpus, sets, execution)
-    numbered = cluster.number(verified, chosen)
+    separated = separate.separate(verified, settings.max_bucket_pairs)
+    chosen = origins.choose(separated.groups, corpus, sets, execution)
+    numbered = cluster.number(separated, chosen)
     tick()
-    tables = build(corpus, learned, verified.table, chosen, numbered)
+    tables = build(corpus, learned, separated.table, chosen, numbered)
     return ScanResult(documents=tables.documents, pairs=tables.pairs, clusters=tables.clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
                       boilerplate=learned.hashes, _texts=corpus.texts)

@@ -40,9 +40,14 @@ def test_generated_corpus_has_every_relation_and_cluster_shape() -> None:
     paired = pairs.assign(kinds=[{kind[a], kind[b]} for a, b in zip(pairs["doc_a"], pairs["doc_b"])])
     assert len(docs) == 200
     assert set(pairs["relation"]) == {"duplicate", "copy", "partial"}
-    assert set(docs["relation"]) == {"origin", "duplicate", "copy", "indirect", "unique"}
+    assert set(docs["relation"]) == {"origin", "duplicate", "copy", "unique"}  # clusters never chain
     assert set(clusters["origin_rule"]) == {"published", "attribution", "containment", "id", "unique"}
-    assert set(by_kind.get_group("chain-c")["relation"]) == {"indirect"}
+    # A chain A <- B <- C: C copies B, not A, so it is cut loose from their cluster but keeps their story.
+    chains = docs.assign(kind=docs["doc_id"].map(kind))
+    for _, c in by_kind.get_group("chain-c").iterrows():
+        story = chains[chains["story_id"] == c["story_id"]]
+        assert sorted(story["kind"]) == ["chain-a", "chain-b", "chain-c"]
+        assert c["relation"] == "unique" and c["cluster_id"] not in set(story[story["kind"] == "chain-a"]["cluster_id"])
     # Each reuser of another site's paragraph is a partial pair; a quotation or its own site's is not.
     assert len(paired[paired["relation"] == "partial"]) >= 5
     assert all("partial" in k for k in paired[paired["relation"] == "partial"]["kinds"])

@@ -1,4 +1,4 @@
-"""Stage 6, origins: which member of each cluster is the origin, and by which rule.
+"""Stage 7, origins: which member of each cluster is the origin, and by which rule.
 
 The rules are `cluster.choose_origin`'s (earliest date, then credits, then containment, then id).
 Attributions are read from the texts only for the clusters whose dates leave the origin open, for
@@ -21,7 +21,7 @@ from ..spill import SetStore, StoredArticle
 
 @dataclass(frozen=True)
 class Origins:
-    """Per cluster (in `Verified.groups` order) its origin and rule; per article its date and,
+    """Per cluster (in `Separated.groups` order) its origin and rule; per article its date and,
     where choosing its cluster's origin counted them anyway, its overlaps with the origin."""
 
     origin: list[int]

@@ -1,0 +1,200 @@
+"""Stage 6, separate: cut each component of copies into clusters whose members all copy each other.
+
+Connected components over `copy` links chain: a wire story's versions (each update keeps most of
+the one before, the first and the last share a background paragraph), live blogs, and a page that
+carries most of two unrelated stories join texts that are not copies of each other. A cluster here
+is a set of articles that are copies of one text: within a component of up to `max_bucket_pairs`
+members every pair is verified, and members are grouped around pivots (the member with the most
+copies, then the longest) so that no cluster holds a pair judged `partial` or unrelated; a member
+that copies two pivots joins the one it shares most with, and reposts of one text move together. A bigger component (a story with
+thousands of copies) stays linear: every member is verified against its pivot and against one
+hub (the longest other member admitted), and members that fail either start again among the rest.
+The component itself is the story: every cluster cut from it shares its `story` number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cluster import Components
+from ..verify import NONE, Relations
+from .verify import PairTable, Verified, Verifier
+
+
+@dataclass(frozen=True)
+class Separated:
+    """Clusters of 2+ members (each sorted, ordered by their smallest member), the story (component
+    number) of each and of each member cut loose from its component (`strays`), every verified
+    related pair (with those verified here), and the verifier."""
+
+    groups: list[list[int]]
+    story: list[int]
+    strays: dict[int, int]
+    table: PairTable
+    verifier: Verifier
+
+
+def separate(verified: Verified, max_full: int) -> Separated:
+    """Cut every component of `verified` into clusters of mutual copies (see the module docstring);
+    components of up to `max_full` members have every pair verified."""
+    table, verifier = verified.table, verified.verifier
+    small = [g for g in verified.groups if len(g) <= max_full]
+    relations = _all_pairs(small, table, verifier)
+    found: list[tuple[list[int], int]] = []
+    recorded: list[tuple[np.ndarray, np.ndarray, Relations]] = []
+    for story, g in enumerate(verified.groups):
+        if len(g) <= max_full:
+            a, b, rel = relations[id(g)]
+            recorded.append((a, b, rel))
+            found += [(c, story) for c in _pivot_cliques(g, a, b, rel, verifier.sizes)]
+        else:
+            for c, links in _big(g, table, verifier, max_full):
+                found.append((c, story))
+                recorded.append(links)
+    strays = {c[0]: s for c, s in found if len(c) == 1}
+    found = [(sorted(c), s) for c, s in found if len(c) > 1]
+    found.sort(key=lambda cs: cs[0][0])
+    clustered = {m for c, _ in found for m in c}
+    strays.update((m, s) for s, g in enumerate(verified.groups) for m in g if m not in clustered)
+    return Separated([c for c, _ in found], [s for _, s in found], strays, _merged(table, recorded), verifier)
+
+
+def _pairs_of(group: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a < b) of a sorted group."""
+    g = np.asarray(group, dtype=np.int64)
+    i, j = np.triu_indices(g.shape[0], k=1)
+    return g[i], g[j]
+
+
+def _relations(a: np.ndarray, b: np.ndarray, table: PairTable, verifier: Verifier) -> Relations:
+    """The relations of pairs a[k] < b[k]: from the table, the others verified now."""
+    return table.lookup(a, b, lambda k: verifier.relate(np.stack([a[k], b[k]], axis=1)))
+
+
+def _all_pairs(groups: list[list[int]], table: PairTable,
+               verifier: Verifier) -> dict[int, tuple[np.ndarray, np.ndarray, Relations]]:
+    """Every pair of every group, all verified in one batch (by group identity)."""
+    if not groups:
+        return {}
+    cut = [_pairs_of(g) for g in groups]
+    a = np.concatenate([x for x, _ in cut])
+    b = np.concatenate([y for _, y in cut])
+    rel = _relations(a, b, table, verifier)
+    out, start = {}, 0
+    for g, (x, _) in zip(groups, cut):
+        stop = start + x.shape[0]
+        out[id(g)] = (a[start:stop], b[start:stop], rel.take(np.arange(start, stop)))
+        start = stop
+    return out
+
+
+def _pivot_cliques(group: list[int], a: np.ndarray, b: np.ndarray, rel: Relations,
+                   sizes: np.ndarray) -> list[list[int]]:
+    """A fully verified component cut into cliques of copies around pivots.
+
+    Members that are the same text (a repost: Jaccard of `SAME_TEXT` or more) move as one atom, so
+    a repost is never parted from what it reposts. The pivot is the atom of the member with the
+    most copies among those left (then the longest, then the first in id order); it takes, in
+    order of the shingles they share with it, each atom that copies it and every member taken so far.
+    """
+    copies = rel.clustering
+    if copies.all():
+        return [group]
+    pairs = list(zip(a.tolist(), b.tolist()))
+    linked = {p for p, c in zip(pairs, copies.tolist()) if c}
+    shared = {p: s for p, s in zip(pairs, rel.shared.tolist())}
+
+    def copy(x: int, y: int) -> bool:
+        return (min(x, y), max(x, y)) in linked
+
+    def all_copy(xs: list[int], ys: list[int]) -> bool:
+        return all(copy(x, y) for x in xs for y in ys if x != y)
+
+    left = _atoms(group, [p for p, c, j in zip(pairs, copies.tolist(), rel.jaccard.tolist()) if c and j >= SAME_TEXT],
+                  all_copy)
+    out: list[list[int]] = []
+    while left:
+        members = [m for atom in left for m in atom]
+        degree = {m: sum(copy(m, o) for o in members if o != m) for m in members}
+        lead = min(members, key=lambda m: (-degree[m], -int(sizes[m]), m))
+        pivot = next(atom for atom in left if lead in atom)
+        takers = sorted((atom for atom in left if atom is not pivot and all_copy(atom, pivot)),
+                        key=lambda atom: (-max(shared[(min(m, lead), max(m, lead))] for m in atom), atom[0]))
+        clique = list(pivot)
+        for atom in takers:
+            if all_copy(atom, clique):
+                clique += atom
+        out.append(clique)
+        taken = set(clique)
+        left = [atom for atom in left if atom[0] not in taken]
+    return out
+
+
+#: Two members this alike (Jaccard of their shingle sets) are the same text: a repost, a mirror.
+SAME_TEXT = 0.8
+
+
+def _atoms(group: list[int], strong: list[tuple[int, int]], all_copy: Callable[[list[int], list[int]], bool]) -> list[list[int]]:
+    """The group's members joined by `strong` links, each atom sorted; an atom whose members are not
+    all copies of each other falls apart into its members."""
+    at = {m: k for k, m in enumerate(group)}
+    joined = Components(len(group))
+    if strong:
+        joined.union(np.array([(at[x], at[y]) for x, y in strong], dtype=np.int64))
+    out: list[list[int]] = []
+    for atom in joined.groups():
+        members = [group[k] for k in atom]
+        out += [members] if all_copy(members, members) else [[m] for m in members]
+    return out
+
+
+def _big(group: list[int], table: PairTable, verifier: Verifier,
+         max_full: int) -> list[tuple[list[int], tuple[np.ndarray, np.ndarray, Relations]]]:
+    """A big component's clusters, each with the links verified for it (see the module docstring)."""
+    members = np.asarray(group, dtype=np.int64)
+    # The pivot: the member with the most copies in the table (the hub the links went to).
+    in_group = np.isin(table.a, members) & np.isin(table.b, members) & table.rel.clustering
+    degree = np.bincount(np.concatenate([table.a[in_group], table.b[in_group]]), minlength=int(members.max()) + 1)
+    order = np.lexsort((members, -verifier.sizes[members], -degree[members]))
+    pivot = int(members[order[0]])
+    others = members[members != pivot]
+    lo, hi = np.minimum(others, pivot), np.maximum(others, pivot)
+    to_pivot = _relations(lo, hi, table, verifier)
+    taken = others[to_pivot.clustering]
+    keep = np.ones(taken.shape[0], dtype=bool)
+    if taken.shape[0] > 1:  # one more check each, against the longest member taken: bounds the error
+        hub = int(taken[np.lexsort((taken, -verifier.sizes[taken]))[0]])
+        rest = taken[taken != hub]
+        to_hub = _relations(np.minimum(rest, hub), np.maximum(rest, hub), table, verifier)
+        keep[taken != hub] = to_hub.clustering
+    cluster = [pivot, *taken[keep].tolist()]
+    links = (lo[to_pivot.clustering], hi[to_pivot.clustering], to_pivot.take(to_pivot.clustering))
+    out = [(cluster, links)]
+    # The rest: components among themselves over the links already verified, each cut again.
+    left = np.setdiff1d(members, np.asarray(cluster, dtype=np.int64))
+    if left.shape[0] < 2:
+        return out
+    joined = Components(int(members.max()) + 1)
+    inside = np.isin(table.a, left) & np.isin(table.b, left) & table.rel.clustering
+    joined.union(np.stack([table.a[inside], table.b[inside]], axis=1))
+    for sub in joined.groups(min_size=2):
+        if len(sub) <= max_full:
+            a, b, rel = _all_pairs([sub], table, verifier)[id(sub)]
+            out += [(c, (a, b, rel)) for c in _pivot_cliques(sub, a, b, rel, verifier.sizes)]
+        else:
+            out += _big(sub, table, verifier, max_full)
+    return out
+
+
+def _merged(table: PairTable, recorded: list[tuple[np.ndarray, np.ndarray, Relations]]) -> PairTable:
+    """The table with the related pairs verified here added (each pair once, in id order)."""
+    a = np.concatenate([table.a] + [x for x, _, _ in recorded])
+    b = np.concatenate([table.b] + [y for _, y, _ in recorded])
+    rel = Relations.concat([table.rel] + [r for _, _, r in recorded])
+    related = rel.code != NONE
+    a, b, rel = a[related], b[related], rel.take(related)
+    _, first = np.unique(a * table.n + b, return_index=True)
+    return PairTable(table.n, a[first], b[first], rel.take(first))

@@ -1,0 +1,137 @@
+"""Clusters never chain: every pair in a cluster is a copy, versions of a story share its story id.
+
+Generated corpora reproduce what chains real clusters: write-thru versions of a story (each keeps
+most of the one before, the first and the last share little) with verbatim reposts of some
+versions, and pages that carry most of two unrelated stories. No site chrome is added, so the
+scan's verdict on a pair is `syndup.relate` of the two texts: the oracle here.
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import combinations
+
+import pandas as pd
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import syndup
+from tests.references import Writer
+
+CLUSTERING = {"copy", "duplicate"}
+
+
+def chain(w: Writer, rng: random.Random, name: str, versions: int, keep: float) -> list[tuple[str, list[str]]]:
+    """Versions of one story: each keeps about `keep` of the one before (some paragraphs dropped,
+    new ones put in at the top and in the middle)."""
+    paras = w.article(8)
+    out = [(f"{name}/v0", paras)]
+    for v in range(1, versions):
+        kept = [p for p in paras if rng.random() < keep] or paras[:1]
+        new = w.article(max(1, round(len(paras) * (1 - keep))))
+        middle = len(kept) // 2
+        paras = new[:1] + kept[:middle] + new[1:] + kept[middle:]
+        out.append((f"{name}/v{v}", paras))
+    return out
+
+
+def corpus(seed: int, chains: int, versions: int, keep: float, reposts: int, carriers: int) -> tuple[list[dict], dict]:
+    """Records, and the truth: each repost with the version it reposts, each chain's versions,
+    and each carrier page with the two stories it carries."""
+    rng = random.Random(seed)
+    w = Writer(seed)
+    records: list[dict] = []
+    truth: dict = {"reposts": [], "chains": [], "carriers": []}
+    last: list[tuple[str, list[str]]] = []
+    for c in range(chains):
+        versions_of = chain(w, rng, f"story{c}", versions, keep)
+        truth["chains"].append([doc_id for doc_id, _ in versions_of])
+        for doc_id, paras in versions_of:
+            records.append({"id": doc_id, "text": "\n\n".join(paras)})
+            for r in range(reposts if rng.random() < 0.7 else 0):
+                repost = f"{doc_id}/repost{r}"
+                records.append({"id": repost, "text": "\n\n".join(paras + [f"Source: {doc_id}"])})
+                truth["reposts"].append((doc_id, repost))
+        last.append(versions_of[-1])
+    for k in range(min(carriers, len(last) // 2)):
+        (a, pa), (b, pb) = last[2 * k], last[2 * k + 1]
+        page = f"carrier{k}"
+        records.append({"id": page, "text": "\n\n".join(pa[:-1] + ["Also today:"] + pb[:-1])})
+        truth["carriers"].append((page, a, b))
+    rng.shuffle(records)
+    return records, truth
+
+
+def relation(texts: dict[str, str], a: str, b: str) -> str:
+    rel = syndup.relate(texts[a], texts[b])
+    return rel.relation if rel is not None else "none"
+
+
+def check(records: list[dict], truth: dict) -> None:
+    texts = {r["id"]: r["text"] for r in records}
+    with syndup.scan(records, jobs=1) as result:
+        docs = result.documents.set_index("doc_id")
+    cluster, story = docs["cluster_id"].to_dict(), docs["story_id"].to_dict()
+    # No cluster holds a pair that is not a copy.
+    for _, members in docs.groupby("cluster_id").groups.items():
+        for a, b in combinations(sorted(members), 2):
+            assert relation(texts, a, b) in CLUSTERING, (a, b, relation(texts, a, b))
+    # A verbatim repost is always with the version it reposts.
+    for version, repost in truth["reposts"]:
+        assert cluster[version] == cluster[repost], (version, repost)
+    # Versions that copy each other are one story, whatever their clusters.
+    for versions in truth["chains"]:
+        for a, b in zip(versions, versions[1:]):
+            if relation(texts, a, b) in CLUSTERING:
+                assert story[a] == story[b], (a, b)
+    # A page carrying two stories is one story with both, in the cluster of one of them.
+    for page, a, b in truth["carriers"]:
+        assert story[page] == story[a] == story[b]
+        assert cluster[page] in (cluster[a], cluster[b])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(seed=75, chains=4, versions=3, keep=0.875, reposts=1, carriers=2)  # a repost on the copy threshold
+@given(st.integers(0, 10_000), st.integers(1, 4), st.integers(3, 6), st.floats(0.6, 0.9), st.integers(0, 2),
+       st.integers(0, 2))
+def test_clusters_never_hold_a_pair_that_is_not_a_copy(seed, chains, versions, keep, reposts, carriers):
+    check(*corpus(seed, chains, versions, keep, reposts, carriers))
+
+
+def test_a_chain_of_versions_is_one_story_in_several_clusters():
+    records, truth = corpus(seed=3, chains=1, versions=6, keep=0.8, reposts=1, carriers=0)
+    check(records, truth)
+    texts = {r["id"]: r["text"] for r in records}
+    chained = truth["chains"][0]
+    assert all(relation(texts, a, b) == "copy" for a, b in zip(chained, chained[1:]))  # each update copies the last
+    assert relation(texts, chained[0], chained[-1]) != "copy"
+    docs = syndup.scan(records, jobs=1).documents
+    versions = docs[docs["doc_id"].isin(chained)]
+    assert versions["story_id"].nunique() == 1
+    assert versions["cluster_id"].nunique() > 1  # the first and the last versions are not copies
+
+
+def test_a_page_carrying_two_stories_sits_with_the_one_it_holds_most_of():
+    w, rng = Writer(5), random.Random(5)
+    one, two = w.article(8), w.article(8)
+    records = [{"id": "one", "text": "\n\n".join(one)}, {"id": "two", "text": "\n\n".join(two)},
+               {"id": "page", "text": "\n\n".join(one[:7] + ["Also today:"] + two[:5])}]
+    rng.shuffle(records)
+    result = syndup.scan(records, jobs=1)
+    docs = result.documents.set_index("doc_id")
+    assert docs.loc["page", "cluster_id"] == docs.loc["one", "cluster_id"] != docs.loc["two", "cluster_id"]
+    assert docs["story_id"].nunique() == 1
+    pairs = {(r.doc_a, r.doc_b): r.relation for r in result.pairs.itertuples()}
+    assert pairs[("page", "two")] == "copy"  # the link to the other story is kept in pairs.csv
+    clusters = result.clusters.set_index("cluster_id")
+    assert clusters.loc[docs.loc["two", "cluster_id"], "story_id"] == docs.loc["page", "story_id"]
+
+
+def test_a_big_family_of_copies_stays_one_cluster_with_linear_links():
+    w = Writer(9)
+    paras = w.article(10)
+    records = [{"id": f"copy{i:04d}", "text": "\n\n".join(paras + [f"Reposted by site {i}."])} for i in range(300)]
+    result = syndup.scan(records, jobs=1)
+    assert result.clusters.iloc[0]["size"] == 300
+    assert len(result.pairs) < 3 * 300
+    assert isinstance(result.pairs, pd.DataFrame)
