@@ -7,6 +7,7 @@ for up to `timeout` seconds. Keys and caps come from `Index` (see `syndup._store
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -68,27 +69,85 @@ class SQLiteStore:
             raise BackendError(f"{path}: is a folder; an index is one file (e.g. {Path(path) / 'articles.syndup'})")
         if not self._path.parent.exists():
             raise BackendError(f"{path}: folder {self._path.parent} does not exist")
+        exists = self._path.exists()
+        if not exists and not os.access(self._path.parent, os.W_OK | os.X_OK):
+            raise BackendError(f"{path}: cannot create an index here: folder {self._path.parent} is not writable")
+        #: Opened for reading only (no write permission): check, get and stats work, add and remove do not.
+        self.read_only = exists and not (os.access(self._path, os.W_OK)
+                                         and os.access(self._path.parent, os.W_OK | os.X_OK))
         try:
-            self._db = sqlite3.connect(self._path, timeout=timeout, isolation_level=None,
-                                       check_same_thread=False)
-            # WAL: readers never block the one writer; NORMAL sync survives a killed process
-            # (a power cut may lose the last transactions, never corrupt the file).
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode != "wal":
-                raise BackendError(f"{path}: cannot use WAL mode (got {mode!r}); is it on a network filesystem?")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            self._db.execute("PRAGMA cache_size=-65536")
-            with self._write():
-                known = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if known and "syndup_header" not in known and not known <= {"sqlite_sequence"}:
-                    raise BackendError(f"{path}: an SQLite database, but not a syndup index "
-                                       f"(tables: {', '.join(sorted(known))})")
+            self._db = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise BackendError(f"{path}: damaged, or not a syndup index ({exc}); it was left as it is") from exc
+        try:
+            self._check()
+            if not self.read_only:
+                self._prepare()
+        except BaseException as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise BackendError(f"{path}: damaged, or not a syndup index ({exc}); it was left as it is") from exc
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection: read-write, or read-only when the file or its folder may not be written.
+
+        Reading a WAL file needs its `-shm` beside it; in a folder we may not write that cannot be
+        made, so the file is then read as immutable (nobody but its owner can change it meanwhile).
+        """
+        if not self.read_only:
+            return sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
+        uri = self._path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=self._timeout, isolation_level=None,
+                             check_same_thread=False)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:  # a WAL file without its -shm, in a folder we may not write
+            db.close()
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+    def _check(self) -> None:
+        """Refuse, before anything is written, a damaged file or an SQLite file that is not an index.
+
+        `quick_check` reads every page (a few seconds per GB); the tables must be all of syndup's
+        or none (a new file). A damaged index is never written to: SQLite would carry on over it.
+        """
+        problems = [r[0] for r in self._db.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise BackendError(f"{self.location}: damaged SQLite file ({problems[0]}); it was left as it is. "
+                               f"Restore it from a backup, or build a new index: syndup index add NEW_INDEX CORPUS...")
+        found = _layout(self._db)
+        if not found.keys() - {"sqlite_sequence"}:
+            return
+        if "syndup_header" not in found:
+            tables = sorted(name for name, (kind, *_) in found.items() if kind == "table")
+            raise BackendError(f"{self.location}: an SQLite database, but not a syndup index "
+                               f"(tables: {', '.join(tables)})")
+        expected = _expected_layout()
+        missing = sorted(name for name in expected if name not in found)
+        changed = sorted(name for name in expected if name in found and found[name] != expected[name])
+        if missing or changed:
+            what = "; ".join(part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                               f"changed {', '.join(changed)}" if changed else "") if part)
+            raise BackendError(f"{self.location}: damaged syndup index ({what}); it was left as it is. "
+                               f"Restore it from a backup, or build a new index: syndup index add NEW_INDEX CORPUS...")
+
+    def _prepare(self) -> None:
+        """WAL mode and connection settings; the tables of a new index."""
+        # WAL: readers never block the one writer; NORMAL sync survives a killed process
+        # (a power cut may lose the last transactions, never corrupt the file).
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise BackendError(f"{self.location}: cannot use WAL mode (got {mode!r}); is it on a network filesystem?")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+        self._db.execute("PRAGMA cache_size=-65536")
+        with self._write() as db:
+            if not _layout(db).keys() - {"sqlite_sequence"}:  # another process may have just made them
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
-                        self._db.execute(statement)
-        except sqlite3.DatabaseError as exc:
-            raise BackendError(f"{path}: not a usable syndup index ({exc})") from exc
+                        db.execute(statement)
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for other writers with short randomized sleeps.
@@ -120,6 +179,9 @@ class SQLiteStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the file's write lock at once (no upgrade deadlocks)."""
+        if self.read_only:
+            raise BackendError(f"{self.location}: read-only (no permission to write the file or its folder): "
+                               f"it serves check, get and stats, not add or remove")
         db = self._db
         self._begin()
         try:
@@ -251,6 +313,28 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _layout(db: sqlite3.Connection) -> dict[str, tuple[object, ...]]:
+    """Each table and index of a database: (kind, its table, its columns)."""
+    out: dict[str, tuple[object, ...]] = {}
+    rows = db.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')").fetchall()
+    for kind, name, table in rows:
+        info = "pragma_table_info" if kind == "table" else "pragma_index_info"
+        columns = tuple(db.execute(f"SELECT * FROM {info}(?)", (name,)).fetchall())
+        out[name] = (kind, table, columns)
+    return out
+
+
+@functools.cache
+def _expected_layout() -> dict[str, tuple[object, ...]]:
+    """The tables and indexes `SCHEMA` makes, as `_layout` describes them."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA)
+        return _layout(db)
+    finally:
+        db.close()
 
 
 def _grouped(rows: list[Any]) -> list[tuple[int, ...]]:

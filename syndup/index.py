@@ -35,7 +35,7 @@ from . import boilerplate as bp
 from ._store import FORMAT_VERSION, Caps, Record, Store, Stored
 from .candidates import lsh_params
 from .cluster import host_of
-from .errors import BackendError, IdConflict, IndexSettingsError, InputError
+from .errors import BackendError, IdConflict, IndexSettingsError, InputError, SettingsError
 from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, SetBatch, ShingleSet, analyze, shingles
@@ -178,7 +178,7 @@ class Index:
         """
         store = _open_store(target)
         try:
-            header = store.read_header()
+            header = _read_header(store)
             if header is None:
                 header = store.create_header(_header(settings or DEFAULT_SETTINGS))
             resolved = _resolve_settings(header, settings, store.location)
@@ -438,6 +438,39 @@ def _header(settings: Settings) -> dict[str, object]:
             "lsh": [bands, rows], "settings": dataclasses.asdict(settings)}
 
 
+def _read_header(store: Store) -> dict[str, object] | None:
+    """The header an index was built with, checked for shape; None for a new, empty index.
+
+    A header that is missing while articles remain, or that is not what `_header` writes (for this
+    format), is a damaged index: refused (IndexSettingsError), never replaced by a new header.
+    """
+    try:
+        header: object = store.read_header()
+    except json.JSONDecodeError as exc:
+        raise _damaged(store.location, f"not JSON: {exc}") from exc
+    if header is None:
+        held = store.count()
+        if held:
+            raise _damaged(store.location, f"gone, while the index holds {held} articles")
+        return None
+    if not isinstance(header, dict):
+        raise _damaged(store.location, f"a JSON {type(header).__name__}, not an object")
+    if not isinstance(header.get("format"), int):
+        raise _damaged(store.location, "no format version")
+    if header["format"] != FORMAT_VERSION:  # another layout: `_resolve_settings` says which syndup reads it
+        return header
+    shape = {"syndup_version": str, "fingerprint": dict, "lsh": list, "settings": dict}
+    wrong = sorted(key for key, kind in shape.items() if not isinstance(header.get(key), kind))
+    if wrong:
+        raise _damaged(store.location, f"{', '.join(wrong)} missing or of the wrong type")
+    return header
+
+
+def _damaged(location: str, what: str) -> IndexSettingsError:
+    return IndexSettingsError(f"{location}: damaged index header ({what}); it was left as it is. Restore it "
+                              f"from a backup, or build a new index: syndup index add NEW_INDEX CORPUS...")
+
+
 def _describe(values: Mapping[str, object], keys: Iterable[str]) -> str:
     return ", ".join(f"{k}={values.get(k)!r}" for k in keys)
 
@@ -454,9 +487,12 @@ def _resolve_settings(header: dict[str, object], settings: Settings | None, loca
         raise IndexSettingsError(
             f"{location} is in index format {fmt} (written by {built_by}); this syndup reads format "
             f"{FORMAT_VERSION}. Build a new index: syndup index add NEW_INDEX CORPUS...")
-    stored = header.get("settings")
+    stored: dict[str, object] = header["settings"]  # type: ignore[assignment]
     names = {f.name for f in dataclasses.fields(Settings)}
-    built = Settings(**{k: v for k, v in stored.items() if k in names}) if isinstance(stored, dict) else DEFAULT_SETTINGS
+    try:
+        built = Settings(**{k: v for k, v in stored.items() if k in names})  # type: ignore[arg-type]
+    except (SettingsError, TypeError) as exc:
+        raise _damaged(location, f"settings: {exc}") from exc
     wanted = settings or built
     built_fp = dict(header.get("fingerprint") or {})  # type: ignore[call-overload]
     built_fp["lsh"] = header.get("lsh")

@@ -2,8 +2,12 @@
 
 Pages are self-contained (inline CSS and JS, no request of any kind: a Content-Security-Policy
 allows nothing but the page's own style and script, by hash). Every text that comes from the corpus
-goes through Jinja's autoescape, and URLs become links only for http and https. File names come
-from origin ids through `page_name`, which can only produce `c-[a-z0-9-]+.html`.
+goes through Jinja's autoescape, and URLs become links only for http and https. Nothing in it can
+act on the page: controls and bidi overrides are shown as symbols (`visible`, applied to every
+value a template prints), each id, title, site or URL is a `<bdi>` of its own (the `bdi` filter)
+and each paragraph of article text takes its own direction, so no text can make its neighbours
+read backwards. File names come from origin ids through `page_name`, which can only produce
+`c-[a-z0-9-]+.html`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from markupsafe import Markup
 
 from .diff import (
     ADDED,
@@ -45,6 +51,10 @@ FOLDED = (BOILERPLATE, ATTRIBUTION, COMMENTS)
 MAX_DIFFS = 200
 _SLUG_MAX = 60
 _RESOURCES = ("report.css", "report.js")
+#: Characters that act instead of showing: C0 and C1 controls (tab, newline and carriage return are
+#: whitespace in HTML), the bidi embeddings, overrides and isolates (U+202A-E, U+2066-9) with which
+#: a title can make the text around it read backwards, and lone surrogates (UTF-8 cannot hold them).
+_ACTING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def page_name(key: str) -> str:
@@ -65,13 +75,41 @@ def safe_url(url: object) -> str | None:
     if not isinstance(url, str):
         return None
     url = url.strip()
-    if not url or any(ord(ch) < 0x21 or ord(ch) == 0x7F or ch in "<>\"'`\\" for ch in url):
+    if not url or _ACTING.search(url) or any(ord(ch) < 0x21 or ch in "<>\"'`\\" for ch in url):
         return None
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
     return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def _symbol(ch: str) -> str:
+    """How an acting character is shown: a control picture (U+2400 on), U+FFFD, or <U+XXXX>."""
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return f"<U+{code:04X}>"
+
+
+def visible(value: object) -> object:
+    """A value as a page may print it: text with every acting character shown as a symbol
+    ("\u2400" for NUL, "<U+202E>" for a right-to-left override); numbers and markup unchanged."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _ACTING.sub(lambda m: _symbol(m.group()), value)
+    return value
+
+
+def bdi(value: object, sep: str | None = None) -> Markup:
+    """A value from the corpus as an isolated run (`<bdi>`: its own direction, no effect on the text
+    around it); with `sep`, a list in one string (sites) as its items, each isolated, between commas."""
+    if sep is not None and isinstance(value, str):
+        return Markup(", ").join(bdi(v) for v in value.split(sep) if v)
+    return Markup("<bdi>%s</bdi>") % visible(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,10 +261,11 @@ def _meta(result: ScanResult, row: Any) -> dict[str, Any]:
 
 def _environment() -> Any:
     import jinja2
-    from markupsafe import Markup
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("syndup", "templates"), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             finalize=visible)
+    env.filters["bdi"] = bdi
     from importlib.resources import files
 
     base = files("syndup") / "templates"

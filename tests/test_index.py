@@ -3,11 +3,16 @@ agreement with `scan`, boilerplate learned as the index grows, and bounded work 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -315,3 +320,130 @@ def test_threads_share_one_index(tmp_path: Path) -> None:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda i: idx.add(f"t{i}", synthetic(f"t{i}")), range(200)))
         assert len(idx) == 200
+
+
+# -- damaged, foreign and read-only files ------------------------------------------------------
+
+
+def _small_index(path: Path, n: int = 40) -> None:
+    with Index.open(path) as idx:
+        for i in range(n):
+            idx.add(f"a{i}", synthetic(f"a{i}", paragraphs=6))
+
+
+def _refused(path: Path, error: type[Exception], match: str) -> str:
+    """Opening `path` raises `error` with a one-line message naming it, and leaves its bytes alone."""
+    before = path.read_bytes()
+    with pytest.raises(error) as err:
+        Index.open(path)
+    message = str(err.value)
+    assert str(path) in message and "\n" not in message, message
+    assert re.search(match, message), message
+    assert path.read_bytes() == before
+    return message
+
+
+def test_a_damaged_file_is_refused_and_never_written(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    _small_index(path)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 4096 // 2 * 4096  # one whole page in the middle of the file
+    data[middle:middle + 4096] = b"\x5a" * 4096
+    path.write_bytes(bytes(data))
+    _refused(path, BackendError, "damaged")
+
+
+def test_a_missing_table_is_refused_not_recreated(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    _small_index(path)
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE lsh")
+    db.commit()
+    db.close()
+    _refused(path, BackendError, "damaged.*lsh")
+    db = sqlite3.connect(path)
+    assert "lsh" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+
+
+@pytest.mark.parametrize("value", ["{not json", "[1, 2]", '"text"',
+                                   json.dumps({"format": FORMAT_VERSION, "settings": {"num_perm": "many"}}),
+                                   json.dumps({"format": FORMAT_VERSION, "settings": [], "fingerprint": 3}),
+                                   "valid-but-bad-settings"])
+def test_a_broken_header_is_a_one_line_error(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "articles.syndup"
+    _small_index(path, 3)
+    if value == "valid-but-bad-settings":
+        _set_header(path, settings={**dataclasses.asdict(Settings()), "num_perm": "many"})
+    else:
+        db = sqlite3.connect(path)
+        db.execute("UPDATE syndup_header SET value = ?", (value,))
+        db.commit()
+        db.close()
+    _refused(path, IndexSettingsError, "damaged index header")
+
+
+def test_a_lost_header_is_not_replaced_while_articles_remain(tmp_path: Path) -> None:
+    path = tmp_path / "articles.syndup"
+    _small_index(path, 3)
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM syndup_header")
+    db.commit()
+    db.close()
+    _refused(path, IndexSettingsError, "damaged index header .gone, while the index holds 3 articles")
+
+
+def test_a_foreign_sqlite_file_is_never_written(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE people (name TEXT)")
+    db.execute("INSERT INTO people VALUES ('ada')")
+    db.commit()
+    db.close()
+    _refused(other, BackendError, "not a syndup index")
+
+
+#: Root ignores file permissions; the read-only test drops the capabilities that let it.
+_AS_READER = (["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", "--inh-caps", "-all"]
+              if os.geteuid() == 0 else [])
+
+
+@pytest.fixture()
+def read_only_later(tmp_path: Path) -> Iterator[Path]:
+    """A folder whose permissions the test may take away; given back for the clean-up."""
+    if _AS_READER and shutil.which("setpriv") is None:
+        pytest.skip("running as root: needs setpriv (util-linux) to run a process that respects file permissions")
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o755)
+
+
+def _cli_as_reader(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a process that cannot write files it has no write permission for."""
+    return subprocess.run([*_AS_READER, sys.executable, "-c", "from syndup.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=300, env=child_env())
+
+
+@pytest.mark.parametrize("folder_mode", [0o555, 0o777], ids=["read-only-folder", "writable-folder"])
+def test_a_read_only_index_serves_check_and_stats(read_only_later: Path, folder_mode: int) -> None:
+    path = read_only_later / "articles.syndup"
+    _small_index(path, 10)
+    probe = read_only_later / "probe.txt"
+    probe.write_text(copy_text(synthetic("a3", paragraphs=6), "probe"))
+    path.chmod(0o444)
+    read_only_later.chmod(folder_mode)
+    before = path.read_bytes()
+
+    stats = _cli_as_reader("index", "stats", "--json", str(path))
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["articles"] == 10
+    check = _cli_as_reader("index", "check", str(path), str(probe))
+    assert check.returncode == 0, check.stderr
+    assert "probe: copy of a3" in check.stdout
+    add = _cli_as_reader("index", "add", str(path), str(probe))
+    assert add.returncode == 1
+    assert "read-only" in add.stderr and str(path) in add.stderr and "Traceback" not in add.stderr
+    assert path.read_bytes() == before

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from syndup import Index
+from syndup.errors import BackendError
 
 from .indexkit import RedisServer, child_env, copy_text, needs_redis_server, synthetic
 
@@ -23,6 +24,7 @@ from .indexkit import RedisServer, child_env, copy_text, needs_redis_server, syn
 WRITER = """
 import sys, time
 from syndup import Index
+from syndup.errors import BackendError
 from tests.indexkit import copy_text, synthetic
 target, round_, pause_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
@@ -122,3 +124,21 @@ def test_sigkill_mid_add(backend: str, tmp_path: Path, request: pytest.FixtureRe
         origin = synthetic("r0-0", paragraphs=12, words=40)
         assert [(m.doc_id, m.relation) for m in idx.add("after", copy_text(origin, "after"))][:1] == \
             [("r0-0", "copy")]
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, 100 / 61440], ids=["half", "most", "first-100-bytes"])
+def test_a_file_cut_short_is_refused_and_left_alone(tmp_path: Path, keep: float) -> None:
+    """An index cut short (a copy interrupted, a full disk) is a one-line error naming it; nothing
+    is written to it, so what is left can still be rescued."""
+    path = tmp_path / "articles.syndup"
+    with Index.open(path) as idx:
+        for i in range(40):
+            idx.add(f"a{i}", synthetic(f"a{i}", paragraphs=6))
+    data = path.read_bytes()
+    cut = data[:max(100, int(len(data) * keep))]
+    path.write_bytes(cut)
+    with pytest.raises(BackendError) as err:
+        Index.open(path)
+    message = str(err.value)
+    assert str(path) in message and "damaged" in message and "\n" not in message
+    assert path.read_bytes() == cut

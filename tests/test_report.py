@@ -217,7 +217,8 @@ def test_safe_url():
     assert safe_url("  http://example.org/x  ") == "http://example.org/x"
     for bad in ("javascript:alert(1)", " JAVASCRIPT:alert(1)", "java\nscript:alert(1)", "data:text/html,<b>",
                 "vbscript:x", "//example.org/x", "http://", "http://exa mple.org", "https://x.org/\"onmouseover=1",
-                "file:///etc/passwd", "", None, 3, "http://[::1"):
+                "file:///etc/passwd", "", None, 3, "http://[::1", "https://example.org/\u202ex",
+                "https://exa\x85mple.org/", "https://example.org/\x7f"):
         assert safe_url(bad) is None, bad
 
 
@@ -261,7 +262,7 @@ def test_report_file_names_never_escape_or_collide(nasty_report):
     assert set(links) == {" ".join(i.split()) for i in NASTY_IDS}
     for doc_id in NASTY_IDS:
         page = parse(root / "report" / links[" ".join(doc_id.split())])
-        assert page.xpath("//section[@id='origin']//dd[@class='doc-id']")[0].text == doc_id
+        assert page.xpath("//section[@id='origin']//dd[@class='doc-id']")[0].text_content() == doc_id
 
 
 @settings(max_examples=300, deadline=None)
@@ -336,3 +337,85 @@ def test_a_new_report_removes_its_own_stale_pages_only(tmp_path: Path):
     write_report(syndup.scan(SEEDS), out)
     assert not stale.exists() and mine.exists()
     assert (out / page_name(ORIGIN_ID)).is_file()
+
+
+# -- characters that act instead of showing ----------------------------------------------------
+
+RLO, PDF, LRI = "\u202e", "\u202c", "\u2066"
+#: Controls a report must never contain raw (tab, newline and carriage return are plain whitespace).
+RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+BIDI_ORIGIN = "invoice" + RLO + "fdp.exe"
+
+
+def bidi_corpus() -> list[dict[str, str]]:
+    """A cluster whose ids, titles, sites, urls, author and text carry bidi overrides and controls."""
+    origin = (BASE + "\n\nThe second paragraph says " + RLO + "txet desrever" + PDF + " and\x00 rings a bell\x07 "
+              "here, then the story goes on for a while.")
+    copy = origin.replace("story", "tale" + RLO) + "\n\nShare this article"
+    return [
+        {"id": BIDI_ORIGIN, "text": origin, "title": "Title" + RLO + " reversed\x00", "site": "news" + RLO + ".example",
+         "url": "https://example.org/" + RLO + "x", "author": "A" + LRI + "uthor", "published": "2020-01-01"},
+        {"id": "copy\x1b[2J" + RLO + "<script>window.__pwned=10</script>", "text": copy,
+         "title": "\x85copy title" + RLO, "site": "other" + RLO + ".example", "url": "not a url " + RLO,
+         "published": "2020-01-02"},
+    ]
+
+
+@pytest.fixture(scope="module")
+def bidi_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(syndup.scan(bidi_corpus()), tmp_path_factory.mktemp("bidi") / "report").parent
+
+
+def test_controls_and_bidi_overrides_are_shown_not_obeyed(bidi_report: Path):
+    pages = sorted(bidi_report.glob("*.html"))
+    assert len(pages) == 2
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert not RAW_CONTROL.findall(html), (path.name, sorted(set(RAW_CONTROL.findall(html))))
+    cluster = parse(bidi_report / page_name(BIDI_ORIGIN))
+    (origin_id,) = cluster.xpath("//section[@id='origin']//dd[@class='doc-id']")
+    assert text(origin_id) == "invoice<U+202E>fdp.exe"
+    body = cluster.text_content()
+    for shown in ("Title<U+202E> reversed\u2400", "news<U+202E>.example", "https://example.org/<U+202E>x",
+                  "A<U+2066>uthor", "copy\u241b[2J<U+202E><script>window.__pwned=10</script>",
+                  "<U+0085>copy title<U+202E>", "not a url <U+202E>", "<U+202E>txet desrever<U+202C>",
+                  "and\u2400 rings a bell\u2407", "tale<U+202E>"):
+        assert shown in body, shown
+    assert "Title<U+202E> reversed\u2400" in cluster.find(".//title").text
+
+
+def _unisolated(page: lxml.html.HtmlElement, marker: str) -> list[str]:
+    """Text holding `marker` that is neither inside a <bdi> nor a paragraph of article text (its own block)."""
+    bad = []
+    for el in page.iter():
+        for owner, chunk in ((el, el.text), (el.getparent(), el.tail)):
+            if owner is None or not chunk or marker not in chunk:
+                continue
+            chain = [owner, *owner.iterancestors()]
+            isolated = any(a.tag in ("bdi", "title") for a in chain) or (
+                owner.tag in ("p", "del", "ins", "span") and any(
+                    a.tag == "div" and {"cell", "text"} & set((a.get("class") or "").split()) for a in chain))
+            if not isolated:
+                bad.append(f"<{owner.tag} class={owner.get('class')!r}>: {chunk!r}")
+    return bad
+
+
+def test_every_value_from_the_corpus_is_bidi_isolated(bidi_report: Path):
+    for path in sorted(bidi_report.glob("*.html")):
+        page = parse(path)
+        assert _unisolated(page, "<U+202E>") == [], path.name
+        assert page.xpath("//bdi"), path.name
+    cluster = parse(bidi_report / page_name(BIDI_ORIGIN))
+    for para in cluster.xpath(f"//div[{has_class('cell')} or {has_class('text')}]/p"):
+        assert para.get("dir") == "auto"  # each paragraph of article text takes its own direction
+
+
+def test_a_lone_surrogate_in_article_text_is_shown_as_a_replacement_character(tmp_path: Path):
+    body = "\n\n".join([BASE, "A second paragraph about the pier \ud800 and the boats that use it every day."])
+    records = [{"id": "o", "text": body, "published": "2020-01-01"},
+               {"id": "c", "text": body + "\n\nShare this article", "published": "2020-01-02"}]
+    out = tmp_path / "report"
+    write_report(syndup.scan(records), out)
+    page = parse(out / page_name("o"))
+    assert "the pier \ufffd and the boats" in text(page.xpath("//section[@id='origin']//div[@class='text']")[0])
+    assert (out / "index.html").stat().st_size > 0

@@ -13,7 +13,7 @@ import syndup
 from syndup.report import page_name, write_report
 
 from .conftest import SEEDS
-from .test_report import ORIGIN_ID, PAYLOADS, hostile_corpus
+from .test_report import BIDI_ORIGIN, ORIGIN_ID, PAYLOADS, bidi_corpus, hostile_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -170,3 +170,41 @@ def test_untrusted_text_never_runs(browser: Any, tmp_path: Path):
     for link in browser.find_elements(By.TAG_NAME, "a"):
         assert link.get_attribute("href").startswith("file:")  # only the report's own pages
     assert browser.save_screenshot(str(tmp_path / "hostile.png"))
+
+
+#: Whether `word`, in the text under `selector`, is laid out left to right (None if it is not there):
+#: its first letter left of its last, as a reader sees it.
+LEFT_TO_RIGHT = """
+const [selector, word] = arguments;
+const walker = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const node = walker.currentNode, i = node.data.indexOf(word);
+  if (i < 0) { continue; }
+  const left = (k) => { const r = document.createRange(); r.setStart(node, k); r.setEnd(node, k + 1);
+                        return r.getBoundingClientRect().left; };
+  return left(i) < left(i + word.length - 1);
+}
+return null;
+"""
+
+
+def test_bidi_overrides_are_shown_isolated_and_never_run(browser: Any, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    index = write_report(syndup.scan(bidi_corpus()), tmp_path / "report")
+    page = index.parent / page_name(BIDI_ORIGIN)
+    for path in (index, page):
+        visit(browser, path)
+        assert browser.execute_script("return typeof window.__pwned") == "undefined", path.name
+        assert len(browser.find_elements(By.TAG_NAME, "script")) == 1
+        assert no_requests(browser) and console_errors(browser) == []
+    # A right-to-left override in a site does not turn the rest of the sentence around it backwards,
+    # nor the end of an id ("invoice<RLO>fdp.exe" would read "invoiceexe.pdf").
+    assert browser.execute_script(LEFT_TO_RIGHT, "p.stats", "origin chosen by") is True
+    assert browser.execute_script(LEFT_TO_RIGHT, "#origin dd.doc-id", "fdp.exe") is True
+    origin_id = browser.find_element(By.CSS_SELECTOR, "#origin dd.doc-id")
+    assert origin_id.text == "invoice<U+202E>fdp.exe"
+    assert origin_id.find_element(By.TAG_NAME, "bdi").value_of_css_property("unicode-bidi") == "isolate"
+    assert "and\u2400 rings a bell\u2407" in browser.find_element(By.CSS_SELECTOR, "#origin .text").get_attribute(
+        "textContent")
+    assert browser.save_screenshot(str(tmp_path / "bidi.png"))
