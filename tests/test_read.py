@@ -273,7 +273,7 @@ def test_gzip_bomb_is_one_warning_and_the_file_is_skipped(tmp_path):
 
 
 def test_records_and_inputs_beyond_the_limits_are_skipped_with_a_warning(tmp_path):
-    limits = reader.ReadLimits(max_record_bytes=2000, max_input_bytes=1_000_000)
+    limits = syndup.ReadLimits(max_record_bytes=2000, max_input_bytes=1_000_000)
     small = seed_text("000")[:1500]
     path = tmp_path / "r.jsonl"
     path.write_text("\n".join(json.dumps({"id": i, "text": small if i != 2 else small * 3}) for i in range(1, 5)) + "\n",
@@ -301,7 +301,7 @@ def test_warnings_are_capped_per_file_and_counted_in_full(tmp_path):
     path = tmp_path / "w.jsonl"
     path.write_text(json.dumps({"id": "a", "text": seed_text("000")}) + "\n" + "not json\n" * 300, encoding="utf-8")
     shown: list[Problem] = []
-    result = syndup.scan(path, on_problem=shown.append, limits=reader.ReadLimits(max_warnings=10))
+    result = syndup.scan(path, on_problem=shown.append, limits=syndup.ReadLimits(max_warnings=10))
     assert len(result.problems) == 300 and all(p.skipped for p in result.problems)
     assert len(shown) == 11 and str(shown[-1]) == f"{path}: and 290 more warnings like these"
     res = runner.invoke(app, ["scan", str(path), "--out", str(tmp_path / "o"), "--max-warnings", "5"])
