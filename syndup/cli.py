@@ -97,7 +97,7 @@ def scan(
     max_input_size: str = typer.Option(format_size(DEFAULT_LIMITS.max_input_bytes), "--max-input-size",
                                        metavar="SIZE", help="Stop reading an input file (with a warning) after "
                                                             "this many bytes, decompressed."),
-    max_ratio: float = typer.Option(DEFAULT_LIMITS.max_ratio, "--max-ratio", min=1.0,
+    max_ratio: float = typer.Option(DEFAULT_LIMITS.max_ratio, "--max-ratio", min=1.0, metavar="R",
                                     help="Stop reading a .gz input (with a warning) that expands more than this "
                                          "many times: a decompression bomb."),
     max_warnings: int = typer.Option(DEFAULT_LIMITS.max_warnings, "--max-warnings", min=0, metavar="N",

@@ -383,3 +383,27 @@ def test_table_without_a_text_column_is_an_error_naming_its_columns(tmp_path, su
     res = runner.invoke(app, ["scan", str(path), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
     assert f"{path}: no 'text' column (columns: key, words)" in " ".join(res.output.split())
+
+
+def test_warc_payload_over_the_record_limit_is_one_warning_and_the_other_pages_are_read(tmp_path):
+    pytest.importorskip("warcio")
+    from .webpages import seed_pages, write_crawl
+
+    pages = seed_pages()
+    sizes = sorted(len(page.html.encode()) for page in pages)
+    limit = (sizes[1] + sizes[2]) // 2  # two pages fit, three do not
+    path = tmp_path / "crawl.warc.gz"
+    write_crawl(path, extras=False, pages=pages)
+    arts, problems = items(path, limits=syndup.ReadLimits(max_record_bytes=limit))
+    small = {page.url for page in pages if len(page.html.encode()) <= limit}
+    assert {a.url for a in arts} == small and len(small) == 2
+    too_large = [p for p in problems if "payload larger than the record limit" in p.reason]
+    assert len(too_large) == len(pages) - 2 and all(p.skipped for p in too_large)
+
+
+def test_limit_flags_take_sizes_and_a_bad_one_is_one_line_and_exit_2(tmp_path):
+    assert [reader.parse_size(s) for s in ("1000", "16M", "1.5K", "2GiB")] == [1000, 16 << 20, 1536, 2 << 30]
+    assert reader.format_size(syndup.ReadLimits().max_record_bytes) == "16M"
+    res = runner.invoke(app, ["scan", str(tmp_path), "--out", str(tmp_path / "o"), "--max-record-size", "12X"])
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert res.exit_code == 2 and len(lines) == 1 and "'12X' is not a size" in lines[0]
