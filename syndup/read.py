@@ -211,7 +211,7 @@ def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field:
         kind = corpus_kind(path)
         why = None if kind == "folder" else not_a_file(path)
         if why is not None:
-            yield Problem(str(path), why)
+            yield Problem(_shown(path), why)
         elif kind == "folder":
             yield from read_folder(path, keep_comments=keep_comments, limits=limits)
         elif kind == "text":
@@ -261,7 +261,7 @@ def read_folder(root: Path, *, keep_comments: bool = False, limits: ReadLimits =
     FIFOs, sockets, devices and broken symbolic links below it are one warning each."""
     for path, why in _folder_entries(root):
         if why is not None:
-            yield Problem(str(path), why)
+            yield Problem(_shown(path), why)
         else:
             rel = path.relative_to(root).as_posix()
             yield from _read_file(path, rel.rsplit(".", 1)[0], keep_comments, limits)
@@ -284,7 +284,7 @@ def _folder_entries(root: Path) -> list[tuple[Path, str | None]]:
 
 
 def _read_file(path: Path, doc_id: str, keep_comments: bool, limits: ReadLimits) -> Iterator[Item]:
-    where = str(path)
+    where = _shown(path)
     try:
         with path.open("rb") as fh:
             data = fh.read(limits.max_record_bytes + 1)
@@ -358,7 +358,9 @@ def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field
     yield article
 
 
-_FIELDS = ("id", "text", "url", "title", "site", "published", "author")
+#: The fields of an Article checked for lone surrogates, by the name a warning gives them.
+_FIELDS = {"id": "id", "text": "text", "url": "url", "title": "title", "site": "site", "published": "published",
+           "author": "author", "origin_ref": "source"}
 
 
 def _checked(article: Article, where: str, limits: ReadLimits) -> tuple[Article | None, Problem | None]:
@@ -370,8 +372,9 @@ def _checked(article: Article, where: str, limits: ReadLimits) -> tuple[Article 
     if not broken:
         return article, None
     fixed = dataclasses.replace(article, **{name: _without_surrogates(getattr(article, name)) for name in broken})
-    return fixed, Problem(where, f"record {fixed.id!r}: lone surrogates in {', '.join(broken)} replaced with U+FFFD",
-                          skipped=False)
+    fields = ", ".join(_FIELDS[name] for name in broken)
+    return fixed, Problem(where, f"record {fixed.id!r}: lone surrogates (not Unicode) in {fields} replaced with "
+                                 f"U+FFFD", skipped=False)
 
 
 def _has_surrogates(value: str | None) -> bool:
@@ -382,6 +385,12 @@ def _has_surrogates(value: str | None) -> bool:
         return False
     except UnicodeEncodeError:
         return True
+
+
+def _shown(path: Path) -> str:
+    """`path` as text any file can hold: a file name whose bytes are not UTF-8 gets U+FFFD for them."""
+    name = str(path)
+    return _without_surrogates(name) if _has_surrogates(name) else name
 
 
 def _without_surrogates(value: str) -> str:

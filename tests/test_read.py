@@ -407,3 +407,16 @@ def test_limit_flags_take_sizes_and_a_bad_one_is_one_line_and_exit_2(tmp_path):
     res = runner.invoke(app, ["scan", str(tmp_path), "--out", str(tmp_path / "o"), "--max-record-size", "12X"])
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert res.exit_code == 2 and len(lines) == 1 and "'12X' is not a size" in lines[0]
+
+
+def test_a_file_name_that_is_not_utf8_gives_an_article_and_tables(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / os.fsdecode(b"caf\xe9.txt")).write_text(seed_text("000"), encoding="utf-8")  # a Latin-1 name
+    (corpus / "b.txt").write_text(seed_text("001"), encoding="utf-8")
+    res = runner.invoke(app, ["scan", str(corpus), "--out", str(tmp_path / "o"), "--no-report"])
+    assert res.exit_code == 0, res.output
+    docs = pd.read_csv(tmp_path / "o" / "documents.csv")
+    assert sorted(docs.doc_id) == ["b", "caf\ufffd"]
+    assert f"{corpus}/caf\ufffd.txt" in set(docs.source)
+    assert "lone surrogates (not Unicode) in id replaced with U+FFFD" in " ".join(res.output.split())
