@@ -29,7 +29,7 @@ if _typing.TYPE_CHECKING:  # pragma: no cover
     )
     from .index import Index
     from .models import Article, Match, Problem, ScanResult
-    from .read import read
+    from .read import ReadLimits, read
     from .report import write_report
     from .scan import scan
     from .settings import Settings
@@ -50,6 +50,7 @@ __all__ = [
     "MissingDependency",
     "OutputError",
     "Problem",
+    "ReadLimits",
     "Relation",
     "ScanResult",
     "Segment",
@@ -73,7 +74,7 @@ _HOME = {
     "SyndupError": "errors",
     "Diff": "diff", "Segment": "diff", "Summary": "diff", "diff": "diff",
     "Index": "index", "Relation": "verify", "relate": "verify", "Settings": "settings",
-    "read": "read", "scan": "scan", "write_report": "report",
+    "read": "read", "ReadLimits": "read", "scan": "scan", "write_report": "report",
 }
 
 

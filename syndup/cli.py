@@ -15,6 +15,7 @@ from rich.table import Table
 
 from .errors import InputError, SyndupError
 from .models import Article, Match, Problem, ScanResult
+from .read import DEFAULT_LIMITS, ReadLimits, format_size, parse_size
 
 #: The record fields every command that reads a corpus takes.
 IdField = Annotated[str, typer.Option(help="Name of the id field in JSONL/CSV/Parquet records.")]
@@ -90,6 +91,17 @@ def scan(
                                              "write DIR/index_matches.csv, and add CORPUS to it."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
                                        help="Processes that read JSONL, analyze and sign articles (default: all cores)."),
+    max_record_size: str = typer.Option(format_size(DEFAULT_LIMITS.max_record_bytes), "--max-record-size",
+                                        metavar="SIZE", help="Skip (with a warning) a record, file or field larger "
+                                                             "than this: bytes, or with K, M, G."),
+    max_input_size: str = typer.Option(format_size(DEFAULT_LIMITS.max_input_bytes), "--max-input-size",
+                                       metavar="SIZE", help="Stop reading an input file (with a warning) after "
+                                                            "this many bytes, decompressed."),
+    max_ratio: float = typer.Option(DEFAULT_LIMITS.max_ratio, "--max-ratio", min=1.0, metavar="R",
+                                    help="Stop reading a .gz input (with a warning) that expands more than this "
+                                         "many times: a decompression bomb."),
+    max_warnings: int = typer.Option(DEFAULT_LIMITS.max_warnings, "--max-warnings", min=0, metavar="N",
+                                     help="Warnings shown per input file; the rest are counted in one line."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import write_tables
@@ -97,13 +109,14 @@ def scan(
     from .scan import scan as run_scan
 
     try:
-        paths = check_paths(corpus)
+        paths = check_paths(corpus, text_field=text_field)
+        limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     problems: list[Problem] = []
     # JSONL is left as raw lines here: the scan's worker processes parse it.
     items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
-                       keep_comments=keep_comments)
+                       keep_comments=keep_comments, limits=limits)
 
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
@@ -118,7 +131,7 @@ def scan(
                 bar.refresh()
 
             result = run_scan(items, id_field=id_field, text_field=text_field, progress=progress, jobs=jobs,
-                              on_problem=warn)
+                              on_problem=warn, limits=limits)
             problems = list(result.problems)
         formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
         write_tables(result, out, formats)

@@ -2,21 +2,29 @@
 
 Readers are generators that yield `Article`s and `Problem`s as they go: a broken record becomes one
 warning naming the file, the line and the reason, and reading carries on with the next record.
+What one input may cost is bounded by `ReadLimits`: a record, a file or a decompression beyond a
+limit is one warning, never a crash, a hang or all the memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
+import errno
 import gzip
 import io
 import json
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+import os
+import re
+import stat
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CorpusNotFound, InputError, require
+from .errors import CorpusNotFound, InputError, SyndupError, require
 from .extract import looks_like_html
 from .models import Article, Problem
 
@@ -24,6 +32,87 @@ Item = Article | Problem
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What reading one input may cost; beyond a limit the record (or the rest of the file) is
+    skipped with one warning."""
+
+    max_record_bytes: int = 16 << 20
+    """Largest record read: a JSONL line, a CSV field, a text file, a Parquet text, a WARC payload."""
+    max_input_bytes: int = 64 << 30
+    """Most bytes read from one input file (after decompression); the rest of the file is skipped."""
+    max_ratio: float = 100.0
+    """Largest decompressed/compressed size of a .gz input (text gzips 3-10x, a bomb ~1000x)."""
+    max_warnings: int = 100
+    """Warnings shown per input file by `scan`; the rest are counted in one line (all are in `problems`)."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_record_bytes", "max_input_bytes", "max_ratio"):
+            if not getattr(self, name) > 0:
+                raise InputError(f"ReadLimits.{name} must be above 0; got {getattr(self, name)!r}")
+        if self.max_warnings < 0:
+            raise InputError(f"ReadLimits.max_warnings must be 0 or more; got {self.max_warnings!r}")
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", re.I)
+
+
+def parse_size(text: str) -> int:
+    """Bytes from a size such as "16M", "1.5G", "64KiB" or "1000" (K, M, G, T are powers of 1024)."""
+    match = _SIZE.fullmatch(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise InputError(f"{text!r} is not a size (a number of bytes, or with K, M, G or T: 16M, 2G)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def format_size(n: int) -> str:
+    """The shortest exact `parse_size` spelling of `n` bytes: 16M, 64G, 1000."""
+    for unit in "TGMK":
+        if n % _UNITS[unit] == 0:
+            return f"{n // _UNITS[unit]}{unit}"
+    return str(n)
+
+
+class ShownWarnings:
+    """Passes on the first `limit` problems of each input file and counts the rest, so that a file
+    of a million broken lines shows `limit` warnings and one "and N more warnings like these"."""
+
+    def __init__(self, show: Callable[[Problem], None], limit: int) -> None:
+        self._show, self._limit = show, limit
+        self._seen: dict[str, int] = {}
+        self._hidden: dict[str, int] = {}
+
+    def __call__(self, problem: Problem) -> None:
+        key = problem_file(problem.where)
+        self._flush(keep=key)
+        seen = self._seen[key] = self._seen.get(key, 0) + 1
+        if seen <= self._limit:
+            self._show(problem)
+        else:
+            self._hidden[key] = self._hidden.get(key, 0) + 1
+
+    def close(self) -> None:
+        """Show the count of every file's hidden warnings not shown yet."""
+        self._flush(keep=None)
+
+    def _flush(self, keep: str | None) -> None:
+        for key in [k for k in self._hidden if k != keep]:
+            self._show(Problem(key, f"and {self._hidden.pop(key)} more warnings like these", skipped=False))
+
+
+_LOCATION = re.compile(r"(?::\d+|:rows? \d+(?:-\d+)?|@\d+(?: <.*>)?)\Z", re.S)
+
+
+def problem_file(where: str) -> str:
+    """The input a problem is in: its `where` without the line, row or offset ("record N": "records")."""
+    if re.fullmatch(r"record \d+", where):
+        return "records"
+    return _LOCATION.sub("", where, count=1)
 
 
 def corpus_kind(path: Path) -> str:
@@ -43,86 +132,170 @@ def corpus_kind(path: Path) -> str:
                      f".parquet, .warc[.gz], .txt, .md or .html)")
 
 
-def check_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Resolve corpus paths, failing early (one message) on one that does not exist."""
+def check_paths(paths: Iterable[str | Path], *, text_field: str | None = None) -> list[Path]:
+    """Resolve corpus paths, failing early (one message) on one that does not exist or, given
+    `text_field`, on a CSV or Parquet file whose header has no such column."""
     out = []
     for p in paths:
         path = Path(p)
         if not path.exists():
             raise CorpusNotFound(f"{path}: no such file or folder")
-        corpus_kind(path)
+        kind = corpus_kind(path)
+        if text_field is not None and kind in ("csv", "parquet") and not_a_file(path) is None:
+            missing = _missing_column(_columns(path, kind), text_field)
+            if missing:
+                raise InputError(f"{path}: {missing}")
         out.append(path)
     return out
 
 
+def _columns(path: Path, kind: str) -> list[str] | None:
+    """The column names of a CSV or Parquet file, or None when its header cannot be read (the
+    reader then says why)."""
+    try:
+        if kind == "parquet":
+            pq = require("pyarrow.parquet", "parquet", "Reading Parquet")
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        csv.field_size_limit(DEFAULT_LIMITS.max_record_bytes)
+        with _Bounded(path, DEFAULT_LIMITS) as fh:
+            return next(csv.reader(_text_stream(fh)), [])
+    except SyndupError:
+        raise
+    except Exception:  # noqa: BLE001 - any unreadable header is the reader's warning to give
+        return None
+
+
+def _missing_column(fields: Sequence[str] | None, text_field: str) -> str | None:
+    """Why a table with these columns has no text to read, or None when it has."""
+    if fields is None or text_field in fields or (text_field == "text" and {"html", "content", "body"} & set(fields)):
+        return None
+    return f"no {text_field!r} column (columns: {', '.join(fields) or 'none'}); use --text-field to name it"
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file (a FIFO, socket, device, dangling or looping symbolic
+    link), or None when it is a regular file or a folder. Never opens it: opening a FIFO waits."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; skipped"
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            return "dangling symbolic link; skipped"
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+            else "of an unknown kind")
+    return f"not a regular file ({kind}); skipped"
+
+
 def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
-         warc_id: str = "record", keep_comments: bool = False) -> Iterator[Item]:
+         warc_id: str = "record", keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Yield every article (and every problem) in the given corpus paths, in a stable order.
 
     HTML is reduced to its article text (reader comments dropped unless `keep_comments`);
     WARC records are identified by their WARC-Record-ID, or by their URL with `warc_id="url"`.
     """
     yield from _parsed(read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id,
-                                  keep_comments=keep_comments))
+                                  keep_comments=keep_comments, limits=limits))
 
 
 def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
-               warc_id: str = "record", keep_comments: bool = False) -> Iterator[Item | JsonlLines]:
+               warc_id: str = "record", keep_comments: bool = False,
+               limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item | JsonlLines]:
     """`read`, with JSONL left as batches of raw lines (`JsonlLines`) for the caller to parse
     where it likes: `scan` parses them in its worker processes."""
-    for path in check_paths(paths):
+    for path in check_paths(paths, text_field=text_field):
         kind = corpus_kind(path)
-        if kind == "folder":
-            yield from read_folder(path, keep_comments=keep_comments)
+        why = None if kind == "folder" else not_a_file(path)
+        if why is not None:
+            yield Problem(_shown(path), why)
+        elif kind == "folder":
+            yield from read_folder(path, keep_comments=keep_comments, limits=limits)
         elif kind == "text":
-            yield from _read_file(path, path.with_suffix("").name, keep_comments)
+            yield from _read_file(path, path.with_suffix("").name, keep_comments, limits)
         elif kind == "jsonl":
-            yield from jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
+            yield from jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
+                                   limits=limits)
         elif kind == "csv":
-            yield from read_csv(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
+            yield from read_csv(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
+                                limits=limits)
         elif kind == "parquet":
-            yield from read_parquet(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments)
+            yield from read_parquet(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
+                                    limits=limits)
         elif kind == "warc":
             from .warc import read_warc
 
-            yield from read_warc(path, id_by=warc_id, keep_comments=keep_comments)
+            yield from read_warc(path, id_by=warc_id, keep_comments=keep_comments, limits=limits)
 
 
 def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
-    """Decode bytes as UTF-8; otherwise detect the encoding (or replace bad bytes) and say so."""
+    """Decode bytes as UTF-8; bytes that are mostly UTF-8 stay UTF-8 with U+FFFD for the bad ones,
+    and only bytes clearly in another encoding (more invalid sequences than valid non-ASCII
+    characters) are decoded in the one detected. Either way, say so."""
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    from charset_normalizer import from_bytes
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = len(text) - len(text.encode("ascii", "ignore")) - bad  # non-ASCII characters that were valid
+    if valid < bad:
+        from charset_normalizer import from_bytes
 
-    # charset-normalizer's best() can prefer a multi-byte code page with no coherence at all for
-    # mostly-ASCII text with a stray Latin-1 byte; rank by coherence minus chaos instead.
-    matches = sorted(from_bytes(data), key=lambda m: (m.chaos - m.coherence, m.encoding))
-    best = matches[0] if matches else None
-    if best is not None and best.encoding not in ("utf_8", "utf-8"):
-        return str(best), Problem(where, f"not UTF-8 (bad byte at offset {first_bad}); "
-                                         f"decoded as {best.encoding}", skipped=False)
-    return data.decode("utf-8", errors="replace"), Problem(
-        where, f"not UTF-8 (bad byte at offset {first_bad}); invalid bytes replaced with U+FFFD",
-        skipped=False)
-
-
-def read_folder(root: Path, *, keep_comments: bool = False) -> Iterator[Item]:
-    """Every .txt/.md/.html/.htm file below `root` is one article; its id is its relative path."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES)
-                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        yield from _read_file(path, rel.rsplit(".", 1)[0], keep_comments)
+        # charset-normalizer's best() can prefer a multi-byte code page with no coherence at all for
+        # mostly-ASCII text with a stray Latin-1 byte; rank by coherence minus chaos instead.
+        matches = sorted(from_bytes(data), key=lambda m: (m.chaos - m.coherence, m.encoding))
+        best = matches[0] if matches else None
+        if best is not None and best.encoding not in ("utf_8", "utf-8"):
+            return str(best), Problem(where, f"not UTF-8 (bad byte at offset {first_bad}); "
+                                             f"decoded as {best.encoding}", skipped=False)
+    return text, Problem(where, f"not UTF-8: {bad} invalid byte sequence{'s' * (bad != 1)} (the first at offset "
+                                f"{first_bad}) replaced with U+FFFD", skipped=False)
 
 
-def _read_file(path: Path, doc_id: str, keep_comments: bool = False) -> Iterator[Item]:
-    where = str(path)
+def read_folder(root: Path, *, keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """Every .txt/.md/.html/.htm file below `root` is one article; its id is its relative path.
+    FIFOs, sockets, devices and broken symbolic links below it are one warning each."""
+    for path, why in _folder_entries(root):
+        if why is not None:
+            yield Problem(_shown(path), why)
+        else:
+            rel = path.relative_to(root).as_posix()
+            yield from _read_file(path, rel.rsplit(".", 1)[0], keep_comments, limits)
+
+
+def _folder_entries(root: Path) -> list[tuple[Path, str | None]]:
+    """The article files below `root` (hidden ones left out), and every entry that is not a
+    regular file with why, in path order; symbolic links to folders are not followed."""
+    found: list[tuple[Path, str | None]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = Path(folder, name)
+            why = not_a_file(path)
+            if why is not None or name.lower().endswith(TEXT_SUFFIXES):
+                found.append((path, why))
+    return sorted(found)
+
+
+def _read_file(path: Path, doc_id: str, keep_comments: bool, limits: ReadLimits) -> Iterator[Item]:
+    where = _shown(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_record_bytes + 1)
     except OSError as exc:
         yield Problem(where, f"cannot read file: {exc.strerror or exc}")
+        return
+    if len(data) > limits.max_record_bytes:
+        yield Problem(where, record_too_large(limits))
+        return
+    if _looks_binary(data):
+        yield Problem(where, "binary data, not text; skipped")
         return
     text, problem = decode(data, where)
     if problem:
@@ -130,17 +303,46 @@ def _read_file(path: Path, doc_id: str, keep_comments: bool = False) -> Iterator
     record: dict[str, Any] = {"id": doc_id, "text": text}
     if path.name.lower().endswith(HTML_SUFFIXES) or looks_like_html(text):
         record["html"] = True
-    yield from _to_article(record, where, "id", "text", None, keep_comments)
+    yield from _to_article(record, where, "id", "text", None, keep_comments, limits)
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """True for data that is not text in any encoding: a NUL byte (outside UTF-16/32 with a BOM),
+    or control bytes making up more than 5% of its first 8 KB."""
+    sample = data[:8192]
+    if sample.startswith(_WIDE_BOMS):
+        return False
+    if b"\0" in sample:
+        return True
+    return len(sample.translate(None, _CONTROL_BYTES)) < len(sample) * 0.95
+
+
+def record_too_large(limits: ReadLimits) -> str:
+    """Why a record over `limits.max_record_bytes` is skipped (one wording for every reader)."""
+    return f"larger than the record limit ({format_size(limits.max_record_bytes)} bytes, --max-record-size); skipped"
 
 
 def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field: str,
-                default_id: str | None, keep_comments: bool = False) -> Iterator[Item]:
+                default_id: str | None, keep_comments: bool, limits: ReadLimits) -> Iterator[Item]:
     try:
         article = Article.from_mapping(record, id_field=id_field, text_field=text_field,
                                        default_id=default_id, origin_ref=where)
     except ValueError as exc:
         yield Problem(where, str(exc))
         return
+    except RecursionError:
+        yield Problem(where, "a field is nested too deeply to read; skipped")
+        return
+    checked, problem = _checked(article, where, limits)
+    if problem is not None:
+        yield problem
+    if checked is None:
+        return
+    article = checked
     if record.get("html") is True or looks_like_html(article.text):
         from .extract import extract_article
 
@@ -156,22 +358,99 @@ def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field
     yield article
 
 
-def _open_blocks(path: Path) -> Iterator[bytes]:
-    """The bytes of a file (gunzipped for .gz) in blocks of up to `_BLOCK`, as they are read."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+#: The fields of an Article checked for lone surrogates, by the name a warning gives them.
+_FIELDS = {"id": "id", "text": "text", "url": "url", "title": "title", "site": "site", "published": "published",
+           "author": "author", "origin_ref": "source"}
+
+
+def _checked(article: Article, where: str, limits: ReadLimits) -> tuple[Article | None, Problem | None]:
+    """The article, with any lone surrogate (text that is not Unicode: no file can hold it) in its
+    fields replaced by U+FFFD and a warning; or None and why when its text is over the record limit."""
+    if len(article.text) > limits.max_record_bytes:
+        return None, Problem(where, f"record {article.id!r}: {record_too_large(limits)}")
+    broken = [name for name in _FIELDS if _has_surrogates(getattr(article, name))]
+    if not broken:
+        return article, None
+    fixed = dataclasses.replace(article, **{name: _without_surrogates(getattr(article, name)) for name in broken})
+    fields = ", ".join(_FIELDS[name] for name in broken)
+    return fixed, Problem(where, f"record {fixed.id!r}: lone surrogates (not Unicode) in {fields} replaced with "
+                                 f"U+FFFD", skipped=False)
+
+
+def _has_surrogates(value: str | None) -> bool:
+    if value is None or value.isascii():
+        return False
     try:
-        with opener(path, "rb") as fh:
-            while block := fh.read1(_BLOCK):
-                yield block
-    except (OSError, EOFError) as exc:
-        raise _Truncated(str(exc)) from exc
+        value.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
 
 
+def _shown(path: Path) -> str:
+    """`path` as text any file can hold: a file name whose bytes are not UTF-8 gets U+FFFD for them."""
+    name = str(path)
+    return _without_surrogates(name) if _has_surrogates(name) else name
+
+
+def _without_surrogates(value: str) -> str:
+    """`value` with each lone surrogate replaced by U+FFFD (and each valid pair joined)."""
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+class _TooLarge(Exception):
+    """An input beyond `max_input_bytes` or `max_ratio`: the rest of it is skipped."""
+
+
+class _Bounded(io.RawIOBase):
+    """A file's bytes (gunzipped for .gz), failing with `_TooLarge` past the input limits."""
+
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        super().__init__()
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+        gz = path.name.lower().endswith(".gz")
+        self._source: Any = gzip.GzipFile(fileobj=self._raw, mode="rb") if gz else self._raw
+        self._gz, self._limits, self._done = gz, limits, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (at least one unless at the end), after checking the limits."""
+        limits = self._limits
+        room = limits.max_input_bytes - self._done
+        if room <= 0 and self._source.read1(1):
+            raise _TooLarge(f"more than {limits.max_input_bytes} bytes (--max-input-size)")
+        data: bytes = self._source.read1(room if size < 0 else min(size, room))
+        self._done += len(data)
+        if self._gz and self._done > _RATIO_FLOOR and self._done > limits.max_ratio * self._raw.tell():
+            raise _TooLarge(f"compression ratio above {limits.max_ratio:g} (--max-ratio): a decompression bomb?")
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._source.close()
+            self._raw.close()
+        super().close()
+
+
+#: Decompressed bytes read before the ratio is judged (a small file may expand a lot).
+_RATIO_FLOOR = 1 << 20
+
+
+def _text_stream(fh: _Bounded) -> io.TextIOWrapper:
+    """A CSV file's text: UTF-8, its BOM (Excel's "CSV UTF-8") dropped, bad bytes kept as surrogates."""
+    return io.TextIOWrapper(io.BufferedReader(fh), encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+#: What a damaged .gz raises while it is read.
+_BROKEN = (OSError, EOFError, zlib.error)
 _BLOCK = 1 << 20
-
-
-class _Truncated(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -185,6 +464,7 @@ class JsonlLines:
     id_field: str = "id"
     text_field: str = "text"
     keep_comments: bool = False
+    limits: ReadLimits = DEFAULT_LIMITS
 
     def items(self) -> Iterator[Item]:
         """The articles and problems of these lines, as `read_jsonl` gives them."""
@@ -201,65 +481,120 @@ class JsonlLines:
             except json.JSONDecodeError as exc:
                 yield Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
+            except RecursionError:
+                yield Problem(where, "JSON nested too deeply to read; skipped")
+                continue
             if not isinstance(record, dict):
                 yield Problem(where, f"expected a JSON object, got {type(record).__name__}")
                 continue
-            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}", keep)
+            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}", keep, self.limits)
 
 
-#: Lines in each `JsonlLines` batch (and so in each chunk of work a scan gives a worker).
+#: Lines in each `JsonlLines` batch, at least (and so in each chunk of work a scan gives a worker).
 LINES_PER_PART = 1024
 
 
 def jsonl_lines(path: Path, *, id_field: str = "id", text_field: str = "text", keep_comments: bool = False,
-                size: int | None = None) -> Iterator[JsonlLines | Problem]:
-    """A JSONL file as batches of up to `size` raw lines (default `LINES_PER_PART`), then a problem
-    if the file is cut short (every whole line before the cut is kept) or cannot be read.
+                limits: ReadLimits = DEFAULT_LIMITS, size: int | None = None) -> Iterator[JsonlLines | Problem]:
+    """A JSONL file as batches of whole raw lines, each of at least `size` lines (default
+    `LINES_PER_PART`) but the last; a line over the record limit is one problem, and a file cut
+    short (every whole line before the cut is kept), too large or unreadable ends in one.
 
     The file is read in blocks and cut at newlines, never line by line: a batch is one bytes object.
     """
     size = size or LINES_PER_PART
-    parts: list[bytes] = []  # whole lines not yet in a batch, then maybe the start of one more
-    held = 0                 # newlines in parts
+    parts: list[bytes] = []
+    held = 0  # newlines in parts
     first = 1
+    later: list[Problem] = []  # problems of lines in parts, given after their batch
 
     def batch(data: bytes, count: int) -> JsonlLines:
-        return JsonlLines(path, first, data, count, id_field, text_field, keep_comments)
+        return JsonlLines(path, first, data, count, id_field, text_field, keep_comments, limits)
 
-    try:
-        for block in _open_blocks(path):
-            found = block.count(b"\n")
-            while held + found >= size:  # a batch ends in this block: cut after its last newline
-                cut = -1
-                for _ in range(size - held):
-                    cut = block.find(b"\n", cut + 1)
-                parts.append(block[:cut + 1])
-                yield batch(b"".join(parts), size)
-                first += size
-                block, found = block[cut + 1:], found - (size - held)
-                parts, held = [], 0
-            if block:
-                parts.append(block)
-                held += found
-    except _Truncated as exc:
-        data = b"".join(parts)
-        whole = data[:data.rfind(b"\n") + 1]  # a line the cut went through is lost
-        if whole:
-            yield batch(whole, held)
-        yield Problem(f"{path}:{first + held}", f"file ends early or is corrupt ({exc}); records before it kept")
-        return
-    except PermissionError as exc:
-        yield Problem(str(path), f"cannot read file: {exc.strerror}")
-        return
+    for piece in _line_runs(path, limits):
+        if isinstance(piece, Problem):
+            later.append(piece)
+            continue
+        data, count = piece
+        parts.append(data)
+        held += count
+        if held >= size and count:  # a piece with a newline ends with one: a batch may end here
+            yield batch(b"".join(parts), held)
+            first += held
+            parts, held = [], 0
+            yield from later
+            later = []
     data = b"".join(parts)
     if data:
         yield batch(data, held + (not data.endswith(b"\n")))
+    yield from later
+
+
+def _line_runs(path: Path, limits: ReadLimits) -> Iterator[tuple[bytes, int] | Problem]:
+    """A file's bytes in pieces, with the number of newlines in each: a piece that holds one ends
+    with one. A line over the record limit becomes an empty line (so every line keeps its number)
+    and a problem; an unreadable, cut or too large file ends in a problem."""
+    limit = limits.max_record_bytes
+    carry: list[bytes] = []  # the start of the line not ended yet
+    carried = 0              # its length so far; -1 while skipping the rest of a line over the limit
+    line = 1                 # its number
+
+    def too_long(lineno: int) -> Problem:
+        return Problem(f"{path}:{lineno}", record_too_large(limits))
+
+    try:
+        with _Bounded(path, limits) as fh:
+            while block := fh.read(_BLOCK):
+                end = block.rfind(b"\n")
+                if end >= 0:
+                    first = block.find(b"\n")
+                    whole = 0 <= carried and carried + first <= limit  # the carried line ends in time
+                    if whole:
+                        for piece in carry:
+                            yield piece, 0
+                        run = block[:end + 1]
+                    else:
+                        if carried >= 0:
+                            yield too_long(line)
+                        yield b"\n", 1
+                        run = block[first + 1:end + 1]
+                    count = run.count(b"\n")
+                    if end - first > limit:  # a line after the first may be over the limit too
+                        lines = run.split(b"\n")
+                        for k in range(1 if whole else 0, len(lines) - 1):
+                            if len(lines[k]) > limit:
+                                yield too_long(line + k + (not whole))
+                                lines[k] = b""
+                        run = b"\n".join(lines)
+                    if run:
+                        yield run, count
+                    line += count + (not whole)
+                    carry, carried = [], 0
+                    block = block[end + 1:]
+                if carried >= 0 and block:
+                    carried += len(block)
+                    carry.append(block)
+                    if carried > limit:
+                        yield too_long(line)
+                        carry, carried = [], -1
+    except _TooLarge as exc:
+        yield Problem(f"{path}:{line}", f"stopped reading: {exc}; the rest of the file is skipped")
+        return
+    except (FileNotFoundError, PermissionError) as exc:
+        yield Problem(str(path), f"cannot read file: {exc.strerror}")
+        return
+    except _BROKEN as exc:
+        yield Problem(f"{path}:{line}", f"file ends early or is corrupt ({exc}); records before it kept")
+        return
+    for piece in carry:
+        yield piece, 0
 
 
 def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
-               keep_comments: bool = False) -> Iterator[Item]:
+               keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """One JSON object per line; ids default to `file:line` where a record has none."""
-    yield from _parsed(jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments))
+    yield from _parsed(jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
+                                   limits=limits))
 
 
 def _parsed(parts: Iterable[Item | JsonlLines]) -> Iterator[Item]:
@@ -272,36 +607,46 @@ def _parsed(parts: Iterable[Item | JsonlLines]) -> Iterator[Item]:
 
 
 def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text",
-             keep_comments: bool = False) -> Iterator[Item]:
-    """A CSV file with a header row; line numbers in warnings are the file's physical lines."""
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+             keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """A CSV file with a header row (a UTF-8 BOM is dropped); line numbers in warnings are the
+    file's physical lines, and a row with broken quoting is one warning naming its lines."""
+    csv.field_size_limit(limits.max_record_bytes)
     try:
-        fh = opener(path, "rb")
+        fh = _Bounded(path, limits)
     except OSError as exc:
         yield Problem(str(path), f"cannot read file: {exc.strerror or exc}")
         return
     with fh:
-        stream = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.DictReader(stream)
+        reader = csv.DictReader(_text_stream(fh), strict=True)
+        start = 1  # the line the next row starts on
         try:
             fields = reader.fieldnames or []
-        except (OSError, EOFError) as exc:
-            yield Problem(str(path), f"cannot read file: {exc}")
+        except (csv.Error, _TooLarge, *_BROKEN) as exc:
+            yield Problem(str(path), f"cannot read its header: {exc}")
             return
-        if text_field not in fields and not {"html", "content", "body"} & set(fields):
-            yield Problem(str(path), f"no {text_field!r} column (columns: {', '.join(fields)}); "
-                                     f"use --text-field to name it")
+        missing = _missing_column(fields, text_field)
+        if missing:
+            yield Problem(str(path), missing)
             return
         while True:
+            start = reader.reader.line_num + 1  # DictReader's own line_num lags after an error
             try:
                 row = next(reader)
             except StopIteration:
                 break
-            except (csv.Error, OSError, EOFError) as exc:
-                yield Problem(f"{path}:{reader.line_num}", f"unreadable CSV ({exc}); rest of file skipped")
+            except csv.Error as exc:
+                reason, stop = _csv_error(str(exc), start, reader.reader.line_num, limits)
+                yield Problem(f"{path}:{start}", reason)
+                if stop:
+                    break
+                continue
+            except _TooLarge as exc:
+                yield Problem(f"{path}:{start}", f"stopped reading: {exc}; the rest of the file is skipped")
                 break
-            where = f"{path}:{reader.line_num}"
+            except _BROKEN as exc:
+                yield Problem(f"{path}:{start}", f"file ends early or is corrupt ({exc}); rest of file skipped")
+                break
+            where = f"{path}:{start}"
             if None in row:
                 yield Problem(where, f"row has {len(fields) + len(row[None])} fields, header has {len(fields)}",
                               skipped=False)
@@ -313,48 +658,74 @@ def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text",
                 fixed[key] = value if value != "" else None
             if bad:
                 yield Problem(where, "not UTF-8; invalid bytes replaced with U+FFFD", skipped=False)
-            yield from _to_article(fixed, where, id_field, text_field, f"{path.name}:{reader.line_num}",
-                                   keep_comments)
+            yield from _to_article(fixed, where, id_field, text_field, f"{path.name}:{start}", keep_comments,
+                                   limits)
 
 
-def _has_surrogates(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-        return False
-    except UnicodeEncodeError:
-        return True
+def _csv_error(message: str, start: int, end: int, limits: ReadLimits) -> tuple[str, bool]:
+    """The warning for a row the csv module refused, and whether the rest of the file is lost."""
+    lines = f"lines {start}-{end}" if end > start else f"line {start}"
+    if message.startswith("field larger than field limit"):
+        return (f"a field from line {start} on is larger than the record limit "
+                f"({format_size(limits.max_record_bytes)} bytes, --max-record-size): an unterminated quote?; "
+                f"the rest of the file is skipped"), True
+    if message == "unexpected end of data":
+        return f"a quoted field is never closed ({lines} skipped)", True
+    return f"broken quoting ({message}): a quote in {lines} is misplaced or never closed; {lines} skipped", False
 
 
 def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text",
-                 keep_comments: bool = False) -> Iterator[Item]:
-    """A Parquet file, read in batches; warnings name the row number."""
+                 keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
+    """A Parquet file, read in batches; warnings name the row number, and a row group that cannot
+    be read is one warning naming its rows."""
     pq = require("pyarrow.parquet", "parquet", "Reading Parquet")
     try:
         pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for a bad file
+        missing = _missing_column(list(pf.schema_arrow.names), text_field)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         yield Problem(str(path), f"not a readable Parquet file ({exc})")
         return
+    if missing:
+        yield Problem(str(path), missing)
+        return
     row = 0
-    for batch in pf.iter_batches(batch_size=2048):
-        for record in batch.to_pylist():
-            row += 1
-            where = f"{path}:row {row}"
-            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{row}", keep_comments)
+    for group in range(pf.num_row_groups):
+        end = row + pf.metadata.row_group(group).num_rows
+        batches = pf.iter_batches(batch_size=2048, row_groups=[group])
+        while True:
+            try:
+                records = next(batches).to_pylist()
+            except StopIteration:
+                break
+            except Exception as exc:  # noqa: BLE001 - a damaged page: OSError, ArrowInvalid, ...
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                yield Problem(f"{path}:rows {row + 1}-{end}", f"cannot be read ({first}); skipped")
+                break
+            for record in records:
+                row += 1
+                yield from _to_article(record, f"{path}:row {row}", id_field, text_field, f"{path.name}:{row}",
+                                       keep_comments, limits)
+        row = end
 
 
 def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: str = "text",
-                 keep_comments: bool = False) -> Iterator[Item]:
+                 keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Articles from Python objects: `Article`s, dicts, or the rows of a pandas DataFrame."""
     if hasattr(records, "to_dict") and hasattr(records, "columns"):
         records = records.to_dict("records")
     for n, record in enumerate(records, start=1):
         where = f"record {n}"
         if isinstance(record, Article):
-            if not record.text.strip():
-                yield Problem(where, f"record {record.id!r}: empty article (no text)")
+            article, problem = _checked(record, where, limits)
+            if problem is not None:
+                yield problem
+            if article is None:
+                continue
+            if not article.text.strip():
+                yield Problem(where, f"record {article.id!r}: empty article (no text)")
             else:
-                yield record
+                yield article
         elif isinstance(record, Mapping):
-            yield from _to_article(record, where, id_field, text_field, str(n), keep_comments)
+            yield from _to_article(record, where, id_field, text_field, str(n), keep_comments, limits)
         else:
             yield Problem(where, f"expected an Article or a dict, got {type(record).__name__}")

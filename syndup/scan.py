@@ -13,7 +13,7 @@ from typing import Any
 
 from .execution import Execution, Tuning
 from .models import Article, Problem, ScanResult
-from .read import JsonlLines, from_records, read_parts
+from .read import DEFAULT_LIMITS, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .stages import analyse, boilerplate, candidates, cluster, origins, separate, sign, verify
 from .tables import CLUSTER_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS, build
@@ -25,17 +25,19 @@ __all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "Progress", "s
 Progress = Callable[[int], None]
 
 
-def _items(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem | JsonlLines]:
+def _items(source: Any, id_field: str, text_field: str,
+           limits: ReadLimits) -> Iterable[Article | Problem | JsonlLines]:
     if isinstance(source, (str, Path)):
-        return read_parts([source], id_field=id_field, text_field=text_field)
+        return read_parts([source], id_field=id_field, text_field=text_field, limits=limits)
     if isinstance(source, (list, tuple)) and source and all(isinstance(s, (str, Path)) for s in source):
-        return read_parts(source, id_field=id_field, text_field=text_field)
-    return _mixed(source, id_field, text_field)
+        return read_parts(source, id_field=id_field, text_field=text_field, limits=limits)
+    return _mixed(source, id_field, text_field, limits)
 
 
-def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Problem | JsonlLines]:
+def _mixed(source: Any, id_field: str, text_field: str,
+           limits: ReadLimits) -> Iterable[Article | Problem | JsonlLines]:
     if hasattr(source, "to_dict") and hasattr(source, "columns"):
-        yield from from_records(source, id_field=id_field, text_field=text_field)
+        yield from from_records(source, id_field=id_field, text_field=text_field, limits=limits)
         return
     # Streamed: each run of plain records goes through from_records as it arrives (numbered from
     # 1 within its run), so a generator of a million dicts is never held in memory.
@@ -50,7 +52,7 @@ def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Pr
             yield item
 
     while True:
-        yield from from_records(run(), id_field=id_field, text_field=text_field)
+        yield from from_records(run(), id_field=id_field, text_field=text_field, limits=limits)
         if not stop:
             return
         yield stop.pop()
@@ -58,7 +60,8 @@ def _mixed(source: Any, id_field: str, text_field: str) -> Iterable[Article | Pr
 
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
          text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
-         on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None) -> ScanResult:
+         on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
+         limits: ReadLimits = DEFAULT_LIMITS) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
@@ -66,10 +69,15 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     It is read as a stream; texts are kept on disk. `jobs` processes (default: all cores) do the
     work; the result is the same for any `jobs` (and any `tuning`, which only says when splitting
     work between processes pays). `on_problem` is called with each problem (a skipped or repaired
-    record) as it is found; all of them are in the result's `problems` too.
+    record) as it is found, up to `limits.max_warnings` per input file and then one line counting
+    the rest; all of them are in the result's `problems`. `limits` bounds what reading one record
+    or file may cost (`ReadLimits`).
     """
     execution = Execution.local(jobs, tuning)
-    corpus = analyse.analyse(_items(source, id_field, text_field), execution, progress, on_problem)
+    shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
+    corpus = analyse.analyse(_items(source, id_field, text_field, limits), execution, progress, shown)
+    if shown is not None:
+        shown.close()
 
     def tick() -> None:  # a stage is done
         if progress is not None:

@@ -28,6 +28,7 @@ from .errors import InputError, require
 from .execution import Execution
 from .extract import extract_article, looks_like_html
 from .models import Article, Problem
+from .read import DEFAULT_LIMITS, ReadLimits, decode, record_too_large
 
 Item = Article | Problem
 
@@ -43,14 +44,15 @@ _CHUNK = 16
 
 
 def read_warc(path: str | Path, *, id_by: str = "record", keep_comments: bool = False,
-              workers: int = 1) -> Iterator[Item]:
+              workers: int = 1, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Yield an Article for every HTML page in a WARC file, and a Problem for everything skipped.
 
     `workers` > 1 extracts pages in that many processes; articles come out in file order anyway.
+    A payload over `limits.max_record_bytes` is one warning and is skipped.
     """
     if id_by not in ID_CHOICES:
         raise InputError(f"WARC id must be one of {', '.join(ID_CHOICES)}; got {id_by!r}")
-    pages = _pages(Path(path), id_by)
+    pages = _pages(Path(path), id_by, limits)
     if workers > 1:
         yield from _extract_parallel(pages, keep_comments, workers)
         return
@@ -96,7 +98,7 @@ def _extract_parallel(pages: Iterator[Item], keep_comments: bool, workers: int) 
         yield from done
 
 
-def _pages(path: Path, id_by: str) -> Iterator[Item]:
+def _pages(path: Path, id_by: str, limits: ReadLimits) -> Iterator[Item]:
     """The HTML pages of a WARC file, text not yet extracted (crawl date in `published`)."""
     require("warcio", "warc", "Reading WARC files")
     import logging
@@ -125,7 +127,7 @@ def _pages(path: Path, id_by: str) -> Iterator[Item]:
             try:
                 for record in iterator:
                     offset = iterator.offset
-                    items = _page(record, path, offset, id_by, counts)
+                    items = _page(record, path, offset, id_by, counts, limits)
                     length = iterator.get_record_length()  # reads the record to its end
                     broken = _truncated(record, iterator, gzipped)
                     if broken:
@@ -156,7 +158,7 @@ def _pages(path: Path, id_by: str) -> Iterator[Item]:
         yield Problem(str(path), note, skipped=False)
 
 
-def _page(record: Any, path: Path, offset: int, id_by: str, counts: Counter[str]) -> list[Item]:
+def _page(record: Any, path: Path, offset: int, id_by: str, counts: Counter[str], limits: ReadLimits) -> list[Item]:
     """One record as an (unextracted) Article, or Problems, or nothing when it is not a page."""
     rec_type = record.rec_type
     if rec_type != "response":
@@ -181,10 +183,13 @@ def _page(record: Any, path: Path, offset: int, id_by: str, counts: Counter[str]
         if mime in _SNIFF_TYPES and not looks_like_html(data.decode("latin-1")):
             counts[f"type {mime or 'unknown'}"] += 1
             return []
-        data += stream.read()
+        data += stream.read(limits.max_record_bytes + 1 - len(data))
     except Exception as exc:  # noqa: BLE001 - a bad chunked/gzip/brotli body is one record's problem
         counts["undecodable"] += 1
         return [Problem(where, f"payload cannot be decoded ({type(exc).__name__}: {_first_line(exc)})")]
+    if len(data) > limits.max_record_bytes:
+        counts["oversized"] += 1
+        return [Problem(where, f"payload {record_too_large(limits)}")]
     counts["html"] += 1
     text, problem = _decode(data, _charset(ctype), where)
     record_id = (headers.get_header("WARC-Record-ID") or "").strip().strip("<>")
@@ -250,8 +255,6 @@ def _charset(content_type: str) -> str | None:
 
 def _decode(data: bytes, declared: str | None, where: str) -> tuple[str, Problem | None]:
     """Decode a page: as UTF-8 if it is valid UTF-8, else the declared charset, else a detected one."""
-    from .read import decode
-
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
