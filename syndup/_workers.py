@@ -44,7 +44,7 @@ class Pool:
 
     def start(self) -> None:
         if self.jobs > 1 and self.pool is None:
-            self.pool = _context().Pool(self.jobs)
+            self.pool = _context().Pool(self.jobs, initializer=_worker_signals)
             # A scan that fails between its two passes leaves the pool behind: end it then.
             self._finalizer = weakref.finalize(self, self.pool.terminate)
 
@@ -114,6 +114,7 @@ def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
             r, w = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: run, send the pickled outcome, leave without cleanup
+                _worker_signals()
                 os.close(r)
                 code = 0
                 outcome: tuple[bool, object]
@@ -154,6 +155,13 @@ def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
                 pass
 
 
+def _worker_signals() -> None:
+    """In a worker: SIGINT (a Ctrl-C reaches the whole process group) is the parent's to handle,
+    and SIGTERM (how the parent ends its workers) ends the worker quietly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def balanced_cuts(load: Sequence[int] | np.ndarray, parts: int) -> list[int]:
     """Where to cut consecutive items of `load` into `parts` runs of about equal total load: the
     boundaries, from 0 to len(load) (a run may be empty)."""
@@ -183,7 +191,7 @@ class _QuietFork:
     """The fork context, with the DeprecationWarning of Python 3.12+ about forking a process with
     threads silenced: it counts idle native threads (BLAS) too, and no Python thread is running."""
 
-    def Pool(self, processes: int) -> Any:  # noqa: N802 - mirrors multiprocessing's API
+    def Pool(self, processes: int, initializer: Callable[[], None] | None = None) -> Any:  # noqa: N802 - mirrors multiprocessing's API
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            return multiprocessing.get_context("fork").Pool(processes)
+            return multiprocessing.get_context("fork").Pool(processes, initializer=initializer)

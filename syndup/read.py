@@ -67,13 +67,15 @@ def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str =
 
 
 def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
-               warc_id: str = "record", keep_comments: bool = False) -> Iterator[Item | JsonlLines]:
+               warc_id: str = "record", keep_comments: bool = False,
+               exclude: Iterable[Path] = ()) -> Iterator[Item | JsonlLines]:
     """`read`, with JSONL left as batches of raw lines (`JsonlLines`) for the caller to parse
-    where it likes: `scan` parses them in its worker processes."""
+    where it likes: `scan` parses them in its worker processes. Files of folders below `exclude`
+    (the scan's own output folder) are not read."""
     for path in check_paths(paths):
         kind = corpus_kind(path)
         if kind == "folder":
-            yield from read_folder(path, keep_comments=keep_comments)
+            yield from read_folder(path, keep_comments=keep_comments, exclude=exclude)
         elif kind == "text":
             yield from _read_file(path, path.with_suffix("").name, keep_comments)
         elif kind == "jsonl":
@@ -108,10 +110,14 @@ def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
         skipped=False)
 
 
-def read_folder(root: Path, *, keep_comments: bool = False) -> Iterator[Item]:
-    """Every .txt/.md/.html/.htm file below `root` is one article; its id is its relative path."""
+def read_folder(root: Path, *, keep_comments: bool = False, exclude: Iterable[Path] = ()) -> Iterator[Item]:
+    """Every .txt/.md/.html/.htm file below `root` is one article (but those below a folder of
+    `exclude`); its id is its relative path."""
+    base = root.resolve()
+    skip = [root / e.resolve().relative_to(base) for e in exclude if e.resolve().is_relative_to(base)]
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES)
-                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
+                   and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                   and not any(p.is_relative_to(s) for s in skip))
     for path in files:
         rel = path.relative_to(root).as_posix()
         yield from _read_file(path, rel.rsplit(".", 1)[0], keep_comments)
