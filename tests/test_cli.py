@@ -239,3 +239,22 @@ def test_redis_success_lines_hide_the_password(tmp_path: Path) -> None:
             assert res.exit_code == 0 and "hunter2" not in res.output
     finally:
         server.stop()
+
+
+def test_a_full_disk_leaves_the_tables_of_the_last_run_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["scan", str(SEEDS), "--out", str(out)]).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real_to_csv = pd.DataFrame.to_csv
+
+    def full_disk(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        if Path(path).name == "pairs.csv":  # documents.csv written, pairs.csv cut mid-row
+            Path(path).write_text(self.to_string()[:50])
+            raise OSError(28, "No space left on device")
+        real_to_csv(self, path, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)
+    (tmp_path / "extra.txt").write_text("A short note about the weather on the coast, unlike any seed.")
+    res = runner.invoke(app, ["scan", str(SEEDS), str(tmp_path / "extra.txt"), "--out", str(out)])
+    assert "No space left on device" in _one_error_line(res.output) and res.exit_code == 1
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import random
 import re
+import sys
 from pathlib import Path
 
 import lxml.html
@@ -16,9 +17,12 @@ from typer.testing import CliRunner
 
 import syndup
 from syndup.cli import app
+from syndup.errors import OutputError
 from syndup.report import page_name, safe_url, write_report
 
 from .conftest import SEEDS
+
+report_module = sys.modules["syndup.report"]
 
 ORIGIN_ID = "000_28930205ab5c0454"
 COPY_ID = "001_4b43cad0f107b24d"
@@ -336,3 +340,24 @@ def test_a_new_report_removes_its_own_stale_pages_only(tmp_path: Path):
     write_report(syndup.scan(SEEDS), out)
     assert not stale.exists() and mine.exists()
     assert (out / page_name(ORIGIN_ID)).is_file()
+
+
+def test_a_report_that_fails_halfway_leaves_the_previous_one_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "report"
+    result = syndup.scan(SEEDS)
+    write_report(result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_write, pages = report_module._write, []
+
+    def full_disk(folder: Path, name: str, html: str) -> Path:
+        pages.append(name)
+        if len(pages) == 2:
+            (folder / name).write_text(html[: len(html) // 2], encoding="utf-8")
+            raise OutputError(f"cannot write report page {name}: No space left on device")
+        return real_write(folder, name, html)
+
+    monkeypatch.setattr(report_module, "_write", full_disk)
+    with pytest.raises(OutputError, match="No space left"):
+        write_report(result, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
