@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
+from ._workers import signals_held
 from .errors import OutputError, require
 from .models import ScanResult
 from .spill import OWNER, abandoned, mark_owner
@@ -25,7 +23,6 @@ from .spill import OWNER, abandoned, mark_owner
 TABLES = ("documents", "pairs", "clusters")
 _STAGING = ".syndup-staging-"
 _REPLACED = ".replaced"
-_HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 class Staging:
@@ -44,7 +41,7 @@ class Staging:
 
     def commit(self) -> None:
         """Move every file and folder written under `path` into `out`, replacing what was there."""
-        with _signals_held():
+        with signals_held():
             old = self.path / _REPLACED
             for entry in sorted(p for p in self.path.iterdir() if p.name not in (_REPLACED, OWNER)):
                 target = self.out / entry.name
@@ -67,17 +64,6 @@ class Staging:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.discard()
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait (and then act) until the block is done: a commit is never cut halfway."""
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        yield
-    finally:
-        if blocked is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def sweep_staging(out: Path) -> None:

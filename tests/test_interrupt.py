@@ -1,6 +1,7 @@
 """An interrupted or killed `syndup scan` leaves the previous result whole, and no temporary files.
 
-Each rerun is stopped at a point of its work (reading, writing the tables, writing the report) by
+Each rerun is stopped at a point of its work (reading, forking workers, writing the tables,
+writing the report) by
 SIGTERM, SIGINT (to its process group, as Ctrl-C does) or SIGKILL; a hook in a small driver holds
 the run at that point until the signal comes.
 """
@@ -26,9 +27,9 @@ from pathlib import Path
 
 point, marker = os.environ["HOLD_AT"], Path(os.environ["HOLD_MARKER"])
 
-def hold():
+def hold(seconds=120):
     marker.write_text("held")
-    time.sleep(120)
+    time.sleep(seconds)
 
 def after(module, name, nth=1):
     real, calls = getattr(module, name), []
@@ -47,6 +48,12 @@ elif point == "tables":
     after(pandas.DataFrame, "to_csv")
 elif point == "report":
     after(importlib.import_module("syndup.report"), "_write")
+elif point == "fork":  # every split forced onto processes; the first fork held (it cannot be stopped)
+    execution = importlib.import_module("syndup.execution")
+    real_tuning, forks = execution.Tuning, []
+    execution.Tuning = lambda: real_tuning(chunk=2, min_parallel=1, fork_articles=1, fork_pairs=1,
+                                           fork_members=1, fork_clusters=1, fork_keys=1)
+    os.register_at_fork(after_in_parent=lambda: forks or (forks.append(1), hold(3)))
 
 from syndup.cli import main
 main()
@@ -88,7 +95,7 @@ def setting(tmp_path: Path, first_result: Path) -> tuple[Path, Path, dict[str, s
     return corpus, temp, {**child_env(), "TMPDIR": str(temp)}
 
 
-@pytest.mark.parametrize("point", ["reading", "tables", "report"])
+@pytest.mark.parametrize("point", ["reading", "fork", "tables", "report"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_a_stopped_rerun_leaves_the_first_result_whole(tmp_path: Path, setting: tuple[Path, Path, dict[str, str]],
                                                         point: str, signum: int) -> None:
@@ -98,7 +105,7 @@ def test_a_stopped_rerun_leaves_the_first_result_whole(tmp_path: Path, setting: 
     assert "report/index.html" in before and len(before["documents.csv"].splitlines()) == 6
 
     marker = tmp_path / "held"
-    run = _scan([str(corpus), "--out", str(out)], env, point, marker)
+    run = _scan([str(corpus), "--out", str(out), "--jobs", "2"], env, point, marker)
     deadline = time.monotonic() + 120
     while not marker.exists():
         assert run.poll() is None and time.monotonic() < deadline, run.communicate()
