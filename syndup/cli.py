@@ -95,8 +95,10 @@ class WarcId(str, Enum):
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a one-line error and return the Exit to raise."""
-    say(("Error:", "bold red"), f" {message}", err=True)
+    """Print a one-line error (secrets in its URLs redacted) and return the Exit to raise."""
+    from .redact import redact
+
+    say(("Error:", "bold red"), f" {redact(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -181,7 +183,7 @@ def scan(
                     where = idx.location
                 index_matches.to_csv(staging.path / "index_matches.csv", index=False)
             staging.commit()
-    except SyndupError as exc:
+    except (SyndupError, OSError) as exc:  # OSError: a write that failed (a full disk, say)
         raise fail(str(exc)) from None
     if not quiet:
         print_summary(result, out)
