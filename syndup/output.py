@@ -67,9 +67,17 @@ class Staging:
 
 
 def sweep_staging(out: Path) -> None:
-    """Remove staging folders that processes which no longer run left in `out` (killed mid-run)."""
+    """Remove staging folders that processes which no longer run left in `out` (killed mid-run).
+
+    A run killed inside `commit`, between moving a folder aside and its replacement in, leaves
+    the earlier folder in `.replaced`: it is moved back first.
+    """
     for path in out.glob(f"{_STAGING}*"):
         if abandoned(path):
+            replaced = path / _REPLACED
+            for entry in replaced.iterdir() if replaced.is_dir() else ():
+                if not (out / entry.name).exists():
+                    os.replace(entry, out / entry.name)
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import random
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import syndup
+import syndup.output
 from syndup.cli import app
 from syndup.errors import OutputError
 from syndup.report import page_name, safe_url, write_report
@@ -361,3 +364,21 @@ def test_a_report_that_fails_halfway_leaves_the_previous_one_whole(tmp_path: Pat
         write_report(result, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_a_run_killed_inside_its_commit_gets_its_previous_report_back(tmp_path: Path):
+    """Killed between moving the old report aside and the new one in: the next run puts the old one back."""
+    out = tmp_path / "out"
+    write_report(syndup.scan(SEEDS), out / "report")
+    before = {p.name: p.read_bytes() for p in (out / "report").iterdir()}
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    staging = out / ".syndup-staging-killed"
+    (staging / ".replaced").mkdir(parents=True)
+    (staging / "owner").write_text(f"{socket.gethostname()}\n{int(dead.stdout)}\n")
+    (out / "report").rename(staging / ".replaced" / "report")
+
+    write_report(syndup.scan(SEEDS), tmp_path / "other" / "report")  # elsewhere: nothing swept
+    assert not (out / "report").exists()
+    syndup.output.write_tables(syndup.scan(SEEDS), out)
+    assert {p.name: p.read_bytes() for p in (out / "report").iterdir()} == before
+    assert not staging.exists()
