@@ -147,12 +147,12 @@ def scan(
         raise fail(str(exc), 2) from None
     if index is not None:
         _check_index(index, DEFAULT_SETTINGS)
-    inside = _folders_holding(paths, out)
-    for folder in inside:
-        warn(f"{out} is inside the corpus folder {folder}: its files are not read as articles")
+    skipped = _own_output(paths, out)
+    for folder in skipped:
+        warn(f"{folder} is this scan's output, inside a corpus folder: its files are not read as articles")
     # JSONL is left as raw lines here: the scan's worker processes parse it.
     items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
-                       keep_comments=keep_comments, exclude=(out,) if inside else ())
+                       keep_comments=keep_comments, exclude=skipped)
 
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
@@ -205,10 +205,14 @@ def _check_index(target: str, settings: Settings) -> None:
         raise fail(str(exc)) from None
 
 
-def _folders_holding(paths: Iterable[Path], out: Path) -> list[Path]:
-    """The corpus folders that `out` is inside (its pages would be read back as articles)."""
+def _own_output(paths: Iterable[Path], out: Path) -> list[Path]:
+    """What of `out` a corpus folder holds, not to be read back as articles: `out`, or its report
+    when `out` is the corpus folder itself."""
     where = out.resolve()
-    return [p for p in paths if p.is_dir() and where.is_relative_to(p.resolve())]
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    if where in folders:
+        return [out / "report"]
+    return [out] if any(where.is_relative_to(p) for p in folders) else []
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:

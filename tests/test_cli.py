@@ -100,9 +100,14 @@ def test_out_inside_the_corpus_folder_is_not_read_back(tmp_path: Path) -> None:
     for _ in range(2):
         res = runner.invoke(app, ["scan", str(corpus), "--out", str(corpus / "out")])
         assert res.exit_code == 0, res.output
-    assert "is inside the corpus folder" in res.output
+    assert "inside a corpus folder: its files are not read" in res.output
     docs = pd.read_csv(corpus / "out" / "documents.csv")
     assert len(docs) == 5 and not docs["doc_id"].str.startswith("out/").any()
+    corpus = shutil.copytree(SEEDS, tmp_path / "both")
+    for _ in range(2):  # the corpus folder itself: its articles are read, the report is not
+        res = runner.invoke(app, ["scan", str(corpus), "--out", str(corpus)])
+        assert res.exit_code == 0, res.output
+    assert sorted(pd.read_csv(corpus / "documents.csv")["doc_id"]) == sorted(docs["doc_id"])
 
 
 HOSTILE_IDS = ["[/x]", "[blink]blinking[/blink]", "[link=https://evil.example]click[/link]", ":smile:"]
