@@ -35,6 +35,7 @@ from ._store import (
 )
 from .boilerplate import Member
 from .errors import BackendError, require
+from .redact import redact
 
 #: Band, anchor and paragraph postings are spread over this many Redis hashes each.
 SHARDS = 256
@@ -134,11 +135,6 @@ return {n, redis.call('HGET', KEYS[2], n)}
 """
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced by ***, for messages."""
-    return re.sub(r"(//[^/@:]*:)[^@/]*@", r"\1***@", url)
-
-
 class RedisStore:
     """An index under one key prefix of a Redis database."""
 
@@ -165,7 +161,8 @@ class RedisStore:
         try:
             self._pool = redis.ConnectionPool.from_url(
                 clean, socket_timeout=timeout, socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 1), retry_on_error=[redis.exceptions.ConnectionError],
+                # One retry for a dropped connection, none for a timeout: `timeout` bounds a command.
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
                 health_check_interval=30)
         except ValueError as exc:
             raise BackendError(f"{self.location}: not a Redis URL ({exc})") from None

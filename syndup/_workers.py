@@ -20,6 +20,7 @@ import warnings
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
@@ -44,7 +45,8 @@ class Pool:
 
     def start(self) -> None:
         if self.jobs > 1 and self.pool is None:
-            self.pool = _context().Pool(self.jobs)
+            with signals_held():  # a handler that raises must not run in the middle of forking
+                self.pool = _context().Pool(self.jobs, initializer=_worker_signals)
             # A scan that fails between its two passes leaves the pool behind: end it then.
             self._finalizer = weakref.finalize(self, self.pool.terminate)
 
@@ -112,7 +114,10 @@ def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
     try:
         for thunk in thunks[1:]:
             r, w = os.pipe()
-            pid = os.fork()
+            with signals_held():  # a handler that raises must not run in the middle of forking
+                pid = os.fork()
+                if pid == 0:
+                    _worker_signals()
             if pid == 0:  # the child: run, send the pickled outcome, leave without cleanup
                 os.close(r)
                 code = 0
@@ -154,6 +159,28 @@ def fork_join(thunks: Sequence[Callable[[], T]], jobs: int) -> list[T]:
                 pass
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (then act): for work that must not be cut
+    halfway (forking, moving outputs into place), where a handler that raises would do harm."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _worker_signals() -> None:
+    """In a worker: SIGINT (a Ctrl-C reaches the whole process group) is the parent's to handle,
+    and SIGTERM (how the parent ends its workers) ends the worker quietly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+
+
 def balanced_cuts(load: Sequence[int] | np.ndarray, parts: int) -> list[int]:
     """Where to cut consecutive items of `load` into `parts` runs of about equal total load: the
     boundaries, from 0 to len(load) (a run may be empty)."""
@@ -183,7 +210,7 @@ class _QuietFork:
     """The fork context, with the DeprecationWarning of Python 3.12+ about forking a process with
     threads silenced: it counts idle native threads (BLAS) too, and no Python thread is running."""
 
-    def Pool(self, processes: int) -> Any:  # noqa: N802 - mirrors multiprocessing's API
+    def Pool(self, processes: int, initializer: Callable[[], None] | None = None) -> Any:  # noqa: N802 - mirrors multiprocessing's API
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            return multiprocessing.get_context("fork").Pool(processes)
+            return multiprocessing.get_context("fork").Pool(processes, initializer=initializer)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.segment import Segment
 from rich.table import Table
+from rich.text import Text
 
-from .errors import InputError, SyndupError
+from .errors import IdConflict, InputError, SyndupError
 from .models import Article, Match, Problem, ScanResult
 from .read import DEFAULT_LIMITS, ReadLimits, format_size, parse_size
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 #: The record fields every command that reads a corpus takes.
 IdField = Annotated[str, typer.Option(help="Name of the id field in JSONL/CSV/Parquet records.")]
@@ -23,8 +30,42 @@ TextField = Annotated[str, typer.Option(help="Name of the text field in JSONL/CS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Find republished and near-duplicate news articles and what each copy changed.")
-out_console = Console()
-err_console = Console(stderr=True)
+# Nothing printed is read as markup or emoji codes: ids, sites and paths come from the corpus.
+out_console = Console(markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+#: What stands in for a control character printed from data: C0 as its Unicode control
+#: picture (ESC is ␛), DEL as ␡, C1 and bidi controls as U+FFFD; newlines stay.
+_CONTROLS = {**{c: 0x2400 + c for c in range(0x20) if c != 0x0A}, 0x7F: 0x2421,
+             **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+             **dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], 0xFFFD)}
+_JSON_ESCAPED = {c: f"\\u{c:04x}" for c in _CONTROLS if c >= 0x7F}
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control character (escape sequences, bidi overrides) shown, not acted on."""
+    return text.translate(_CONTROLS)
+
+
+class _Shown:
+    """A renderable whose text goes through `terminal_safe` once laid out (styles stay styles)."""
+
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for seg in console.render(self.inner, options):
+            yield seg if seg.control else Segment(terminal_safe(seg.text), seg.style)
+
+
+def say(*parts: str | tuple[str, str], err: bool = False) -> None:
+    """Print one message: plain strings, or (text, style) pairs; nothing in it is markup."""
+    (err_console if err else out_console).print(_Shown(Text.assemble(*parts)), soft_wrap=True)
+
+
+def echo_json(value: object, indent: int | None = None) -> None:
+    """Print `value` as one JSON document, with DEL, C1 and bidi controls escaped too (not just C0)."""
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=indent).translate(_JSON_ESCAPED))
 
 
 def _version(value: bool) -> None:
@@ -32,7 +73,7 @@ def _version(value: bool) -> None:
         from . import __version__
         from .kernel import describe
 
-        out_console.print(f"syndup {__version__} ({describe()})", highlight=False)
+        say(f"syndup {__version__} ({describe()})")
         raise typer.Exit()
 
 
@@ -55,13 +96,15 @@ class WarcId(str, Enum):
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a one-line error and return the Exit to raise."""
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """Print a one-line error (secrets in its URLs redacted) and return the Exit to raise."""
+    from .redact import redact
+
+    say(("Error:", "bold red"), f" {redact(message)}", err=True)
     return typer.Exit(code)
 
 
-def warn(problem: Problem) -> None:
-    err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
+def warn(problem: Problem | str) -> None:
+    say(("warning:", "yellow"), f" {problem}", err=True)
 
 
 def _count_hint(paths: list[Path]) -> int | None:
@@ -104,19 +147,25 @@ def scan(
                                      help="Warnings shown per input file; the rest are counted in one line."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
-    from .output import write_tables
+    from .output import Staging, check_writable, write_table_files
     from .read import check_paths, read_parts
     from .scan import scan as run_scan
+    from .settings import DEFAULT_SETTINGS
 
     try:
         paths = check_paths(corpus, text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
+        check_writable(out)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
-    problems: list[Problem] = []
+    if index is not None:
+        _check_index(index, DEFAULT_SETTINGS)
+    skipped = _own_output(paths, out)
+    for folder in skipped:
+        warn(f"{folder} is this scan's output, inside a corpus folder: its files are not read as articles")
     # JSONL is left as raw lines here: the scan's worker processes parse it.
     items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
-                       keep_comments=keep_comments, limits=limits)
+                       keep_comments=keep_comments, limits=limits, exclude=skipped)
 
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
@@ -130,32 +179,53 @@ def scan(
                 bar.update(task, completed=n)
                 bar.refresh()
 
-            result = run_scan(items, id_field=id_field, text_field=text_field, progress=progress, jobs=jobs,
-                              on_problem=warn, limits=limits)
-            problems = list(result.problems)
-        formats = ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",)
-        write_tables(result, out, formats)
-        if report:
-            from .report import write_report
+            result = run_scan(items, settings=DEFAULT_SETTINGS, id_field=id_field, text_field=text_field,
+                              progress=progress, jobs=jobs, on_problem=warn, limits=limits)
+        # Everything is written to a staging folder first, and moved into `out` together at the end.
+        with Staging(out) as staging:
+            write_table_files(result, staging.path, ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",))
+            if report:
+                from .report import build_report
 
-            report_path = write_report(result, out / "report")
-        if index is not None:
-            from .index import Index
+                build_report(result, staging.path / "report", previous=out / "report")
+            if index is not None:
+                from .index import Index
 
-            with Index.open(index, settings=result.settings) as idx:
-                index_matches = idx.add_scan(result)
-            index_matches.to_csv(out / "index_matches.csv", index=False)
-    except SyndupError as exc:
+                with Index.open(index, settings=result.settings) as idx:
+                    index_matches = idx.add_scan(result)
+                    where = idx.location
+                index_matches.to_csv(staging.path / "index_matches.csv", index=False)
+            staging.commit()
+    except (SyndupError, OSError) as exc:  # OSError: a write that failed (a full disk, say)
         raise fail(str(exc)) from None
     if not quiet:
         print_summary(result, out)
         if report:
-            out_console.print(f"Report written to {report_path}")
+            say(f"Report written to {out / 'report' / 'index.html'}")
         if index is not None:
-            out_console.print(f"{index_matches['doc_id'].nunique()} articles match articles indexed before "
-                              f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {index}.",
-                              highlight=False, soft_wrap=True)
-    del problems
+            say(f"{index_matches['doc_id'].nunique()} articles match articles indexed before "
+                f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {where}.")
+
+
+def _check_index(target: str, settings: Settings) -> None:
+    """Open the index a scan will add to (creating it if missing), so that it fails before the scan."""
+    from .index import Index
+
+    try:
+        with Index.open(target, settings=settings):
+            pass
+    except SyndupError as exc:
+        raise fail(str(exc)) from None
+
+
+def _own_output(paths: Iterable[Path], out: Path) -> list[Path]:
+    """What of `out` a corpus folder holds, not to be read back as articles: `out`, or its report
+    when `out` is the corpus folder itself."""
+    where = out.resolve()
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    if where in folders:
+        return [out / "report"]
+    return [out] if any(where.is_relative_to(p) for p in folders) else []
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -169,12 +239,10 @@ def print_summary(result: ScanResult, out: Path) -> None:
     multi = result.clusters[result.clusters["size"] > 1]
     copies = int((result.documents["role"] == "copy").sum())
     partial = int((result.pairs["relation"] == "partial").sum()) if len(result.pairs) else 0
-    out_console.print(
-        f"[bold]{result.articles_read}[/] articles read, [bold]{skipped}[/] skipped"
-        + (f", {notes} other warning{'s' if notes != 1 else ''}" if notes else "")
-        + f"; [bold]{len(multi)}[/] {_plural(len(multi), 'cluster')} of copies "
-          f"({copies} {_plural(copies, 'copy', 'copies')}), {partial} partial {_plural(partial, 'reuse')}."
-    )
+    say((str(result.articles_read), "bold"), " articles read, ", (str(skipped), "bold"), " skipped"
+        + (f", {notes} other warning{'s' if notes != 1 else ''}" if notes else "") + "; ",
+        (str(len(multi)), "bold"), f" {_plural(len(multi), 'cluster')} of copies "
+        f"({copies} {_plural(copies, 'copy', 'copies')}), {partial} partial {_plural(partial, 'reuse')}.")
     if len(multi):
         table = Table(title="Largest clusters", title_justify="left")
         for col in ("cluster", "size", "origin", "chosen by", "sites"):
@@ -182,13 +250,12 @@ def print_summary(result: ScanResult, out: Path) -> None:
         for row in multi.head(10).itertuples():
             table.add_row(str(row.cluster_id), str(row.size), str(row.origin_id), str(row.origin_rule),
                           str(row.sites or "-"))
-        out_console.print(table)
+        out_console.print(_Shown(table))
         copies_by_site = result.documents[result.documents["role"] == "copy"]["site"].dropna()
         if len(copies_by_site):
             top = copies_by_site.value_counts().head(5)
-            out_console.print("Sites that republish most: "
-                              + ", ".join(f"{site} ({n})" for site, n in top.items()))
-    out_console.print(f"Tables written to {out}/ (documents, pairs, clusters).")
+            say("Sites that republish most: " + ", ".join(f"{site} ({n})" for site, n in top.items()))
+    say(f"Tables written to {out}/ (documents, pairs, clusters).")
 
 
 class DiffFormat(str, Enum):
@@ -197,11 +264,15 @@ class DiffFormat(str, Enum):
 
 
 def _read_one(path: Path) -> str:
+    """The text of the one article in a file, its warnings (a repaired encoding, say) printed."""
     from .read import check_paths, read
 
     items = list(read(check_paths([path])))
     for item in items:
         if isinstance(item, Article):
+            for problem in items:
+                if isinstance(problem, Problem):
+                    warn(problem)
             return item.text
     reason = "; ".join(str(p) for p in items) or "no article in it"
     raise InputError(f"{path}: cannot diff it ({reason})")
@@ -217,8 +288,6 @@ def diff(
     context: int = typer.Option(1, "--context", min=0, help="Unchanged paragraphs shown around changes."),
 ) -> None:
     """Show what copy B kept, added, removed, substituted and moved relative to origin A."""
-    import json
-
     from .diff import diff as run_diff
     from .diff import to_rich
     from .scan import scan as run_scan
@@ -240,9 +309,9 @@ def diff(
         raise fail(str(exc)) from None
     result_diff = run_diff(origin, copy, boilerplate=boilerplate)
     if fmt is DiffFormat.json:
-        typer.echo(json.dumps(result_diff.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(result_diff.to_dict(), indent=2)
     else:
-        out_console.print(to_rich(result_diff, context=context))
+        out_console.print(_Shown(to_rich(result_diff, context=context)))
 
 
 index_app = typer.Typer(no_args_is_help=True,
@@ -264,8 +333,7 @@ def _index_articles(paths: list[Path], id_field: str, text_field: str) -> Iterat
 
 def _print_matches(doc_id: str, matches: list[Match]) -> None:
     for m in matches:
-        out_console.print(f"{doc_id}: {m.relation} of {m.doc_id} (jaccard {m.jaccard:.2f}, "
-                          f"containment {m.containment:.2f})", highlight=False, soft_wrap=True)
+        say(f"{doc_id}: {m.relation} of {m.doc_id} (jaccard {m.jaccard:.2f}, containment {m.containment:.2f})")
 
 
 @index_app.command("add")
@@ -277,7 +345,11 @@ def index_add(
     replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
 ) -> None:
-    """Add every article of CORPUS to INDEX, printing those that match an indexed article."""
+    """Add every article of CORPUS to INDEX, printing those that match an indexed article.
+
+    An id indexed before with another text is a warning (unless --replace) and the batch goes on;
+    the exit status is then 1.
+    """
     from .index import Index
     from .read import check_paths
 
@@ -285,19 +357,28 @@ def index_add(
         paths = check_paths(corpus)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
-    added = matched = 0
+    added = matched = refused = 0
     try:
         with Index.open(index) as idx:
-            for article, matches in idx.add_many(_index_articles(paths, id_field, text_field), replace=replace):
+            for article in _index_articles(paths, id_field, text_field):
+                try:
+                    [(_, matches)] = idx.add_many([article], replace=replace)
+                except IdConflict as exc:
+                    refused += 1
+                    warn(f"{exc}; not added")
+                    continue
                 added += 1
                 matched += bool(matches)
                 if not quiet:
                     _print_matches(article.id, matches)
-            total = len(idx)
+            total, where = len(idx), idx.location
     except (SyndupError, ValueError) as exc:
-        raise fail(str(exc)) from None
-    out_console.print(f"{added} articles added, {matched} matched an indexed article; {total} in {index}.",
-                      highlight=False)
+        raise fail(f"{exc} ({added} {_plural(added, 'article')} added before it)") from None
+    say(f"{added} articles added, {matched} matched an indexed article"
+        + (f", {refused} not added (indexed before with another text)" if refused else "")
+        + f"; {total} in {where}.")
+    if refused:
+        raise typer.Exit(1)
 
 
 @index_app.command("check")
@@ -310,7 +391,6 @@ def index_check(
 ) -> None:
     """Check articles against INDEX without adding them: what each duplicates, copies or quotes."""
     import dataclasses
-    import json
 
     from .index import Index
     from .read import check_paths
@@ -323,12 +403,11 @@ def index_check(
         with Index.open(index) as idx:
             for article, matches in idx.check_many(_index_articles(paths, id_field, text_field)):
                 if as_json:
-                    typer.echo(json.dumps({"id": article.id, "matches": [dataclasses.asdict(m) for m in matches]},
-                                          ensure_ascii=False))
+                    echo_json({"id": article.id, "matches": [dataclasses.asdict(m) for m in matches]})
                 elif matches:
                     _print_matches(article.id, matches)
                 else:
-                    out_console.print(f"{article.id}: no match", highlight=False, soft_wrap=True)
+                    say(f"{article.id}: no match")
     except SyndupError as exc:
         raise fail(str(exc)) from None
 
@@ -339,8 +418,6 @@ def index_stats(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
 ) -> None:
     """How many articles INDEX holds, how it was built, and its size."""
-    import json
-
     from .index import Index
 
     try:
@@ -349,19 +426,40 @@ def index_stats(
     except SyndupError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps(stats))
+        echo_json(stats)
     else:
         for key, value in stats.items():
             shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
-            out_console.print(f"{key}: {shown}", highlight=False, soft_wrap=True)
+            say(f"{key}: {shown}")
+
+
+class Stopped(BaseException):
+    """SIGINT or SIGTERM arrived: unwinds the command (its `finally` blocks remove temporary files)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
 
 
 def main() -> None:
-    """Entry point of the `syndup` console script."""
+    """Entry point of the `syndup` console script: SIGINT and SIGTERM end it with one line, 130 or 143."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
     try:
         app()
+    except Stopped as stop:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second signal while cleaning up ends it at once
+            signal.signal(signum, signal.SIG_DFL)
+        name = signal.Signals(stop.signum).name
+        say(f"syndup: stopped by {name}; no output was left half-written and temporary files were removed.",
+            err=True)
+        sys.exit(128 + stop.signum)
     except SyndupError as exc:  # pragma: no cover - last resort, commands catch their own
-        err_console.print(f"Error: {exc}")
+        fail(str(exc))
         sys.exit(1)
 
 

@@ -204,16 +204,17 @@ def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str =
 
 def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
                warc_id: str = "record", keep_comments: bool = False,
-               limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item | JsonlLines]:
+               limits: ReadLimits = DEFAULT_LIMITS, exclude: Iterable[Path] = ()) -> Iterator[Item | JsonlLines]:
     """`read`, with JSONL left as batches of raw lines (`JsonlLines`) for the caller to parse
-    where it likes: `scan` parses them in its worker processes."""
+    where it likes: `scan` parses them in its worker processes. Files of folders below `exclude`
+    (the scan's own output folder) are not read."""
     for path in check_paths(paths, text_field=text_field):
         kind = corpus_kind(path)
         why = None if kind == "folder" else not_a_file(path)
         if why is not None:
             yield Problem(_shown(path), why)
         elif kind == "folder":
-            yield from read_folder(path, keep_comments=keep_comments, limits=limits)
+            yield from read_folder(path, keep_comments=keep_comments, limits=limits, exclude=exclude)
         elif kind == "text":
             yield from _read_file(path, path.with_suffix("").name, keep_comments, limits)
         elif kind == "jsonl":
@@ -256,10 +257,16 @@ def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
                                 f"{first_bad}) replaced with U+FFFD", skipped=False)
 
 
-def read_folder(root: Path, *, keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
-    """Every .txt/.md/.html/.htm file below `root` is one article; its id is its relative path.
-    FIFOs, sockets, devices and broken symbolic links below it are one warning each."""
+def read_folder(root: Path, *, keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS,
+                exclude: Iterable[Path] = ()) -> Iterator[Item]:
+    """Every .txt/.md/.html/.htm file below `root` is one article (but those below a folder of
+    `exclude`: the scan's own output); its id is its relative path. FIFOs, sockets, devices and
+    broken symbolic links below it are one warning each."""
+    base = root.resolve()
+    skip = [root / e.resolve().relative_to(base) for e in exclude if e.resolve().is_relative_to(base)]
     for path, why in _folder_entries(root):
+        if any(path.is_relative_to(s) for s in skip):
+            continue
         if why is not None:
             yield Problem(_shown(path), why)
         else:

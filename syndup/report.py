@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import os
 import re
+import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +46,7 @@ from .diff import (
 )
 from .errors import OutputError
 from .models import ScanResult
+from .output import Staging
 
 #: Kinds whose rows fold away under a labelled <details>.
 FOLDED = (BOILERPLATE, ATTRIBUTION, COMMENTS)
@@ -283,7 +286,10 @@ def _write(out: Path, name: str, html: str) -> Path:
     path = out / name
     if path.parent.resolve() != out.resolve() or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):
         raise OutputError(f"refusing to write report page {name!r} outside {out}")  # pragma: no cover
-    path.write_text(html, encoding="utf-8")
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write report page {path}: {exc.strerror or exc}") from exc
     return path
 
 
@@ -292,10 +298,25 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
 
     Each page diffs every copy against the cluster's origin (`syndup.diff`, with the scan's
     boilerplate); clusters with more than `max_diffs` copies list the rest by their summary only.
+    The report is built in a staging folder and swapped in whole: an earlier report stays as it
+    was until then, and files of its folder that syndup did not write are kept.
     """
     out = Path(out_dir)
+    with Staging(out.parent) as staging:
+        build_report(result, staging.path / out.name, previous=out, max_diffs=max_diffs)
+        staging.commit()
+    return out / "index.html"
+
+
+def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
+                 max_diffs: int = MAX_DIFFS) -> Path:
+    """`write_report` into `out`, a folder that does not exist yet (not atomic: a staging folder's job).
+
+    Files in `previous` (the report this one will replace) that syndup did not write are carried
+    over (hard links where possible).
+    """
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True)
     except OSError as exc:
         raise OutputError(f"cannot create report folder {out}: {exc.strerror or exc}") from exc
     env = _environment()
@@ -364,7 +385,8 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
             "kept": f"{sum(kept_shares) / len(kept_shares):.0%}" if kept_shares else "",
             "partial": int(row.partial_links),
         })
-    _remove_stale(out, set(names.values()))
+    if previous is not None:
+        _carry_over(previous, out)
     unique = int((docs["role"] == "unique").sum())
     skipped = sum(1 for p in result.problems if p.skipped)
     index = env.get_template("index.html").render(
@@ -377,18 +399,38 @@ def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MA
     return _write(out, "index.html", index)
 
 
-def _remove_stale(out: Path, keep: set[str]) -> None:
-    """Delete cluster pages an earlier report left in `out` (ours by name and generator tag only)."""
-    for path in out.glob("c-*.html"):
-        if path.name in keep or not re.fullmatch(r"c-[a-z0-9-]+\.html", path.name):
+def _carry_over(old: Path, new: Path) -> None:
+    """Link into `new` what the report folder `old` holds that syndup did not write (notes, say)."""
+    if not old.is_dir() or old.is_symlink():
+        return
+    for path in old.iterdir():
+        if (new / path.name).exists() or _ours(path):
             continue
         try:
-            with path.open("r", encoding="utf-8", errors="replace") as fh:
-                head = fh.read(2048)
-        except OSError:
-            continue
-        if '<meta name="generator" content="syndup">' in head:
-            path.unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.copytree(path, new / path.name, symlinks=True, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(str(path), str(new / path.name))
+        except OSError as exc:
+            raise OutputError(f"cannot keep {path} in the new report: {exc.strerror or exc}") from exc
+
+
+def _ours(path: Path) -> bool:
+    """Whether `path` is a page an earlier report wrote (by name and generator tag)."""
+    if not re.fullmatch(r"index\.html|c-[a-z0-9-]+\.html", path.name) or not path.is_file():
+        return False
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            return '<meta name="generator" content="syndup">' in fh.read(2048)
+    except OSError:
+        return False
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(src, dst, follow_symlinks=False)
 
 
 def _origin_paragraphs(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import weakref
@@ -26,6 +27,8 @@ from .models import Article
 from .shingle import EMPTY, SetBatch, ShingleSet
 from .verify import ranges
 
+#: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
+SPILL_PREFIX, OWNER = "syndup-", "owner"
 _META = ("url", "title", "site", "published", "author", "origin_ref")
 #: An article without its text, as pass 1 sends it back from a worker:
 #: (id, url, title, site, published, author, origin_ref).
@@ -220,11 +223,17 @@ def _copy_file(src: int, dst: int, size: int, offset: int) -> None:
 
 
 class SpillDir:
-    """A temporary folder for a scan's per-chunk files, removed when this object is collected."""
+    """A temporary folder for a scan's per-chunk files, removed when this object is collected.
+
+    It names its owner (host and process id, in `OWNER`), so that a later scan can remove the
+    folders of processes that were killed before they could (`sweep_spill`).
+    """
 
     def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="syndup-"))
+        sweep_spill()
+        self.path = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX))
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+        mark_owner(self.path)
 
     def file(self, kind: str, chunk: int) -> str:
         """The path of one chunk's file of one kind."""
@@ -233,6 +242,45 @@ class SpillDir:
     def remove(self) -> None:
         """Delete the folder now."""
         self._cleanup()
+
+
+def sweep_spill(folder: str | None = None) -> list[Path]:
+    """Remove the spill folders (in `folder`, default the temp folder) that killed processes left; returns them."""
+    swept = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        if abandoned(path):
+            shutil.rmtree(path, ignore_errors=True)
+            swept.append(path)
+    return swept
+
+
+def mark_owner(folder: Path) -> None:
+    """Name this process (host and id) as the owner of a temporary folder, in its file OWNER."""
+    (folder / OWNER).write_text(f"{socket.gethostname()}\n{os.getpid()}\n", encoding="utf-8")
+
+
+def abandoned(folder: Path) -> bool:
+    """Whether `folder` is a temporary folder whose owner ran on this host and no longer runs."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        host, pid = (folder / OWNER).read_text(encoding="utf-8").split("\n")[:2]
+        return host == socket.gethostname() and not pid_alive(int(pid))
+    except (OSError, ValueError):  # not marked (not ours, or being created)
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (an id that names none is taken as running)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
 
 
 def spill_file(folder: str, kind: str, chunk: int) -> str:

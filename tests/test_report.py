@@ -6,6 +6,9 @@ import base64
 import hashlib
 import random
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import lxml.html
@@ -15,10 +18,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import syndup
+import syndup.output
 from syndup.cli import app
+from syndup.errors import OutputError
 from syndup.report import page_name, safe_url, write_report
 
 from .conftest import SEEDS
+
+report_module = sys.modules["syndup.report"]
 
 ORIGIN_ID = "000_28930205ab5c0454"
 COPY_ID = "001_4b43cad0f107b24d"
@@ -419,3 +426,42 @@ def test_a_lone_surrogate_in_article_text_is_shown_as_a_replacement_character(tm
     page = parse(out / page_name("o"))
     assert "the pier \ufffd and the boats" in text(page.xpath("//section[@id='origin']//div[@class='text']")[0])
     assert (out / "index.html").stat().st_size > 0
+
+
+def test_a_report_that_fails_halfway_leaves_the_previous_one_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "report"
+    result = syndup.scan(SEEDS)
+    write_report(result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_write, pages = report_module._write, []
+
+    def full_disk(folder: Path, name: str, html: str) -> Path:
+        pages.append(name)
+        if len(pages) == 2:
+            (folder / name).write_text(html[: len(html) // 2], encoding="utf-8")
+            raise OutputError(f"cannot write report page {name}: No space left on device")
+        return real_write(folder, name, html)
+
+    monkeypatch.setattr(report_module, "_write", full_disk)
+    with pytest.raises(OutputError, match="No space left"):
+        write_report(result, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_a_run_killed_inside_its_commit_gets_its_previous_report_back(tmp_path: Path):
+    """Killed between moving the old report aside and the new one in: the next run puts the old one back."""
+    out = tmp_path / "out"
+    write_report(syndup.scan(SEEDS), out / "report")
+    before = {p.name: p.read_bytes() for p in (out / "report").iterdir()}
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    staging = out / ".syndup-staging-killed"
+    (staging / ".replaced").mkdir(parents=True)
+    (staging / "owner").write_text(f"{socket.gethostname()}\n{int(dead.stdout)}\n")
+    (out / "report").rename(staging / ".replaced" / "report")
+
+    write_report(syndup.scan(SEEDS), tmp_path / "other" / "report")  # elsewhere: nothing swept
+    assert not (out / "report").exists()
+    syndup.output.write_tables(syndup.scan(SEEDS), out)
+    assert {p.name: p.read_bytes() for p in (out / "report").iterdir()} == before
+    assert not staging.exists()
