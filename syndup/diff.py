@@ -407,6 +407,21 @@ def _label(text: str, n_words: int, boilerplate: Collection[int], *, added: bool
 _PLACEHOLDER = "placeholder"  # internal: what a link line may stand in for
 
 
+def added_kinds(text: str) -> list[tuple[str, str | None]]:
+    """Each paragraph of `text` that holds words, with the kind `diff` would give it were a copy
+    to add it whole (everything after a comment section's heading is comments); choosing an
+    origin reads them, since copies add these and origins do not."""
+    out: list[tuple[str, str | None]] = []
+    in_comments = False
+    for s, e in paragraph_spans(text):
+        n_words = len(words(text[s:e]))
+        if n_words:
+            kind = COMMENTS if in_comments else _label(text[s:e], n_words, frozenset(), added=True)
+            in_comments = kind == COMMENTS
+            out.append((text[s:e], kind))
+    return out
+
+
 def _tail_labels(labels: dict[int, str | None], tail: list[int], sizes: list[int],
                  *, removed: bool) -> None:
     """Kinds that depend on place: the end of a page (comments, footer) and a cut-off origin."""
