@@ -15,9 +15,10 @@ sure it is (`origin_confidence`, see `CONFIDENCE`):
 2. `attribution`: among those left, the member that copies credit ("Articles by: RT News"), or
    the one member that credits no one.
 3. `copies_add`: the member whose text shows least of what copies do to a text (`copy_evidence`):
-   paragraphs few of the others hold that copies add (site chrome and disclaimers, reader
-   comments, credits, "Click here to ..." lines in place of embeds), and restyling (curly quotes
-   where another member has straight ones, hard line-wraps, a headline grown from another's).
+   paragraphs of the kinds copies add (site chrome and disclaimers, reader comments, credits,
+   "Click here to ..." lines in place of embeds), weighed by the share of publishers that lack
+   them, and restyling (curly quotes where another member has straight ones, hard line-wraps, a
+   headline grown from another's).
 4. `containment`: the member the others are most contained in (copies cut, origins do not).
 5. `id`: the smallest id among those still tied: a coin toss, and its confidence says so.
 """
@@ -194,9 +195,9 @@ class Evidence:
 #: margin and less for a narrow one (`_sure`); `id` is a coin toss among the k members still
 #: tied: 1/k.
 CONFIDENCE = {"published": 0.95, "attribution": 0.95, "copies_add": 0.9, "containment": 0.8}
-#: The copy evidence (`copy_evidence`) a member holds for each kind of paragraph only it adds, and
-#: for each way it alone restyles the text: a margin of one added kind between the best two
-#: members is a clear one.
+#: The copy evidence (`copy_evidence`) a member holds for each kind of paragraph it adds that all
+#: other publishers lack, and for each way it restyles the text: a margin of one such kind
+#: between the best two members is a clear one.
 ADDED_WEIGHT = 1.0
 RESTYLE_WEIGHT = 0.5
 #: A containment margin (mean share of the others' shingles) this wide between the best two is clear.
@@ -241,24 +242,27 @@ def dates_decide(members: Sequence[int], published: Dates, crawled: Dates) -> bo
 def copy_evidence(members: Sequence[int], evidence: Sequence[Evidence],
                   sites: Sequence[str | None]) -> dict[int, float]:
     """For each member, how much its own text shows it to be a copy: each kind of paragraph copies
-    add that it holds and at most half the cluster's publishers (its sites, or members without
-    one) hold, and each restyling that some other member lacks (curly quotes, hard wraps, a
-    headline grown from another's). Linear in the cluster's paragraphs."""
+    add that it holds, weighed by the largest share of the cluster's publishers (its sites, or
+    members without one) that lack such a paragraph of its, and each restyling that some other
+    member lacks (curly quotes, hard wraps, a headline grown from another's). Linear in the
+    cluster's paragraphs."""
     publishers = [sites[m] or m for m in members]
     held: dict[bytes, set[str | int]] = {}
     for m, who in zip(members, publishers):
         for d in evidence[m].paragraphs:
             held.setdefault(d, set()).add(who)
-    half = len(set(publishers)) / 2
+    n_publishers = len(set(publishers))
     plain_quotes = any(evidence[m].curly is False for m in members)
     unwrapped = any(not evidence[m].wrapped for m in members)
     titles = [t for t, _ in Counter(evidence[m].title for m in members if evidence[m].title).most_common(_TITLES)]
     out = {}
     for m in members:
         e = evidence[m]
-        added = {kind for digest, kind in e.added if len(held[digest]) <= half}
+        added: dict[str, float] = {}
+        for digest, kind in e.added:  # each kind weighs the largest share of publishers lacking it
+            added[kind] = max(added.get(kind, 0.0), 1.0 - len(held[digest]) / n_publishers)
         restyled = (bool(e.curly) and plain_quotes) + (e.wrapped and unwrapped) + any(e.title > t for t in titles)
-        out[m] = ADDED_WEIGHT * len(added) + RESTYLE_WEIGHT * restyled
+        out[m] = ADDED_WEIGHT * sum(added.values()) + RESTYLE_WEIGHT * restyled
     return out
 
 

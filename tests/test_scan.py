@@ -509,6 +509,11 @@ def test_the_member_a_copy_wraps_in_chrome_and_comments_is_not_the_origin():
                       {"id": "b-clean", "text": ARTICLE, "site": "rt.com"}])
     assert (row["origin_id"], row["origin_rule"]) == ("b-clean", "copies_add")
     assert 0.5 < row["origin_confidence"] < 1
+    # Two sites on one platform add the same chrome: still theirs, not the origin's.
+    row = origin_row([{"id": "a-copy", "text": copy, "site": "gr.example"},
+                      {"id": "b-copy", "text": copy.replace("jsmith", "jdoe"), "site": "gr2.example"},
+                      {"id": "c-clean", "text": ARTICLE, "site": "rt.com"}])
+    assert (row["origin_id"], row["origin_rule"]) == ("c-clean", "copies_add")
 
 
 def test_the_restyled_copy_is_not_the_origin():
@@ -560,3 +565,11 @@ def test_an_html_copy_with_years_in_its_body_gets_no_date_and_is_not_the_origin(
     assert docs["published"].isna().all()
     row = result.clusters.iloc[0]
     assert (row["origin_id"], row["origin_rule"]) == ("b-plain", "copies_add")
+
+
+def test_a_site_menu_and_a_counted_comment_section_are_what_copies_add():
+    copy = "\n\n".join(["Home | World | Politics | Video | Subscribe", ARTICLE, "Comments (12)",
+                        "jsmith: nobody is telling us the whole story here, as usual."])
+    row = origin_row([{"id": "a-copy", "text": copy}, {"id": "b-clean", "text": ARTICLE}])
+    assert (row["origin_id"], row["origin_rule"]) == ("b-clean", "copies_add")
+    assert row["origin_confidence"] == pytest.approx(0.9)  # two kinds added: a clear margin

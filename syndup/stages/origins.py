@@ -18,7 +18,7 @@ from ..cluster import Evidence, attributions, choose_origin, dates_decide
 from ..corpus import Corpus
 from ..diff import added_kinds
 from ..execution import Execution
-from ..normalize import words
+from ..normalize import paragraph_spans, words
 from ..shingle import analyze_many
 from ..spill import SetStore, StoredArticle
 
@@ -47,13 +47,17 @@ def parse_dates(values: Sequence[str | None]) -> list[pd.Timestamp | None]:
 
 def read_evidence(text: str, title: str | None) -> Evidence:
     """What a member's text and headline say about whether it is a copy (see `cluster.Evidence`)."""
-    paragraphs = added_kinds(text)
-    digests = [fp.tobytes() for fp in analyze_many([p for p, _ in paragraphs]).fingerprints]
+    spans = [text[s:e] for s, e in paragraph_spans(text)]
+    batch = analyze_many(spans)
+    n_words = np.diff(batch.word_offsets).tolist()
+    paragraphs = [p for p, n in zip(spans, n_words) if n]
+    digests = [fp.tobytes() for fp, n in zip(batch.fingerprints, n_words) if n]
+    kinds = added_kinds(paragraphs, [n for n in n_words if n])
     return Evidence(
         credits=tuple(attributions(text)), paragraphs=frozenset(digests),
-        added=tuple((d, kind) for d, (_, kind) in zip(digests, paragraphs) if kind is not None),
+        added=tuple((d, kind) for d, kind in zip(digests, kinds) if kind is not None),
         curly=True if ("\u201c" in text or "\u201d" in text) else False if '"' in text else None,
-        wrapped=any("\n" in p for p, _ in paragraphs), title=frozenset(words(title or "")))
+        wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")))
 
 
 class _Evidence(Sequence[Evidence]):
