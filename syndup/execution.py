@@ -46,7 +46,7 @@ class Tuning:
     fork_pairs: int = 20_000
     """Candidate pairs to verify, worth splitting."""
     fork_members: int = 2_000
-    """Cluster members to read attributions of, worth splitting."""
+    """Cluster members to read origin evidence of, worth splitting."""
     fork_clusters: int = 1_000
     """Clusters to choose origins of, worth splitting."""
     fork_keys: int = 1 << 12

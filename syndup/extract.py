@@ -2,8 +2,10 @@
 
 With the `html` extra installed, trafilatura finds the main text (menus, share buttons, related
 links, ads, scripts and reader comments dropped) and the title, date, author, site name and
-canonical URL. Without it, a small standard-library parser keeps the visible text of block
-elements and reads the same metadata from `<meta>` tags, but cannot tell chrome from article.
+canonical URL. A date counts only where the page states it (metadata, `<time datetime>`, JSON-LD,
+the URL), never one guessed from a year in the body text. Without it, a small standard-library
+parser keeps the visible text of block elements and reads the same metadata from `<meta>` tags,
+but cannot tell chrome from article.
 A trafilatura that is installed but fails to import raises `MissingDependency` instead.
 
 Either way, a page whose text has no passage of running prose outside links (a section front,
@@ -105,7 +107,9 @@ def _extract_trafilatura(trafilatura: Any, html: str, url: str | None, keep_comm
         anchors = _anchor_texts(a.text_content() for a in tree.iter("a"))
         doc = trafilatura.bare_extraction(
             tree, url=url, with_metadata=True, include_comments=keep_comments, include_tables=True,
-            date_extraction_params={"original_date": True, "extensive_search": True,
+            # Only a date the page states (its metadata, <time>, JSON-LD, the URL): the extensive
+            # search guesses one from any year in the body text ("2006-01-01").
+            date_extraction_params={"original_date": True, "extensive_search": False,
                                     "outputformat": "%Y-%m-%dT%H:%M:%S%z",
                                     "max_date": datetime.now().astimezone().strftime("%Y-%m-%d")})
     except Exception as exc:  # noqa: BLE001 - see above

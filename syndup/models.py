@@ -22,6 +22,7 @@ META_FIELDS: dict[str, tuple[str, ...]] = {
     "site": ("site", "source", "domain", "site_name", "sitename"),
     "published": ("published", "date", "published_at", "pubdate", "timestamp"),
     "author": ("author", "authors", "byline"),
+    "crawled": ("crawled", "scrape_time", "fetched", "crawl_date"),
 }
 
 _ALIASES = frozenset(alias for aliases in META_FIELDS.values() for alias in aliases)
@@ -38,6 +39,9 @@ class Article:
     site: str | None = None
     published: str | None = None
     author: str | None = None
+    #: when the page was fetched (a crawl's WARC-Date, a scraper's time): it was published no
+    #: later than that, and it is never taken for `published`.
+    crawled: str | None = None
     #: where the article was read: "path" or "path:line"; used in warnings and to re-read text.
     origin_ref: str | None = None
 

@@ -29,21 +29,27 @@ from .verify import ranges
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
 SPILL_PREFIX, OWNER = "syndup-", "owner"
-_META = ("url", "title", "site", "published", "author", "origin_ref")
+_META = ("url", "title", "site", "published", "author", "origin_ref", "crawled")
 #: An article without its text, as pass 1 sends it back from a worker:
-#: (id, url, title, site, published, author, origin_ref).
-ArticleMeta = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None]
+#: (id, url, title, site, published, author, origin_ref, crawled).
+ArticleMeta = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str | None]
+
+
+def meta_of(article: Article) -> ArticleMeta:
+    """An article's `ArticleMeta`: its id and metadata, in that order."""
+    return (article.id, article.url, article.title, article.site, article.published, article.author,
+            article.origin_ref, article.crawled)
 
 
 class StoredArticle:
     """An article's id and metadata in memory; its text is read from the `TextStore` when asked."""
 
-    __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "_store", "_slot")
+    __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "crawled", "_store", "_slot")
 
     def __init__(self, meta: ArticleMeta,
                  store: TextStore, slot: int) -> None:
-        """`meta` is (id, url, title, site, published, author, origin_ref)."""
-        self.id, self.url, self.title, site, self.published, self.author, self.origin_ref = meta
+        """`meta` is (id, url, title, site, published, author, origin_ref, crawled)."""
+        self.id, self.url, self.title, site, self.published, self.author, self.origin_ref, self.crawled = meta
         # A few thousand sites for a million articles: one string each.
         self.site = sys.intern(site) if type(site) is str else site
         self._store = store
@@ -81,13 +87,12 @@ class TextStore(Mapping[str, Article]):
 
     def add(self, article: Article) -> StoredArticle:
         """Keep an article's text on disk; returns its in-memory stand-in."""
-        return self.add_encoded((article.id, article.url, article.title, article.site, article.published,
-                                 article.author, article.origin_ref), article.text.encode("utf-8", "surrogatepass"))
+        return self.add_encoded(meta_of(article), article.text.encode("utf-8", "surrogatepass"))
 
     def add_encoded(self, meta: ArticleMeta,
                     data: bytes | memoryview) -> StoredArticle:
-        """Keep an article given as its `meta` (id, url, title, site, published, author,
-        origin_ref) and its text in UTF-8 (surrogates passed through); returns its stand-in."""
+        """Keep an article given as its `meta` (see `ArticleMeta`) and its text in UTF-8
+        (surrogates passed through); returns its stand-in."""
         if not self.add_block([meta], data, [len(data)]):
             raise ValueError(f"id {meta[0]!r} is taken")
         return self._articles[-1]

@@ -21,11 +21,11 @@ from .verify import DUPLICATE, NAMES
 
 DOCUMENT_COLUMNS = ["doc_id", "cluster_id", "story_id", "role", "relation", "jaccard", "containment_in_origin",
                     "origin_containment", "cluster_size", "site", "url", "title", "published",
-                    "author", "words", "boilerplate_words", "source"]
+                    "crawled", "author", "words", "boilerplate_words", "source"]
 PAIR_COLUMNS = ["doc_a", "doc_b", "relation", "jaccard", "containment_a_in_b", "containment_b_in_a",
                 "shared_shingles"]
-CLUSTER_COLUMNS = ["cluster_id", "story_id", "size", "origin_id", "origin_rule", "sites", "n_sites",
-                   "first_published", "last_published", "duplicates", "copies", "partial_links",
+CLUSTER_COLUMNS = ["cluster_id", "story_id", "size", "origin_id", "origin_rule", "origin_confidence", "sites",
+                   "n_sites", "first_published", "last_published", "duplicates", "copies", "partial_links",
                    "origin_title"]
 
 
@@ -50,7 +50,7 @@ def build(corpus: Corpus, boilerplate: Boilerplate, pairs: PairTable, origins: O
         "jaccard": c.figures[0], "containment_in_origin": c.figures[1], "origin_containment": c.figures[2],
         "cluster_size": c.cluster_size, "site": sites, "url": [a.url for a in arts],
         "title": [a.title for a in arts], "published": [a.published for a in arts],
-        "author": [a.author for a in arts], "words": corpus.n_words[corpus.order],
+        "crawled": [a.crawled for a in arts], "author": [a.author for a in arts], "words": corpus.n_words[corpus.order],
         "boilerplate_words": boilerplate.words, "source": [a.origin_ref for a in arts],
     }, columns=DOCUMENT_COLUMNS)
 
@@ -95,6 +95,8 @@ def _clusters(corpus: Corpus, sites: list[str | None], pairs: PairTable, origins
         "cluster_id": np.arange(1, c.by_id.shape[0] + 1, dtype=np.int64), "story_id": c.story_id[c.by_id],
         "size": c.size[c.by_id],
         "origin_id": [ids[o] for o in origin_list], "origin_rule": [c.rule[k] for k in order],
+        # An article alone is its own origin, beyond doubt.
+        "origin_confidence": np.concatenate([origins.confidence, np.ones(len(alone_list))])[c.by_id],
         "sites": [column[0][k] for k in order], "n_sites": np.array(column[1], dtype=np.int64)[c.by_id],
         "first_published": [column[2][k] for k in order], "last_published": [column[3][k] for k in order],
         "duplicates": np.array(column[4], dtype=np.int64)[c.by_id],

@@ -1,9 +1,10 @@
 """Read the HTML pages of a web crawl (.warc, .warc.gz, .arc.gz) as articles.
 
 Every `response` record with an HTTP 2xx status and an HTML payload is one article: its id is the
-WARC-Record-ID (or its URL, with `id_by="url"`), its url the WARC-Target-URI, and its date the
-page's own publication date or, failing that, the WARC-Date (when it was crawled: an upper
-bound). The page is reduced to its article text by `syndup.extract`.
+WARC-Record-ID (or its URL, with `id_by="url"`), its url the WARC-Target-URI, its `published`
+date the one the page states (or none), and its `crawled` date the WARC-Date: when it was fetched,
+which only says it was published no later. The page is reduced to its article text by
+`syndup.extract`.
 
 Everything else (request, metadata, revisit, warcinfo and resource records, non-HTML payloads,
 redirects and error pages) is counted and reported in one warning per file. A record that cannot
@@ -16,7 +17,6 @@ indexes), so a record can be found again with `warcio extract path offset`.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import zlib
 from collections import Counter
@@ -64,15 +64,10 @@ def read_warc(path: str | Path, *, id_by: str = "record", keep_comments: bool = 
 
 
 def _extract_one(page: Article, keep_comments: bool) -> list[Item]:
-    """Extract one page; its crawl date (in `published` until now) is used when the page has none."""
-    crawled = page.published
+    """Extract one page (its crawl date stays in `crawled`; `published` is the page's own)."""
     where = f"{page.origin_ref} <{page.url}>" if page.url else str(page.origin_ref)
-    article, problem = extract_article(dataclasses.replace(page, published=None), where,
-                                       keep_comments=keep_comments)
-    out: list[Item] = [] if problem is None else [problem]
-    if article is not None:
-        out.append(article if article.published else dataclasses.replace(article, published=crawled))
-    return out
+    article, problem = extract_article(page, where, keep_comments=keep_comments)
+    return ([] if problem is None else [problem]) + ([] if article is None else [article])
 
 
 def _extract_chunk(items: list[Item], keep_comments: bool) -> list[Item]:
@@ -99,7 +94,7 @@ def _extract_parallel(pages: Iterator[Item], keep_comments: bool, workers: int) 
 
 
 def _pages(path: Path, id_by: str, limits: ReadLimits) -> Iterator[Item]:
-    """The HTML pages of a WARC file, text not yet extracted (crawl date in `published`)."""
+    """The HTML pages of a WARC file, text not yet extracted."""
     require("warcio", "warc", "Reading WARC files")
     import logging
 
@@ -194,7 +189,7 @@ def _page(record: Any, path: Path, offset: int, id_by: str, counts: Counter[str]
     text, problem = _decode(data, _charset(ctype), where)
     record_id = (headers.get_header("WARC-Record-ID") or "").strip().strip("<>")
     doc_id = (url if id_by == "url" else record_id) or f"{path.name}@{offset}"
-    page = Article(id=doc_id, text=text, url=url, published=headers.get_header("WARC-Date") or None,
+    page = Article(id=doc_id, text=text, url=url, crawled=headers.get_header("WARC-Date") or None,
                    origin_ref=f"{path}@{offset}")
     return [page] if problem is None else [problem, page]
 

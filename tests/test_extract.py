@@ -109,6 +109,30 @@ def test_html_in_a_text_field_is_sniffed_and_extracted(tmp_path: Path) -> None:
     assert all("trackPageView" not in a.text and a.url and a.site for a in arts)
 
 
+# --- dates: only one the page states ------------------------------------------------------------
+
+_YEARS = "".join(f"<p>{s}</p>" for s in [
+    "The harbour was first dredged in 1998 and again in 2006, when the new quay opened to ferries.",
+    "By 2019 the port handled twice the traffic it saw in 2011, and the council plans more for 2030.",
+    "Fishermen say the catch has fallen every year since 2015, and many boats have been sold.",
+])
+
+
+@pytest.mark.parametrize("head,time,url,published", [
+    ("", "", None, None),  # years in the body are not a date
+    ('<meta property="article:published_time" content="2024-03-17T09:41:00+00:00">', "", None,
+     "2024-03-17T09:41:00+00:00"),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-03-17"}</script>',
+     "", None, "2024-03-17"),
+    ("", '<time datetime="2024-03-17">17 March</time>', None, "2024-03-17"),
+    ("", "", "https://example.org/news/2024/03/17/harbour", "2024-03-17"),
+])
+def test_a_date_counts_only_where_the_page_states_it(head: str, time: str, url: str | None,
+                                                     published: str | None) -> None:
+    page = f"<html><head><title>Harbour</title>{head}</head><body><article>{time}{_YEARS}</article></body></html>"
+    assert extract_html(page, url=url).published == published
+
+
 # --- comments -------------------------------------------------------------------------------------
 
 def test_comments_are_dropped_unless_kept() -> None:

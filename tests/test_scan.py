@@ -132,8 +132,8 @@ def test_each_edit_kind_relates_to_the_origin(doc_id, expected):
 
 def test_edited_family_is_one_cluster_with_the_untouched_origin():
     records = _edited_corpus()
-    records[0]["published"] = "2017-03-17T10:00:00Z"
-    records[4]["published"] = "2017-03-18T10:00:00Z"
+    for day, record in enumerate(records, start=17):  # dates decide only when every member has one
+        record["published"] = f"2017-03-{day}T10:00:00Z"
     result = syndup.scan(records)
     assert result.clusters.iloc[0]["size"] == len(records)
     assert result.clusters.iloc[0]["origin_id"] == "orig"
@@ -482,3 +482,94 @@ def test_jsonl_parsed_in_the_workers_scans_like_jsonl_read_here(planted, small_c
     assert len(in_workers.documents) > len(planted) - 5
     doc_id = planted[3]["id"]
     assert in_workers.text(doc_id + "~2") == in_workers.text(doc_id) == planted[3]["text"]
+
+
+# --- origins from evidence (issue 12) --------------------------------------------------------
+# The copy always has the smaller id and holds all of the origin's words, so neither the `id` rule
+# nor containment alone would pick the origin: only the evidence of what copies do can.
+
+ARTICLE = "\n\n".join(body(S000))
+CHROME_HEAD = ["Home | World | Politics | Video | Subscribe", "Share this article on Facebook, Twitter and by email"]
+CHROME_TAIL = ["Disclaimer: The views expressed in this article do not necessarily reflect those of this site.",
+               "Comments (2)", "jsmith wrote: nobody is telling us the whole story here, as usual.",
+               "reader42 wrote: thanks for posting this, it deserves a much wider audience."]
+
+
+def origin_row(records: list[dict[str, str]]) -> pd.Series:
+    """The clusters row of the one cluster a scan of `records` finds (all of them in it)."""
+    result = syndup.scan(records)
+    multi = result.clusters[result.clusters["size"] > 1]
+    assert len(multi) == 1 and multi.iloc[0]["size"] == len(records)
+    return multi.iloc[0]
+
+
+def test_the_member_a_copy_wraps_in_chrome_and_comments_is_not_the_origin():
+    copy = "\n\n".join([*CHROME_HEAD, ARTICLE, *CHROME_TAIL])
+    row = origin_row([{"id": "a-copy", "text": copy, "site": "gr.example"},
+                      {"id": "b-clean", "text": ARTICLE, "site": "rt.com"}])
+    assert (row["origin_id"], row["origin_rule"]) == ("b-clean", "copies_add")
+    assert 0.5 < row["origin_confidence"] < 1
+    # Two sites on one platform add the same chrome: still theirs, not the origin's.
+    row = origin_row([{"id": "a-copy", "text": copy, "site": "gr.example"},
+                      {"id": "b-copy", "text": copy.replace("jsmith", "jdoe"), "site": "gr2.example"},
+                      {"id": "c-clean", "text": ARTICLE, "site": "rt.com"}])
+    assert (row["origin_id"], row["origin_rule"]) == ("c-clean", "copies_add")
+
+
+def test_the_restyled_copy_is_not_the_origin():
+    # Curly quotes, hard line-wraps and a headline grown by a prefix: the same words otherwise.
+    curly = re.sub(r'"([^"]*)"', "\u201c\\1\u201d", ARTICLE)
+    wrapped = "\n\n".join(re.sub(r"(.{60,70}?) ", r"\1\n", p) for p in curly.split("\n\n"))
+    title = "US admits strike on Al-Qaeda meeting in Syria"
+    row = origin_row([{"id": "a-restyled", "text": wrapped, "title": f"Syria shock: {title}"},
+                      {"id": "b-plain", "text": ARTICLE, "title": title}])
+    assert (row["origin_id"], row["origin_rule"]) == ("b-plain", "copies_add")
+
+
+def test_one_dated_member_does_not_win_by_its_date_alone():
+    copy = "\n\n".join([*CHROME_HEAD, ARTICLE, *CHROME_TAIL])
+    row = origin_row([{"id": "a-copy", "text": copy, "published": "2017-03-17T10:00:00Z"},
+                      {"id": "b-clean", "text": ARTICLE}])
+    assert (row["origin_id"], row["origin_rule"]) == ("b-clean", "copies_add")
+
+
+def test_dates_decide_when_every_member_has_one_and_a_crawl_bounds_a_publication():
+    copy = "\n\n".join([*CHROME_HEAD, ARTICLE, *CHROME_TAIL])
+    dated = [{"id": "a-copy", "text": copy, "published": "2017-03-17T10:00:00Z"},
+             {"id": "b-clean", "text": ARTICLE, "published": "2017-03-18T10:00:00Z"}]
+    row = origin_row(dated)
+    assert (row["origin_id"], row["origin_rule"], row["origin_confidence"]) == ("a-copy", "published", 0.95)
+    # Crawled before the other was published: it appeared first, whatever its text says.
+    crawled = [dated[0], {"id": "b-clean", "text": ARTICLE, "crawled": "2017-03-16T08:00:00Z"}]
+    assert (origin_row(crawled)["origin_id"], origin_row(crawled)["origin_rule"]) == ("b-clean", "published")
+    # Crawled after it: no date says which came first, and the text decides.
+    crawled[1]["crawled"] = "2017-03-19T08:00:00Z"
+    assert (origin_row(crawled)["origin_id"], origin_row(crawled)["origin_rule"]) == ("b-clean", "copies_add")
+
+
+def test_a_coin_toss_says_so():
+    row = origin_row([{"id": "a", "text": ARTICLE}, {"id": "b", "text": ARTICLE + "\n"}])
+    assert (row["origin_id"], row["origin_rule"], row["origin_confidence"]) == ("a", "id", 0.5)
+    alone = syndup.scan([{"id": "a", "text": ARTICLE}]).clusters.iloc[0]
+    assert (alone["origin_rule"], alone["origin_confidence"]) == ("unique", 1.0)
+
+
+def test_an_html_copy_with_years_in_its_body_gets_no_date_and_is_not_the_origin():
+    paras = "".join(f"<p>{p}</p>" for p in body(S000))
+    page = (f"<html><head><title>US admits strike</title></head><body><article>{paras}"
+            "<p>The group was founded in 2006 and has operated in the region since 2011, officials said.</p>"
+            "<p>Click here to watch the full video of the statement on our channel.</p>"
+            "</article></body></html>")
+    result = syndup.scan([{"id": "a-page", "text": page}, {"id": "b-plain", "text": ARTICLE}])
+    docs = result.documents.set_index("doc_id")
+    assert docs["published"].isna().all()
+    row = result.clusters.iloc[0]
+    assert (row["origin_id"], row["origin_rule"]) == ("b-plain", "copies_add")
+
+
+def test_a_site_menu_and_a_counted_comment_section_are_what_copies_add():
+    copy = "\n\n".join(["Home | World | Politics | Video | Subscribe", ARTICLE, "Comments (12)",
+                        "jsmith: nobody is telling us the whole story here, as usual."])
+    row = origin_row([{"id": "a-copy", "text": copy}, {"id": "b-clean", "text": ARTICLE}])
+    assert (row["origin_id"], row["origin_rule"]) == ("b-clean", "copies_add")
+    assert row["origin_confidence"] == pytest.approx(0.9)  # two kinds added: a clear margin

@@ -234,15 +234,23 @@ def test_two_workers_give_the_same_items_in_the_same_order(crawl: tuple[Path, di
     assert list(read_warc(crawl[0], workers=2)) == list(read_warc(crawl[0]))
 
 
-def test_the_crawl_date_is_used_when_the_page_has_none(tmp_path: Path) -> None:
+def test_the_crawl_date_is_when_it_was_crawled_never_when_it_was_published(tmp_path: Path) -> None:
     text = " ".join(f"Paragraph {w} of a story about the harbour and its boats." for w in "abcdefgh")
     page = Page("x", "https://example.org/story", f"<html><body><article><p>{text}</p></article></body></html>")
     path = tmp_path / "c.warc.gz"
     write_crawl(path, extras=False, pages=[page])
     (article,) = [i for i in read_warc(path) if isinstance(i, Article)]
-    assert article.published == "2017-03-20T12:00:00Z"
-    dated = [i for i in read_warc(tmp_path / "c.warc.gz") if isinstance(i, Article)]
-    assert dated[0].site == "example.org"
+    assert (article.published, article.crawled) == (None, "2017-03-20T12:00:00Z")
+    assert article.site == "example.org"
+    docs = syndup.scan(path).documents
+    assert docs["published"].isna().all() and list(docs["crawled"]) == ["2017-03-20T12:00:00Z"]
+
+
+def test_a_crawled_page_keeps_the_date_it_states(crawl: tuple[Path, dict[str, str]]) -> None:
+    docs = syndup.scan(crawl[0]).documents.set_index("url")
+    rt = docs.loc["https://www.rt.com/news/381258-us-strike-mosque-syria/"]
+    assert rt["published"] == "2017-03-17T09:41:00+00:00"  # the page's <meta>, not the crawl's
+    assert rt["crawled"] == "2017-03-20T12:00:00Z"
 
 
 def test_declared_charset_is_used_when_the_page_is_not_utf8(tmp_path: Path) -> None:

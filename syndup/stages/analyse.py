@@ -19,7 +19,7 @@ from ..execution import Execution
 from ..models import Article, Problem
 from ..read import JsonlLines
 from ..shingle import analyze_many
-from ..spill import ArticleMeta, SpillDir, TextStore, spill_file
+from ..spill import ArticleMeta, SpillDir, TextStore, meta_of, spill_file
 
 Progress = Callable[[int], None]
 #: A chunk's work: texts already read, or raw JSONL lines that the worker parses.
@@ -38,8 +38,7 @@ def analyse_chunk(chunk: int, work: Work, spill: str) -> tuple[Chunk, list[Probl
             if isinstance(item, Problem):
                 entries.append(item)
             else:
-                entries.append((item.id, item.url, item.title, item.site, item.published, item.author,
-                                item.origin_ref))
+                entries.append(meta_of(item))
                 texts.append(item.text)
         encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
         lengths = [len(e) for e in encoded]
