@@ -354,13 +354,13 @@ class Index:
         """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
         found = self._store.postings(probe.bands, probe.anchors, probe.features.fingerprint)
         bands = Counter(n for nums in found.bands for n in nums)
-        # An anchor held by more articles than a bucket is a common phrase: ignored, as scan does.
-        shared = Counter(n for nums in found.anchors if len(nums) <= self.settings.max_bucket_pairs for n in nums)
+        # An anchor held by more than anchor_max_df articles is a recurring phrase: ignored, as scan does.
+        shared = Counter(n for nums in found.anchors if len(nums) <= self.settings.anchor_max_df for n in nums)
         score: dict[int, int] = {n: 1_000_000 for n in found.duplicates}
         for n, c in bands.items():
             score[n] = score.get(n, 0) + c
         for n, c in shared.items():
-            if c >= 2:  # one shared anchor is a phrase; scan asks for two as well
+            if c >= self.settings.anchor_min_shared:  # a sentence's worth of anchors is no passage, as in scan
                 score[n] = score.get(n, 0) + c
         score.pop(own, None)  # type: ignore[arg-type]
         return sorted(score, key=lambda n: (-score[n], n))[:self._max_verify]
@@ -427,9 +427,9 @@ def _version() -> str:
 
 def _caps(settings: Settings) -> Caps:
     """How many articles the index keeps per key: a bucket's worth of duplicates, band and anchor
-    holders (one more anchor holder, to tell a common phrase), and the boilerplate sample."""
+    holders (one more than `anchor_max_df`, to tell a recurring phrase), and the boilerplate sample."""
     cap = settings.max_bucket_pairs
-    return Caps(duplicate=cap, bucket=cap, anchor=cap + 1, sample=settings.boilerplate_sample)
+    return Caps(duplicate=cap, bucket=cap, anchor=settings.anchor_max_df + 1, sample=settings.boilerplate_sample)
 
 
 def _header(settings: Settings) -> dict[str, object]:

@@ -48,7 +48,7 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     found: list[Any] = execution.fork_join([
         lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
-        lambda: anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
+        lambda: anchor_pairs_parts(signed.anchors.parts(), n, settings.anchor_min_shared, settings.anchor_max_df,
                                    signed.anchors.counter()),
     ], worth=n >= execution.tuning.fork_articles)
     banding: Banding = found[0]
