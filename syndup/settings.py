@@ -62,14 +62,13 @@ class Settings:
     boilerplate_min_stories: int = 4
     #: how many articles containing a frequent passage are sampled to judge it.
     boilerplate_sample: int = 20
-    #: LSH buckets bigger than this are linked as a star, not all pairs.
+    #: LSH buckets bigger than this are linked as a star, not all pairs; anchors held by more
+    #: articles are common phrases, ignored.
     max_bucket_pairs: int = 32
-    #: an anchor held by more articles than this is a recurring sentence, not evidence of a shared
-    #: passage, and is ignored (passim's maxDF): each anchor then costs at most 28 candidate pairs,
-    #: so a corpus whose sentences recur stays linear. A passage quoted from a story is held by the
-    #: story's copies too, so the cap sits above the usual family (an origin and up to 5 copies, one
-    #: quoting page and one to spare); a page quoting a story with more copies is found only where
-    #: it shares another passage, or through LSH.
+    #: an anchor held by more articles than this is a recurring sentence (passim's maxDF): it
+    #: pairs its holders only with its hub, as a third of the evidence (`candidates.AnchorRule`), so that a
+    #: corpus whose sentences recur stays linear. 8 sits above the usual family a quoted passage is
+    #: held by (an origin, up to 5 copies, the quoting page and one to spare).
     anchor_max_df: int = 8
     #: a pair is a candidate shared passage when it shares this many anchors (one shingle in
     #: `anchor_modulus`: a 40-word passage holds ~4.5, and 2 of them with 95% chance).

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import syndup
-from syndup.candidates import Banding, anchor_pairs, link_groups, lsh_banding
+from syndup.candidates import AnchorRule, Banding, anchor_hub, anchor_pairs, anchor_pairs_flat, link_groups, lsh_banding
 from syndup.cluster import Components
 from syndup.errors import SettingsError
 from syndup.shingle import analyze
@@ -144,7 +144,7 @@ def test_recurring_sentences_are_no_evidence_but_a_shared_passage_is():
     assert len(passage.split()) == 60
     settings = syndup.Settings()
     anchors = [sketch(analyze(rec["text"]), None, settings).anchors for rec in records]
-    assert anchor_pairs(anchors, settings.anchor_min_shared, settings.anchor_max_df).tolist() == [[0, 1]]
+    assert anchor_pairs(anchors, AnchorRule.of(settings)).tolist() == [[0, 1]]
 
 
 def test_a_scan_reports_the_shared_passage_not_the_recurring_sentences():
@@ -166,6 +166,38 @@ def test_the_index_applies_the_same_anchor_rule():
     assert not [matches for matches in found.values() if matches]
 
 
+def test_a_page_quoting_a_story_with_many_copies_is_paired_with_one():
+    """An 80-word passage of a story with 11 copies is held by 13 articles, more than anchor_max_df:
+    the quoting page is still found, through the anchors' hub."""
+    rng = random.Random(8)
+
+    def words(k: int) -> str:
+        return " ".join(f"w{rng.randrange(10**6)}" for _ in range(k)) + "."
+
+    story = [words(40) for _ in range(10)]
+    records = [{"id": "origin", "text": "\n\n".join(story)}]
+    records += [{"id": f"copy{i:02d}", "text": "\n\n".join(story[:9] + [words(30), f"By agency {i}."])}
+                for i in range(11)]
+    page = [words(40) for _ in range(10)]
+    records.append({"id": "page", "text": "\n\n".join(page[:5] + story[4:6] + page[5:])})
+    assert syndup.Settings().anchor_max_df < 13
+    pairs = syndup.scan(records).pairs
+    quoting = pairs[(pairs.doc_a == "page") | (pairs.doc_b == "page")]
+    assert len(quoting) >= 1 and set(quoting.relation) == {"partial"}
+
+
+def test_scan_and_index_choose_the_same_hub():
+    """Three anchors held by the same articles pair each holder with one hub: `anchor_hub`'s."""
+    rng = np.random.default_rng(2)
+    rule = AnchorRule(min_shared=1, max_df=2, max_hub_df=32)
+    for _ in range(20):
+        holders = np.sort(rng.choice(1000, size=int(rng.integers(3, 30)), replace=False))
+        values = np.repeat(np.arange(3, dtype=np.uint64), holders.shape[0])
+        pairs = anchor_pairs_flat(values, np.tile(holders, 3), 1000, rule)
+        hub = anchor_hub(holders.tolist())
+        assert sorted(pairs.tolist()) == sorted(sorted([hub, int(d)]) for d in holders if d != hub)
+
+
 def _sentence_anchors(n: int, pool: int, seed: int) -> list[np.ndarray]:
     """Anchors of n articles of 25 sentences drawn from a fixed pool (2 anchors a sentence), so a
     sentence recurs in more articles as n grows; articles 0 and 1 share a passage of 7 anchors."""
@@ -181,10 +213,10 @@ def _sentence_anchors(n: int, pool: int, seed: int) -> list[np.ndarray]:
 def test_candidate_pairs_grow_linearly_when_sentences_recur():
     """From 500 to 8,000 articles over one pool of sentences (each in ~6 articles, then ~100):
     the candidate pairs per article do not grow, and the shared passage is always found."""
-    settings = syndup.Settings()
+    rule = AnchorRule.of(syndup.Settings())
     per_article = []
     for n in (500, 2000, 8000):
-        pairs = anchor_pairs(_sentence_anchors(n, 2000, seed=n), settings.anchor_min_shared, settings.anchor_max_df)
+        pairs = anchor_pairs(_sentence_anchors(n, 2000, seed=n), rule)
         assert [0, 1] in pairs.tolist()
         per_article.append(pairs.shape[0] / n)
     assert per_article[1] <= per_article[0] and per_article[2] <= per_article[0], per_article
