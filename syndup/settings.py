@@ -65,10 +65,11 @@ class Settings:
     #: LSH buckets bigger than this are linked as a star, not all pairs; anchors held by more
     #: articles are common phrases, ignored.
     max_bucket_pairs: int = 32
-    #: an anchor held by more articles than this is a recurring sentence (passim's maxDF): it
-    #: pairs its holders only with its hub, as a third of the evidence (`candidates.AnchorRule`), so that a
+    #: an anchor held by more articles than this is a recurring sentence (passim's maxDF): it pairs
+    #: its holders only with its hub, as a third of the evidence (`candidates.AnchorRule`), so that a
     #: corpus whose sentences recur stays linear. 8 sits above the usual family a quoted passage is
-    #: held by (an origin, up to 5 copies, the quoting page and one to spare).
+    #: held by (an origin, up to 5 copies, the quoting page, one to spare): the lowest cap that keeps
+    #: `benchmarks/quality.py`'s partial recall (0.98; 0.92 with 6, 0.70 with 4).
     anchor_max_df: int = 8
     #: a pair is a candidate shared passage when it shares this many anchors (one shingle in
     #: `anchor_modulus`: a 40-word passage holds ~4.5, and 2 of them with 95% chance).
