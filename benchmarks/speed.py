@@ -2,6 +2,7 @@
 
     python benchmarks/speed.py                         # 10k and 100k for all, 1M for syndup
     python benchmarks/speed.py --sizes 10000 --runs 3 --million 0 --scenario 0   # quick
+    python benchmarks/speed.py --sizes '' --million 0 --scenario 0 --recurring 5000,20000
 
 Every pipeline goes read -> shingle -> MinHash -> LSH -> verified clusters over the same JSONL
 corpus, each run in its own fresh process (timed from the first line read to the clusters, with
@@ -31,6 +32,13 @@ synthetic vocabulary; about 10% of the articles are syndicated copies of another
 edits (trimmed ends, dropped and moved paragraphs, substituted sentences, new headline, editor's
 notes, curly quotes), and every article carries its site's boilerplate. The 1M run generates
 articles on the fly and streams them into syndup (generation time is reported and left out).
+
+`--recurring` adds a corpus of no copies at all, whose articles are assembled from a shared pool of
+sentences (real BBC sentences, then the text model's), each sentence in 5-20 articles, never two of
+one source article in a row (`Recurring`): as real corpora repeat single sentences ("The company
+did not respond to a request for comment."). For syndup it also prints the candidate pairs and
+the pairs reported: two shared sentences are not a shared passage, so both should stay few and
+grow linearly with the corpus.
 """
 
 from __future__ import annotations
@@ -256,6 +264,79 @@ class Corpus:
         return {"id": doc_id, "text": text, "site": self.sites[s], "story": story}
 
 
+# -- the recurring-sentence corpus: no copies, every sentence in 5-20 articles --------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
+
+
+def real_sentences(folder: Path) -> tuple[list[str], np.ndarray]:
+    """The distinct sentences of 8-50 words of the BBC texts (headlines left out), and each one's
+    source file number."""
+    seen: dict[str, int] = {}
+    for number, path in enumerate(sorted(folder.rglob("*.txt"))):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for line in text.splitlines()[1:]:
+            for sentence in _SENTENCE_END.split(line.strip()):
+                if 8 <= len(sentence.split()) <= 50:  # quotation marks left out: a cut can split a quote
+                    seen.setdefault(sentence.replace('"', ""), number)
+    return list(seen), np.array(list(seen.values()), dtype=np.int64)
+
+
+class Recurring:
+    """Articles assembled from a shared pool of sentences, each sentence in 5-20 articles at random
+    places, never next to a sentence of the same source article, and nothing else shared: no copies,
+    so every pair in a cluster is wrong and every `partial` pair is two articles sharing scattered
+    sentences. 2-4 sentences a paragraph, so that no paragraph recurs (boilerplate would take it).
+    Real BBC sentences first (when the folder is there), then the text model's own sentences once
+    they run out: the pool grows with the corpus, so each sentence keeps recurring 5-20 times at
+    any size. Each article is about 500-800 words, under its own headline, with its site's
+    boilerplate."""
+
+    def __init__(self, model: TextModel, n: int, seed: int, real: tuple[list[str], np.ndarray] | None) -> None:
+        self.corpus = Corpus(model, n, seed)
+        rng = self.corpus.rng
+        slots = rng.integers(24, 37, n)  # sentences per article: about 500-800 words
+        total = int(slots.sum())
+        reuse = rng.integers(5, 21, total // 5 + 1)
+        used = int(np.searchsorted(np.cumsum(reuse), total)) + 1
+        reuse = reuse[:used]
+        reuse[-1] -= int(reuse.sum()) - total
+        texts, source = real if real is not None else ([], np.zeros(0, np.int64))
+        pick = rng.permutation(len(texts))[:used]
+        self.pool = [texts[i] for i in pick.tolist()]
+        self.source = np.concatenate([source[pick], -1 - np.arange(used - len(self.pool))])
+        more = used - len(self.pool)
+        if more:
+            self.pool += [" ".join(model.render(s)) for s in model.sentences(rng, more, rng.integers(12, 30, more))]
+        place = rng.permutation(np.repeat(np.arange(used), reuse))
+        article = np.repeat(np.arange(n), slots)
+        for _ in range(100):  # move a sentence that follows one of the same source article elsewhere
+            src = self.source[place]
+            bad = np.flatnonzero((src[1:] == src[:-1]) & (article[1:] == article[:-1])) + 1
+            if not bad.shape[0]:
+                break
+            other = rng.integers(0, total, bad.shape[0])
+            place[bad], place[other] = place[other], place[bad].copy()
+        self.place, self.bounds = place, np.concatenate([[0], np.cumsum(slots)])
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The articles as records (id, text, site, story), every article its own story."""
+        corpus, rng = self.corpus, self.corpus.rng
+        n = self.bounds.shape[0] - 1
+        heads = corpus.model.sentences(rng, n, rng.integers(8, 14, n))
+        for i in range(n):
+            sentences = [self.pool[j] for j in self.place[self.bounds[i]:self.bounds[i + 1]].tolist()]
+            sizes = rng.integers(2, 5, len(sentences)).tolist()  # a paragraph never recurs: not boilerplate
+            paras, at = [], 0
+            for size in sizes:
+                if at >= len(sentences):
+                    break
+                paras.append(" ".join(sentences[at:at + size]))
+                at += size
+            title = (" ".join(corpus.model.render(heads[i]))).rstrip(".!? ")
+            yield corpus._record(f"r{i:07d}", title, paras, f"r{i}")
+
+
 def text_model(bbc: Path | None, seed: int) -> tuple[TextModel, str]:
     if bbc is not None and bbc.is_dir():
         return TextModel.from_folder(bbc), f"word bigrams of {bbc.name} ({sum(1 for _ in bbc.rglob('*.txt'))} files)"
@@ -427,9 +508,24 @@ def _import_all() -> None:
     from syndup.stages import analyse  # noqa: F401
 
 
+def _count_candidates(clock: dict[str, float]) -> None:
+    """Make syndup's candidate stage record how many candidate pairs it found (in `clock`)."""
+    from syndup.stages import candidates
+
+    find = candidates.find
+
+    def counted(*args: Any) -> Any:
+        found = find(*args)
+        clock["candidates"] = int(found.pairs.shape[0])
+        return found
+
+    candidates.find = counted  # type: ignore[assignment]
+
+
 def _child(args: argparse.Namespace) -> None:
     _import_all()
     clock: dict[str, float] = {}
+    _count_candidates(clock)
     if args.pipeline == "syndup-stream":
         stories_by_id: dict[str, str] = {}
         gen_seconds = [0.0]
@@ -466,6 +562,8 @@ def _child(args: argparse.Namespace) -> None:
             docs = result.documents
             story = {rec["id"]: rec["story"] for rec in read_jsonl(args.corpus)}
             stories, clusters = [story[d] for d in docs["doc_id"]], docs["cluster_id"].tolist()
+            for relation, count in result.pairs["relation"].value_counts().items():
+                clock[f"pairs_{relation}"] = int(count)
         else:
             stories, clusters = PIPELINES[args.pipeline](args.corpus, args.jobs)
             seconds = time.perf_counter() - t0
@@ -562,6 +660,37 @@ def scenario(model: TextModel, folder: Path, seed: int, jobs: int, runs: int, ex
     print(f"ratio (copies / unrelated): {b['seconds'] / a['seconds']:.2f}")
 
 
+def recurring(model: TextModel, bbc: Path | None, folder: Path, sizes: list[int], args: argparse.Namespace,
+              extra: list[str], skip: set[str]) -> None:
+    """The recurring-sentence corpus (`Recurring`) at each size: every pipeline's row, and syndup's
+    candidate and reported pairs (on this corpus, each of them is two articles sharing scattered
+    sentences)."""
+    real = real_sentences(bbc) if bbc is not None else None
+    for size in sizes:
+        path = folder / f"recurring-{size}.jsonl"
+        t = time.perf_counter()
+        corpus = Recurring(model, size, args.seed, real)
+        with open(path, "w", encoding="utf-8") as fh:
+            for rec in corpus.records():
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        print(f"\nRecurring sentences: {size:,} articles, no copies, from a pool of {len(corpus.pool):,} sentences "
+              f"({min(len(corpus.pool), len(real[0]) if real else 0):,} real), each in 5-20 of them; generated "
+              f"in {time.perf_counter() - t:.1f}s")
+        print(HEADER)
+        runs = args.runs if size < 100_000 else args.big_runs
+        plan = [(name, 1) for name in PIPELINES if name != "floor"] + [("syndup", args.jobs)]
+        for name, jobs in plan:
+            if name in skip:
+                continue
+            r = measure(name, str(path), size, jobs, runs, extra)
+            print(fmt_row(f"syndup (jobs={jobs})" if name == "syndup" else name, size, r), flush=True)
+        if "syndup" not in skip:  # r: syndup's row, the plan's last
+            pairs = ", ".join(f"{r[k]:,} {k[6:]}" for k in sorted(r) if k.startswith("pairs_")) or "none"
+            print(f"syndup: {r['candidates']:,} candidate pairs ({r['candidates'] / size:.2f} per article); "
+                  f"reported pairs: {pairs}")
+        path.unlink()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", nargs="?", default="bench", choices=["bench", "_child"])
@@ -575,6 +704,8 @@ def main() -> None:
     ap.add_argument("--bbc", default=str(DEFAULT_BBC), help="BBC News folder for the text model ('' for synthetic)")
     ap.add_argument("--scenario", type=int, default=1, help="run the 5,000-copies scenario (0: skip)")
     ap.add_argument("--skip", default="", help="comma-separated pipelines to leave out")
+    ap.add_argument("--recurring", default="", help="sizes of the recurring-sentence corpus, e.g. 5000,20000 "
+                    "(every sentence in 5-20 articles, no copies), run after the others")
     ap.add_argument("--corpus")
     ap.add_argument("--n", type=int, default=0)
     args = ap.parse_args()
@@ -622,6 +753,8 @@ def main() -> None:
             print(f"(generating the articles took a further {r['generation']:.0f}s, left out)")
         if args.scenario:
             scenario(model, folder, args.seed, args.jobs, args.runs, extra)
+        if args.recurring:
+            recurring(model, bbc, folder, [int(s) for s in args.recurring.split(",") if s], args, extra, skip)
 
 
 def ratios(rows: dict[tuple[str, int], dict[str, Any]], size: int, jobs: int) -> None:

@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .sign import fmix
 from .verify import ranges
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .settings import Settings
 
 
 @lru_cache(maxsize=32)
@@ -297,21 +300,69 @@ def _links(members: np.ndarray, offsets: np.ndarray, joined: Joined, rank: np.nd
     return np.stack([codes // n, codes % n], axis=1)
 
 
-def anchor_pairs(anchors: Sequence[np.ndarray], min_shared: int, max_df: int) -> np.ndarray:
-    """Pairs of articles sharing at least `min_shared` anchors, ignoring anchors in more than
-    `max_df` articles (common phrases, or families LSH already links)."""
+@dataclass(frozen=True)
+class AnchorRule:
+    """When shared anchors make two articles a candidate shared passage, in scan and index alike.
+
+    An anchor held by 2 to `max_df` articles is whole evidence for every pair of them. One held by
+    more, up to `max_hub_df`, is a recurring sentence, or a passage of a story with many copies: it
+    is a third of that, and only between its hub (`anchor_hub`) and each other holder. A passage's anchors are held by the same
+    articles, so they share one hub: a page quoting a story with many copies is still paired with
+    one of them, while sentences recurring in many articles, each with its own hub, make few pairs,
+    and an anchor costs at most max(`max_df` choose 2, `max_hub_df`) pairs. Anchors held by more
+    than `max_hub_df` articles are common phrases, ignored. A pair needs `min_shared` anchors' worth.
+    """
+
+    min_shared: int
+    max_df: int
+    max_hub_df: int
+
+    #: an anchor's evidence in thirds: whole (held by up to max_df articles), a third (up to max_hub_df)
+    WHOLE, THIRD = 3, 1
+
+    @classmethod
+    def of(cls, settings: Settings) -> AnchorRule:
+        """The rule of these settings (`anchor_min_shared`, `anchor_max_df`, `max_bucket_pairs`)."""
+        return cls(settings.anchor_min_shared, settings.anchor_max_df, max(settings.max_bucket_pairs, settings.anchor_max_df))
+
+    @property
+    def needed(self) -> int:
+        """The evidence, in thirds, that makes a pair a candidate."""
+        return self.WHOLE * self.min_shared
+
+
+def anchor_hub(holders: Sequence[int]) -> int:
+    """The hub of an anchor held by these articles (numbers), as `anchor_pairs` chooses it."""
+    docs = np.asarray(holders, dtype=np.int64)
+    one_run = np.arange(docs.shape[0]) == 0
+    return int(docs[np.argmin(_hub_keys(docs, one_run))])
+
+
+def _hub_keys(docs: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """A key per holder of runs of anchors (a run starts where `first`): the hub is the holder of
+    the least key. The order is pseudo-random and depends on the set of holders, so that the
+    anchors of one passage (held by the same articles) share a hub, while each recurring sentence
+    (held by its own set) has a hub of its own, and no article is the hub of all it holds."""
+    mixed = fmix(docs.astype(np.uint64))
+    with np.errstate(over="ignore"):
+        holders = np.add.reduceat(mixed, np.flatnonzero(first))  # the set's key: order-free, wraps
+    return fmix(mixed ^ holders[np.cumsum(first) - 1])
+
+
+def anchor_pairs(anchors: Sequence[np.ndarray], rule: AnchorRule) -> np.ndarray:
+    """Pairs of articles whose shared anchors are evidence of a shared passage by `rule`."""
     lengths = np.fromiter((a.shape[0] for a in anchors), dtype=np.int64, count=len(anchors))
     if lengths.sum() == 0:
         return np.zeros((0, 2), dtype=np.int64)
     values = np.concatenate(anchors)
     docs = np.repeat(np.arange(len(anchors), dtype=np.int64), lengths)
-    return anchor_pairs_flat(values, docs, len(anchors), min_shared, max_df)
+    return anchor_pairs_flat(values, docs, len(anchors), rule)
 
 
-def anchor_pairs_flat(values: np.ndarray, docs: np.ndarray, n: int, min_shared: int, max_df: int) -> np.ndarray:
+def anchor_pairs_flat(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) -> np.ndarray:
     """`anchor_pairs` over flat arrays: anchor `values[i]` belongs to article `docs[i]` (of `n`);
     each article's anchors are distinct."""
-    return anchor_pairs_parts([(values, docs)], n, min_shared, max_df)
+    return anchor_pairs_parts([(values, docs)], n, rule)
 
 
 class Counter(Protocol):
@@ -322,21 +373,17 @@ class Counter(Protocol):
     def at_least(self, minimum: int) -> np.ndarray: ...
 
 
-def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, min_shared: int,
-                       max_df: int, counter: Counter | None = None) -> np.ndarray:
+def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, rule: AnchorRule,
+                       counter: Counter | None = None) -> np.ndarray:
     """`anchor_pairs_flat` over anchors split into parts by value (every occurrence of a value in
-    one part), one part in memory at a time; with `counter`, the pairs' counts are summed there."""
+    one part), one part in memory at a time; with `counter`, the pairs' evidence is summed there."""
     found, counts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     held = merged = 0
     for values, docs in parts:
         if values.shape[0] == 0:
             continue
-        values = values.astype(np.uint64)
-        _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
-        rare = (df[inverse] >= 2) & (df[inverse] <= max_df)
-        pairs = group_pairs(values[rare], docs[rare].astype(np.int64), max_df)
-        if pairs.shape[0]:
-            uniq, c = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+        uniq, c = _evidence(values.astype(np.uint64), docs.astype(np.int64), n, rule)
+        if uniq.shape[0]:
             if counter is not None:
                 counter.add(uniq, c)
                 continue
@@ -347,11 +394,39 @@ def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, m
                 found, counts = _merge_counts(found, counts)
                 held = merged = found[0].shape[0]
     if counter is not None:
-        hit = counter.at_least(min_shared)
+        hit = counter.at_least(rule.needed)
     else:
         (codes,), (shared,) = _merge_counts(found, counts)
-        hit = codes[shared >= min_shared]
+        hit = codes[shared >= rule.needed]
     return np.stack([hit // n, hit % n], axis=1)
+
+
+def _evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
+    """The pair codes (i * n + j) that anchors `values` (held by `docs`) give evidence for, distinct,
+    and the evidence of each, in thirds (see `AnchorRule`)."""
+    _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
+    df = df[inverse]
+    rare = (df >= 2) & (df <= rule.max_df)
+    recurring = (df > rule.max_df) & (df <= rule.max_hub_df)
+    whole = group_pairs(values[rare], docs[rare], rule.max_df)
+    third = _hub_pairs(values[recurring], docs[recurring])
+    codes = np.concatenate([whole[:, 0] * n + whole[:, 1], third[:, 0] * n + third[:, 1]])
+    weight = np.repeat([rule.WHOLE, rule.THIRD], [whole.shape[0], third.shape[0]])
+    uniq, at = np.unique(codes, return_inverse=True)
+    return uniq, np.bincount(at, weights=weight, minlength=uniq.shape[0]).astype(np.int64)
+
+
+def _hub_pairs(values: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Each holder of each value paired with the value's hub (i < j)."""
+    if not values.shape[0]:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.argsort(values, kind="stable")
+    values, docs = values[order], docs[order]
+    first = np.concatenate([[True], values[1:] != values[:-1]])
+    order = np.lexsort((_hub_keys(docs, first), values))
+    docs = docs[order]
+    hub = docs[first][np.cumsum(first) - 1]
+    return _ordered([np.stack([hub[~first], docs[~first]], axis=1)])
 
 
 def _merge_counts(codes: list[np.ndarray], counts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import boilerplate as bp
 from ._store import FORMAT_VERSION, Caps, Record, Store, Stored
-from .candidates import lsh_params
+from .candidates import AnchorRule, anchor_hub, lsh_params
 from .cluster import host_of
 from .errors import BackendError, IdConflict, IndexSettingsError, InputError, SettingsError
 from .models import META_FIELDS, Article, Match
@@ -354,13 +354,19 @@ class Index:
         """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
         found = self._store.postings(probe.bands, probe.anchors, probe.features.fingerprint)
         bands = Counter(n for nums in found.bands for n in nums)
-        # An anchor held by more articles than a bucket is a common phrase: ignored, as scan does.
-        shared = Counter(n for nums in found.anchors if len(nums) <= self.settings.max_bucket_pairs for n in nums)
+        rule = AnchorRule.of(self.settings)
+        shared: Counter[int] = Counter()  # evidence of a shared passage, by the rule scan applies
+        for nums in found.anchors:
+            if len(nums) <= rule.max_df:
+                shared.update(dict.fromkeys(nums, rule.WHOLE))
+            elif len(nums) <= rule.max_hub_df:  # recurring: a third, between its hub and each holder
+                hub = anchor_hub(nums)
+                shared.update(dict.fromkeys([n for n in nums if n != own] if hub == own else [hub], rule.THIRD))
         score: dict[int, int] = {n: 1_000_000 for n in found.duplicates}
         for n, c in bands.items():
             score[n] = score.get(n, 0) + c
         for n, c in shared.items():
-            if c >= 2:  # one shared anchor is a phrase; scan asks for two as well
+            if c >= rule.needed:
                 score[n] = score.get(n, 0) + c
         score.pop(own, None)  # type: ignore[arg-type]
         return sorted(score, key=lambda n: (-score[n], n))[:self._max_verify]
@@ -427,9 +433,9 @@ def _version() -> str:
 
 def _caps(settings: Settings) -> Caps:
     """How many articles the index keeps per key: a bucket's worth of duplicates, band and anchor
-    holders (one more anchor holder, to tell a common phrase), and the boilerplate sample."""
+    holders (one more than `AnchorRule.max_hub_df`, to tell a common phrase), and the boilerplate sample."""
     cap = settings.max_bucket_pairs
-    return Caps(duplicate=cap, bucket=cap, anchor=cap + 1, sample=settings.boilerplate_sample)
+    return Caps(duplicate=cap, bucket=cap, anchor=AnchorRule.of(settings).max_hub_df + 1, sample=settings.boilerplate_sample)
 
 
 def _header(settings: Settings) -> dict[str, object]:

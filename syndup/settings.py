@@ -62,8 +62,18 @@ class Settings:
     boilerplate_min_stories: int = 4
     #: how many articles containing a frequent passage are sampled to judge it.
     boilerplate_sample: int = 20
-    #: LSH buckets and anchor groups bigger than this are linked as a star, not all pairs.
+    #: LSH buckets bigger than this are linked as a star, not all pairs; anchors held by more
+    #: articles are common phrases, ignored.
     max_bucket_pairs: int = 32
+    #: an anchor held by more articles than this is a recurring sentence (passim's maxDF): it pairs
+    #: its holders only with its hub, as a third of the evidence (`candidates.AnchorRule`), so that a
+    #: corpus whose sentences recur stays linear. 8 sits above the usual family a quoted passage is
+    #: held by (an origin, up to 5 copies, the quoting page, one to spare): the lowest cap that keeps
+    #: `benchmarks/quality.py`'s partial recall (0.98; 0.92 with 6, 0.70 with 4).
+    anchor_max_df: int = 8
+    #: a pair is a candidate shared passage when it shares this many anchors (one shingle in
+    #: `anchor_modulus`: a 40-word passage holds ~4.5, and 2 of them with 95% chance).
+    anchor_min_shared: int = 2
 
     def __post_init__(self) -> None:
         """Refuse a field the code cannot work with, naming it, rather than failing deep in a scan."""
@@ -80,6 +90,8 @@ class Settings:
         _whole(self, "boilerplate_min_stories", 1)
         _whole(self, "boilerplate_sample", 1)
         _whole(self, "max_bucket_pairs", 1)
+        _whole(self, "anchor_max_df", 2)
+        _whole(self, "anchor_min_shared", 1)
 
     def fingerprint(self) -> dict[str, object]:
         """The settings that make signatures comparable, as a JSON-able dict."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..candidates import Banding, anchor_pairs_parts, lsh_banding, lsh_params, unique_pairs
+from ..candidates import AnchorRule, Banding, anchor_pairs_parts, lsh_banding, lsh_params, unique_pairs
 from ..corpus import Corpus
 from ..execution import Execution
 from ..settings import Settings
@@ -48,8 +48,7 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     found: list[Any] = execution.fork_join([
         lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
-        lambda: anchor_pairs_parts(signed.anchors.parts(), n, 2, settings.max_bucket_pairs,
-                                   signed.anchors.counter()),
+        lambda: anchor_pairs_parts(signed.anchors.parts(), n, AnchorRule.of(settings), signed.anchors.counter()),
     ], worth=n >= execution.tuning.fork_articles)
     banding: Banding = found[0]
     anchored: np.ndarray = found[1]
