@@ -93,7 +93,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     tick()
     verified = verify.verify(found, sets, settings, execution)
     tick()
-    separated = separate.separate(verified, settings.max_bucket_pairs)
+    separated = separate.separate(verified)
     chosen = origins.choose(separated.groups, corpus, sets, execution)
     numbered = cluster.number(separated, chosen)
     tick()

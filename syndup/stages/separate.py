@@ -3,12 +3,13 @@
 Connected components over `copy` links chain: a wire story's versions (each update keeps most of
 the one before, the first and the last share a background paragraph), live blogs, and a page that
 carries most of two unrelated stories join texts that are not copies of each other. A cluster here
-is a set of articles that are copies of one text: within a component of up to `max_bucket_pairs`
+is a set of articles that are copies of one text: within a component of up to `FULL_CHECK` (128)
 members every pair is verified, and members are grouped around pivots (the member with the most
 copies, then the longest) so that no cluster holds a pair judged `partial` or unrelated; a member
 that copies two pivots joins the one it shares most with, and reposts of one text move together. A bigger component (a story with
-thousands of copies) stays linear: every member is verified against its pivot and against one
-hub (the longest other member admitted), and members that fail either start again among the rest.
+thousands of copies) stays linear: every member is verified against its pivot and against two
+hubs (the longest member admitted, and the one that shares least with the pivot: the far end of a
+chain), and members that fail any start again among the rest.
 The component itself is the story: every cluster cut from it shares its `story` number.
 """
 
@@ -37,7 +38,11 @@ class Separated:
     verifier: Verifier
 
 
-def separate(verified: Verified, max_full: int) -> Separated:
+#: Components of up to this many members have every pair verified (at most 8,128 pairs each).
+FULL_CHECK = 128
+
+
+def separate(verified: Verified, max_full: int = FULL_CHECK) -> Separated:
     """Cut every component of `verified` into clusters of mutual copies (see the module docstring);
     components of up to `max_full` members have every pair verified."""
     table, verifier = verified.table, verified.verifier
@@ -165,11 +170,15 @@ def _big(group: list[int], table: PairTable, verifier: Verifier,
     to_pivot = _relations(lo, hi, table, verifier)
     taken = others[to_pivot.clustering]
     keep = np.ones(taken.shape[0], dtype=bool)
-    if taken.shape[0] > 1:  # one more check each, against the longest member taken: bounds the error
-        hub = int(taken[np.lexsort((taken, -verifier.sizes[taken]))[0]])
-        rest = taken[taken != hub]
-        to_hub = _relations(np.minimum(rest, hub), np.maximum(rest, hub), table, verifier)
-        keep[taken != hub] = to_hub.clustering
+    # Two more checks each, against the longest member taken and the one sharing least with the
+    # pivot (a chain's far end): they bound the error without verifying every pair.
+    shares = to_pivot.shared[to_pivot.clustering]
+    hubs = {int(taken[np.lexsort((taken, -verifier.sizes[taken]))[0]]),
+            int(taken[np.lexsort((taken, shares))[0]])} if taken.shape[0] > 1 else set()
+    for hub in sorted(hubs):
+        rest = taken != hub
+        to_hub = _relations(np.minimum(taken[rest], hub), np.maximum(taken[rest], hub), table, verifier)
+        keep[rest] &= to_hub.clustering
     cluster = [pivot, *taken[keep].tolist()]
     links = (lo[to_pivot.clustering], hi[to_pivot.clustering], to_pivot.take(to_pivot.clustering))
     out = [(cluster, links)]
