@@ -29,7 +29,7 @@ from .verify import PairTable, Verified, Verifier
 class Separated:
     """Clusters of 2+ members (each sorted, ordered by their smallest member), the story (component
     number) of each and of each member cut loose from its component (`strays`), every verified
-    related pair (with those verified here), and the verifier."""
+    related pair (with those verified here between two clusters), and the verifier."""
 
     groups: list[list[int]]
     story: list[int]
@@ -64,7 +64,8 @@ def separate(verified: Verified, max_full: int = FULL_CHECK) -> Separated:
     found.sort(key=lambda cs: cs[0][0])
     clustered = {m for c, _ in found for m in c}
     strays.update((m, s) for s, g in enumerate(verified.groups) for m in g if m not in clustered)
-    return Separated([c for c, _ in found], [s for _, s in found], strays, _merged(table, recorded), verifier)
+    groups = [c for c, _ in found]
+    return Separated(groups, [s for _, s in found], strays, _merged(table, _across(recorded, groups, table.n)), verifier)
 
 
 def _pairs_of(group: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -195,6 +196,20 @@ def _big(group: list[int], table: PairTable, verifier: Verifier,
             out += [(c, (a, b, rel)) for c in _pivot_cliques(sub, a, b, rel, verifier.sizes)]
         else:
             out += _big(sub, table, verifier, max_full)
+    return out
+
+
+def _across(recorded: list[tuple[np.ndarray, np.ndarray, Relations]], groups: list[list[int]],
+            n: int) -> list[tuple[np.ndarray, np.ndarray, Relations]]:
+    """Of the pairs verified here, those between two clusters (or a cluster and a member cut loose):
+    why a story was cut. Pairs inside a cluster stay out, so a big cluster's pairs stay its links."""
+    cluster = np.full(n, -1, dtype=np.int64)
+    for k, g in enumerate(groups):
+        cluster[g] = k
+    out = []
+    for a, b, rel in recorded:
+        apart = (cluster[a] != cluster[b]) | (cluster[a] < 0)
+        out.append((a[apart], b[apart], rel.take(apart)))
     return out
 
 
