@@ -83,7 +83,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     sets = signed.sets
     del signed  # its signatures are the largest thing in memory; only the exact sets decide from here on
     tick()
-    verified = verify.verify(found, sets, settings, execution)
+    verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes)
     tick()
     chosen = origins.choose(verified.groups, corpus, sets, execution)
     numbered = cluster.number(verified, chosen)
