@@ -281,10 +281,11 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
 @dataclass(frozen=True)
 class Sequences:
     """Articles' shingles in text order: article i's are `hashes[offsets[i]:offsets[i + 1]]`, with
-    whether each counts toward a passage (see `sequences_many`)."""
+    how many of the words before each and inside each are counted (see `sequences_many`)."""
 
     hashes: np.ndarray   # uint32
-    counted: np.ndarray  # bool
+    before: np.ndarray   # int64, counted words before the shingle (from any fixed start of its article)
+    inside: np.ndarray   # int64, counted words among the shingle's k
     offsets: np.ndarray  # int64, n + 1
 
     @staticmethod
@@ -292,7 +293,8 @@ class Sequences:
         """The articles of `parts`, one after the other."""
         sizes = np.concatenate([np.zeros(1, np.int64)] + [np.diff(p.offsets) for p in parts])
         return Sequences(np.concatenate([np.zeros(0, np.uint32)] + [p.hashes for p in parts]),
-                         np.concatenate([np.zeros(0, bool)] + [p.counted for p in parts]),
+                         np.concatenate([np.zeros(0, np.int64)] + [p.before for p in parts]),
+                         np.concatenate([np.zeros(0, np.int64)] + [p.inside for p in parts]),
                          np.cumsum(sizes).astype(np.int64))
 
 
@@ -300,26 +302,26 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
     """Every article's k-word shingles in text order, the paragraphs marked in `drop` (boilerplate;
     one bool per paragraph of the batch) cut out first, as `sketch` cuts them.
 
-    A shingle counts toward a passage unless all its words lie inside quotation marks or in
-    paragraphs under `PROSE_WORDS` words (table rows, list items, team sheets, headings): quoting
-    the same statement or printing the same table is not reusing a journalist's text. An article
-    of fewer than k words has no shingles here.
+    A word counts toward a passage's length unless it lies inside quotation marks or in a paragraph
+    under `PROSE_WORDS` words (table rows, list items, team sheets, headings): quoting the same
+    statement or printing the same table is not reusing a journalist's text. An article of fewer
+    than k words has no shingles here.
     """
     n = len(batch)
-    prose = ~batch.word_quoted & np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
+    counted = ~batch.word_quoted & np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
     words, counts = batch.word_hashes, np.diff(batch.word_offsets)
     if drop is not None and drop.any():
         keep = ~np.repeat(drop, batch.para_words)
-        words, prose = words[keep], prose[keep]
+        words, counted = words[keep], counted[keep]
         counts = np.bincount(np.repeat(np.arange(n), counts)[keep], minlength=n)
     starts = np.cumsum(counts) - counts
     windows = np.maximum(counts - k + 1, 0)
     offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(windows)])
     if words.shape[0] < k:
-        return Sequences(np.zeros(0, np.uint32), np.zeros(0, bool), offsets)
-    at, owner = ranges(starts, windows)  # each window's first word
-    in_prose = np.concatenate([np.zeros(1, np.int64), np.cumsum(prose)])
-    return Sequences(shingle_hashes(words, k)[at], in_prose[at + k] > in_prose[at], offsets)
+        return Sequences(np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64), offsets)
+    at, _ = ranges(starts, windows)  # each shingle's first word
+    total = np.concatenate([np.zeros(1, np.int64), np.cumsum(counted)])
+    return Sequences(shingle_hashes(words, k)[at], total[at], total[at + k] - total[at], offsets)
 
 
 def gap(k: int) -> int:
@@ -329,13 +331,13 @@ def gap(k: int) -> int:
 
 
 def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
-    """The longest passage articles a[p] and b[p] of `seqs` share, in words, for every pair p.
+    """The longest passage articles a[p] and b[p] of `seqs` share, in counted words, for every pair p.
 
-    In each article, the positions whose shingle counts and occurs counted in the other form runs;
-    runs merge across gaps of up to `gap(k)` positions (a changed word or two, a typo); a run from
-    position s to e covers e - s + k words. The passage is the shorter of the two articles' longest
-    runs: two sentences that follow each other in one article but not in the other are two
-    passages, not one. 0 when they share no counted shingle.
+    In each article, the positions whose shingle occurs in the other form runs; runs merge across
+    gaps of up to `gap(k)` positions (a changed word or two, a typo). A run's length is the counted
+    words it covers (a quotation or a table inside a shared paragraph neither counts nor cuts it).
+    The passage is the shorter of the two articles' longest runs: two sentences that follow each
+    other in one article but not in the other are two passages, not one.
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     return np.minimum(_longest_runs(seqs, a, b, k), _longest_runs(seqs, b, a, k))
@@ -343,33 +345,30 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
 
 def passage_words(a: Features, b: Features, k: int, drop_a: np.ndarray | None = None,
                   drop_b: np.ndarray | None = None) -> int:
-    """The longest passage two articles share, in words: `passage_words_many` of one pair."""
+    """The longest passage two articles share, in counted words: `passage_words_many` of one pair."""
     seqs = Sequences.concat([sequences_many(a.as_batch(), k, drop_a), sequences_many(b.as_batch(), k, drop_b)])
     return int(passage_words_many(seqs, np.array([0]), np.array([1]), k)[0])
 
 
 def _longest_runs(seqs: Sequences, x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
-    """Per pair p, the words of the longest run in article x[p] of counted shingles found counted
-    in y[p], gaps of up to `gap(k)` positions bridged."""
+    """Per pair p, the counted words of the longest run in article x[p] of shingles found in y[p],
+    gaps of up to `gap(k)` positions bridged."""
     out = np.zeros(x.shape[0], dtype=np.int64)
     sizes = np.diff(seqs.offsets)
     y_at, y_pair = ranges(seqs.offsets[y], sizes[y])
-    theirs = seqs.counted[y_at]
-    known = np.sort(_keys(y_pair[theirs], seqs.hashes[y_at[theirs]]))
+    known = np.sort(_keys(y_pair, seqs.hashes[y_at]))
     x_at, x_pair = ranges(seqs.offsets[x], sizes[x])
     if not (known.shape[0] and x_at.shape[0]):
         return out
     keys = _keys(x_pair, seqs.hashes[x_at])
-    found = known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys
-    hits = np.flatnonzero(found & seqs.counted[x_at])  # a pair's positions are consecutive, in order
+    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
     if not hits.shape[0]:
         return out
-    pair = x_pair[hits]
+    pair = x_pair[hits]  # a pair's positions are consecutive and in order, so are its hits
     new = np.ones(hits.shape[0], dtype=bool)
     new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
-    first = np.flatnonzero(new)
-    last = np.append(first[1:], hits.shape[0]) - 1
-    np.maximum.at(out, pair[first], hits[last] - hits[first] + k)
+    first, last = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
+    np.maximum.at(out, pair[new], seqs.before[last] + seqs.inside[last] - seqs.before[first])
     return out
 
 
