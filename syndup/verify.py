@@ -340,7 +340,14 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
     other in one article but not in the other are two passages, not one.
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    return np.minimum(_longest_runs(seqs, a, b, k), _longest_runs(seqs, b, a, k))
+    n = seqs.offsets.shape[0] - 1
+    # Each article's distinct shingles, sorted once (not once per pair it is in).
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
+    distinct = np.sort(_keys(owner, seqs.hashes))
+    distinct = distinct[np.append(True, distinct[1:] != distinct[:-1])] if distinct.shape[0] else distinct
+    sets = SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
+                    np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+    return np.minimum(_longest_runs(seqs, sets, a, b, k), _longest_runs(seqs, sets, b, a, k))
 
 
 def passage_words(a: Features, b: Features, k: int, drop_a: np.ndarray | None = None,
@@ -350,14 +357,13 @@ def passage_words(a: Features, b: Features, k: int, drop_a: np.ndarray | None = 
     return int(passage_words_many(seqs, np.array([0]), np.array([1]), k)[0])
 
 
-def _longest_runs(seqs: Sequences, x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
-    """Per pair p, the counted words of the longest run in article x[p] of shingles found in y[p],
-    gaps of up to `gap(k)` positions bridged."""
+def _longest_runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Per pair p, the counted words of the longest run in article x[p] of shingles found in y[p]
+    (`sets`: each article's distinct shingles), gaps of up to `gap(k)` positions bridged."""
     out = np.zeros(x.shape[0], dtype=np.int64)
-    sizes = np.diff(seqs.offsets)
-    y_at, y_pair = ranges(seqs.offsets[y], sizes[y])
-    known = np.sort(_keys(y_pair, seqs.hashes[y_at]))
-    x_at, x_pair = ranges(seqs.offsets[x], sizes[x])
+    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
+    known = _keys(y_pair, sets.hashes[y_at])  # sorted: (pair, hash), pairs in order, hashes sorted in each
+    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
     if not (known.shape[0] and x_at.shape[0]):
         return out
     keys = _keys(x_pair, seqs.hashes[x_at])
