@@ -40,7 +40,7 @@ from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, SetBatch, ShingleSet, analyze, shingles
 from .sketch import sketch
-from .verify import COPY, DUPLICATE, PARTIAL, relate_many
+from .verify import COPY, DUPLICATE, PARTIAL, Sequences, passage_words_many, relate_many, sequences_many
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -391,13 +391,23 @@ class Index:
         nums = [n for n in nums if n in docs]  # the others were removed since they were found
         if not nums:
             return []
-        boiler = bp.as_array(judge.boilerplate(h for _, _, f in docs.values() for h in f.para_hashes.tolist()))
-        s = self.settings
-        bodies = [shingles(docs[n][2], s.shingle_size, bp.drop_mask(docs[n][2], boiler)) for n in nums]
+        paras = [probe.features.para_hashes, *(f.para_hashes for _, _, f in docs.values())]
+        boiler = bp.as_array(judge.boilerplate(h for p in paras for h in p.tolist()))
+        s, k = self.settings, self.settings.shingle_size
+        features = [probe.features, *(docs[n][2] for n in nums)]  # slot 0: the probe, slot i: nums[i - 1]
+        drops = [bp.drop_mask(f, boiler) for f in features]
+        bodies = [shingles(f, k, drop) for f, drop in zip(features[1:], drops[1:])]
+
+        def passages(p: np.ndarray) -> np.ndarray:
+            """Passage words of the probe and candidates p (its texts, boilerplate as known now left out)."""
+            seqs = Sequences.concat([sequences_many(features[i].as_batch(), k, drops[i]) for i in [0, *(p + 1)]])
+            return passage_words_many(seqs, np.zeros(p.shape[0], np.int64), np.arange(1, p.shape[0] + 1), k)
+
         same = np.array([docs[n][1] == probe.features.fingerprint for n in nums])
         rels = relate_many(SetBatch.of([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
-                           np.arange(1, len(nums) + 1), same, s)
-        found = [Match(docs[n][0], rel.relation, rel.jaccard, rel.containment_a_in_b, rel.containment_b_in_a)
+                           np.arange(1, len(nums) + 1), same, s, passages)
+        found = [Match(docs[n][0], rel.relation, rel.jaccard, rel.containment_a_in_b, rel.containment_b_in_a,
+                       rel.passage_words)
                  for i, n in enumerate(nums) if (rel := rels[i]) is not None]
         found.sort(key=lambda m: (_RANK.get(m.relation, 9), -m.jaccard, m.doc_id))
         return found

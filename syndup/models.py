@@ -115,6 +115,8 @@ class Match:
     """Share of the checked article found in `doc_id`."""
     containment_b_in_a: float
     """Share of `doc_id` found in the checked article."""
+    passage_words: int = 0
+    """The longest passage the two share, in words (as `Relation.passage_words`; 0 where not measured)."""
 
     @property
     def containment(self) -> float:

@@ -91,7 +91,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     sets = signed.sets
     del signed  # its signatures are the largest thing in memory; only the exact sets decide from here on
     tick()
-    verified = verify.verify(found, sets, settings, execution)
+    verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes)
     tick()
     separated = separate.separate(verified)
     chosen = origins.choose(separated.groups, corpus, sets, execution)

@@ -56,7 +56,11 @@ class Settings:
     copy_containment: float = 0.5
     #: and they share at least this many shingles.
     copy_min_shared: int = 10
-    #: a pair is partial when they share this many shingles outside quotation marks (~a paragraph).
+    #: a pair is partial when the longest passage they share (outside quotations, tables and
+    #: boilerplate, small edits allowed) has this many words: a paragraph; a shared sentence,
+    #: quotation or table is not reuse.
+    partial_min_words: int = 40
+    #: a pair's passage is measured only when they share this many shingles outside quotation marks.
     partial_min_shared: int = 25
     #: a passage found in this many different stories is boilerplate (2 articles suffice on one site).
     boilerplate_min_stories: int = 4
@@ -86,6 +90,7 @@ class Settings:
         _whole(self, "anchor_modulus", 1)
         _share(self, "copy_containment")
         _whole(self, "copy_min_shared", 1)
+        _whole(self, "partial_min_words", 1)
         _whole(self, "partial_min_shared", 1)
         _whole(self, "boilerplate_min_stories", 1)
         _whole(self, "boilerplate_sample", 1)

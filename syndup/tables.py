@@ -23,7 +23,7 @@ DOCUMENT_COLUMNS = ["doc_id", "cluster_id", "story_id", "role", "relation", "jac
                     "origin_containment", "cluster_size", "site", "url", "title", "published",
                     "crawled", "author", "words", "boilerplate_words", "source"]
 PAIR_COLUMNS = ["doc_a", "doc_b", "relation", "jaccard", "containment_a_in_b", "containment_b_in_a",
-                "shared_shingles"]
+                "shared_shingles", "passage_words"]
 CLUSTER_COLUMNS = ["cluster_id", "story_id", "size", "origin_id", "origin_rule", "origin_confidence", "sites",
                    "n_sites", "first_published", "last_published", "duplicates", "copies", "partial_links",
                    "origin_title"]
@@ -59,7 +59,7 @@ def build(corpus: Corpus, boilerplate: Boilerplate, pairs: PairTable, origins: O
         "doc_a": ids_arr[pairs.a].tolist(), "doc_b": ids_arr[pairs.b].tolist(),
         "relation": np.array(NAMES, dtype=object)[pairs.rel.code].tolist(), "jaccard": pairs.rel.jaccard,
         "containment_a_in_b": pairs.rel.containment_a_in_b, "containment_b_in_a": pairs.rel.containment_b_in_a,
-        "shared_shingles": pairs.rel.shared,
+        "shared_shingles": pairs.rel.shared, "passage_words": pairs.rel.passage_words,
     }, columns=PAIR_COLUMNS)
     return Tables(documents, pair_rows, _clusters(corpus, sites, pairs, origins, clusters))
 

@@ -1,20 +1,26 @@
-"""Decide how two articles relate, from their exact body shingle sets.
+"""Decide how two articles relate, from their exact body shingle sets and the passage they share.
 
 This is the single place where `duplicate`, `copy` and `partial` are defined, once: `judge` applies
-the rule to overlap counts, `relate_many` counts and judges many pairs of a `SetBatch` at once (a
-corpus scan, or an index verifying a probe against its candidates). `relate_sets` (two sets) and
-`relate` (two texts) are batches of one, so a scan, an index and a caller never disagree.
+the rule to overlap counts and passage lengths, `relate_many` counts and judges many pairs of a
+`SetBatch` at once (a corpus scan, or an index verifying a probe against its candidates).
+`relate_sets` (two sets) and `relate` (two texts) are batches of one, so a scan, an index and a
+caller never disagree.
+
+A pair that is neither a duplicate nor a copy is `partial` when the longest passage the two share
+(`passage_words_many`, below) is about a paragraph. The scan keeps exact shingle sets without
+positions, so passages are measured from the texts, analysed again (`sequences_many`), and only
+for the pairs whose passage decides their relation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .settings import Settings
-from .shingle import SetBatch, ShingleSet, analyze_many, shingle_many
+from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, shingle_hashes, shingle_many
 
 DUPLICATE = "duplicate"
 COPY = "copy"
@@ -28,6 +34,12 @@ NONE, DUPLICATE_CODE, COPY_CODE, PARTIAL_CODE = range(4)
 _SLICE = 1 << 22
 #: A set shared by this many pairs of a batch is a hub, searched on its own (see `overlap_many`).
 _HUB = 16
+#: A passage bridges a stretch of this many differing words (a changed word or two, a typo).
+GAP_WORDS = 3
+#: Paragraphs shorter than this (table rows, list items, team sheets, headings) are not prose.
+PROSE_WORDS = 10
+#: Given the pair positions p of a `relate_many` batch, the passage words of pairs p.
+Passages = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class Relation:
     containment_a_in_b: float
     containment_b_in_a: float
     shared: int
+    #: the longest passage the two share, in words (0 where not measured: duplicates, copies, and
+    #: pairs sharing under `Settings.partial_min_shared` shingles outside quotation marks).
+    passage_words: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ class Relations:
     containment_a_in_b: np.ndarray  # float64
     containment_b_in_a: np.ndarray  # float64
     shared: np.ndarray              # int64
+    passage_words: np.ndarray       # int64
 
     def __len__(self) -> int:
         return int(self.code.shape[0])
@@ -65,7 +81,7 @@ class Relations:
         if code == NONE:
             return None
         return Relation(NAMES[code], float(self.jaccard[p]), float(self.containment_a_in_b[p]),
-                        float(self.containment_b_in_a[p]), int(self.shared[p]))
+                        float(self.containment_b_in_a[p]), int(self.shared[p]), int(self.passage_words[p]))
 
     @property
     def clustering(self) -> np.ndarray:
@@ -75,17 +91,18 @@ class Relations:
     def take(self, index: np.ndarray) -> Relations:
         """The pairs `index` (positions or a mask), in that order."""
         return Relations(self.code[index], self.jaccard[index], self.containment_a_in_b[index],
-                         self.containment_b_in_a[index], self.shared[index])
+                         self.containment_b_in_a[index], self.shared[index], self.passage_words[index])
 
     @staticmethod
     def concat(parts: Sequence[Relations]) -> Relations:
         """All pairs of `parts`, one after the other."""
         if not parts:
-            return Relations(np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
+            return Relations(np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64),
+                             np.zeros(0, np.int64))
         return Relations(np.concatenate([p.code for p in parts]), np.concatenate([p.jaccard for p in parts]),
                          np.concatenate([p.containment_a_in_b for p in parts]),
                          np.concatenate([p.containment_b_in_a for p in parts]),
-                         np.concatenate([p.shared for p in parts]))
+                         np.concatenate([p.shared for p in parts]), np.concatenate([p.passage_words for p in parts]))
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,10 +187,11 @@ def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, in
 
 
 def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.ndarray,
-                settings: Settings) -> Relations:
+                settings: Settings, passages: Passages) -> Relations:
     """The relation of sets[a[p]] to sets[b[p]] for every pair p (`same_words[p]`: the two full
     texts have the same words), by `judge`'s rule. Unquoted shingles are counted only for the
-    pairs that could be `partial` (not the same words, not copies, sharing enough)."""
+    pairs that could be `partial` (not the same words, not copies, sharing enough), and
+    `passages` measures the passage of those still open (see `measured`)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     same = np.asarray(same_words, dtype=bool)
     sizes = np.diff(sets.offsets)
@@ -182,7 +200,11 @@ def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.nda
     open_ = ~same & (shared >= settings.partial_min_shared) & ~_copies(shared, na, nb, settings)
     if open_.any():
         shared_unquoted[open_] = overlap_many(sets, a[open_], b[open_])[1]
-    return judge(shared, shared_unquoted, na, nb, same, settings)
+    words = np.zeros(a.shape[0], dtype=np.int64)
+    measure = np.flatnonzero(measured(shared, shared_unquoted, na, nb, same, settings))
+    if measure.shape[0]:
+        words[measure] = passages(measure)
+    return judge(shared, words, na, nb, same, settings)
 
 
 def _copies(shared: np.ndarray, na: np.ndarray, nb: np.ndarray, settings: Settings) -> np.ndarray:
@@ -192,16 +214,27 @@ def _copies(shared: np.ndarray, na: np.ndarray, nb: np.ndarray, settings: Settin
     return (most >= settings.copy_containment) & (shared >= np.minimum(settings.copy_min_shared, np.minimum(na, nb)))
 
 
-def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: np.ndarray,
+def measured(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: np.ndarray,
+             same_words: np.ndarray, settings: Settings) -> np.ndarray:
+    """Which pairs' shared passage decides their relation, and is measured: neither the same words
+    nor copies, and sharing `partial_min_shared` shingles outside quotation marks (a cheap test
+    first: a passage of `partial_min_words` words holds about that many)."""
+    return (~np.asarray(same_words, dtype=bool) & (shared_unquoted >= settings.partial_min_shared)
+            & ~_copies(shared, na, nb, settings))
+
+
+def judge(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.ndarray,
           same_words: np.ndarray, settings: Settings) -> Relations:
     """The relation rule and its figures, for pairs of sets of sizes na and nb sharing `shared`
-    shingles (`shared_unquoted` of them unquoted on both sides), however they were counted.
+    shingles, whose longest shared passage has `passage_words` words (0 where not `measured`),
+    however they were counted.
 
     `same_words` says the two full texts have the same word sequence (up to whitespace, case,
     quotes and punctuation): that, and only that, is a `duplicate`. Otherwise a pair is a `copy`
     when most of the smaller body is found in the other (and they share `copy_min_shared`
-    shingles, or all of the smaller one), and `partial` when they share a passage of about a
-    paragraph outside quotation marks but most of both differs.
+    shingles, or all of the smaller one), and `partial` when most of both differs but they share
+    a passage of `partial_min_words` words or more (a paragraph, outside quotations, tables and
+    boilerplate; see `passage_words_many`).
     """
     same = np.asarray(same_words, dtype=bool)
     union = na + nb - shared
@@ -210,17 +243,20 @@ def judge(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: n
         jaccard = np.where(union > 0, shared / union, empty)
         c_ab = np.where(na > 0, shared / na, empty)
         c_ba = np.where(nb > 0, shared / nb, empty)
-    partial = shared_unquoted >= settings.partial_min_shared
+    words = np.asarray(passage_words, dtype=np.int64)
+    partial = words >= settings.partial_min_words
     code = np.where(same, DUPLICATE_CODE, np.where(
         shared == 0, NONE, np.where(_copies(shared, na, nb, settings), COPY_CODE,
                                     np.where(partial, PARTIAL_CODE, NONE))))
-    return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64))
+    return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64), words)
 
 
-def relate_sets(a: ShingleSet, b: ShingleSet, settings: Settings, *,
-                same_words: bool = False) -> Relation | None:
-    """The relation of body shingle set a to b (a batch of one pair for `relate_many`)."""
-    return relate_many(SetBatch.of([a, b]), np.array([0]), np.array([1]), np.array([same_words]), settings)[0]
+def relate_sets(a: ShingleSet, b: ShingleSet, settings: Settings, *, same_words: bool = False,
+                passage_words: int) -> Relation | None:
+    """The relation of body shingle set a to b, whose longest shared passage (measured from their
+    texts, `passage_words`) has `passage_words` words: a batch of one pair for `relate_many`."""
+    return relate_many(SetBatch.of([a, b]), np.array([0]), np.array([1]), np.array([same_words]), settings,
+                       lambda p: np.full(p.shape[0], passage_words, dtype=np.int64))[0]
 
 
 def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Relation | None:
@@ -231,7 +267,117 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
     `text_a`'s shingles found in `text_b`.
     """
     s = settings or Settings()
+    k = s.shingle_size
     batch = analyze_many([text_a, text_b])
     same = bool((batch.fingerprints[0] == batch.fingerprints[1]).all())
-    return relate_many(shingle_many(batch, s.shingle_size), np.array([0]), np.array([1]),
-                       np.array([same]), s)[0]
+    pair = np.array([0]), np.array([1])
+    return relate_many(shingle_many(batch, k), *pair, np.array([same]), s,
+                       lambda p: passage_words_many(sequences_many(batch, k), *pair, k))[0]
+
+
+# ---------------------------------------------------------------------- passages
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """Articles' shingles in text order: article i's are `hashes[offsets[i]:offsets[i + 1]]`, with
+    how many of the words before each and inside each are counted (see `sequences_many`)."""
+
+    hashes: np.ndarray   # uint32
+    before: np.ndarray   # int64, counted words before the shingle (from any fixed start of its article)
+    inside: np.ndarray   # int64, counted words among the shingle's k
+    offsets: np.ndarray  # int64, n + 1
+
+    @staticmethod
+    def concat(parts: Sequence[Sequences]) -> Sequences:
+        """The articles of `parts`, one after the other."""
+        sizes = np.concatenate([np.zeros(1, np.int64)] + [np.diff(p.offsets) for p in parts])
+        return Sequences(np.concatenate([np.zeros(0, np.uint32)] + [p.hashes for p in parts]),
+                         np.concatenate([np.zeros(0, np.int64)] + [p.before for p in parts]),
+                         np.concatenate([np.zeros(0, np.int64)] + [p.inside for p in parts]),
+                         np.cumsum(sizes).astype(np.int64))
+
+
+def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) -> Sequences:
+    """Every article's k-word shingles in text order, the paragraphs marked in `drop` (boilerplate;
+    one bool per paragraph of the batch) cut out first, as `sketch` cuts them.
+
+    A word counts toward a passage's length unless it lies inside quotation marks or in a paragraph
+    under `PROSE_WORDS` words (table rows, list items, team sheets, headings): quoting the same
+    statement or printing the same table is not reusing a journalist's text. An article of fewer
+    than k words has no shingles here.
+    """
+    n = len(batch)
+    counted = ~batch.word_quoted & np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
+    words, counts = batch.word_hashes, np.diff(batch.word_offsets)
+    if drop is not None and drop.any():
+        keep = ~np.repeat(drop, batch.para_words)
+        words, counted = words[keep], counted[keep]
+        counts = np.bincount(np.repeat(np.arange(n), counts)[keep], minlength=n)
+    starts = np.cumsum(counts) - counts
+    windows = np.maximum(counts - k + 1, 0)
+    offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(windows)])
+    if words.shape[0] < k:
+        return Sequences(np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64), offsets)
+    at, _ = ranges(starts, windows)  # each shingle's first word
+    total = np.concatenate([np.zeros(1, np.int64), np.cumsum(counted)])
+    return Sequences(shingle_hashes(words, k)[at], total[at], total[at + k] - total[at], offsets)
+
+
+def gap(k: int) -> int:
+    """Missing shingle positions a passage bridges: `GAP_WORDS` differing words in a row hide
+    k + GAP_WORDS - 1 shingles."""
+    return k + GAP_WORDS - 1
+
+
+def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """The longest passage articles a[p] and b[p] of `seqs` share, in counted words, for every pair p.
+
+    In each article, the positions whose shingle occurs in the other form runs; runs merge across
+    gaps of up to `gap(k)` positions (a changed word or two, a typo). A run's length is the counted
+    words it covers (a quotation or a table inside a shared paragraph neither counts nor cuts it).
+    The passage is the shorter of the two articles' longest runs: two sentences that follow each
+    other in one article but not in the other are two passages, not one.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    n = seqs.offsets.shape[0] - 1
+    # Each article's distinct shingles, sorted once (not once per pair it is in).
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
+    distinct = np.sort(_keys(owner, seqs.hashes))
+    distinct = distinct[np.append(True, distinct[1:] != distinct[:-1])] if distinct.shape[0] else distinct
+    sets = SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
+                    np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+    return np.minimum(_longest_runs(seqs, sets, a, b, k), _longest_runs(seqs, sets, b, a, k))
+
+
+def passage_words(a: Features, b: Features, k: int, drop_a: np.ndarray | None = None,
+                  drop_b: np.ndarray | None = None) -> int:
+    """The longest passage two articles share, in counted words: `passage_words_many` of one pair."""
+    seqs = Sequences.concat([sequences_many(a.as_batch(), k, drop_a), sequences_many(b.as_batch(), k, drop_b)])
+    return int(passage_words_many(seqs, np.array([0]), np.array([1]), k)[0])
+
+
+def _longest_runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Per pair p, the counted words of the longest run in article x[p] of shingles found in y[p]
+    (`sets`: each article's distinct shingles), gaps of up to `gap(k)` positions bridged."""
+    out = np.zeros(x.shape[0], dtype=np.int64)
+    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
+    known = _keys(y_pair, sets.hashes[y_at])  # sorted: (pair, hash), pairs in order, hashes sorted in each
+    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
+    if not (known.shape[0] and x_at.shape[0]):
+        return out
+    keys = _keys(x_pair, seqs.hashes[x_at])
+    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
+    if not hits.shape[0]:
+        return out
+    pair = x_pair[hits]  # a pair's positions are consecutive and in order, so are its hits
+    new = np.ones(hits.shape[0], dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
+    first, last = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
+    np.maximum.at(out, pair[new], seqs.before[last] + seqs.inside[last] - seqs.before[first])
+    return out
+
+
+def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """(pair, shingle hash) as one sortable key."""
+    return (pair.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)

@@ -25,7 +25,7 @@ from syndup.shingle import (
     analyze,
     shingles,
 )
-from tests.references import corpus, digest, reference_words, word_hashes
+from tests.references import corpus, digest, reference_analyze, reference_words, word_hashes
 
 from .conftest import seed_text
 
@@ -334,7 +334,7 @@ def test_containment_in_origin_is_the_copys_share_found_in_the_origin():
     for d, row in docs.iterrows():
         if d == "0-origin":
             continue
-        rel = relate_sets(sets[d], sets["0-origin"], syndup.Settings())
+        rel = relate_sets(sets[d], sets["0-origin"], syndup.Settings(), passage_words=0)  # copies: figures only
         assert row["containment_in_origin"] == rel.containment_a_in_b
         assert row["origin_containment"] == rel.containment_b_in_a
         assert row["jaccard"] == rel.jaccard
@@ -362,10 +362,11 @@ def test_progress_counts_up_to_the_total_and_keeps_reporting_until_the_end(seeds
 # --- a whole scan against exact shingle sets over all pairs --------------------------------------
 
 def reference_relations(docs: list[dict[str, str]], boilerplate: frozenset[int]) -> dict[tuple[str, str], str]:
-    """Every pair's relation from exact sets of word tuples, by `verify.relate_sets`."""
+    """Every pair's relation from exact sets of word tuples, by `verify.relate_sets` (the passage
+    measured on the reference words, by `verify.passage_words`)."""
     s = DEFAULT_SETTINGS
     k = s.shingle_size
-    ids, exact, full_words = [], [], []
+    ids, exact, full_words, features, drops = [], [], [], [], []
     tuple_id: dict[tuple[str, ...], int] = {}
     for d in sorted(docs, key=lambda d: d["id"]):
         words, para_of, quoted = reference_words(d["text"])
@@ -386,13 +387,16 @@ def reference_relations(docs: list[dict[str, str]], boilerplate: frozenset[int])
         exact.append(ShingleSet(ident[order], np.array([grams[g] for g in ordered], dtype=bool)[order]))
         ids.append(d["id"])
         full_words.append(words)
+        features.append(reference_analyze(d["text"]))
+        drops.append(np.array([h in boilerplate for h in features[-1].para_hashes.tolist()], dtype=bool))
     out = {}
     as_sets = [set(x.hashes.tolist()) for x in exact]
     for i, j in combinations(range(len(ids)), 2):
         same = full_words[i] == full_words[j]
         if not same and as_sets[i].isdisjoint(as_sets[j]):
             continue
-        rel = verify.relate_sets(exact[i], exact[j], s, same_words=same)
+        passage = verify.passage_words(features[i], features[j], k, drops[i], drops[j])
+        rel = verify.relate_sets(exact[i], exact[j], s, same_words=same, passage_words=passage)
         if rel is not None:
             out[(ids[i], ids[j])] = rel.relation
     return out

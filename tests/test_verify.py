@@ -1,5 +1,6 @@
 """verify/shingle/sign against brute-force oracles: the relation rule and its figures by plain set
-arithmetic, signatures by datasketch."""
+arithmetic, shared passages by trying every span, signatures by datasketch; and what a user sees of
+`partial` (a shared paragraph, not a sentence, a quotation or a table) through `scan` and `Index`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import syndup
 from syndup import verify
 from syndup.normalize import normalize, words
 from syndup.settings import Settings
 from syndup.shingle import SetBatch, ShingleSet, analyze, shingles
 from syndup.sign import signature
-from syndup.verify import NAMES, Relation, relate, relate_many, relate_sets
+from syndup.verify import NAMES, PROSE_WORDS, Relation, passage_words, relate, relate_many, relate_sets
+
+from .references import reference_words
 
 VOCAB = ["strike", "mosque", "aleppo", "said", "the", "us", "russia", "civilians", "report", "missile",
          "pentagon", "syria", "killed", "official", "video", "photo", "debris", "claims", "war", "city"]
@@ -35,10 +39,11 @@ def oracle(text: str, k: int = 5) -> set[tuple[str, ...]]:
 
 
 def exact_relation(a: set[object], b: set[object], same_words: bool, s: Settings,
-                   shared_unquoted: int | None = None) -> Relation | None:
-    """The relation rule by plain set arithmetic: the slow, obviously right reference.
-
-    `shared_unquoted` (shared shingles unquoted on both sides) defaults to all of them."""
+                   passage: int, shared_unquoted: int | None = None) -> Relation | None:
+    """The relation rule by plain set arithmetic: the slow, obviously right reference. `passage`
+    is the longest shared passage in words; it is measured (else 0) when the pair is neither a
+    duplicate nor a copy and shares `partial_min_shared` shingles unquoted on both sides
+    (`shared_unquoted`, default all shared ones)."""
     shared, na, nb = len(a & b), len(a), len(b)
     unquoted = shared if shared_unquoted is None else shared_unquoted
     union = len(a | b)
@@ -51,23 +56,55 @@ def exact_relation(a: set[object], b: set[object], same_words: bool, s: Settings
         return None
     if max(c_ab, c_ba) >= s.copy_containment and shared >= min(s.copy_min_shared, na, nb):
         return Relation("copy", jaccard, c_ab, c_ba, shared)
-    if unquoted >= s.partial_min_shared:
-        return Relation("partial", jaccard, c_ab, c_ba, shared)
+    measured = passage if unquoted >= s.partial_min_shared else 0
+    if measured >= s.partial_min_words:
+        return Relation("partial", jaccard, c_ab, c_ba, shared, measured)
     return None
 
 
-def exact_relate_sets(a: ShingleSet, b: ShingleSet, s: Settings, same_words: bool = False) -> Relation | None:
+def exact_relate_sets(a: ShingleSet, b: ShingleSet, s: Settings, passage: int,
+                      same_words: bool = False) -> Relation | None:
     """`exact_relation` of two `ShingleSet`s, unquoted shingles counted from their flags."""
     ua = {h for h, u in zip(a.hashes.tolist(), a.unquoted.tolist()) if u}
     ub = {h for h, u in zip(b.hashes.tolist(), b.unquoted.tolist()) if u}
-    return exact_relation(set(a.hashes.tolist()), set(b.hashes.tolist()), same_words, s, len(ua & ub))
+    return exact_relation(set(a.hashes.tolist()), set(b.hashes.tolist()), same_words, s, passage, len(ua & ub))
+
+
+Word = tuple[str, bool]  # a word, and whether it counts toward a passage's length
+
+
+def counted_words(text: str, drop: frozenset[int] = frozenset()) -> list[Word]:
+    """The words of `text` by the reference tokenizer, paragraphs numbered in `drop` left out, each
+    counted (toward a passage's length) unless quoted or in a paragraph under PROSE_WORDS words."""
+    ws, para_of, quoted = reference_words(text)
+    length = {p: para_of.count(p) for p in set(para_of)}
+    return [(w, not q and length[p] >= PROSE_WORDS) for w, p, q in zip(ws, para_of, quoted) if p not in drop]
+
+
+def oracle_passage(a: list[Word], b: list[Word], k: int) -> int:
+    """The longest shared passage by brute force: in each article, every span from one shingle
+    found in the other article to another, whose positions without one miss no more than k + 2 in
+    a row (what three differing words hide), measured in counted words; the shorter of the two
+    articles' longest spans."""
+    def longest(x: list[Word], y: list[Word]) -> int:
+        theirs = {tuple(w for w, _ in y[i:i + k]) for i in range(len(y) - k + 1)}
+        hit = [tuple(w for w, _ in x[i:i + k]) in theirs for i in range(len(x) - k + 1)]
+        best = 0
+        for s in range(len(hit)):
+            for e in range(s, len(hit)):
+                misses = "".join("x" if h else "-" for h in hit[s:e + 1]).split("x")
+                if hit[s] and hit[e] and max(len(m) for m in misses) <= k + 2:
+                    best = max(best, sum(c for _, c in x[s:e + k]))
+        return best
+
+    return min(longest(a, b), longest(b, a))
 
 
 @st.composite
 def related_texts(draw: st.DrawFn) -> tuple[str, str, str]:
     """(kind, text a, text b): b a duplicate, an edited copy, a text sharing one passage with a,
     or an unrelated text; three examples in four relate."""
-    a = draw(st.lists(st.sampled_from(VOCAB2), min_size=120, max_size=200))
+    a = draw(st.lists(st.sampled_from(VOCAB2), min_size=120, max_size=200, unique=True))
     kind = draw(st.sampled_from(["duplicate", "copy", "partial", "none"]))
     fresh = st.lists(st.sampled_from(FRESH), min_size=60, max_size=100)
     if kind == "duplicate":  # the same words, in other case and punctuation
@@ -75,9 +112,9 @@ def related_texts(draw: st.DrawFn) -> tuple[str, str, str]:
     elif kind == "copy":  # most of a, cut at both ends, with a few words of its own
         keep = draw(st.integers(int(0.7 * len(a)), len(a)))
         start = draw(st.integers(0, len(a) - keep))
-        b = a[start:start + keep] + draw(st.lists(st.sampled_from(FRESH), max_size=keep // 5))
+        b = a[start:start + keep] + draw(st.lists(st.sampled_from(FRESH), min_size=1, max_size=keep // 5))
     elif kind == "partial":  # one passage of a, in a different story
-        size = draw(st.integers(32, 45))
+        size = draw(st.integers(40, 55))
         start = draw(st.integers(0, len(a) - size))
         b = draw(fresh) + a[start:start + size] + draw(fresh)
     else:
@@ -89,11 +126,12 @@ def related_texts(draw: st.DrawFn) -> tuple[str, str, str]:
 @given(related_texts())
 def test_relate_figures_equal_exact_set_arithmetic(example: tuple[str, str, str]) -> None:
     kind, a, b = example
-    want = exact_relation(oracle(a), oracle(b), words(a) == words(b), Settings())
+    passage = oracle_passage(counted_words(a), counted_words(b), 5)
+    want = exact_relation(oracle(a), oracle(b), words(a) == words(b), Settings(), passage)
     assert (want.relation if want else "none") == kind  # the example is what it claims to be
     assert relate(a, b) == want
     assert relate(b, a) == (want and Relation(want.relation, want.jaccard, want.containment_b_in_a,
-                                              want.containment_a_in_b, want.shared))
+                                              want.containment_a_in_b, want.shared, want.passage_words))
 
 
 def random_sets(rng: random.Random, count: int, universe: int) -> list[ShingleSet]:
@@ -109,7 +147,8 @@ def random_sets(rng: random.Random, count: int, universe: int) -> list[ShingleSe
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2 ** 32 - 1), st.booleans())
 def test_relate_many_equals_exact_set_arithmetic(seed: int, small_slices: bool) -> None:
-    """Every pair of a batch, hubs and sliced batches included, against `exact_relate_sets`."""
+    """Every pair of a batch, hubs and sliced batches included, against `exact_relate_sets`; the
+    passage is measured for exactly the pairs it could make partial."""
     rng = random.Random(seed)
     sets = random_sets(rng, 30, rng.choice([60, 200, 2 ** 32]))
     pairs = [(rng.randrange(30), rng.randrange(30)) for _ in range(rng.randrange(1, 120))]
@@ -117,24 +156,37 @@ def test_relate_many_equals_exact_set_arithmetic(seed: int, small_slices: bool) 
     a = np.array([p[0] for p in pairs])
     b = np.array([p[1] for p in pairs])
     same = np.array([rng.random() < 0.1 for _ in pairs])
+    passage = np.array([rng.choice([0, 20, 39, 40, 90]) for _ in pairs])
     s = Settings(copy_min_shared=rng.choice([1, 10]), partial_min_shared=rng.choice([2, 25]))
+    asked: list[int] = []
+
+    def passages(p: np.ndarray) -> np.ndarray:
+        asked.extend(p.tolist())
+        return passage[p]
+
     old = verify._SLICE
     verify._SLICE = 50 if small_slices else old
     try:
-        got = relate_many(SetBatch.of(sets), a, b, same, s)
+        got = relate_many(SetBatch.of(sets), a, b, same, s, passages)
     finally:
         verify._SLICE = old
+    assert len(asked) == len(set(asked))
     for p, (i, j) in enumerate(pairs):
-        want = exact_relate_sets(sets[i], sets[j], s, bool(same[p]))
-        assert got[p] == want
-        assert relate_sets(sets[i], sets[j], s, same_words=bool(same[p])) == want
+        want = exact_relate_sets(sets[i], sets[j], s, int(passage[p]), bool(same[p]))
+        assert (got[p] and got[p].relation) == (want and want.relation)
         if want is not None:
+            assert got[p] == Relation(want.relation, want.jaccard, want.containment_a_in_b, want.containment_b_in_a,
+                                      want.shared, int(passage[p]) if p in asked else 0)
             assert NAMES[got.code[p]] == want.relation
             assert got.clustering[p] == (want.relation in verify.CLUSTERING)
+        assert relate_sets(sets[i], sets[j], s, same_words=bool(same[p]), passage_words=int(passage[p])) == got[p]
+        could_be_partial = exact_relate_sets(sets[i], sets[j], s, 10 ** 6, bool(same[p]))
+        assert (p in asked) == (could_be_partial is not None and could_be_partial.relation == "partial")
 
 
 def test_relate_many_of_no_pairs() -> None:
-    got = relate_many(SetBatch.of([]), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), Settings())
+    got = relate_many(SetBatch.of([]), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), Settings(),
+                      lambda p: np.zeros(p.shape[0], np.int64))
     assert len(got) == 0
 
 
@@ -174,3 +226,145 @@ def test_quoted_passages_are_not_partial_evidence():
 def test_identical_words_are_duplicates():
     rel = relate("One two three four five six.", "one two, three four five six")
     assert rel == Relation("duplicate", 1.0, 1.0, 1.0, 2)
+
+
+# --- shared passages: the longest one against brute force, and what makes a pair partial -------
+
+TINY = ["a", "b", "c", "d", "e", "f"]
+
+
+@st.composite
+def small_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """Two texts of paragraphs of 1-14 words from six words, some in quotation marks: unrelated, or
+    the second the first with a few words changed, added or taken out (passages with gaps)."""
+    def paragraphs(n: int) -> list[list[str]]:
+        return [draw(st.lists(st.sampled_from(TINY), min_size=1, max_size=14)) for _ in range(n)]
+
+    def text(paras: list[list[str]]) -> str:
+        marked = []
+        for ws in paras:
+            marks = draw(st.lists(st.integers(0, len(ws)), max_size=2))
+            marked.append(" ".join('"' + w if i in marks else w for i, w in enumerate(ws)))
+        return "\n\n".join(marked)
+
+    a = paragraphs(draw(st.integers(0, 4)))
+    if draw(st.booleans()):
+        return text(a), text(paragraphs(draw(st.integers(0, 4))))
+    b = [list(ws) for ws in a]
+    for _ in range(draw(st.integers(0, 4))):
+        if not b:
+            break
+        ws = b[draw(st.integers(0, len(b) - 1))]
+        at = draw(st.integers(0, len(ws)))
+        edit = draw(st.sampled_from(["change", "add", "cut"]))
+        if edit == "add" or at == len(ws):
+            ws.insert(at, draw(st.sampled_from(["x", "y", "z"])))
+        elif edit == "change":
+            ws[at] = draw(st.sampled_from(["x", "y", "z"]))
+        elif len(ws) > 1:
+            del ws[at]
+    return text(a), text(b)
+
+
+@settings(max_examples=400, deadline=None)
+@given(small_pairs(), st.sampled_from([1, 2, 3, 5]), st.integers(0, 2 ** 8 - 1))
+def test_passage_words_equal_the_longest_shared_span_tried_one_by_one(texts: tuple[str, str], k: int,
+                                                                        drops: int) -> None:
+    a, b = texts
+    fa, fb = analyze(a), analyze(b)
+    drop_a = np.array([bool(drops >> i & 1) for i in range(fa.para_hashes.shape[0])], dtype=bool)
+    drop_b = np.array([bool(drops >> (4 + i) & 1) for i in range(fb.para_hashes.shape[0])], dtype=bool)
+    want = oracle_passage(counted_words(a, frozenset(np.flatnonzero(drop_a).tolist())),
+                          counted_words(b, frozenset(np.flatnonzero(drop_b).tolist())), k)
+    assert passage_words(fa, fb, k, drop_a, drop_b) == want
+    assert passage_words(fb, fa, k, drop_b, drop_a) == want
+
+
+_rng = random.Random(12)
+PROSE = [f"{_rng.choice('bcdfgklmnprstvz')}{_rng.choice('aeiou')}{_rng.choice('bcdfgklmnprstvz')}{i}" for i in range(3000)]
+
+
+def prose(seed: int, n_words: int) -> str:
+    """A paragraph of `n_words` words no other seed's paragraph shares a 5-word run with."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(PROSE) for _ in range(n_words)) + "."
+
+
+def story(seed: int, middle: str) -> str:
+    """An article of its own (six paragraphs, 280 words) with `middle` among its paragraphs."""
+    own = [prose(seed * 100 + i, 40 + 4 * i) for i in range(6)]
+    return "\n\n".join(own[:3] + [middle] + own[3:])
+
+
+def as_seen(text_a: str, text_b: str) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
+    """(relation, passage words) of two articles as a scan's pairs table gives them and as an index
+    reports the second one added (None where they are not a pair)."""
+    pairs = syndup.scan([{"id": "a", "text": text_a}, {"id": "b", "text": text_b}]).pairs
+    scanned = [(r.relation, r.passage_words) for r in pairs.itertuples()]
+    with syndup.Index.open(":memory:") as idx:
+        idx.add("a", text_a)
+        indexed = [(m.relation, m.passage_words) for m in idx.add("b", text_b)]
+    assert len(scanned) <= 1 and len(indexed) <= 1
+    return (scanned or [None])[0], (indexed or [None])[0]
+
+
+def test_a_shared_paragraph_is_partial_with_its_length_in_words():
+    shared = prose(7, 60)
+    scanned, indexed = as_seen(story(1, shared), story(2, shared))
+    assert scanned == indexed == ("partial", 60)
+
+
+def test_a_shared_paragraph_with_a_word_changed_inside_is_one_passage():
+    shared = prose(7, 60).split()
+    edited = shared[:30] + ["changed"] + shared[31:]
+    scanned, indexed = as_seen(story(1, " ".join(shared)), story(2, " ".join(edited)))
+    assert scanned == indexed == ("partial", 60)
+    twice = edited[:20] + ["altered"] + edited[21:]  # and two words ten apart
+    assert as_seen(story(1, " ".join(shared)), story(2, " ".join(twice))) == (("partial", 60),) * 2
+
+
+def test_one_shared_sentence_is_not_reuse():
+    sentence = prose(7, 30)
+    scanned, indexed = as_seen(story(1, sentence), story(2, sentence))
+    assert scanned is indexed is None
+    assert relate(story(1, sentence), story(2, sentence)) is None
+
+
+def test_a_shared_quotation_is_not_reuse():
+    quote = prose(7, 60)
+    a, b = story(1, f'The minister told reporters: "{quote}"'), story(2, f'"{quote}" she said on Tuesday.')
+    assert as_seen(a, b) == (None, None)
+    # nor with one shared sentence besides (a wire's background line): enough to be measured, and
+    # the longest passage outside the quotation is the sentence
+    sentence = prose(9, 30)
+    assert as_seen(f"{a}\n\n{sentence}", f"{sentence}\n\n{b}") == (None, None)
+    assert relate(f"{a}\n\n{sentence}", f"{sentence}\n\n{b}") is None
+
+
+def test_a_shared_table_of_short_lines_is_not_reuse():
+    # Each line of a table is a paragraph of its own, under PROSE_WORDS words: not prose.
+    rng = random.Random(3)
+    table = "\n".join(f"{rng.choice(PROSE)} {rng.randint(0, 5)} {rng.choice(PROSE)} {rng.randint(0, 5)}"
+                      for _ in range(20))
+    a, b = story(1, table), story(2, table)
+    assert relate(a, b, settings=Settings(copy_containment=0.99)) is None
+    scanned, indexed = as_seen(a, b)
+    assert scanned is indexed is None
+    # The same 80 words as running text are a shared passage.
+    assert as_seen(story(1, table.replace("\n", " ")), story(2, table.replace("\n", " "))) == (("partial", 80),) * 2
+
+
+def test_two_sentences_next_to_each_other_in_one_article_only_are_not_one_passage():
+    first, second = prose(7, 30), prose(8, 30)
+    a = story(1, f"{first} {second}")
+    b = story(2, first).replace(prose(203, 52), f"{prose(203, 52)} {second}")  # apart in b
+    scanned, indexed = as_seen(a, b)
+    assert scanned is indexed is None
+    assert relate(a, b) is None
+
+
+def test_a_quotation_inside_a_shared_paragraph_neither_counts_nor_cuts_it():
+    before, quote, after = prose(7, 30)[:-1], prose(8, 15)[:-1], prose(9, 30)
+    shared = f'{before}, saying "{quote}" and {after}'
+    scanned, indexed = as_seen(story(1, shared), story(2, shared))
+    assert scanned == indexed == ("partial", 62)  # 30 + "saying" + "and" + 30: the 15 quoted words left out

@@ -9,18 +9,19 @@ and candidates between two members of big groups are verified only if still apar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .. import boilerplate as bp
 from ..candidates import link_groups
 from ..cluster import Components
 from ..execution import Execution
 from ..settings import Settings
-from ..shingle import SetBatch
-from ..spill import SetStore
-from ..verify import NONE, Relations, judge, relate_many, slices
+from ..shingle import SetBatch, analyze_many
+from ..spill import SetStore, StoredArticle
+from ..verify import NONE, Passages, Relations, judge, measured, passage_words_many, relate_many, sequences_many, slices
 from .candidates import Candidates
 
 
@@ -46,10 +47,13 @@ class PairTable:
 
 
 class Verifier:
-    """Verifies pairs (i < j) of a corpus's articles, from their sets on disk."""
+    """Verifies pairs (i < j) of a corpus's articles (in id order), from their sets on disk and,
+    where a shared passage decides, their texts with the corpus's `boilerplate` paragraphs left out."""
 
-    def __init__(self, sets: SetStore, same_words: np.ndarray, settings: Settings, execution: Execution) -> None:
+    def __init__(self, sets: SetStore, same_words: np.ndarray, settings: Settings, execution: Execution,
+                 articles: Sequence[StoredArticle], boilerplate: frozenset[int]) -> None:
         self.sets, self.same_words, self.settings, self.execution = sets, same_words, settings, execution
+        self.articles, self.boilerplate = articles, bp.as_array(boilerplate)
         self.sizes = sets.sizes()
 
     def relate(self, pairs: np.ndarray) -> Relations:
@@ -69,13 +73,36 @@ class Verifier:
             batch: SetBatch = self.sets.gather(docs)
             slots = slots.reshape(-1, 2)
             same = self.same_words[part[:, 0]] == self.same_words[part[:, 1]]
-            out.append(relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings))
+            out.append(relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings, self._passages(part)))
         return Relations.concat(out)
 
     def judge(self, pairs: np.ndarray, shared: np.ndarray, shared_unquoted: np.ndarray) -> Relations:
-        """The relations of `pairs` from overlaps counted elsewhere."""
+        """The relations of `pairs` from overlaps counted elsewhere (passages measured here)."""
         same = self.same_words[pairs[:, 0]] == self.same_words[pairs[:, 1]]
-        return judge(shared, shared_unquoted, self.sizes[pairs[:, 0]], self.sizes[pairs[:, 1]], same, self.settings)
+        na, nb = self.sizes[pairs[:, 0]], self.sizes[pairs[:, 1]]
+        words = np.zeros(pairs.shape[0], dtype=np.int64)
+        measure = measured(shared, shared_unquoted, na, nb, same, self.settings)
+        words[measure] = self.passage_words(pairs[measure])
+        return judge(shared, words, na, nb, same, self.settings)
+
+    def _passages(self, pairs: np.ndarray) -> Passages:
+        """What `relate_many` asks of `pairs`: the passage words of some of them, by position."""
+        return lambda p: self.passage_words(pairs[p])
+
+    def passage_words(self, pairs: np.ndarray) -> np.ndarray:
+        """The longest passage each of `pairs` shares (`verify.passage_words_many`), from their texts
+        analysed again, a slice of pairs at a time."""
+        out = np.zeros(pairs.shape[0], dtype=np.int64)
+        k = self.settings.shingle_size
+        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
+        for lo, hi in slices(load, self.execution.tuning.read_shingles):
+            docs, slots = np.unique(pairs[lo:hi].reshape(-1), return_inverse=True)
+            features = analyze_many([self.articles[d].text for d in docs.tolist()])
+            drop = np.concatenate([np.zeros(0, bool)] + [bp.drop_mask(features[i], self.boilerplate)
+                                                         for i in range(len(features))])
+            slots = slots.reshape(-1, 2)
+            out[lo:hi] = passage_words_many(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
+        return out
 
 
 @dataclass(frozen=True)
@@ -88,10 +115,12 @@ class Verified:
     verifier: Verifier
 
 
-def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution: Execution) -> Verified:
-    """Verify the candidates and join duplicates and copies into components (see the module docstring)."""
+def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution: Execution,
+           articles: Sequence[StoredArticle], boilerplate: frozenset[int]) -> Verified:
+    """Verify the candidates and join duplicates and copies into components (see the module docstring);
+    `articles` (id order) and `boilerplate` are for measuring shared passages."""
     n = candidates.same_words.shape[0]
-    verifier = Verifier(sets, candidates.same_words, settings, execution)
+    verifier = Verifier(sets, candidates.same_words, settings, execution, articles, boilerplate)
     found: list[np.ndarray] = []
     rels: list[Relations] = []
 
