@@ -5,8 +5,9 @@
     sign         shingles, MinHash, anchors           -> Signed (sets on disk)
     candidates   duplicates, LSH bands, anchors       -> Candidates
     verify       the relation rule, components        -> Verified
+    separate     clusters of mutual copies, stories   -> Separated
     origins      each cluster's origin and rule       -> Origins
-    cluster      cluster ids, copies' relations       -> Clusters
+    cluster      cluster and story ids, relations     -> Clusters
     (syndup.tables builds the three tables from these)
 
 Each stage is a function over the frozen handovers of the stages before it, a `Settings`, and an
