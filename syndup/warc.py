@@ -133,7 +133,7 @@ def _pages(path: Path, id_by: str, limits: ReadLimits) -> Iterator[Item]:
                     yield from items
             except Exception as exc:  # noqa: BLE001 - warcio raises many types for one bad record
                 restart = _next_record_start(fh, end + 1, gzipped)
-                why = f"{type(exc).__name__}: {_first_line(exc)}"
+                why = _why(exc)
                 if restart is None:  # nothing readable after it: the file was cut off here
                     yield Problem(f"{path}@{end}", f"file ends in the middle of a record ({why}); "
                                                    f"the {counts.total()} records before it were read")
@@ -181,7 +181,7 @@ def _page(record: Any, path: Path, offset: int, id_by: str, counts: Counter[str]
         data += stream.read(limits.max_record_bytes + 1 - len(data))
     except Exception as exc:  # noqa: BLE001 - a bad chunked/gzip/brotli body is one record's problem
         counts["undecodable"] += 1
-        return [Problem(where, f"payload cannot be decoded ({type(exc).__name__}: {_first_line(exc)})")]
+        return [Problem(where, f"payload cannot be decoded ({_why(exc)})")]
     if len(data) > limits.max_record_bytes:
         counts["oversized"] += 1
         return [Problem(where, f"payload {record_too_large(limits)}")]
@@ -266,11 +266,15 @@ def _decode(data: bytes, declared: str | None, where: str) -> tuple[str, Problem
     return decode(data, where)
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    # warcio quotes the bytes it could not parse ("first line: [...]"): binary noise in a warning.
-    line = lines[0].split(", first line:")[0] if lines else "no details"
-    return "".join(c if c.isprintable() else "?" for c in line)[:200]
+def _why(exc: BaseException) -> str:
+    """What is wrong with a record, in words (never a library's exception name or its raw text)."""
+    if isinstance(exc, (zlib.error, EOFError)) or "gzip" in type(exc).__name__.lower():
+        return "its compressed data is corrupt"
+    if type(exc).__name__ == "ArchiveLoadFailed":
+        return "its header is not a WARC or ARC record header"
+    if isinstance(exc, UnicodeError):
+        return "its header is not text"
+    return "it is not a well-formed record"
 
 
 def _summary(counts: Counter[str]) -> str | None:
