@@ -15,6 +15,7 @@ a list of headlines, an empty or error page) is not an article: it is skipped, w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
@@ -49,16 +50,12 @@ def looks_like_html(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Extracted:
-    """The article found in one HTML page: its text and what the page says about it."""
+    """The article found in one HTML page: its text, and what the page states about it in `meta`:
+    `title`, `published`, `author`, `site` (the site's name as the page gives it, "Reuters", not
+    its host) and `url` (the canonical URL it declares); None where the page says nothing."""
 
     text: str
-    title: str | None = None
-    published: str | None = None
-    author: str | None = None
-    #: the site's name as the page gives it ("Reuters"), not its host.
-    site: str | None = None
-    #: the page's canonical URL, if it declares one.
-    url: str | None = None
+    meta: Mapping[str, str | None]
 
 
 def extract_html(html: str, *, url: str | None = None, keep_comments: bool = False) -> Extracted:
@@ -90,11 +87,12 @@ def extract_article(article: Article, where: str, *,
         page = extract_html(article.text, url=article.url, keep_comments=keep_comments)
     except ValueError as exc:
         return None, Problem(where, f"record {article.id!r}: {exc}")
-    url = article.url or page.url
+    meta = page.meta
+    url = article.url or meta["url"]
     return dataclasses.replace(
-        article, text=page.text, url=url, title=article.title or page.title,
-        site=article.site or host_of(url) or page.site, published=article.published or page.published,
-        author=article.author or page.author), None
+        article, text=page.text, url=url, title=article.title or meta["title"],
+        site=article.site or host_of(url) or meta["site"], published=article.published or meta["published"],
+        author=article.author or meta["author"]), None
 
 
 def _extract_trafilatura(trafilatura: Any, html: str, url: str | None, keep_comments: bool) -> Extracted:
@@ -119,9 +117,9 @@ def _extract_trafilatura(trafilatura: Any, html: str, url: str | None, keep_comm
         raise ValueError("no article in this HTML page (no main text found)")
     _check_running_text(text, anchors)
     comments = (doc.comments or "").strip() if keep_comments else ""
-    return Extracted(text + "\n\n" + comments if comments else text, title=doc.title or None,
-                     published=_iso_date(doc.date), author=doc.author or None,
-                     site=doc.sitename or None, url=doc.url or None)
+    return Extracted(text + "\n\n" + comments if comments else text, {
+        "title": doc.title or None, "published": _iso_date(doc.date), "author": doc.author or None,
+        "site": doc.sitename or None, "url": doc.url or None})
 
 
 def _extract_basic(html: str) -> Extracted:
@@ -136,9 +134,9 @@ def _extract_basic(html: str) -> Extracted:
     _check_running_text(text.replace("\n\n", "\n"), _anchor_texts(parser.anchors))
     meta = parser.meta
     title = meta.get("title") or re.sub(r"\s+", " ", "".join(parser.title)).strip() or None
-    return Extracted(text, title=title, published=_iso_date(meta.get("published")),
-                     author=meta.get("author"), site=meta.get("site"),
-                     url=parser.canonical or meta.get("url"))
+    return Extracted(text, {"title": title, "published": _iso_date(meta.get("published")),
+                            "author": meta.get("author"), "site": meta.get("site"),
+                            "url": parser.canonical or meta.get("url")})
 
 
 def _anchor_texts(texts: Any) -> set[tuple[str, ...]]:

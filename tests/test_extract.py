@@ -130,7 +130,7 @@ _YEARS = "".join(f"<p>{s}</p>" for s in [
 def test_a_date_counts_only_where_the_page_states_it(head: str, time: str, url: str | None,
                                                      published: str | None) -> None:
     page = f"<html><head><title>Harbour</title>{head}</head><body><article>{time}{_YEARS}</article></body></html>"
-    assert extract_html(page, url=url).published == published
+    assert extract_html(page, url=url).meta["published"] == published
 
 
 # --- comments -------------------------------------------------------------------------------------
@@ -206,7 +206,8 @@ def test_standard_library_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     page = seed_pages()[1]
     got = extract_html(page.html)
     assert "Articles by: RT News" in got.text and "trackPageView" not in got.text
-    assert got.url == page.url and got.author == "RT News" and got.published == "2017-03-18T14:02:00+00:00"
+    assert got.meta["url"] == page.url and got.meta["author"] == "RT News"
+    assert got.meta["published"] == "2017-03-18T14:02:00+00:00"
     with pytest.raises(ValueError, match="index or listing page"):
         extract_html(index_page())
 
