@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
-import platform
 import random
 import re
 import sys
@@ -50,6 +49,7 @@ from math import comb
 from pathlib import Path
 
 import pandas as pd
+from machine import machine_line
 from scenarios import SENTENCE_END, SITE_NAMES, Scenario, Truth, generated, load_bbc, site_template, wrap_lines
 
 import syndup
@@ -466,29 +466,13 @@ def row(fig: Figures) -> str:
 
 def machine() -> str:
     """Machine and versions, as benchmarks/speed.py prints them."""
-    import os
-
-    from syndup.kernel import describe
-
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     try:
         import trafilatura
 
         traf = trafilatura.__version__
     except ImportError:
         traf = "absent (basic HTML parser)"
-    return (f"machine: {platform.machine()} {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; "
-            f"{platform.system()} {platform.release()}\n"
-            f"python {platform.python_version()}; syndup {syndup.__version__} ({describe()}); "
-            f"trafilatura {traf}; pandas {pd.__version__}")
+    return f"{machine_line()}; trafilatura {traf}; pandas {pd.__version__}"
 
 
 def families_gate(docs: list[Doc], found: dict[tuple[str, str], str], show: int) -> bool:

@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import statistics
@@ -60,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from machine import machine_line
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_BBC = HERE.parent.parent / "shared" / "data" / "bbc-news"
@@ -597,27 +597,13 @@ def versions() -> str:
     import pandas
     import rensa
 
-    import syndup
-    from syndup.kernel import describe
-
-    cpu = "?"
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     rv = getattr(rensa, "__version__", None)
     if rv is None:
         from importlib.metadata import version
 
         rv = version("rensa")
-    return (f"machine: {platform.machine()} {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; "
-            f"{platform.system()} {platform.release()}\n"
-            f"python {platform.python_version()}; syndup {syndup.__version__} ({describe()}); datasketch "
-            f"{datasketch.__version__}; rensa {rv}; numpy {np.__version__}; pandas {pandas.__version__}")
+    return (f"{machine_line()}; datasketch {datasketch.__version__}; rensa {rv}; numpy {np.__version__}; "
+            f"pandas {pandas.__version__}")
 
 
 def fmt_row(name: str, size: int, r: dict[str, Any]) -> str:
