@@ -255,7 +255,7 @@ def print_summary(result: ScanResult, out: Path) -> None:
         if len(copies_by_site):
             top = copies_by_site.value_counts().head(5)
             say("Sites that republish most: " + ", ".join(f"{site} ({n})" for site, n in top.items()))
-    say(f"Tables written to {out}/ (documents, pairs, clusters).")
+    say(f"Tables written to {out}/ (documents, pairs, clusters, sites, network).")
 
 
 class DiffFormat(str, Enum):
