@@ -209,12 +209,14 @@ def _top(counter: Counter[str]) -> str:
     return "; ".join(f"{site} ({n})" for site, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:MAIN])
 
 
-def site_table(documents: pd.DataFrame, pairs: pd.DataFrame, copies: pd.DataFrame) -> pd.DataFrame:
+def site_table(documents: pd.DataFrame, pairs: pd.DataFrame, clusters: pd.DataFrame,
+               copies: pd.DataFrame) -> pd.DataFrame:
     """`sites.csv`: one row per known site (`SITE_COLUMNS`), most articles first.
 
     Copies count between two different sites (`self_copies`: a site's copies of its own
-    articles); a partial reuse between two sites is made by the later-published of the two and
-    suffered by the earlier (pairs without both dates count for neither).
+    articles). A partial reuse is one per pair of stories (clusters, each standing for its origin)
+    on two sites: made by the later-published origin's site, suffered by the earlier's (stories
+    not both dated count for neither).
     """
     from .stages.origins import parse_dates
 
@@ -239,14 +241,20 @@ def site_table(documents: pd.DataFrame, pairs: pd.DataFrame, copies: pd.DataFram
         sources[c.copy_site][c.origin_site] += 1
         republishers[c.origin_site][c.copy_site] += 1
     if len(pairs):
+        # A reuse is between two stories: each side stands for its cluster's origin, counted once.
         site_of = dict(zip(documents["doc_id"], documents["site"]))
+        origin_of = dict(zip(clusters["cluster_id"].tolist(), clusters["origin_id"].tolist()))
+        head = dict(zip(documents["doc_id"], (origin_of[c] for c in documents["cluster_id"].tolist())))
         published = dict(zip(documents["doc_id"], parse_dates(documents["published"].where(
             documents["published"].notna(), None).tolist())))
+        done: set[tuple[str, str]] = set()
         for p in pairs[pairs["relation"] == "partial"].itertuples(index=False):
-            sa, sb = _str(site_of[p.doc_a]), _str(site_of[p.doc_b])
-            ta, tb = published[p.doc_a], published[p.doc_b]
-            if sa is None or sb is None or sa == sb or ta is None or tb is None or ta == tb:
+            a, b = head[p.doc_a], head[p.doc_b]
+            sa, sb = _str(site_of[a]), _str(site_of[b])
+            ta, tb = published[a], published[b]
+            if sa is None or sb is None or sa == sb or ta is None or tb is None or ta == tb or (a, b) in done:
                 continue
+            done.update([(a, b), (b, a)])
             maker, sufferer = (sa, sb) if ta > tb else (sb, sa)
             per[maker]["partial_made"] += 1
             per[sufferer]["partial_suffered"] += 1
@@ -272,7 +280,7 @@ def analyse(documents: pd.DataFrame, pairs: pd.DataFrame, clusters: pd.DataFrame
             boilerplate: Collection[int] = frozenset()) -> Network:
     """The three tables from a scan's tables; `text(doc_id)` reads a text (one diff per copy)."""
     copies = copy_table(documents, clusters, text, boilerplate)
-    return Network(site_table(documents, pairs, copies), edge_table(copies), copies)
+    return Network(site_table(documents, pairs, clusters, copies), edge_table(copies), copies)
 
 
 # --------------------------------------------------------------------------------------------
