@@ -2,7 +2,7 @@
   "use strict";
   var box = document.getElementById("filter");
   if (box) {
-    var rows = document.querySelectorAll("#clusters tbody tr");
+    var rows = document.querySelectorAll("#clusters tbody tr, #sites tbody tr");
     var shown = document.getElementById("shown");
     box.addEventListener("input", function () {
       var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -16,6 +16,30 @@
       if (shown) { shown.textContent = String(n); }
     });
   }
+  // Sortable tables: a heading's button sorts by its column (numbers as numbers), again to reverse.
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var body = table.tBodies[0];
+    table.querySelectorAll("thead th").forEach(function (th, col) {
+      var button = th.querySelector("button[data-sort]");
+      if (!button) { return; }
+      button.addEventListener("click", function () {
+        var numeric = button.getAttribute("data-sort") === "num";
+        var down = th.getAttribute("aria-sort") !== "descending";
+        table.querySelectorAll("thead th").forEach(function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", down ? "descending" : "ascending");
+        var key = function (row) {
+          var value = row.cells[col].getAttribute("data-value") || "";
+          return numeric ? parseFloat(value) || 0 : value.toLowerCase();
+        };
+        var sorted = Array.prototype.slice.call(body.rows).sort(function (a, b) {
+          var x = key(a), y = key(b);
+          var order = x < y ? -1 : x > y ? 1 : 0;
+          return down ? -order : order;
+        });
+        sorted.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
   var views = document.querySelector(".views");
   if (views) {
     views.hidden = false;
