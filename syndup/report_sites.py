@@ -226,7 +226,8 @@ def write_site_pages(result: Any, env: Any, out: Path, cluster_pages: dict[int, 
         title="Site network", nodes=nodes, lines=lines, left_out=left_out, width=_W, height=_H,
         edges=edge_rows(network, pages), n_edges=len(network), n_sites=len(sites)))
     write(out, "sites.html", env.get_template("sites.html").render(
-        title="Sites", rows=site_rows(sites, pages), columns=[(c.replace("_", " "), c not in _TEXT_COLUMNS) for c in SITE_COLUMNS[1:]]))
+        title="Sites", rows=site_rows(sites, pages),
+        columns=[(c.replace("_", " "), c not in _TEXT_COLUMNS) for c in SITE_COLUMNS[1:]]))
     site_tpl = env.get_template("site.html")
     for row in sites.to_dict("records"):
         site = str(row["site"])

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from .generated import records
-from .golden.regenerate import CASES, FILES, GOLDEN, scan_tables
+from .golden.regenerate import CASES, GOLDEN, scan_tables
 
 
 def _diff(name: str, expected: bytes, got: bytes, limit: int = 60) -> str:

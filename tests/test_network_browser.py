@@ -26,7 +26,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_report(syndup.scan(records), tmp_path_factory.mktemp("browser-network") / "report").parent
 
 
-def test_network_page_nodes_all_lead_to_pages_that_lead_to_clusters(browser: Any, report: Path, tmp_path: Path):
+def test_network_page_nodes_all_lead_to_pages_that_lead_to_clusters(browser: Any, report: Path,  # noqa: F811
+                                                                     tmp_path: Path):
     from selenium.webdriver.common.by import By
 
     visit(browser, report / "network.html")
@@ -62,7 +63,7 @@ def test_network_page_nodes_all_lead_to_pages_that_lead_to_clusters(browser: Any
     assert no_requests(browser) and console_errors(browser) == []
 
 
-def test_sites_page_sorts_and_filters(browser: Any, report: Path, tmp_path: Path):
+def test_sites_page_sorts_and_filters(browser: Any, report: Path, tmp_path: Path):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     visit(browser, report / "sites.html")
