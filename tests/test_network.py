@@ -3,27 +3,34 @@ on eight generated sites with known habits (tests/sitecorpus.py) and on the seed
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
 import sys
 from pathlib import Path
 
 import lxml.html
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import syndup
 from syndup.cli import app
 from syndup.errors import BackendError, MissingDependency
 from syndup.network import (
+    COPY_COLUMNS,
     CREDITS,
     DROPPED,
+    HABITS,
     KEPT,
     NETWORK_COLUMNS,
     NONE_IN_ORIGIN,
     REPLACED,
     SITE_COLUMNS,
     Credited,
+    edge_table,
     judge_credit,
     layout,
     write_graph,
@@ -313,3 +320,54 @@ def test_hostile_site_names_stay_text_in_network_pages(tmp_path: Path):
         assert not page.xpath("//img | //iframe | //script[not(@src)][position() > 1] | //*[@onload] | //*[@onerror]")
         assert not page.xpath("//svg//svg")
         assert PAYLOADS[1] in page.text_content() and PAYLOADS[3] in page.text_content()
+
+
+# -- the edge table against a slow, obvious recount ---------------------------------------------------
+
+
+def _p90(values: list[float]) -> float:
+    """The 90th percentile by linear interpolation between closest ranks (numpy's default), by hand."""
+    ordered = sorted(values)
+    at = 0.9 * (len(ordered) - 1)
+    low = int(at)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+
+
+@st.composite
+def copy_rows(draw: st.DrawFn) -> pd.DataFrame:
+    site = st.sampled_from(["a.example", "b.example", "c.example", None])
+    rows = draw(st.lists(st.fixed_dictionaries({
+        "origin_site": site, "copy_site": site,
+        "lag_hours": st.one_of(st.just(float("nan")), st.floats(-48, 480, allow_nan=False)),
+        "credit": st.sampled_from(CREDITS), **{h: st.booleans() for h in HABITS if h not in ("drops_credit",
+                                                                                               "replaces_credit")},
+        "origin_kept": st.floats(0, 1)}), max_size=40))
+    for k, row in enumerate(rows):
+        row.update(doc_id=f"d{k}", origin_id=f"o{k}", drops_credit=row["credit"] == DROPPED,
+                   replaces_credit=row["credit"] == REPLACED)
+    return pd.DataFrame(rows, columns=COPY_COLUMNS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(copy_rows())
+def test_edge_table_equals_a_recount_of_the_copies(copies: pd.DataFrame):
+    got = edge_table(copies)
+    expected: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for row in copies.to_dict("records"):
+        known = isinstance(row["origin_site"], str) and isinstance(row["copy_site"], str)  # None reads back as NaN
+        if known and row["origin_site"] != row["copy_site"]:
+            expected.setdefault((row["origin_site"], row["copy_site"]), []).append(row)
+    assert len(got) == len(expected)
+    assert list(got["copies"]) == sorted(got["copies"], reverse=True)
+    for edge in got.to_dict("records"):
+        rows = expected[(edge["origin_site"], edge["copy_site"])]
+        lags = [float(r["lag_hours"]) for r in rows if r["lag_hours"] == r["lag_hours"]]
+        assert edge["copies"] == len(rows) and edge["dated"] == len(lags)
+        if lags:
+            assert edge["median_lag_hours"] == pytest.approx(statistics.median(lags), abs=1e-9)
+            assert edge["p90_lag_hours"] == pytest.approx(_p90(lags), abs=1e-9)
+        else:
+            assert math.isnan(edge["median_lag_hours"]) and math.isnan(edge["p90_lag_hours"])
+        for h in HABITS:
+            assert edge[h] == pytest.approx(sum(bool(r[h]) for r in rows) / len(rows)), h
