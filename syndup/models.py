@@ -149,6 +149,8 @@ class ScanResult:
     #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
     boilerplate: frozenset[int] = field(default_factory=frozenset)
     _texts: TextStore = field(kw_only=True, repr=False)
+    #: processes that compute `sites` and `network` (the scan's `jobs`; None: all cores).
+    _jobs: int | None = field(default=None, kw_only=True, repr=False)
 
     @cached_property
     def _network(self) -> Network:
@@ -159,7 +161,10 @@ class ScanResult:
             raise BackendError("this scan result is closed before its sites and network were computed: they "
                                "diff every copy against its origin, whose texts close() deleted; read "
                                "`result.sites` or `result.network` before closing")
-        return analyse(self.documents, self.pairs, self.clusters, self.text, self.boilerplate)
+        from .execution import Execution
+
+        return analyse(self.documents, self.pairs, self.clusters, self.text, self.boilerplate,
+                       Execution.local(self._jobs))
 
     @property
     def sites(self) -> pd.DataFrame:

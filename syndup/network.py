@@ -25,6 +25,7 @@ import pandas as pd
 from .cluster import attributions, credits
 from .diff import ADDED, ATTRIBUTION, BOILERPLATE, COMMENTS, LINK_SUBSTITUTION, REMOVED, TRUNCATION, diff
 from .errors import OutputError, require
+from .execution import Execution
 from .normalize import words
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,8 @@ NETWORK_COLUMNS = ["origin_site", "copy_site", "copies", "dated", "median_lag_ho
 COPY_COLUMNS = ["doc_id", "origin_id", "origin_site", "copy_site", "lag_hours", "credit", *HABITS, "origin_kept"]
 #: Sites named in `main_sources` and `main_republishers`.
 MAIN = 3
+#: Copies worth diffing in forked processes (a diff takes about 5-15 ms).
+FORK_COPIES = 64
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,7 +71,8 @@ class Credited:
         byline = author if isinstance(author, str) and author.strip() else None
         return cls(tuple(attributions(text)), byline)
 
-    def all(self) -> list[str]:
+    def parties(self) -> list[str]:
+        """Every party it credits: its credit lines' names, then its byline."""
         return [*self.names, *([self.author] if self.author else [])]
 
 
@@ -85,8 +89,8 @@ def judge_credit(origin: Credited, copy: Credited, origin_site: str | None, orig
     party the origin credits (its byline, its source line); else `replaced` when the copy credits
     someone; else `dropped` when the origin credited someone; else `none_in_origin`.
     """
-    theirs = origin.all()
-    mine = copy.all()
+    theirs = origin.parties()
+    mine = copy.parties()
     for name in mine:
         if credits(name, origin_site, origin_url) or any(_same_name(name, o) for o in theirs):
             return KEPT
@@ -150,34 +154,41 @@ def _retitled(a: object, b: object) -> bool:
 
 
 def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[str], str],
-               boilerplate: Collection[int] = frozenset()) -> pd.DataFrame:
+               boilerplate: Collection[int] = frozenset(), execution: Execution | None = None) -> pd.DataFrame:
     """One row per copy (`COPY_COLUMNS`): its origin, both sites, the lag in hours where both are
-    dated, its credit and its change habits (`habits`); `text(doc_id)` reads an article's text."""
+    dated, its credit and its change habits (`habits`); `text(doc_id)` reads an article's text.
+    The diffs are split between `execution`'s processes when there are `FORK_COPIES` or more."""
     from .stages.origins import parse_dates
 
     origin_of = dict(zip(clusters["cluster_id"].tolist(), clusters["origin_id"].tolist()))
     site_of = dict(zip(documents["doc_id"], documents["site"]))
     title_of = dict(zip(documents["doc_id"], documents["title"]))
-    # By cluster, so that each origin's text is read once.
-    copies = documents[documents["role"] == "copy"].sort_values(["cluster_id", "doc_id"], kind="stable")
     published = dict(zip(documents["doc_id"], parse_dates(documents["published"].where(
         documents["published"].notna(), None).tolist())))
-    rows = []
-    texts: dict[str, str] = {}
-    for c in copies.itertuples(index=False):
-        origin_id = origin_of[c.cluster_id]
-        if origin_id not in texts:
-            texts = {origin_id: text(origin_id)}
-        t_o, t_c = published[origin_id], published[c.doc_id]
-        lag = (t_c - t_o).total_seconds() / 3600 if t_o is not None and t_c is not None else float("nan")
-        seen = habits(texts[origin_id], text(c.doc_id), boilerplate)
-        credit = getattr(c, "credit", None)
-        rows.append({
-            "doc_id": c.doc_id, "origin_id": origin_id, "origin_site": _str(site_of[origin_id]), "copy_site": _str(c.site),
-            "lag_hours": lag, "credit": credit, **{k: v for k, v in seen.items() if k != "origin_kept"},
-            "drops_credit": credit == DROPPED, "replaces_credit": credit == REPLACED,
-            "retitles": _retitled(title_of[origin_id], c.title), "origin_kept": seen["origin_kept"],
-        })
+    # By cluster, so that each origin's text is read once (once per process).
+    copies = documents[documents["role"] == "copy"].sort_values(["cluster_id", "doc_id"], kind="stable")
+    items = [(c.doc_id, origin_of[c.cluster_id], getattr(c, "credit", None)) for c in copies.itertuples(index=False)]
+
+    def run(part: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
+        rows = []
+        texts: dict[str, str] = {}
+        for doc_id, origin_id, credit in part:
+            if origin_id not in texts:
+                texts = {origin_id: text(origin_id)}
+            t_o, t_c = published[origin_id], published[doc_id]
+            lag = (t_c - t_o).total_seconds() / 3600 if t_o is not None and t_c is not None else float("nan")
+            seen = habits(texts[origin_id], text(doc_id), boilerplate)
+            rows.append({
+                "doc_id": doc_id, "origin_id": origin_id, "origin_site": _str(site_of[origin_id]),
+                "copy_site": _str(site_of[doc_id]), "lag_hours": lag, "credit": credit,
+                **{k: v for k, v in seen.items() if k != "origin_kept"},
+                "drops_credit": credit == DROPPED, "replaces_credit": credit == REPLACED,
+                "retitles": _retitled(title_of[origin_id], title_of[doc_id]), "origin_kept": seen["origin_kept"],
+            })
+        return rows
+
+    runs = (execution or Execution()).map_split(run, items, minimum=FORK_COPIES)
+    rows = [row for part in runs for row in part]
     return pd.DataFrame(rows, columns=COPY_COLUMNS).sort_values("doc_id", kind="stable").reset_index(drop=True)
 
 
@@ -277,9 +288,9 @@ class Network:
 
 
 def analyse(documents: pd.DataFrame, pairs: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[str], str],
-            boilerplate: Collection[int] = frozenset()) -> Network:
+            boilerplate: Collection[int] = frozenset(), execution: Execution | None = None) -> Network:
     """The three tables from a scan's tables; `text(doc_id)` reads a text (one diff per copy)."""
-    copies = copy_table(documents, clusters, text, boilerplate)
+    copies = copy_table(documents, clusters, text, boilerplate, execution)
     return Network(site_table(documents, pairs, clusters, copies), edge_table(copies), copies)
 
 

@@ -103,4 +103,4 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     tables.documents["credit"] = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
     return ScanResult(documents=tables.documents, pairs=tables.pairs, clusters=tables.clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
-                      boilerplate=learned.hashes, _texts=corpus.texts)
+                      boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs)

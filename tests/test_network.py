@@ -371,3 +371,11 @@ def test_edge_table_equals_a_recount_of_the_copies(copies: pd.DataFrame):
             assert math.isnan(edge["median_lag_hours"]) and math.isnan(edge["p90_lag_hours"])
         for h in HABITS:
             assert edge[h] == pytest.approx(sum(bool(r[h]) for r in rows) / len(rows)), h
+
+
+def test_sites_and_network_are_the_same_for_any_jobs(eight):
+    result, _ = eight
+    records, _ = build()
+    alone = syndup.scan(records, jobs=1)  # the 72 diffs here, not split between processes
+    pd.testing.assert_frame_equal(alone.network, result.network)
+    pd.testing.assert_frame_equal(alone.sites, result.sites)
