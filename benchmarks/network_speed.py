@@ -45,9 +45,9 @@ def main() -> None:
             t = time.perf_counter()
             result = syndup.scan(str(path), jobs=args.jobs)
             scan_s = time.perf_counter() - t
-            texts = [result.text(doc) for doc in result.documents["doc_id"]]
+            ids = result.documents["doc_id"].tolist()
             t = time.perf_counter()
-            credit_column(result.documents, result.clusters, texts.__getitem__)
+            credit_column(result.documents, result.clusters, lambda k, ids=ids, of=result.text: of(ids[k]))
             credit_s = time.perf_counter() - t  # the part of scan_s the credit column takes
             t = time.perf_counter()
             _ = result.sites, result.network
