@@ -136,6 +136,19 @@ def test_seeds_with_sites_have_one_edge_rt_to_global_research_and_the_credit_is_
     assert sites.loc["globalresearch.ca", "credits_kept"] == 1 and sites.loc["rt.com", "copies_suffered"] == 1
 
 
+def test_a_corpus_without_sites_costs_no_diff(monkeypatch: pytest.MonkeyPatch):
+    """Habits feed only edges between two known sites: without sites, no copy is diffed."""
+    import syndup.network as network
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("diffed a copy that feeds no edge")
+
+    monkeypatch.setattr(network, "diff", refuse)
+    result = syndup.scan(SEEDS)
+    assert (result.documents["role"] == "copy").sum() == 1
+    assert result.network.empty and result.sites.empty
+
+
 @pytest.mark.parametrize(("origin", "copy", "expected"), [
     (Credited((), None), Credited(("RT News",), None), KEPT),                # names the origin's site
     (Credited((), "Jane Doe"), Credited((), "Jane Doe"), KEPT),              # the same byline
