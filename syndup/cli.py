@@ -193,8 +193,8 @@ def scan(
         raise fail(str(exc), 2) from None
     if index is not None:
         _check_index(index, DEFAULT_SETTINGS)
-    skipped = _own_output(paths, out)
-    for folder in skipped:
+    skipped = _own_output(paths, out, dedup_out)
+    for folder in skipped[:1]:
         warn(f"{folder} is this scan's output, inside a corpus folder: its files are not read as articles")
     # JSONL is left as raw lines here: the scan's worker processes parse it.
     items = read_parts(paths, fields=fields, warc_id=warc_id.value, keep_comments=keep_comments, limits=limits,
@@ -261,14 +261,18 @@ def _check_index(target: str, settings: Settings) -> None:
         raise fail(str(exc)) from None
 
 
-def _own_output(paths: Iterable[Path], out: Path) -> list[Path]:
+def _own_output(paths: Iterable[Path], out: Path, dedup_out: Path | None = None) -> list[Path]:
     """What of `out` a corpus folder holds, not to be read back as articles: `out`, or its report
-    when `out` is the corpus folder itself."""
+    and tables when `out` is the corpus folder itself (and the --dedup-out file)."""
+    from .output import TABLES
+
     where = out.resolve()
     folders = [p.resolve() for p in paths if p.is_dir()]
+    mine = [dedup_out] if dedup_out is not None and any(dedup_out.resolve().is_relative_to(p) for p in folders) else []
     if where in folders:
-        return [out / "report"]
-    return [out] if any(where.is_relative_to(p) for p in folders) else []
+        return [out / "report", out / "index_matches.csv",
+                *(out / f"{name}.{suffix}" for name in TABLES for suffix in ("csv", "parquet")), *mine]
+    return ([out] if any(where.is_relative_to(p) for p in folders) else []) + mine
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:

@@ -208,12 +208,12 @@ def _jsonable(value: Any) -> Any:
 def check_dedup_path(path: Path) -> str:
     """The suffix of a file a deduplicated corpus can be written to; InputError (OutputError for
     a folder that is missing or a file that is a folder) otherwise."""
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; name a file to write the deduplicated corpus to")
     suffix = next((s for s in DEDUP_SUFFIXES if path.name.lower().endswith(s)), None)
     if suffix is None:
         raise InputError(f"{path}: a deduplicated corpus is written as {', '.join(DEDUP_SUFFIXES)}; "
                          f"name the file with one of these")
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; name a file to write the deduplicated corpus to")
     if not path.parent.is_dir():
         raise OutputError(f"{path}: its folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK):

@@ -588,7 +588,9 @@ class _Bounded(io.RawIOBase):
         fh: Any
         if path == STDIN:
             fh = sys.stdin.buffer
-            magic = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
+            if not hasattr(fh, "peek"):  # a stand-in for stdin (a test's BytesIO): buffered to look ahead
+                fh = io.BufferedReader(fh)
+            magic = fh.peek(4)[:4]
             how = "gz" if magic.startswith(_GZIP_MAGIC) else "zst" if magic == _ZSTD_MAGIC else None
             self._own = False  # stdin stays open
         else:
