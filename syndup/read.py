@@ -88,13 +88,13 @@ class Fields:
                 raise InputError(f"the {name} field must be a column name (a non-empty string); got {value!r}")
         if self.paragraph_sep is not None and (not isinstance(self.paragraph_sep, str) or not self.paragraph_sep.strip()):
             raise InputError(f"paragraph_sep must be a string with a visible character; got {self.paragraph_sep!r}")
-        aliases = {name: (named,) if (named := getattr(self, name)) else names for name, names in META_FIELDS.items()}
-        object.__setattr__(self, "_aliases", aliases if aliases != META_FIELDS else META_FIELDS)
 
     @property
     def aliases(self) -> dict[str, tuple[str, ...]]:
-        """The names each metadata field is looked for under, as `Article.from_mapping` takes them."""
-        return self._aliases  # type: ignore[attr-defined]
+        """The names each metadata field is looked for under, as `Article.from_mapping` takes them
+        (`META_FIELDS` itself when no field is named: the fast path)."""
+        named = {name: (column,) for name in META_FIELDS if (column := getattr(self, name))}
+        return {**META_FIELDS, **named} if named else META_FIELDS
 
     def columns(self, available: Sequence[str]) -> list[str]:
         """The columns of `available` an article is made of (in their order): what a Parquet or
