@@ -182,8 +182,8 @@ def scan(
     from .settings import DEFAULT_SETTINGS
 
     try:
-        fields = Fields(id_field, text_field, url=url_field, title=title_field, site=site_field,
-                        published=date_field, author=author_field, paragraph_sep=paragraph_sep)
+        fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                               "published": date_field, "author": author_field}, paragraph_sep)
         paths = check_paths(corpus, text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
         check_writable(out)

@@ -67,34 +67,33 @@ DEFAULT_LIMITS = ReadLimits()
 
 @dataclass(frozen=True)
 class Fields:
-    """Which field of a record holds what: the id and text, and each metadata field named here
-    (one left None is found under its usual names, `models.META_FIELDS`); text joined with
-    `paragraph_sep` (say " ### ") is cut into paragraphs there."""
+    """Which field of a record holds what: the id, the text, the column of each metadata field in
+    `named` (`{"site": "publisher"}`; a field not named is found under its usual names,
+    `models.META_FIELDS`); text joined with `paragraph_sep` (say " ### ") is cut into paragraphs there."""
 
     id: str = "id"
     text: str = "text"
-    url: str | None = None
-    title: str | None = None
-    site: str | None = None
-    published: str | None = None
-    author: str | None = None
-    crawled: str | None = None
+    named: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
     paragraph_sep: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("id", "text", *META_FIELDS):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value):
+        named = {name: column for name, column in self.named.items() if column is not None}
+        for name, value in (("id", self.id), ("text", self.text), *named.items()):
+            if name not in META_FIELDS and name not in ("id", "text"):
+                raise InputError(f"{name!r} is not a field of an article (fields: {', '.join(META_FIELDS)})")
+            if not isinstance(value, str) or not value:
                 raise InputError(f"the {name} field must be a column name (a non-empty string); got {value!r}")
         if self.paragraph_sep is not None and (not isinstance(self.paragraph_sep, str) or not self.paragraph_sep.strip()):
             raise InputError(f"paragraph_sep must be a string with a visible character; got {self.paragraph_sep!r}")
+        object.__setattr__(self, "named", named)
 
     @property
-    def aliases(self) -> dict[str, tuple[str, ...]]:
+    def aliases(self) -> Mapping[str, tuple[str, ...]]:
         """The names each metadata field is looked for under, as `Article.from_mapping` takes them
         (`META_FIELDS` itself when no field is named: the fast path)."""
-        named = {name: (column,) for name in META_FIELDS if (column := getattr(self, name))}
-        return {**META_FIELDS, **named} if named else META_FIELDS
+        if not self.named:
+            return META_FIELDS
+        return {**META_FIELDS, **{name: (column,) for name, column in self.named.items() if column}}
 
     def columns(self, available: Sequence[str]) -> list[str]:
         """The columns of `available` an article is made of (in their order): what a Parquet or
@@ -282,8 +281,8 @@ def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str =
     The `*_field`s name a record's columns (see `Fields`); `paragraph_sep` is the string a text's
     paragraphs are joined with, if not blank lines.
     """
-    fields = Fields(id_field, text_field, url=url_field, title=title_field, site=site_field, published=date_field,
-                    author=author_field, paragraph_sep=paragraph_sep)
+    fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                           "published": date_field, "author": author_field}, paragraph_sep)
     yield from _parsed(read_parts(paths, fields=fields, warc_id=warc_id, keep_comments=keep_comments, limits=limits))
 
 

@@ -84,8 +84,8 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     its usual names are tried: `site` or `source`, `published` or `date`, ...); `paragraph_sep` is
     the string a text's paragraphs are joined with (" ### "), if not blank lines.
     """
-    fields = Fields(id_field, text_field, url=url_field, title=title_field, site=site_field, published=date_field,
-                    author=author_field, paragraph_sep=paragraph_sep)
+    fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                           "published": date_field, "author": author_field}, paragraph_sep)
     return scan_fields(source, fields, settings=settings, progress=progress, jobs=jobs, on_problem=on_problem,
                        tuning=tuning, limits=limits)
 
