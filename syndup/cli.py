@@ -231,8 +231,7 @@ def scan(
                 index_matches.to_csv(staging.path / "index_matches.csv", index=False)
             staging.commit()
         if dedup_out is not None:
-            deduplicated = result.deduplicated(keep.value)
-            write_deduplicated(deduplicated, dedup_out)
+            kept = write_deduplicated(result, keep.value, dedup_out)
     except (SyndupError, OSError) as exc:  # OSError: a write that failed (a full disk, say)
         raise fail(str(exc)) from None
     if not result.articles_read:  # a pipeline must not go on as if an empty read were a result
@@ -243,7 +242,7 @@ def scan(
         if report:
             say(f"Report written to {out / 'report' / 'index.html'}")
         if dedup_out is not None:
-            say(f"Deduplicated corpus ({len(deduplicated)} of {result.articles_read} articles, keeping the "
+            say(f"Deduplicated corpus ({kept} of {result.articles_read} articles, keeping the "
                 f"{keep.value} of each cluster) written to {dedup_out}")
         if index is not None:
             say(f"{index_matches['doc_id'].nunique()} articles match articles indexed before "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, OutputError, require
+from .errors import InputError, OutputError, SyndupError, require
 from .models import Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,30 +80,38 @@ def deduplicated(result: ScanResult, keep: str = "origin") -> pd.DataFrame:
     a stream of records) are made of the articles as read (`ARTICLE_COLUMNS`)."""
     import pandas as pd
 
-    ids = kept_ids(result.documents, keep)
-    source_of = dict(zip(result.documents["doc_id"], result.documents["source"]))
-    wanted = {source_of[d]: d for d in ids if isinstance(source_of[d], str)}
-    frames: list[pd.DataFrame] = []
-    found: set[str] = set()
-    given = result._input
-    if isinstance(given, Reread):
-        frames.extend(_reread(given, wanted, found))
-    elif given is not None and hasattr(given, "iloc"):  # a DataFrame: its rows are "record N"
-        rows = [int(s.split(" ", 1)[1]) - 1 for s in wanted if s.startswith("record ")]
-        found.update(f"record {r + 1}" for r in rows)
-        frames.append(given.iloc[sorted(rows)].reset_index(drop=True))
-    rest = [d for d in ids if not isinstance(source_of[d], str) or source_of[d] not in found]
-    if rest:
-        arts = [result.article(d) for d in rest]
-        frames.append(pd.DataFrame([[getattr(a, c) for c in ARTICLE_COLUMNS] for a in arts], columns=ARTICLE_COLUMNS))
-    frames = [f for f in frames if len(f)]
+    frames = [part if isinstance(part, pd.DataFrame) else part.to_pandas() for part in kept_parts(result, keep)]
     if not frames:
         return pd.DataFrame(columns=ARTICLE_COLUMNS)
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
-def _reread(given: Reread, wanted: dict[str, str], found: set[str]) -> Iterator[pd.DataFrame]:
-    """The kept records of each input file that can be read again, one frame per file."""
+def kept_parts(result: ScanResult, keep: str = "origin") -> Iterator[Any]:
+    """The deduplicated corpus a part at a time, in input order: a DataFrame, or a pyarrow Table
+    per row group of a Parquet input (so that writing it never holds the whole corpus)."""
+    import pandas as pd
+
+    ids = kept_ids(result.documents, keep)
+    source_of = dict(zip(result.documents["doc_id"], result.documents["source"]))
+    wanted = {source_of[d]: d for d in ids if isinstance(source_of[d], str)}
+    found: set[str] = set()
+    given = result._input
+    if isinstance(given, Reread):
+        yield from _reread(given, wanted, found)
+    elif given is not None and hasattr(given, "iloc"):  # a DataFrame: its rows are "record N"
+        rows = [int(s.split(" ", 1)[1]) - 1 for s in wanted if s.startswith("record ")]
+        found.update(f"record {r + 1}" for r in rows)
+        if rows:
+            yield given.iloc[sorted(rows)].reset_index(drop=True)
+    rest = [d for d in ids if not isinstance(source_of[d], str) or source_of[d] not in found]
+    if rest:
+        arts = [result.article(d) for d in rest]
+        yield pd.DataFrame([[getattr(a, c) for c in ARTICLE_COLUMNS] for a in arts], columns=ARTICLE_COLUMNS)
+
+
+def _reread(given: Reread, wanted: dict[str, str], found: set[str]) -> Iterator[Any]:
+    """The kept records of each input file that can be read again: a frame per JSONL or CSV file,
+    a table per row group of a Parquet file."""
     import pandas as pd
 
     from .read import JsonlLines, corpus_kind, csv_rows, data_kind, folder_files, jsonl_lines
@@ -118,9 +126,7 @@ def _reread(given: Reread, wanted: dict[str, str], found: set[str]) -> Iterator[
             files.append((path, kind, {}))
     for path, kind, keys in files:
         if kind == "parquet":
-            frame = _parquet_kept(path, keys, wanted, found)
-            if frame is not None:
-                yield frame
+            yield from _parquet_kept(path, keys, wanted, found)
             continue
         records: Iterator[tuple[str, int, dict[str, Any] | Problem]]
         if kind == "jsonl":
@@ -139,15 +145,16 @@ def _reread(given: Reread, wanted: dict[str, str], found: set[str]) -> Iterator[
             yield pd.DataFrame(rows)
 
 
-def _parquet_kept(path: Path, keys: dict[str, Any], wanted: dict[str, str], found: set[str]) -> pd.DataFrame | None:
-    """The kept rows of a Parquet file (row groups read whole, with their types), its partition
-    keys added as columns."""
+def _parquet_kept(path: Path, keys: dict[str, Any], wanted: dict[str, str], found: set[str]) -> Iterator[Any]:
+    """The kept rows of a Parquet file, a pyarrow Table per row group (read whole, with their
+    types), its partition keys added as columns."""
     pq = require("pyarrow.parquet", "parquet", "Reading Parquet")
+    import pyarrow as pa
+
     try:
         pf = pq.ParquetFile(path)
     except Exception:  # noqa: BLE001 - its reader warned; no row of it was read
-        return None
-    tables = []
+        return
     row = 0
     for group in range(pf.num_row_groups):
         n = pf.metadata.row_group(group).num_rows
@@ -157,43 +164,78 @@ def _parquet_kept(path: Path, keys: dict[str, Any], wanted: dict[str, str], foun
         if not any(mask):
             continue
         try:
-            table = pf.read_row_group(group)
+            table = pf.read_row_group(group).filter(mask)
         except Exception:  # noqa: BLE001 - its reader warned: these rows were not read
             continue
         found.update(w for w, m in zip(where, mask) if m)
-        tables.append(table.filter(mask))
-    if not tables:
-        return None
-    import pyarrow as pa
-
-    frame = pa.concat_tables(tables, promote_options="default").to_pandas()
-    for key, value in keys.items():
-        if key not in frame.columns:
-            frame[key] = value
-    return frame
+        for key, value in keys.items():
+            if key not in table.column_names:
+                table = table.append_column(key, pa.array([value] * table.num_rows))
+        yield table
 
 
-def write_deduplicated(frame: pd.DataFrame, path: Path) -> None:
-    """Write a deduplicated corpus as Parquet, JSONL or CSV (by `path`'s suffix), whole or not at all."""
+def write_deduplicated(result: ScanResult, keep: str, path: Path) -> int:
+    """Write the deduplicated corpus as Parquet, JSONL or CSV (by `path`'s suffix), whole or not
+    at all; the rows written. Parquet is written a part at a time while the parts have one schema."""
     suffix = check_dedup_path(path)
+    check_keep(keep)
     tmp = path.with_name(f".{path.name}.syndup-tmp")
     try:
-        if suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        elif suffix == ".jsonl":
-            cells = frame.astype(object).where(frame.notna(), None)
-            with open(tmp, "w", encoding="utf-8") as fh:
-                for record in cells.to_dict("records"):
-                    fh.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
-        else:
-            frame.to_csv(tmp, index=False)
+        written = _write_parquet_parts(result, keep, tmp) if suffix == ".parquet" else None
+        if written is None:
+            frame = deduplicated(result, keep)
+            _write_frame(frame, tmp, suffix)
+            written = len(frame)
         os.replace(tmp, path)
+        return written
     except (OSError, ValueError, TypeError) as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, SyndupError):
+            raise
         raise OutputError(f"{path}: cannot write the deduplicated corpus ({exc})") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_parquet_parts(result: ScanResult, keep: str, path: Path) -> int | None:
+    """Stream the parts into one Parquet file; None (nothing kept) when one part's columns differ
+    from the first's, for the caller to write the corpus whole."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    written = 0
+    try:
+        for part in kept_parts(result, keep):
+            table = part if isinstance(part, pa.Table) else pa.Table.from_pandas(part, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            elif table.schema != writer.schema:
+                try:
+                    table = table.select(writer.schema.names).cast(writer.schema)
+                except (KeyError, ValueError, pa.ArrowException):
+                    return None
+            writer.write_table(table)
+            written += table.num_rows
+        if writer is None:
+            return None
+    finally:
+        if writer is not None:
+            writer.close()
+    return written
+
+
+def _write_frame(frame: pd.DataFrame, path: Path, suffix: str) -> None:
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix == ".jsonl":
+        cells = frame.astype(object).where(frame.notna(), None)
+        with open(path, "w", encoding="utf-8") as fh:
+            for record in cells.to_dict("records"):
+                fh.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
+    else:
+        frame.to_csv(path, index=False)
 
 
 def _jsonable(value: Any) -> Any:

@@ -161,3 +161,18 @@ def test_kept_ids_are_the_oracles_choice(members: list[tuple[int, int, int | Non
     got = kept_ids(documents, keep)
     assert set(got) == oracle(documents, keep)
     assert len(got) == documents["cluster_id"].nunique()
+
+
+def test_dedup_out_of_parts_with_different_columns_has_them_all(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    records = corpus()
+    write(records[:3], tmp_path / "in" / "a.parquet")
+    write([{**r, "lang": None, "section": "world"} for r in records[3:]], tmp_path / "in" / "b.jsonl")
+    out = tmp_path / "d.parquet"
+    res = runner.invoke(app, ["scan", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--no-report",
+                              "--dedup-out", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = read_back(out)
+    assert list(frame["id"]) == ["wire", "blog", "alone"]
+    assert list(frame["section"].fillna("-")) == ["-", "world", "world"]
+    assert list(frame["score"]) == [0.5, 3.5, 4.5]
