@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 #: The record fields every command that reads a corpus takes.
 IdField = Annotated[str, typer.Option(help="Name of the id field in JSONL/CSV/Parquet records.")]
 TextField = Annotated[str, typer.Option(help="Name of the text field in JSONL/CSV/Parquet records.")]
+#: Which column holds each other field (else its usual names: site or source, published or date, ...).
+UrlField = Annotated[str | None, typer.Option("--url-field", metavar="F", help="Column of the page URL.")]
+TitleField = Annotated[str | None, typer.Option("--title-field", metavar="F", help="Column of the title.")]
+SiteField = Annotated[str | None, typer.Option("--site-field", metavar="F", help="Column of the site (publisher).")]
+DateField = Annotated[str | None, typer.Option("--date-field", metavar="F", help="Column of the publication date.")]
+AuthorField = Annotated[str | None, typer.Option("--author-field", metavar="F", help="Column of the author.")]
+ParagraphSep = Annotated[str | None, typer.Option("--paragraph-sep", metavar="S",
+                                                  help="The string a text's paragraphs are joined with (' ### ').")]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Find republished and near-duplicate news articles and what each copy changed.")
@@ -90,6 +98,12 @@ class TableFormat(str, Enum):
     parquet = "parquet"
 
 
+class KeepRule(str, Enum):
+    origin = "origin"
+    longest = "longest"
+    earliest = "earliest"
+
+
 class WarcId(str, Enum):
     record = "record"
     url = "url"
@@ -117,7 +131,8 @@ def _count_hint(paths: list[Path]) -> int | None:
 
 @app.command()
 def scan(
-    corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+    corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz|.zst], .csv, .parquet or .warc[.gz] "
+                                                  "files, or - for JSONL on stdin (plain, gzip or zstd)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for documents/pairs/clusters tables."),
     fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Also write Parquet with 'parquet'."),
     id_field: IdField = "id",
@@ -145,27 +160,45 @@ def scan(
                                          "many times: a decompression bomb."),
     max_warnings: int = typer.Option(DEFAULT_LIMITS.max_warnings, "--max-warnings", min=0, metavar="N",
                                      help="Warnings shown per input file; the rest are counted in one line."),
+    # Inputs as pipelines have them: field mapping, and the corpus written back without its copies.
+    url_field: UrlField = None,
+    title_field: TitleField = None,
+    site_field: SiteField = None,
+    date_field: DateField = None,
+    author_field: AuthorField = None,
+    paragraph_sep: ParagraphSep = None,
+    dedup_out: Path | None = typer.Option(None, "--dedup-out", metavar="FILE",
+                                          help="Also write the corpus minus its copies, every input column kept "
+                                               "(.parquet, .jsonl or .csv)."),
+    keep: KeepRule = typer.Option(KeepRule.origin, "--keep",
+                                  help="Which member of a cluster --dedup-out keeps: its origin, the longest, "
+                                       "or the earliest published."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
+    from .dedup import Reread, check_dedup_path, write_deduplicated
     from .output import Staging, check_writable, write_table_files
-    from .read import check_paths, read_parts
-    from .scan import scan as run_scan
+    from .read import Fields, check_paths, read_parts
+    from .scan import scan_fields
     from .settings import DEFAULT_SETTINGS
 
     try:
+        fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                               "published": date_field, "author": author_field}, paragraph_sep)
         paths = check_paths(corpus, text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
         check_writable(out)
+        if dedup_out is not None:
+            check_dedup_path(dedup_out)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     if index is not None:
         _check_index(index, DEFAULT_SETTINGS)
-    skipped = _own_output(paths, out)
-    for folder in skipped:
+    skipped = _own_output(paths, out, dedup_out)
+    for folder in skipped[:1]:
         warn(f"{folder} is this scan's output, inside a corpus folder: its files are not read as articles")
     # JSONL is left as raw lines here: the scan's worker processes parse it.
-    items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
-                       keep_comments=keep_comments, limits=limits, exclude=skipped)
+    items = read_parts(paths, fields=fields, warc_id=warc_id.value, keep_comments=keep_comments, limits=limits,
+                       exclude=skipped)
 
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
@@ -179,8 +212,9 @@ def scan(
                 bar.update(task, completed=n)
                 bar.refresh()
 
-            result = run_scan(items, settings=DEFAULT_SETTINGS, id_field=id_field, text_field=text_field,
-                              progress=progress, jobs=jobs, on_problem=warn, limits=limits)
+            result = scan_fields(items, fields, settings=DEFAULT_SETTINGS, progress=progress, jobs=jobs,
+                                 on_problem=warn, limits=limits, reread=Reread(tuple(paths), fields, limits,
+                                                                               tuple(skipped)))
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:
             write_table_files(result, staging.path, ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",))
@@ -196,12 +230,20 @@ def scan(
                     where = idx.location
                 index_matches.to_csv(staging.path / "index_matches.csv", index=False)
             staging.commit()
+        if dedup_out is not None:
+            kept = write_deduplicated(result, keep.value, dedup_out)
     except (SyndupError, OSError) as exc:  # OSError: a write that failed (a full disk, say)
         raise fail(str(exc)) from None
+    if not result.articles_read:  # a pipeline must not go on as if an empty read were a result
+        raise fail(f"no article was read from {', '.join(map(str, corpus))} (see the warnings above); "
+                   f"the tables written to {out} are empty")
     if not quiet:
         print_summary(result, out)
         if report:
             say(f"Report written to {out / 'report' / 'index.html'}")
+        if dedup_out is not None:
+            say(f"Deduplicated corpus ({kept} of {result.articles_read} articles, keeping the "
+                f"{keep.value} of each cluster) written to {dedup_out}")
         if index is not None:
             say(f"{index_matches['doc_id'].nunique()} articles match articles indexed before "
                 f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {where}.")
@@ -218,14 +260,18 @@ def _check_index(target: str, settings: Settings) -> None:
         raise fail(str(exc)) from None
 
 
-def _own_output(paths: Iterable[Path], out: Path) -> list[Path]:
+def _own_output(paths: Iterable[Path], out: Path, dedup_out: Path | None = None) -> list[Path]:
     """What of `out` a corpus folder holds, not to be read back as articles: `out`, or its report
-    when `out` is the corpus folder itself."""
+    and tables when `out` is the corpus folder itself (and the --dedup-out file)."""
+    from .output import TABLES
+
     where = out.resolve()
     folders = [p.resolve() for p in paths if p.is_dir()]
+    mine = [dedup_out] if dedup_out is not None and any(dedup_out.resolve().is_relative_to(p) for p in folders) else []
     if where in folders:
-        return [out / "report"]
-    return [out] if any(where.is_relative_to(p) for p in folders) else []
+        return [out / "report", out / "index_matches.csv",
+                *(out / f"{name}.{suffix}" for name in TABLES for suffix in ("csv", "parquet")), *mine]
+    return ([out] if any(where.is_relative_to(p) for p in folders) else []) + mine
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:

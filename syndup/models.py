@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 META_FIELDS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "uri"),
     "title": ("title", "headline"),
-    "site": ("site", "source", "domain", "site_name", "sitename"),
+    "site": ("site", "source", "domain", "site_name", "sitename", "publisher"),
     "published": ("published", "date", "published_at", "pubdate", "timestamp"),
     "author": ("author", "authors", "byline"),
     "crawled": ("crawled", "scrape_time", "fetched", "crawl_date"),
@@ -50,8 +50,10 @@ class Article:
     @classmethod
     def from_mapping(cls, record: Mapping[str, object], *, id_field: str = "id",
                      text_field: str = "text", default_id: str | None = None,
-                     origin_ref: str | None = None) -> Article:
-        """Build an Article from a dict, accepting the usual alternative field names."""
+                     origin_ref: str | None = None,
+                     aliases: Mapping[str, tuple[str, ...]] = META_FIELDS) -> Article:
+        """Build an Article from a dict, accepting the usual alternative field names (or, for a
+        field `aliases` maps to other names, those: `read.Fields` names a CSV's columns)."""
         raw_id = record.get(id_field)
         if raw_id is None or (isinstance(raw_id, float) and raw_id != raw_id) or str(raw_id) == "":
             if default_id is None:
@@ -65,12 +67,13 @@ class Article:
         if not isinstance(text, str):
             raise InputError(f"record {raw_id!r}: {text_field!r} is {type(text).__name__}, expected a string")
         meta: dict[str, str | None] = dict.fromkeys(META_FIELDS)
-        present = _ALIASES.intersection(record.keys())  # usually a few names: look only at those
-        for name, aliases in META_FIELDS.items() if present else ():
-            if present.isdisjoint(aliases):
+        names = _ALIASES if aliases is META_FIELDS else frozenset().union(*aliases.values())
+        present = names.intersection(record.keys())  # usually a few names: look only at those
+        for name, names_of in aliases.items() if present else ():
+            if present.isdisjoint(names_of):
                 continue
             value = None
-            for alias in aliases:
+            for alias in names_of:
                 got = record.get(alias)
                 if got is not None and not (isinstance(got, float) and got != got) and str(got).strip():
                     value = got if isinstance(got, str) else _stringify(got)
@@ -175,6 +178,8 @@ class ScanResult:
     def network(self) -> pd.DataFrame:
         """One row per (origin site -> copying site): copies, lags, change habits (`network.NETWORK_COLUMNS`)."""
         return self._network.network
+    #: where the input's records can be read again for `deduplicated` (a `dedup.Reread` or a DataFrame).
+    _input: object = field(default=None, kw_only=True, repr=False)
 
     def article(self, doc_id: str) -> Article:
         """The article with this id, as read."""
@@ -189,6 +194,14 @@ class ScanResult:
     def text(self, doc_id: str) -> str:
         """The text of the article with this id, as read (after HTML extraction)."""
         return self.article(doc_id).text
+
+    def deduplicated(self, keep: str = "origin") -> pd.DataFrame:
+        """The input's records but the copies, in input order, with every column they came with:
+        of each cluster of copies one member is kept, the `origin`, the `longest` (most words) or
+        the `earliest` published (`syndup.dedup.KEEP`); articles alone and partial reuses stay."""
+        from .dedup import deduplicated
+
+        return deduplicated(self, keep)
 
     def members(self, cluster_id: int) -> pd.DataFrame:
         """The rows of `documents` in one cluster, origin first."""

@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .dedup import Reread
 from .execution import Execution, Tuning
 from .models import Article, Problem, ScanResult
 from .network import credit_column
-from .read import DEFAULT_LIMITS, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
+from .read import DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .stages import analyse, boilerplate, candidates, cluster, origins, separate, sign, verify
 from .tables import CLUSTER_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS, build
@@ -26,19 +27,25 @@ __all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "Progress", "s
 Progress = Callable[[int], None]
 
 
-def _items(source: Any, id_field: str, text_field: str,
-           limits: ReadLimits) -> Iterable[Article | Problem | JsonlLines]:
+def _paths(source: Any) -> list[str | Path] | None:
+    """The corpus paths `source` is, or None when it is records."""
     if isinstance(source, (str, Path)):
-        return read_parts([source], id_field=id_field, text_field=text_field, limits=limits)
+        return [source]
     if isinstance(source, (list, tuple)) and source and all(isinstance(s, (str, Path)) for s in source):
-        return read_parts(source, id_field=id_field, text_field=text_field, limits=limits)
-    return _mixed(source, id_field, text_field, limits)
+        return list(source)
+    return None
 
 
-def _mixed(source: Any, id_field: str, text_field: str,
-           limits: ReadLimits) -> Iterable[Article | Problem | JsonlLines]:
+def _items(source: Any, fields: Fields, limits: ReadLimits) -> Iterable[Article | Problem | JsonlLines]:
+    paths = _paths(source)
+    if paths is not None:
+        return read_parts(paths, fields=fields, limits=limits)
+    return _mixed(source, fields, limits)
+
+
+def _mixed(source: Any, fields: Fields, limits: ReadLimits) -> Iterable[Article | Problem | JsonlLines]:
     if hasattr(source, "to_dict") and hasattr(source, "columns"):
-        yield from from_records(source, id_field=id_field, text_field=text_field, limits=limits)
+        yield from from_records(source, fields=fields, limits=limits)
         return
     # Streamed: each run of plain records goes through from_records as it arrives (numbered from
     # 1 within its run), so a generator of a million dicts is never held in memory.
@@ -53,14 +60,16 @@ def _mixed(source: Any, id_field: str, text_field: str,
             yield item
 
     while True:
-        yield from from_records(run(), id_field=id_field, text_field=text_field, limits=limits)
+        yield from from_records(run(), fields=fields, limits=limits)
         if not stop:
             return
         yield stop.pop()
 
 
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
-         text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
+         text_field: str = "text", url_field: str | None = None, title_field: str | None = None,
+         site_field: str | None = None, date_field: str | None = None, author_field: str | None = None,
+         paragraph_sep: str | None = None, progress: Progress | None = None, jobs: int | None = None,
          on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
          limits: ReadLimits = DEFAULT_LIMITS) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
@@ -72,11 +81,32 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     work between processes pays). `on_problem` is called with each problem (a skipped or repaired
     record) as it is found, up to `limits.max_warnings` per input file and then one line counting
     the rest; all of them are in the result's `problems`. `limits` bounds what reading one record
-    or file may cost (`ReadLimits`).
+    or file may cost (`ReadLimits`). The `*_field`s name the columns that hold each field (else
+    its usual names are tried: `site` or `source`, `published` or `date`, ...); `paragraph_sep` is
+    the string a text's paragraphs are joined with (" ### "), if not blank lines.
     """
+    fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                           "published": date_field, "author": author_field}, paragraph_sep)
+    return scan_fields(source, fields, settings=settings, progress=progress, jobs=jobs, on_problem=on_problem,
+                       tuning=tuning, limits=limits)
+
+
+def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SETTINGS, progress: Progress | None = None,
+                jobs: int | None = None, on_problem: Callable[[Problem], None] | None = None,
+                tuning: Tuning | None = None, limits: ReadLimits = DEFAULT_LIMITS,
+                reread: Any = None) -> ScanResult:
+    """`scan` with the fields as one `Fields` (what the CLI builds); `reread` says where the
+    input's records can be read again for `ScanResult.deduplicated` (default: `source`'s paths or
+    its DataFrame)."""
+    if reread is None:
+        paths = _paths(source)
+        if paths is not None:
+            reread = Reread(tuple(Path(p) for p in paths), fields, limits)
+        elif hasattr(source, "to_dict") and hasattr(source, "columns"):
+            reread = source
     execution = Execution.local(jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
-    corpus = analyse.analyse(_items(source, id_field, text_field, limits), execution, progress, shown)
+    corpus = analyse.analyse(_items(source, fields, limits), execution, progress, shown)
     if shown is not None:
         shown.close()
 
@@ -103,4 +133,4 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     tables.documents["credit"] = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
     return ScanResult(documents=tables.documents, pairs=tables.pairs, clusters=tables.clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
-                      boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs)
+                      boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs, _input=reread)
