@@ -119,7 +119,7 @@ def _count_hint(paths: list[Path]) -> int | None:
 def scan(
     corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for documents/pairs/clusters tables."),
-    fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Also write Parquet with 'parquet'."),
+    fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Format of the tables (parquet: typed columns, lists)."),
     id_field: IdField = "id",
     text_field: TextField = "text",
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
@@ -183,7 +183,9 @@ def scan(
                               progress=progress, jobs=jobs, on_problem=warn, limits=limits)
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:
-            write_table_files(result, staging.path, ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",))
+            write_table_files(result, staging.path, (fmt.value,), corpus=paths,
+                              read_options={"id_field": id_field, "text_field": text_field, "warc_id": warc_id.value,
+                                            "keep_comments": keep_comments})
             if report:
                 from .report import build_report
 
@@ -249,7 +251,7 @@ def print_summary(result: ScanResult, out: Path) -> None:
             table.add_column(col)
         for row in multi.head(10).itertuples():
             table.add_row(str(row.cluster_id), str(row.size), str(row.origin_id), str(row.origin_rule),
-                          str(row.sites or "-"))
+                          ", ".join(row.sites) or "-")
         out_console.print(_Shown(table))
         copies_by_site = result.documents[result.documents["role"] == "copy"]["site"].dropna()
         if len(copies_by_site):
@@ -283,9 +285,12 @@ def diff(
     a: str = typer.Argument(..., help="The origin: a .txt/.md/.html file, or an id with --corpus."),
     b: str = typer.Argument(..., help="The copy: a .txt/.md/.html file, or an id with --corpus."),
     corpus: list[Path] | None = typer.Option(
-        None, "--corpus", "-c", help="Take A and B as ids in this corpus, and learn its boilerplate."),
+        None, "--corpus", "-c", help="Take A and B as ids in this corpus, and learn its boilerplate "
+                                     "(with --from: where the corpus of OUT is now)."),
     fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", help="'json' prints segments and summary."),
     context: int = typer.Option(1, "--context", min=0, help="Unchanged paragraphs shown around changes."),
+    loaded: Path | None = typer.Option(
+        None, "--from", metavar="OUT", help="Take A and B as ids of the scan written to OUT (no rescan)."),
 ) -> None:
     """Show what copy B kept, added, removed, substituted and moved relative to origin A."""
     from .diff import diff as run_diff
@@ -294,7 +299,12 @@ def diff(
 
     boilerplate: frozenset[int] = frozenset()
     try:
-        if corpus:
+        if loaded is not None:
+            from .output import load
+
+            with load(loaded, corpus=corpus or None) as result:
+                origin, copy, boilerplate = result.text(a), result.text(b), result.boilerplate
+        elif corpus:
             result = run_scan(corpus)
             for problem in result.problems:
                 warn(problem)
@@ -302,7 +312,8 @@ def diff(
         else:
             origin, copy = _read_one(Path(a)), _read_one(Path(b))
     except KeyError as exc:
-        raise fail(f"{exc.args[0]}; ids are paths relative to the corpus folder, without extension", 2) from None
+        raise fail(f"{exc.args[0]}" + ("" if loaded else "; ids are paths relative to the corpus folder, without "
+                                           "extension"), 2) from None
     except InputError as exc:
         raise fail(str(exc), 2) from None
     except SyndupError as exc:

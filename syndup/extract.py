@@ -52,7 +52,8 @@ def looks_like_html(text: str) -> bool:
 class Extracted:
     """The article found in one HTML page: its text, and what the page states about it in `meta`:
     `title`, `published`, `author`, `site` (the site's name as the page gives it, "Reuters", not
-    its host) and `url` (the canonical URL it declares); None where the page says nothing."""
+    its host), `url` (the canonical URL it declares) and `published_source` ("page" or "url":
+    where the date was found); None where the page says nothing."""
 
     text: str
     meta: Mapping[str, str | None]
@@ -92,6 +93,7 @@ def extract_article(article: Article, where: str, *,
     return dataclasses.replace(
         article, text=page.text, url=url, title=article.title or meta["title"],
         site=article.site or host_of(url) or meta["site"], published=article.published or meta["published"],
+        published_source=article.published_source if article.published else meta.get("published_source"),
         author=article.author or meta["author"]), None
 
 
@@ -117,9 +119,11 @@ def _extract_trafilatura(trafilatura: Any, html: str, url: str | None, keep_comm
         raise ValueError("no article in this HTML page (no main text found)")
     _check_running_text(text, anchors)
     comments = (doc.comments or "").strip() if keep_comments else ""
+    published = _iso_date(doc.date)
     return Extracted(text + "\n\n" + comments if comments else text, {
-        "title": doc.title or None, "published": _iso_date(doc.date), "author": doc.author or None,
-        "site": doc.sitename or None, "url": doc.url or None})
+        "title": doc.title or None, "published": published, "author": doc.author or None,
+        "site": doc.sitename or None, "url": doc.url or None,
+        "published_source": _date_source(published, url or doc.url)})
 
 
 def _extract_basic(html: str) -> Extracted:
@@ -134,9 +138,11 @@ def _extract_basic(html: str) -> Extracted:
     _check_running_text(text.replace("\n\n", "\n"), _anchor_texts(parser.anchors))
     meta = parser.meta
     title = meta.get("title") or re.sub(r"\s+", " ", "".join(parser.title)).strip() or None
-    return Extracted(text, {"title": title, "published": _iso_date(meta.get("published")),
+    published = _iso_date(meta.get("published"))
+    return Extracted(text, {"title": title, "published": published,
                             "author": meta.get("author"), "site": meta.get("site"),
-                            "url": parser.canonical or meta.get("url")})
+                            "url": parser.canonical or meta.get("url"),
+                            "published_source": "page" if published else None})
 
 
 def _anchor_texts(texts: Any) -> set[tuple[str, ...]]:
@@ -177,6 +183,18 @@ def _is_link(words: tuple[str, ...], anchors: set[tuple[str, ...]], max_anchor: 
     # "Headline" alone, or "Headline  Teaser" in one list item. Links inside prose do not count.
     lowest = (len(words) + 1) // 2
     return any(words[:k] in anchors for k in range(min(len(words), max_anchor), lowest - 1, -1))
+
+
+_URL_DATE = re.compile(r"(?<!\d)(20\d\d|19\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def _date_source(published: str | None, url: str | None) -> str | None:
+    """Where trafilatura's date came from: "url" when the URL holds that day (htmldate reads the
+    URL first), else "page" (metadata, `<time>`, JSON-LD); None without a date."""
+    if not published:
+        return None
+    day = published[:10].replace("-", "")
+    return "url" if url and any("".join(m.groups()) == day for m in _URL_DATE.finditer(url)) else "page"
 
 
 def _iso_date(raw: str | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import BackendError, InputError
 
@@ -13,7 +13,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .settings import Settings
-    from .spill import TextStore
 
 #: Metadata fields an Article carries besides id and text, with the alternative names accepted on input.
 META_FIELDS: dict[str, tuple[str, ...]] = {
@@ -44,6 +43,9 @@ class Article:
     crawled: str | None = None
     #: where the article was read: "path" or "path:line"; used in warnings and to re-read text.
     origin_ref: str | None = None
+    #: where `published` came from when an HTML page gave it: "page" (its metadata, `<time>`,
+    #: JSON-LD) or "url" (a date in its URL); None for a date the record gave (or none).
+    published_source: str | None = None
 
     @classmethod
     def from_mapping(cls, record: Mapping[str, object], *, id_field: str = "id",
@@ -129,6 +131,18 @@ class Match:
         return self.containment_b_in_a
 
 
+class Texts(Protocol):
+    """Where a `ScanResult` finds its articles: the scan's `spill.TextStore`, or for a loaded
+    scan (`syndup.load`) its corpus read again."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def __getitem__(self, doc_id: str, /) -> Article: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ScanResult:
     """What `syndup.scan` found: three tables, the warnings, and access to the texts.
@@ -145,7 +159,7 @@ class ScanResult:
     articles_read: int
     #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
     boilerplate: frozenset[int] = field(default_factory=frozenset)
-    _texts: TextStore = field(kw_only=True, repr=False)
+    _texts: Texts = field(kw_only=True, repr=False)
 
     def article(self, doc_id: str) -> Article:
         """The article with this id, as read."""

@@ -85,7 +85,7 @@ def test_published_dates_decide_the_origin_and_reach_the_tables(pages_dir: Path)
     result = syndup.scan(pages_dir)
     row = result.clusters.iloc[0]
     assert row["origin_rule"] == "published"
-    assert row["first_published"].startswith("2017-03-17T09:41")
+    assert row["first_published"] == pd.Timestamp("2017-03-17T09:41", tz="UTC")
     docs = result.documents.set_index("doc_id")
     assert docs.loc["001_4b43cad0f107b24d", "site"] == "globalresearch.ca"
 
