@@ -3,10 +3,10 @@
 With the `html` extra installed, trafilatura finds the main text (menus, share buttons, related
 links, ads, scripts and reader comments dropped) and the title, date, author, site name and
 canonical URL. A date counts only where the page states it (metadata, `<time datetime>`, JSON-LD,
-the URL), never one guessed from a year in the body text. Without it, a small standard-library
-parser keeps the visible text of block elements and reads the same metadata from `<meta>` tags,
-but cannot tell chrome from article.
-A trafilatura that is installed but fails to import raises `MissingDependency` instead.
+the URL), never one guessed from a year in the body text. A trafilatura that is missing, or
+installed but fails to import, raises `MissingDependency` naming the fix. Asked for by
+`SYNDUP_EXTRACTOR=basic`, a small standard-library parser keeps the visible text of block
+elements and reads the same metadata from `<meta>` tags, but cannot tell chrome from article.
 
 Either way, a page whose text has no passage of running prose outside links (a section front,
 a list of headlines, an empty or error page) is not an article: it is skipped, with the reason.
@@ -14,6 +14,7 @@ a list of headlines, an empty or error page) is not an article: it is skipped, w
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from .errors import optional
+from .errors import InputError, MissingDependency, optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Article, Problem
@@ -59,16 +60,48 @@ class Extracted:
     meta: Mapping[str, str | None]
 
 
+#: The extractors `SYNDUP_EXTRACTOR` (or `syndup scan --extractor`) names; trafilatura is the default.
+EXTRACTORS = ("trafilatura", "basic")
+_PURPOSE = "Extracting articles from HTML"
+
+
+def extractor_name() -> str:
+    """The extractor asked for: `SYNDUP_EXTRACTOR` (read in every process, so workers agree)."""
+    name = os.environ.get("SYNDUP_EXTRACTOR", "").strip().lower() or "trafilatura"
+    if name not in EXTRACTORS:
+        raise InputError(f"SYNDUP_EXTRACTOR={name!r} is not an HTML extractor; expected one of {', '.join(EXTRACTORS)}")
+    return name
+
+
+def describe_extractor() -> str:
+    """Which extractor reduces HTML pages, for `syndup --version`: its name and version, or why
+    it cannot run and the fix."""
+    if extractor_name() == "basic":
+        return "HTML: syndup's basic parser (SYNDUP_EXTRACTOR=basic: menus and notices stay in the text)"
+    try:
+        found = optional("trafilatura", "html", _PURPOSE)
+    except MissingDependency as exc:
+        return f"HTML: trafilatura is broken ({exc.broken}): pip install 'syndup[html]'"
+    if found is None:
+        return "HTML: no extractor, HTML input is an error: pip install 'syndup[html]'"
+    from importlib.metadata import version
+
+    return f"HTML: trafilatura {version('trafilatura')}"
+
+
 def extract_html(html: str, *, url: str | None = None, keep_comments: bool = False) -> Extracted:
     """The article in an HTML page; raises ValueError saying why when the page has none.
 
-    Without the `html` extra this is the basic parser, as documented; with a trafilatura that is
-    installed but cannot be imported it is `MissingDependency`, never a silent fallback that
-    would count page chrome as article text.
+    The extractor is trafilatura (the `html` extra); one that is missing or installed but broken
+    is `MissingDependency` naming the fix, never a silent fallback that would count menus and
+    cookie notices as article text. `SYNDUP_EXTRACTOR=basic` asks for the basic parser instead.
     """
-    trafilatura = optional("trafilatura", "html", "Extracting articles from HTML")
-    if trafilatura is None:
+    if extractor_name() == "basic":
         return _extract_basic(html)
+    trafilatura = optional("trafilatura", "html", _PURPOSE)
+    if trafilatura is None:
+        raise MissingDependency("trafilatura", "html", "Reading HTML (unless --extractor basic, which keeps menus "
+                                "and notices as text)")
     return _extract_trafilatura(trafilatura, html, url, keep_comments)
 
 

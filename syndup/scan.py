@@ -18,7 +18,7 @@ from .settings import DEFAULT_SETTINGS, Settings
 from .stages import analyse, boilerplate, candidates, cluster, origins, separate, sign, verify
 from .tables import CLUSTER_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS, build
 
-__all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "Progress", "scan"]
+__all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "STAGES", "Progress", "scan"]
 
 #: For progress bars: called with the running count of articles as they are read, then with the
 #: total after each stage (a bar that draws only when called stays alive).
@@ -58,10 +58,15 @@ def _mixed(source: Any, id_field: str, text_field: str,
         yield stop.pop()
 
 
+#: The stages after reading, in order, as `scan(on_stage=...)` names them.
+STAGES = ("learning boilerplate", "signing", "finding candidates", "verifying", "choosing origins",
+          "building tables")
+
+
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
          text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
          on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
-         limits: ReadLimits = DEFAULT_LIMITS) -> ScanResult:
+         limits: ReadLimits = DEFAULT_LIMITS, on_stage: Callable[[str], None] | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
@@ -71,7 +76,8 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     work between processes pays). `on_problem` is called with each problem (a skipped or repaired
     record) as it is found, up to `limits.max_warnings` per input file and then one line counting
     the rest; all of them are in the result's `problems`. `limits` bounds what reading one record
-    or file may cost (`ReadLimits`).
+    or file may cost (`ReadLimits`). `on_stage` is called with the name of each stage of `STAGES`
+    as it starts (reading comes first), for progress bars.
     """
     execution = Execution.local(jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
@@ -79,10 +85,15 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     if shown is not None:
         shown.close()
 
-    def tick() -> None:  # a stage is done
+    stages = iter(STAGES)
+
+    def tick() -> None:  # a stage is done, the next starts
         if progress is not None:
             progress(len(corpus))
+        if on_stage is not None:
+            on_stage(next(stages))
 
+    tick()
     learned = boilerplate.learn(corpus, settings, execution)
     tick()
     signed = sign.sign(corpus, learned, settings, execution)
