@@ -199,7 +199,7 @@ def scan(
                                              "text, menus too."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
-    from .output import Staging, check_writable, write_table_files
+    from .output import Staging, check_writable, stale_tables, write_table_files
     from .read import check_paths, read_parts
     from .scan import scan as run_scan
 
@@ -252,7 +252,7 @@ def scan(
                     index_matches = idx.add_scan(result)
                     where = idx.location
                 index_matches.to_csv(staging.path / "index_matches.csv", index=False)
-            staging.commit()
+            staging.commit(remove=stale_tables((fmt.value,)))
             stages.start(None)
     except (SyndupError, OSError) as exc:  # OSError: a write that failed (a full disk, say)
         raise fail(str(exc)) from None

@@ -46,9 +46,16 @@ class Staging:
         except OSError as exc:
             raise OutputError(f"cannot write to {self.out}: {exc.strerror or exc}") from exc
 
-    def commit(self) -> None:
-        """Move every file and folder written under `path` into `out`, replacing what was there."""
+    def commit(self, *, remove: Sequence[str] = ()) -> None:
+        """Move every file and folder written under `path` into `out`, replacing what was there,
+        and delete the files of `out` named in `remove` (tables of a format no longer written)."""
         with signals_held():
+            for name in remove:
+                if name not in {p.name for p in self.path.iterdir()}:
+                    try:
+                        (self.out / name).unlink(missing_ok=True)
+                    except OSError as exc:
+                        raise OutputError(f"cannot remove {name} from {self.out}: {exc.strerror or exc}") from exc
             old = self.path / _REPLACED
             for entry in sorted(p for p in self.path.iterdir() if p.name not in (_REPLACED, OWNER)):
                 target = self.out / entry.name
@@ -145,8 +152,14 @@ def write_tables(result: ScanResult, out: str | Path, formats: tuple[str, ...] =
     out = Path(out)
     with Staging(out) as staging:
         staged = write_table_files(result, staging.path, formats, corpus=corpus, read_options=read_options)
-        staging.commit()
+        staging.commit(remove=stale_tables(formats))
     return [out / p.name for p in staged]
+
+
+def stale_tables(formats: Sequence[str]) -> list[str]:
+    """The table files of the formats not in `formats`: left from an earlier run, `load` would
+    read them (Parquet first) as this run's."""
+    return [f"{name}.{ext}" for name in TABLES for ext in ("csv", "parquet") if ext not in formats]
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,7 +78,12 @@ def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for name in SCHEMAS[table]:
         kind, column = kind_of(name), frame[name]
         if isinstance(kind, tuple):
-            out[name] = pd.Series(pd.Categorical(_strings(column), categories=list(kind)), index=frame.index)
+            values = _strings(column)
+            unknown = set(values) - set(kind) - {None}
+            if unknown:  # pd.Categorical would make them missing, silently
+                raise ValueError(f"column {name!r} has values {sorted(unknown)} outside its categories: "
+                                 "add them to syndup.tables.CATEGORIES")
+            out[name] = pd.Series(pd.Categorical(values, categories=list(kind)), index=frame.index)
         elif kind == "str":
             out[name] = pd.Series(_strings(column), index=frame.index, dtype=_STR)
         elif kind == "int":

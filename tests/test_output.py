@@ -204,3 +204,21 @@ def test_a_loaded_scan_makes_the_same_report(tmp_path: Path) -> None:
     for name in pages:
         if name.endswith(".html"):
             assert (tmp_path / "r1" / name).read_text() == (tmp_path / "r2" / name).read_text(), name
+
+
+def test_a_rerun_in_the_other_format_leaves_no_stale_tables(tmp_path: Path) -> None:
+    out = _scan_out(tmp_path, SEEDS)
+    assert (out / "documents.csv").exists()
+    _scan_out(tmp_path, SEEDS, "--format", "parquet")
+    assert not list(out.glob("*.csv")) and len(list(out.glob("*.parquet"))) == 3
+    _scan_out(tmp_path, SEEDS)
+    assert not list(out.glob("*.parquet")) and len(list(out.glob("*.csv"))) == 3
+
+
+def test_a_value_outside_its_categories_is_an_error_not_a_missing_value() -> None:
+    from syndup.tables import typed
+
+    frame = syndup.scan(SEEDS).pairs.astype({"relation": str})
+    frame.loc[0, "relation"] = "quoted"
+    with pytest.raises(ValueError, match=r"'relation' has values \['quoted'\] outside its categories"):
+        typed(frame, "pairs")
