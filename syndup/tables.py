@@ -79,7 +79,7 @@ def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         kind, column = kind_of(name), frame[name]
         if isinstance(kind, tuple):
             values = _strings(column)
-            unknown = set(values) - set(kind) - {None}
+            unknown = {v for v in values if v is not None} - set(kind)
             if unknown:  # pd.Categorical would make them missing, silently
                 raise ValueError(f"column {name!r} has values {sorted(unknown)} outside its categories: "
                                  "add them to syndup.tables.CATEGORIES")
