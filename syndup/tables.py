@@ -78,14 +78,9 @@ def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for name in SCHEMAS[table]:
         kind, column = kind_of(name), frame[name]
         if isinstance(kind, tuple):
-            values = _strings(column)
-            unknown = {v for v in values if v is not None} - set(kind)
-            if unknown:  # pd.Categorical would make them missing, silently
-                raise ValueError(f"column {name!r} has values {sorted(unknown)} outside its categories: "
-                                 "add them to syndup.tables.CATEGORIES")
-            out[name] = pd.Series(pd.Categorical(values, categories=list(kind)), index=frame.index)
+            out[name] = _categories(name, column, kind)
         elif kind == "str":
-            out[name] = pd.Series(_strings(column), index=frame.index, dtype=_STR)
+            out[name] = _text(column)
         elif kind == "int":
             out[name] = column.astype("int64")
         elif kind == "float":
@@ -101,9 +96,26 @@ def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 _STR: object = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
-def _strings(column: pd.Series) -> list[str | None]:
-    return [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v == "" else str(v)
-            for v in column.tolist()]
+def _text(column: pd.Series) -> pd.Series:
+    """Text in pandas' text dtype, missing and "" both missing."""
+    if _STR is not object and column.dtype == _STR:  # as built or read: no value to convert one by one
+        return column.mask(column == "")
+    values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) or v == "" else str(v)
+              for v in column.tolist()]
+    return pd.Series(values, index=column.index, dtype=_STR)
+
+
+def _categories(name: str, column: pd.Series, categories: tuple[str, ...]) -> pd.Series:
+    """A categorical column of these categories; a value outside them is an error, never missing."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and tuple(dtype.categories) == categories and not dtype.ordered:
+        return column
+    text = _text(column)
+    unknown = set(text.dropna().unique()) - set(categories)
+    if unknown:  # pd.Categorical would make them missing, silently
+        raise ValueError(f"column {name!r} has values {sorted(unknown)} outside its categories: "
+                         "add them to syndup.tables.CATEGORIES")
+    return pd.Series(pd.Categorical(text, categories=list(categories)), index=column.index)
 
 
 def _times(column: pd.Series) -> pd.Series:
