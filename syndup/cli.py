@@ -212,6 +212,8 @@ def scan(
         raise fail(str(exc), 2) from None
     if index is not None:
         _check_index(index, settings)
+    before = os.environ.get("SYNDUP_EXTRACTOR")
+    os.environ["SYNDUP_EXTRACTOR"] = extractor.value  # read by every process that reduces HTML
     if verbose:
         from .extract import describe_extractor
 
@@ -223,8 +225,6 @@ def scan(
     items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
                        keep_comments=keep_comments, limits=limits, exclude=skipped)
 
-    before = os.environ.get("SYNDUP_EXTRACTOR")
-    os.environ["SYNDUP_EXTRACTOR"] = extractor.value  # read by every process that reduces HTML
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
         # the scan may fork processes for its work (see syndup.execution).
