@@ -145,6 +145,13 @@ def _count_hint(paths: list[Path]) -> int | None:
 
     if len(paths) == 1 and paths[0].is_dir():
         return sum(1 for p in paths[0].rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES))
+    if paths and all(p.suffix == ".parquet" and p.is_file() for p in paths):  # rows are in the footer
+        try:
+            import pyarrow.parquet as pq
+
+            return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+        except Exception:  # noqa: BLE001 - only a hint; reading reports what is wrong with the file
+            return None
     return None
 
 

@@ -144,3 +144,26 @@ def test_the_html_extra_pins_what_trafilatura_needs_to_import() -> None:
     text = (REPO / "pyproject.toml").read_text()
     html_extra = next(line for line in text.splitlines() if line.startswith("html = "))
     assert "trafilatura" in html_extra and "lxml_html_clean" in html_extra
+
+
+def test_a_broken_extractor_is_named_on_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # lxml's message for a missing lxml_html_clean spans two lines.
+    broken = tmp_path / "site" / "trafilatura"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('lxml.html.clean is a separate project.\\n"
+                                        "Install lxml[html-clean] or lxml_html_clean directly.')\n")
+    monkeypatch.syspath_prepend(str(broken.parent))
+    monkeypatch.delitem(sys.modules, "trafilatura", raising=False)
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.output.count("\n") == 1 and "trafilatura is broken" in result.output
+    assert "lxml_html_clean directly" in result.output and "pip install 'syndup[html]'" in result.output
+
+
+def test_the_progress_total_of_parquet_input_is_its_row_count(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from syndup.cli import _count_hint
+
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "text": ["x", "y", "z"]}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"id": ["d"], "text": ["w"]}), tmp_path / "b.parquet")
+    assert _count_hint([tmp_path / "a.parquet", tmp_path / "b.parquet"]) == 4
