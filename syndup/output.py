@@ -288,7 +288,8 @@ def load(out: str | Path, *, corpus: str | Path | Sequence[str | Path] | None = 
         paths = manifest["corpus"]
     docs = tables["documents"]
     texts = SourceTexts(out, docs["doc_id"].tolist(), docs["words"].tolist(), paths,
-                        manifest.get("read_options") or {})
+                        manifest.get("read_options") or {},
+                        sources=None if corpus is not None else docs["source"].tolist())
     settings = Settings(**manifest["settings"]) if "settings" in manifest else Settings()
     problems = tuple(Problem(w, r, bool(k)) for w, r, k in manifest.get("problems", []))
     return ScanResult(documents=docs, pairs=tables["pairs"], clusters=tables["clusters"], problems=problems,
@@ -296,14 +297,20 @@ def load(out: str | Path, *, corpus: str | Path | Sequence[str | Path] | None = 
                       boilerplate=frozenset(int(h) for h in manifest.get("boilerplate", [])), _texts=texts)
 
 
+#: A `source` that names a record inside a file ("path:line", "path@offset"), not a file of its own.
+_RECORD_REF = tuple(f"{sep}{d}" for sep in ":@" for d in "0123456789")
+
+
 class SourceTexts(Mapping[str, Article]):
     """The articles of a loaded scan, read again from its corpus when first asked for (into a
     `spill.TextStore`); each checked against the scan's word count."""
 
     def __init__(self, out: Path, ids: list[str], words: list[int], corpus: Sequence[str | Path] | None,
-                 options: Mapping[str, Any]) -> None:
+                 options: Mapping[str, Any], *, sources: Sequence[str | None] | None = None) -> None:
         self._out, self._corpus, self._options = out, corpus, dict(options)
         self._words = dict(zip(ids, words))
+        #: Articles that are files of their own (a folder corpus): read alone, not with the corpus.
+        self._files = {i: s for i, s in zip(ids, sources or ()) if s is not None and not s.endswith(_RECORD_REF)}
         self._ids = sorted(self._words)
         self._store: TextStore | None = None
         self._closed = False
@@ -337,11 +344,21 @@ class SourceTexts(Mapping[str, Article]):
         self._store = store
         return store
 
+    def _alone(self, doc_id: str) -> Article | None:
+        """The article read from its own file, when it is one and the file is still there."""
+        path = self._files.get(doc_id)
+        if self._store is not None or path is None or not Path(path).is_file():
+            return None
+        from .read import read
+
+        found = [item for item in read([path], **self._options) if isinstance(item, Article)]
+        return dataclasses.replace(found[0], id=doc_id) if len(found) == 1 else None
+
     def __getitem__(self, doc_id: str) -> Article:
         if doc_id not in self._words:
             raise KeyError(doc_id)
         try:
-            article = self._texts()[doc_id]
+            article = self._alone(doc_id) or self._texts()[doc_id]
         except KeyError:
             raise InputError(f"article {doc_id!r} of {self._out} is no longer in its corpus "
                              f"({', '.join(map(str, self._corpus or []))}): scan again") from None

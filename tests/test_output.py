@@ -176,11 +176,14 @@ def test_a_loaded_scan_refuses_texts_it_cannot_vouch_for(tmp_path: Path) -> None
     corpus = tmp_path / "seeds"
     shutil.copytree(SEEDS, corpus)
     result = syndup.scan(corpus)
-    write_tables(result, tmp_path / "bare")  # from Python, no corpus given: tables only
+    records = [{"id": p.stem, "text": p.read_text()} for p in sorted(corpus.glob("*.txt"))]
+    write_tables(syndup.scan(records), tmp_path / "bare")  # from Python objects: no file to read again
     with pytest.raises(syndup.InputError, match="corpus=PATHS"):
         syndup.load(tmp_path / "bare").text("000_28930205ab5c0454")
     assert syndup.load(tmp_path / "bare", corpus=corpus).text("000_28930205ab5c0454") == \
         result.text("000_28930205ab5c0454")
+    write_tables(result, tmp_path / "files")  # from Python, no corpus given: each article's own file
+    assert syndup.load(tmp_path / "files").text("000_28930205ab5c0454") == result.text("000_28930205ab5c0454")
     write_tables(result, tmp_path / "out", corpus=[corpus])
     path = next(corpus.glob("001_*.txt"))
     path.write_text(path.read_text() + "\n\nA paragraph added after the scan.")
@@ -222,3 +225,19 @@ def test_a_value_outside_its_categories_is_an_error_not_a_missing_value() -> Non
     frame.loc[0, "relation"] = "quoted"
     with pytest.raises(ValueError, match=r"'relation' has values \['quoted'\] outside its categories"):
         typed(frame, "pairs")
+
+
+def test_a_text_of_a_folder_corpus_is_read_from_its_file_alone(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from syndup.output import SourceTexts
+
+    corpus = tmp_path / "seeds"
+    shutil.copytree(SEEDS, corpus)
+    out = _scan_out(tmp_path, corpus)
+    expected = syndup.scan(corpus).text("001_4b43cad0f107b24d")
+
+    def whole_corpus(self: SourceTexts) -> None:
+        raise AssertionError("the whole corpus was read again for one article")
+
+    monkeypatch.setattr(SourceTexts, "_texts", whole_corpus)
+    assert syndup.load(out).text("001_4b43cad0f107b24d") == expected
