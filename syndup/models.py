@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import BackendError, InputError
 
@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .network import Network
     from .settings import Settings
-    from .spill import TextStore
 
 #: Metadata fields an Article carries besides id and text, with the alternative names accepted on input.
 META_FIELDS: dict[str, tuple[str, ...]] = {
@@ -46,6 +45,9 @@ class Article:
     crawled: str | None = None
     #: where the article was read: "path" or "path:line"; used in warnings and to re-read text.
     origin_ref: str | None = None
+    #: where `published` came from when an HTML page gave it: "page" (its metadata, `<time>`,
+    #: JSON-LD) or "url" (a date in its URL); None for a date the record gave (or none).
+    published_source: str | None = None
 
     @classmethod
     def from_mapping(cls, record: Mapping[str, object], *, id_field: str = "id",
@@ -134,6 +136,18 @@ class Match:
         return self.containment_b_in_a
 
 
+class Texts(Protocol):
+    """Where a `ScanResult` finds its articles: the scan's `spill.TextStore`, or for a loaded
+    scan (`syndup.load`) its corpus read again."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def __getitem__(self, doc_id: str, /) -> Article: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ScanResult:
     """What `syndup.scan` found: three tables (and, on first use, `sites` and `network`), the
@@ -151,14 +165,20 @@ class ScanResult:
     articles_read: int
     #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
     boilerplate: frozenset[int] = field(default_factory=frozenset)
-    _texts: TextStore = field(kw_only=True, repr=False)
+    _texts: Texts = field(kw_only=True, repr=False)
     #: processes that compute `sites` and `network` (the scan's `jobs`; None: all cores).
     _jobs: int | None = field(default=None, kw_only=True, repr=False)
+
+    #: sites and network read back with the tables (`syndup.load`), else computed on first use.
+    _loaded: Network | None = field(default=None, kw_only=True, repr=False)
 
     @cached_property
     def _network(self) -> Network:
         """Sites and the network, computed on first use (a diff per copy: the texts must be open)."""
         from .network import analyse
+
+        if self._loaded is not None:
+            return self._loaded
 
         if self._texts.closed:
             raise BackendError("this scan result is closed before its sites and network were computed: they "

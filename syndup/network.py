@@ -84,18 +84,22 @@ def _same_name(a: str, b: str) -> bool:
     return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
 
 
-def judge_credit(origin: Credited, copy: Credited, origin_site: str | None, origin_url: str | None) -> str:
+def judge_credit(origin: Credited, copy: Credited, origin_site: str | None, origin_url: str | None) -> str | None:
     """What a copy did with its origin's credit (one of `CREDITS`).
 
     `kept` when a credit of the copy names the origin's site or URL (`cluster.credits`), or a
     party the origin credits (its byline, its source line); else `replaced` when the copy credits
-    someone; else `dropped` when the origin credited someone; else `none_in_origin`.
+    someone; else `dropped` when the origin credited someone; else `none_in_origin`. None (not
+    known) when the copy credits someone but the origin has no site, URL or credit to check that
+    name against: it may well be the origin's publisher, and calling it laundered would be a guess.
     """
     theirs = origin.parties()
     mine = copy.parties()
     for name in mine:
         if credits(name, origin_site, origin_url) or any(_same_name(name, o) for o in theirs):
             return KEPT
+    if mine and not theirs and not origin_site and not origin_url:
+        return None
     if mine:
         return REPLACED
     return DROPPED if theirs else NONE_IN_ORIGIN

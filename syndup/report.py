@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import os
 import re
 import shutil
@@ -165,7 +164,7 @@ class CopyView:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:  # NaN, NaT (a missing time)
         return ""
     return str(value)
 
@@ -393,7 +392,7 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
         index_rows.append({
             "id": cid, "size": int(row.size), "page": names[cid], "origin": row.origin_id,
             "title": _text(row.origin_title), "rule": _text(row.origin_rule),
-            "sites": _text(row.sites).replace(";", ", "), "first": _text(row.first_published)[:10],
+            "sites": ", ".join(row.sites), "first": _text(row.first_published)[:10],
             "last": _text(row.last_published)[:10], "kinds": [kind_totals[k] for k in KINDS],
             "kept": f"{sum(kept_shares) / len(kept_shares):.0%}" if kept_shares else "",
             "partial": int(row.partial_links),

@@ -18,9 +18,9 @@ from .network import credit_column
 from .read import DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .stages import analyse, boilerplate, candidates, cluster, origins, separate, sign, verify
-from .tables import CLUSTER_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS, build
+from .tables import CLUSTER_COLUMNS, DOCUMENT_COLUMNS, PAIR_COLUMNS, build, typed
 
-__all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "Progress", "scan"]
+__all__ = ["CLUSTER_COLUMNS", "DOCUMENT_COLUMNS", "PAIR_COLUMNS", "STAGES", "Progress", "scan"]
 
 #: For progress bars: called with the running count of articles as they are read, then with the
 #: total after each stage (a bar that draws only when called stays alive).
@@ -66,12 +66,17 @@ def _mixed(source: Any, fields: Fields, limits: ReadLimits) -> Iterable[Article 
         yield stop.pop()
 
 
+#: The stages after reading, in order, as `scan(on_stage=...)` names them.
+STAGES = ("learning boilerplate", "signing", "finding candidates", "verifying", "choosing origins",
+          "building tables")
+
+
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
          text_field: str = "text", url_field: str | None = None, title_field: str | None = None,
          site_field: str | None = None, date_field: str | None = None, author_field: str | None = None,
          paragraph_sep: str | None = None, progress: Progress | None = None, jobs: int | None = None,
          on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
-         limits: ReadLimits = DEFAULT_LIMITS) -> ScanResult:
+         limits: ReadLimits = DEFAULT_LIMITS, on_stage: Callable[[str], None] | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
@@ -83,18 +88,20 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     the rest; all of them are in the result's `problems`. `limits` bounds what reading one record
     or file may cost (`ReadLimits`). The `*_field`s name the columns that hold each field (else
     its usual names are tried: `site` or `source`, `published` or `date`, ...); `paragraph_sep` is
-    the string a text's paragraphs are joined with (" ### "), if not blank lines.
+    the string a text's paragraphs are joined with (" ### "), if not blank lines. `on_stage` is
+    called with the name of each stage of `STAGES` as it starts (reading comes first), for
+    progress bars.
     """
     fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
                                            "published": date_field, "author": author_field}, paragraph_sep)
     return scan_fields(source, fields, settings=settings, progress=progress, jobs=jobs, on_problem=on_problem,
-                       tuning=tuning, limits=limits)
+                       tuning=tuning, limits=limits, on_stage=on_stage)
 
 
 def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SETTINGS, progress: Progress | None = None,
                 jobs: int | None = None, on_problem: Callable[[Problem], None] | None = None,
                 tuning: Tuning | None = None, limits: ReadLimits = DEFAULT_LIMITS,
-                reread: Any = None) -> ScanResult:
+                on_stage: Callable[[str], None] | None = None, reread: Any = None) -> ScanResult:
     """`scan` with the fields as one `Fields` (what the CLI builds); `reread` says where the
     input's records can be read again for `ScanResult.deduplicated` (default: `source`'s paths or
     its DataFrame)."""
@@ -110,10 +117,15 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     if shown is not None:
         shown.close()
 
-    def tick() -> None:  # a stage is done
+    stages = iter(STAGES)
+
+    def tick() -> None:  # a stage is done, the next starts
         if progress is not None:
             progress(len(corpus))
+        if on_stage is not None:
+            on_stage(next(stages))
 
+    tick()
     learned = boilerplate.learn(corpus, settings, execution)
     tick()
     signed = sign.sign(corpus, learned, settings, execution)
@@ -130,7 +142,8 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     tick()
     tables = build(corpus, learned, separated.table, chosen, numbered)
     arts = corpus.articles
-    tables.documents["credit"] = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
-    return ScanResult(documents=tables.documents, pairs=tables.pairs, clusters=tables.clusters,
+    credit = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
+    documents = typed(tables.documents.assign(credit=credit), "documents")
+    return ScanResult(documents=documents, pairs=tables.pairs, clusters=tables.clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
                       boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs, _input=reread)

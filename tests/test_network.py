@@ -164,6 +164,16 @@ def test_judge_credit(origin: Credited, copy: Credited, expected: str):
     assert expected in CREDITS
 
 
+def test_a_credit_is_not_called_laundered_when_the_origin_gives_nothing_to_check_it_against():
+    """The seeds as a folder: RT's article has no site and no credit line, so the copy's
+    "Articles by: RT News" cannot be told kept or replaced; it is left unknown, never `replaced`."""
+    assert judge_credit(Credited((), None), Credited(("RT News",), None), None, None) is None
+    assert judge_credit(Credited((), None), Credited(("RT News",), None), "rt.com", None) == KEPT
+    assert judge_credit(Credited((), "Jane Doe"), Credited(("Proxy News",), None), None, None) == REPLACED
+    docs = syndup.scan(SEEDS).documents.set_index("doc_id")
+    assert docs.loc[COPY_ID, "role"] == "copy" and pd.isna(docs.loc[COPY_ID, "credit"])
+
+
 def test_credits_come_from_the_one_credit_line_definition():
     text = "A story.\n\nArticles by: RT News"
     assert Credited.of(text, " ").names == ("RT News",) and Credited.of(text, " ").author is None
