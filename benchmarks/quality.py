@@ -290,8 +290,9 @@ def load_devset(folder: Path) -> list[dict[str, str]]:
     return records
 
 
-def score_devset(folder: Path) -> None:
-    """Pairwise precision, recall and F1 on the labelled real pages (see the module docstring)."""
+def score_devset(folder: Path, show: int = 0) -> None:
+    """Pairwise precision, recall and F1 on the labelled real pages (see the module docstring); with
+    `show`, the pairs where syndup and the label disagree (`asprout_dev_audit.csv` holds readings)."""
     records = load_devset(folder)
     with open(DEV_LABELS, newline="", encoding="utf-8") as fh:
         labels = {tuple(sorted(f"{r['file'].split('_')[0]}:{r[k]}" for k in ("id_a", "id_b"))): r["label"]
@@ -313,6 +314,12 @@ def score_devset(folder: Path) -> None:
     cluster = dict(zip(result.documents["doc_id"], result.documents["cluster_id"]))
     chained = [p for p, r in labels.items() if r != "copy" and cluster[p[0]] == cluster[p[1]]]
     print(f"labelled non-copy pairs in one cluster (chaining): {len(chained)}")
+    if show:
+        passage = {tuple(sorted((r.doc_a, r.doc_b))): r.passage_words for r in result.pairs.itertuples()}
+        rel = {p: "none" if r == "different" else r for p, r in labels.items()}
+        wrong = [p for p in sorted(labels) if found.get(p, "none") != rel[p]]
+        for p in wrong[:show]:
+            print(f"   dev set: {p} label={rel[p]} found={found.get(p, 'none')} passage_words={passage.get(p, 0)}")
     print()
 
 
@@ -511,7 +518,7 @@ def main() -> int:
     print(machine())
     print()
     if DEV_DATA.is_dir():
-        score_devset(DEV_DATA)
+        score_devset(DEV_DATA, args.show_errors)
     else:
         print(f"no development set at {DEV_DATA}: its scores are left out", file=sys.stderr)
     arts = load_bbc(args.data)

@@ -5,6 +5,7 @@ arithmetic, shared passages by trying every span, signatures by datasketch; and 
 from __future__ import annotations
 
 import random
+import textwrap
 
 import numpy as np
 from datasketch import MinHash
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import syndup
 from syndup import verify
-from syndup.normalize import normalize, words
+from syndup.normalize import normalize, paragraphs, words
 from syndup.settings import Settings
 from syndup.shingle import SetBatch, ShingleSet, analyze, shingles
 from syndup.sign import signature
@@ -388,6 +389,21 @@ def test_a_paragraph_a_page_shows_twice_is_furniture_not_body():
     twice = story(1, "") + "\n\n" + story(1, "")
     assert relate(twice, story(1, "")).relation == "copy"
     assert as_seen(twice + "\n\n" + caption, story(2, caption)) == (("partial", 50),) * 2
+
+
+def test_a_league_table_of_equal_width_rows_is_not_a_wrapped_paragraph():
+    # Rows of similar width, none ending a sentence, look hard-wrapped; their figures say they are rows.
+    rng = random.Random(4)
+    table = "\n".join(f"{i}. {rng.choice(PROSE).title()} P24 W{rng.randint(5, 19)} D{rng.randint(1, 8)} "
+                       f"L{rng.randint(1, 12)} Pts{rng.randint(20, 60)}" for i in range(1, 11))
+    assert len(paragraphs(table)) == 10
+    assert as_seen(story(1, table), story(2, table)) == (None, None)
+    # while prose hard-wrapped at the same width stays one paragraph
+    news = ("The council said on Tuesday that the new bridge would open in the spring, two years later than "
+            "planned, after engineers found that the river bed was softer than the survey had shown and the "
+            "contractor asked for more time and money to finish the work.")
+    wrapped = "\n".join(textwrap.wrap(news, 36))
+    assert len(paragraphs(wrapped)) == 1
 
 
 def test_two_sentences_next_to_each_other_in_one_article_only_are_not_one_passage():
