@@ -21,6 +21,7 @@ from ..execution import Execution
 from ..normalize import paragraph_spans, words
 from ..shingle import analyze_many
 from ..spill import SetStore, StoredArticle
+from ..verify import PROSE_WORDS
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,13 @@ def read_evidence(text: str, title: str | None) -> Evidence:
     paragraphs = [p for p, n in zip(spans, n_words) if n]
     digests = [fp.tobytes() for fp, n in zip(batch.fingerprints, n_words) if n]
     kinds = added_kinds(paragraphs, [n for n in n_words if n])
+    body = tuple(d for d, kind, n, p in zip(digests, kinds, (n for n in n_words if n), paragraphs)
+                 if kind is None and n >= PROSE_WORDS and not p.rstrip().endswith(":"))
     return Evidence(
         credits=tuple(attributions(text)), paragraphs=frozenset(digests),
         added=tuple((d, kind) for d, kind in zip(digests, kinds) if kind is not None),
         curly=True if ("\u201c" in text or "\u201d" in text) else False if '"' in text else None,
-        wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")))
+        wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")), body=body)
 
 
 class _Evidence(Sequence[Evidence]):
