@@ -288,7 +288,7 @@ def updates(members: Sequence[int], evidence: Sequence[Evidence]) -> set[int]:
             by_lead.setdefault(evidence[m].body[0], []).append(m)
     if len(by_lead) < 2 or len(by_lead) > _LEADS:
         return set()
-    out = set()
+    out: set[int] = set()
     for lead, holders in by_lead.items():
         # the leads of the members lacking this one: those below which this one may have put it
         below = {d for d, ms in by_lead.items() if d != lead and any(lead not in evidence[o].paragraphs for o in ms)}

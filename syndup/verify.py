@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .settings import Settings
-from .shingle import (FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, repeated_paragraphs, shingle_hashes,
-                      shingle_many)
+from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, repeated_paragraphs, shingle_hashes, shingle_many
 
 DUPLICATE = "duplicate"
 COPY = "copy"

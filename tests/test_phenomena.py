@@ -148,6 +148,15 @@ def origin(result: syndup.ScanResult, doc_id: str) -> tuple[str, str]:
     return str(row["origin_id"]), str(row["origin_rule"])
 
 
+def assert_copy_of(result: syndup.ScanResult, copy: str, of: str, rule: str = "copies_add") -> None:
+    """`copy` is a copy of `of`, in its cluster and story, and `of` is that cluster's origin by `rule`."""
+    assert relation(result, copy, of) == "copy"
+    d = docs(result)
+    assert d.loc[copy, "cluster_id"] == d.loc[of, "cluster_id"]
+    assert d.loc[copy, "story_id"] == d.loc[of, "story_id"]
+    assert origin(result, copy) == (of, rule)
+
+
 def test_a_chain_of_versions_is_one_story_whose_clusters_start_at_the_earliest_version():
     v1 = page(*STRIKE)
     v2 = page(STRIKE_UPDATES[0], *STRIKE[:6])  # a new lead, the last paragraph dropped
@@ -183,11 +192,7 @@ def test_a_page_carrying_two_stories_sits_with_the_one_it_holds_most_of():
 def test_a_copy_in_site_chrome_with_comments_is_not_the_origin():
     result = scan([{"id": "a-copy", "text": page(*CHROME_HEAD, *STRIKE, *CHROME_TAIL), "site": "gr.example"},
                    {"id": "b-origin", "text": page(*STRIKE), "site": "wire.example"}])
-    assert relation(result, "a-copy", "b-origin") == "copy"
-    d = docs(result)
-    assert d.loc["a-copy", "cluster_id"] == d.loc["b-origin", "cluster_id"]
-    assert d.loc["a-copy", "story_id"] == d.loc["b-origin", "story_id"]
-    assert origin(result, "a-copy") == ("b-origin", "copies_add")
+    assert_copy_of(result, "a-copy", "b-origin")
 
 
 def test_a_restyled_copy_is_not_the_origin():
@@ -198,11 +203,7 @@ def test_a_restyled_copy_is_not_the_origin():
     title = "Hospital waiting times in Wales worst on record"
     result = scan([{"id": "a-restyled", "text": typos, "title": f"Shock figures: {title}"},
                    {"id": "b-origin", "text": text, "title": title}])
-    assert relation(result, "a-restyled", "b-origin") == "copy"
-    d = docs(result)
-    assert d.loc["a-restyled", "cluster_id"] == d.loc["b-origin", "cluster_id"]
-    assert d.loc["a-restyled", "story_id"] == d.loc["b-origin", "story_id"]
-    assert origin(result, "a-restyled") == ("b-origin", "copies_add")
+    assert_copy_of(result, "a-restyled", "b-origin")
 
 
 def test_an_html_page_with_a_year_in_its_body_gets_no_date_and_is_not_the_origin():
@@ -212,12 +213,8 @@ def test_an_html_page_with_a_year_in_its_body_gets_no_date_and_is_not_the_origin
             "<article>" + "".join(f"<p>{p}</p>" for p in body)
             + "<p>Click here to watch our video of the rescue at the caravan park.</p></article></body></html>")
     result = scan([{"id": "a-page", "text": html}, {"id": "b-origin", "text": page(*body)}])
-    d = docs(result)
-    assert d["published"].isna().all()  # a year in the body is not a publication date
-    assert relation(result, "a-page", "b-origin") == "copy"
-    assert d.loc["a-page", "cluster_id"] == d.loc["b-origin", "cluster_id"]
-    assert d.loc["a-page", "story_id"] == d.loc["b-origin", "story_id"]
-    assert origin(result, "a-page") == ("b-origin", "copies_add")
+    assert docs(result)["published"].isna().all()  # a year in the body is not a publication date
+    assert_copy_of(result, "a-page", "b-origin")
 
 
 def test_a_shared_quotation_is_not_reuse():

@@ -1,9 +1,9 @@
 """Stage 7, origins: which member of each cluster is the origin, by which rule, and how sure.
 
 The rules are `cluster.choose_origin`'s (dates where they can be compared, then credits, then what
-copies add, then containment, then id). The evidence of the texts (`read_evidence`) is read only
-for the clusters whose dates leave the origin open, for all of them at once; clusters are split
-between forked processes when they are many.
+copies add, then which version puts a lead above another's, then containment, then id). The
+evidence of the texts (`read_evidence`) is read only for the clusters whose dates leave the origin
+open, for all of them at once; clusters are split between forked processes when they are many.
 """
 
 from __future__ import annotations
