@@ -265,28 +265,29 @@ REPEAT_WORDS = 10
 def repeated_paragraphs(batch: FeatureBatch) -> np.ndarray:
     """Which paragraphs of each article its page shows twice (bool, one per paragraph): a gallery
     caption and its "... more" teaser, a caption printed above and below a photo. Two paragraphs
-    of one page beginning with the same `REPEAT_WORDS` words (or the same, when shorter) are page
-    furniture, not body; a run of two or more paragraphs repeated in order (a page that holds its
-    article twice) is the article, and stays."""
+    of one page beginning with the same `REPEAT_WORDS` words are page furniture, not body (shorter
+    lines, "Advertisement" and the like, are left to boilerplate); a run of two or more paragraphs
+    repeated in order (a page that holds its article twice) is the article, and stays."""
     pw = batch.para_words.astype(np.int64)
     out = np.zeros(pw.shape[0], dtype=bool)
     if pw.shape[0] < 2:
         return out
     start = np.cumsum(pw) - pw
-    m = np.minimum(pw, REPEAT_WORDS)
-    key = m.astype(np.uint64)
+    long = np.flatnonzero(pw >= REPEAT_WORDS)
+    key = np.zeros(pw.shape[0], dtype=np.uint64)
     words = batch.word_hashes
     with np.errstate(over="ignore"):
         for j in range(REPEAT_WORDS):
-            has = m > j
-            key[has] = key[has] * np.uint64(0x100000001B3) + words[start[has] + j]
-    article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))
-    order = np.lexsort((key, article))
-    same = (article[order][1:] == article[order][:-1]) & (key[order][1:] == key[order][:-1]) & (m[order][1:] > 0)
+            key[long] = key[long] * np.uint64(0x100000001B3) + words[start[long] + j]
+    article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))[long]
+    order = np.lexsort((key[long], article))
+    ka = key[long][order]
+    same = (article[order][1:] == article[order][:-1]) & (ka[1:] == ka[:-1])
     if not same.any():
         return out
     twice = np.zeros(pw.shape[0], dtype=bool)
-    twice[order[1:][same]] = twice[order[:-1][same]] = True
+    twice[long[order[1:][same]]] = twice[long[order[:-1][same]]] = True
+    article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))
     for a in np.unique(article[twice]).tolist():
         p0, p1 = int(batch.para_offsets[a]), int(batch.para_offsets[a + 1])
         keys = key[p0:p1].tolist()

@@ -47,20 +47,20 @@ def reference_words(text: str) -> tuple[list[str], list[int], list[bool]]:
 
 def reference_repeated(text: str, first: int = 10) -> frozenset[int]:
     """Paragraphs (numbered as `reference_words` numbers them) that the page shows twice: two
-    paragraphs beginning with the same `first` words (or the same, when shorter), unless the
+    paragraphs of `first` words or more beginning with the same `first` words, unless the
     paragraph before or after each is such a pair too (the article held twice)."""
     words, para_of, _ = reference_words(text)
     paras: list[list[str]] = [[] for _ in range(len(set(para_of)))]
     for w, p in zip(words, para_of):
         paras[p].append(w)
-    keys = [tuple(p[:first]) for p in paras]
+    keys = [tuple(p[:first]) if len(p) >= first else None for p in paras]
     out: set[int] = set()
     for i in range(len(keys)):
         for j in range(i + 1, len(keys)):
-            if keys[i] != keys[j] or any(keys[t] == keys[i] for t in range(i + 1, j)):
+            if keys[i] is None or keys[i] != keys[j] or any(keys[t] == keys[i] for t in range(i + 1, j)):
                 continue  # a paragraph shown three times pairs with the next showing only
-            run = any(0 <= i + d and j + d < len(keys) and i + d != j and keys[i + d] == keys[j + d]
-                      for d in (-1, 1))
+            run = any(0 <= i + d and j + d < len(keys) and i + d != j and keys[i + d] is not None
+                      and keys[i + d] == keys[j + d] for d in (-1, 1))
             if not run:
                 out |= {i, j}
     return frozenset(out)
