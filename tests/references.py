@@ -46,13 +46,19 @@ def reference_words(text: str) -> tuple[list[str], list[int], list[bool]]:
 
 
 def reference_repeated(text: str, first: int = 10) -> frozenset[int]:
-    """Paragraphs (numbered as `reference_words` numbers them) that the page shows twice: two
-    paragraphs of `first` words or more beginning with the same `first` words, unless the
-    paragraph before or after each is such a pair too (the article held twice)."""
+    """Paragraphs (numbered as `reference_words` numbers them) that the page shows twice (see
+    `repeated_of`)."""
     words, para_of, _ = reference_words(text)
-    paras: list[list[str]] = [[] for _ in range(len(set(para_of)))]
+    paras: list[list[object]] = [[] for _ in range(len(set(para_of)))]
     for w, p in zip(words, para_of):
         paras[p].append(w)
+    return repeated_of(paras, first)
+
+
+def repeated_of(paras: list[list[object]], first: int = 10) -> frozenset[int]:
+    """Of paragraphs given as their words, those a page shows twice: two paragraphs of `first` words
+    or more beginning with the same `first` words, unless the paragraph before or after each is
+    such a pair too (the article held twice)."""
     keys = [tuple(p[:first]) if len(p) >= first else None for p in paras]
     out: set[int] = set()
     for i in range(len(keys)):
