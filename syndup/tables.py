@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .cluster import CONFIDENCE
 from .corpus import Corpus
 from .network import DROPPED, HABITS, KEPT, NETWORK_COLUMNS, NONE_IN_ORIGIN, REPLACED, SITE_COLUMNS
 from .stages.boilerplate import Boilerplate
@@ -39,7 +40,8 @@ Kind = Literal["str", "int", "float", "time", "list"]
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "role": ("origin", "copy", "unique"),
     "relation": ("origin", "duplicate", "copy", "partial", "indirect", "unique"),
-    "origin_rule": ("published", "attribution", "copies_add", "containment", "id", "unique"),
+    #: the rules in the order they are tried (`cluster.CONFIDENCE`), then the fallbacks.
+    "origin_rule": (*CONFIDENCE, "id", "unique"),
     #: where `published` came from: the input record, the page's metadata (<meta>, <time>,
     #: JSON-LD), or a date in its URL; empty when there is no date.
     "published_source": ("record", "page", "url"),
