@@ -6,6 +6,7 @@
   var box = document.getElementById("filter");
   if (data && box) {
     var all = JSON.parse(data.getAttribute("data-rows"));
+    data.removeAttribute("data-rows");  // parsed: the page need not keep megabytes of text twice
     var size = parseInt(data.getAttribute("data-page-size"), 10) || 100;
     var body = document.querySelector("#clusters tbody");
     var heads = document.querySelectorAll("#clusters th[data-key]");
