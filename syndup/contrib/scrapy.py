@@ -30,8 +30,8 @@ CONCURRENT_ITEMS), so of two copies scraped moments apart either may be indexed 
 Drops are logged at INFO (SYNDUP_DROP_LOG_LEVEL) as ids and relation only, never the article text;
 the crawl's stats count syndup/checked, syndup/added, syndup/unique, syndup/matched/<relation>,
 syndup/dropped/<relation>, syndup/kept/fuller, syndup/kept/origin, syndup/extracted,
-syndup/no_article. Index calls (and HTML extraction) run in Twisted's thread pool, never on the
-reactor thread.
+syndup/no_article. Index calls for items (and HTML extraction) run in Twisted's thread pool, never
+on the reactor thread; the index is opened before the crawl starts and closed after it ends.
 
 Items that carry raw HTML in SYNDUP_HTML_FIELD ("html"), or HTML in the text field, are reduced to
 their article by syndup's extractor (trafilatura with the `html` extra): the text field gets the
@@ -121,12 +121,12 @@ class SyndupPipeline:
 
     # ------------------------------------------------------------------ Scrapy's hooks
 
-    async def open_spider(self, spider: Any = None) -> None:
-        """Open the index in a thread (opening an SQLite index checks the file)."""
-        await _in_thread(self.open)
+    def open_spider(self, spider: Any = None) -> None:
+        """Open the index, once, before the crawl starts (a coroutine here needs Scrapy 2.13+)."""
+        self.open()
 
-    async def close_spider(self, spider: Any = None) -> None:
-        await _in_thread(self.close)
+    def close_spider(self, spider: Any = None) -> None:
+        self.close()
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         """Tag or drop the item; the index is asked in Twisted's thread pool, off the reactor."""
