@@ -56,7 +56,7 @@ FOLDED = (BOILERPLATE, ATTRIBUTION, COMMENTS)
 MAX_DIFFS = 200
 #: Copies diffed in one report, the largest clusters first: past it, a cluster's page lists its
 #: members without diffs, so the report of a 200k-article scan takes a fraction of the scan's time.
-MAX_COPIES = 5000
+MAX_COPIES = 3000
 #: Clusters a page of the index's table shows (paging, sorting and filtering reach the others).
 INDEX_PAGE = 100
 _SLUG_MAX = 60
@@ -252,8 +252,10 @@ def _summary(result: Diff) -> dict[str, Any]:
     }
 
 
-def _meta(result: ScanResult, row: Any) -> dict[str, Any]:
-    article = result.article(row.doc_id)
+def _meta(result: ScanResult | None, row: Any) -> dict[str, Any]:
+    """What a page shows of an article: from its text's record, or (result None: no text read)
+    from its row of `documents`."""
+    article = result.article(row.doc_id) if result is not None else row
     url = _text(article.url)
     return {
         "id": row.doc_id, "title": _text(article.title), "site": _text(row.site),
@@ -291,7 +293,7 @@ def _environment() -> Any:
 
 def _write(out: Path, name: str, html: str) -> Path:
     path = out / name
-    if path.parent.resolve() != out.resolve() or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):  # so `path` is a file right in `out`
         raise OutputError(f"refusing to write report page {name!r} outside {out}")  # pragma: no cover
     try:
         path.write_text(html, encoding="utf-8")
@@ -416,9 +418,11 @@ class _ClusterPages:
     max_diffs: int
     max_copies: int | None
     out: Path
+    template: Any = None
 
     def write(self, work: list[tuple[Any, bool]]) -> list[dict[str, Any]]:
         """Write the page of each (cluster row, diffed) in `work`; their index rows, in order."""
+        self.template = self.env.get_template("cluster.html")
         return [self.page(row, diffed) for row, diffed in work]
 
     def page(self, row: Any, diffed: bool) -> dict[str, Any]:
@@ -427,15 +431,15 @@ class _ClusterPages:
         cid = int(row.cluster_id)
         members = self.members[cid]
         origin_row = next(m for m in members if m.doc_id == row.origin_id)
-        origin_text = result.text(row.origin_id)
         copies = []
         kind_totals = dict.fromkeys(KINDS, 0)
         kept_shares = []
-        for n, m in enumerate((m for m in members if m.doc_id != row.origin_id), start=1):
-            shown = diffed and n <= self.max_diffs
-            if not diffed:
-                copies.append(CopyView(n, _meta(result, m), {}, changed=True, shown=False))
-                continue
+        if not diffed:  # members and their figures from the tables: no text is read
+            copies = [CopyView(n, _meta(None, m), {}, changed=True, shown=False)
+                      for n, m in enumerate((m for m in members if m.doc_id != row.origin_id), start=1)]
+        origin_text = result.text(row.origin_id) if diffed else ""
+        for n, m in enumerate((m for m in members if m.doc_id != row.origin_id and diffed), start=1):
+            shown = n <= self.max_diffs
             d = diff(origin_text, result.text(m.doc_id), boilerplate=result.boilerplate)
             for k, v in d.summary.kinds:
                 kind_totals[k] += v
@@ -444,9 +448,9 @@ class _ClusterPages:
             if view.shown:
                 view.items = _items(d)
             copies.append(view)
-        origin = _meta(result, origin_row)
+        origin = _meta(result if diffed else None, origin_row)
         origin_paras = [display(p) for p in _origin_paragraphs(origin_text)]
-        html = self.env.get_template("cluster.html").render(
+        html = self.template.render(
             cluster=row, origin=origin, origin_paras=origin_paras, copies=copies,
             partial=self.partial.get(cid, []), max_diffs=self.max_diffs, diffed=diffed,
             max_copies=self.max_copies, title=origin["title"] or origin["id"])

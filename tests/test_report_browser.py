@@ -218,7 +218,7 @@ def big_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records = []
     for c in range(250):
         origin = synthetic(f"o{c}", paragraphs=4)
-        title = PAYLOADS[1] if c == 7 else f"Story number {c}"
+        title = PAYLOADS[1] if c == 248 else f"Story number {c}"
         records.append({"id": f"o{c:03d}", "text": origin, "title": title, "site": f"s{c % 9}.example",
                         "published": f"2024-01-{1 + c % 28:02d}"})
         for k in range(1 + (c % 5 == 0) + (c % 25 == 0)):
@@ -291,7 +291,7 @@ def test_big_index_pages_sorts_and_filters(browser: Any, big_report: Path, tmp_p
     box.send_keys(" 2024-01-04")
     assert column(browser, 3, "a.origin") == ["o003"]  # the only one of site s3 first published that day
     box.send_keys(Keys.CONTROL, "a")
-    box.send_keys("o007")  # the cluster whose title is markup: shown as text, never run
+    box.send_keys("o248")  # its title is markup (a row the script built, on page 3): shown as text
     (row,) = visible_rows(browser)
     assert PAYLOADS[1] in row.text and not row.find_elements(By.TAG_NAME, "img")
     assert browser.execute_script("return typeof window.__pwned") == "undefined"
