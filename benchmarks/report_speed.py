@@ -219,6 +219,9 @@ def filter_speed(args: argparse.Namespace) -> None:
                 f"--user-data-dir={out / 'profile'}"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.command_executor.client_config.timeout = 900  # the page of 30,000 table rows loads slowly
+    driver.set_page_load_timeout(900)
+    driver.set_script_timeout(900)
     try:
         driver.set_window_size(1400, 1000)
         t = time.perf_counter()
