@@ -255,7 +255,7 @@ def print_summary(result: ScanResult, out: Path) -> None:
         if len(copies_by_site):
             top = copies_by_site.value_counts().head(5)
             say("Sites that republish most: " + ", ".join(f"{site} ({n})" for site, n in top.items()))
-    say(f"Tables written to {out}/ (documents, pairs, clusters).")
+    say(f"Tables written to {out}/ (documents, pairs, clusters, sites, network).")
 
 
 class DiffFormat(str, Enum):
@@ -312,6 +312,63 @@ def diff(
         echo_json(result_diff.to_dict(), indent=2)
     else:
         out_console.print(_Shown(to_rich(result_diff, context=context)))
+
+
+def _hours(value: float) -> str:
+    return "-" if value != value else f"{value:.1f} h"
+
+
+@app.command()
+def network(
+    out: Path = typer.Argument(..., help="A folder `syndup scan --out` wrote (its network.csv and sites.csv)."),
+    top: int = typer.Option(20, "--top", "-n", min=1, help="Edges to print, most copies first."),
+    graph: bool = typer.Option(False, "--graph", help="Also write OUT/network.graphml and OUT/network.gexf "
+                                                      "(needs the network extra)."),
+) -> None:
+    """Print the top edges of a finished scan's site network: who copies whom, how fast, what they change."""
+    import pandas as pd
+
+    from .network import HABITS, NETWORK_COLUMNS, SITE_COLUMNS, write_graph
+    from .output import Staging
+
+    tables = {}
+    for name, columns in (("network", NETWORK_COLUMNS), ("sites", SITE_COLUMNS)):
+        path = out / f"{name}.csv"
+        if not path.is_file():
+            raise fail(f"{path} not found: run `syndup scan CORPUS --out {out}` first", 2)
+        try:
+            tables[name] = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, ValueError) as exc:
+            raise fail(f"cannot read {path}: {exc}", 2) from None
+        missing = [c for c in columns if c not in tables[name].columns]
+        if missing:
+            raise fail(f"{path} is not a syndup {name} table: no column {', '.join(missing)}", 2)
+    edges, sites = tables["network"], tables["sites"]
+    copies = int(edges["copies"].sum())
+    say((str(len(edges)), "bold"), f" {_plural(len(edges), 'edge')} between ", (str(len(sites)), "bold"),
+        f" sites ({copies} {_plural(copies, 'copy', 'copies')} across sites).")
+    if len(edges):
+        table = Table(title=f"Top {min(top, len(edges))} edges", title_justify="left")
+        for col in ("origin site", "copying site", "copies", "median lag", "p90 lag", "habits"):
+            table.add_column(col, justify="right" if col in ("copies", "median lag", "p90 lag") else "left")
+        for row in edges.head(top).itertuples():
+            shown = ", ".join(f"{h.replace('_', ' ')} {getattr(row, h):.0%}" for h in HABITS if getattr(row, h) > 0)
+            table.add_row(str(row.origin_site), str(row.copy_site), str(row.copies), _hours(row.median_lag_hours),
+                          _hours(row.p90_lag_hours), shown or "-")
+        out_console.print(_Shown(table))
+    laundered = sites[(sites["credits_dropped"] + sites["credits_replaced"]) > 0]
+    if len(laundered):
+        say("Credits dropped or replaced: " + ", ".join(
+            f"{r.site} ({r.credits_dropped + r.credits_replaced} of {r.copies_made})"
+            for r in laundered.sort_values("site").itertuples()))
+    if graph:
+        try:
+            with Staging(out) as staging:
+                written = write_graph(sites, edges, staging.path)
+                staging.commit()
+        except SyndupError as exc:
+            raise fail(str(exc)) from None
+        say(f"Graph written to {', '.join(str(out / p.name) for p in written)}")
 
 
 index_app = typer.Typer(no_args_is_help=True,

@@ -399,18 +399,20 @@ def _corpus_boilerplate(text: str, boilerplate: Collection[int]) -> bool:
 def _label(text: str, n_words: int, boilerplate: Collection[int], *, added: bool) -> str | None:
     """The kind of a whole added or removed paragraph, judged alone (None if none applies)."""
     folded = fold(text)
-    if _corpus_boilerplate(text, boilerplate) or (
-            n_words <= _BOILERPLATE_MAX_WORDS and _BOILERPLATE_RE.search(folded)):
+    if n_words <= _BOILERPLATE_MAX_WORDS and _BOILERPLATE_RE.search(folded):
         return BOILERPLATE
+    # A credit line, a comment heading or a link line a site puts on every copy recurs in the
+    # corpus: it keeps its own kind rather than the corpus's boilerplate.
     if n_words <= _ATTRIBUTION_MAX_WORDS and attributions(folded):
         return ATTRIBUTION
     if n_words <= _COMMENTS_HEADER_MAX_WORDS and _COMMENTS_RE.search(folded):
         return COMMENTS
-    if n_words <= _LABEL_MAX_WORDS:
-        if added and _LINK_RE.search(folded):
-            return LINK_SUBSTITUTION
-        if not added and _PLACEHOLDER_RE.search(folded):
-            return _PLACEHOLDER
+    if added and n_words <= _LABEL_MAX_WORDS and _LINK_RE.search(folded):
+        return LINK_SUBSTITUTION
+    if _corpus_boilerplate(text, boilerplate):
+        return BOILERPLATE
+    if not added and n_words <= _LABEL_MAX_WORDS and _PLACEHOLDER_RE.search(folded):
+        return _PLACEHOLDER
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from .errors import BackendError, InputError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .network import Network
     from .settings import Settings
     from .spill import TextStore
 
@@ -156,7 +158,8 @@ class OriginChoice:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """What `syndup.scan` found: three tables, the warnings, and access to the texts.
+    """What `syndup.scan` found: three tables (and, on first use, `sites` and `network`), the
+    warnings, and access to the texts.
 
     The texts live in a temporary file until `close()` (or the end of a `with` block) deletes it;
     the tables stay usable after that.
@@ -171,6 +174,32 @@ class ScanResult:
     #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
     boilerplate: frozenset[int] = field(default_factory=frozenset)
     _texts: TextStore = field(kw_only=True, repr=False)
+    #: processes that compute `sites` and `network` (the scan's `jobs`; None: all cores).
+    _jobs: int | None = field(default=None, kw_only=True, repr=False)
+
+    @cached_property
+    def _network(self) -> Network:
+        """Sites and the network, computed on first use (a diff per copy: the texts must be open)."""
+        from .network import analyse
+
+        if self._texts.closed:
+            raise BackendError("this scan result is closed before its sites and network were computed: they "
+                               "diff every copy against its origin, whose texts close() deleted; read "
+                               "`result.sites` or `result.network` before closing")
+        from .execution import Execution
+
+        return analyse(self.documents, self.pairs, self.clusters, self.text, self.boilerplate,
+                       Execution.local(self._jobs))
+
+    @property
+    def sites(self) -> pd.DataFrame:
+        """One row per site: articles, originals, copies made and suffered, credits (`network.SITE_COLUMNS`)."""
+        return self._network.sites
+
+    @property
+    def network(self) -> pd.DataFrame:
+        """One row per (origin site -> copying site): copies, lags, change habits (`network.NETWORK_COLUMNS`)."""
+        return self._network.network
 
     def article(self, doc_id: str) -> Article:
         """The article with this id, as read."""

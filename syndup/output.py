@@ -20,7 +20,8 @@ from .errors import OutputError, require
 from .models import ScanResult
 from .spill import OWNER, abandoned, mark_owner
 
-TABLES = ("documents", "pairs", "clusters")
+#: The tables a scan writes; sites and network are computed from the first three (`syndup.network`).
+TABLES = ("documents", "pairs", "clusters", "sites", "network")
 _STAGING = ".syndup-staging-"
 _REPLACED = ".replaced"
 
@@ -97,7 +98,7 @@ def check_writable(out: Path) -> None:
 
 
 def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:
-    """Write documents/pairs/clusters into `folder` (not atomically: a staging folder's job)."""
+    """Write the tables (`TABLES`) into `folder` (not atomically: a staging folder's job)."""
     if "parquet" in formats:
         require("pyarrow", "parquet", "Writing Parquet")
     written = []
@@ -118,7 +119,7 @@ def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...]
 
 
 def write_tables(result: ScanResult, out: str | Path, formats: tuple[str, ...] = ("csv",)) -> list[Path]:
-    """Write documents/pairs/clusters to `out` in each format ("csv", "parquet"), all or none; returns the paths."""
+    """Write the tables (`TABLES`) to `out` in each format ("csv", "parquet"), all or none; returns the paths."""
     out = Path(out)
     with Staging(out) as staging:
         staged = write_table_files(result, staging.path, formats)

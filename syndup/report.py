@@ -1,4 +1,6 @@
-"""`write_report`: an HTML report of a scan, an index and one page per cluster of copies.
+"""`write_report`: an HTML report of a scan, an index and one page per cluster of copies (with its
+story's timeline), and where articles have sites, the network, the sites table and a page per site
+(`report_sites`).
 
 Pages are self-contained (inline CSS and JS, no request of any kind: a Content-Security-Policy
 allows nothing but the page's own style and script, by hash). Every text that comes from the corpus
@@ -67,8 +69,9 @@ _RESOURCES = ("report.css", "report.js")
 _ACTING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def page_name(key: str) -> str:
-    """A safe, collision-resistant file name for a page about `key` (an id): `c-<slug>-<hash>.html`.
+def page_name(key: str, prefix: str = "c") -> str:
+    """A safe, collision-resistant file name for a page about `key` (an id): `c-<slug>-<hash>.html`
+    (`s-...` for a site's page, with prefix "s").
 
     The slug keeps ASCII letters and digits only (lower case, at most 60), so no id can name a
     directory, a device (CON, NUL) or a hidden file; the hash of the exact id keeps ids apart that
@@ -77,7 +80,7 @@ def page_name(key: str) -> str:
     ascii_ = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:_SLUG_MAX].strip("-")
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
-    return f"c-{slug}-{digest}.html" if slug else f"c-{digest}.html"
+    return f"{prefix}-{slug}-{digest}.html" if slug else f"{prefix}-{digest}.html"
 
 
 def safe_url(url: object) -> str | None:
@@ -365,18 +368,27 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
     for doc in docs[docs["cluster_size"] > 1].sort_values("doc_id").itertuples():
         members.setdefault(int(doc.cluster_id), []).append(doc)
 
+    # Each story's articles, for the timeline on its cluster pages.
+    from .report_sites import write_site_pages
+
+    story_size = docs["story_id"].value_counts()
+    stories: dict[int, list[Any]] = {}
+    for doc in docs[docs["story_id"].map(story_size) > 1].sort_values("doc_id").itertuples():
+        stories.setdefault(int(doc.story_id), []).append(doc)
+
     # The largest clusters are diffed until `max_copies` copies are; the rest get member lists.
     budget = math.inf if max_copies is None else max_copies
     diffed: list[bool] = []
     for row in multi:
         diffed.append(budget > 0)
         budget -= int(row.size) - 1 if budget > 0 else 0
-    pages = _ClusterPages(result, env, names, members, partial, max_diffs, max_copies, out)
+    pages = _ClusterPages(result, env, names, members, partial, stories, max_diffs, max_copies, out)
     work = list(zip(multi, diffed))
     execution = Execution.local(jobs)
     index_rows = [r for run in execution.map_split(pages.write, work, minimum=64,
                                                    load=[int(row.size) if d else 1 for row, d in work])
                   for r in run]
+    has_sites = write_site_pages(result, env, out, names, _write)
     if previous is not None:
         _carry_over(previous, out)
     unique = int((docs["role"] == "unique").sum())
@@ -389,7 +401,7 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
         max_copies=max_copies,
         partial_pairs=int((result.pairs["relation"] == "partial").sum()) if len(result.pairs) else 0,
         unique_partial=sum(1 for cid, links in partial.items() if cid not in names for _ in links),
-        title="syndup report")
+        has_sites=has_sites, title="syndup report")
     return _write(out, "index.html", index)
 
 
@@ -415,6 +427,7 @@ class _ClusterPages:
     names: dict[int, str]
     members: dict[int, list[Any]]
     partial: dict[int, list[dict[str, Any]]]
+    stories: dict[int, list[Any]]
     max_diffs: int
     max_copies: int | None
     out: Path
@@ -427,6 +440,9 @@ class _ClusterPages:
 
     def page(self, row: Any, diffed: bool) -> dict[str, Any]:
         """Write one cluster's page; its row of the index."""
+        from .report_sites import timeline
+        from .stages.origins import parse_dates
+
         result = self.result
         cid = int(row.cluster_id)
         members = self.members[cid]
@@ -453,7 +469,8 @@ class _ClusterPages:
         html = self.template.render(
             cluster=row, origin=origin, origin_paras=origin_paras, copies=copies,
             partial=self.partial.get(cid, []), max_diffs=self.max_diffs, diffed=diffed,
-            max_copies=self.max_copies, title=origin["title"] or origin["id"])
+            max_copies=self.max_copies, title=origin["title"] or origin["id"],
+            timeline=timeline(self.stories.get(int(row.story_id), []), row.origin_id, cid, parse_dates))
         _write(self.out, self.names[cid], html)
         kept = sum(kept_shares) / len(kept_shares) if kept_shares else None
         return {
@@ -485,7 +502,8 @@ def _carry_over(old: Path, new: Path) -> None:
 
 def _ours(path: Path) -> bool:
     """Whether `path` is a page an earlier report wrote (by name and generator tag)."""
-    if not re.fullmatch(r"index\.html|c-[a-z0-9-]+\.html", path.name) or not path.is_file():
+    if not re.fullmatch(r"index\.html|sites\.html|network\.html|[cs]-[a-z0-9-]+\.html", path.name) \
+            or not path.is_file():
         return False
     try:
         with path.open("r", encoding="utf-8", errors="replace") as fh:

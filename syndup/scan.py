@@ -13,6 +13,7 @@ from typing import Any
 
 from .execution import Execution, Tuning
 from .models import Article, Problem, ScanResult
+from .network import credit_column
 from .read import DEFAULT_LIMITS, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
 from .settings import DEFAULT_SETTINGS, Settings
 from .stages import analyse, boilerplate, candidates, cluster, origins, separate, sign, verify
@@ -98,6 +99,8 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     numbered = cluster.number(separated, chosen)
     tick()
     tables = build(corpus, learned, separated.table, chosen, numbered)
+    arts = corpus.articles
+    tables.documents["credit"] = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
     return ScanResult(documents=tables.documents, pairs=tables.pairs, clusters=tables.clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
-                      boilerplate=learned.hashes, _texts=corpus.texts)
+                      boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from .generated import records
-from .golden.regenerate import CASES, FILES, GOLDEN, scan_tables
+from .golden.regenerate import CASES, GOLDEN, scan_tables
 
 
 def _diff(name: str, expected: bytes, got: bytes, limit: int = 60) -> str:
@@ -34,7 +34,8 @@ def test_scan_tables_equal_golden_files(case: str, tmp_path: Path) -> None:
 
 
 def test_generated_corpus_has_every_relation_and_cluster_shape() -> None:
-    docs, pairs, clusters = (pd.read_csv(GOLDEN / "generated" / name, dtype={"doc_id": str}) for name in FILES)
+    docs, pairs, clusters = (pd.read_csv(GOLDEN / "generated" / f"{name}.csv", dtype={"doc_id": str})
+                             for name in ("documents", "pairs", "clusters"))
     kind = {r.id: r.kind for r in records()}
     by_kind = docs.assign(kind=docs["doc_id"].map(kind)).groupby("kind")
     paired = pairs.assign(kinds=[{kind[a], kind[b]} for a, b in zip(pairs["doc_a"], pairs["doc_b"])])
