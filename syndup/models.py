@@ -105,6 +105,11 @@ class Problem:
         return f"{self.where}: {self.reason}"
 
 
+#: How much more of the other one of two copies must hold (in containment: the share of the other's
+#: shingles found in it, less the share of its own found in the other) to be the fuller version.
+FULLER_MARGIN = 0.1
+
+
 @dataclass(frozen=True)
 class Match:
     """A verified relation between an article (a: the one checked or added) and `doc_id` (b), an
@@ -124,6 +129,16 @@ class Match:
     """Share of `doc_id` found in the checked article."""
     passage_words: int = 0
     """The longest passage the two share, in words (as `Relation.passage_words`; 0 where not measured)."""
+
+    @property
+    def fuller(self) -> str | None:
+        """Which of the two is the fuller version: "a" (the article checked or added) when it holds
+        more of `doc_id` than `doc_id` holds of it, by `FULLER_MARGIN` or more (a truncated repost
+        against the whole article); "b" the other way round; None when neither (duplicates, copies
+        that cut and add about as much). Since both shares count the same shared shingles, the
+        fuller one is the one with more shingles (after boilerplate)."""
+        margin = self.containment_b_in_a - self.containment_a_in_b
+        return "a" if margin >= FULLER_MARGIN else "b" if margin <= -FULLER_MARGIN else None
 
     @property
     def containment(self) -> float:
@@ -146,6 +161,16 @@ class Texts(Protocol):
     def __getitem__(self, doc_id: str, /) -> Article: ...
     def __iter__(self) -> Iterator[str]: ...
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class OriginChoice:
+    """The article taken for the origin of a group of copies (`Index.origin`), by which rule of
+    `clusters.csv`'s `origin_rule` and how sure (`origin_confidence`, 0 to 1)."""
+
+    doc_id: str
+    rule: str
+    confidence: float
 
 
 @dataclass(frozen=True)
