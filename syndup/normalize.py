@@ -226,3 +226,60 @@ def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
 
 codecs.register_error("syndup-word-bytes", _word_bytes)
 codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
+
+
+# --------------------------------------------------------------------------------------------
+# The noisy view's words: OCR'd and lightly reworded text
+
+
+#: A word broken across a line end by a hyphen ("gov-\nernment") and the rest of the next line
+#: (kept, so that the text keeps its lines and paragraphs).
+_HYPHENATED = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)([ \t]+)(?=\S)")
+
+
+def _joined_word(m: re.Match[str]) -> str:
+    """A hyphenated line end joined ("gov-\\nernment is" -> "government\\nis") when the word
+    continues in lower case; "Anglo-\\nFrench" keeps its hyphen."""
+    rest = m.group(2)
+    if not rest[0].islower():
+        return m.group(0)
+    return f"{m.group(1)}{rest}\n"
+
+
+def dehyphenate(text: str) -> str:
+    """`text` with words hyphenated at line ends joined again, as a newspaper column breaks them;
+    every line stays a line (the rest of the word moves up), so paragraphs stay as they were."""
+    if "-\n" not in text and "- \n" not in text:
+        return text
+    return _HYPHENATED.sub(_joined_word, text)
+
+
+#: OCR's confusable letters, folded in the noisy view (on words already case-folded): pairs first
+#: (rn/m, cl/d, vv/w, ri and ii/n, li/h), then single characters (1/l/i, 0/o, 5/s, c/e, u/n, b/h,
+#: v/y, f/t, q/g, a/o). Folding merges a few real words too ("bat"/"hat"); in word pairs that
+#: costs next to nothing.
+CONFUSABLE_PAIRS = ((b"rn", b"m"), (b"cl", b"d"), (b"vv", b"w"), (b"ri", b"n"), (b"ii", b"n"), (b"li", b"h"))
+_CONFUSABLE_TABLE = bytes.maketrans(b"1i05cubvfqa", b"llosenhytgo")
+
+
+def fold_confusables(tokens: bytes) -> bytes:
+    """`token_bytes` output with OCR's confusable letters folded (`CONFUSABLE_PAIRS`, then single
+    letters); markers and the UTF-8 of non-ASCII letters are left as they are."""
+    for old, new in CONFUSABLE_PAIRS:
+        if old in tokens:
+            tokens = tokens.replace(old, new)
+    return tokens.translate(_CONFUSABLE_TABLE)
+
+
+def noisy_token_bytes(text: str, tokens: bytes | None = None) -> bytes:
+    """The noisy view's tokens of `text`: `token_bytes` of the de-hyphenated text with confusables
+    folded, in the same paragraphs as `token_bytes(text)` (`tokens`, if computed already); when
+    joining hyphenated words would change the paragraphs, the words stay as they were."""
+    if tokens is None:
+        tokens = token_bytes(text)
+    joined = dehyphenate(text)
+    if joined != text:
+        rejoined = token_bytes(joined)
+        if rejoined.count(b"\x00") == tokens.count(b"\x00"):
+            tokens = rejoined
+    return fold_confusables(tokens)
