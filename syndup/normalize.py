@@ -234,7 +234,7 @@ codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
 
 #: A word broken across a line end by a hyphen ("gov-\nernment") and the rest of the next line
 #: (kept, so that the text keeps its lines and paragraphs).
-_HYPHENATED = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)([ \t]+)(?=\S)")
+_HYPHENATED = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)(?!\w)[ \t]*(?=\S)")
 
 
 def _joined_word(m: re.Match[str]) -> str:
@@ -254,21 +254,23 @@ def dehyphenate(text: str) -> str:
     return _HYPHENATED.sub(_joined_word, text)
 
 
-#: OCR's confusable letters, folded in the noisy view (on words already case-folded): pairs first
-#: (rn/m, cl/d, vv/w, ri and ii/n, li/h), then single characters (1/l/i, 0/o, 5/s, c/e, u/n, b/h,
-#: v/y, f/t, q/g, a/o). Folding merges a few real words too ("bat"/"hat"); in word pairs that
-#: costs next to nothing.
+#: OCR's confusable characters, folded in the noisy view (on words already case-folded): digits
+#: read for letters first (1/l, 0/o, 5/s), then pairs (rn/m, cl/d, vv/w, ri and ii/n, li/h), then
+#: single letters (i/l, c/e, u/n, b/h, v/y, f/t, q/g, a/o). Folding merges a few real words too
+#: ("bat"/"hat"); in word pairs that costs next to nothing.
 CONFUSABLE_PAIRS = ((b"rn", b"m"), (b"cl", b"d"), (b"vv", b"w"), (b"ri", b"n"), (b"ii", b"n"), (b"li", b"h"))
-_CONFUSABLE_TABLE = bytes.maketrans(b"1i05cubvfqa", b"llosenhytgo")
+_CONFUSABLE_DIGITS = bytes.maketrans(b"105", b"los")
+_CONFUSABLE_LETTERS = bytes.maketrans(b"icubvfqa", b"lenhytgo")
 
 
 def fold_confusables(tokens: bytes) -> bytes:
-    """`token_bytes` output with OCR's confusable letters folded (`CONFUSABLE_PAIRS`, then single
-    letters); markers and the UTF-8 of non-ASCII letters are left as they are."""
+    """`token_bytes` output with OCR's confusable characters folded (see `CONFUSABLE_PAIRS`);
+    markers and the UTF-8 of non-ASCII letters are left as they are."""
+    tokens = tokens.translate(_CONFUSABLE_DIGITS)
     for old, new in CONFUSABLE_PAIRS:
         if old in tokens:
             tokens = tokens.replace(old, new)
-    return tokens.translate(_CONFUSABLE_TABLE)
+    return tokens.translate(_CONFUSABLE_LETTERS)
 
 
 def noisy_token_bytes(text: str, tokens: bytes | None = None) -> bytes:
