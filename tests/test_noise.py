@@ -143,3 +143,13 @@ def test_noisy_view_is_the_same_with_and_without_the_kernel() -> None:
             assert a.dtype == b.dtype and np.array_equal(a, b), name
     exact, noisy = got
     assert np.array_equal(exact.para_offsets, noisy.para_offsets)  # one boilerplate mask serves both views
+
+
+def test_word_pairs_in_common_without_text_in_common_are_not_a_copy() -> None:
+    """A page of 003's words in runs of three, shuffled, holds most of 003's word pairs (the noisy
+    view's copy test passes) but no stretch of its text: the alignment keeps it from being a copy."""
+    words = seed_text("003").split()
+    runs = [" ".join(words[i:i + 3]) for i in range(0, len(words), 3)]
+    random.Random(5).shuffle(runs)
+    scrambled = " ".join(runs)
+    assert relate(seed_text("003"), scrambled) is None
