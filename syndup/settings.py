@@ -88,6 +88,11 @@ class Settings:
     #: a window of a text is found in another when their alignment scores this much (rapidfuzz's
     #: normalized Indel similarity, 0-1): a noisy copy's windows score 0.85-1, unrelated text ~0.5.
     align_min_ratio: float = 0.75
+    #: a pair the exact shingles fall short on is a copy by the noisy view when this share of the
+    #: smaller text's windows aligns with the other: more than `copy_containment`, because fuzzy
+    #: windows also match by chance (articles of one source that readers call different, or a
+    #: blog quoting two paragraphs, align at up to 0.6; OCR'd and reworded copies at 0.77 or more).
+    noisy_min_aligned: float = 0.7
 
     def __post_init__(self) -> None:
         """Refuse a field the code cannot work with, naming it, rather than failing deep in a scan."""
@@ -110,6 +115,7 @@ class Settings:
         _whole(self, "noisy_shingle_size", 1, MAX_SHINGLE)
         _share(self, "noisy_lsh_threshold")
         _share(self, "align_min_ratio")
+        _share(self, "noisy_min_aligned")
 
     def fingerprint(self) -> dict[str, object]:
         """The settings that make signatures comparable, as a JSON-able dict."""

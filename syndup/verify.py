@@ -301,7 +301,7 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
     exact view falls short on decided by the noisy view: a `copy` when the copy test of `judge`
     holds on the noisy view's sets (`noisy_sets`: word pairs of de-hyphenated, confusable-folded
     words) and an alignment of the two texts confirms it: `aligned(p)` (the share of the smaller
-    text's windows found in the other, `aligned_share`) is `copy_containment` or more. Such a
+    text's windows found in the other, `aligned_share`) is `noisy_min_aligned` or more. Such a
     pair's figures are the noisy view's, and its `view` is `NOISY_VIEW`.
 
     Word pairs forgive what breaks 5-word shingles (a damaged, split or swapped word every few
@@ -318,7 +318,7 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
     maybe = np.flatnonzero(_copies(shared, na, nb, settings))
     if not maybe.shape[0]:
         return exact
-    ok = maybe[np.asarray(aligned(open_[maybe]), dtype=np.float64) >= settings.copy_containment]
+    ok = maybe[np.asarray(aligned(open_[maybe]), dtype=np.float64) >= settings.noisy_min_aligned]
     if not ok.shape[0]:
         return exact
     noisy = judge(shared[ok], np.zeros(ok.shape[0], np.int64), na[ok], nb[ok], np.zeros(ok.shape[0], bool), settings)
