@@ -21,6 +21,9 @@
  *       Each article's distinct k-word shingle hashes (kept words only), sorted, and whether each
  *       occurs at least once outside quotation marks: shingle.shingle_many's arrays.
  *
+ *   fold_confusables(tokens) -> bytes
+ *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
+ *
  *   minhash(values, offsets, a, b) -> signatures
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
  *       min over the row of (a * h + b) mod 2**32 per permutation.
@@ -943,7 +946,69 @@ static PyObject *kernel_space_bits(PyObject *Py_UNUSED(self), PyObject *args) {
     return out;
 }
 
+/* ---- fold_confusables: the noisy view's OCR folding (normalize.fold_confusables) ------------ */
+
+/* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s); that letter folded to its
+ * class (i/l, c/e, u/n, b/h, v/y, f/t, q/g, a/o); and whether a confusable pair can start with it. */
+static unsigned char conf_digit[256], conf_single[256], conf_first[256];
+
+static void confusable_tables(void) {
+    static int built = 0;
+    if (built) return;
+    static const char from[] = "icubvfqa", to[] = "lenhytgo";
+    for (int c = 0; c < 256; c++) {
+        unsigned char d = c == '1' ? 'l' : c == '0' ? 'o' : c == '5' ? 's' : (unsigned char)c;
+        unsigned char f = d;
+        for (int k = 0; from[k]; k++)
+            if (d == (unsigned char)from[k]) f = (unsigned char)to[k];
+        conf_digit[c] = d;
+        conf_single[c] = f;
+        conf_first[c] = d == 'r' || d == 'c' || d == 'v' || d == 'i' || d == 'l';
+    }
+    built = 1;
+}
+
+/* One pass, left to right, over digit-folded bytes: a confusable pair becomes its letter, any
+ * other byte its folded letter (bytes >= 0x80, markers and spaces stay as they are). */
+static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *arg) {
+    Py_buffer in;
+    if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE)) return NULL;
+    confusable_tables();
+    const unsigned char *s = (const unsigned char *)in.buf;
+    Py_ssize_t n = in.len, j = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    if (!out) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (conf_first[c] && i + 1 < n) {
+            unsigned char a = conf_digit[c], b = conf_digit[s[i + 1]], r = 0;
+            if (a == 'r') r = b == 'n' ? 'm' : b == 'i' ? 'n' : 0;
+            else if (a == 'c') r = b == 'l' ? 'd' : 0;
+            else if (a == 'v') r = b == 'v' ? 'w' : 0;
+            else if (a == 'i') r = b == 'i' ? 'n' : 0;
+            else r = b == 'i' ? 'h' : 0; /* a == 'l' */
+            if (r) {
+                o[j++] = r;
+                i += 2;
+                continue;
+            }
+        }
+        o[j++] = conf_single[c];
+        i++;
+    }
+    PyBuffer_Release(&in);
+    if (j != n && _PyBytes_Resize(&out, j) < 0) return NULL;
+    return out;
+}
+
 static PyMethodDef kernel_methods[] = {
+    {"fold_confusables", kernel_fold_confusables, METH_O,
+     "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
+     "characters folded, one pass)."},
     {"analyze", kernel_analyze, METH_VARARGS,
      "analyze(token_bytes: list[bytes], key: bytes) -> 7 bytearrays: word hashes, quoted flags, "
      "word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints."},

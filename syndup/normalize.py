@@ -254,23 +254,25 @@ def dehyphenate(text: str) -> str:
     return _HYPHENATED.sub(_joined_word, text)
 
 
-#: OCR's confusable characters, folded in the noisy view (on words already case-folded): digits
-#: read for letters first (1/l, 0/o, 5/s), then pairs (rn/m, cl/d, vv/w, ri and ii/n, li/h), then
-#: single letters (i/l, c/e, u/n, b/h, v/y, f/t, q/g, a/o). Folding merges a few real words too
-#: ("bat"/"hat"); in word pairs that costs next to nothing.
-CONFUSABLE_PAIRS = ((b"rn", b"m"), (b"cl", b"d"), (b"vv", b"w"), (b"ri", b"n"), (b"ii", b"n"), (b"li", b"h"))
+#: OCR's confusable characters, folded in the noisy view (on words already case-folded), in one
+#: pass from left to right over the text with digits read as letters (1/l, 0/o, 5/s): a pair
+#: (rn/m, cl/d, vv/w, ri and ii/n, li/h) becomes its letter, any other letter its class's (i/l,
+#: c/e, u/n, b/h, v/y, f/t, q/g, a/o). Folding merges a few real words too ("bat"/"hat"); in word
+#: pairs that costs next to nothing.
+CONFUSABLE_PAIRS = {b"rn": b"m", b"cl": b"d", b"vv": b"w", b"ri": b"n", b"ii": b"n", b"li": b"h"}
+_CONFUSABLE_PAIR_RE = re.compile(b"|".join(CONFUSABLE_PAIRS))
 _CONFUSABLE_DIGITS = bytes.maketrans(b"105", b"los")
 _CONFUSABLE_LETTERS = bytes.maketrans(b"icubvfqa", b"lenhytgo")
 
 
 def fold_confusables(tokens: bytes) -> bytes:
-    """`token_bytes` output with OCR's confusable characters folded (see `CONFUSABLE_PAIRS`);
-    markers and the UTF-8 of non-ASCII letters are left as they are."""
-    tokens = tokens.translate(_CONFUSABLE_DIGITS)
-    for old, new in CONFUSABLE_PAIRS:
-        if old in tokens:
-            tokens = tokens.replace(old, new)
-    return tokens.translate(_CONFUSABLE_LETTERS)
+    """`token_bytes` output with OCR's confusable characters folded (see `CONFUSABLE_PAIRS`; in
+    the C kernel when it is built); markers and the UTF-8 of non-ASCII letters stay as they are."""
+    k = kernel.KERNEL
+    if k is not None:
+        return bytes(k.fold_confusables(tokens))
+    pairs = _CONFUSABLE_PAIR_RE.sub(lambda m: CONFUSABLE_PAIRS[m.group()], tokens.translate(_CONFUSABLE_DIGITS))
+    return pairs.translate(_CONFUSABLE_LETTERS)
 
 
 def noisy_token_bytes(text: str, tokens: bytes | None = None) -> bytes:

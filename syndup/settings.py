@@ -83,8 +83,13 @@ class Settings:
     #: with OCR's confusable letters folded (`normalize.noisy_token_bytes`).
     noisy_shingle_size: int = 2
     #: LSH on the noisy view is tuned to catch pairs down to this Jaccard (a copy with 10% of its
-    #: words damaged or 20% of its content words swapped keeps ~0.5 of its word pairs).
-    noisy_lsh_threshold: float = 0.3
+    #: words damaged or 20% of its content words swapped keeps 0.5-0.7 of its word pairs; any two
+    #: articles share common word pairs, ~0.1, which a lower threshold would make candidates).
+    noisy_lsh_threshold: float = 0.4
+    #: the noisy view's signatures are MinHash of one word pair in `noisy_sample` (by hash, so the
+    #: same pairs in every article): the Jaccard of the samples estimates the sets', at a quarter
+    #: of the cost. Verification counts every word pair.
+    noisy_sample: int = 4
     #: a window of a text is found in another when their alignment scores this much (rapidfuzz's
     #: normalized Indel similarity, 0-1): a noisy copy's windows score 0.85-1, unrelated text ~0.5.
     align_min_ratio: float = 0.75
@@ -114,6 +119,7 @@ class Settings:
         _whole(self, "anchor_min_shared", 1)
         _whole(self, "noisy_shingle_size", 1, MAX_SHINGLE)
         _share(self, "noisy_lsh_threshold")
+        _whole(self, "noisy_sample", 1)
         _share(self, "align_min_ratio")
         _share(self, "noisy_min_aligned")
 
@@ -126,6 +132,7 @@ class Settings:
             "hash_scheme": hash_scheme(),
             "anchor_modulus": self.anchor_modulus,
             "noisy_shingle_size": self.noisy_shingle_size,
+            "noisy_sample": self.noisy_sample,
         }
 
     def fingerprint_digest(self) -> str:

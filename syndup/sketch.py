@@ -68,8 +68,9 @@ def sketch_many(batch: FeatureBatch, drop: np.ndarray | None, settings: Settings
     if noisy.para_words.shape != batch.para_words.shape:
         raise ValueError("the noisy view must have the exact view's paragraphs")
     noisy_sets = shingle_many(noisy, settings.noisy_shingle_size, drop)
-    noisy_sigs = signatures_flat(noisy_sets.hashes, noisy_sets.offsets, settings.num_perm, settings.seed,
-                                 noisy_lsh_width(settings))
+    signed = np.flatnonzero(noisy_sets.hashes % np.uint32(settings.noisy_sample) == 0)  # sorted, so per article
+    noisy_sigs = signatures_flat(noisy_sets.hashes[signed], np.searchsorted(signed, noisy_sets.offsets).astype(np.int64),
+                                 settings.num_perm, settings.seed, noisy_lsh_width(settings))
     return Sketches(sets, sigs, values, offsets, noisy_sets, noisy_sigs)
 
 
