@@ -8,8 +8,8 @@
  *       two touch: normalize.paragraph_spans decides then), and map the NFKC paragraphs to
  *       tokens (ASCII through a table, other characters through `fold`, cached per character).
  *
- *   analyze(token_bytes, key) -> (word_hashes, word_quoted, word_offsets, para_hashes,
- *                                  para_words, para_offsets, fingerprints)
+ *   analyze(token_bytes, key, digests=True) -> (word_hashes, word_quoted, word_offsets, para_hashes,
+ *                                                para_words, para_offsets, fingerprints)
  *       token_bytes: a list of bytes, one per article, as shingle._token_bytes makes them
  *       (tokens separated by ASCII whitespace; '"' and NUL tokens are markers). Tokens are found
  *       from a bitmap of whitespace (AVX2 where the CPU has it). Words are hashed like
@@ -393,7 +393,8 @@ static void hash_words(const uint8_t *s, Py_ssize_t size, const int64_t *start, 
 static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *texts;
     Py_buffer key;
-    if (!PyArg_ParseTuple(args, "O!y*", &PyList_Type, &texts, &key)) return NULL;
+    int digests = 1;  /* 0: leave paragraph hashes and fingerprints zero (the noisy view needs neither) */
+    if (!PyArg_ParseTuple(args, "O!y*|p", &PyList_Type, &texts, &key, &digests)) return NULL;
     if (key.len != 16) {
         PyBuffer_Release(&key);
         PyErr_SetString(PyExc_ValueError, "key must be 16 bytes");
@@ -476,14 +477,18 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
         n_words += (int64_t)words;
         /* paragraph digests over their words' hashes */
         size_t at = first_word;
-        for (int64_t j = first_para; j < n_paras; j++) {
-            int32_t wcount;
-            memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
-            blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
-            at += 8 * (size_t)wcount;
+        uint8_t d12[12] = {0};
+        if (!digests) {
+            memset(ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(n_paras - first_para));
+        } else {
+            for (int64_t j = first_para; j < n_paras; j++) {
+                int32_t wcount;
+                memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
+                blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
+                at += 8 * (size_t)wcount;
+            }
+            blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
         }
-        uint8_t d12[12];
-        blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
         buf_put(&fp, d12, 12);
         buf_put(&wo, &n_words, 8);
         buf_put(&po, &n_paras, 8);
@@ -1010,8 +1015,9 @@ static PyMethodDef kernel_methods[] = {
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
      "characters folded, one pass)."},
     {"analyze", kernel_analyze, METH_VARARGS,
-     "analyze(token_bytes: list[bytes], key: bytes) -> 7 bytearrays: word hashes, quoted flags, "
-     "word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints."},
+     "analyze(token_bytes: list[bytes], key: bytes, digests: bool = True) -> 7 bytearrays: word hashes, "
+     "quoted flags, word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints "
+     "(the last two zero without digests)."},
     {"shingle", kernel_shingle, METH_VARARGS,
      "shingle(word_hashes, word_quoted, word_offsets, keep, multipliers, k) -> (sorted unique uint32 "
      "shingle hashes per article, unquoted flags, offsets)."},

@@ -40,8 +40,18 @@ from .models import META_FIELDS, Article, Match
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, SetBatch, ShingleSet, analyze_views, shingles
 from .sketch import sketch
-from .verify import (COPY, DUPLICATE, PARTIAL, Sequences, aligned_share, body_words, noisy_copies, passage_words_many,
-                     relate_many, sequences_many)
+from .verify import (
+    COPY,
+    DUPLICATE,
+    PARTIAL,
+    Sequences,
+    aligned_share,
+    body_words,
+    noisy_copies,
+    passage_words_many,
+    relate_many,
+    sequences_many,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -234,6 +234,7 @@ codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
 
 #: A word broken across a line end by a hyphen ("gov-\nernment") and the rest of the next line
 #: (kept, so that the text keeps its lines and paragraphs).
+_HYPHEN_END = re.compile(r"-[ \t]*\n")
 _HYPHENATED = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)(?!\w)[ \t]*(?=\S)")
 
 
@@ -249,7 +250,7 @@ def _joined_word(m: re.Match[str]) -> str:
 def dehyphenate(text: str) -> str:
     """`text` with words hyphenated at line ends joined again, as a newspaper column breaks them;
     every line stays a line (the rest of the word moves up), so paragraphs stay as they were."""
-    if "-\n" not in text and "- \n" not in text:
+    if _HYPHEN_END.search(text) is None:  # a regex finds it faster than `in` in non-ASCII text
         return text
     return _HYPHENATED.sub(_joined_word, text)
 

@@ -125,20 +125,21 @@ def analyze_views(texts: Sequence[str]) -> tuple[FeatureBatch, FeatureBatch]:
     """
     tokens = [token_bytes(t) for t in texts]
     noisy = [noisy_token_bytes(t, tb) for t, tb in zip(texts, tokens)]
-    return analyze_tokens(tokens), analyze_tokens(noisy, NOISY_KEY)
+    return analyze_tokens(tokens), analyze_tokens(noisy, NOISY_KEY, digests=False)
 
 
 def analyze_noisy_many(texts: Sequence[str]) -> FeatureBatch:
     """The noisy view of many texts (see `analyze_views`)."""
-    return analyze_tokens([noisy_token_bytes(t) for t in texts], NOISY_KEY)
+    return analyze_tokens([noisy_token_bytes(t) for t in texts], NOISY_KEY, digests=False)
 
 
-def analyze_tokens(tokens: Sequence[bytes], key: str = _HASH_KEY) -> FeatureBatch:
-    """`analyze_many` of texts already cut into tokens (`token_bytes`), words hashed under `key`."""
+def analyze_tokens(tokens: Sequence[bytes], key: str = _HASH_KEY, digests: bool = True) -> FeatureBatch:
+    """`analyze_many` of texts already cut into tokens (`token_bytes`), words hashed under `key`;
+    without `digests`, paragraph hashes and fingerprints are left zero (the noisy view's)."""
     k = kernel.KERNEL
     if k is None:
-        return _analyze_many_numpy(tokens, key)
-    wh, wq, wo, ph, pw, po, fp = k.analyze(list(tokens), key.encode("ascii"))
+        return _analyze_many_numpy(tokens, key, digests)
+    wh, wq, wo, ph, pw, po, fp = k.analyze(list(tokens), key.encode("ascii"), digests)
     return FeatureBatch(
         word_hashes=np.frombuffer(wh, dtype="<u8").astype(np.uint64, copy=False),
         word_quoted=np.frombuffer(wq, dtype=np.bool_),
@@ -150,7 +151,7 @@ def analyze_tokens(tokens: Sequence[bytes], key: str = _HASH_KEY) -> FeatureBatc
     )
 
 
-def _analyze_many_numpy(texts: Sequence[bytes], key: str = _HASH_KEY) -> FeatureBatch:
+def _analyze_many_numpy(texts: Sequence[bytes], key: str = _HASH_KEY, digests: bool = True) -> FeatureBatch:
     """`analyze_tokens` without the C kernel: tokens hashed by pandas, structure by numpy."""
     n = len(texts)
     tokens = b" \x01 ".join(texts).split()
@@ -189,6 +190,9 @@ def _analyze_many_numpy(texts: Sequence[bytes], key: str = _HASH_KEY) -> Feature
     bounds = np.append(para_start, wseg.shape[0])
     para_words = np.diff(bounds).astype(np.int32)
     para_offsets = _offsets(np.bincount(wdoc[para_start], minlength=n))
+    if not digests:
+        return FeatureBatch(wh, wq, word_offsets, np.zeros(para_words.shape[0], np.uint64), para_words, para_offsets,
+                            np.zeros((n, 12), np.uint8))
     view = memoryview(wh.tobytes())
     b8 = (bounds * 8).tolist()
     blake = hashlib.blake2b

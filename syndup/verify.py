@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .settings import Settings
 from .normalize import BREAK, token_bytes
+from .settings import Settings
 from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_views, shingle_hashes, shingle_many
 
 DUPLICATE = "duplicate"

@@ -22,8 +22,20 @@ from ..execution import Execution
 from ..settings import Settings
 from ..shingle import SetBatch, analyze_many
 from ..spill import SetStore, StoredArticle
-from ..verify import (NONE, Passages, Relations, aligned_share, body_words, judge, measured, noisy_copies,
-                      passage_words_many, relate_many, sequences_many, slices)
+from ..verify import (
+    NONE,
+    Passages,
+    Relations,
+    aligned_share,
+    body_words,
+    judge,
+    measured,
+    noisy_copies,
+    passage_words_many,
+    relate_many,
+    sequences_many,
+    slices,
+)
 from .candidates import Candidates
 
 
@@ -81,9 +93,13 @@ class Verifier:
             rel = relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings, self._passages(part))
             if self.noisy_sets is not None and not rel.clustering.all():
                 rel = noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
-                                   lambda p, part=part: self.aligned(part[p]))
+                                   self._aligned(part))
             out.append(rel)
         return Relations.concat(out)
+
+    def _aligned(self, pairs: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """What `noisy_copies` asks of `pairs`: the aligned share of some of them, by position."""
+        return lambda p: self.aligned(pairs[p])
 
     def aligned(self, pairs: np.ndarray) -> np.ndarray:
         """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate."""
@@ -106,7 +122,7 @@ class Verifier:
         docs, slots = np.unique(pairs.reshape(-1), return_inverse=True)
         slots = slots.reshape(-1, 2)
         return noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
-                            lambda p: self.aligned(pairs[p]))
+                            self._aligned(pairs))
 
     def _passages(self, pairs: np.ndarray) -> Passages:
         """What `relate_many` asks of `pairs`: the passage words of some of them, by position."""
