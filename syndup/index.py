@@ -481,7 +481,8 @@ def _caps(settings: Settings) -> Caps:
 def _header(settings: Settings) -> dict[str, object]:
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     return {"format": FORMAT_VERSION, "syndup_version": _version(), "fingerprint": settings.fingerprint(),
-            "lsh": [bands, rows], "settings": dataclasses.asdict(settings)}
+            "lsh": [bands, rows], "noisy_lsh": list(lsh_params(settings.noisy_lsh_threshold, settings.num_perm)),
+            "settings": dataclasses.asdict(settings)}
 
 
 def _read_header(store: Store) -> dict[str, object] | None:
@@ -542,8 +543,10 @@ def _resolve_settings(header: dict[str, object], settings: Settings | None, loca
     wanted = settings or built
     built_fp = dict(header.get("fingerprint") or {})  # type: ignore[call-overload]
     built_fp["lsh"] = header.get("lsh")
+    built_fp["noisy_lsh"] = header.get("noisy_lsh")
     wanted_fp: dict[str, object] = dict(wanted.fingerprint())
     wanted_fp["lsh"] = list(lsh_params(wanted.lsh_threshold, wanted.num_perm))
+    wanted_fp["noisy_lsh"] = list(lsh_params(wanted.noisy_lsh_threshold, wanted.num_perm))
     differ = sorted(k for k in set(built_fp) | set(wanted_fp) if built_fp.get(k) != wanted_fp.get(k))
     if differ:
         fix = ("Open it without settings to use the ones it was built with, or build a new index "

@@ -153,3 +153,13 @@ def test_word_pairs_in_common_without_text_in_common_are_not_a_copy() -> None:
     random.Random(5).shuffle(runs)
     scrambled = " ".join(runs)
     assert relate(seed_text("003"), scrambled) is None
+
+
+def test_an_index_refuses_other_noisy_view_settings(tmp_path: Path) -> None:
+    """The noisy view's band keys are stored: settings that change them make the index unreadable."""
+    path = tmp_path / "i.syndup"
+    with Index.open(path) as idx:
+        idx.add("002", seed_text("002"))
+    for change in ({"noisy_lsh_threshold": 0.6}, {"noisy_shingle_size": 3}, {"noisy_sample": 2}):
+        with pytest.raises(syndup.IndexSettingsError, match="build a new index"):
+            Index.open(path, settings=syndup.Settings().replace(**change))
