@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import syndup
 from syndup import Index, kernel
@@ -163,3 +165,17 @@ def test_an_index_refuses_other_noisy_view_settings(tmp_path: Path) -> None:
     for change in ({"noisy_lsh_threshold": 0.6}, {"noisy_shingle_size": 3}, {"noisy_sample": 2}):
         with pytest.raises(syndup.IndexSettingsError, match="build a new index"):
             Index.open(path, settings=syndup.Settings().replace(**change))
+
+
+@pytest.mark.skipif(kernel.KERNEL is None, reason="the C kernel is not built")
+@given(st.lists(st.sampled_from([b"r", b"n", b"c", b"l", b"v", b"i", b"1", b"0", b"5", b"a", b"e", b"u", b"b",
+                                 b" ", b"\x00", b'"', b"\xc3\xa9", b"m"]), max_size=40))
+def test_the_kernel_folds_confusables_as_python_does(parts: list[bytes]) -> None:
+    tokens = b"".join(parts)
+    got = fold_confusables(tokens)
+    saved = kernel.KERNEL
+    kernel.KERNEL = None
+    try:
+        assert got == fold_confusables(tokens)
+    finally:
+        kernel.KERNEL = saved
