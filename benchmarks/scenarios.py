@@ -654,3 +654,250 @@ def generated(arts: list[tuple[str, str, list[str]]], seed: int) -> Iterator[Sce
         pages = build(src)
         yield Scenario(name, [p.record() for p in pages], truth_of(pages), how)
 
+
+
+# -- copies through noise: OCR'd newspapers and lightly reworded republications -------------------
+
+#: OCR confusions (what a character or pair is misread as), the common ones of historic newspaper
+#: OCR: rn/m, l/1/I, e/c, u/n, h/b, cl/d, o/0, s/5 and their reverse.
+OCR_CONFUSIONS = {
+    "rn": ["m"], "m": ["rn"], "l": ["1", "I", "i"], "I": ["l", "1"], "i": ["l", "1"], "e": ["c", "o"],
+    "c": ["e"], "u": ["n", "ii"], "n": ["u", "ri"], "h": ["b", "li"], "b": ["h"], "cl": ["d"], "d": ["cl"],
+    "o": ["0", "c"], "O": ["0"], "s": ["5"], "S": ["5"], "a": ["o", "n"], "t": ["f", "l"], "f": ["t"],
+    "w": ["vv"], "y": ["v"], "v": ["y"], "g": ["q"],
+}
+RUNNING_HEADS = ["THE {name} GAZETTE, {day}, {month} {d}, 18{y}.", "{name} EVENING NEWS. PAGE {p}",
+                 "{p} THE {name} WEEKLY HERALD"]
+DAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+MONTHS = ["JANUARY", "MARCH", "APRIL", "JUNE", "AUGUST", "OCTOBER", "NOVEMBER"]
+OCR_RATES = (0.02, 0.05, 0.10)
+REWORD_RATES = (0.05, 0.10, 0.20)
+
+
+def _misread(word: str, rng: random.Random) -> str:
+    """One character error in a word: an OCR confusion where one fits, else a dropped, doubled or
+    wrong letter, or stray punctuation."""
+    spots = [(i, c) for i in range(len(word)) for c in (word[i:i + 2], word[i]) if c in OCR_CONFUSIONS]
+    if spots and rng.random() < 0.75:
+        i, c = rng.choice(spots)
+        return word[:i] + rng.choice(OCR_CONFUSIONS[c]) + word[i + len(c):]
+    i = rng.randrange(len(word))
+    kind = rng.randrange(4)
+    if kind == 0 and len(word) > 2:
+        return word[:i] + word[i + 1:]
+    if kind == 1:
+        return word[:i] + word[i] + word[i:]
+    if kind == 2:
+        return word[:i] + rng.choice("aeinorst") + word[i + 1:]
+    return word[:i] + rng.choice(",.'") + word[i:]
+
+
+def ocr_words(text: str, rate: float, rng: random.Random) -> str:
+    """`text` with `rate` of its words damaged as OCR damages them: one or two character errors
+    (`_misread`) in most, a word split in two or merged with the next in the rest."""
+    words = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if rng.random() >= rate:
+            out.append(w)
+        else:
+            kind = rng.random()
+            if kind < 0.12 and len(w) >= 4:
+                j = rng.randrange(1, len(w) - 1)
+                out += [w[:j], w[j:]]
+            elif kind < 0.24 and i + 1 < len(words):
+                out.append(w + words[i + 1])
+                i += 1
+            else:
+                w = _misread(w, rng)
+                out.append(_misread(w, rng) if rng.random() < 0.25 else w)
+        i += 1
+    return " ".join(out)
+
+
+def column_lines(text: str, rng: random.Random, width: int = 38) -> list[str]:
+    """A paragraph set in a narrow newspaper column: lines of about `width` characters, a word that
+    runs over the edge hyphenated across the line end half the time."""
+    lines, line = [], ""
+    for w in text.split():
+        if line and len(line) + 1 + len(w) > width:
+            room = width - len(line) - 2
+            if len(w) >= 6 and room >= 2 and w.isalpha() and rng.random() < 0.5:
+                cut = min(room, len(w) - 3)
+                lines.append(f"{line} {w[:cut]}-")
+                line = w[cut:]
+                continue
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line)
+    return lines
+
+
+def ocr_page_paras(body: list[Para], rate: float, rng: random.Random, foreign: list[str],
+                   site: str) -> list[Para]:
+    """A page as an OCR'd newspaper gives it: words damaged at `rate`, set in a hyphenated narrow
+    column, a running head every 40 lines or so, and in half the pages a few lines of the
+    neighbouring column (`foreign`) read into the middle of a paragraph."""
+    name = site.split(".")[0].upper()
+    paras: list[Para] = []
+    since_head = rng.randrange(10, 40)
+    interleave = rng.random() < 0.5
+    at = rng.randrange(1, max(2, len(body) - 1))
+    for n, p in enumerate(body):
+        lines = column_lines(ocr_words(p.text, rate, rng), rng)
+        if interleave and n == at and len(lines) >= 3 and foreign:
+            cut = rng.randrange(1, len(lines))
+            start = rng.randrange(max(1, len(foreign) - 4))
+            lines[cut:cut] = foreign[start:start + rng.randint(2, 4)]
+        since_head += len(lines)
+        if since_head >= 40:
+            head = rng.choice(RUNNING_HEADS).format(name=name, day=rng.choice(DAYS), month=rng.choice(MONTHS),
+                                                    d=rng.randint(1, 28), y=rng.randint(50, 99),
+                                                    p=rng.randint(2, 12))
+            paras.append(Para(head, None, "chrome"))
+            since_head = 0
+        paras.append(Para("\n".join(lines), p.key))
+    return paras
+
+
+def nearest_same_topic(art: tuple[str, str, list[str]], src: Source, look: int = 150) -> tuple[str, str, list[str]]:
+    """The article of the same BBC section sharing most word pairs with `art` among the next `look`
+    of the pool: a different article on the same subject (the hardest negative the set holds)."""
+    section = art[0].split("/")[0]
+
+    def pairs(paras: list[str]) -> set[tuple[str, str]]:
+        toks = " ".join(paras).lower().split()
+        return set(zip(toks, toks[1:]))
+
+    mine = pairs(art[2])
+    best, best_score = None, -1.0
+    seen = 0
+    for n, other in enumerate(src.pool):
+        if other[0].split("/")[0] != section:
+            continue
+        theirs = pairs(other[2])
+        score = len(mine & theirs) / max(1, len(mine | theirs))
+        if score > best_score:
+            best, best_score = n, score
+        seen += 1
+        if seen >= look:
+            break
+    if best is None:
+        return src.article()
+    return src.pool.pop(best)
+
+
+def ocr_copies(rate: float) -> Callable[[Source], list[Page]]:
+    """Clean origins and one to three OCR'd versions of each (damaged independently at `rate`),
+    and negatives: the nearest same-topic article of an origin, OCR'd, next to that origin."""
+
+    def build(src: Source, n: int = 50, negatives: int = 25) -> list[Page]:
+        rng, pages = src.rng, []
+        for f in range(n + negatives):
+            art = src.article()
+            body = body_of(art)
+            story = f"ocr{f}"
+            hours = rng.uniform(0, 24 * 300)
+            pages.append(Page(src.new_id("c"), body, story, hours, rng.choice(SITE_NAMES), art[1]))
+            foreign = column_lines(" ".join(src.article()[2][:3]), rng)
+            if f >= n:
+                other = nearest_same_topic(art, src)
+                site = rng.choice(SITE_NAMES)
+                pages.append(Page(src.new_id("c"), ocr_page_paras(body_of(other), rate, rng, foreign, site),
+                                  f"ocr-other{f}", hours + rng.uniform(1, 48), site, other[1]))
+                continue
+            for site in other_sites(rng, rng.randint(1, 3), pages[-1].site):
+                pages.append(Page(src.new_id("c"), ocr_page_paras(body, rate, rng, foreign, site), story,
+                                  hours + rng.uniform(1, 48), site, art[1].upper()))
+        return pages
+
+    return build
+
+
+#: Words never swapped for a synonym (function words: rewording changes content words).
+STOPWORDS = frozenset(
+    "a about after all also an and any are as at be been but by can could did do for from had has have he "
+    "her his i if in into is it its last more most mr mrs ms new no not of on one or other our out over said "
+    "says she so some than that the their them then there these they this those to two up was we were what "
+    "when which who will with would year years you".split())
+
+
+def reword(text: str, rate: float, rng: random.Random, synonyms: Callable[[str], str]) -> str:
+    """`text` lightly reworded: `rate` of its content words swapped (`synonyms`), and a sentence in
+    five with its two clauses around a comma swapped ("A, b." -> "B, a.")."""
+    out = []
+    for sentence in SENTENCE_END.split(text):
+        words = sentence.split(" ")
+        for i, w in enumerate(words):
+            core = w.strip(".,;:!?\"'()")
+            if len(core) >= 3 and core.isalpha() and core.lower() not in STOPWORDS and rng.random() < rate:
+                new = synonyms(core.lower())
+                new = new.capitalize() if core[0].isupper() else new
+                words[i] = w.replace(core, new, 1)
+        sentence = " ".join(words)
+        head, sep, tail = sentence.partition(", ")
+        if sep and tail and len(head.split()) >= 3 and len(tail.split()) >= 3 and rng.random() < 0.2:
+            end = tail[-1] if tail[-1] in ".!?" else ""
+            tail = tail[:-1] if end else tail
+            sentence = f"{tail[0].upper()}{tail[1:]}, {head[0].lower()}{head[1:]}{end}"
+        out.append(sentence)
+    return " ".join(out)
+
+
+def reworded_copies(rate: float) -> Callable[[Source], list[Page]]:
+    """Origins and one or two lightly reworded republications of each (`reword` at `rate`, on
+    another site, a new headline); negatives: the nearest same-topic article, reworded likewise.
+    Synonyms are other content words of the BBC set of about the same length, drawn by the seed:
+    to shingles and alignment a synonym is a different word, whichever word it is."""
+
+    def build(src: Source, n: int = 50, negatives: int = 25) -> list[Page]:
+        rng, templates, pages = src.rng, templates_for(src.rng), []
+        vocab: dict[int, list[str]] = defaultdict(list)
+        for _, _, paras in src.pool[-300:]:
+            for w in " ".join(paras).lower().split():
+                if w.isalpha() and w not in STOPWORDS and len(w) >= 3:
+                    vocab[min(len(w), 10)].append(w)
+
+        def synonyms(w: str) -> str:
+            choices = vocab[min(len(w), 10)] or [w]
+            return rng.choice(choices)
+
+        for f in range(n + negatives):
+            art = src.article()
+            body = body_of(art)
+            story = f"reword{f}"
+            hours = rng.uniform(0, 24 * 300)
+            site0 = rng.choice(SITE_NAMES)
+            pages.append(Page(src.new_id("v"), templated(site0, templates, body), story, hours, site0, art[1]))
+            if f >= n:
+                other = nearest_same_topic(art, src)
+                paras = [Para(reword(p.text, rate, rng, synonyms), p.key) for p in body_of(other)]
+                site = other_sites(rng, 1, site0)[0]
+                pages.append(Page(src.new_id("v"), templated(site, templates, paras), f"reword-other{f}",
+                                  hours + rng.uniform(1, 48), site, other[1]))
+                continue
+            for site in other_sites(rng, rng.randint(1, 2), site0):
+                paras = [Para(reword(p.text, rate, rng, synonyms), p.key) for p in body]
+                headline = f"{src.sentence(5, 12).rstrip('.')}: {art[1].lower()}"
+                pages.append(Page(src.new_id("v"), templated(site, templates, paras), story,
+                                  hours + rng.uniform(1, 48), site, headline))
+        return pages
+
+    return build
+
+
+#: The noise scenarios, one per rate (appended to `GENERATED`, named "OCR 5%", "reworded 10%", ...).
+NOISE: list[tuple[str, Callable[[Source], list[Page]], str]] = [
+    *[(f"OCR {round(r * 100)}%", ocr_copies(r),
+       f"OCR'd versions ({round(r * 100)}% of words damaged, split/merged, hyphenated columns, running "
+       "heads, a neighbouring column read in) of the origin; the nearest same-topic article OCR'd: none")
+      for r in OCR_RATES],
+    *[(f"reworded {round(r * 100)}%", reworded_copies(r),
+       f"republications with {round(r * 100)}% of content words swapped and a clause in five reordered: "
+       "copies of the origin; the nearest same-topic article reworded: none") for r in REWORD_RATES],
+]
+GENERATED += NOISE

@@ -3,6 +3,7 @@
     python benchmarks/speed.py                         # 10k and 100k for all, 1M for syndup
     python benchmarks/speed.py --sizes 10000 --runs 3 --million 0 --scenario 0   # quick
     python benchmarks/speed.py --sizes '' --million 0 --scenario 0 --recurring 5000,20000
+    python benchmarks/speed.py --sizes 100000 --big-runs 3 --million 0 --scenario 0 --compare /work/main  # A/B
 
 Every pipeline goes read -> shingle -> MinHash -> LSH -> verified clusters over the same JSONL
 corpus, each run in its own fresh process (timed from the first line read to the clusters, with
@@ -575,13 +576,37 @@ def _child(args: argparse.Namespace) -> None:
 
 
 def measure(pipeline: str, corpus: str, n: int, jobs: int, runs: int, extra: list[str]) -> dict[str, Any]:
-    results = []
+    results = [_run(pipeline, corpus, n, jobs, extra) for _ in range(runs)]
+    return _row(results, os.getloadavg()[0])
+
+
+def _run(pipeline: str, corpus: str, n: int, jobs: int, extra: list[str], checkout: str | None = None) -> dict[str, Any]:
+    """One run in a fresh process; with `checkout`, the syndup of that checkout (PYTHONPATH) is timed."""
+    cmd = [sys.executable, __file__, "_child", pipeline, "--corpus", corpus, "--n", str(n), "--jobs", str(jobs), *extra]
+    env = None if checkout is None else {**os.environ, "PYTHONPATH": checkout}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def compare(corpus: str, n: int, jobs: int, runs: int, extra: list[str], checkout: str) -> None:
+    """syndup of this checkout (A) against syndup of `checkout` (B), runs interleaved A, B, A, B, ...
+    (the load of others on the machine hits both alike): both rows, and A's extra time as a share of A's."""
     load = os.getloadavg()[0]
+    a: list[dict[str, Any]] = []
+    b: list[dict[str, Any]] = []
     for _ in range(runs):
-        cmd = [sys.executable, __file__, "_child", pipeline, "--corpus", corpus, "--n", str(n),
-               "--jobs", str(jobs), *extra]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+        a.append(_run("syndup", corpus, n, jobs, extra, str(Path(__file__).resolve().parent.parent)))
+        b.append(_run("syndup", corpus, n, jobs, extra, checkout))
+    ra, rb = _row(a, load), _row(b, load)
+    print(fmt_row(f"syndup (jobs={jobs}) A", n, ra))
+    print(fmt_row(f"syndup (jobs={jobs}) B", n, rb))
+    print(f"A: this checkout, B: {checkout}; seconds per run A {ra['all_seconds']}, B {rb['all_seconds']}; "
+          f"A's extra time: {(ra['seconds'] - rb['seconds']) / ra['seconds']:.1%} of A's scan time (medians); "
+          f"candidates A {ra.get('candidates')}, B {rb.get('candidates')}")
+
+
+def _row(results: list[dict[str, Any]], load: float) -> dict[str, Any]:
+    runs = len(results)
     row = dict(results[0])
     row["seconds"] = statistics.median(r["seconds"] for r in results)
     row["rss_mb"] = max(r["rss_mb"] for r in results)
@@ -692,6 +717,8 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated pipelines to leave out")
     ap.add_argument("--recurring", default="", help="sizes of the recurring-sentence corpus, e.g. 5000,20000 "
                     "(every sentence in 5-20 articles, no copies), run after the others")
+    ap.add_argument("--compare", default="", help="a checkout of syndup (e.g. /work/main) to time against this "
+                    "one at each size, runs interleaved (A/B), instead of the pipelines")
     ap.add_argument("--corpus")
     ap.add_argument("--n", type=int, default=0)
     args = ap.parse_args()
@@ -721,6 +748,10 @@ def main() -> None:
                   f"({path.stat().st_size / 2**20:.0f} MB of JSONL)")
             runs = args.runs if size < 100_000 else args.big_runs
             print(HEADER)
+            if args.compare:
+                compare(str(path), size, args.jobs, runs, extra, args.compare)
+                path.unlink()
+                continue
             plan = [(name, 1) for name in PIPELINES]
             plan += [("syndup", 1)] + ([("syndup", args.jobs)] if args.jobs > 1 else [])
             for name, jobs in plan:

@@ -8,8 +8,8 @@
  *       two touch: normalize.paragraph_spans decides then), and map the NFKC paragraphs to
  *       tokens (ASCII through a table, other characters through `fold`, cached per character).
  *
- *   analyze(token_bytes, key) -> (word_hashes, word_quoted, word_offsets, para_hashes,
- *                                  para_words, para_offsets, fingerprints)
+ *   analyze(token_bytes, key, digests=True) -> (word_hashes, word_quoted, word_offsets, para_hashes,
+ *                                                para_words, para_offsets, fingerprints)
  *       token_bytes: a list of bytes, one per article, as shingle._token_bytes makes them
  *       (tokens separated by ASCII whitespace; '"' and NUL tokens are markers). Tokens are found
  *       from a bitmap of whitespace (AVX2 where the CPU has it). Words are hashed like
@@ -20,6 +20,9 @@
  *   shingle(word_hashes, word_quoted, word_offsets, keep, multipliers, k) -> (hashes, unquoted, offsets)
  *       Each article's distinct k-word shingle hashes (kept words only), sorted, and whether each
  *       occurs at least once outside quotation marks: shingle.shingle_many's arrays.
+ *
+ *   fold_confusables(tokens) -> bytes
+ *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
  *
  *   minhash(values, offsets, a, b) -> signatures
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
@@ -390,7 +393,8 @@ static void hash_words(const uint8_t *s, Py_ssize_t size, const int64_t *start, 
 static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *texts;
     Py_buffer key;
-    if (!PyArg_ParseTuple(args, "O!y*", &PyList_Type, &texts, &key)) return NULL;
+    int digests = 1;  /* 0: leave paragraph hashes and fingerprints zero (the noisy view needs neither) */
+    if (!PyArg_ParseTuple(args, "O!y*|p", &PyList_Type, &texts, &key, &digests)) return NULL;
     if (key.len != 16) {
         PyBuffer_Release(&key);
         PyErr_SetString(PyExc_ValueError, "key must be 16 bytes");
@@ -473,14 +477,18 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
         n_words += (int64_t)words;
         /* paragraph digests over their words' hashes */
         size_t at = first_word;
-        for (int64_t j = first_para; j < n_paras; j++) {
-            int32_t wcount;
-            memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
-            blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
-            at += 8 * (size_t)wcount;
+        uint8_t d12[12] = {0};
+        if (!digests) {
+            memset(ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(n_paras - first_para));
+        } else {
+            for (int64_t j = first_para; j < n_paras; j++) {
+                int32_t wcount;
+                memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
+                blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
+                at += 8 * (size_t)wcount;
+            }
+            blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
         }
-        uint8_t d12[12];
-        blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
         buf_put(&fp, d12, 12);
         buf_put(&wo, &n_words, 8);
         buf_put(&po, &n_paras, 8);
@@ -943,10 +951,73 @@ static PyObject *kernel_space_bits(PyObject *Py_UNUSED(self), PyObject *args) {
     return out;
 }
 
+/* ---- fold_confusables: the noisy view's OCR folding (normalize.fold_confusables) ------------ */
+
+/* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s); that letter folded to its
+ * class (i/l, c/e, u/n, b/h, v/y, f/t, q/g, a/o); and whether a confusable pair can start with it. */
+static unsigned char conf_digit[256], conf_single[256], conf_first[256];
+
+static void confusable_tables(void) {
+    static int built = 0;
+    if (built) return;
+    static const char from[] = "icubvfqa", to[] = "lenhytgo";
+    for (int c = 0; c < 256; c++) {
+        unsigned char d = c == '1' ? 'l' : c == '0' ? 'o' : c == '5' ? 's' : (unsigned char)c;
+        unsigned char f = d;
+        for (int k = 0; from[k]; k++)
+            if (d == (unsigned char)from[k]) f = (unsigned char)to[k];
+        conf_digit[c] = d;
+        conf_single[c] = f;
+        conf_first[c] = d == 'r' || d == 'c' || d == 'v' || d == 'i' || d == 'l';
+    }
+    built = 1;
+}
+
+/* One pass, left to right, over digit-folded bytes: a confusable pair becomes its letter, any
+ * other byte its folded letter (bytes >= 0x80, markers and spaces stay as they are). */
+static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *arg) {
+    Py_buffer in;
+    if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE)) return NULL;
+    confusable_tables();
+    const unsigned char *s = (const unsigned char *)in.buf;
+    Py_ssize_t n = in.len, j = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    if (!out) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (conf_first[c] && i + 1 < n) {
+            unsigned char a = conf_digit[c], b = conf_digit[s[i + 1]], r = 0;
+            if (a == 'r') r = b == 'n' ? 'm' : b == 'i' ? 'n' : 0;
+            else if (a == 'c') r = b == 'l' ? 'd' : 0;
+            else if (a == 'v') r = b == 'v' ? 'w' : 0;
+            else if (a == 'i') r = b == 'i' ? 'n' : 0;
+            else r = b == 'i' ? 'h' : 0; /* a == 'l' */
+            if (r) {
+                o[j++] = r;
+                i += 2;
+                continue;
+            }
+        }
+        o[j++] = conf_single[c];
+        i++;
+    }
+    PyBuffer_Release(&in);
+    if (j != n && _PyBytes_Resize(&out, j) < 0) return NULL;
+    return out;
+}
+
 static PyMethodDef kernel_methods[] = {
+    {"fold_confusables", kernel_fold_confusables, METH_O,
+     "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
+     "characters folded, one pass)."},
     {"analyze", kernel_analyze, METH_VARARGS,
-     "analyze(token_bytes: list[bytes], key: bytes) -> 7 bytearrays: word hashes, quoted flags, "
-     "word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints."},
+     "analyze(token_bytes: list[bytes], key: bytes, digests: bool = True) -> 7 bytearrays: word hashes, "
+     "quoted flags, word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints "
+     "(the last two zero without digests)."},
     {"shingle", kernel_shingle, METH_VARARGS,
      "shingle(word_hashes, word_quoted, word_offsets, keep, multipliers, k) -> (sorted unique uint32 "
      "shingle hashes per article, unquoted flags, offsets)."},

@@ -26,8 +26,9 @@ import numpy as np
 from .boilerplate import Member
 
 #: Version of the on-disk layout. Bumped on any change an older syndup could misread
-#: (2: every backend stores `candidates.band_keys`, in Redis no longer datasketch's layout).
-FORMAT_VERSION = 2
+#: (2: every backend stores `candidates.band_keys`, in Redis no longer datasketch's layout;
+#: 3: the band keys of the noisy view too, `candidates.noisy_band_keys`).
+FORMAT_VERSION = 3
 
 #: Nums are stored as little-endian uint32 in packed lists (4 billion articles per index).
 NUM = np.dtype("<u4")

@@ -75,6 +75,17 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return key ^ _salt(np.arange(bands, dtype=np.uint64))
 
 
+_NOISY_SALT = np.uint64(0x8EBC6AF09C88C6E3)
+
+
+def noisy_band_keys(signatures: np.ndarray, settings: Settings) -> np.ndarray:
+    """`band_keys` of the noisy view's signatures (its own LSH parameters), salted so that they
+    never equal an exact band key: an index keeps both in one table of buckets."""
+    bands, rows = lsh_params(settings.noisy_lsh_threshold, settings.num_perm)
+    with np.errstate(over="ignore"):
+        return fmix(band_keys(signatures, bands, rows) ^ _NOISY_SALT)
+
+
 def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | None = None) -> np.ndarray:
     """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1),
     for every row of `signatures` or the rows `select`."""

@@ -38,9 +38,20 @@ from .cluster import host_of
 from .errors import BackendError, IdConflict, IndexSettingsError, InputError, SettingsError
 from .models import META_FIELDS, Article, Match, OriginChoice
 from .settings import DEFAULT_SETTINGS, Settings
-from .shingle import Features, SetBatch, ShingleSet, analyze, shingles
+from .shingle import Features, SetBatch, ShingleSet, analyze, analyze_views, shingles
 from .sketch import sketch
-from .verify import COPY, DUPLICATE, PARTIAL, Sequences, passage_words_many, relate_many, sequences_many
+from .verify import (
+    COPY,
+    DUPLICATE,
+    PARTIAL,
+    Sequences,
+    aligned_share,
+    body_words,
+    noisy_copies,
+    passage_words_many,
+    relate_many,
+    sequences_many,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,6 +65,8 @@ _RANK = {DUPLICATE: 0, COPY: 1, PARTIAL: 2}
 #: Per-process caches of immutable per-article data (nums are never reused).
 _FEATURE_CACHE = 2048
 _MEMBER_CACHE = 16384
+#: A stored article as matching reads it: doc id, fingerprint, exact view, noisy view, text.
+_Loaded = tuple[str, bytes, Features, Features, str]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -101,8 +114,10 @@ class _Probe:
     features: Features
     site: str | None
     shingles: ShingleSet
-    bands: np.ndarray    # uint64 LSH band keys, as scan groups articles by (none for an empty body)
+    bands: np.ndarray    # uint64 LSH band keys of both views, as scan groups articles by (none for an empty body)
     anchors: np.ndarray
+    noisy: ShingleSet    # the noisy view's shingle set
+    text: str
 
 
 class _Judge:
@@ -162,7 +177,7 @@ class Index:
         self.header = header
         self._lock = threading.RLock()
         self._closed = False
-        self._features: _LRU[int, tuple[str, bytes, Features]] = _LRU(_FEATURE_CACHE)
+        self._features: _LRU[int, _Loaded] = _LRU(_FEATURE_CACHE)
         self._member_cache: _LRU[int, bp.Member] = _LRU(_MEMBER_CACHE)
         self._max_verify = 4 * settings.max_bucket_pairs
 
@@ -223,12 +238,12 @@ class Index:
         helps tell one site's chrome from shared passages).
         """
         fields = _meta(meta)
-        features = _analyze(text, "the checked text")
+        features, noisy = _analyze(text, "the checked text")
         site = _site(fields)
         with self._lock:
             self._live()
             judge = _Judge(self, features, site, virtual=True)
-            return self._matches(self._probe(features, judge), judge, own=None)
+            return self._matches(self._probe(features, noisy, text, judge), judge, own=None)
 
     def add(self, doc_id: str, text: str, *, replace: bool = False, **meta: object) -> list[Match]:
         """Store an article and return the indexed articles it matched, best first.
@@ -238,12 +253,12 @@ class Index:
         """
         doc_id = _check_id(doc_id)
         fields = _meta(meta)
-        features = _analyze(text, f"article {doc_id!r}")
+        features, noisy = _analyze(text, f"article {doc_id!r}")
         site = _site(fields)
         with self._lock:
             store = self._live()
             for _ in range(5):
-                probe = self._probe(features, _Judge(self, features, site, virtual=True))
+                probe = self._probe(features, noisy, text, _Judge(self, features, site, virtual=True))
                 record = Record(
                     doc_id=doc_id, fingerprint=features.fingerprint,
                     meta=json.dumps(fields, sort_keys=True, ensure_ascii=False), site=site,
@@ -368,11 +383,12 @@ class Index:
 
     # ------------------------------------------------------------------ matching
 
-    def _probe(self, features: Features, judge: _Judge) -> _Probe:
-        """Shingles, signature and anchors of an article, boilerplate as known now left out."""
+    def _probe(self, features: Features, noisy: Features, text: str, judge: _Judge) -> _Probe:
+        """Shingles, signature and anchors of an article (both views), boilerplate as known now left out."""
         boiler = judge.boilerplate(features.para_hashes.tolist())
-        sk = sketch(features, bp.drop_mask(features, bp.as_array(boiler)), self.settings)
-        return _Probe(features, judge.probe_member.site, sk.shingles, sk.bands, sk.anchors)
+        sk = sketch(features, bp.drop_mask(features, bp.as_array(boiler)), self.settings, noisy)
+        return _Probe(features, judge.probe_member.site, sk.shingles, np.concatenate([sk.bands, sk.noisy_bands]),
+                      sk.anchors, sk.noisy, text)
 
     def _candidates(self, probe: _Probe, own: int | None) -> list[int]:
         """Nums worth verifying, most promising first: duplicates, then by bands and anchors shared."""
@@ -399,12 +415,15 @@ class Index:
         """What the boilerplate test needs of stored articles, from the cache or the backend."""
         return self._member_cache.get_many(nums, self._store.members)
 
-    def _load(self, nums: list[int]) -> dict[int, tuple[str, bytes, Features]]:
-        """(doc id, fingerprint, features) of stored articles, from the cache or the backend."""
-        def fetch(missing: list[int]) -> dict[int, tuple[str, bytes, Features]]:
+    def _load(self, nums: list[int]) -> dict[int, _Loaded]:
+        """(doc id, fingerprint, features, noisy view, text) of stored articles, from the cache or the backend."""
+        def fetch(missing: list[int]) -> dict[int, _Loaded]:
             docs: dict[int, Stored] = self._store.documents(missing) if missing else {}
-            return {n: (doc.doc_id, doc.fingerprint, analyze(zlib.decompress(doc.text).decode("utf-8", "surrogatepass")))
-                    for n, doc in docs.items()}
+            texts = {n: zlib.decompress(doc.text).decode("utf-8", "surrogatepass") for n, doc in docs.items()}
+            if not texts:
+                return {}
+            exact, noisy = analyze_views(list(texts.values()))
+            return {n: (docs[n].doc_id, docs[n].fingerprint, exact[i], noisy[i], texts[n]) for i, n in enumerate(texts)}
 
         return self._features.get_many(nums, fetch)
 
@@ -415,7 +434,7 @@ class Index:
         nums = [n for n in nums if n in docs]  # the others were removed since they were found
         if not nums:
             return []
-        paras = [probe.features.para_hashes, *(f.para_hashes for _, _, f in docs.values())]
+        paras = [probe.features.para_hashes, *(d[2].para_hashes for d in docs.values())]
         boiler = bp.as_array(judge.boilerplate(h for p in paras for h in p.tolist()))
         s, k = self.settings, self.settings.shingle_size
         features = [probe.features, *(docs[n][2] for n in nums)]  # slot 0: the probe, slot i: nums[i - 1]
@@ -430,8 +449,19 @@ class Index:
         same = np.array([docs[n][1] == probe.features.fingerprint for n in nums])
         rels = relate_many(SetBatch.of([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
                            np.arange(1, len(nums) + 1), same, s, passages)
+        if not rels.clustering.all():  # what the exact view falls short on, the noisy view decides
+            noisy_bodies = [shingles(docs[n][3], s.noisy_shingle_size, drop) for n, drop in zip(nums, drops[1:])]
+            texts = [probe.text, *(docs[n][4] for n in nums)]
+
+            def aligned(p: np.ndarray) -> np.ndarray:
+                """`verify.aligned_share` of the probe and candidates p, boilerplate as known now left out."""
+                mine = body_words(texts[0], drops[0])
+                return np.array([aligned_share(mine, body_words(texts[i + 1], drops[i + 1]), s) for i in p.tolist()])
+
+            rels = noisy_copies(rels, SetBatch.of([probe.noisy, *noisy_bodies]), np.zeros(len(nums), np.int64),
+                                np.arange(1, len(nums) + 1), s, aligned)
         found = [Match(docs[n][0], rel.relation, rel.jaccard, rel.containment_a_in_b, rel.containment_b_in_a,
-                       rel.passage_words)
+                       rel.passage_words, rel.match_view)
                  for i, n in enumerate(nums) if (rel := rels[i]) is not None]
         found.sort(key=lambda m: (_RANK.get(m.relation, 9), -m.jaccard, m.doc_id))
         return found
@@ -475,7 +505,8 @@ def _caps(settings: Settings) -> Caps:
 def _header(settings: Settings) -> dict[str, object]:
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     return {"format": FORMAT_VERSION, "syndup_version": _version(), "fingerprint": settings.fingerprint(),
-            "lsh": [bands, rows], "settings": dataclasses.asdict(settings)}
+            "lsh": [bands, rows], "noisy_lsh": list(lsh_params(settings.noisy_lsh_threshold, settings.num_perm)),
+            "settings": dataclasses.asdict(settings)}
 
 
 def _read_header(store: Store) -> dict[str, object] | None:
@@ -536,8 +567,10 @@ def _resolve_settings(header: dict[str, object], settings: Settings | None, loca
     wanted = settings or built
     built_fp = dict(header.get("fingerprint") or {})  # type: ignore[call-overload]
     built_fp["lsh"] = header.get("lsh")
+    built_fp["noisy_lsh"] = header.get("noisy_lsh")
     wanted_fp: dict[str, object] = dict(wanted.fingerprint())
     wanted_fp["lsh"] = list(lsh_params(wanted.lsh_threshold, wanted.num_perm))
+    wanted_fp["noisy_lsh"] = list(lsh_params(wanted.noisy_lsh_threshold, wanted.num_perm))
     differ = sorted(k for k in set(built_fp) | set(wanted_fp) if built_fp.get(k) != wanted_fp.get(k))
     if differ:
         fix = ("Open it without settings to use the ones it was built with, or build a new index "
@@ -558,13 +591,15 @@ def _check_id(doc_id: object) -> str:
     return doc_id
 
 
-def _analyze(text: object, what: str) -> Features:
+def _analyze(text: object, what: str) -> tuple[Features, Features]:
+    """A text's exact and noisy views (`shingle.analyze_views`)."""
     if not isinstance(text, str):
         raise TypeError(f"{what}: text must be a str, got {type(text).__name__}")
-    features = analyze(text)
+    exact, noisy = analyze_views([text])
+    features = exact[0]
     if features.n_words == 0:
         raise InputError(f"{what} has no words")
-    return features
+    return features, noisy[0]
 
 
 def _meta(meta: Mapping[str, object]) -> dict[str, str]:

@@ -129,6 +129,8 @@ class Match:
     """Share of `doc_id` found in the checked article."""
     passage_words: int = 0
     """The longest passage the two share, in words (as `Relation.passage_words`; 0 where not measured)."""
+    match_view: str = "exact"
+    """The view that decided: "exact" shingles, or "noisy" (OCR'd or reworded text, as `Relation.match_view`)."""
 
     @property
     def fuller(self) -> str | None:

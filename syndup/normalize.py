@@ -231,3 +231,65 @@ def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
 
 codecs.register_error("syndup-word-bytes", _word_bytes)
 codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
+
+
+# --------------------------------------------------------------------------------------------
+# The noisy view's words: OCR'd and lightly reworded text
+
+
+#: A word broken across a line end by a hyphen ("gov-\nernment") and the rest of the next line
+#: (kept, so that the text keeps its lines and paragraphs).
+_HYPHEN_END = re.compile(r"-[ \t]*\n")
+_HYPHENATED = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w+)(?!\w)[ \t]*(?=\S)")
+
+
+def _joined_word(m: re.Match[str]) -> str:
+    """A hyphenated line end joined ("gov-\\nernment is" -> "government\\nis") when the word
+    continues in lower case; "Anglo-\\nFrench" keeps its hyphen."""
+    rest = m.group(2)
+    if not rest[0].islower():
+        return m.group(0)
+    return f"{m.group(1)}{rest}\n"
+
+
+def dehyphenate(text: str) -> str:
+    """`text` with words hyphenated at line ends joined again, as a newspaper column breaks them;
+    every line stays a line (the rest of the word moves up), so paragraphs stay as they were."""
+    if _HYPHEN_END.search(text) is None:  # a regex finds it faster than `in` in non-ASCII text
+        return text
+    return _HYPHENATED.sub(_joined_word, text)
+
+
+#: OCR's confusable characters, folded in the noisy view (on words already case-folded), in one
+#: pass from left to right over the text with digits read as letters (1/l, 0/o, 5/s): a pair
+#: (rn/m, cl/d, vv/w, ri and ii/n, li/h) becomes its letter, any other letter its class's (i/l,
+#: c/e, u/n, b/h, v/y, f/t, q/g, a/o). Folding merges a few real words too ("bat"/"hat"); in word
+#: pairs that costs next to nothing.
+CONFUSABLE_PAIRS = {b"rn": b"m", b"cl": b"d", b"vv": b"w", b"ri": b"n", b"ii": b"n", b"li": b"h"}
+_CONFUSABLE_PAIR_RE = re.compile(b"|".join(CONFUSABLE_PAIRS))
+_CONFUSABLE_DIGITS = bytes.maketrans(b"105", b"los")
+_CONFUSABLE_LETTERS = bytes.maketrans(b"icubvfqa", b"lenhytgo")
+
+
+def fold_confusables(tokens: bytes) -> bytes:
+    """`token_bytes` output with OCR's confusable characters folded (see `CONFUSABLE_PAIRS`; in
+    the C kernel when it is built); markers and the UTF-8 of non-ASCII letters stay as they are."""
+    k = kernel.KERNEL
+    if k is not None:
+        return bytes(k.fold_confusables(tokens))
+    pairs = _CONFUSABLE_PAIR_RE.sub(lambda m: CONFUSABLE_PAIRS[m.group()], tokens.translate(_CONFUSABLE_DIGITS))
+    return pairs.translate(_CONFUSABLE_LETTERS)
+
+
+def noisy_token_bytes(text: str, tokens: bytes | None = None) -> bytes:
+    """The noisy view's tokens of `text`: `token_bytes` of the de-hyphenated text with confusables
+    folded, in the same paragraphs as `token_bytes(text)` (`tokens`, if computed already); when
+    joining hyphenated words would change the paragraphs, the words stay as they were."""
+    if tokens is None:
+        tokens = token_bytes(text)
+    joined = dehyphenate(text)
+    if joined != text:
+        rejoined = token_bytes(joined)
+        if rejoined.count(b"\x00") == tokens.count(b"\x00"):
+            tokens = rejoined
+    return fold_confusables(tokens)

@@ -24,11 +24,12 @@ def hash_scheme() -> str:
     import numpy as np
 
     from .candidates import band_keys
-    from .shingle import MAX_SHINGLE, analyze, shingles
+    from .shingle import MAX_SHINGLE, analyze, analyze_noisy_many, shingles
     from .sign import signature
 
     features = analyze(_SCHEME_TEXT)
     digest = hashlib.sha256(features.fingerprint + features.para_hashes.tobytes())
+    digest.update(analyze_noisy_many([_SCHEME_TEXT + " gov-\nernment rn cl 1905"]).word_hashes.tobytes())
     for k in range(1, MAX_SHINGLE + 1):
         body = shingles(features, k)
         sig = signature(body.hashes, 32, 1)
@@ -78,6 +79,25 @@ class Settings:
     #: a pair is a candidate shared passage when it shares this many anchors (one shingle in
     #: `anchor_modulus`: a 40-word passage holds ~4.5, and 2 of them with 95% chance).
     anchor_min_shared: int = 2
+    #: the noisy view (OCR'd, lightly reworded text): shingles of this many de-hyphenated words
+    #: with OCR's confusable letters folded (`normalize.noisy_token_bytes`).
+    noisy_shingle_size: int = 2
+    #: LSH on the noisy view is tuned to catch pairs down to this Jaccard (a copy with 10% of its
+    #: words damaged or 20% of its content words swapped keeps 0.5-0.7 of its word pairs; any two
+    #: articles share common word pairs, ~0.1, which a lower threshold would make candidates).
+    noisy_lsh_threshold: float = 0.4
+    #: the noisy view's signatures are MinHash of one word pair in `noisy_sample` (by hash, so the
+    #: same pairs in every article): the Jaccard of the samples estimates the sets', at a quarter
+    #: of the cost. Verification counts every word pair.
+    noisy_sample: int = 4
+    #: a window of a text is found in another when their alignment scores this much (rapidfuzz's
+    #: normalized Indel similarity, 0-1): a noisy copy's windows score 0.85-1, unrelated text ~0.5.
+    align_min_ratio: float = 0.75
+    #: a pair the exact shingles fall short on is a copy by the noisy view when this share of the
+    #: smaller text's windows aligns with the other: more than `copy_containment`, because fuzzy
+    #: windows also match by chance (articles of one source that readers call different, or a
+    #: blog quoting two paragraphs, align at up to 0.6; OCR'd and reworded copies at 0.77 or more).
+    noisy_min_aligned: float = 0.7
 
     def __post_init__(self) -> None:
         """Refuse a field the code cannot work with, naming it, rather than failing deep in a scan."""
@@ -97,6 +117,11 @@ class Settings:
         _whole(self, "max_bucket_pairs", 1)
         _whole(self, "anchor_max_df", 2)
         _whole(self, "anchor_min_shared", 1)
+        _whole(self, "noisy_shingle_size", 1, MAX_SHINGLE)
+        _share(self, "noisy_lsh_threshold")
+        _whole(self, "noisy_sample", 1)
+        _share(self, "align_min_ratio")
+        _share(self, "noisy_min_aligned")
 
     def fingerprint(self) -> dict[str, object]:
         """The settings that make signatures comparable, as a JSON-able dict."""
@@ -106,6 +131,8 @@ class Settings:
             "seed": self.seed,
             "hash_scheme": hash_scheme(),
             "anchor_modulus": self.anchor_modulus,
+            "noisy_shingle_size": self.noisy_shingle_size,
+            "noisy_sample": self.noisy_sample,
         }
 
     def fingerprint_digest(self) -> str:

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from . import kernel
-from .normalize import BREAK, QUOTE, token_bytes
+from .normalize import BREAK, QUOTE, noisy_token_bytes, token_bytes
 from .sign import fmix
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
+NOISY_KEY = "syndup-noisy-v01"  # 16 bytes: the key of the noisy view's words (`analyze_views`)
 # Odd 64-bit multipliers, one per shingle position (splitmix64-style constants).
 _POS_MULT = np.array([
     0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93,
@@ -54,21 +55,21 @@ class Features:
                             np.frombuffer(self.fingerprint, dtype=np.uint8).reshape(1, -1))
 
 
-def _hash_tokens(tokens: Sequence[bytes | str]) -> np.ndarray:
-    """SipHash of each token under the words' key (`_HASH_KEY`): the numpy path's word hashes."""
+def _hash_tokens(tokens: Sequence[bytes | str], key: str = _HASH_KEY) -> np.ndarray:
+    """SipHash of each token under `key` (the words' `_HASH_KEY`): the numpy path's word hashes."""
     arr = np.empty(len(tokens), dtype=object)
     arr[:] = tokens
     if not len(tokens):
         return np.zeros(0, dtype=np.uint64)
-    return pd.util.hash_array(arr, hash_key=_HASH_KEY, categorize=False)
+    return pd.util.hash_array(arr, hash_key=key, categorize=False)
 
 
 _ARTICLE = "\x01"  # put between the articles of a batch, which are then split in one call
 
 
-@lru_cache(maxsize=1)
-def _marker_hashes() -> tuple[int, int, int]:
-    q, b, a = _hash_tokens([QUOTE, BREAK, _ARTICLE]).tolist()
+@lru_cache(maxsize=2)
+def _marker_hashes(key: str = _HASH_KEY) -> tuple[int, int, int]:
+    q, b, a = _hash_tokens([QUOTE, BREAK, _ARTICLE], key).tolist()
     return q, b, a
 
 
@@ -113,10 +114,33 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
 
 def analyze_many(texts: Sequence[str]) -> FeatureBatch:
     """`analyze` for many texts at once: the same arrays, bit for bit, in flat form."""
+    return analyze_tokens([token_bytes(t) for t in texts])
+
+
+def analyze_views(texts: Sequence[str]) -> tuple[FeatureBatch, FeatureBatch]:
+    """The exact view (`analyze_many`) and the noisy view of many texts, their words cut once.
+
+    The noisy view's words are `normalize.noisy_token_bytes` (de-hyphenated, OCR's confusable
+    letters folded), hashed under their own key, in the same paragraphs as the exact view's, so
+    that one boilerplate mask serves both.
+    """
+    tokens = [token_bytes(t) for t in texts]
+    noisy = [noisy_token_bytes(t, tb) for t, tb in zip(texts, tokens)]
+    return analyze_tokens(tokens), analyze_tokens(noisy, NOISY_KEY, digests=False)
+
+
+def analyze_noisy_many(texts: Sequence[str]) -> FeatureBatch:
+    """The noisy view of many texts (see `analyze_views`)."""
+    return analyze_tokens([noisy_token_bytes(t) for t in texts], NOISY_KEY, digests=False)
+
+
+def analyze_tokens(tokens: Sequence[bytes], key: str = _HASH_KEY, digests: bool = True) -> FeatureBatch:
+    """`analyze_many` of texts already cut into tokens (`token_bytes`), words hashed under `key`;
+    without `digests`, paragraph hashes and fingerprints are left zero (the noisy view's)."""
     k = kernel.KERNEL
     if k is None:
-        return _analyze_many_numpy(texts)
-    wh, wq, wo, ph, pw, po, fp = k.analyze([token_bytes(t) for t in texts], _HASH_KEY.encode("ascii"))
+        return _analyze_many_numpy(tokens, key, digests)
+    wh, wq, wo, ph, pw, po, fp = k.analyze(list(tokens), key.encode("ascii"), digests)
     return FeatureBatch(
         word_hashes=np.frombuffer(wh, dtype="<u8").astype(np.uint64, copy=False),
         word_quoted=np.frombuffer(wq, dtype=np.bool_),
@@ -124,16 +148,16 @@ def analyze_many(texts: Sequence[str]) -> FeatureBatch:
         para_hashes=np.frombuffer(ph, dtype="<u8").astype(np.uint64, copy=False),
         para_words=np.frombuffer(pw, dtype=np.int32),
         para_offsets=np.frombuffer(po, dtype=np.int64),
-        fingerprints=np.frombuffer(fp, dtype=np.uint8).reshape(len(texts), 12),
+        fingerprints=np.frombuffer(fp, dtype=np.uint8).reshape(len(tokens), 12),
     )
 
 
-def _analyze_many_numpy(texts: Sequence[str]) -> FeatureBatch:
-    """`analyze_many` without the C kernel: tokens hashed by pandas, structure by numpy."""
+def _analyze_many_numpy(texts: Sequence[bytes], key: str = _HASH_KEY, digests: bool = True) -> FeatureBatch:
+    """`analyze_tokens` without the C kernel: tokens hashed by pandas, structure by numpy."""
     n = len(texts)
-    tokens = b" \x01 ".join([token_bytes(t) for t in texts]).split()
-    h = _hash_tokens(tokens)
-    h_quote, h_break, h_article = _marker_hashes()
+    tokens = b" \x01 ".join(texts).split()
+    h = _hash_tokens(tokens, key)
+    h_quote, h_break, h_article = _marker_hashes(key)
     is_quote = h == np.uint64(h_quote)
     is_break = h == np.uint64(h_break)
     is_article = h == np.uint64(h_article)
@@ -167,6 +191,9 @@ def _analyze_many_numpy(texts: Sequence[str]) -> FeatureBatch:
     bounds = np.append(para_start, wseg.shape[0])
     para_words = np.diff(bounds).astype(np.int32)
     para_offsets = _offsets(np.bincount(wdoc[para_start], minlength=n))
+    if not digests:
+        return FeatureBatch(wh, wq, word_offsets, np.zeros(para_words.shape[0], np.uint64), para_words, para_offsets,
+                            np.zeros((n, 12), np.uint8))
     view = memoryview(wh.tobytes())
     b8 = (bounds * 8).tolist()
     blake = hashlib.blake2b

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import band_keys, lsh_params
+from .candidates import band_keys, lsh_params, noisy_band_keys
 from .settings import Settings
-from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, anchors_many, shingle_many
+from .shingle import EMPTY, FeatureBatch, Features, SetBatch, ShingleSet, anchors_many, shingle_many
 from .sign import signatures_flat
 
 
@@ -27,6 +27,10 @@ class Sketches:
     signatures: np.ndarray
     anchor_values: np.ndarray   # uint32, every article's anchors one after another
     anchor_offsets: np.ndarray  # int64 (n + 1): where each article's anchors start
+    #: the noisy view (`shingle.analyze_views`): its shingle sets and the columns its LSH reads;
+    #: None when the batch was sketched without it.
+    noisy_sets: SetBatch | None = None
+    noisy_signatures: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class Sketch:
     shingles: ShingleSet
     bands: np.ndarray    # uint64 LSH band keys, as scan groups articles by (none for an empty body)
     anchors: np.ndarray  # uint32
+    noisy: ShingleSet    # the noisy view's shingle set
+    noisy_bands: np.ndarray  # uint64 LSH band keys of the noisy view (`candidates.noisy_band_keys`)
 
 
 def lsh_width(settings: Settings) -> int:
@@ -44,21 +50,40 @@ def lsh_width(settings: Settings) -> int:
     return bands * rows
 
 
-def sketch_many(batch: FeatureBatch, drop: np.ndarray | None, settings: Settings) -> Sketches:
+def noisy_lsh_width(settings: Settings) -> int:
+    """How many signature columns the noisy view's LSH reads."""
+    bands, rows = lsh_params(settings.noisy_lsh_threshold, settings.num_perm)
+    return bands * rows
+
+
+def sketch_many(batch: FeatureBatch, drop: np.ndarray | None, settings: Settings,
+                noisy: FeatureBatch | None = None) -> Sketches:
     """The sketches of every article of a batch; `drop` (bool, one per paragraph of the batch)
-    marks its boilerplate."""
+    marks its boilerplate; `noisy` is the batch's noisy view (same paragraphs), sketched too."""
     sets = shingle_many(batch, settings.shingle_size, drop)
     sigs = signatures_flat(sets.hashes, sets.offsets, settings.num_perm, settings.seed, lsh_width(settings))
     values, offsets = anchors_many(sets, settings.anchor_modulus)
-    return Sketches(sets, sigs, values, offsets)
+    if noisy is None:
+        return Sketches(sets, sigs, values, offsets)
+    if noisy.para_words.shape != batch.para_words.shape:
+        raise ValueError("the noisy view must have the exact view's paragraphs")
+    noisy_sets = shingle_many(noisy, settings.noisy_shingle_size, drop)
+    signed = np.flatnonzero(noisy_sets.hashes % np.uint32(settings.noisy_sample) == 0)  # sorted, so per article
+    noisy_sigs = signatures_flat(noisy_sets.hashes[signed], np.searchsorted(signed, noisy_sets.offsets).astype(np.int64),
+                                 settings.num_perm, settings.seed, noisy_lsh_width(settings))
+    return Sketches(sets, sigs, values, offsets, noisy_sets, noisy_sigs)
 
 
-def sketch(features: Features, drop: np.ndarray | None, settings: Settings) -> Sketch:
-    """One article's sketch: `sketch_many` of a batch of one, with its band keys."""
-    many = sketch_many(features.as_batch(), drop, settings)
+def sketch(features: Features, drop: np.ndarray | None, settings: Settings, noisy: Features | None = None) -> Sketch:
+    """One article's sketch: `sketch_many` of a batch of one, with its band keys (both views;
+    without `noisy`, the noisy view is empty)."""
+    many = sketch_many(features.as_batch(), drop, settings, None if noisy is None else noisy.as_batch())
     body = many.sets[0]
+    bands = np.zeros(0, np.uint64)
     if len(body):
         bands = band_keys(many.signatures, *lsh_params(settings.lsh_threshold, settings.num_perm))[0]
-    else:
-        bands = np.zeros(0, np.uint64)
-    return Sketch(body, bands, many.anchor_values)
+    noisy_body, noisy_bands = EMPTY, np.zeros(0, np.uint64)
+    if many.noisy_sets is not None and many.noisy_signatures is not None and len(many.noisy_sets[0]):
+        noisy_body = many.noisy_sets[0]
+        noisy_bands = noisy_band_keys(many.noisy_signatures, settings)[0]
+    return Sketch(body, bands, many.anchor_values, noisy_body, noisy_bands)

@@ -408,8 +408,9 @@ class SetStore(Sequence[ShingleSet]):
     """
 
     def __init__(self, spill: SpillDir, chunk: np.ndarray, start: np.ndarray, end: np.ndarray,
-                 totals: Sequence[int], cache: int = 4096) -> None:
-        self._spill = spill
+                 totals: Sequence[int], cache: int = 4096, kind: str = "sets") -> None:
+        """`kind`: the spill files' kind ("sets": the exact view; "noisysets": the noisy view)."""
+        self._spill, self._kind = spill, kind
         self._chunk, self._start, self._end = chunk, start, end
         self._totals = list(totals)
         self._cache: OrderedDict[int, ShingleSet] = OrderedDict()
@@ -475,7 +476,7 @@ class SetStore(Sequence[ShingleSet]):
     def _fd(self, chunk: int) -> int:
         fd = self._fds.get(chunk)
         if fd is None:
-            fd = os.open(self._spill.file("sets", chunk), os.O_RDONLY)
+            fd = os.open(self._spill.file(self._kind, chunk), os.O_RDONLY)
             self._fds[chunk] = fd
             if len(self._fds) > 64:
                 os.close(self._fds.popitem(last=False)[1])

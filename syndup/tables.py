@@ -20,13 +20,13 @@ from .stages.boilerplate import Boilerplate
 from .stages.cluster import Clusters
 from .stages.origins import Origins
 from .stages.verify import PairTable
-from .verify import DUPLICATE, NAMES
+from .verify import DUPLICATE, NAMES, VIEWS
 
 DOCUMENT_COLUMNS = ["doc_id", "cluster_id", "story_id", "role", "relation", "jaccard", "containment_in_origin",
                     "origin_containment", "cluster_size", "site", "url", "title", "published",
                     "published_source", "crawled", "author", "words", "boilerplate_words", "source", "credit"]
 PAIR_COLUMNS = ["doc_a", "doc_b", "relation", "jaccard", "containment_a_in_b", "containment_b_in_a",
-                "shared_shingles", "passage_words"]
+                "shared_shingles", "passage_words", "match_view"]
 CLUSTER_COLUMNS = ["cluster_id", "story_id", "size", "origin_id", "origin_rule", "origin_confidence", "sites",
                    "n_sites", "first_published", "last_published", "duplicates", "copies", "partial_links",
                    "origin_title"]
@@ -47,6 +47,8 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "published_source": ("record", "page", "url"),
     #: what a copy did with its origin's credit (`syndup.network`); empty for non-copies.
     "credit": (KEPT, DROPPED, REPLACED, NONE_IN_ORIGIN),
+    #: which view's shingles decided a pair (`verify.VIEWS`, see "Two views" in the README).
+    "match_view": VIEWS,
 }
 #: Every other column's kind: text ("str", missing as None), "int" (int64), "float" (float64),
 #: "time" (a UTC timestamp, microseconds), "list" (a list of strings).
@@ -182,6 +184,7 @@ def build(corpus: Corpus, boilerplate: Boilerplate, pairs: PairTable, origins: O
         "relation": np.array(NAMES, dtype=object)[pairs.rel.code].tolist(), "jaccard": pairs.rel.jaccard,
         "containment_a_in_b": pairs.rel.containment_a_in_b, "containment_b_in_a": pairs.rel.containment_b_in_a,
         "shared_shingles": pairs.rel.shared, "passage_words": pairs.rel.passage_words,
+        "match_view": np.array(VIEWS, dtype=object)[pairs.rel.view].tolist(),
     }, columns=PAIR_COLUMNS)
     return Tables(typed(documents, "documents"), typed(pair_rows, "pairs"),
                   typed(_clusters(corpus, sites, pairs, origins, clusters), "clusters"))

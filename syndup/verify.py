@@ -19,8 +19,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .normalize import BREAK, token_bytes
 from .settings import Settings
-from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, repeated_paragraphs, shingle_hashes, shingle_many
+from .shingle import (
+    FeatureBatch,
+    Features,
+    SetBatch,
+    ShingleSet,
+    analyze_views,
+    repeated_paragraphs,
+    shingle_hashes,
+    shingle_many,
+)
 
 DUPLICATE = "duplicate"
 COPY = "copy"
@@ -30,6 +40,12 @@ CLUSTERING = frozenset({DUPLICATE, COPY})
 #: `Relations.code` values: the index of the relation in this tuple ("" for no relation).
 NAMES = ("", DUPLICATE, COPY, PARTIAL)
 NONE, DUPLICATE_CODE, COPY_CODE, PARTIAL_CODE = range(4)
+#: The views a relation can be decided by (`Relations.view` indexes this): exact word shingles,
+#: or the noisy view's (see `noisy_copies`).
+VIEWS = ("exact", "noisy")
+EXACT_VIEW, NOISY_VIEW = range(2)
+#: Alignment windows, in words: a window of one text is looked for in windows twice as long of the other.
+ALIGN_WORDS = 10
 #: Pairs whose two sets hold more shingles than this are compared in several slices (memory).
 _SLICE = 1 << 22
 #: A set shared by this many pairs of a batch is a hub, searched on its own (see `overlap_many`).
@@ -58,6 +74,9 @@ class Relation:
     #: the longest passage the two share, in words (0 where not measured: duplicates, copies, and
     #: pairs sharing under `Settings.partial_min_shared` shingles not quoted in both).
     passage_words: int = 0
+    #: the view whose shingles decided, and whose figures these are: "exact", or "noisy" for a
+    #: copy the exact shingles fall short on (OCR'd, lightly reworded; see `noisy_copies`).
+    match_view: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,7 @@ class Relations:
     containment_b_in_a: np.ndarray  # float64
     shared: np.ndarray              # int64
     passage_words: np.ndarray       # int64
+    view: np.ndarray                # int8: the index in `VIEWS` of the view that decided
 
     def __len__(self) -> int:
         return int(self.code.shape[0])
@@ -81,7 +101,8 @@ class Relations:
         if code == NONE:
             return None
         return Relation(NAMES[code], float(self.jaccard[p]), float(self.containment_a_in_b[p]),
-                        float(self.containment_b_in_a[p]), int(self.shared[p]), int(self.passage_words[p]))
+                        float(self.containment_b_in_a[p]), int(self.shared[p]), int(self.passage_words[p]),
+                        VIEWS[int(self.view[p])])
 
     @property
     def clustering(self) -> np.ndarray:
@@ -91,18 +112,20 @@ class Relations:
     def take(self, index: np.ndarray) -> Relations:
         """The pairs `index` (positions or a mask), in that order."""
         return Relations(self.code[index], self.jaccard[index], self.containment_a_in_b[index],
-                         self.containment_b_in_a[index], self.shared[index], self.passage_words[index])
+                         self.containment_b_in_a[index], self.shared[index], self.passage_words[index],
+                         self.view[index])
 
     @staticmethod
     def concat(parts: Sequence[Relations]) -> Relations:
         """All pairs of `parts`, one after the other."""
         if not parts:
             return Relations(np.zeros(0, np.int8), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64),
-                             np.zeros(0, np.int64))
+                             np.zeros(0, np.int64), np.zeros(0, np.int8))
         return Relations(np.concatenate([p.code for p in parts]), np.concatenate([p.jaccard for p in parts]),
                          np.concatenate([p.containment_a_in_b for p in parts]),
                          np.concatenate([p.containment_b_in_a for p in parts]),
-                         np.concatenate([p.shared for p in parts]), np.concatenate([p.passage_words for p in parts]))
+                         np.concatenate([p.shared for p in parts]), np.concatenate([p.passage_words for p in parts]),
+                         np.concatenate([p.view for p in parts]))
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +272,8 @@ def judge(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.
     code = np.where(same, DUPLICATE_CODE, np.where(
         shared == 0, NONE, np.where(_copies(shared, na, nb, settings), COPY_CODE,
                                     np.where(partial, PARTIAL_CODE, NONE))))
-    return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64), words)
+    return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64), words,
+                     np.zeros(code.shape[0], dtype=np.int8))
 
 
 def relate_sets(a: ShingleSet, b: ShingleSet, settings: Settings, *, same_words: bool = False,
@@ -269,11 +293,88 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
     """
     s = settings or Settings()
     k = s.shingle_size
-    batch = analyze_many([text_a, text_b])
+    batch, noisy = analyze_views([text_a, text_b])
     same = bool((batch.fingerprints[0] == batch.fingerprints[1]).all())
     pair = np.array([0]), np.array([1])
-    return relate_many(shingle_many(batch, k), *pair, np.array([same]), s,
-                       lambda p: passage_words_many(sequences_many(batch, k), *pair, k))[0]
+    exact = relate_many(shingle_many(batch, k), *pair, np.array([same]), s,
+                        lambda p: passage_words_many(sequences_many(batch, k), *pair, k))
+    return noisy_copies(exact, shingle_many(noisy, s.noisy_shingle_size), *pair, s,
+                        lambda p: np.array([aligned_share(body_words(text_a), body_words(text_b), s)]))[0]
+
+
+# ---------------------------------------------------------------------- the noisy view
+
+
+def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.ndarray, settings: Settings,
+                 aligned: Callable[[np.ndarray], np.ndarray]) -> Relations:
+    """`exact` (the relations of pairs a[p], b[p] by their exact shingles), with the pairs the
+    exact view falls short on decided by the noisy view: a `copy` when the copy test of `judge`
+    holds on the noisy view's sets (`noisy_sets`: word pairs of de-hyphenated, confusable-folded
+    words) and an alignment of the two texts confirms it: `aligned(p)` (the share of the smaller
+    text's windows found in the other, `aligned_share`) is `noisy_min_aligned` or more. Such a
+    pair's figures are the noisy view's, and its `view` is `NOISY_VIEW`.
+
+    Word pairs forgive what breaks 5-word shingles (a damaged, split or swapped word every few
+    words), and so does the alignment; two articles on the same event share some word pairs but
+    few aligned windows, so they stay apart. The noisy view never makes a `partial`.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    open_ = np.flatnonzero(~exact.clustering)
+    if not open_.shape[0]:
+        return exact
+    shared, _ = overlap_many(noisy_sets, a[open_], b[open_], count_unquoted=False)
+    sizes = np.diff(noisy_sets.offsets)
+    na, nb = sizes[a[open_]], sizes[b[open_]]
+    maybe = np.flatnonzero(_copies(shared, na, nb, settings))
+    if not maybe.shape[0]:
+        return exact
+    ok = maybe[np.asarray(aligned(open_[maybe]), dtype=np.float64) >= settings.noisy_min_aligned]
+    if not ok.shape[0]:
+        return exact
+    noisy = judge(shared[ok], np.zeros(ok.shape[0], np.int64), na[ok], nb[ok], np.zeros(ok.shape[0], bool), settings)
+    out = Relations(exact.code.copy(), exact.jaccard.copy(), exact.containment_a_in_b.copy(),
+                    exact.containment_b_in_a.copy(), exact.shared.copy(), exact.passage_words.copy(), exact.view.copy())
+    at = open_[ok]
+    out.code[at], out.jaccard[at], out.shared[at] = noisy.code, noisy.jaccard, noisy.shared
+    out.containment_a_in_b[at], out.containment_b_in_a[at] = noisy.containment_a_in_b, noisy.containment_b_in_a
+    out.passage_words[at], out.view[at] = 0, NOISY_VIEW
+    return out
+
+
+def body_words(text: str, drop: np.ndarray | None = None) -> list[str]:
+    """The words of `text` (its exact view) outside the paragraphs marked in `drop` (one bool per
+    paragraph with words, as `analyze` counts them): what `aligned_share` aligns."""
+    out: list[str] = []
+    n = 0
+    for segment in token_bytes(text).split(BREAK.encode("ascii")):
+        found = [w for w in segment.split() if w != b'"']
+        if not found:
+            continue
+        if drop is None or n >= drop.shape[0] or not drop[n]:
+            out += [w.decode("utf-8", "surrogatepass") for w in found]
+        n += 1
+    return out
+
+
+def aligned_share(a_words: Sequence[str], b_words: Sequence[str], settings: Settings) -> float:
+    """How much of the smaller text is found in the other by alignment: the share of its windows
+    of `ALIGN_WORDS` words that align with a stretch of the other (rapidfuzz's partial_ratio
+    against its windows of twice that, overlapping by half) at `align_min_ratio` or better.
+
+    Windows align wherever they stand, so moved paragraphs and reordered clauses still count;
+    character errors, split words and swapped words cost a window a few points, not all of it.
+    """
+    from rapidfuzz import fuzz, process
+
+    small, large = (a_words, b_words) if len(a_words) <= len(b_words) else (b_words, a_words)
+    w = ALIGN_WORDS
+    if not small or not large:
+        return 0.0
+    queries = [" ".join(small[i:i + w]) for i in range(0, max(1, len(small) - w // 2), w)]
+    choices = [" ".join(large[i:i + 2 * w]) for i in range(0, max(1, len(large) - w), w)]
+    cut = 100 * settings.align_min_ratio
+    scores = process.cdist(queries, choices, scorer=fuzz.partial_ratio, score_cutoff=cut, dtype=np.uint8)
+    return float((scores.max(axis=1) >= cut).mean())
 
 
 # ---------------------------------------------------------------------- passages

@@ -69,14 +69,18 @@ def test_every_backend_stores_the_band_keys_scan_groups_by(redis_server: RedisSe
     import numpy as np
     import redis
 
-    from syndup.candidates import band_keys, lsh_params
-    from syndup.shingle import analyze, shingles
+    from syndup.candidates import band_keys, lsh_params, noisy_band_keys
+    from syndup.shingle import analyze, analyze_noisy_many, shingles
     from syndup.sign import signatures
 
     s = Settings()
     texts = {f"a{i}": synthetic(f"a{i}") for i in range(6)}
     sigs = signatures([shingles(analyze(t), s.shingle_size).hashes for t in texts.values()], s.num_perm, s.seed)
     want = set(band_keys(sigs, *lsh_params(s.lsh_threshold, s.num_perm)).ravel().tolist())
+    noisy = analyze_noisy_many(list(texts.values()))  # and the noisy view's: one word pair in noisy_sample signed
+    pairs = [shingles(noisy[i], s.noisy_shingle_size).hashes for i in range(len(texts))]
+    noisy_sigs = signatures([h[h % s.noisy_sample == 0] for h in pairs], s.num_perm, s.seed)
+    want |= set(noisy_band_keys(noisy_sigs, s).ravel().tolist())
     r = redis.Redis(port=redis_server.port)
     read = {  # each backend's bucket keys, read from its own storage
         ":memory:": lambda store: set(store._bands),

@@ -1,7 +1,7 @@
 """Stage 1, analyse: read every article, keep its text on disk and its paragraph outline in memory.
 
-Each chunk of articles is cut into hashed words and paragraphs (`shingle.analyze_many`) in a worker
-process: the outline comes back (boilerplate is learned from it), the words are spilled to disk
+Each chunk of articles is cut into hashed words and paragraphs, in both views (`shingle.analyze_views`),
+in a worker process: the outline comes back (boilerplate is learned from it), the words are spilled to disk
 for the sign stage. JSONL lines are parsed by the workers too. Every result is a function of one
 article alone, so the corpus is the same for any number of jobs and any chunk size.
 """
@@ -18,7 +18,7 @@ from ..corpus import Chunk, Corpus
 from ..execution import Execution
 from ..models import Article, Problem
 from ..read import JsonlLines
-from ..shingle import analyze_many
+from ..shingle import analyze_views
 from ..spill import ArticleMeta, SpillDir, TextStore, meta_of, spill_file
 
 Progress = Callable[[int], None]
@@ -47,11 +47,11 @@ def analyse_chunk(chunk: int, work: Work, spill: str) -> tuple[Chunk, list[Probl
         del encoded
     else:
         texts = work
-    batch = analyze_many(texts)
+    batch, noisy = analyze_views(texts)
     with open(spill_file(spill, "words", chunk), "wb") as fh:
-        for arr in (batch.word_hashes, batch.word_quoted, batch.word_offsets, batch.para_words,
-                    batch.para_offsets):
-            np.save(fh, arr, allow_pickle=False)
+        for view in (batch, noisy):  # the exact view's words, then the noisy view's
+            for arr in (view.word_hashes, view.word_quoted, view.word_offsets, view.para_words, view.para_offsets):
+                np.save(fh, arr, allow_pickle=False)
     outline = Chunk(batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words)
     return outline, entries, lengths
 

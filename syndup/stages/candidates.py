@@ -1,8 +1,8 @@
 """Stage 4, candidates: the pairs worth verifying, without comparing every article with every other.
 
 Articles with the same word sequence (equal fingerprints) are duplicates of their group's first
-member; only that member goes on to MinHash LSH (copies) and anchors (a shared passage), see
-`syndup.candidates`. Anchor pairs are found in a forked child while the LSH bands run here.
+member; only that member goes on to MinHash LSH of both views (copies, noisy copies) and anchors
+(a shared passage), see `syndup.candidates`. Anchor pairs are found in a forked child while the LSH bands run here.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Candidates:
     duplicates: np.ndarray  # (m, 2): each duplicate with its group's first member
     pairs: np.ndarray       # (m, 2): distinct, sorted pairs from LSH bands and shared anchors
     banding: Banding        # the big LSH groups, linked as verification goes
+    noisy_banding: Banding | None = None  # the noisy view's big LSH groups, likewise
 
 
 def fingerprint_groups(fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,11 +47,14 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     reps = np.unique(first)
     dups = np.flatnonzero(first[fp_id] != np.arange(n))
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
+    noisy_bands, noisy_rows = lsh_params(settings.noisy_lsh_threshold, settings.num_perm)
     found: list[Any] = execution.fork_join([
-        lambda: lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
+        lambda: (lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
+                 lsh_banding(signed.noisy_signatures, reps, noisy_bands, noisy_rows, settings.max_bucket_pairs,
+                             select=reps)),
         lambda: anchor_pairs_parts(signed.anchors.parts(), n, AnchorRule.of(settings), signed.anchors.counter()),
     ], worth=n >= execution.tuning.fork_articles)
-    banding: Banding = found[0]
+    banding, noisy = found[0]
     anchored: np.ndarray = found[1]
-    return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1), unique_pairs(banding.pairs, anchored, n=n),
-                      banding)
+    return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
+                      unique_pairs(banding.pairs, noisy.pairs, anchored, n=n), banding, noisy)

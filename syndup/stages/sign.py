@@ -1,4 +1,4 @@
-"""Stage 3, sign: words minus boilerplate -> every article's sketch (see `syndup.sketch`).
+"""Stage 3, sign: words minus boilerplate -> every article's sketch, both views (see `syndup.sketch`).
 
 Per chunk, in a worker process: the chunk's words (spilled by the analyse stage) are read back and
 sketched without their boilerplate paragraphs, as the index sketches one article; the exact sets
@@ -18,7 +18,7 @@ from ..corpus import Corpus
 from ..execution import Execution
 from ..settings import Settings
 from ..shingle import FeatureBatch
-from ..sketch import lsh_width, sketch_many
+from ..sketch import lsh_width, noisy_lsh_width, sketch_many
 from ..spill import AnchorSpill, SetStore, spill_file, write_sets
 from .boilerplate import Boilerplate
 
@@ -30,6 +30,8 @@ class Signed:
     signatures: np.ndarray  # uint32 (n, width): the first `width` permutations
     anchors: AnchorSpill    # (value, article) pairs, read back part by part
     sets: SetStore
+    noisy_signatures: np.ndarray  # uint32 (n, noisy width): the noisy view's LSH columns
+    noisy_sets: SetStore          # the noisy view's shingle sets (on disk)
 
 
 def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> tuple[np.ndarray, ...]:
@@ -38,15 +40,19 @@ def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> 
     article's place in the chunk) and the sets' offsets come back."""
     words = spill_file(spill, "words", chunk)
     with open(words, "rb") as fh:
-        wh, wq, wo, pw, po = (np.load(fh, allow_pickle=False) for _ in range(5))
+        wh, wq, wo, pw, po, nwh, nwq, nwo, npw, npo = (np.load(fh, allow_pickle=False) for _ in range(10))
     os.unlink(words)
     n = wo.shape[0] - 1
     batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
-    sk = sketch_many(batch, drop, settings)
+    noisy = FeatureBatch(nwh, nwq, nwo, np.zeros(npw.shape[0], np.uint64), npw, npo, np.zeros((n, 12), np.uint8))
+    sk = sketch_many(batch, drop, settings, noisy)
+    assert sk.noisy_sets is not None and sk.noisy_signatures is not None
     write_sets(spill_file(spill, "sets", chunk), sk.sets.hashes, sk.sets.unquoted)
+    write_sets(spill_file(spill, "noisysets", chunk), sk.noisy_sets.hashes, sk.noisy_sets.unquoted)
     order, bounds = AnchorSpill.partition(sk.anchor_values)
     owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(sk.anchor_offsets))
-    return sk.signatures, sk.anchor_values[order], owner[order], bounds, sk.sets.offsets
+    return (sk.signatures, sk.anchor_values[order], owner[order], bounds, sk.sets.offsets, sk.noisy_signatures,
+            sk.noisy_sets.offsets)
 
 
 def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution: Execution) -> Signed:
@@ -63,22 +69,31 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
             yield (c, boilerplate.drops[p0:p1], folder, settings)
 
     sigs = np.empty((n, width), dtype=np.uint32)
+    noisy_sigs = np.empty((n, noisy_lsh_width(settings)), dtype=np.uint32)
     set_chunk = np.empty(n, dtype=np.int32)
     set_start = np.empty(n, dtype=np.int64)
     set_end = np.empty(n, dtype=np.int64)
+    noisy_start = np.empty(n, dtype=np.int64)
+    noisy_end = np.empty(n, dtype=np.int64)
     totals: list[int] = []
+    noisy_totals: list[int] = []
     anchors = AnchorSpill(corpus.spill)
     try:
         done = execution.map_chunks(sign_chunk, tasks(), parallel=n >= execution.tuning.min_parallel)
-        for c, (s, av, owner, bounds, so) in enumerate(done):
+        for c, (s, av, owner, bounds, so, ns, nso) in enumerate(done):
             pos = corpus.rank[starts[c]:starts[c + 1]]
             sigs[pos] = s
+            noisy_sigs[pos] = ns
             set_chunk[pos] = c
             set_start[pos] = so[:-1]
             set_end[pos] = so[1:]
+            noisy_start[pos] = nso[:-1]
+            noisy_end[pos] = nso[1:]
             totals.append(int(so[-1]))
+            noisy_totals.append(int(nso[-1]))
             anchors.add_sorted(av, pos[owner].astype(np.int32), bounds)
     finally:
         anchors.close()
     corpus.release_paragraphs()
-    return Signed(sigs, anchors, SetStore(corpus.spill, set_chunk, set_start, set_end, totals))
+    return Signed(sigs, anchors, SetStore(corpus.spill, set_chunk, set_start, set_end, totals), noisy_sigs,
+                  SetStore(corpus.spill, set_chunk, noisy_start, noisy_end, noisy_totals, kind="noisysets"))

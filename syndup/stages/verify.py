@@ -1,4 +1,5 @@
-"""Stage 5, verify: decide every candidate pair from the exact shingle sets, and join the copies.
+"""Stage 5, verify: decide every candidate pair from the exact shingle sets (and, where they fall
+short, the noisy view's, confirmed by alignment: `verify.noisy_copies`), and join the copies.
 
 Pairs are verified in batches (`verify.relate_many`: the one relation rule), their sets read from
 disk a slice of pairs at a time; many pairs are split between forked processes. Duplicates and
@@ -21,7 +22,20 @@ from ..execution import Execution
 from ..settings import Settings
 from ..shingle import SetBatch, analyze_many
 from ..spill import SetStore, StoredArticle
-from ..verify import NONE, Passages, Relations, judge, measured, passage_words_many, relate_many, sequences_many, slices
+from ..verify import (
+    NONE,
+    Passages,
+    Relations,
+    aligned_share,
+    body_words,
+    judge,
+    measured,
+    noisy_copies,
+    passage_words_many,
+    relate_many,
+    sequences_many,
+    slices,
+)
 from .candidates import Candidates
 
 
@@ -51,8 +65,11 @@ class Verifier:
     where a shared passage decides, their texts with the corpus's `boilerplate` paragraphs left out."""
 
     def __init__(self, sets: SetStore, same_words: np.ndarray, settings: Settings, execution: Execution,
-                 articles: Sequence[StoredArticle], boilerplate: frozenset[int]) -> None:
+                 articles: Sequence[StoredArticle], boilerplate: frozenset[int],
+                 noisy_sets: SetStore | None = None) -> None:
+        """`noisy_sets`: the noisy view's sets, for the pairs the exact view falls short on (none: exact only)."""
         self.sets, self.same_words, self.settings, self.execution = sets, same_words, settings, execution
+        self.noisy_sets = noisy_sets
         self.articles, self.boilerplate = articles, bp.as_array(boilerplate)
         self.sizes = sets.sizes()
 
@@ -73,8 +90,24 @@ class Verifier:
             batch: SetBatch = self.sets.gather(docs)
             slots = slots.reshape(-1, 2)
             same = self.same_words[part[:, 0]] == self.same_words[part[:, 1]]
-            out.append(relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings, self._passages(part)))
+            rel = relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings, self._passages(part))
+            if self.noisy_sets is not None and not rel.clustering.all():
+                rel = noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
+                                   self._aligned(part))
+            out.append(rel)
         return Relations.concat(out)
+
+    def _aligned(self, pairs: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """What `noisy_copies` asks of `pairs`: the aligned share of some of them, by position."""
+        return lambda p: self.aligned(pairs[p])
+
+    def aligned(self, pairs: np.ndarray) -> np.ndarray:
+        """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate."""
+        docs = np.unique(pairs.reshape(-1)).tolist()
+        features = analyze_many([self.articles[d].text for d in docs])
+        body = {d: body_words(self.articles[d].text, bp.drop_mask(features[i], self.boilerplate))
+                for i, d in enumerate(docs)}
+        return np.array([aligned_share(body[a], body[b], self.settings) for a, b in pairs.tolist()], dtype=np.float64)
 
     def judge(self, pairs: np.ndarray, shared: np.ndarray, shared_unquoted: np.ndarray) -> Relations:
         """The relations of `pairs` from overlaps counted elsewhere (passages measured here)."""
@@ -83,7 +116,13 @@ class Verifier:
         words = np.zeros(pairs.shape[0], dtype=np.int64)
         measure = measured(shared, shared_unquoted, na, nb, same, self.settings)
         words[measure] = self.passage_words(pairs[measure])
-        return judge(shared, words, na, nb, same, self.settings)
+        rel = judge(shared, words, na, nb, same, self.settings)
+        if self.noisy_sets is None or rel.clustering.all():
+            return rel
+        docs, slots = np.unique(pairs.reshape(-1), return_inverse=True)
+        slots = slots.reshape(-1, 2)
+        return noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
+                            self._aligned(pairs))
 
     def _passages(self, pairs: np.ndarray) -> Passages:
         """What `relate_many` asks of `pairs`: the passage words of some of them, by position."""
@@ -116,11 +155,13 @@ class Verified:
 
 
 def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution: Execution,
-           articles: Sequence[StoredArticle], boilerplate: frozenset[int]) -> Verified:
+           articles: Sequence[StoredArticle], boilerplate: frozenset[int],
+           noisy_sets: SetStore | None = None) -> Verified:
     """Verify the candidates and join duplicates and copies into components (see the module docstring);
-    `articles` (id order) and `boilerplate` are for measuring shared passages."""
+    `articles` (id order) and `boilerplate` are for measuring shared passages and aligning noisy
+    copies, `noisy_sets` the noisy view's sets."""
     n = candidates.same_words.shape[0]
-    verifier = Verifier(sets, candidates.same_words, settings, execution, articles, boilerplate)
+    verifier = Verifier(sets, candidates.same_words, settings, execution, articles, boilerplate, noisy_sets)
     found: list[np.ndarray] = []
     rels: list[Relations] = []
 
@@ -138,6 +179,8 @@ def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution
     deferred = candidates.banding.in_big(pairs)
     joined.union(pairs[~deferred][joins(pairs[~deferred])])
     link_groups(candidates.banding, joined, joins, prefer=sets.sizes())
+    if candidates.noisy_banding is not None:
+        link_groups(candidates.noisy_banding, joined, joins, prefer=sets.sizes())
     rest = pairs[deferred]
     rest = rest[joined.find(rest[:, 0]) != joined.find(rest[:, 1])]
     joined.union(rest[joins(rest)])

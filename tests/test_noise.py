@@ -1,0 +1,181 @@
+"""Copies through noise: OCR'd and lightly reworded copies of the seeds are copies, through `scan`,
+`relate` and `Index.add`; different articles on one event stay apart; the noisy view's words
+are the same with and without the C kernel.
+
+The noise is the quality benchmark's generator (`benchmarks/scenarios.py`): OCR damage at 5% of
+words (character confusions, split and merged words, a hyphenated narrow column, running heads),
+and rewording of 20% of content words with a clause in five reordered.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import syndup
+from syndup import Index, kernel
+from syndup.normalize import dehyphenate, fold_confusables, noisy_token_bytes, paragraphs, token_bytes
+from syndup.shingle import analyze_views
+from syndup.verify import relate
+
+from .conftest import seed_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import scenarios  # noqa: E402  (the benchmarks' generator, not a package)
+
+SYNONYMS = ["former", "matter", "signal", "county", "plenty", "rather", "honest", "window", "garden", "yellow"]
+
+
+def ocr(text: str, seed: int, rate: float = 0.05) -> str:
+    """`text` as an OCR'd newspaper page gives it, `rate` of its words damaged."""
+    rng = random.Random(seed)
+    body = [scenarios.Para(p, (seed, i)) for i, p in enumerate(paragraphs(text))]
+    return "\n\n".join(p.text for p in scenarios.ocr_page_paras(body, rate, rng, [], "herald.example"))
+
+
+def reworded(text: str, seed: int, rate: float = 0.20) -> str:
+    """`text` lightly reworded: `rate` of its content words swapped, a clause in five moved."""
+    rng = random.Random(seed)
+    return "\n\n".join(scenarios.reword(p, rate, rng, lambda w: rng.choice(SYNONYMS)) for p in paragraphs(text))
+
+
+def noisy_corpus() -> dict[str, str]:
+    """The seeds (000 and 001 copies; 002, 003, 004 different articles on air strikes in Syria and
+    Iraq), two OCR'd versions of 002, a reworded 003 and an OCR'd 004."""
+    texts = {s: seed_text(s) for s in ("000", "001", "002", "003", "004")}
+    texts["002-ocr-a"] = ocr(texts["002"], 0)
+    texts["002-ocr-b"] = ocr(texts["002"], 1)
+    texts["003-reworded"] = reworded(texts["003"], 3)
+    texts["004-ocr"] = ocr(texts["004"], 4)
+    return texts
+
+
+FAMILY = {"002": "002", "002-ocr-a": "002", "002-ocr-b": "002", "003": "003", "003-reworded": "003",
+          "004": "004", "004-ocr": "004", "000": "000", "001": "000"}
+
+
+@pytest.fixture(scope="module")
+def scanned() -> syndup.ScanResult:
+    return syndup.scan([{"id": k, "text": v} for k, v in noisy_corpus().items()])
+
+
+def pair_of(result: syndup.ScanResult, a: str, b: str) -> tuple[str, str] | None:
+    rows = result.pairs[((result.pairs.doc_a == a) & (result.pairs.doc_b == b))
+                        | ((result.pairs.doc_a == b) & (result.pairs.doc_b == a))]
+    return None if rows.empty else (rows.iloc[0].relation, rows.iloc[0].match_view)
+
+
+def test_ocr_and_reworded_copies_are_copies_in_their_seeds_cluster(scanned: syndup.ScanResult) -> None:
+    assert pair_of(scanned, "002", "002-ocr-a")[0] == "copy"  # type: ignore[index]
+    assert pair_of(scanned, "004", "004-ocr")[0] == "copy"  # type: ignore[index]
+    # two OCR'd versions of one page: each damaged, so the exact shingles fall short
+    assert pair_of(scanned, "002-ocr-a", "002-ocr-b") == ("copy", "noisy")
+    assert pair_of(scanned, "003", "003-reworded") == ("copy", "noisy")
+    cluster = dict(zip(scanned.documents.doc_id, scanned.documents.cluster_id))
+    for doc, family in FAMILY.items():
+        assert cluster[doc] == cluster[family], doc
+    assert len({cluster[f] for f in set(FAMILY.values())}) == 4
+
+
+def test_different_articles_on_one_event_are_not_linked_when_one_is_ocrd(scanned: syndup.ScanResult) -> None:
+    for a in FAMILY:
+        for b in FAMILY:
+            if a < b and FAMILY[a] != FAMILY[b]:
+                assert pair_of(scanned, a, b) is None, (a, b)
+
+
+def test_relate_says_what_scan_says() -> None:
+    texts = noisy_corpus()
+    rel = relate(texts["003"], texts["003-reworded"])
+    assert rel is not None and (rel.relation, rel.match_view) == ("copy", "noisy")
+    assert rel.containment_a_in_b >= 0.5
+    assert relate(texts["003"], texts["004-ocr"]) is None
+    assert relate(texts["002"], texts["004-ocr"]) is None
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_index_add_matches_noisy_copies_and_keeps_one_event_apart(kind: str, tmp_path: Path) -> None:
+    texts = noisy_corpus()
+    with Index.open(":memory:" if kind == "memory" else tmp_path / "i.syndup") as idx:
+        got = {doc: idx.add(doc, text) for doc, text in texts.items()}
+    found = {doc: {(m.doc_id, m.relation, m.match_view) for m in ms} for doc, ms in got.items()}
+    assert ("003", "copy", "noisy") in found["003-reworded"]
+    assert ("002-ocr-a", "copy", "noisy") in found["002-ocr-b"]
+    assert {m[0] for m in found["002-ocr-a"]} == {"002"}
+    assert {m[0] for m in found["004-ocr"]} == {"004"}
+    for doc, matches in found.items():
+        for other, relation, _ in matches:
+            assert FAMILY[other] == FAMILY[doc], (doc, other, relation)
+
+
+def test_dehyphenation_joins_words_and_keeps_lines() -> None:
+    text = "The gov-\nernment said on Tues-\nday that Anglo-\nFrench talks\nwould con-\ntinue."
+    joined = dehyphenate(text)
+    assert joined == "The government\nsaid on Tuesday\nthat Anglo-\nFrench talks\nwould continue\n."
+    assert joined.count("\n") == text.count("\n")
+    assert noisy_token_bytes("the gov-\nernment said") == fold_confusables(token_bytes("the government\nsaid"))
+
+
+def test_confusables_fold_to_one_word() -> None:
+    for clean, damaged in [("modern", "rnodern"), ("little", "1ittle"), ("clean", "dean"), ("office", "offlce"),
+                           ("union", "nnion"), ("london", "l0ndon")]:
+        assert fold_confusables(clean.encode()) == fold_confusables(damaged.encode()), (clean, damaged)
+
+
+@pytest.mark.skipif(kernel.KERNEL is None, reason="the C kernel is not built")
+def test_noisy_view_is_the_same_with_and_without_the_kernel() -> None:
+    texts = [*noisy_corpus().values(), "", "\u201cRn\u201d \u00e9t\u00e9 1905 gov-\nernment \x00 x", "ri ii vv li cl"]
+    got = analyze_views(texts)
+    saved = kernel.KERNEL
+    kernel.KERNEL = None
+    try:
+        want = analyze_views(texts)
+    finally:
+        kernel.KERNEL = saved
+    for g, w in zip(got, want):
+        for name in ("word_hashes", "word_quoted", "word_offsets", "para_hashes", "para_words", "para_offsets",
+                     "fingerprints"):
+            a, b = getattr(g, name), getattr(w, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+    exact, noisy = got
+    assert np.array_equal(exact.para_offsets, noisy.para_offsets)  # one boilerplate mask serves both views
+
+
+def test_word_pairs_in_common_without_text_in_common_are_not_a_copy() -> None:
+    """A page of 003's words in runs of three, shuffled, holds most of 003's word pairs (the noisy
+    view's copy test passes) but no stretch of its text: the alignment keeps it from being a copy."""
+    words = seed_text("003").split()
+    runs = [" ".join(words[i:i + 3]) for i in range(0, len(words), 3)]
+    random.Random(5).shuffle(runs)
+    scrambled = " ".join(runs)
+    assert relate(seed_text("003"), scrambled) is None
+
+
+def test_an_index_refuses_other_noisy_view_settings(tmp_path: Path) -> None:
+    """The noisy view's band keys are stored: settings that change them make the index unreadable."""
+    path = tmp_path / "i.syndup"
+    with Index.open(path) as idx:
+        idx.add("002", seed_text("002"))
+    for change in ({"noisy_lsh_threshold": 0.6}, {"noisy_shingle_size": 3}, {"noisy_sample": 2}):
+        with pytest.raises(syndup.IndexSettingsError, match="build a new index"):
+            Index.open(path, settings=syndup.Settings().replace(**change))
+
+
+@pytest.mark.skipif(kernel.KERNEL is None, reason="the C kernel is not built")
+@given(st.lists(st.sampled_from([b"r", b"n", b"c", b"l", b"v", b"i", b"1", b"0", b"5", b"a", b"e", b"u", b"b",
+                                 b" ", b"\x00", b'"', b"\xc3\xa9", b"m"]), max_size=40))
+def test_the_kernel_folds_confusables_as_python_does(parts: list[bytes]) -> None:
+    tokens = b"".join(parts)
+    got = fold_confusables(tokens)
+    saved = kernel.KERNEL
+    kernel.KERNEL = None
+    try:
+        assert got == fold_confusables(tokens)
+    finally:
+        kernel.KERNEL = saved
