@@ -13,6 +13,7 @@ the texts the scan kept are read again, never the corpus.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -45,11 +46,17 @@ HABITS = ("adds_boilerplate", "adds_comments", "adds_credit", "drops_credit", "r
 SITE_COLUMNS = ["site", "articles", "originals", "copies_made", "copies_suffered", "self_copies", "partial_made",
                 "partial_suffered", "copy_share", "credits_kept", "credits_dropped", "credits_replaced",
                 "credits_lost", "main_sources", "main_republishers"]
-NETWORK_COLUMNS = ["origin_site", "copy_site", "copies", "dated", "median_lag_hours", "p90_lag_hours",
+NETWORK_COLUMNS = ["origin_site", "copy_site", "copies", "dated", "habits_from", "median_lag_hours", "p90_lag_hours",
                    *HABITS, "origin_kept"]
 #: The habits read from a copy's diff (the rest come from its credit and headline).
 _DIFFED = ("adds_boilerplate", "adds_comments", "adds_credit", "swaps_embeds", "truncates")
-COPY_COLUMNS = ["doc_id", "origin_id", "origin_site", "copy_site", "lag_hours", "credit", *HABITS, "origin_kept"]
+COPY_COLUMNS = ["doc_id", "origin_id", "origin_site", "copy_site", "lag_hours", "credit", *HABITS, "origin_kept",
+                "diffed"]
+#: Copies per edge whose diffs are read: a bigger edge's diff-read habits (`_DIFFED`, `origin_kept`)
+#: are shares of a sample of this many, chosen by a hash of their ids (the same every run; a share's
+#: standard error is then at most 3.5 points), so that the network costs at most this many diffs
+#: per edge however many copies a site makes.
+HABIT_SAMPLE = 200
 #: Sites named in `main_sources` and `main_republishers`.
 MAIN = 3
 #: Copies worth diffing in forked processes (a diff takes about 5-15 ms).
@@ -164,8 +171,9 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
     """One row per copy (`COPY_COLUMNS`): its origin, both sites, the lag in hours where both are
     dated, its credit and its change habits (`habits`); `text(doc_id)` reads an article's text.
     Only copies between two different known sites feed the network's habits, so only they are
-    diffed (the others' habits are False and `origin_kept` NaN): a corpus without sites costs no
-    diff. The diffs are split between `execution`'s processes when there are `FORK_COPIES` or more."""
+    diffed, at most `HABIT_SAMPLE` per edge (`diffed`; the others' diff-read habits are False and
+    `origin_kept` NaN): a corpus without sites costs no diff. The diffs are split between
+    `execution`'s processes when there are `FORK_COPIES` or more."""
     from .stages.origins import parse_dates
 
     origin_of = dict(zip(clusters["cluster_id"].tolist(), clusters["origin_id"].tolist()))
@@ -176,6 +184,12 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
     # By cluster, so that each origin's text is read once (once per process).
     copies = documents[documents["role"] == "copy"].sort_values(["cluster_id", "doc_id"], kind="stable")
     items = [(c.doc_id, origin_of[c.cluster_id], getattr(c, "credit", None)) for c in copies.itertuples(index=False)]
+    edges: dict[tuple[str, str], list[str]] = {}
+    for doc_id, origin_id, _ in items:
+        o_site, c_site = _str(site_of[origin_id]), _str(site_of[doc_id])
+        if o_site is not None and c_site is not None and o_site != c_site:
+            edges.setdefault((o_site, c_site), []).append(doc_id)
+    sampled = {d for ids in edges.values() for d in sorted(ids, key=_draw)[:HABIT_SAMPLE]}
 
     def run(part: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
         rows = []
@@ -183,8 +197,7 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
         for doc_id, origin_id, credit in part:
             t_o, t_c = published[origin_id], published[doc_id]
             lag = (t_c - t_o).total_seconds() / 3600 if t_o is not None and t_c is not None else float("nan")
-            o_site, c_site = _str(site_of[origin_id]), _str(site_of[doc_id])
-            if o_site is not None and c_site is not None and o_site != c_site:
+            if doc_id in sampled:
                 if origin_id not in texts:
                     texts = {origin_id: text(origin_id)}
                 seen = habits(texts[origin_id], text(doc_id), boilerplate)
@@ -196,6 +209,7 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
                 **{k: v for k, v in seen.items() if k != "origin_kept"},
                 "drops_credit": credit == DROPPED, "replaces_credit": credit == REPLACED,
                 "retitles": _retitled(title_of[origin_id], title_of[doc_id]), "origin_kept": seen["origin_kept"],
+                "diffed": doc_id in sampled,
             })
         return rows
 
@@ -208,24 +222,36 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
 # Tables
 
 
+def _draw(doc_id: str) -> bytes:
+    """A copy's place in its edge's sample: a hash of its id, so the sample is the same every run."""
+    return hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+def _share(rows: pd.DataFrame, habit: str) -> float:
+    return float(rows[habit].astype(bool).mean()) if len(rows) else float("nan")
+
+
 def edge_table(copies: pd.DataFrame) -> pd.DataFrame:
     """`network.csv`: one row per (origin site, copying site), copies between two different known
-    sites only; lags over the copies dated at both ends; habits as shares of the edge's copies."""
+    sites only; lags over the copies dated at both ends; habits as shares of the edge's copies (those
+    read from diffs: of the `diffed` ones, `habits_from` of them)."""
     cross = copies[copies["origin_site"].notna() & copies["copy_site"].notna()
                    & (copies["origin_site"] != copies["copy_site"])]
     rows = []
     for (origin_site, copy_site), g in cross.groupby(["origin_site", "copy_site"], sort=True):
         lags = g["lag_hours"].dropna().to_numpy(dtype=np.float64)
+        read = g[g["diffed"].astype(bool)]
         rows.append({
             "origin_site": origin_site, "copy_site": copy_site, "copies": len(g), "dated": len(lags),
+            "habits_from": len(read),
             "median_lag_hours": float(np.median(lags)) if len(lags) else float("nan"),
             "p90_lag_hours": float(np.percentile(lags, 90)) if len(lags) else float("nan"),
-            **{h: float(g[h].astype(bool).mean()) for h in HABITS},
-            "origin_kept": float(g["origin_kept"].mean()),
+            **{h: _share(read if h in _DIFFED else g, h) for h in HABITS},
+            "origin_kept": float(read["origin_kept"].mean()) if len(read) else float("nan"),
         })
     out = pd.DataFrame(rows, columns=NETWORK_COLUMNS)
     out = out.sort_values(["copies", "origin_site", "copy_site"], ascending=[False, True, True], kind="stable")
-    return out.reset_index(drop=True).astype({"copies": "int64", "dated": "int64"})
+    return out.reset_index(drop=True).astype({"copies": "int64", "dated": "int64", "habits_from": "int64"})
 
 
 def _top(counter: Counter[str]) -> str:

@@ -64,7 +64,7 @@ KINDS: dict[str, Kind] = {
     "articles": "int", "originals": "int", "copies_made": "int", "copies_suffered": "int", "self_copies": "int",
     "partial_made": "int", "partial_suffered": "int", "copy_share": "float", "credits_kept": "int",
     "credits_dropped": "int", "credits_replaced": "int", "credits_lost": "int", "main_sources": "str",
-    "main_republishers": "str", "origin_site": "str", "copy_site": "str", "dated": "int",
+    "main_republishers": "str", "origin_site": "str", "copy_site": "str", "dated": "int", "habits_from": "int",
     "median_lag_hours": "float", "p90_lag_hours": "float", "origin_kept": "float",
     **dict.fromkeys(HABITS, "float"),  # network.csv: shares of an edge's copies
 }

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 import syndup
 from syndup.cli import app
 from syndup.errors import BackendError, MissingDependency
+from syndup.network import _DIFFED as DIFFED_HABITS
 from syndup.network import (
     COPY_COLUMNS,
     CREDITS,
@@ -365,7 +366,7 @@ def copy_rows(draw: st.DrawFn) -> pd.DataFrame:
         "lag_hours": st.one_of(st.just(float("nan")), st.floats(-48, 480, allow_nan=False)),
         "credit": st.sampled_from(CREDITS), **{h: st.booleans() for h in HABITS if h not in ("drops_credit",
                                                                                                "replaces_credit")},
-        "origin_kept": st.floats(0, 1)}), max_size=40))
+        "origin_kept": st.floats(0, 1), "diffed": st.booleans()}), max_size=40))
     for k, row in enumerate(rows):
         row.update(doc_id=f"d{k}", origin_id=f"o{k}", drops_credit=row["credit"] == DROPPED,
                    replaces_credit=row["credit"] == REPLACED)
@@ -392,8 +393,31 @@ def test_edge_table_equals_a_recount_of_the_copies(copies: pd.DataFrame):
             assert edge["p90_lag_hours"] == pytest.approx(_p90(lags), abs=1e-9)
         else:
             assert math.isnan(edge["median_lag_hours"]) and math.isnan(edge["p90_lag_hours"])
+        read = [r for r in rows if r["diffed"]]
+        assert edge["habits_from"] == len(read)
         for h in HABITS:
-            assert edge[h] == pytest.approx(sum(bool(r[h]) for r in rows) / len(rows)), h
+            over = read if h in DIFFED_HABITS else rows
+            if over:
+                assert edge[h] == pytest.approx(sum(bool(r[h]) for r in over) / len(over)), h
+            else:
+                assert math.isnan(edge[h]), h
+
+
+def test_a_big_edge_reads_its_habits_from_a_fixed_sample_of_diffs(monkeypatch: pytest.MonkeyPatch):
+    """Past `HABIT_SAMPLE` copies an edge costs no more diffs: its shares come from a sample that
+    is the same every run."""
+    import syndup.network as network
+
+    calls: list[int] = []
+    real = network.habits
+    monkeypatch.setattr(network, "HABIT_SAMPLE", 4)
+    monkeypatch.setattr(network, "habits", lambda *a, **k: calls.append(1) or real(*a, **k))
+    records, _ = build()
+    first = syndup.scan(records, jobs=1).network
+    again = syndup.scan(records, jobs=1).network
+    assert (first["habits_from"] == first["copies"].clip(upper=4)).all()
+    assert len(calls) == 2 * int(first["habits_from"].sum()) and (first["copies"] > 4).any()
+    pd.testing.assert_frame_equal(first, again)
 
 
 def test_sites_and_network_are_the_same_for_any_jobs(eight):
