@@ -26,7 +26,7 @@ from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from .cluster import attributions
-from .normalize import fold, paragraph_spans, words
+from .normalize import fold, paragraph_spans, word_pieces, word_run_re, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import RenderableType
@@ -56,13 +56,11 @@ MOVE_MIN_WORDS = 4
 #: An unchanged run of at most this many words between two changes is folded into them.
 MERGE_EQUAL_WORDS = 2
 
-# A run of characters that may hold words: \w plus what `fold` removes or rewrites inside words
-# (soft hyphen, zero-width space, BOM, modifier apostrophe, combining accents). The diff shows
-# words where they are in the original text, which `normalize.words` (the one definition of a word,
-# on folded text) cannot say: so the text is cut into runs here, with their positions, and each
-# run into words by `normalize.words`. The one difference: a symbol outside \w that NFKC turns
-# into letters ("™" -> "tm", "℃" -> "°c") is a word there and no word here.
-_RUN = re.compile(r"[\w\u00ad\u200b\ufeff\u02bc\u0300-\u036f]+")
+# The diff shows words where they are in the original text, which `normalize.words` (the one
+# definition of a word, on folded text) cannot say: so the text is cut into runs of word
+# characters here (`normalize.word_run_re`), with their positions, and each run into words by
+# `normalize.words`. The one difference: a symbol outside \w that NFKC turns into letters
+# ("™" -> "tm", "℃" -> "°c") is a word there and no word here.
 
 
 def _pattern(*alternatives: str) -> re.Pattern[str]:
@@ -269,15 +267,21 @@ def _side(text: str, vocab: dict[str, str]) -> _Side:
     for s, e in paragraph_spans(text):
         para_starts: list[int] = []
         para_syms: list[str] = []
-        for m in _RUN.finditer(text, s, e):
+        for m in word_run_re().finditer(text, s, e):
             run = m.group()
-            keys = [run.lower()] if run.isascii() else words(run)  # an ASCII run is one word
-            for k, key in enumerate(keys):
-                para_starts.append(m.start() if k == 0 else m.end())
-                sym = vocab.get(key)
-                if sym is None:
-                    sym = vocab[key] = _symbol(len(vocab))
-                para_syms.append(sym)
+            if run.isascii():  # an ASCII run is one word
+                pieces: list[tuple[int, str]] = [(0, run)]
+                keyed = [[run.lower()]]
+            else:  # in scripts without spaces, a word per character, each where it stands
+                pieces = word_pieces(run)
+                keyed = [words(p) for _, p in pieces]
+            for (at, piece), keys in zip(pieces, keyed):
+                for k, key in enumerate(keys):
+                    para_starts.append(m.start() + at + (0 if k == 0 else len(piece)))
+                    sym = vocab.get(key)
+                    if sym is None:
+                        sym = vocab[key] = _symbol(len(vocab))
+                    para_syms.append(sym)
         if para_syms:
             spans.append((s, e))
             starts.append(para_starts)
