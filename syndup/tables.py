@@ -21,7 +21,7 @@ from .verify import DUPLICATE, NAMES
 
 DOCUMENT_COLUMNS = ["doc_id", "cluster_id", "story_id", "role", "relation", "jaccard", "containment_in_origin",
                     "origin_containment", "cluster_size", "site", "url", "title", "published",
-                    "crawled", "author", "words", "boilerplate_words", "source"]
+                    "crawled", "author", "words", "boilerplate_words", "source", "language"]
 PAIR_COLUMNS = ["doc_a", "doc_b", "relation", "jaccard", "containment_a_in_b", "containment_b_in_a",
                 "shared_shingles", "passage_words"]
 CLUSTER_COLUMNS = ["cluster_id", "story_id", "size", "origin_id", "origin_rule", "origin_confidence", "sites",
@@ -52,6 +52,7 @@ def build(corpus: Corpus, boilerplate: Boilerplate, pairs: PairTable, origins: O
         "title": [a.title for a in arts], "published": [a.published for a in arts],
         "crawled": [a.crawled for a in arts], "author": [a.author for a in arts], "words": corpus.n_words[corpus.order],
         "boilerplate_words": boilerplate.words, "source": [a.origin_ref for a in arts],
+        "language": corpus.languages,
     }, columns=DOCUMENT_COLUMNS)
 
     ids_arr = np.array(ids, dtype=object)

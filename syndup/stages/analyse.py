@@ -16,6 +16,7 @@ import numpy as np
 
 from ..corpus import Chunk, Corpus
 from ..execution import Execution
+from ..language import languages
 from ..models import Article, Problem
 from ..read import JsonlLines
 from ..shingle import analyze_many
@@ -52,7 +53,8 @@ def analyse_chunk(chunk: int, work: Work, spill: str) -> tuple[Chunk, list[Probl
         for arr in (batch.word_hashes, batch.word_quoted, batch.word_offsets, batch.para_words,
                     batch.para_offsets):
             np.save(fh, arr, allow_pickle=False)
-    outline = Chunk(batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words)
+    outline = Chunk(batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words,
+                    tuple(languages(texts, batch)))
     return outline, entries, lengths
 
 

@@ -1,0 +1,133 @@
+"""Copies in ten languages (tests/languages.py): found, with the right origin, told apart from
+another article on the same event, their credit lines labelled, and the script rules of a word."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import syndup
+from syndup import kernel, language, normalize
+from syndup.cluster import attributions
+from syndup.diff import ATTRIBUTION, BOILERPLATE, diff
+from syndup.normalize import fold
+
+from .languages import LANGUAGES, STORIES, Story, story
+
+
+def records(s: Story) -> list[dict[str, str]]:
+    return [
+        {"id": f"{s.lang}-origin", "text": s.origin, "site": s.origin_site, "url": f"https://{s.origin_site}/news/1"},
+        {"id": f"{s.lang}-copy", "text": s.copy(), "site": s.copy_site, "url": f"https://{s.copy_site}/a/77"},
+        {"id": f"{s.lang}-other", "text": s.other, "site": s.other_site, "url": f"https://{s.other_site}/2"},
+    ]
+
+
+@pytest.fixture(scope="module")
+def scanned() -> syndup.ScanResult:
+    """All ten languages in one corpus: copies must be found within each, and nothing across."""
+    return syndup.scan([r for s in STORIES for r in records(s)])
+
+
+def test_the_stories_cover_eight_languages_and_four_scripts():
+    assert len(LANGUAGES) >= 8
+    assert {"en", "ru", "ar", "zh"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_credited_copy_is_a_copy_of_its_origin(scanned, lang):
+    pairs = scanned.pairs
+    row = pairs[(pairs["doc_a"].str.startswith(lang + "-")) | (pairs["doc_b"].str.startswith(lang + "-"))]
+    assert sorted(zip(row["doc_a"], row["doc_b"], row["relation"])) == [(f"{lang}-copy", f"{lang}-origin", "copy")]
+    docs = scanned.documents.set_index("doc_id")
+    assert docs.loc[f"{lang}-origin", "role"] == "origin"
+    assert docs.loc[f"{lang}-copy", "role"] == "copy"
+    assert docs.loc[f"{lang}-other", "role"] == "unique"
+    cluster = scanned.clusters.set_index("cluster_id").loc[docs.loc[f"{lang}-copy", "cluster_id"]]
+    assert cluster["origin_id"] == f"{lang}-origin"
+    assert cluster["origin_rule"] == "attribution"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_diff_labels_the_credit_line_and_the_disclaimer(lang):
+    s = story(lang)
+    d = diff(s.origin, s.copy())
+    added = {seg.new.strip(): seg.kind for seg in d.segments if seg.op == "added"}
+    assert added == {s.credit: ATTRIBUTION, s.disclaimer: BOILERPLATE}
+    assert not [seg for seg in d.segments if seg.op in ("removed", "substituted")]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_credit_names_the_source(lang):
+    s = story(lang)
+    if lang == "en":
+        assert attributions(s.copy()) == ["Harbour Times"]
+    else:  # "Label: Name" ("Source : AFP", "来源：新华社": NFKC makes the full-width colon ASCII)
+        assert attributions(s.copy()) == [fold(s.credit).split(":", 1)[1].strip()]
+
+
+@pytest.mark.skipif(not language.available(), reason="needs the lang extra (pycld2)")
+def test_the_language_column_names_each_articles_language(scanned):
+    docs = scanned.documents.set_index("doc_id")
+    for lang in LANGUAGES:
+        for role in ("origin", "copy", "other"):
+            assert docs.loc[f"{lang}-{role}", "language"] == lang, (lang, role)
+
+
+def test_diacritics_tatweel_and_letter_variants_do_not_hide_an_arabic_copy():
+    s = story("ar")
+    vocalised = (s.origin.replace("أعلنت", "أَعْلَنَتْ").replace("الصحة", "الصِّحَّة").replace("مصر", "مِصْر")
+                 .replace("الوطنية", "الوطـــنية").replace("إن", "ان").replace("الدولة", "الدوله"))
+    assert normalize.words(vocalised) == normalize.words(s.origin)
+    assert normalize.words("ذَهَبَ") == ["ذهب"]
+
+
+def test_case_accents_and_letter_variants_fold_per_script():
+    assert normalize.words("ЁЛКИН и Ёлкин, елкин") == ["елкин", "и", "елкин", "елкин"]
+    assert normalize.words("ΑΘΗΝΑ Αθήνα αθηνα") == ["αθηνα"] * 3
+    assert normalize.words("שָׁלוֹם שלום") == ["שלום"] * 2
+    # every Turkish casing of a word compares equal: I/ı and İ/i
+    assert normalize.words("DİYARBAKIR Diyarbakır diyarbakir") == ["diyarbakir"] * 3
+    assert normalize.words("ISPARTA ıspartа"[:7]) == ["isparta"]
+    assert normalize.words("Москва\u200b сегодня\u00ad, до\u0301ма") == ["москва", "сегодня", "дома"]
+
+
+def test_scripts_without_spaces_are_cut_into_characters_and_latin_inside_them_into_words():
+    assert normalize.words("苹果公司CEO库克2024年访华") == ["苹", "果", "公", "司", "ceo", "库", "克", "2024", "年",
+                                                   "访", "华"]
+    assert normalize.words("東京タワーへ行く") == ["東", "京", "タ", "ワ", "ー", "へ", "行", "く"]
+    assert len(normalize.words("ภาษาไทย")) == 7
+
+
+def test_a_turkish_headline_in_capitals_is_still_the_same_words():
+    s = story("tr")
+    first, rest = s.origin.split("\n\n", 1)
+    shouted = first.upper() + "\n\n" + rest  # str.upper: i -> I, so İzmir stays, but "ı" -> "I"
+    assert normalize.words(shouted) == normalize.words(s.origin)
+
+
+# --- the C kernel and the Python fallback: the same tokens for any text --------------------------
+
+_SCRIPTS = st.sampled_from([
+    (0x41, 0x7A), (0xC0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x591, 0x5F4), (0x600, 0x6FF),
+    (0x900, 0x97F), (0xE00, 0xEFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x1F00, 0x1FFF), (0x200B, 0x200F),
+    (0x202A, 0x202E), (0x2066, 0x2069), (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xFB1D, 0xFDFF),
+    (0xFE70, 0xFEFF), (0xFF00, 0xFFEF), (0x20000, 0x2A6DF), (0x1F300, 0x1F6FF), (0xE0000, 0xE007F),
+])
+_UNICODE = st.lists(
+    _SCRIPTS.flatmap(lambda r: st.text(st.characters(min_codepoint=r[0], max_codepoint=r[1]), min_size=1, max_size=12))
+    | st.sampled_from([" ", "\n", "\n\n", '"', "\u200d", "\u200c", "\u0640", "\u064e", "\u05b8", "\u0301", ". "]),
+    max_size=40,
+).map("".join)
+
+
+@pytest.mark.skipif(kernel.KERNEL is None, reason="the C kernel is not built")
+@settings(max_examples=400, deadline=None)
+@given(_UNICODE)
+def test_tokens_in_c_and_in_python_agree_on_any_script(text):
+    got = normalize.token_bytes(text)
+    want = normalize._token_bytes_python(text)
+    assert got.split() == want.split()
+    assert b"\x01" not in got
+    got.decode("utf-8")  # every token is whole UTF-8
