@@ -3,6 +3,7 @@
     python benchmarks/speed.py                         # 10k and 100k for all, 1M for syndup
     python benchmarks/speed.py --sizes 10000 --runs 3 --million 0 --scenario 0   # quick
     python benchmarks/speed.py --sizes '' --million 0 --scenario 0 --recurring 5000,20000
+    python benchmarks/speed.py --compare /work/main --sizes 20000 --runs 5   # this checkout against another
 
 Every pipeline goes read -> shingle -> MinHash -> LSH -> verified clusters over the same JSONL
 corpus, each run in its own fresh process (timed from the first line read to the clusters, with
@@ -574,13 +575,15 @@ def _child(args: argparse.Namespace) -> None:
                       "precision": precision, "recall": recall, **clock}))
 
 
-def measure(pipeline: str, corpus: str, n: int, jobs: int, runs: int, extra: list[str]) -> dict[str, Any]:
+def measure(pipeline: str, corpus: str, n: int, jobs: int, runs: int, extra: list[str],
+            checkout: str | None = None) -> dict[str, Any]:
     results = []
     load = os.getloadavg()[0]
+    env = None if checkout is None else {**os.environ, "PYTHONPATH": checkout}
     for _ in range(runs):
         cmd = [sys.executable, __file__, "_child", pipeline, "--corpus", corpus, "--n", str(n),
                "--jobs", str(jobs), *extra]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
     row = dict(results[0])
     row["seconds"] = statistics.median(r["seconds"] for r in results)
@@ -692,6 +695,8 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated pipelines to leave out")
     ap.add_argument("--recurring", default="", help="sizes of the recurring-sentence corpus, e.g. 5000,20000 "
                     "(every sentence in 5-20 articles, no copies), run after the others")
+    ap.add_argument("--compare", default="", help="another checkout (e.g. ../main): syndup only, A/B interleaved "
+                    "at --sizes, --runs each")
     ap.add_argument("--corpus")
     ap.add_argument("--n", type=int, default=0)
     args = ap.parse_args()
@@ -713,6 +718,9 @@ def main() -> None:
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="syndup-speed-") as tmp:
         folder = Path(tmp)
+        if args.compare:
+            compare(model, folder, args.compare, [int(s) for s in args.sizes.split(",") if s], args, extra)
+            return
         for size in [int(s) for s in args.sizes.split(",") if s]:
             path = folder / f"corpus-{size}.jsonl"
             t = time.perf_counter()
@@ -741,6 +749,26 @@ def main() -> None:
             scenario(model, folder, args.seed, args.jobs, args.runs, extra)
         if args.recurring:
             recurring(model, bbc, folder, [int(s) for s in args.recurring.split(",") if s], args, extra, skip)
+
+
+def compare(model: TextModel, folder: Path, other: str, sizes: list[int], args: argparse.Namespace,
+            extra: list[str]) -> None:
+    """`syndup scan` of this checkout (A) against another (B, e.g. main), runs interleaved
+    A B A B ... on the same corpus, so that both see the same load: median seconds and B/A."""
+    here = str(Path(__file__).resolve().parent.parent)
+    for size in sizes:
+        path = folder / f"compare-{size}.jsonl"
+        write_corpus(path, Corpus(model, size, args.seed))
+        times: dict[str, list[float]] = {here: [], other: []}
+        for _ in range(args.runs):
+            for checkout in (here, other):
+                r = measure("syndup", str(path), size, args.jobs, 1, extra, checkout=checkout)
+                times[checkout].append(r["seconds"])
+        a, b = statistics.median(times[here]), statistics.median(times[other])
+        print(f"A/B at {size:,} articles, jobs={args.jobs}, {args.runs} interleaved runs each: "
+              f"A {here}: {a:.2f}s {[round(t, 2) for t in times[here]]}; "
+              f"B {other}: {b:.2f}s {[round(t, 2) for t in times[other]]}; A/B = {a / b:.3f}")
+        path.unlink()
 
 
 def ratios(rows: dict[tuple[str, int], dict[str, Any]], size: int, jobs: int) -> None:
