@@ -131,3 +131,34 @@ def test_tokens_in_c_and_in_python_agree_on_any_script(text):
     assert got.split() == want.split()
     assert b"\x01" not in got
     got.decode("utf-8")  # every token is whole UTF-8
+
+
+@pytest.mark.parametrize("lang", ["de", "sr", "ru"])
+def test_a_copy_that_straightens_a_languages_own_quotes_is_not_the_origin(lang):
+    # „…“ and «…» are German, Serbian and Russian typography: a copy with straight quotes restyled
+    # the origin, and the origin's quotes are no sign of a copy.
+    s = story(lang)
+    straight = s.origin
+    for mark in "„“”«»":
+        straight = straight.replace(mark, '"')
+    result = syndup.scan([{"id": "origin", "text": s.origin, "site": s.origin_site},
+                          {"id": "straight", "text": straight, "site": "mirror.example"},
+                          {"id": "credited", "text": s.copy(), "site": s.copy_site}])
+    assert result.clusters.loc[result.clusters["size"] == 3, "origin_id"].tolist() == ["origin"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "ja"])
+def test_a_copy_rewriting_a_clause_in_every_paragraph_is_still_a_copy(lang):
+    # Chinese and Japanese put no spaces between words: a copy that rewrites a few characters of
+    # every paragraph keeps most character n-grams (it would keep no "word" cut at punctuation).
+    s = story(lang)
+    paras = s.origin.split("\n\n")
+    edited = []
+    for p in paras:
+        cut = max(p.rfind("，"), p.rfind("、"))
+        edited.append(p[:cut + 1] + "据悉有关情况仍在进一步核实中。" if cut > 0 else p)
+    copy = "\n\n".join(edited) + "\n\n" + s.credit
+    result = syndup.scan([{"id": "origin", "text": s.origin, "site": s.origin_site},
+                          {"id": "copy", "text": copy, "site": s.copy_site}])
+    assert result.pairs[["doc_a", "doc_b", "relation"]].values.tolist() == [["copy", "origin", "copy"]]
+    assert result.clusters.loc[result.clusters["size"] == 2, "origin_id"].tolist() == ["origin"]
