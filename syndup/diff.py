@@ -96,26 +96,54 @@ _BOILERPLATE_ANYWHERE = (
 #: The same in other languages: disclaimers, "all rights reserved", newsletter pitches (searched
 #: anywhere in the folded paragraph; Russian, Serbian, Spanish, Portuguese, Italian, French, German,
 #: Turkish, Arabic, Chinese, Japanese).
-_BOILERPLATE_OTHER = re.compile("|".join((
-    r"(?:мнение|точка\s+зрения)\s+(?:автора|редакции)\s+(?:может\s+)?не\s+совпада", r"все\s+права\s+защищены",
+_OTHER_PHRASES = (
+    r"мнение\s+(?:автора|редакции)\s+(?:может\s+)?не\s+совпада",
+    r"точка\s+зрения\s+(?:автора|редакции)\s+(?:может\s+)?не\s+совпада", r"все\s+права\s+защищены",
     r"перепечатка\s+(?:материалов\s+)?(?:запрещена|разрешена)", r"подписывайтесь\s+на\s+(?:наш|нас)",
     r"сва\s+права\s+(?:су\s+)?задржана", r"sva\s+prava\s+(?:su\s+)?zadržana",
-    r"(?:ставови|мишљења?)\s+(?:изнет[аи]|аутора)", r"(?:stavovi|mišljenja?)\s+(?:iznet[ai]|autora)",
+    r"ставови\s+(?:изнет[аи]|аутора)", r"мишљења?\s+(?:изнет[аи]|аутора)",
+    r"stavovi\s+(?:iznet[ai]|autora)", r"mišljenja?\s+(?:iznet[ai]|autora)",
     r"не\s+одражава(?:ју)?\s+(?:нужно\s+)?(?:став|ставове)", r"ne\s+odražava(?:ju)?\s+(?:nužno\s+)?(?:stav|stavove)",
     r"todos\s+los\s+derechos\s+reservados", r"todos\s+os\s+direitos\s+reservados", r"tutti\s+i\s+diritti\s+riservati",
     r"las\s+opiniones\s+expresadas", r"no\s+(?:refleja|representa)n?\s+necesariamente",
-    r"(?:es|son)\s+responsabilidad\s+(?:exclusiva\s+)?de", r"suscr[ií]bete\s+a\s+nuestr[oa]",
+    r"es\s+responsabilidad\s+(?:exclusiva\s+)?de", r"son\s+responsabilidad\s+(?:exclusiva\s+)?de",
+    r"suscr[ií]bete\s+a\s+nuestr[oa]",
     r"tous\s+droits\s+réservés", r"n'engage(?:nt)?\s+que\s+(?:leurs?|son|sa)\s+auteur",
     r"les\s+opinions\s+exprimées", r"abonnez-vous\s+à\s+(?:notre|la)",
-    r"alle\s+rechte\s+vorbehalten", r"(?:meinung|ansichten?)\s+(?:des|der)\s+(?:autors|autorin|verfassers)",
+    r"alle\s+rechte\s+vorbehalten", r"meinung\s+(?:des|der)\s+(?:autors|autorin|verfassers)",
+    r"ansichten?\s+(?:des|der)\s+(?:autors|autorin|verfassers)",
     r"gib(?:t|en)\s+nicht\s+(?:notwendigerweise|unbedingt|zwingend)\s+die", r"abonnieren\s+sie\s+(?:unseren|den)",
     r"tüm\s+hakları\s+saklıdır", r"içeriğinden\s+(?:yazarı|yazar)\s+sorumlu", r"görüşler\s+yazar(?:ın|a)",
     r"sorumluluk\s+reddi", r"yayın\s+politikasını\s+yansıtmaz",
     r"جميع\s+الحقوق\s+محفوظة", r"الآراء\s+(?:الواردة|المنشورة)", r"لا\s+تعبر\s+(?:بالضرورة\s+)?عن",
     r"تعبر\s+عن\s+رأي\s+كاتب", r"إخلاء\s+(?:ال)?مسؤولية",
-    r"版权所有|版權所有|免责声明|免責聲明|仅代表作者|僅代表作者|不代表本(?:网|站|报|網|報)|转载请注明|轉載請註明",
-    r"無断転載|無断複製|著作権",
-)), re.IGNORECASE)
+    r"版权所有", r"版權所有", r"免责声明", r"免責聲明", r"仅代表作者", r"僅代表作者", r"不代表本(?:网|站|报|網|報)",
+    r"转载请注明", r"轉載請註明", r"無断転載", r"無断複製", r"著作権",
+)
+_BOILERPLATE_OTHER = re.compile("|".join(_OTHER_PHRASES), re.IGNORECASE)
+
+
+def _key(phrase: str) -> str:
+    """The longest word a phrase always contains (outside its optional parts and alternatives)."""
+    plain = phrase
+    while "(" in plain:
+        plain = re.sub(r"\([^()]*\)\??", " ", plain)
+    plain = re.sub(r"\[[^\]]*\]|.\?", " ", plain).replace("\\s+", " ")
+    return max((w for w in plain.split() if w.isalpha()), key=len).lower()
+
+
+#: One word of each phrase: the regex (slow, it tries every phrase at every position) runs only on
+#: a paragraph holding one of them, and never on one holding English function words.
+_OTHER_KEYS = tuple(sorted({_key(p) for p in _OTHER_PHRASES}))
+_ENGLISH = (" the ", " of ", " and ", " to ")
+
+
+def _other_boilerplate(folded: str) -> bool:
+    """A disclaimer, rights notice or newsletter pitch in a language other than English."""
+    if any(w in folded for w in _ENGLISH):
+        return False
+    low = folded.lower()
+    return any(k in low for k in _OTHER_KEYS) and _BOILERPLATE_OTHER.search(folded) is not None
 #: The letters `_BOILERPLATE_ANYWHERE`'s phrases start with: checked first, it halves the search.
 _ANYWHERE_FIRST = "acdgistu"
 _BOILERPLATE_RE = re.compile(rf"^\W*(?:{'|'.join(_BOILERPLATE_STARTS)})"
@@ -427,7 +455,7 @@ def _label(text: str, n_words: int, boilerplate: Collection[int], *, added: bool
     """The kind of a whole added or removed paragraph, judged alone (None if none applies)."""
     folded = fold(text)
     if _corpus_boilerplate(text, boilerplate) or (n_words <= _BOILERPLATE_MAX_WORDS and (
-            _BOILERPLATE_RE.search(folded) or _BOILERPLATE_OTHER.search(folded))):
+            _BOILERPLATE_RE.search(folded) or _other_boilerplate(folded))):
         return BOILERPLATE
     if n_words <= _ATTRIBUTION_MAX_WORDS and attributions(folded):
         return ATTRIBUTION

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import unicodedata
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
