@@ -184,3 +184,43 @@ def test_the_index_finds_a_copy_by_the_same_words(tmp_path, lang, variant):
         idx.add(f"{lang}-other", s.other)
         matches = idx.check(variant(s))
     assert [(m.doc_id, m.relation) for m in matches] == [(f"{lang}-origin", "copy")]
+
+
+def test_the_diff_of_chinese_shows_the_characters_that_changed_where_they_stand():
+    origin = "中国政府今天宣布新的经济政策，支持中小企业发展。"
+    copy = "中国政府昨天宣布新的经济政策，支持中小企业发展。"
+    changed = [seg for seg in diff(origin, copy).segments if seg.op != "kept"]
+    assert [(seg.op, seg.old, seg.new) for seg in changed] == [("substituted", "今", "昨")]
+    assert (changed[0].old_start, changed[0].old_end) == (4, 5)
+    assert copy[changed[0].new_start:changed[0].new_end] == "昨"
+
+
+@pytest.mark.skipif(not language.available(), reason="needs the lang extra (pycld2)")
+def test_the_scan_summary_lists_the_languages(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from syndup.cli import app
+
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as fh:
+        for s in STORIES:
+            for r in records(s):
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    res = CliRunner().invoke(app, ["scan", str(corpus), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if x.startswith("Languages:"))
+    shown = [part.split(" (")[0] for part in line.removeprefix("Languages: ").split(", ") if "(3)" in part]
+    assert len(shown) == 8 and set(shown) <= set(LANGUAGES), line  # three articles each, the first eight
+    assert line.endswith("2 more."), line
+
+
+def test_only_english_text_skips_the_identifier():
+    from syndup.shingle import analyze_many
+
+    texts = [s.origin for s in STORIES] + [s.other for s in STORIES]
+    plain = language.english(analyze_many(texts)).tolist()
+    assert plain == [s.lang == "en" for s in STORIES] * 2
+    if language.available():
+        assert [language.identify(t) for t in texts] == [s.lang for s in STORIES] * 2
