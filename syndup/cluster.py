@@ -145,9 +145,11 @@ def attributions(text: str) -> list[str]:
     """Names a text credits as its source ("Articles by: RT News" gives "RT News"; "Источник: RT",
     "Fuente: EFE", "来源：新华社" and the like in other languages), in the order they stand."""
     folded = "\n" + fold(text)
-    found = [(m.start(), m.group("name").strip()) for m in _ATTRIBUTION_AFTER_NEWLINE.finditer(folded)]
-    found += [(m.start(), m.group("name").strip()) for m in _ATTRIBUTION_OTHER.finditer(folded)]
-    return [name for _, name in sorted(found)]
+    english = list(_ATTRIBUTION_AFTER_NEWLINE.finditer(folded))
+    other = list(_ATTRIBUTION_OTHER.finditer(folded))
+    if other:
+        english = sorted(english + other, key=lambda m: m.start())
+    return [m.group("name").strip() for m in english]
 
 
 @dataclass(frozen=True)

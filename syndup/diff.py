@@ -135,12 +135,11 @@ def _key(phrase: str) -> str:
 #: One word of each phrase: the regex (slow, it tries every phrase at every position) runs only on
 #: a paragraph holding one of them, and never on one holding English function words.
 _OTHER_KEYS = tuple(sorted({_key(p) for p in _OTHER_PHRASES}))
-_ENGLISH = (" the ", " of ", " and ", " to ")
 
 
 def _other_boilerplate(folded: str) -> bool:
     """A disclaimer, rights notice or newsletter pitch in a language other than English."""
-    if any(w in folded for w in _ENGLISH):
+    if " the " in folded or " of " in folded or " and " in folded or " to " in folded:  # English
         return False
     low = folded.lower()
     return any(k in low for k in _OTHER_KEYS) and _BOILERPLATE_OTHER.search(folded) is not None
