@@ -134,8 +134,45 @@ _CREDIT_PHRASES = (
     r"نقل[اً\u064b]*\s+عن", r"بحسب\s+موقع", r"نشر\s+(?:هذا\s+المقال\s+)?(?:أولا|لأول\s+مرة)\s+(?:في|على)",
     r"本文(?:转载|轉載|转|轉|来|來)自", r"转载自|轉載自", r"本文来源|本文來源", r"本稿は",
 )
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex pattern."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(pattern):
+        depth += (c == "(") - (c == ")")
+        if c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+    return [*out, pattern[start:]]
+
+
+def _starts(pattern: str) -> set[str]:
+    """The characters a match of `pattern` (one of the credit labels or phrases) can start with:
+    its first literal, or those of each branch of a leading group (and what follows it when the
+    group is optional)."""
+    if not pattern.startswith("(?:"):
+        return {pattern[0]}
+    depth, end = 0, 0
+    while True:
+        depth += (pattern[end] == "(") - (pattern[end] == ")")
+        if depth == 0:
+            break
+        end += 1
+    out = set().union(*(_starts(b) for b in _branches(pattern[3:end])))
+    if pattern[end + 1:end + 2] == "?":
+        rest = re.sub(r"^(?:\\s[*+])+", "", pattern[end + 2:])
+        out |= _starts(rest)
+    return out
+
+
+#: The letters a credit in another language starts with (either case): a lookahead on them at each
+#: line start spares trying every label and phrase on lines that start with none of them.
+_CREDIT_FIRST = "".join(sorted({c for p in _CREDIT_LABELS + _CREDIT_PHRASES for b in _branches(p)
+                                for s in _starts(b) for c in (s.lower(), s.upper())}))
 _ATTRIBUTION_OTHER = re.compile(
-    r"\n\s*(?:(?:" + "|".join(_CREDIT_LABELS) + r")\s*[:\uff1a]|(?:" + "|".join(_CREDIT_PHRASES) + r")\s*[:\-]?)"
+    r"\n\s*(?=[" + re.escape(_CREDIT_FIRST) + r"])"
+    r"(?:(?:" + "|".join(_CREDIT_LABELS) + r")\s*[:\uff1a]|(?:" + "|".join(_CREDIT_PHRASES) + r")\s*[:\-]?)"
     r"\s*(?P<name>[^\n]{2,100}?)\s*[.\u3002]?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
@@ -137,6 +138,7 @@ def _key(phrase: str) -> str:
 _OTHER_KEYS = tuple(sorted({_key(p) for p in _OTHER_PHRASES}))
 
 
+@lru_cache(maxsize=4096)  # a site's chrome recurs in every copy it publishes
 def _other_boilerplate(folded: str) -> bool:
     """A disclaimer, rights notice or newsletter pitch in a language other than English."""
     if " the " in folded or " of " in folded or " and " in folded or " to " in folded:  # English
