@@ -431,7 +431,21 @@ def print_summary(result: ScanResult, out: Path) -> None:
         if len(copies_by_site):
             top = copies_by_site.value_counts().head(5)
             say("Sites that republish most: " + ", ".join(f"{site} ({n})" for site, n in top.items()))
+    _say_languages(result)
     say(f"Tables written to {out}/ (documents, pairs, clusters, sites, network).")
+
+
+def _say_languages(result: ScanResult) -> None:
+    """The languages of the articles, most frequent first (or how to get them identified)."""
+    from .language import available
+
+    if not available():
+        say("Languages: not identified (pip install 'syndup[lang]' fills the language column).")
+        return
+    langs = result.documents["language"].replace("", "unknown").value_counts()
+    if len(langs):
+        say("Languages: " + ", ".join(f"{lang} ({n})" for lang, n in langs.head(8).items())
+            + (f", {len(langs) - 8} more" if len(langs) > 8 else "") + ".")
 
 
 class DiffFormat(str, Enum):

@@ -113,9 +113,83 @@ _ATTRIBUTION = re.compile(
 _ATTRIBUTION_AFTER_NEWLINE = re.compile("\n" + _ATTRIBUTION.pattern[1:], _ATTRIBUTION.flags)
 
 
+#: Credit labels in other languages that a colon must follow ("Источник: RT", "Fuente: EFE",
+#: "Quelle: dpa", "Source : AFP", "المصدر: الجزيرة", "来源：新华社" (NFKC makes the full-width colon
+#: ASCII), "Kaynak: AA"): alone, these words also start ordinary sentences ("Fuentes del ...").
+_CREDIT_LABELS = (
+    r"источники?", r"джерело", r"извори?", r"izvori?", r"fuentes?", r"fontes?", r"fonti", r"quellen?",
+    r"kaynaklar|kaynak", r"źródło", r"bron", r"forrás", r"zdroj", r"المصدر", r"مصدر", r"منبع", r"מקור",
+    r"消息来源|新闻来源|来源|來源|稿源|出处|出處|转自|轉自|原文链接|原文鏈接|出典|引用元|ソース", r"출처",
+)
+#: Credit phrases in other languages that name the source with or without a colon ("По материалам
+#: РИА Новости", "Preuzeto sa RT", "Publicado originalmente en", "Zuerst erschienen bei", "نقلا عن").
+_CREDIT_PHRASES = (
+    r"по\s+материалам", r"(?:материал\s+)?(?:впервые|первоначально)\s+опубликован[аоы]?\s+(?:на|в|во)",
+    r"перепечатано\s+(?:с|из)", r"(?:преузето|пренето)\s+(?:са|из|од)(?:\s+сајта)?",
+    r"(?:preuzeto|preneto)\s+(?:sa|iz|od)(?:\s+sajta)?",
+    r"(?:este\s+art[ií]culo\s+(?:fue\s+)?)?publicado\s+originalmente\s+(?:en|por)",
+    r"con\s+informaci[oó]n\s+de",
+    r"(?:cet\s+article\s+a\s+(?:d'abord\s+)?été\s+)?(?:publié|paru)e?\s+(?:initialement|d'abord|à\s+l'origine)?"
+    r"\s*(?:sur|dans|par)(?=\s)",
+    r"(?:dieser\s+(?:artikel|beitrag|text)\s+)?(?:erschien|ist)?\s*(?:zuerst|erstmals|ursprünglich)\s+"
+    r"(?:erschienen|veröffentlicht)?\s*(?:auf|bei|in|im)",
+    r"(?:bu\s+haber\s+)?(?:ilk\s+olarak|ilk\s+kez)\s+\S+(?:'da|'de|'ta|'te)", r"haberin\s+kaynağı",
+    r"نقل[اً\u064b]*\s+عن", r"بحسب\s+موقع", r"نشر\s+(?:هذا\s+المقال\s+)?(?:أولا|لأول\s+مرة)\s+(?:في|على)",
+    r"本文(?:转载|轉載|转|轉|来|來)自", r"转载自|轉載自", r"本文来源|本文來源", r"本稿は",
+)
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex pattern."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(pattern):
+        depth += (c == "(") - (c == ")")
+        if c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+    return [*out, pattern[start:]]
+
+
+def _starts(pattern: str) -> set[str]:
+    """The characters a match of `pattern` (one of the credit labels or phrases) can start with:
+    its first literal, or those of each branch of a leading group (and what follows it when the
+    group is optional)."""
+    if not pattern.startswith("(?:"):
+        return {pattern[0]}
+    depth, end = 0, 0
+    while True:
+        depth += (pattern[end] == "(") - (pattern[end] == ")")
+        if depth == 0:
+            break
+        end += 1
+    out = set().union(*(_starts(b) for b in _branches(pattern[3:end])))
+    if pattern[end + 1:end + 2] == "?":
+        rest = re.sub(r"^(?:\\s[*+])+", "", pattern[end + 2:])
+        out |= _starts(rest)
+    return out
+
+
+#: The letters a credit in another language starts with (either case): a lookahead on them at each
+#: line start spares trying every label and phrase on lines that start with none of them.
+_CREDIT_FIRST = "".join(sorted({c for p in _CREDIT_LABELS + _CREDIT_PHRASES for b in _branches(p)
+                                for s in _starts(b) for c in (s.lower(), s.upper())}))
+_ATTRIBUTION_OTHER = re.compile(
+    r"\n\s*(?=[" + re.escape(_CREDIT_FIRST) + r"])"
+    r"(?:(?:" + "|".join(_CREDIT_LABELS) + r")\s*[:\uff1a]|(?:" + "|".join(_CREDIT_PHRASES) + r")\s*[:\-]?)"
+    r"\s*(?P<name>[^\n]{2,100}?)\s*[.\u3002]?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def attributions(text: str) -> list[str]:
-    """Names a text credits as its source ("Articles by: RT News" gives "RT News")."""
-    return [m.group("name").strip() for m in _ATTRIBUTION_AFTER_NEWLINE.finditer("\n" + fold(text))]
+    """Names a text credits as its source ("Articles by: RT News" gives "RT News"; "Источник: RT",
+    "Fuente: EFE", "来源：新华社" and the like in other languages), in the order they stand."""
+    folded = "\n" + fold(text)
+    english = list(_ATTRIBUTION_AFTER_NEWLINE.finditer(folded))
+    other = list(_ATTRIBUTION_OTHER.finditer(folded))
+    if other:
+        english = sorted(english + other, key=lambda m: m.start())
+    return [m.group("name").strip() for m in english]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class Chunk:
     para_offsets: np.ndarray  # int64, per article: where its paragraphs start
     fingerprints: np.ndarray  # uint8 (n, 12): the word sequence's digest, per article
     n_words: np.ndarray       # int64, words per article
+    languages: tuple[str, ...] = ()  # per article: its language code, "" if unknown
 
 
 class Corpus:
@@ -66,6 +67,9 @@ class Corpus:
             para_counts = np.zeros(0, np.int64)
             self.fingerprints = np.zeros((0, 12), np.uint8)
             self.n_words = np.zeros(0, np.int64)
+        #: Each article's language (ISO 639-1, "" when unknown), in id order.
+        read_languages = [lang for c in chunks for lang in (c.languages or ('',) * c.n_words.shape[0])]
+        self.languages: list[str] = [read_languages[i] for i in self.order_list]
         self.para_offsets = np.zeros(n + 1, dtype=np.int64)  # read order
         np.cumsum(para_counts, out=self.para_offsets[1:])
 

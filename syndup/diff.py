@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from .cluster import attributions
-from .normalize import fold, paragraph_spans, words
+from .normalize import fold, paragraph_spans, word_pieces, word_run_re, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import RenderableType
@@ -56,13 +57,11 @@ MOVE_MIN_WORDS = 4
 #: An unchanged run of at most this many words between two changes is folded into them.
 MERGE_EQUAL_WORDS = 2
 
-# A run of characters that may hold words: \w plus what `fold` removes or rewrites inside words
-# (soft hyphen, zero-width space, BOM, modifier apostrophe, combining accents). The diff shows
-# words where they are in the original text, which `normalize.words` (the one definition of a word,
-# on folded text) cannot say: so the text is cut into runs here, with their positions, and each
-# run into words by `normalize.words`. The one difference: a symbol outside \w that NFKC turns
-# into letters ("™" -> "tm", "℃" -> "°c") is a word there and no word here.
-_RUN = re.compile(r"[\w\u00ad\u200b\ufeff\u02bc\u0300-\u036f]+")
+# The diff shows words where they are in the original text, which `normalize.words` (the one
+# definition of a word, on folded text) cannot say: so the text is cut into runs of word
+# characters here (`normalize.word_run_re`), with their positions, and each run into words by
+# `normalize.words`. The one difference: a symbol outside \w that NFKC turns into letters
+# ("™" -> "tm", "℃" -> "°c") is a word there and no word here.
 
 
 def _pattern(*alternatives: str) -> re.Pattern[str]:
@@ -95,6 +94,57 @@ _BOILERPLATE_ANYWHERE = (
     r"(?:subscribe|sign up) (?:to|for) (?:our|the) (?:\w+ )?(?:newsletter|mailing list|daily digest)",
     r"support (?:our|independent) journalism\b",
 )
+#: The same in other languages: disclaimers, "all rights reserved", newsletter pitches (searched
+#: anywhere in the folded paragraph; Russian, Serbian, Spanish, Portuguese, Italian, French, German,
+#: Turkish, Arabic, Chinese, Japanese).
+_OTHER_PHRASES = (
+    r"мнение\s+(?:автора|редакции)\s+(?:может\s+)?не\s+совпада",
+    r"точка\s+зрения\s+(?:автора|редакции)\s+(?:может\s+)?не\s+совпада", r"все\s+права\s+защищены",
+    r"перепечатка\s+(?:материалов\s+)?(?:запрещена|разрешена)", r"подписывайтесь\s+на\s+(?:наш|нас)",
+    r"сва\s+права\s+(?:су\s+)?задржана", r"sva\s+prava\s+(?:su\s+)?zadržana",
+    r"ставови\s+(?:изнет[аи]|аутора)", r"мишљења?\s+(?:изнет[аи]|аутора)",
+    r"stavovi\s+(?:iznet[ai]|autora)", r"mišljenja?\s+(?:iznet[ai]|autora)",
+    r"не\s+одражава(?:ју)?\s+(?:нужно\s+)?(?:став|ставове)", r"ne\s+odražava(?:ju)?\s+(?:nužno\s+)?(?:stav|stavove)",
+    r"todos\s+los\s+derechos\s+reservados", r"todos\s+os\s+direitos\s+reservados", r"tutti\s+i\s+diritti\s+riservati",
+    r"las\s+opiniones\s+expresadas", r"no\s+(?:refleja|representa)n?\s+necesariamente",
+    r"es\s+responsabilidad\s+(?:exclusiva\s+)?de", r"son\s+responsabilidad\s+(?:exclusiva\s+)?de",
+    r"suscr[ií]bete\s+a\s+nuestr[oa]",
+    r"tous\s+droits\s+réservés", r"n'engage(?:nt)?\s+que\s+(?:leurs?|son|sa)\s+auteur",
+    r"les\s+opinions\s+exprimées", r"abonnez-vous\s+à\s+(?:notre|la)",
+    r"alle\s+rechte\s+vorbehalten", r"meinung\s+(?:des|der)\s+(?:autors|autorin|verfassers)",
+    r"ansichten?\s+(?:des|der)\s+(?:autors|autorin|verfassers)",
+    r"gib(?:t|en)\s+nicht\s+(?:notwendigerweise|unbedingt|zwingend)\s+die", r"abonnieren\s+sie\s+(?:unseren|den)",
+    r"tüm\s+hakları\s+saklıdır", r"içeriğinden\s+(?:yazarı|yazar)\s+sorumlu", r"görüşler\s+yazar(?:ın|a)",
+    r"sorumluluk\s+reddi", r"yayın\s+politikasını\s+yansıtmaz",
+    r"جميع\s+الحقوق\s+محفوظة", r"الآراء\s+(?:الواردة|المنشورة)", r"لا\s+تعبر\s+(?:بالضرورة\s+)?عن",
+    r"تعبر\s+عن\s+رأي\s+كاتب", r"إخلاء\s+(?:ال)?مسؤولية",
+    r"版权所有", r"版權所有", r"免责声明", r"免責聲明", r"仅代表作者", r"僅代表作者", r"不代表本(?:网|站|报|網|報)",
+    r"转载请注明", r"轉載請註明", r"無断転載", r"無断複製", r"著作権",
+)
+_BOILERPLATE_OTHER = re.compile("|".join(_OTHER_PHRASES), re.IGNORECASE)
+
+
+def _key(phrase: str) -> str:
+    """The longest word a phrase always contains (outside its optional parts and alternatives)."""
+    plain = phrase
+    while "(" in plain:
+        plain = re.sub(r"\([^()]*\)\??", " ", plain)
+    plain = re.sub(r"\[[^\]]*\]|.\?", " ", plain).replace("\\s+", " ")
+    return max((w for w in plain.split() if w.isalpha()), key=len).lower()
+
+
+#: One word of each phrase: the regex (slow, it tries every phrase at every position) runs only on
+#: a paragraph holding one of them, and never on one holding English function words.
+_OTHER_KEYS = tuple(sorted({_key(p) for p in _OTHER_PHRASES}))
+
+
+@lru_cache(maxsize=4096)  # a site's chrome recurs in every copy it publishes
+def _other_boilerplate(folded: str) -> bool:
+    """A disclaimer, rights notice or newsletter pitch in a language other than English."""
+    if " the " in folded or " of " in folded or " and " in folded or " to " in folded:  # English
+        return False
+    low = folded.lower()
+    return any(k in low for k in _OTHER_KEYS) and _BOILERPLATE_OTHER.search(folded) is not None
 #: The letters `_BOILERPLATE_ANYWHERE`'s phrases start with: checked first, it halves the search.
 _ANYWHERE_FIRST = "acdgistu"
 _BOILERPLATE_RE = re.compile(rf"^\W*(?:{'|'.join(_BOILERPLATE_STARTS)})"
@@ -269,15 +319,21 @@ def _side(text: str, vocab: dict[str, str]) -> _Side:
     for s, e in paragraph_spans(text):
         para_starts: list[int] = []
         para_syms: list[str] = []
-        for m in _RUN.finditer(text, s, e):
+        for m in word_run_re().finditer(text, s, e):
             run = m.group()
-            keys = [run.lower()] if run.isascii() else words(run)  # an ASCII run is one word
-            for k, key in enumerate(keys):
-                para_starts.append(m.start() if k == 0 else m.end())
-                sym = vocab.get(key)
-                if sym is None:
-                    sym = vocab[key] = _symbol(len(vocab))
-                para_syms.append(sym)
+            if run.isascii():  # an ASCII run is one word
+                pieces: list[tuple[int, str]] = [(0, run)]
+                keyed = [[run.lower()]]
+            else:  # in scripts without spaces, a word per character, each where it stands
+                pieces = word_pieces(run)
+                keyed = [words(p) for _, p in pieces]
+            for (at, piece), keys in zip(pieces, keyed):
+                for k, key in enumerate(keys):
+                    para_starts.append(m.start() + at + (0 if k == 0 else len(piece)))
+                    sym = vocab.get(key)
+                    if sym is None:
+                        sym = vocab[key] = _symbol(len(vocab))
+                    para_syms.append(sym)
         if para_syms:
             spans.append((s, e))
             starts.append(para_starts)
@@ -399,7 +455,7 @@ def _corpus_boilerplate(text: str, boilerplate: Collection[int]) -> bool:
 def _label(text: str, n_words: int, boilerplate: Collection[int], *, added: bool) -> str | None:
     """The kind of a whole added or removed paragraph, judged alone (None if none applies)."""
     folded = fold(text)
-    if n_words <= _BOILERPLATE_MAX_WORDS and _BOILERPLATE_RE.search(folded):
+    if n_words <= _BOILERPLATE_MAX_WORDS and (_BOILERPLATE_RE.search(folded) or _other_boilerplate(folded)):
         return BOILERPLATE
     # A credit line, a comment heading or a link line a site puts on every copy recurs in the
     # corpus: it keeps its own kind rather than the corpus's boilerplate.

@@ -2,9 +2,14 @@
 and paragraphs that survive hard line-wraps; and cut it into words, the one definition of a word.
 
 Two texts that differ only in these ways are, for syndup, the same text. A word is a run of
-letters, digits or underscores (regex `\\w+`) of the folded, case-folded text; `token_bytes` cuts a
-text into them (in the C kernel when it is built, else with a byte table), and everything that
-counts, hashes or compares words starts from it.
+letters, digits, underscores and marks of the folded, case-folded text, each character folded by
+its script (`_folded_char`): Arabic harakat and tatweel dropped and alef, ya and ta marbuta
+variants folded; Hebrew niqqud dropped; Greek accents dropped; Cyrillic ё as е; Turkish dotted and
+dotless i as i; digits of every script as ASCII digits; zero-width and bidi controls dropped. In
+scripts written without spaces between words (Han, Hiragana, Katakana, Bopomofo, Thai, Lao, Khmer,
+Myanmar) every character is a word of its own, so k-word shingles there are k-character n-grams.
+`token_bytes` cuts a text into words (in the C kernel when it is built, else with a byte table),
+and everything that counts, hashes or compares words starts from it.
 """
 
 from __future__ import annotations
@@ -149,18 +154,15 @@ def token_bytes(text: str) -> bytes:
 
 
 def _token_bytes_python(text: str) -> bytes:
-    """`token_bytes` without the C kernel: characters mapped by `str.encode` and a byte table."""
+    """`token_bytes` without the C kernel: ASCII through a byte table, every other character
+    through `_folded_char` (the encoding error handler), as the kernel does it."""
     joined = _joined_paragraphs(text)
     handler = "strict"
     if not joined.isascii():
-        # NFKC, fold and casefold map characters one by one (NFKC never joins across a NUL), so
-        # folding the joined paragraphs is folding each paragraph.
+        # NFKC maps characters one by one (it never joins across a NUL), so normalizing the
+        # joined paragraphs is normalizing each paragraph.
         joined = unicodedata.normalize("NFKC", joined)
-        if len(joined.encode("utf-8", "surrogatepass")) - len(joined) > len(joined) // 32:
-            joined = fold(joined).casefold()  # much non-ASCII text: fold it all at once
-            handler = "syndup-word-bytes"
-        else:  # a few non-ASCII characters: fold each where it is
-            handler = "syndup-fold-word-bytes"
+        handler = "syndup-fold-word-bytes"
     raw = joined.encode("ascii", handler).translate(_BYTE_TABLE)
     if b'"' in raw:
         raw = raw.replace(b'"', b' " ')
@@ -201,25 +203,122 @@ _BYTE_TABLE = bytes(
 )
 
 
-def _word_bytes(err: UnicodeError) -> tuple[bytes, int]:
-    """Encoding error handler: a run of non-ASCII characters becomes the UTF-8 of its word
-    characters (what regex \\w matches: alphanumerics and '_') and a space for every other one."""
-    if not isinstance(err, UnicodeEncodeError):
-        raise err
-    run = err.object[err.start:err.end]
-    if run.isalnum():
-        return run.encode("utf-8", "surrogatepass"), err.end
-    return b"".join([c.encode("utf-8") if c.isalnum() else b" " for c in run]), err.end
+#: Scripts written without spaces between words, as code point ranges (of NFKC text): Thai, Lao,
+#: Myanmar, Khmer, CJK radicals, ideographic iteration marks and numerals, Hiragana, Katakana,
+#: Bopomofo, Han (every extension), Kana supplements. Each letter or mark there is a word.
+UNSPACED = (
+    (0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF), (0x2E80, 0x2FDF),
+    (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303C), (0x3040, 0x30FF), (0x3100, 0x312F),
+    (0x31A0, 0x31BF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA9E0, 0xA9FF),
+    (0xAA60, 0xAA7F), (0xF900, 0xFAFF), (0x1B000, 0x1B16F), (0x20000, 0x3FFFF),
+)
+
+#: Letters folded into another of their script: Arabic alef with hamza or madda and alef wasla
+#: to alef, alef maksura and Farsi yeh to yeh, ta marbuta to ha, Farsi keheh to kaf; Cyrillic ё
+#: to е; Turkish dotted capital I and dotless i to i (so every Turkish casing of a word compares
+#: equal, whatever the language of the text); the ASCII of these is already folded by casefold.
+_SCRIPT_FOLD = {
+    "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u0629": "\u0647", "\u06a9": "\u0643",
+    "\u0451": "\u0435", "\u0401": "\u0435", "\u0130": "i", "\u0131": "i",
+}
+#: Combining marks dropped wherever they stand: diacritics that decorate a letter (accents and
+#: stress marks NFKC could not compose), Arabic harakat and Quranic marks, Hebrew niqqud and
+#: cantillation. Other marks (Indic vowel signs, viramas) are part of the word they stand in.
+_DROPPED_MARKS = (
+    (0x0300, 0x036F), (0x0591, 0x05C7), (0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670),
+    (0x06D6, 0x06ED), (0x08D3, 0x08FF), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+)
+_TATWEEL = "\u0640"
+
+
+def _within(o: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= o <= hi for lo, hi in ranges)
+
+
+def _is_greek(o: int) -> bool:
+    return 0x0370 <= o <= 0x03FF or 0x1F00 <= o <= 0x1FFF
+
+
+def _fold_one(ch: str) -> str:
+    """One character of case-folded text, folded by its script: what it stands for in a word ("" for
+    nothing, " " for a separator), or, in a script without spaces, itself between spaces."""
+    o = ord(ch)
+    if ch.isascii():
+        return ch
+    if ch in _SCRIPT_FOLD:
+        return _SCRIPT_FOLD[ch]
+    cat = unicodedata.category(ch)
+    if cat[0] == "M":
+        if _within(o, _DROPPED_MARKS):
+            return ""
+        return f" {ch} " if _within(o, UNSPACED) else ch
+    if cat == "Cf" or ch == _TATWEEL:  # zero-width and bidi controls, soft hyphen; tatweel stretches
+        return ""
+    if cat == "Nd":
+        return str(unicodedata.decimal(ch))
+    if not ch.isalnum():
+        return " "
+    if _within(o, UNSPACED):
+        return f" {ch} "
+    if _is_greek(o):
+        return "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return ch
+
+
+def is_unspaced(ch: str) -> bool:
+    """True for a character of a script written without spaces, which is a word on its own."""
+    return _within(ord(ch), UNSPACED)
+
+
+@lru_cache(maxsize=1)
+def word_run_re() -> re.Pattern[str]:
+    """Runs of characters that may hold words, where they stand in an original text: `\\w`, every
+    combining mark, format (zero-width, bidi) character and tatweel, and what `_FOLD` removes
+    inside words. The diff cuts such runs into words with `word_pieces` and `words`."""
+    ranges: list[list[int]] = []
+    for o in (*range(0x80, 0x30000), *range(0xE0000, 0xE1000)):
+        if unicodedata.category(chr(o))[0] == "M" or unicodedata.category(chr(o)) == "Cf":
+            if ranges and ranges[-1][1] == o - 1:
+                ranges[-1][1] = o
+            else:
+                ranges.append([o, o])
+    extra = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+    return re.compile(f"[\\w\\u00ad\\u200b\\ufeff\\u02bc\\u0640{extra}]+")
+
+
+def word_pieces(run: str) -> list[tuple[int, str]]:
+    """A run of word characters cut where its words may start: each character of a script without
+    spaces alone, the stretches between whole; with the offset of each piece in the run. A run that
+    NFKC changes (it may join characters across pieces) is one piece."""
+    if run.isascii() or not any(is_unspaced(c) for c in run) or not unicodedata.is_normalized("NFKC", run):
+        return [(0, run)]
+    out: list[tuple[int, str]] = []
+    start = 0
+    for i, c in enumerate(run):
+        if is_unspaced(c):
+            if start < i:
+                out.append((start, run[start:i]))
+            out.append((i, c))
+            start = i + 1
+    if start < len(run):
+        out.append((start, run[start:]))
+    return out
 
 
 @lru_cache(maxsize=8192)
 def _folded_char(c: str) -> bytes:
-    """What fold, casefold and `\\w+` make of one non-ASCII character of NFKC text: its `_FOLD`
-    replacement, or its case folding with word characters as UTF-8 and others as spaces."""
+    """What fold, casefold and the script rules make of one non-ASCII character of NFKC text: its
+    `_FOLD` replacement, or its case folding with each character folded by `_fold_one`, as UTF-8."""
     m = _FOLD.get(ord(c))
     if m is not None:
         return (m if isinstance(m, str) else chr(m)).encode("ascii")
-    return b"".join([ch.encode("utf-8") if ch.isascii() or ch.isalnum() else b" " for ch in c.casefold()])
+    if c in _SCRIPT_FOLD:  # before casefold: "\u0130" casefolds to "i" and a combining dot
+        return _SCRIPT_FOLD[c].encode("utf-8")
+    if unicodedata.category(c) == "Cs":  # a lone surrogate separates words
+        return b" "
+    return "".join([_fold_one(ch) for ch in c.casefold()]).encode("utf-8")
 
 
 def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
@@ -229,7 +328,6 @@ def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
     return b"".join([_folded_char(c) for c in err.object[err.start:err.end]]), err.end
 
 
-codecs.register_error("syndup-word-bytes", _word_bytes)
 codecs.register_error("syndup-fold-word-bytes", _fold_word_bytes)
 
 

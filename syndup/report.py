@@ -264,6 +264,7 @@ def _meta(result: ScanResult | None, row: Any) -> dict[str, Any]:
         "id": row.doc_id, "title": _text(article.title), "site": _text(row.site),
         "url": url, "href": safe_url(url), "published": _text(article.published),
         "author": _text(article.author), "relation": _text(row.relation), "words": int(row.words),
+        "lang": _text(getattr(row, "language", "")),
         "jaccard": "" if _text(row.jaccard) == "" else f"{float(row.jaccard):.2f}",
         "containment": ("" if _text(row.containment_in_origin) == ""
                         else f"{float(row.containment_in_origin):.0%}"),

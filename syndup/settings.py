@@ -13,7 +13,10 @@ from .errors import SettingsError
 #: A fixed text the hash scheme is derived from: quotes, dashes, accents, digits, several scripts.
 _SCHEME_TEXT = ("\u201cThe Mayor\u2019s office\u201d \u2014 said Ren\u00e9e O'Neil, 42, in S\u00e3o Paulo...\n\n"
                 "\u0395\u03bb\u03bb\u03ac\u03b4\u03b1 \u4e2d\u6587 \u0440\u0443\u0441\u0441\u043a\u0438\u0439 "
-                "naïve café co-operate U.S. e-mail 3.14 \"quoted words here\" end.")
+                "naïve café co-operate U.S. e-mail 3.14 \"quoted words here\" end.\n\n"
+                "\u0630\u064e\u0647\u064e\u0628\u064e \u0625\u0644\u0649 \u0627\u0644\u0645\u062f\u0631\u0633\u0629 "
+                "\u05e9\u05b8\u05c1\u05dc\u05d5\u05b9\u05dd \u0401\u043b\u043a\u0430 D\u0130YARBAKIR "
+                "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 \u3072\u3089\u304c\u306a \u0663\u200d.")
 
 
 @lru_cache(maxsize=1)

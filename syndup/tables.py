@@ -24,7 +24,8 @@ from .verify import DUPLICATE, NAMES, VIEWS
 
 DOCUMENT_COLUMNS = ["doc_id", "cluster_id", "story_id", "role", "relation", "jaccard", "containment_in_origin",
                     "origin_containment", "cluster_size", "site", "url", "title", "published",
-                    "published_source", "crawled", "author", "words", "boilerplate_words", "source", "credit"]
+                    "published_source", "crawled", "author", "words", "boilerplate_words", "source", "credit",
+                    "language"]
 PAIR_COLUMNS = ["doc_a", "doc_b", "relation", "jaccard", "containment_a_in_b", "containment_b_in_a",
                 "shared_shingles", "passage_words", "match_view"]
 CLUSTER_COLUMNS = ["cluster_id", "story_id", "size", "origin_id", "origin_rule", "origin_confidence", "sites",
@@ -56,7 +57,8 @@ KINDS: dict[str, Kind] = {
     "doc_id": "str", "cluster_id": "int", "story_id": "int", "jaccard": "float", "containment_in_origin": "float",
     "origin_containment": "float", "cluster_size": "int", "site": "str", "url": "str", "title": "str",
     "published": "time", "crawled": "time", "author": "str", "words": "int", "boilerplate_words": "int",
-    "source": "str", "doc_a": "str", "doc_b": "str", "containment_a_in_b": "float", "containment_b_in_a": "float",
+    "source": "str", "language": "str", "doc_a": "str", "doc_b": "str", "containment_a_in_b": "float",
+    "containment_b_in_a": "float",
     "shared_shingles": "int", "passage_words": "int", "size": "int", "origin_id": "str",
     "origin_confidence": "float", "sites": "list", "n_sites": "int", "first_published": "time",
     "last_published": "time", "duplicates": "int", "copies": "int", "partial_links": "int", "origin_title": "str",
@@ -176,6 +178,7 @@ def build(corpus: Corpus, boilerplate: Boilerplate, pairs: PairTable, origins: O
                              for a, d in zip(arts, origins.published)],
         "crawled": origins.crawled, "author": [a.author for a in arts], "words": corpus.n_words[corpus.order],
         "boilerplate_words": boilerplate.words, "source": [a.origin_ref for a in arts],
+        "language": corpus.languages,
     }, columns=DOCUMENT_COLUMNS)
 
     ids_arr = np.array(ids, dtype=object)

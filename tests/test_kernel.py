@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,22 +89,52 @@ def test_analyze_is_the_numpy_result_on_any_text(texts):
 #: change, case folds that grow ("ß"), a surrogate and an astral letter.
 _TRICKY = list('aZ9_ "\x00\x01\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029\xa0\u3000\t.-') + [
     "é", "e\u0301", "“", "”", "‘", "’", "—", "…", "\u200b", "\u00ad", "ß", "İ", "Σ", "ﬁ", "１", "K",
-    "€", "д", "Ж", "日", "\ud800", "\U0001d400", "\U0001f600"]
+    "€", "д", "Ж", "日", "\ud800", "\U0001d400", "\U0001f600",
+    # scripts without spaces, marks, Arabic and Hebrew folds, zero-width and bidi controls, digits
+    "中", "文", "ひ", "カ", "ー", "ก", "\u0e48", "ລ", "ក", "\u17c6", "မ", "\u103a", "\U00020000", "ذ", "\u064e",
+    "\u0640", "أ", "ة", "ى", "ש", "\u05b8", "ё", "Ё", "ά", "Ά", "ı", "\u200c", "\u200d", "\u200e", "\u202b",
+    "\u2067", "\u061c", "٣", "क", "\u093f", "\u094d", "\u0307", "\u3001", "。"]
 
 
 # --- tokens: the slow reference, and both production cuts against it ----------------------------
 
-_TOKEN_RE = re.compile(r'\w+|"')
+def _reference_char(ch: str) -> str:
+    """One character of case-folded text as the README's "Languages" rules say: kept, dropped ("")
+    or a separator (" "); in a script without spaces a word of its own (" ch ")."""
+    o = ord(ch)
+    unspaced = any(lo <= o <= hi for lo, hi in normalize.UNSPACED)
+    cat = unicodedata.category(ch)
+    if ch.isascii():
+        return ch if (ch.isalnum() or ch in '_"\x00') else " "
+    if cat == "Cs":
+        return " "
+    if cat.startswith("M"):
+        if any(lo <= o <= hi for lo, hi in normalize._DROPPED_MARKS):
+            return ""
+        return f" {ch} " if unspaced else ch
+    if cat == "Cf" or unicodedata.name(ch, "") == "ARABIC TATWEEL":
+        return ""
+    if cat == "Nd":
+        return str(unicodedata.digit(ch))
+    if not ch.isalnum():
+        return " "
+    if unspaced:
+        return f" {ch} "
+    if unicodedata.name(ch, "").startswith("GREEK"):
+        return unicodedata.normalize("NFD", ch)[0]
+    return ch
 
 
 def reference_tokens(text: str) -> list[str]:
-    """What a token is, written plainly: per paragraph (`paragraph_spans`), the `\\w+` words and '"'
-    marks of its folded, case-folded text, with a NUL token between paragraphs."""
+    """What a token is, written plainly: per paragraph (`paragraph_spans`), its folded text with
+    the script folds applied, case-folded, each character by `_reference_char`, cut at spaces with
+    every '"' a token of its own; a NUL token between paragraphs."""
     out: list[str] = []
     for n, (s, e) in enumerate(paragraph_spans(text)):
         if n:
             out.append(normalize.BREAK)
-        out.extend(_TOKEN_RE.findall(fold(text[s:e]).casefold()))
+        folded = "".join(normalize._SCRIPT_FOLD.get(c, c) for c in fold(text[s:e])).casefold()
+        out.extend(re.findall(r'"|[^\s"]+', "".join(_reference_char(c) for c in folded).replace("\x00", " ")))
     return out
 
 

@@ -307,3 +307,51 @@ def test_big_index_pages_sorts_and_filters(browser: Any, big_report: Path, tmp_p
     assert browser.current_url.endswith(page_name("o249"))
     assert "Diff not written" in browser.find_element(By.CSS_SELECTOR, "#copy-1 .not-diffed").text
     assert console_errors(browser) == []
+
+
+#: Where the first character of an element's text is drawn, and the element's box (page pixels).
+FIRST_CHAR_BOX = """
+const el = document.querySelector(arguments[0]);
+const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+let node = walker.nextNode();
+while (node && !node.data.trim()) node = walker.nextNode();
+const at = node.data.search(/\\S/);
+const range = document.createRange();
+range.setStart(node, at);
+range.setEnd(node, at + 1);
+const ch = range.getBoundingClientRect(), box = el.getBoundingClientRect();
+return [ch.left, ch.right, box.left, box.right, getComputedStyle(el).direction,
+        el.closest('[lang]') ? el.closest('[lang]').getAttribute('lang') : null];
+"""
+
+
+def test_arabic_reads_right_to_left_and_says_its_language(browser: Any, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    from syndup import language
+
+    from .languages import story
+
+    s = story("ar")
+    result = syndup.scan([{"id": "origin", "text": s.origin, "site": s.origin_site},
+                          {"id": "copy", "text": s.copy(), "site": s.copy_site}])
+    index = write_report(result, tmp_path / "report")
+    visit(browser, index.parent / page_name("origin"), width=1200, height=1400)
+    assert console_errors(browser) == []
+    langs = {e.get_attribute("lang") for e in browser.find_elements(By.CSS_SELECTOR, ".cell.old, .cell.new")}
+    assert langs == ({"ar"} if language.available() else {None})
+    # The first paragraph of the copy's side starts at its right edge: the text runs right to left.
+    left, right, box_left, box_right, direction, lang = browser.execute_script(FIRST_CHAR_BOX, ".cell.new p")
+    assert direction == "rtl"
+    assert box_right - right < 40 < left - box_left
+    if language.available():
+        assert lang == "ar"
+    browser.save_screenshot(str(tmp_path / "arabic.png"))
+    # An English paragraph on the same kind of page still starts on the left.
+    en = story("en")
+    result = syndup.scan([{"id": "origin", "text": en.origin}, {"id": "copy", "text": en.copy()}])
+    index = write_report(result, tmp_path / "report-en")
+    visit(browser, index.parent / page_name("origin"), width=1200, height=1400)
+    left, right, box_left, box_right, direction, _ = browser.execute_script(FIRST_CHAR_BOX, ".cell.new p")
+    assert direction == "ltr"
+    assert left - box_left < 40 < box_right - right

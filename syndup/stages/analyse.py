@@ -16,6 +16,7 @@ import numpy as np
 
 from ..corpus import Chunk, Corpus
 from ..execution import Execution
+from ..language import languages
 from ..models import Article, Problem
 from ..read import JsonlLines
 from ..shingle import analyze_views
@@ -52,7 +53,8 @@ def analyse_chunk(chunk: int, work: Work, spill: str) -> tuple[Chunk, list[Probl
         for view in (batch, noisy):  # the exact view's words, then the noisy view's
             for arr in (view.word_hashes, view.word_quoted, view.word_offsets, view.para_words, view.para_offsets):
                 np.save(fh, arr, allow_pickle=False)
-    outline = Chunk(batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words)
+    outline = Chunk(batch.para_hashes, batch.para_words, batch.para_offsets, batch.fingerprints, batch.n_words,
+                    tuple(languages(texts, batch)))
     return outline, entries, lengths
 
 

@@ -59,7 +59,9 @@ def read_evidence(text: str, title: str | None) -> Evidence:
     return Evidence(
         credits=tuple(attributions(text)), paragraphs=frozenset(digests),
         added=tuple((d, kind) for d, kind in zip(digests, kinds) if kind is not None),
-        curly=True if ("\u201c" in text or "\u201d" in text) else False if '"' in text else None,
+        # „...“ (German, Serbian, Russian ...) are a language's own quotes, not a republisher's restyling
+        curly=None if "\u201e" in text else True if ("\u201c" in text or "\u201d" in text)
+        else False if '"' in text else None,
         wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")), body=body)
 
 
