@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .execution import Execution, Tuning
+from .execution import Tuning, for_engine
 from .models import Article, Problem, ScanResult
 from .network import credit_column
 from .read import DEFAULT_LIMITS, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
@@ -62,7 +62,7 @@ def _mixed(source: Any, id_field: str, text_field: str,
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
          text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
          on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
-         limits: ReadLimits = DEFAULT_LIMITS) -> ScanResult:
+         limits: ReadLimits = DEFAULT_LIMITS, engine: str = "local", address: str | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
@@ -72,9 +72,11 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     work between processes pays). `on_problem` is called with each problem (a skipped or repaired
     record) as it is found, up to `limits.max_warnings` per input file and then one line counting
     the rest; all of them are in the result's `problems`. `limits` bounds what reading one record
-    or file may cost (`ReadLimits`).
+    or file may cost (`ReadLimits`). `engine="ray"` runs the per-chunk passes as Ray tasks on the
+    Ray instance this process is connected to, or on the one at `address` (None: `RAY_ADDRESS`, or
+    a new local one); the tables are the same (see `syndup.ray_engine`).
     """
-    execution = Execution.local(jobs, tuning)
+    execution = for_engine(engine, address, jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
     corpus = analyse.analyse(_items(source, id_field, text_field, limits), execution, progress, shown)
     if shown is not None:

@@ -1,0 +1,98 @@
+"""The Ray engine: a scan's per-block passes as Ray tasks, on one machine or a Ray cluster.
+
+`RayExecution` is a second implementation of `syndup.execution.Execution`, not a second pipeline:
+the stages call the same functions. `map_chunks` (pass 1: parse JSONL, normalise, shingle; pass 2:
+sign with the C kernel) sends each chunk to a Ray task, a bounded number in flight, results in
+order; a task whose worker process dies is run again by Ray (`MAX_RETRIES`), so a killed worker
+does not change the result. Chunks' words and sets go to the scan's spill folder, which the
+workers must see at the same path (one machine, or a shared file system). Corpus-wide work
+(`map_split`, `fork_join`: boilerplate, candidates, verification, origins) runs in the driver
+as with the local engine. Ray is imported only here (`pip install 'syndup[ray]'`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .errors import InputError, MissingDependency
+from .execution import Execution, Tuning, check_jobs
+
+try:
+    import ray
+except ImportError as exc:  # pragma: no cover - exercised where ray is not installed
+    raise MissingDependency("ray", "ray", "the Ray engine (--engine ray)",
+                            broken=None if isinstance(exc, ModuleNotFoundError) and exc.name == "ray"
+                            else f"{type(exc).__name__}: {exc}") from exc
+
+__all__ = ["MAX_RETRIES", "RayExecution", "connect"]
+
+R = TypeVar("R")
+
+#: Times Ray runs a task again whose worker process died (a killed worker, a lost node).
+MAX_RETRIES = 3
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """In a Ray worker: one task of `map_chunks`."""
+    return fn(*args)
+
+
+_task: Any = None
+
+
+def _remote() -> Any:
+    """The Ray remote function that runs tasks (made once, after Ray is imported)."""
+    global _task
+    if _task is None:
+        _task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_call)
+    return _task
+
+
+def connect(address: str | None = None) -> None:
+    """Use the Ray instance this process is connected to; else connect to `address` (None: the
+    cluster `RAY_ADDRESS` names, or a new local instance on this machine)."""
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    except ConnectionError as exc:
+        raise InputError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RayExecution(Execution):
+    """Run a scan's per-chunk passes as Ray tasks (see the module docstring); `jobs` is for the
+    corpus-wide work the driver does itself."""
+
+    @classmethod
+    def connected(cls, address: str | None = None, jobs: int | None = None,
+                  tuning: Tuning | None = None) -> RayExecution:
+        """An execution on the Ray cluster at `address` (see `connect`)."""
+        connect(address)
+        return cls(check_jobs(jobs), tuning or Tuning())
+
+    def map_chunks(self, fn: Callable[..., R], tasks: Iterable[tuple[Any, ...]], *,
+                   parallel: bool) -> Iterator[R]:
+        """`fn(*task)` for every task, in order: as Ray tasks when `parallel` (about two per CPU of
+        the cluster in flight, so the driver holds a bounded number of chunks), else here."""
+        if not parallel:
+            for task in tasks:
+                yield fn(*task)
+            return
+        remote = _remote()
+        ahead = 2 * max(1, int(ray.cluster_resources().get("CPU", 1))) + 1
+        fn_ref = ray.put(fn)  # by reference: a module-level function pickles as its name
+        pending: deque[Any] = deque()
+        try:
+            for task in tasks:
+                pending.append(remote.remote(fn_ref, *task))
+                if len(pending) >= ahead:
+                    yield ray.get(pending.popleft())
+            while pending:
+                yield ray.get(pending.popleft())
+        finally:
+            for ref in pending:  # a failed or abandoned scan: stop what is still queued
+                ray.cancel(ref, force=True)

@@ -1,0 +1,106 @@
+"""The Ray engine gives the local engine's tables, and a Ray worker killed mid-scan changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import syndup
+from syndup.execution import Tuning
+
+from .generated import records
+
+ray = pytest.importorskip("ray")
+
+SEEDS = range(20240317, 20240317 + 10)  # ten generated corpora of 200 articles: 2000 articles
+#: Many small chunks, so that every pass has many Ray tasks in flight.
+TUNING = Tuning(chunk=50, min_parallel=100)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2000 generated articles in one JSONL file (the Ray workers parse its lines)."""
+    path = tmp_path_factory.mktemp("ray") / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for seed in SEEDS:
+            for r in records(seed):
+                record = r.to_json()
+                record["id"] = f"s{seed % 100}-{record['id']}"
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance of 2 CPUs for this module's tests."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local(corpus: Path) -> syndup.ScanResult:
+    return syndup.scan(corpus, jobs=2, tuning=TUNING)
+
+
+def assert_same_tables(a: syndup.ScanResult, b: syndup.ScanResult) -> None:
+    for name in ("documents", "pairs", "clusters"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.boilerplate == b.boilerplate
+
+
+def test_ray_engine_gives_the_local_engines_tables(corpus, local_ray, local):
+    result = syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
+    assert len(result.documents) == 2000
+    assert set(result.pairs.relation) == {"copy", "duplicate", "partial"}
+    assert result.clusters.shape[0] > 200
+    assert_same_tables(result, local)
+
+
+def _ray_task_workers() -> list[int]:
+    """Process ids of Ray workers running one of syndup's tasks now (their title names the task)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except OSError:
+            continue
+        if cmdline.startswith(b"ray::_call"):
+            pids.append(int(entry))
+    return pids
+
+
+def test_a_ray_worker_killed_mid_scan_does_not_change_the_result(corpus, local_ray, local):
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def killer() -> None:
+        while not stop.is_set() and not killed:
+            for pid in _ray_task_workers():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    continue
+                break
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        result = syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
+    finally:
+        stop.set()
+        thread.join()
+    assert killed, "no Ray worker was running a task to kill"
+    assert_same_tables(result, local)
