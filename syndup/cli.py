@@ -85,6 +85,11 @@ def _root(
     """Find republished and near-duplicate news articles and what each copy changed."""
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class TableFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
@@ -145,6 +150,11 @@ def scan(
                                          "many times: a decompression bomb."),
     max_warnings: int = typer.Option(DEFAULT_LIMITS.max_warnings, "--max-warnings", min=0, metavar="N",
                                      help="Warnings shown per input file; the rest are counted in one line."),
+    engine: Engine = typer.Option(Engine.local, "--engine",
+                                  help="Where the per-chunk passes run: processes here, or Ray tasks (syndup[ray])."),
+    address: str | None = typer.Option(None, "--address", metavar="ADDR",
+                                       help="With --engine ray: the Ray cluster (default: RAY_ADDRESS, or a new "
+                                            "local Ray instance)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .output import Staging, check_writable, write_table_files
@@ -180,7 +190,8 @@ def scan(
                 bar.refresh()
 
             result = run_scan(items, settings=DEFAULT_SETTINGS, id_field=id_field, text_field=text_field,
-                              progress=progress, jobs=jobs, on_problem=warn, limits=limits)
+                              progress=progress, jobs=jobs, on_problem=warn, limits=limits,
+                              engine=engine.value, address=address)
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:
             write_table_files(result, staging.path, ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",))

@@ -17,15 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .errors import InputError, MissingDependency
+from .errors import InputError, require
 from .execution import Execution, Tuning, check_jobs
 
-try:
-    import ray
-except ImportError as exc:  # pragma: no cover - exercised where ray is not installed
-    raise MissingDependency("ray", "ray", "the Ray engine (--engine ray)",
-                            broken=None if isinstance(exc, ModuleNotFoundError) and exc.name == "ray"
-                            else f"{type(exc).__name__}: {exc}") from exc
+ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
 __all__ = ["MAX_RETRIES", "RayExecution", "connect"]
 

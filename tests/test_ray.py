@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import syndup
+from syndup.cli import app
+from syndup.errors import InputError, MissingDependency
 from syndup.execution import Tuning
 
 from .generated import records
@@ -104,3 +108,27 @@ def test_a_ray_worker_killed_mid_scan_does_not_change_the_result(corpus, local_r
         thread.join()
     assert killed, "no Ray worker was running a task to kill"
     assert_same_tables(result, local)
+
+
+def test_the_ray_engine_without_ray_names_the_pip_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "syndup.ray_engine", raising=False)
+    with pytest.raises(MissingDependency, match=r"pip install 'syndup\[ray\]'"):
+        syndup.scan([{"id": "a", "text": "one two three"}], engine="ray")
+
+
+def test_an_unknown_engine_or_an_address_without_ray_is_refused():
+    with pytest.raises(InputError, match="engine must be 'local' or 'ray'"):
+        syndup.scan([{"id": "a", "text": "one two three"}], engine="spark")
+    with pytest.raises(InputError, match="address"):
+        syndup.scan([{"id": "a", "text": "one two three"}], address="ray://head:10001")
+
+
+def test_cli_scan_with_engine_ray_writes_the_local_engines_tables(corpus, local_ray, tmp_path):
+    runner = CliRunner()
+    for engine in ("local", "ray"):
+        done = runner.invoke(app, ["scan", str(corpus), "--out", str(tmp_path / engine), "--engine", engine,
+                                   "--no-report", "--quiet"])
+        assert done.exit_code == 0, done.output
+    for table in ("documents.csv", "pairs.csv", "clusters.csv"):
+        assert (tmp_path / "ray" / table).read_bytes() == (tmp_path / "local" / table).read_bytes()
