@@ -11,6 +11,8 @@ from the scan's progress calls (one after each stage): "read+analyse" is pass 1 
 normalise, shingle), "sign" pass 2 (MinHash), both per chunk (Ray tasks on the Ray engine);
 boilerplate, candidates, verify and "origins" (separate, origins, clusters) are corpus-wide;
 "tables" builds the output. Medians of the runs; the tables of both engines are compared.
+"driver_mb" is the scan process's peak RSS, "worker_mb" the largest peak RSS of a worker process
+(Ray's workers; the local engine's pool workers or forked children), in MB.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,6 +33,38 @@ from machine import machine_line
 from speed import DEFAULT_BBC, Corpus, text_model, write_corpus
 
 STAGES = ["read+analyse", "boilerplate", "sign", "candidates", "verify", "origins", "tables"]
+
+
+def worker_peak_mb(engine: str) -> float:
+    """The largest peak RSS of this process's workers: Ray's worker processes (descendants of this
+    driver whose title starts with "ray::", VmHWM, object store pages they touched included), or
+    the local engine's pool workers and forked children (RUSAGE_CHILDREN)."""
+    if engine != "ray":
+        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    peak = 0
+    for pid in parent:
+        p = pid
+        while p in parent and p != os.getpid():
+            p = parent[p]
+        if p != os.getpid() or pid == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if not fh.read().startswith(b"ray::"):
+                    continue
+            with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+                peak = max([peak] + [int(line.split()[1]) for line in fh if line.startswith("VmHWM:")])
+        except OSError:
+            continue
+    return peak / 1024
 
 
 def child(corpus: str, engine: str, jobs: int) -> None:
@@ -52,6 +87,8 @@ def child(corpus: str, engine: str, jobs: int) -> None:
     for table in (result.documents, result.pairs, result.clusters):
         digest.update(table.to_csv(index=False).encode())
     print(json.dumps({"ray_start": start, "total": end - t0, "n": len(result.documents),
+                      "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "worker_mb": worker_peak_mb(engine),
                       "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
                       **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
 
@@ -86,7 +123,7 @@ def main() -> None:
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 runs[engine].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
-    cols = ["ray_start", *STAGES, "total"]
+    cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb"]
     print(f"{'engine':<7}" + "".join(f"{c:>13}" for c in cols) + f"{'pairs':>9}  tables' sha256")
     for engine, rows in runs.items():
         cells = "".join(f"{statistics.median(r[c] for r in rows):>13.2f}" for c in cols)

@@ -151,7 +151,8 @@ def scan(
     max_warnings: int = typer.Option(DEFAULT_LIMITS.max_warnings, "--max-warnings", min=0, metavar="N",
                                      help="Warnings shown per input file; the rest are counted in one line."),
     engine: Engine = typer.Option(Engine.local, "--engine",
-                                  help="Where the per-chunk passes run: processes here, or Ray tasks (syndup[ray])."),
+                                  help="Where the per-chunk passes run: processes on this machine, or tasks on "
+                                       "a Ray cluster (the ray extra)."),
     address: str | None = typer.Option(None, "--address", metavar="ADDR",
                                        help="With --engine ray: the Ray cluster (default: RAY_ADDRESS, or a new "
                                             "local Ray instance)."),

@@ -30,7 +30,8 @@ TUNING = Tuning(chunk=50, min_parallel=100)
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """2000 generated articles in one JSONL file (the Ray workers parse its lines)."""
+    """2000 generated articles in one JSONL file (the Ray workers parse its lines), and a few bad
+    records among them: a line that is not JSON, a record without text, a duplicate id."""
     path = tmp_path_factory.mktemp("ray") / "corpus.jsonl"
     with path.open("w", encoding="utf-8") as fh:
         for seed in SEEDS:
@@ -38,6 +39,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 record = r.to_json()
                 record["id"] = f"s{seed % 100}-{record['id']}"
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write('{"id": "broken", "text": \n')
+            fh.write(json.dumps({"id": f"empty{seed}"}) + "\n")
+            fh.write(json.dumps({"id": f"s{seed % 100}-a000", "text": "a second article with a taken id"}) + "\n")
     return path
 
 
@@ -58,11 +62,13 @@ def assert_same_tables(a: syndup.ScanResult, b: syndup.ScanResult) -> None:
     for name in ("documents", "pairs", "clusters"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert a.boilerplate == b.boilerplate
+    assert a.problems == b.problems
 
 
 def test_ray_engine_gives_the_local_engines_tables(corpus, local_ray, local):
     result = syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
-    assert len(result.documents) == 2000
+    assert len(result.documents) == 2010  # and the 10 renamed duplicates
+    assert len(result.problems) == 30
     assert set(result.pairs.relation) == {"copy", "duplicate", "partial"}
     assert result.clusters.shape[0] > 200
     assert_same_tables(result, local)
