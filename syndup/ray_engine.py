@@ -46,6 +46,17 @@ def _remote() -> Any:
     return _task
 
 
+def _get(ref: Any) -> Any:
+    """A task's result; an exception the task raised is raised here as itself (one line, as the
+    local engine raises it), with Ray's report of where it ran chained to it."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, Exception):
+            raise exc.cause from exc
+        raise
+
+
 def connect(address: str | None = None) -> None:
     """Use the Ray instance this process is connected to; else connect to `address` (None: the
     cluster `RAY_ADDRESS` names, or a new local instance on this machine)."""
@@ -85,9 +96,9 @@ class RayExecution(Execution):
             for task in tasks:
                 pending.append(remote.remote(fn_ref, *task))
                 if len(pending) >= ahead:
-                    yield ray.get(pending.popleft())
+                    yield _get(pending.popleft())
             while pending:
-                yield ray.get(pending.popleft())
+                yield _get(pending.popleft())
         finally:
             for ref in pending:  # a failed or abandoned scan: stop what is still queued
                 ray.cancel(ref, force=True)

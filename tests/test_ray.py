@@ -74,6 +74,16 @@ def test_ray_engine_gives_the_local_engines_tables(corpus, local_ray, local):
     assert_same_tables(result, local)
 
 
+def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
+    from syndup.ray_engine import RayExecution
+
+    squares = RayExecution(2).map_chunks(pow, [(i, 2) for i in range(20)], parallel=True)
+    assert list(squares) == [i * i for i in range(20)]
+    with pytest.raises(ValueError) as caught:
+        list(RayExecution(2).map_chunks(int, [("1",), ("x",)], parallel=True))
+    assert str(caught.value) == "invalid literal for int() with base 10: 'x'"
+
+
 def _ray_task_workers() -> list[int]:
     """Process ids of Ray workers running one of syndup's tasks now (their title names the task)."""
     pids = []
