@@ -13,16 +13,18 @@ as with the local engine. Ray is imported only here (`pip install 'syndup[ray]'`
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import InputError, require
 from .execution import Execution, Tuning, check_jobs
+from .models import Article, Problem
+from .read import DEFAULT_LIMITS, ReadLimits, from_records
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
-__all__ = ["MAX_RETRIES", "RayExecution", "connect"]
+__all__ = ["MAX_RETRIES", "RayExecution", "connect", "read_parquet"]
 
 R = TypeVar("R")
 
@@ -102,3 +104,24 @@ class RayExecution(Execution):
         finally:
             for ref in pending:  # a failed or abandoned scan: stop what is still queued
                 ray.cancel(ref, force=True)
+
+
+def read_parquet(paths: Sequence[str], *, id_field: str = "id", text_field: str = "text",
+                 limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | Problem]:
+    """The records of Parquet files or folders of them, at URIs Ray Data reads (s3://, gs://,
+    hdfs://, file://), read by Ray Data's tasks in file order and taken as `from_records` takes
+    records: the same field names, ids and warnings (a record is "record N", counted over all)."""
+    data = require("ray.data", "ray", "Reading Parquet with Ray Data")
+    connect()
+    context = data.DataContext.get_current()
+    keep, context.execution_options.preserve_order = context.execution_options.preserve_order, True
+    try:
+        dataset = data.read_parquet(list(paths))
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for batch in dataset.iter_batches(batch_format="pandas", batch_size=4096):
+                yield from batch.to_dict("records")
+
+        yield from from_records(rows(), id_field=id_field, text_field=text_field, limits=limits)
+    finally:
+        context.execution_options.preserve_order = keep

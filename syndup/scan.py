@@ -59,6 +59,13 @@ def _mixed(source: Any, id_field: str, text_field: str,
         yield stop.pop()
 
 
+def _uris(source: Any) -> list[str]:
+    """`source` as URIs (s3://, gs://, hdfs://, file://), which the Ray engine reads with Ray Data
+    as Parquet; [] if it is anything else."""
+    names = [source] if isinstance(source, str) else list(source) if isinstance(source, (list, tuple)) else []
+    return names if names and all(isinstance(s, str) and "://" in s for s in names) else []
+
+
 def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = "id",
          text_field: str = "text", progress: Progress | None = None, jobs: int | None = None,
          on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
@@ -78,7 +85,13 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     """
     execution = for_engine(engine, address, jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
-    corpus = analyse.analyse(_items(source, id_field, text_field, limits), execution, progress, shown)
+    if engine == "ray" and _uris(source):
+        from .ray_engine import read_parquet
+
+        items: Iterable[Any] = read_parquet(_uris(source), id_field=id_field, text_field=text_field, limits=limits)
+    else:
+        items = _items(source, id_field, text_field, limits)
+    corpus = analyse.analyse(items, execution, progress, shown)
     if shown is not None:
         shown.close()
 

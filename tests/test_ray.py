@@ -150,3 +150,17 @@ def test_cli_scan_with_engine_ray_runs_the_ray_engine(corpus, tmp_path, monkeypa
     done = CliRunner().invoke(app, ["scan", str(corpus), "--out", str(tmp_path / "out"), "--address", "auto", "--quiet"])
     assert done.exit_code != 0
     assert "engine='ray'" in done.output
+
+
+def test_parquet_at_a_uri_is_read_by_ray_data_with_the_local_rules(local_ray, tmp_path):
+    frame = pd.DataFrame([r.to_json() for seed in SEEDS[:3] for r in records(seed)])
+    frame["id"] = [f"{i // 200}-{doc_id}" for i, doc_id in enumerate(frame["id"])]
+    frame.loc[5, "text"] = None  # a record without text: a warning, not the end
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    frame.iloc[:300].to_parquet(folder / "part-0000.parquet", index=False)
+    frame.iloc[300:].to_parquet(folder / "part-0001.parquet", index=False)
+    result = syndup.scan(folder.as_uri(), engine="ray", jobs=2, tuning=TUNING)
+    local = syndup.scan(frame, jobs=2, tuning=TUNING)
+    assert len(result.problems) == 1
+    assert_same_tables(result, local)
