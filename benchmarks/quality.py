@@ -290,8 +290,9 @@ def load_devset(folder: Path) -> list[dict[str, str]]:
     return records
 
 
-def score_devset(folder: Path) -> None:
-    """Pairwise precision, recall and F1 on the labelled real pages (see the module docstring)."""
+def score_devset(folder: Path, show: int = 0) -> None:
+    """Pairwise precision, recall and F1 on the labelled real pages (see the module docstring); with
+    `show`, the pairs where syndup and the label disagree (`asprout_dev_audit.csv` holds readings)."""
     records = load_devset(folder)
     with open(DEV_LABELS, newline="", encoding="utf-8") as fh:
         labels = {tuple(sorted(f"{r['file'].split('_')[0]}:{r[k]}" for k in ("id_a", "id_b"))): r["label"]
@@ -313,6 +314,12 @@ def score_devset(folder: Path) -> None:
     cluster = dict(zip(result.documents["doc_id"], result.documents["cluster_id"]))
     chained = [p for p, r in labels.items() if r != "copy" and cluster[p[0]] == cluster[p[1]]]
     print(f"labelled non-copy pairs in one cluster (chaining): {len(chained)}")
+    if show:
+        passage = {tuple(sorted((r.doc_a, r.doc_b))): r.passage_words for r in result.pairs.itertuples()}
+        rel = {p: "none" if r == "different" else r for p, r in labels.items()}
+        wrong = [p for p in sorted(labels) if found.get(p, "none") != rel[p]]
+        for p in wrong[:show]:
+            print(f"   dev set: {p} label={rel[p]} found={found.get(p, 'none')} passage_words={passage.get(p, 0)}")
     print()
 
 
@@ -372,11 +379,14 @@ def clustered_non_copies(result, truth: Truth) -> int:
                for members in clusters_of(result).values() for q in itertools.combinations(members, 2))
 
 
-def origins_right(result, truth: Truth) -> tuple[int, int]:
+def origins_right(result, truth: Truth) -> tuple[int, int, int, int]:
     """Clusters whose origin is the truly first-published member, over the clusters where the truth
-    knows it: all members of one truth story, one member strictly first."""
+    knows it: all members of one truth story, one member strictly first; and the same over those
+    of them where the evidence decides (an `origin_rule` other than `id`, the coin toss among
+    members nothing tells apart)."""
     origin = dict(zip(result.clusters["cluster_id"].astype(int), result.clusters["origin_id"]))
-    right = total = 0
+    rule = dict(zip(result.clusters["cluster_id"].astype(int), result.clusters["origin_rule"]))
+    right = total = right_decided = decided = 0
     for cid, members in clusters_of(result).items():
         if len({truth.story[m] for m in members}) > 1:
             continue
@@ -385,7 +395,10 @@ def origins_right(result, truth: Truth) -> tuple[int, int]:
             continue
         total += 1
         right += origin[cid] == first[0]
-    return right, total
+        if rule[cid] != "id":
+            decided += 1
+            right_decided += origin[cid] == first[0]
+    return right, total, right_decided, decided
 
 
 def stories(result, truth: Truth) -> tuple[float, float] | None:
@@ -412,7 +425,7 @@ class Figures:
     partial: tuple[int, int, tuple]
     low_overlap: int
     non_copies: int
-    origins: tuple[int, int]
+    origins: tuple[int, int, int, int]
     ari: float | None
     story: tuple[float, float] | None
     seconds: float
@@ -445,10 +458,10 @@ def _f(x: float | None) -> str:
 
 
 TABLE_HEAD = ("| scenario             | articles | copy truth/found |  P    |  R    |  F1   "
-              "| partial truth/found |  P    |  R    |  F1   | pairs <10% | non-copy | origin  |  ARI  "
+              "| partial truth/found |  P    |  R    |  F1   | pairs <10% | non-copy | origin  | decided |  ARI  "
               "| story ARI | purity | scan s |\n"
               "|----------------------|---------:|-----------------:|------:|------:|------:"
-              "|--------------------:|------:|------:|------:|-----------:|---------:|--------:|------:"
+              "|--------------------:|------:|------:|------:|-----------:|---------:|--------:|--------:|------:"
               "|----------:|-------:|-------:|")
 
 
@@ -457,8 +470,9 @@ def row(fig: Figures) -> str:
     for t, f, (p, r, f1) in (fig.copy, fig.partial):
         cells += [f"{f'{t}/{f}':>{16 if fig.copy == (t, f, (p, r, f1)) else 19}}", _f(p).rjust(5),
                   _f(r).rjust(5), _f(f1).rjust(5)]
-    right, total = fig.origins
-    cells += [f"{fig.low_overlap:>10}", f"{fig.non_copies:>8}", f"{f'{right}/{total}':>7}", _f(fig.ari).rjust(5),
+    right, total, right_decided, decided = fig.origins
+    cells += [f"{fig.low_overlap:>10}", f"{fig.non_copies:>8}", f"{f'{right}/{total}':>7}",
+              f"{f'{right_decided}/{decided}':>7}", _f(fig.ari).rjust(5),
               _f(fig.story and fig.story[0]).rjust(9), _f(fig.story and fig.story[1]).rjust(6),
               f"{fig.seconds:>6.1f}"]
     return "| " + " | ".join(cells) + " |"
@@ -511,7 +525,7 @@ def main() -> int:
     print(machine())
     print()
     if DEV_DATA.is_dir():
-        score_devset(DEV_DATA)
+        score_devset(DEV_DATA, args.show_errors)
     else:
         print(f"no development set at {DEV_DATA}: its scores are left out", file=sys.stderr)
     arts = load_bbc(args.data)
@@ -529,7 +543,8 @@ def main() -> int:
             show_errors(scn, found[scn.name], args.show_errors)
     print("pairs <10%: pairs in one cluster sharing under 10% of the smaller one's 5-word shingles (body text); "
           "non-copy: pairs in one cluster that the truth calls partial or unrelated; origin: "
-          "clusters whose origin_id is the first-published member / clusters of one truth story; ARI: "
+          "clusters whose origin_id is the first-published member / clusters of one truth story; decided: the same "
+          "over the clusters whose origin_rule is not id (the evidence decides); ARI: "
           "clusters against the truth clusters ('-' where copy is not transitive: no truth clusters); "
           "story ARI and purity: story_id against the truth stories ('-': no story_id column)")
     print("truth per scenario:")

@@ -29,6 +29,7 @@ if _typing.TYPE_CHECKING:  # pragma: no cover
     )
     from .index import Index
     from .models import Article, Match, Problem, ScanResult
+    from .output import load
     from .read import ReadLimits, read
     from .report import write_report
     from .scan import scan
@@ -60,6 +61,7 @@ __all__ = [
     "SyndupError",
     "__version__",
     "diff",
+    "load",
     "read",
     "relate",
     "scan",
@@ -74,7 +76,7 @@ _HOME = {
     "SyndupError": "errors",
     "Diff": "diff", "Segment": "diff", "Summary": "diff", "diff": "diff",
     "Index": "index", "Relation": "verify", "relate": "verify", "Settings": "settings",
-    "read": "read", "ReadLimits": "read", "scan": "scan", "write_report": "report",
+    "load": "output", "read": "read", "ReadLimits": "read", "scan": "scan", "write_report": "report",
 }
 
 

@@ -10,12 +10,14 @@ anchor pairs, verification, origins) is split between children forked from the m
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
 import pickle
 import signal
 import sys
 import threading
 import traceback
+import types
 import warnings
 import weakref
 from collections import deque
@@ -47,6 +49,8 @@ class Pool:
         if self.jobs > 1 and self.pool is None:
             with signals_held():  # a handler that raises must not run in the middle of forking
                 self.pool = _context().Pool(self.jobs, initializer=_worker_signals)
+            # The workers as started; multiprocessing replaces one that dies, and loses its task.
+            self._workers = list(self.pool._pool)
             # A scan that fails between its two passes leaves the pool behind: end it then.
             self._finalizer = weakref.finalize(self, self.pool.terminate)
 
@@ -60,9 +64,24 @@ class Pool:
         for task in tasks:
             pending.append(self.pool.apply_async(fn, task))
             if len(pending) >= 2 * self.jobs + 1:
-                yield pending.popleft().get()
+                yield self._get(pending.popleft())
         while pending:
-            yield pending.popleft().get()
+            yield self._get(pending.popleft())
+
+    def _get(self, result: Any) -> Any:
+        """A task's result; an error (never a wait forever, nor workers started again and again)
+        when a worker process died: its task is lost."""
+        while True:
+            try:
+                return result.get(timeout=_POLL)
+            except multiprocessing.TimeoutError:
+                dead = [w.exitcode for w in self._workers if w.exitcode is not None]
+                if dead:
+                    self.terminate()
+                    from .errors import SyndupError
+
+                    raise SyndupError(f"a syndup worker process died (exit code {dead[0]}): out of memory, or "
+                                      f"killed? Run with jobs=1 (--jobs 1) to work in one process") from None
 
     def close(self) -> None:
         """Let the workers finish their tasks, then end them."""
@@ -80,6 +99,10 @@ class Pool:
             self.pool = None
 
 
+#: Seconds between checks that the workers are alive, while waiting for a result.
+_POLL = 1.0
+
+
 def _context() -> Any:
     # fork starts workers in milliseconds and is safe when no other Python thread can hold a lock
     # at the moment of forking; otherwise (a progress-bar thread, say) forkserver, which starts
@@ -88,10 +111,57 @@ def _context() -> Any:
     if "fork" in methods and _can_fork():
         return _QuietFork()
     if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
+        ctx = _without_main(multiprocessing.get_context("forkserver"))
         ctx.set_forkserver_preload(["syndup.stages.analyse", "syndup.stages.sign"])
         return ctx
-    return multiprocessing.get_context("spawn")
+    return _without_main(multiprocessing.get_context("spawn"))
+
+
+def _without_main(ctx: Any) -> Any:
+    """`ctx` (forkserver or spawn) starting workers that do not run the program's main module.
+
+    A worker started so runs the main script again before its first task, as multiprocessing's
+    docs ask programs to allow for with `if __name__ == "__main__":`. A script without that guard
+    would start a scan in every worker (which fails, and the pool starts another, forever), and a
+    program read from stdin has no file to run again. syndup's workers need only syndup's own
+    modules, so they are started as if the main module had no file.
+    """
+    return _SpawnContext() if ctx.get_start_method() == "spawn" else _ForkServerContext()
+
+
+_MAIN_HIDDEN = threading.Lock()
+_NO_MAIN = types.ModuleType("__main__")
+
+
+def _popen_without_main(base: Any, process_obj: Any) -> Any:
+    """`base._Popen(process_obj)` with the main module out of sight of the worker's preparation data."""
+    with _MAIN_HIDDEN:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = _NO_MAIN
+        try:
+            return base._Popen(process_obj)
+        finally:
+            sys.modules["__main__"] = main
+
+
+class _SpawnProcess(multiprocessing.context.SpawnProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
+        return _popen_without_main(multiprocessing.context.SpawnProcess, process_obj)
+
+
+class _SpawnContext(multiprocessing.context.SpawnContext):
+    Process = _SpawnProcess
+
+
+if sys.platform != "win32":
+    class _ForkServerProcess(multiprocessing.context.ForkServerProcess):
+        @staticmethod
+        def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
+            return _popen_without_main(multiprocessing.context.ForkServerProcess, process_obj)
+
+    class _ForkServerContext(multiprocessing.context.ForkServerContext):
+        Process = _ForkServerProcess
 
 
 def _can_fork() -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
@@ -25,10 +27,18 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 #: The record fields every command that reads a corpus takes.
-IdField = Annotated[str, typer.Option(help="Name of the id field in JSONL/CSV/Parquet records.")]
-TextField = Annotated[str, typer.Option(help="Name of the text field in JSONL/CSV/Parquet records.")]
+IdField = Annotated[str, typer.Option(metavar="FIELD", help="Name of the id field in JSONL/CSV/Parquet records.")]
+TextField = Annotated[str, typer.Option(metavar="FIELD", help="Name of the text field in JSONL/CSV/Parquet records.")]
+#: Which column holds each other field (else its usual names: site or source, published or date, ...).
+UrlField = Annotated[str | None, typer.Option("--url-field", metavar="F", help="Column of the page URL.")]
+TitleField = Annotated[str | None, typer.Option("--title-field", metavar="F", help="Column of the title.")]
+SiteField = Annotated[str | None, typer.Option("--site-field", metavar="F", help="Column of the site (publisher).")]
+DateField = Annotated[str | None, typer.Option("--date-field", metavar="F", help="Column of the publication date.")]
+AuthorField = Annotated[str | None, typer.Option("--author-field", metavar="F", help="Column of the author.")]
+ParagraphSep = Annotated[str | None, typer.Option("--paragraph-sep", metavar="S",
+                                                  help="The string a text's paragraphs are joined with (' ### ').")]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Find republished and near-duplicate news articles and what each copy changed.")
 # Nothing printed is read as markup or emoji codes: ids, sites and paths come from the corpus.
 out_console = Console(markup=False, emoji=False, highlight=False)
@@ -71,16 +81,23 @@ def echo_json(value: object, indent: int | None = None) -> None:
 def _version(value: bool) -> None:
     if value:
         from . import __version__
+        from .errors import SyndupError
+        from .extract import describe_extractor
         from .kernel import describe
 
-        say(f"syndup {__version__} ({describe()})")
+        try:
+            html = describe_extractor()
+        except SyndupError as exc:  # SYNDUP_EXTRACTOR names none
+            html = f"HTML: {exc}"
+        say(f"syndup {__version__} ({describe()}; {html})")
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version, and whether the C kernel is in use."),
+                                 help="Print the version, whether the C kernel is in use, and which "
+                                      "HTML extractor."),
 ) -> None:
     """Find republished and near-duplicate news articles and what each copy changed."""
 
@@ -93,6 +110,36 @@ class Engine(str, Enum):
 class TableFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
+
+
+class KeepRule(str, Enum):
+    origin = "origin"
+    longest = "longest"
+    earliest = "earliest"
+
+
+class Extractor(str, Enum):
+    trafilatura = "trafilatura"
+    basic = "basic"
+
+
+#: The options that change `Settings`, shared by the commands that scan.
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", metavar="FILE", help="Settings from this TOML file (default: ./syndup.toml, or "
+                                     "[tool.syndup] in ./pyproject.toml).")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="KEY=VALUE", help="Change one setting, e.g. --set copy_containment=0.6 (repeatable; "
+                                       "wins over the config file).")]
+
+
+def _settings(config: Path | None, sets: list[str] | None) -> tuple[Settings, list[str]]:
+    """The settings from the config file and --set, or exit 2 with the key at fault."""
+    from .config import settings_from
+
+    try:
+        return settings_from(config, sets or ())
+    except SyndupError as exc:
+        raise fail(str(exc), 2) from None
 
 
 class WarcId(str, Enum):
@@ -117,14 +164,33 @@ def _count_hint(paths: list[Path]) -> int | None:
 
     if len(paths) == 1 and paths[0].is_dir():
         return sum(1 for p in paths[0].rglob("*") if p.is_file() and p.name.lower().endswith(TEXT_SUFFIXES))
+    if paths and all(p.suffix == ".parquet" and p.is_file() for p in paths):  # rows are in the footer
+        try:
+            import pyarrow.parquet as pq
+
+            return sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+        except Exception:  # noqa: BLE001 - only a hint; reading reports what is wrong with the file
+            return None
     return None
 
 
-@app.command()
+SCAN_EXAMPLES = """Examples:
+
+\b
+  syndup scan seeds/ --out out/
+  syndup scan crawl.warc.gz --out out/ --id url --format parquet
+  syndup scan a.jsonl b.jsonl -o out/ --set copy_containment=0.6 --json
+  syndup scan corpus/ -o out/ --index articles.syndup -v
+"""
+
+
+@app.command(epilog=SCAN_EXAMPLES)
 def scan(
-    corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents/pairs/clusters tables."),
-    fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Also write Parquet with 'parquet'."),
+    corpus: list[Path] = typer.Argument(..., metavar="CORPUS",
+                                        help="Folders, .jsonl[.gz|.zst], .csv, .parquet or .warc[.gz] "
+                                             "files, or - for JSONL on stdin (plain, gzip or zstd)."),
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Folder for documents/pairs/clusters tables."),
+    fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Format of the tables (parquet: typed columns, lists)."),
     id_field: IdField = "id",
     text_field: TextField = "text",
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
@@ -150,6 +216,27 @@ def scan(
                                          "many times: a decompression bomb."),
     max_warnings: int = typer.Option(DEFAULT_LIMITS.max_warnings, "--max-warnings", min=0, metavar="N",
                                      help="Warnings shown per input file; the rest are counted in one line."),
+    # Inputs as pipelines have them: field mapping, and the corpus written back without its copies.
+    url_field: UrlField = None,
+    title_field: TitleField = None,
+    site_field: SiteField = None,
+    date_field: DateField = None,
+    author_field: AuthorField = None,
+    paragraph_sep: ParagraphSep = None,
+    dedup_out: Path | None = typer.Option(None, "--dedup-out", metavar="FILE",
+                                          help="Also write the corpus minus its copies, every input column kept "
+                                               "(.parquet, .jsonl or .csv)."),
+    keep: KeepRule = typer.Option(KeepRule.origin, "--keep",
+                                  help="Which member of a cluster --dedup-out keeps: its origin, the longest, "
+                                       "or the earliest published."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object on stdout."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Also print the settings changed, the extractor and each stage's time."),
+    config: ConfigOption = None,
+    sets: SetOption = None,
+    extractor: Extractor = typer.Option(Extractor.trafilatura, "--extractor",
+                                        help="HTML extractor: trafilatura (the html extra), or basic: all visible "
+                                             "text, menus too."),
     engine: Engine = typer.Option(Engine.local, "--engine",
                                   help="Where the per-chunk passes run: processes on this machine, or tasks on "
                                        "a Ray cluster (the ray extra)."),
@@ -158,44 +245,57 @@ def scan(
                                             "local Ray instance)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
-    from .output import Staging, check_writable, write_table_files
-    from .read import check_paths, read_parts
-    from .scan import scan as run_scan
-    from .settings import DEFAULT_SETTINGS
+    from .dedup import Reread, check_dedup_path, write_deduplicated
+    from .output import Staging, check_writable, stale_tables, write_table_files
+    from .read import Fields, check_paths, read_parts
+    from .scan import scan_fields
 
+    settings, changed = _settings(config, sets)
     try:
+        fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                               "published": date_field, "author": author_field}, paragraph_sep)
         paths = check_paths(corpus, text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
         check_writable(out)
+        if dedup_out is not None:
+            check_dedup_path(dedup_out)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     if index is not None:
-        _check_index(index, DEFAULT_SETTINGS)
-    skipped = _own_output(paths, out)
-    for folder in skipped:
+        _check_index(index, settings)
+    before = os.environ.get("SYNDUP_EXTRACTOR")
+    os.environ["SYNDUP_EXTRACTOR"] = extractor.value  # read by every process that reduces HTML
+    if verbose:
+        from .extract import describe_extractor
+
+        say(f"settings: {', '.join(changed) or 'the defaults'}; {describe_extractor()}", err=True)
+    skipped = _own_output(paths, out, dedup_out)
+    for folder in skipped[:1]:
         warn(f"{folder} is this scan's output, inside a corpus folder: its files are not read as articles")
     # JSONL is left as raw lines here: the scan's worker processes parse it.
-    items = read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id.value,
-                       keep_comments=keep_comments, limits=limits, exclude=skipped)
+    items = read_parts(paths, fields=fields, warc_id=warc_id.value, keep_comments=keep_comments, limits=limits,
+                       exclude=skipped)
 
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
         # the scan may fork processes for its work (see syndup.execution).
-        with Progress(SpinnerColumn(), TextColumn("[bold]reading"), BarColumn(), MofNCompleteColumn(),
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True, auto_refresh=False,
                       disable=quiet or not err_console.is_terminal) as bar:
-            task = bar.add_task("scan", total=_count_hint(paths))
-
-            def progress(n: int) -> None:
-                bar.update(task, completed=n)
-                bar.refresh()
-
-            result = run_scan(items, settings=DEFAULT_SETTINGS, id_field=id_field, text_field=text_field,
-                              progress=progress, jobs=jobs, on_problem=warn, limits=limits,
-                              engine=engine.value, address=address)
+            stages = _Stages(bar, _count_hint(paths), verbose)
+            result = scan_fields(items, fields, settings=settings, progress=stages.progress, jobs=jobs,
+                                 on_problem=warn, limits=limits, on_stage=stages.start,
+                                 reread=Reread(tuple(paths), fields, limits, tuple(skipped)),
+                                 engine=engine.value, address=address)
+            stages.start("writing")
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:
-            write_table_files(result, staging.path, ("csv", "parquet") if fmt is TableFormat.parquet else ("csv",))
+            write_table_files(result, staging.path, (fmt.value,), corpus=paths,
+                              read_options={"id_field": id_field, "text_field": text_field, "url_field": url_field,
+                                            "title_field": title_field, "site_field": site_field,
+                                            "date_field": date_field, "author_field": author_field,
+                                            "paragraph_sep": paragraph_sep, "warc_id": warc_id.value,
+                                            "keep_comments": keep_comments})
             if report:
                 from .report import build_report
 
@@ -207,16 +307,71 @@ def scan(
                     index_matches = idx.add_scan(result)
                     where = idx.location
                 index_matches.to_csv(staging.path / "index_matches.csv", index=False)
-            staging.commit()
+            staging.commit(remove=stale_tables((fmt.value,)))
+        if dedup_out is not None:
+            kept = write_deduplicated(result, keep.value, dedup_out)
+        stages.start(None)
     except (SyndupError, OSError) as exc:  # OSError: a write that failed (a full disk, say)
         raise fail(str(exc)) from None
-    if not quiet:
+    finally:  # called in-process (tests, a notebook), the choice ends with the command
+        if before is None:
+            os.environ.pop("SYNDUP_EXTRACTOR", None)
+        else:
+            os.environ["SYNDUP_EXTRACTOR"] = before
+    if not result.articles_read:  # a pipeline must not go on as if an empty read were a result
+        raise fail(f"no article was read from {', '.join(map(str, corpus))} (see the warnings above); "
+                   f"the tables written to {out} are empty")
+    if as_json:
+        summary = summarize(result, out)
+        summary["report"] = str(out / "report" / "index.html") if report else None
+        if dedup_out is not None:
+            summary["deduplicated"] = {"path": str(dedup_out), "kept": kept, "keep": keep.value}
+        if index is not None:
+            summary["index"] = {"location": where, "matched_articles": int(index_matches["doc_id"].nunique()),
+                                "matches": len(index_matches), "table": str(out / "index_matches.csv")}
+        echo_json(summary)
+    elif not quiet:
         print_summary(result, out)
         if report:
             say(f"Report written to {out / 'report' / 'index.html'}")
+        if dedup_out is not None:
+            say(f"Deduplicated corpus ({kept} of {result.articles_read} articles, keeping the "
+                f"{keep.value} of each cluster) written to {dedup_out}")
         if index is not None:
             say(f"{index_matches['doc_id'].nunique()} articles match articles indexed before "
                 f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {where}.")
+
+
+class _Stages:
+    """The progress bar's description and total as the scan goes from stage to stage, and with
+    --verbose a line per stage with its time."""
+
+    def __init__(self, bar: Progress, total: int | None, verbose: bool) -> None:
+        from .scan import STAGES
+
+        self.bar, self.verbose, self.n = bar, verbose, len(STAGES) + 2  # reading, the stages, writing
+        self.task = bar.add_task(f"1/{self.n} reading", total=total)
+        self.name: str | None = "reading"
+        self.step, self.count = 1, 0
+        self.began = time.perf_counter()
+
+    def progress(self, n: int) -> None:
+        self.count = n
+        self.bar.update(self.task, completed=n)
+        self.bar.refresh()
+
+    def start(self, name: str | None) -> None:
+        """Stage `name` begins (None: the end); the previous one is done."""
+        now = time.perf_counter()
+        if self.verbose and self.name is not None:
+            extra = f" ({self.count:,} articles)" if self.name == "reading" else ""
+            say(f"{self.name}: {now - self.began:.2f} s{extra}", err=True)
+        self.began, self.name = now, name
+        if name is not None:
+            self.step += 1
+            self.bar.update(self.task, description=f"{self.step}/{self.n} {name}", total=self.count,
+                            completed=self.count)
+            self.bar.refresh()
 
 
 def _check_index(target: str, settings: Settings) -> None:
@@ -230,18 +385,39 @@ def _check_index(target: str, settings: Settings) -> None:
         raise fail(str(exc)) from None
 
 
-def _own_output(paths: Iterable[Path], out: Path) -> list[Path]:
+def _own_output(paths: Iterable[Path], out: Path, dedup_out: Path | None = None) -> list[Path]:
     """What of `out` a corpus folder holds, not to be read back as articles: `out`, or its report
-    when `out` is the corpus folder itself."""
+    and tables when `out` is the corpus folder itself (and the --dedup-out file)."""
+    from .output import TABLES
+
     where = out.resolve()
     folders = [p.resolve() for p in paths if p.is_dir()]
+    mine = [dedup_out] if dedup_out is not None and any(dedup_out.resolve().is_relative_to(p) for p in folders) else []
     if where in folders:
-        return [out / "report"]
-    return [out] if any(where.is_relative_to(p) for p in folders) else []
+        return [out / "report", out / "index_matches.csv",
+                *(out / f"{name}.{suffix}" for name in TABLES for suffix in ("csv", "parquet")), *mine]
+    return ([out] if any(where.is_relative_to(p) for p in folders) else []) + mine
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return one if n == 1 else (many or one + "s")
+
+
+def summarize(result: ScanResult, out: Path) -> dict[str, object]:
+    """What `print_summary` prints, as a JSON-able dict (`scan --json`)."""
+    skipped = sum(1 for p in result.problems if p.skipped)
+    multi = result.clusters[result.clusters["size"] > 1]
+    copies_by_site = result.documents[result.documents["role"] == "copy"]["site"].dropna()
+    return {
+        "articles_read": result.articles_read, "skipped": skipped, "warnings": len(result.problems) - skipped,
+        "clusters": len(multi), "copies": int((result.documents["role"] == "copy").sum()),
+        "partial": int((result.pairs["relation"] == "partial").sum()),
+        "largest_clusters": [{"cluster_id": int(r.cluster_id), "size": int(r.size), "origin_id": r.origin_id,
+                              "origin_rule": r.origin_rule, "sites": list(r.sites)} for r in multi.head(10).itertuples()],
+        "top_republishers": [{"site": site, "copies": int(n)}
+                             for site, n in copies_by_site.value_counts().head(5).items()],
+        "out": str(out), "tables": sorted(p.name for p in out.iterdir() if p.suffix in (".csv", ".parquet")),
+    }
 
 
 def print_summary(result: ScanResult, out: Path) -> None:
@@ -261,7 +437,7 @@ def print_summary(result: ScanResult, out: Path) -> None:
             table.add_column(col)
         for row in multi.head(10).itertuples():
             table.add_row(str(row.cluster_id), str(row.size), str(row.origin_id), str(row.origin_rule),
-                          str(row.sites or "-"))
+                          ", ".join(row.sites) or "-")
         out_console.print(_Shown(table))
         copies_by_site = result.documents[result.documents["role"] == "copy"]["site"].dropna()
         if len(copies_by_site):
@@ -290,14 +466,28 @@ def _read_one(path: Path) -> str:
     raise InputError(f"{path}: cannot diff it ({reason})")
 
 
-@app.command()
+DIFF_EXAMPLES = """Examples:
+
+\b
+  syndup diff origin.txt copy.html
+  syndup diff --from out/ 000_28930205ab5c0454 001_4b43cad0f107b24d
+  syndup diff --corpus seeds/ ID_A ID_B --format json
+"""
+
+
+@app.command(epilog=DIFF_EXAMPLES)
 def diff(
-    a: str = typer.Argument(..., help="The origin: a .txt/.md/.html file, or an id with --corpus."),
-    b: str = typer.Argument(..., help="The copy: a .txt/.md/.html file, or an id with --corpus."),
+    a: str = typer.Argument(..., metavar="A", help="The origin: a .txt/.md/.html file, or an id with --corpus."),
+    b: str = typer.Argument(..., metavar="B", help="The copy: a .txt/.md/.html file, or an id with --corpus."),
     corpus: list[Path] | None = typer.Option(
-        None, "--corpus", "-c", help="Take A and B as ids in this corpus, and learn its boilerplate."),
+        None, "--corpus", "-c", metavar="CORPUS", help="Take A and B as ids in this corpus, and learn its boilerplate "
+                                     "(with --from: where the corpus of OUT is now)."),
     fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", help="'json' prints segments and summary."),
-    context: int = typer.Option(1, "--context", min=0, help="Unchanged paragraphs shown around changes."),
+    context: int = typer.Option(1, "--context", min=0, metavar="N", help="Unchanged paragraphs shown around changes."),
+    loaded: Path | None = typer.Option(
+        None, "--from", metavar="OUT", help="Take A and B as ids of the scan written to OUT (no rescan)."),
+    config: ConfigOption = None,
+    sets: SetOption = None,
 ) -> None:
     """Show what copy B kept, added, removed, substituted and moved relative to origin A."""
     from .diff import diff as run_diff
@@ -306,15 +496,21 @@ def diff(
 
     boilerplate: frozenset[int] = frozenset()
     try:
-        if corpus:
-            result = run_scan(corpus)
+        if loaded is not None:
+            from .output import load
+
+            with load(loaded, corpus=corpus or None) as result:
+                origin, copy, boilerplate = result.text(a), result.text(b), result.boilerplate
+        elif corpus:
+            result = run_scan(corpus, settings=_settings(config, sets)[0])
             for problem in result.problems:
                 warn(problem)
             origin, copy, boilerplate = result.text(a), result.text(b), result.boilerplate
         else:
             origin, copy = _read_one(Path(a)), _read_one(Path(b))
     except KeyError as exc:
-        raise fail(f"{exc.args[0]}; ids are paths relative to the corpus folder, without extension", 2) from None
+        raise fail(f"{exc.args[0]}" + ("" if loaded else "; ids are paths relative to the corpus folder, without "
+                                           "extension"), 2) from None
     except InputError as exc:
         raise fail(str(exc), 2) from None
     except SyndupError as exc:
@@ -326,11 +522,19 @@ def diff(
         out_console.print(_Shown(to_rich(result_diff, context=context)))
 
 
+NETWORK_EXAMPLES = """Examples:
+
+\b
+  syndup network out/
+  syndup network out/ --top 50 --graph
+"""
+
+
 def _hours(value: float) -> str:
     return "-" if value != value else f"{value:.1f} h"
 
 
-@app.command()
+@app.command(epilog=NETWORK_EXAMPLES)
 def network(
     out: Path = typer.Argument(..., help="A folder `syndup scan --out` wrote (its network.csv and sites.csv)."),
     top: int = typer.Option(20, "--top", "-n", min=1, help="Edges to print, most copies first."),
@@ -383,11 +587,11 @@ def network(
         say(f"Graph written to {', '.join(str(out / p.name) for p in written)}")
 
 
-index_app = typer.Typer(no_args_is_help=True,
+index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                         help="A persistent index that scrapers add articles to and check them against.")
 app.add_typer(index_app, name="index")
 INDEX_HELP = "The index: a file (SQLite, created if missing) or redis://host:port/db?prefix=name."
-IndexTarget = Annotated[str, typer.Argument(help=INDEX_HELP)]
+IndexTarget = Annotated[str, typer.Argument(metavar="INDEX", help=INDEX_HELP)]
 
 
 def _index_articles(paths: list[Path], id_field: str, text_field: str) -> Iterator[Article]:
@@ -405,10 +609,20 @@ def _print_matches(doc_id: str, matches: list[Match]) -> None:
         say(f"{doc_id}: {m.relation} of {m.doc_id} (jaccard {m.jaccard:.2f}, containment {m.containment:.2f})")
 
 
-@index_app.command("add")
+INDEX_EXAMPLES = """Examples:
+
+\b
+  syndup index add articles.syndup crawl/
+  syndup index check articles.syndup new.jsonl --json
+  syndup index stats redis://localhost:6379/0?prefix=news
+"""
+
+
+@index_app.command("add", epilog=INDEX_EXAMPLES)
 def index_add(
     index: IndexTarget,
-    corpus: list[Path] = typer.Argument(..., help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+    corpus: list[Path] = typer.Argument(..., metavar="CORPUS",
+                                        help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
     id_field: IdField = "id",
     text_field: TextField = "text",
     replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
@@ -450,10 +664,10 @@ def index_add(
         raise typer.Exit(1)
 
 
-@index_app.command("check")
+@index_app.command("check", epilog=INDEX_EXAMPLES)
 def index_check(
     index: IndexTarget,
-    files: list[Path] = typer.Argument(..., help="Articles to check: files or corpora in any format scan reads."),
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Articles to check: files or corpora in any format scan reads."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per article: id and matches."),
     id_field: IdField = "id",
     text_field: TextField = "text",
@@ -481,7 +695,7 @@ def index_check(
         raise fail(str(exc)) from None
 
 
-@index_app.command("stats")
+@index_app.command("stats", epilog=INDEX_EXAMPLES)
 def index_stats(
     index: IndexTarget,
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
@@ -502,6 +716,30 @@ def index_stats(
             say(f"{key}: {shown}")
 
 
+#: The variable the completion scripts set when they ask syndup for completions.
+COMPLETE_VAR = "_SYNDUP_COMPLETE"
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@app.command(epilog="""Examples:
+
+\b
+  syndup completion bash > ~/.local/share/bash-completion/completions/syndup
+  syndup completion zsh > "${fpath[1]}/_syndup"
+  syndup completion fish > ~/.config/fish/completions/syndup.fish
+""")
+def completion(shell: Shell = typer.Argument(..., metavar="SHELL", help="The shell to print the script for.")) -> None:
+    """Print the shell completion script for syndup's commands and options."""
+    from typer.completion import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="syndup", complete_var=COMPLETE_VAR, shell=shell.value))
+
+
 class Stopped(BaseException):
     """SIGINT or SIGTERM arrived: unwinds the command (its `finally` blocks remove temporary files)."""
 
@@ -518,8 +756,12 @@ def main() -> None:
     """Entry point of the `syndup` console script: SIGINT and SIGTERM end it with one line, 130 or 143."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stop)
+    if COMPLETE_VAR in os.environ:  # a shell asks for completions (`syndup completion SHELL`)
+        from typer.completion import completion_init
+
+        completion_init()
     try:
-        app()
+        app(prog_name="syndup", complete_var=COMPLETE_VAR)
     except Stopped as stop:
         for signum in (signal.SIGINT, signal.SIGTERM):  # a second signal while cleaning up ends it at once
             signal.signal(signum, signal.SIG_DFL)

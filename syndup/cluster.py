@@ -19,8 +19,11 @@ sure it is (`origin_confidence`, see `CONFIDENCE`):
    "Click here to ..." lines in place of embeds), weighed by the share of publishers that lack
    them, and restyling (curly quotes where another member has straight ones, hard line-wraps, a
    headline grown from another's).
-4. `containment`: the member the others are most contained in (copies cut, origins do not).
-5. `id`: the smallest id among those still tied: a coin toss, and its confidence says so.
+4. `update`: a later version puts new text above what it shares with an earlier one (a write-thru's
+   new lead, a live blog's newest entries): a member whose lead another member holds lower down,
+   under a lead of its own, is not the origin.
+5. `containment`: the member the others are most contained in (copies cut, origins do not).
+6. `id`: the smallest id among those still tied: a coin toss, and its confidence says so.
 """
 
 from __future__ import annotations
@@ -186,6 +189,10 @@ class Evidence:
     wrapped: bool
     #: the headline's words.
     title: frozenset[str]
+    #: the digests of its body paragraphs in text order: paragraphs of `verify.PROSE_WORDS` words
+    #: or more, not of a kind copies add, and not a line introducing what follows (ending in ":",
+    #: as "The Latest on ... (all times local):").
+    body: tuple[bytes, ...] = ()
 
 
 #: How sure each rule is of the origin it picks, for `origin_confidence` (a chance, 0 to 1): set
@@ -194,7 +201,7 @@ class Evidence:
 #: hold what no benchmark plants. `copies_add` and `containment` get their figure for a clear
 #: margin and less for a narrow one (`_sure`); `id` is a coin toss among the k members still
 #: tied: 1/k.
-CONFIDENCE = {"published": 0.95, "attribution": 0.95, "copies_add": 0.9, "containment": 0.8}
+CONFIDENCE = {"published": 0.95, "attribution": 0.95, "copies_add": 0.9, "update": 0.85, "containment": 0.8}
 #: The copy evidence (`copy_evidence`) a member holds for each kind of paragraph it adds that all
 #: other publishers lack, and for each way it restyles the text: a margin of one such kind
 #: between the best two members is a clear one.
@@ -204,6 +211,8 @@ RESTYLE_WEIGHT = 0.5
 CLEAR_CONTAINMENT = 0.1
 #: Headlines compared per member: the most common ones of the cluster (linear in its size).
 _TITLES = 8
+#: `updates` compares the members' leads when they have at most this many different ones.
+_LEADS = 64
 
 
 @dataclass(frozen=True)
@@ -266,6 +275,27 @@ def copy_evidence(members: Sequence[int], evidence: Sequence[Evidence],
     return out
 
 
+def updates(members: Sequence[int], evidence: Sequence[Evidence]) -> set[int]:
+    """The members that are later versions of another member: each holds another member's lead
+    (its first body paragraph) lower down, under a lead of its own that the other lacks (a write-thru's new lead above the
+    earlier text, a live blog's newest entries above the earlier ones). A copy that cuts the tail
+    keeps the lead; one that cuts the head leads with a paragraph the origin holds, but the origin
+    leads with one it lacks, so the origin is taken for the update: this rule comes after what
+    copies add. Linear in the cluster's paragraphs for up to `_LEADS` different leads."""
+    by_lead: dict[bytes, list[int]] = {}
+    for m in members:
+        if evidence[m].body:
+            by_lead.setdefault(evidence[m].body[0], []).append(m)
+    if len(by_lead) < 2 or len(by_lead) > _LEADS:
+        return set()
+    out: set[int] = set()
+    for lead, holders in by_lead.items():
+        # the leads of the members lacking this one: those below which this one may have put it
+        below = {d for d, ms in by_lead.items() if d != lead and any(lead not in evidence[o].paragraphs for o in ms)}
+        out.update(m for m in holders if any(d in evidence[m].paragraphs for d in below))
+    return out
+
+
 def _sure(rule: str, margin: float, clear: float, tied: int) -> float:
     """A rule's confidence for a winning margin: from a coin toss among `tied` (margin 0) up to
     the rule's own figure (margin `clear` or more)."""
@@ -325,6 +355,12 @@ def choose_origin(members: Sequence[int], ids: Sequence[str], published: Dates, 
         margin = _runner_up_margin({m: marks[m] for m in candidates}, fewest[0], -1.0)
         return Origin(fewest[0], "copies_add", _sure("copies_add", margin, ADDED_WEIGHT, 2))
     candidates = fewest
+    later = updates(members, evidence)
+    earlier = [m for m in candidates if m not in later]
+    if len(earlier) == 1 and len(candidates) > 1:
+        return Origin(earlier[0], "update", CONFIDENCE["update"])
+    if earlier:
+        candidates = earlier
     shingles = ClusterShingles(members, sets)
     scores = shingles.scores(candidates)
     best = max(scores.values())

@@ -85,7 +85,9 @@ def optional(module: str, extra: str, purpose: str) -> ModuleType | None:
             (module == exc.name or module.startswith(exc.name + "."))
         if absent:
             return None
-        raise MissingDependency(module, extra, purpose, broken=f"{type(exc).__name__}: {exc}") from exc
+        # On one line: lxml's own message spans two.
+        broken = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise MissingDependency(module, extra, purpose, broken=broken) from exc
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:

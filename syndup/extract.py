@@ -3,10 +3,10 @@
 With the `html` extra installed, trafilatura finds the main text (menus, share buttons, related
 links, ads, scripts and reader comments dropped) and the title, date, author, site name and
 canonical URL. A date counts only where the page states it (metadata, `<time datetime>`, JSON-LD,
-the URL), never one guessed from a year in the body text. Without it, a small standard-library
-parser keeps the visible text of block elements and reads the same metadata from `<meta>` tags,
-but cannot tell chrome from article.
-A trafilatura that is installed but fails to import raises `MissingDependency` instead.
+the URL), never one guessed from a year in the body text. A trafilatura that is missing, or
+installed but fails to import, raises `MissingDependency` naming the fix. Asked for by
+`SYNDUP_EXTRACTOR=basic`, a small standard-library parser keeps the visible text of block
+elements and reads the same metadata from `<meta>` tags, but cannot tell chrome from article.
 
 Either way, a page whose text has no passage of running prose outside links (a section front,
 a list of headlines, an empty or error page) is not an article: it is skipped, with the reason.
@@ -14,6 +14,7 @@ a list of headlines, an empty or error page) is not an article: it is skipped, w
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from .errors import optional
+from .errors import InputError, MissingDependency, optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Article, Problem
@@ -52,22 +53,55 @@ def looks_like_html(text: str) -> bool:
 class Extracted:
     """The article found in one HTML page: its text, and what the page states about it in `meta`:
     `title`, `published`, `author`, `site` (the site's name as the page gives it, "Reuters", not
-    its host) and `url` (the canonical URL it declares); None where the page says nothing."""
+    its host), `url` (the canonical URL it declares) and `published_source` ("page" or "url":
+    where the date was found); None where the page says nothing."""
 
     text: str
     meta: Mapping[str, str | None]
 
 
+#: The extractors `SYNDUP_EXTRACTOR` (or `syndup scan --extractor`) names; trafilatura is the default.
+EXTRACTORS = ("trafilatura", "basic")
+_PURPOSE = "Extracting articles from HTML"
+
+
+def extractor_name() -> str:
+    """The extractor asked for: `SYNDUP_EXTRACTOR` (read in every process, so workers agree)."""
+    name = os.environ.get("SYNDUP_EXTRACTOR", "").strip().lower() or "trafilatura"
+    if name not in EXTRACTORS:
+        raise InputError(f"SYNDUP_EXTRACTOR={name!r} is not an HTML extractor; expected one of {', '.join(EXTRACTORS)}")
+    return name
+
+
+def describe_extractor() -> str:
+    """Which extractor reduces HTML pages, for `syndup --version`: its name and version, or why
+    it cannot run and the fix."""
+    if extractor_name() == "basic":
+        return "HTML: syndup's basic parser (SYNDUP_EXTRACTOR=basic: menus and notices stay in the text)"
+    try:
+        found = optional("trafilatura", "html", _PURPOSE)
+    except MissingDependency as exc:
+        return f"HTML: trafilatura is broken ({exc.broken}): pip install 'syndup[html]'"
+    if found is None:
+        return "HTML: no extractor, HTML input is an error: pip install 'syndup[html]'"
+    from importlib.metadata import version
+
+    return f"HTML: trafilatura {version('trafilatura')}"
+
+
 def extract_html(html: str, *, url: str | None = None, keep_comments: bool = False) -> Extracted:
     """The article in an HTML page; raises ValueError saying why when the page has none.
 
-    Without the `html` extra this is the basic parser, as documented; with a trafilatura that is
-    installed but cannot be imported it is `MissingDependency`, never a silent fallback that
-    would count page chrome as article text.
+    The extractor is trafilatura (the `html` extra); one that is missing or installed but broken
+    is `MissingDependency` naming the fix, never a silent fallback that would count menus and
+    cookie notices as article text. `SYNDUP_EXTRACTOR=basic` asks for the basic parser instead.
     """
-    trafilatura = optional("trafilatura", "html", "Extracting articles from HTML")
-    if trafilatura is None:
+    if extractor_name() == "basic":
         return _extract_basic(html)
+    trafilatura = optional("trafilatura", "html", _PURPOSE)
+    if trafilatura is None:
+        raise MissingDependency("trafilatura", "html", "Reading HTML (unless --extractor basic, which keeps menus "
+                                "and notices as text)")
     return _extract_trafilatura(trafilatura, html, url, keep_comments)
 
 
@@ -92,6 +126,7 @@ def extract_article(article: Article, where: str, *,
     return dataclasses.replace(
         article, text=page.text, url=url, title=article.title or meta["title"],
         site=article.site or host_of(url) or meta["site"], published=article.published or meta["published"],
+        published_source=article.published_source if article.published else meta.get("published_source"),
         author=article.author or meta["author"]), None
 
 
@@ -117,9 +152,11 @@ def _extract_trafilatura(trafilatura: Any, html: str, url: str | None, keep_comm
         raise ValueError("no article in this HTML page (no main text found)")
     _check_running_text(text, anchors)
     comments = (doc.comments or "").strip() if keep_comments else ""
+    published = _iso_date(doc.date)
     return Extracted(text + "\n\n" + comments if comments else text, {
-        "title": doc.title or None, "published": _iso_date(doc.date), "author": doc.author or None,
-        "site": doc.sitename or None, "url": doc.url or None})
+        "title": doc.title or None, "published": published, "author": doc.author or None,
+        "site": doc.sitename or None, "url": doc.url or None,
+        "published_source": _date_source(published, url or doc.url)})
 
 
 def _extract_basic(html: str) -> Extracted:
@@ -134,9 +171,11 @@ def _extract_basic(html: str) -> Extracted:
     _check_running_text(text.replace("\n\n", "\n"), _anchor_texts(parser.anchors))
     meta = parser.meta
     title = meta.get("title") or re.sub(r"\s+", " ", "".join(parser.title)).strip() or None
-    return Extracted(text, {"title": title, "published": _iso_date(meta.get("published")),
+    published = _iso_date(meta.get("published"))
+    return Extracted(text, {"title": title, "published": published,
                             "author": meta.get("author"), "site": meta.get("site"),
-                            "url": parser.canonical or meta.get("url")})
+                            "url": parser.canonical or meta.get("url"),
+                            "published_source": "page" if published else None})
 
 
 def _anchor_texts(texts: Any) -> set[tuple[str, ...]]:
@@ -177,6 +216,18 @@ def _is_link(words: tuple[str, ...], anchors: set[tuple[str, ...]], max_anchor: 
     # "Headline" alone, or "Headline  Teaser" in one list item. Links inside prose do not count.
     lowest = (len(words) + 1) // 2
     return any(words[:k] in anchors for k in range(min(len(words), max_anchor), lowest - 1, -1))
+
+
+_URL_DATE = re.compile(r"(?<!\d)(20\d\d|19\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def _date_source(published: str | None, url: str | None) -> str | None:
+    """Where trafilatura's date came from: "url" when the URL holds that day (htmldate reads the
+    URL first), else "page" (metadata, `<time>`, JSON-LD); None without a date."""
+    if not published:
+        return None
+    day = published[:10].replace("-", "")
+    return "url" if url and any("".join(m.groups()) == day for m in _URL_DATE.finditer(url)) else "page"
 
 
 def _iso_date(raw: str | None) -> str | None:

@@ -25,7 +25,7 @@ import os
 import threading
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -36,7 +36,7 @@ from ._store import FORMAT_VERSION, Caps, Record, Store, Stored
 from .candidates import AnchorRule, anchor_hub, lsh_params
 from .cluster import host_of
 from .errors import BackendError, IdConflict, IndexSettingsError, InputError, SettingsError
-from .models import META_FIELDS, Article, Match
+from .models import META_FIELDS, Article, Match, OriginChoice
 from .settings import DEFAULT_SETTINGS, Settings
 from .shingle import Features, SetBatch, ShingleSet, analyze, shingles
 from .sketch import sketch
@@ -295,6 +295,30 @@ class Index:
                 if m.doc_id not in scanned:
                     rows.append((doc_id, m.doc_id, m.relation, m.jaccard, m.containment_a_in_b, m.containment_b_in_a))
         return pd.DataFrame(rows, columns=INDEX_MATCH_COLUMNS)
+
+    def origin(self, doc_ids: Sequence[str]) -> OriginChoice:
+        """Which of these indexed articles (copies of one text) is their origin, by the rules scan
+        uses (`cluster.choose_origin`: stated dates, credits, what copies add, containment, id),
+        boilerplate as the index knows it now left out; KeyError if one is not indexed."""
+        from .cluster import choose_origin
+        from .stages.origins import parse_dates, read_evidence
+
+        ids = list(dict.fromkeys(_check_id(d) for d in doc_ids))
+        if not ids:
+            raise InputError("Index.origin needs at least one indexed article id")
+        articles = [self.get(d) for d in ids]
+        features = [analyze(a.text) for a in articles]
+        sites = [a.site or host_of(a.url) for a in articles]
+        with self._lock:
+            self._live()
+            judge = _Judge(self, features[0], sites[0], virtual=False)
+            boiler = bp.as_array(judge.boilerplate(h for f in features for h in f.para_hashes.tolist()))
+        sets = SetBatch.of([shingles(f, self.settings.shingle_size, bp.drop_mask(f, boiler)) for f in features])
+        chosen = choose_origin(list(range(len(ids))), ids, parse_dates([a.published for a in articles]),
+                               parse_dates([a.crawled for a in articles]),
+                               [read_evidence(a.text, a.title) for a in articles], sites,
+                               [a.url for a in articles], sets)
+        return OriginChoice(ids[chosen.index], chosen.rule, chosen.confidence)
 
     def remove(self, doc_id: str) -> None:
         """Remove an article; KeyError if it is not in the index."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import BackendError, InputError
 
@@ -15,13 +15,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .network import Network
     from .settings import Settings
-    from .spill import TextStore
 
 #: Metadata fields an Article carries besides id and text, with the alternative names accepted on input.
 META_FIELDS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "uri"),
     "title": ("title", "headline"),
-    "site": ("site", "source", "domain", "site_name", "sitename"),
+    "site": ("site", "source", "domain", "site_name", "sitename", "publisher"),
     "published": ("published", "date", "published_at", "pubdate", "timestamp"),
     "author": ("author", "authors", "byline"),
     "crawled": ("crawled", "scrape_time", "fetched", "crawl_date"),
@@ -46,12 +45,17 @@ class Article:
     crawled: str | None = None
     #: where the article was read: "path" or "path:line"; used in warnings and to re-read text.
     origin_ref: str | None = None
+    #: where `published` came from when an HTML page gave it: "page" (its metadata, `<time>`,
+    #: JSON-LD) or "url" (a date in its URL); None for a date the record gave (or none).
+    published_source: str | None = None
 
     @classmethod
     def from_mapping(cls, record: Mapping[str, object], *, id_field: str = "id",
                      text_field: str = "text", default_id: str | None = None,
-                     origin_ref: str | None = None) -> Article:
-        """Build an Article from a dict, accepting the usual alternative field names."""
+                     origin_ref: str | None = None,
+                     aliases: Mapping[str, tuple[str, ...]] = META_FIELDS) -> Article:
+        """Build an Article from a dict, accepting the usual alternative field names (or, for a
+        field `aliases` maps to other names, those: `read.Fields` names a CSV's columns)."""
         raw_id = record.get(id_field)
         if raw_id is None or (isinstance(raw_id, float) and raw_id != raw_id) or str(raw_id) == "":
             if default_id is None:
@@ -65,12 +69,13 @@ class Article:
         if not isinstance(text, str):
             raise InputError(f"record {raw_id!r}: {text_field!r} is {type(text).__name__}, expected a string")
         meta: dict[str, str | None] = dict.fromkeys(META_FIELDS)
-        present = _ALIASES.intersection(record.keys())  # usually a few names: look only at those
-        for name, aliases in META_FIELDS.items() if present else ():
-            if present.isdisjoint(aliases):
+        names = _ALIASES if aliases is META_FIELDS else frozenset().union(*aliases.values())
+        present = names.intersection(record.keys())  # usually a few names: look only at those
+        for name, names_of in aliases.items() if present else ():
+            if present.isdisjoint(names_of):
                 continue
             value = None
-            for alias in aliases:
+            for alias in names_of:
                 got = record.get(alias)
                 if got is not None and not (isinstance(got, float) and got != got) and str(got).strip():
                     value = got if isinstance(got, str) else _stringify(got)
@@ -100,6 +105,11 @@ class Problem:
         return f"{self.where}: {self.reason}"
 
 
+#: How much more of the other one of two copies must hold (in containment: the share of the other's
+#: shingles found in it, less the share of its own found in the other) to be the fuller version.
+FULLER_MARGIN = 0.1
+
+
 @dataclass(frozen=True)
 class Match:
     """A verified relation between an article (a: the one checked or added) and `doc_id` (b), an
@@ -121,6 +131,16 @@ class Match:
     """The longest passage the two share, in words (as `Relation.passage_words`; 0 where not measured)."""
 
     @property
+    def fuller(self) -> str | None:
+        """Which of the two is the fuller version: "a" (the article checked or added) when it holds
+        more of `doc_id` than `doc_id` holds of it, by `FULLER_MARGIN` or more (a truncated repost
+        against the whole article); "b" the other way round; None when neither (duplicates, copies
+        that cut and add about as much). Since both shares count the same shared shingles, the
+        fuller one is the one with more shingles (after boilerplate)."""
+        margin = self.containment_b_in_a - self.containment_a_in_b
+        return "a" if margin >= FULLER_MARGIN else "b" if margin <= -FULLER_MARGIN else None
+
+    @property
     def containment(self) -> float:
         """Former name of `containment_a_in_b` (and the `containment` column of `Index.add_scan`)."""
         return self.containment_a_in_b
@@ -129,6 +149,28 @@ class Match:
     def containment_other(self) -> float:
         """Former name of `containment_b_in_a` (and the `containment_other` column of `Index.add_scan`)."""
         return self.containment_b_in_a
+
+
+class Texts(Protocol):
+    """Where a `ScanResult` finds its articles: the scan's `spill.TextStore`, or for a loaded
+    scan (`syndup.load`) its corpus read again."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def __getitem__(self, doc_id: str, /) -> Article: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class OriginChoice:
+    """The article taken for the origin of a group of copies (`Index.origin`), by which rule of
+    `clusters.csv`'s `origin_rule` and how sure (`origin_confidence`, 0 to 1)."""
+
+    doc_id: str
+    rule: str
+    confidence: float
 
 
 @dataclass(frozen=True)
@@ -148,14 +190,20 @@ class ScanResult:
     articles_read: int
     #: normalized paragraph hashes judged boilerplate in this corpus (for diffs and reports).
     boilerplate: frozenset[int] = field(default_factory=frozenset)
-    _texts: TextStore = field(kw_only=True, repr=False)
+    _texts: Texts = field(kw_only=True, repr=False)
     #: processes that compute `sites` and `network` (the scan's `jobs`; None: all cores).
     _jobs: int | None = field(default=None, kw_only=True, repr=False)
+
+    #: sites and network read back with the tables (`syndup.load`), else computed on first use.
+    _loaded: Network | None = field(default=None, kw_only=True, repr=False)
 
     @cached_property
     def _network(self) -> Network:
         """Sites and the network, computed on first use (a diff per copy: the texts must be open)."""
         from .network import analyse
+
+        if self._loaded is not None:
+            return self._loaded
 
         if self._texts.closed:
             raise BackendError("this scan result is closed before its sites and network were computed: they "
@@ -175,6 +223,8 @@ class ScanResult:
     def network(self) -> pd.DataFrame:
         """One row per (origin site -> copying site): copies, lags, change habits (`network.NETWORK_COLUMNS`)."""
         return self._network.network
+    #: where the input's records can be read again for `deduplicated` (a `dedup.Reread` or a DataFrame).
+    _input: object = field(default=None, kw_only=True, repr=False)
 
     def article(self, doc_id: str) -> Article:
         """The article with this id, as read."""
@@ -189,6 +239,14 @@ class ScanResult:
     def text(self, doc_id: str) -> str:
         """The text of the article with this id, as read (after HTML extraction)."""
         return self.article(doc_id).text
+
+    def deduplicated(self, keep: str = "origin") -> pd.DataFrame:
+        """The input's records but the copies, in input order, with every column they came with:
+        of each cluster of copies one member is kept, the `origin`, the `longest` (most words) or
+        the `earliest` published (`syndup.dedup.KEEP`); articles alone and partial reuses stay."""
+        from .dedup import deduplicated
+
+        return deduplicated(self, keep)
 
     def members(self, cluster_id: int) -> pd.DataFrame:
         """The rows of `documents` in one cluster, origin first."""

@@ -47,6 +47,8 @@ SITE_COLUMNS = ["site", "articles", "originals", "copies_made", "copies_suffered
                 "credits_lost", "main_sources", "main_republishers"]
 NETWORK_COLUMNS = ["origin_site", "copy_site", "copies", "dated", "median_lag_hours", "p90_lag_hours",
                    *HABITS, "origin_kept"]
+#: The habits read from a copy's diff (the rest come from its credit and headline).
+_DIFFED = ("adds_boilerplate", "adds_comments", "adds_credit", "swaps_embeds", "truncates")
 COPY_COLUMNS = ["doc_id", "origin_id", "origin_site", "copy_site", "lag_hours", "credit", *HABITS, "origin_kept"]
 #: Sites named in `main_sources` and `main_republishers`.
 MAIN = 3
@@ -82,18 +84,22 @@ def _same_name(a: str, b: str) -> bool:
     return bool(wa) and bool(wb) and (wa <= wb or wb <= wa)
 
 
-def judge_credit(origin: Credited, copy: Credited, origin_site: str | None, origin_url: str | None) -> str:
+def judge_credit(origin: Credited, copy: Credited, origin_site: str | None, origin_url: str | None) -> str | None:
     """What a copy did with its origin's credit (one of `CREDITS`).
 
     `kept` when a credit of the copy names the origin's site or URL (`cluster.credits`), or a
     party the origin credits (its byline, its source line); else `replaced` when the copy credits
-    someone; else `dropped` when the origin credited someone; else `none_in_origin`.
+    someone; else `dropped` when the origin credited someone; else `none_in_origin`. None (not
+    known) when the copy credits someone but the origin has no site, URL or credit to check that
+    name against: it may well be the origin's publisher, and calling it laundered would be a guess.
     """
     theirs = origin.parties()
     mine = copy.parties()
     for name in mine:
         if credits(name, origin_site, origin_url) or any(_same_name(name, o) for o in theirs):
             return KEPT
+    if mine and not theirs and not origin_site and not origin_url:
+        return None
     if mine:
         return REPLACED
     return DROPPED if theirs else NONE_IN_ORIGIN
@@ -157,7 +163,9 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
                boilerplate: Collection[int] = frozenset(), execution: Execution | None = None) -> pd.DataFrame:
     """One row per copy (`COPY_COLUMNS`): its origin, both sites, the lag in hours where both are
     dated, its credit and its change habits (`habits`); `text(doc_id)` reads an article's text.
-    The diffs are split between `execution`'s processes when there are `FORK_COPIES` or more."""
+    Only copies between two different known sites feed the network's habits, so only they are
+    diffed (the others' habits are False and `origin_kept` NaN): a corpus without sites costs no
+    diff. The diffs are split between `execution`'s processes when there are `FORK_COPIES` or more."""
     from .stages.origins import parse_dates
 
     origin_of = dict(zip(clusters["cluster_id"].tolist(), clusters["origin_id"].tolist()))
@@ -173,11 +181,15 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
         rows = []
         texts: dict[str, str] = {}
         for doc_id, origin_id, credit in part:
-            if origin_id not in texts:
-                texts = {origin_id: text(origin_id)}
             t_o, t_c = published[origin_id], published[doc_id]
             lag = (t_c - t_o).total_seconds() / 3600 if t_o is not None and t_c is not None else float("nan")
-            seen = habits(texts[origin_id], text(doc_id), boilerplate)
+            o_site, c_site = _str(site_of[origin_id]), _str(site_of[doc_id])
+            if o_site is not None and c_site is not None and o_site != c_site:
+                if origin_id not in texts:
+                    texts = {origin_id: text(origin_id)}
+                seen = habits(texts[origin_id], text(doc_id), boilerplate)
+            else:
+                seen = {**dict.fromkeys(_DIFFED, False), "origin_kept": float("nan")}
             rows.append({
                 "doc_id": doc_id, "origin_id": origin_id, "origin_site": _str(site_of[origin_id]),
                 "copy_site": _str(site_of[doc_id]), "lag_hours": lag, "credit": credit,

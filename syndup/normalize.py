@@ -103,7 +103,12 @@ def _hard_wrapped(text: str, block: list[tuple[int, int]]) -> bool:
         return False
     # A wrapped line usually ends mid-sentence; a list of short sentences does not.
     open_ends = sum(1 for s, e in body if not text[s:e].rstrip().endswith(_TERMINAL))
-    return open_ends * 2 >= len(body)
+    if open_ends * 2 < len(body):
+        return False
+    # The rows of a table (a league table, results, a team sheet) are lines of similar width too,
+    # but made mostly of figures: lines are rows when a quarter of their words hold a digit.
+    tokens = text[block[0][0]:block[-1][1]].split()
+    return sum(any(c.isdigit() for c in t) for t in tokens) * 4 < len(tokens)
 
 
 def paragraphs(text: str) -> list[str]:

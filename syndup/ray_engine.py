@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from .errors import InputError, require
 from .execution import Execution, Tuning, check_jobs
 from .models import Article, Problem
-from .read import DEFAULT_LIMITS, ReadLimits, from_records
+from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, ReadLimits, from_records
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
@@ -106,7 +106,7 @@ class RayExecution(Execution):
                 ray.cancel(ref, force=True)
 
 
-def read_parquet(paths: Sequence[str], *, id_field: str = "id", text_field: str = "text",
+def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
                  limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | Problem]:
     """The records of Parquet files or folders of them, at URIs Ray Data reads (s3://, gs://,
     hdfs://, file://), read by Ray Data's tasks in file order and taken as `from_records` takes
@@ -122,6 +122,6 @@ def read_parquet(paths: Sequence[str], *, id_field: str = "id", text_field: str 
             for batch in dataset.iter_batches(batch_format="pandas", batch_size=4096):
                 yield from batch.to_dict("records")
 
-        yield from from_records(rows(), id_field=id_field, text_field=text_field, limits=limits)
+        yield from from_records(rows(), fields=fields, limits=limits)
     finally:
         context.execution_options.preserve_order = keep

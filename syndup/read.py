@@ -1,5 +1,9 @@
 """Read articles from a corpus: a folder of files, JSONL, CSV, Parquet (and WARC with the extra).
 
+Which fields of a record hold what is one `Fields`; Parquet and CSV readers take only the columns
+it needs (`Fields.columns`). A folder is read file by file, its Parquet parts as one pyarrow
+dataset (hive partition keys become columns); `-` is JSONL on stdin.
+
 Readers are generators that yield `Article`s and `Problem`s as they go: a broken record becomes one
 warning naming the file, the line and the reason, and reading carries on with the next record.
 What one input may cost is bounded by `ReadLimits`: a record, a file or a decompression beyond a
@@ -13,11 +17,13 @@ import csv
 import dataclasses
 import errno
 import gzip
+import importlib
 import io
 import json
 import os
 import re
 import stat
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +32,7 @@ from typing import Any
 
 from .errors import CorpusNotFound, InputError, SyndupError, require
 from .extract import looks_like_html
-from .models import Article, Problem
+from .models import META_FIELDS, Article, Problem
 
 Item = Article | Problem
 
@@ -57,6 +63,56 @@ class ReadLimits:
 
 
 DEFAULT_LIMITS = ReadLimits()
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Which field of a record holds what: the id, the text, the column of each metadata field in
+    `named` (`{"site": "publisher"}`; a field not named is found under its usual names,
+    `models.META_FIELDS`); text joined with `paragraph_sep` (say " ### ") is cut into paragraphs there."""
+
+    id: str = "id"
+    text: str = "text"
+    named: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    paragraph_sep: str | None = None
+
+    def __post_init__(self) -> None:
+        named = {name: column for name, column in self.named.items() if column is not None}
+        for name, value in (("id", self.id), ("text", self.text), *named.items()):
+            if name not in META_FIELDS and name not in ("id", "text"):
+                raise InputError(f"{name!r} is not a field of an article (fields: {', '.join(META_FIELDS)})")
+            if not isinstance(value, str) or not value:
+                raise InputError(f"the {name} field must be a column name (a non-empty string); got {value!r}")
+        if self.paragraph_sep is not None and (not isinstance(self.paragraph_sep, str) or not self.paragraph_sep.strip()):
+            raise InputError(f"paragraph_sep must be a string with a visible character; got {self.paragraph_sep!r}")
+        object.__setattr__(self, "named", named)
+
+    @property
+    def aliases(self) -> Mapping[str, tuple[str, ...]]:
+        """The names each metadata field is looked for under, as `Article.from_mapping` takes them
+        (`META_FIELDS` itself when no field is named: the fast path)."""
+        if not self.named:
+            return META_FIELDS
+        return {**META_FIELDS, **{name: (column,) for name, column in self.named.items() if column}}
+
+    def columns(self, available: Sequence[str]) -> list[str]:
+        """The columns of `available` an article is made of (in their order): what a Parquet or
+        CSV reader reads, leaving the others unread."""
+        wanted = {self.id, self.text, "html", *(name for names in self.aliases.values() for name in names)}
+        if self.text == "text":
+            wanted |= {"content", "body"}
+        return [c for c in available if c in wanted]
+
+    def paragraphs(self, text: str) -> str:
+        """`text` with each `paragraph_sep` a paragraph break."""
+        sep = self.paragraph_sep
+        return text.replace(sep, "\n\n") if sep and sep in text else text
+
+
+DEFAULT_FIELDS = Fields()
+
+#: What `-` (stdin) may hold, said where it is refused or misread.
+STDIN_FORMATS = "JSONL (one JSON object per line, UTF-8), plain or gzip/zstd-compressed"
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", re.I)
@@ -115,32 +171,55 @@ def problem_file(where: str) -> str:
     return _LOCATION.sub("", where, count=1)
 
 
+#: Data files by how their names end, and the reader each needs.
+DATA_SUFFIXES = (
+    (".jsonl", "jsonl"), (".jsonl.gz", "jsonl"), (".jsonl.zst", "jsonl"), (".ndjson", "jsonl"),
+    (".ndjson.gz", "jsonl"), (".ndjson.zst", "jsonl"), (".json.gz", "jsonl"), (".json.zst", "jsonl"),
+    (".csv", "csv"), (".csv.gz", "csv"), (".csv.zst", "csv"), (".parquet", "parquet"), (".pq", "parquet"),
+    (".warc", "warc"), (".warc.gz", "warc"), (".arc.gz", "warc"))
+STDIN = Path("-")
+
+
+def data_kind(name: str) -> str | None:
+    """The reader a data file needs by its name (jsonl, csv, parquet, warc), or None."""
+    name = name.lower()
+    return next((kind for suffix, kind in DATA_SUFFIXES if name.endswith(suffix)), None)
+
+
 def corpus_kind(path: Path) -> str:
-    """The reader a path needs: folder, jsonl, csv, parquet, warc or text."""
-    name = path.name.lower()
+    """The reader a path needs: folder, jsonl, csv, parquet, warc, text or stdin (`-`)."""
+    if path == STDIN:
+        return "stdin"
     if path.is_dir():
         return "folder"
-    for suffix, kind in ((".jsonl", "jsonl"), (".jsonl.gz", "jsonl"), (".ndjson", "jsonl"),
-                         (".ndjson.gz", "jsonl"), (".json.gz", "jsonl"), (".csv", "csv"),
-                         (".csv.gz", "csv"), (".parquet", "parquet"), (".pq", "parquet"),
-                         (".warc", "warc"), (".warc.gz", "warc"), (".arc.gz", "warc")):
-        if name.endswith(suffix):
-            return kind
-    if name.endswith(TEXT_SUFFIXES):
+    kind = data_kind(path.name)
+    if kind is not None:
+        return kind
+    if path.name.lower().endswith(TEXT_SUFFIXES):
         return "text"
-    raise InputError(f"{path}: unknown corpus format (expected a folder, .jsonl[.gz], .csv, "
-                     f".parquet, .warc[.gz], .txt, .md or .html)")
+    raise InputError(f"{path}: unknown corpus format (expected a folder, .jsonl[.gz|.zst], .csv[.gz|.zst], "
+                     f".parquet, .warc[.gz], .txt, .md, .html, or - for {STDIN_FORMATS} on stdin)")
 
 
 def check_paths(paths: Iterable[str | Path], *, text_field: str | None = None) -> list[Path]:
     """Resolve corpus paths, failing early (one message) on one that does not exist or, given
     `text_field`, on a CSV or Parquet file whose header has no such column."""
-    out = []
+    out: list[Path] = []
     for p in paths:
         path = Path(p)
+        if path == STDIN:
+            if any(q == STDIN for q in out):
+                raise InputError("- (stdin) is named twice; it can be read once")
+            if sys.stdin is None or sys.stdin.isatty():
+                raise InputError(f"- reads {STDIN_FORMATS} from stdin, but stdin is a terminal: pipe a file "
+                                 f"into it (zstdcat corpus.jsonl.zst | syndup scan - --out DIR)")
+            out.append(path)
+            continue
         if not path.exists():
             raise CorpusNotFound(f"{path}: no such file or folder")
         kind = corpus_kind(path)
+        if path.name.lower().endswith(".zst"):
+            _zstd()  # a missing extra is one error now, not a failure in the middle of the scan
         if text_field is not None and kind in ("csv", "parquet") and not_a_file(path) is None:
             missing = _missing_column(_columns(path, kind), text_field)
             if missing:
@@ -192,44 +271,54 @@ def not_a_file(path: Path) -> str | None:
 
 
 def read(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
+         url_field: str | None = None, title_field: str | None = None, site_field: str | None = None,
+         date_field: str | None = None, author_field: str | None = None, paragraph_sep: str | None = None,
          warc_id: str = "record", keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Yield every article (and every problem) in the given corpus paths, in a stable order.
 
     HTML is reduced to its article text (reader comments dropped unless `keep_comments`);
     WARC records are identified by their WARC-Record-ID, or by their URL with `warc_id="url"`.
+    The `*_field`s name a record's columns (see `Fields`); `paragraph_sep` is the string a text's
+    paragraphs are joined with, if not blank lines.
     """
-    yield from _parsed(read_parts(paths, id_field=id_field, text_field=text_field, warc_id=warc_id,
-                                  keep_comments=keep_comments, limits=limits))
+    fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                           "published": date_field, "author": author_field}, paragraph_sep)
+    yield from _parsed(read_parts(paths, fields=fields, warc_id=warc_id, keep_comments=keep_comments, limits=limits))
 
 
-def read_parts(paths: Iterable[str | Path], *, id_field: str = "id", text_field: str = "text",
-               warc_id: str = "record", keep_comments: bool = False,
-               limits: ReadLimits = DEFAULT_LIMITS, exclude: Iterable[Path] = ()) -> Iterator[Item | JsonlLines]:
+def read_parts(paths: Iterable[str | Path], *, fields: Fields = DEFAULT_FIELDS, warc_id: str = "record",
+               keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS,
+               exclude: Iterable[Path] = ()) -> Iterator[Item | JsonlLines]:
     """`read`, with JSONL left as batches of raw lines (`JsonlLines`) for the caller to parse
     where it likes: `scan` parses them in its worker processes. Files of folders below `exclude`
     (the scan's own output folder) are not read."""
-    for path in check_paths(paths, text_field=text_field):
+    for path in check_paths(paths, text_field=fields.text):
         kind = corpus_kind(path)
-        why = None if kind == "folder" else not_a_file(path)
+        why = None if kind in ("folder", "stdin") else not_a_file(path)
         if why is not None:
             yield Problem(_shown(path), why)
         elif kind == "folder":
-            yield from read_folder(path, keep_comments=keep_comments, limits=limits, exclude=exclude)
-        elif kind == "text":
-            yield from _read_file(path, path.with_suffix("").name, keep_comments, limits)
-        elif kind == "jsonl":
-            yield from jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
-                                   limits=limits)
-        elif kind == "csv":
-            yield from read_csv(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
-                                limits=limits)
-        elif kind == "parquet":
-            yield from read_parquet(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
-                                    limits=limits)
-        elif kind == "warc":
-            from .warc import read_warc
+            yield from read_folder(path, fields=fields, warc_id=warc_id, keep_comments=keep_comments, limits=limits,
+                                   exclude=exclude)
+        else:
+            yield from _read_path(path, kind, fields, warc_id, keep_comments, limits)
 
-            yield from read_warc(path, id_by=warc_id, keep_comments=keep_comments, limits=limits)
+
+def _read_path(path: Path, kind: str, fields: Fields, warc_id: str, keep_comments: bool,
+               limits: ReadLimits) -> Iterator[Item | JsonlLines]:
+    """The articles (JSONL: the batches of lines) of one file of a known kind."""
+    if kind == "text":
+        yield from _read_file(path, path.with_suffix("").name, keep_comments, limits)
+    elif kind in ("jsonl", "stdin"):
+        yield from jsonl_lines(path, fields=fields, keep_comments=keep_comments, limits=limits)
+    elif kind == "csv":
+        yield from read_csv(path, fields=fields, keep_comments=keep_comments, limits=limits)
+    elif kind == "parquet":
+        yield from read_parquet(path, fields=fields, keep_comments=keep_comments, limits=limits)
+    elif kind == "warc":
+        from .warc import read_warc
+
+        yield from read_warc(path, id_by=warc_id, keep_comments=keep_comments, limits=limits)
 
 
 def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
@@ -257,26 +346,71 @@ def decode(data: bytes, where: str) -> tuple[str, Problem | None]:
                                 f"{first_bad}) replaced with U+FFFD", skipped=False)
 
 
-def read_folder(root: Path, *, keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS,
-                exclude: Iterable[Path] = ()) -> Iterator[Item]:
-    """Every .txt/.md/.html/.htm file below `root` is one article (but those below a folder of
-    `exclude`: the scan's own output); its id is its relative path. FIFOs, sockets, devices and
-    broken symbolic links below it are one warning each."""
-    base = root.resolve()
-    skip = [root / e.resolve().relative_to(base) for e in exclude if e.resolve().is_relative_to(base)]
-    for path, why in _folder_entries(root):
-        if any(path.is_relative_to(s) for s in skip):
-            continue
+def read_folder(root: Path, *, fields: Fields = DEFAULT_FIELDS, warc_id: str = "record",
+                keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS,
+                exclude: Iterable[Path] = ()) -> Iterator[Item | JsonlLines]:
+    """Every .txt/.md/.html/.htm file below `root` is one article, its id its relative path; every
+    data file (JSONL, CSV, WARC) is read as a corpus, and the Parquet parts as one pyarrow dataset
+    (the keys of hive folders, `site=x/part-0.parquet`, are columns). Files below a folder of
+    `exclude` (the scan's own output) are left out. FIFOs, sockets, devices and broken symbolic
+    links below it are one warning each; a folder with nothing to read is one warning saying so."""
+    entries = folder_files(root, exclude)
+    for path, why, keys in entries:
         if why is not None:
             yield Problem(_shown(path), why)
+            continue
+        kind = data_kind(path.name)
+        if kind == "parquet":
+            yield from read_parquet(path, fields=fields, keep_comments=keep_comments, limits=limits, constants=keys)
+        elif kind is not None:
+            yield from _read_path(path, kind, fields, warc_id, keep_comments, limits)
         else:
             rel = path.relative_to(root).as_posix()
             yield from _read_file(path, rel.rsplit(".", 1)[0], keep_comments, limits)
+    if not entries:
+        yield Problem(_shown(root), f"no articles: no file below it is text (.txt, .md, .html) or data "
+                                    f"(.jsonl, .csv, .parquet, .warc){_others(root)}")
+
+
+def folder_files(root: Path, exclude: Iterable[Path] = ()) -> list[tuple[Path, str | None, dict[str, Any]]]:
+    """What `read_folder` reads, in order: each file (or entry that is no regular file, with why
+    not) and, for a Parquet part, its partition keys."""
+    base = root.resolve()
+    skip = [root / e.resolve().relative_to(base) for e in exclude if e.resolve().is_relative_to(base)]
+    entries = [(path, why) for path, why in _folder_entries(root) if not any(path.is_relative_to(s) for s in skip)]
+    parts = [path for path, why in entries if why is None and data_kind(path.name) == "parquet"]
+    keys = _partition_keys(root, parts) if parts else {}
+    return [(path, why, keys.get(path, {})) for path, why in entries]
+
+
+def _others(root: Path) -> str:
+    """What a folder with nothing to read holds instead, for the warning: " (it holds 3 .pdf files)"."""
+    suffixes: dict[str, int] = {}
+    for _folder, _dirs, files in os.walk(root):
+        for name in files:
+            suffix = Path(name).suffix.lower() or name
+            suffixes[suffix] = suffixes.get(suffix, 0) + 1
+    if not suffixes:
+        return " (it is empty)"
+    top = sorted(suffixes.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return " (it holds " + ", ".join(f"{n} {suffix} file{'s' * (n != 1)}" for suffix, n in top) + ")"
+
+
+def _partition_keys(root: Path, parts: list[Path]) -> dict[Path, dict[str, Any]]:
+    """The hive partition keys of each Parquet part below `root` (`year=2024/site=x/part.parquet`),
+    as pyarrow's dataset discovery reads them; none where it cannot (each part's reader says why)."""
+    ds = require("pyarrow.dataset", "parquet", "Reading Parquet")
+    try:
+        dataset = ds.dataset([str(p) for p in parts], format="parquet", partitioning="hive",
+                             partition_base_dir=str(root))
+        return {Path(f.path): ds.get_partition_keys(f.partition_expression) for f in dataset.get_fragments()}
+    except Exception:  # noqa: BLE001 - a part pyarrow cannot open: read_parquet warns about it
+        return {}
 
 
 def _folder_entries(root: Path) -> list[tuple[Path, str | None]]:
-    """The article files below `root` (hidden ones left out), and every entry that is not a
-    regular file with why, in path order; symbolic links to folders are not followed."""
+    """The article and data files below `root` (hidden ones left out), and every entry that is
+    not a regular file with why, in path order; symbolic links to folders are not followed."""
     found: list[tuple[Path, str | None]] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -285,7 +419,7 @@ def _folder_entries(root: Path) -> list[tuple[Path, str | None]]:
                 continue
             path = Path(folder, name)
             why = not_a_file(path)
-            if why is not None or name.lower().endswith(TEXT_SUFFIXES):
+            if why is not None or name.lower().endswith(TEXT_SUFFIXES) or data_kind(name) is not None:
                 found.append((path, why))
     return sorted(found)
 
@@ -310,7 +444,7 @@ def _read_file(path: Path, doc_id: str, keep_comments: bool, limits: ReadLimits)
     record: dict[str, Any] = {"id": doc_id, "text": text}
     if path.name.lower().endswith(HTML_SUFFIXES) or looks_like_html(text):
         record["html"] = True
-    yield from _to_article(record, where, "id", "text", None, keep_comments, limits)
+    yield from _to_article(record, where, DEFAULT_FIELDS, None, keep_comments, limits)
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
@@ -333,11 +467,11 @@ def record_too_large(limits: ReadLimits) -> str:
     return f"larger than the record limit ({format_size(limits.max_record_bytes)} bytes, --max-record-size); skipped"
 
 
-def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field: str,
+def _to_article(record: Mapping[str, Any], where: str, fields: Fields,
                 default_id: str | None, keep_comments: bool, limits: ReadLimits) -> Iterator[Item]:
     try:
-        article = Article.from_mapping(record, id_field=id_field, text_field=text_field,
-                                       default_id=default_id, origin_ref=where)
+        article = Article.from_mapping(record, id_field=fields.id, text_field=fields.text,
+                                       default_id=default_id, origin_ref=where, aliases=fields.aliases)
     except ValueError as exc:
         yield Problem(where, str(exc))
         return
@@ -359,6 +493,8 @@ def _to_article(record: Mapping[str, Any], where: str, id_field: str, text_field
         if extracted is None:
             return
         article = extracted
+    elif fields.paragraph_sep is not None:
+        article = dataclasses.replace(article, text=fields.paragraphs(article.text))
     if not article.text or article.text.isspace():
         yield Problem(where, f"record {article.id!r}: empty article (no text)")
         return
@@ -394,6 +530,11 @@ def _has_surrogates(value: str | None) -> bool:
         return True
 
 
+def _name(path: Path) -> str:
+    """How warnings and sources name an input: its path, or <stdin> for `-`."""
+    return "<stdin>" if path == STDIN else str(path)
+
+
 def _shown(path: Path) -> str:
     """`path` as text any file can hold: a file name whose bytes are not UTF-8 gets U+FFFD for them."""
     name = str(path)
@@ -409,15 +550,62 @@ class _TooLarge(Exception):
     """An input beyond `max_input_bytes` or `max_ratio`: the rest of it is skipped."""
 
 
+_GZIP_MAGIC, _ZSTD_MAGIC = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
+
+
+def _zstd() -> Any:
+    """The zstd module: the standard library's from Python 3.14, else its backport (the extra)."""
+    try:
+        return importlib.import_module("compression.zstd")
+    except ImportError:
+        return require("backports.zstd", "zstd", "Reading .zst files")
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream that counts the bytes read from it (a pipe cannot `tell`)."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n: int = self.raw.readinto(buffer)
+        self.count += n or 0
+        return n
+
+
 class _Bounded(io.RawIOBase):
-    """A file's bytes (gunzipped for .gz), failing with `_TooLarge` past the input limits."""
+    """A file's bytes (gunzipped for .gz, decompressed for .zst; `-` is stdin, whose compression is
+    told by its first bytes), failing with `_TooLarge` past the input limits."""
 
     def __init__(self, path: Path, limits: ReadLimits) -> None:
         super().__init__()
-        self._raw = open(path, "rb")  # noqa: SIM115 - closed by close()
-        gz = path.name.lower().endswith(".gz")
-        self._source: Any = gzip.GzipFile(fileobj=self._raw, mode="rb") if gz else self._raw
-        self._gz, self._limits, self._done = gz, limits, 0
+        name = path.name.lower()
+        fh: Any
+        if path == STDIN:
+            fh = sys.stdin.buffer
+            if not hasattr(fh, "peek"):  # a stand-in for stdin (a test's BytesIO): buffered to look ahead
+                fh = io.BufferedReader(fh)
+            magic = fh.peek(4)[:4]
+            how = "gz" if magic.startswith(_GZIP_MAGIC) else "zst" if magic == _ZSTD_MAGIC else None
+            self._own = False  # stdin stays open
+        else:
+            how = "gz" if name.endswith(".gz") else "zst" if name.endswith(".zst") else None
+            fh = open(path, "rb")  # noqa: SIM115 - closed by close()
+            self._own = True
+        self._fh, self._raw = fh, _Counted(fh)
+        source: Any = fh if hasattr(fh, "read1") else io.BufferedReader(self._raw, _BLOCK)
+        if how == "gz":
+            source = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        elif how == "zst":
+            zstd = _zstd()
+            source = zstd.ZstdFile(self._raw, mode="rb")
+            self._zstd_error: type[Exception] = zstd.ZstdError
+        self._source = source
+        self._gz, self._limits, self._done = how is not None, limits, 0
 
     def readable(self) -> bool:
         return True
@@ -428,9 +616,14 @@ class _Bounded(io.RawIOBase):
         room = limits.max_input_bytes - self._done
         if room <= 0 and self._source.read1(1):
             raise _TooLarge(f"more than {limits.max_input_bytes} bytes (--max-input-size)")
-        data: bytes = self._source.read1(room if size < 0 else min(size, room))
+        try:
+            data: bytes = self._source.read1(room if size < 0 else min(size, room))
+        except Exception as exc:
+            if isinstance(exc, getattr(self, "_zstd_error", ())):  # a corrupt .zst: like a corrupt .gz
+                raise OSError(str(exc)) from exc
+            raise
         self._done += len(data)
-        if self._gz and self._done > _RATIO_FLOOR and self._done > limits.max_ratio * self._raw.tell():
+        if self._gz and self._done > _RATIO_FLOOR and self._done > limits.max_ratio * self._raw.count:
             raise _TooLarge(f"compression ratio above {limits.max_ratio:g} (--max-ratio): a decompression bomb?")
         return data
 
@@ -440,9 +633,9 @@ class _Bounded(io.RawIOBase):
         return len(data)
 
     def close(self) -> None:
-        if not self.closed:
+        if not self.closed and self._own:
             self._source.close()
-            self._raw.close()
+            self._fh.close()
         super().close()
 
 
@@ -468,40 +661,48 @@ class JsonlLines:
     first_line: int        # line number of the first line
     data: bytes            # the lines, each ended by b"\n" (the file's last one may not be)
     count: int             # how many lines
-    id_field: str = "id"
-    text_field: str = "text"
+    fields: Fields = DEFAULT_FIELDS
     keep_comments: bool = False
     limits: ReadLimits = DEFAULT_LIMITS
 
     def items(self) -> Iterator[Item]:
         """The articles and problems of these lines, as `read_jsonl` gives them."""
-        path, id_field, text_field, keep = self.path, self.id_field, self.text_field, self.keep_comments
+        for where, lineno, record in self.records():
+            if isinstance(record, Problem):
+                yield record
+            else:
+                yield from _to_article(record, where, self.fields, f"{self.path.name}:{lineno}", self.keep_comments,
+                                       self.limits)
+
+    def records(self) -> Iterator[tuple[str, int, dict[str, Any] | Problem]]:
+        """(where, line number, the line's JSON object or the problem with it) for each line that is not blank."""
+        path = _name(self.path)
         for lineno, raw in enumerate(self.data.split(b"\n")[:self.count], start=self.first_line):
             if not raw.strip():
                 continue
             where = f"{path}:{lineno}"
             text, problem = decode(raw, where)
             if problem:
-                yield problem
+                yield where, lineno, problem
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                yield where, lineno, Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
             except RecursionError:
-                yield Problem(where, "JSON nested too deeply to read; skipped")
+                yield where, lineno, Problem(where, "JSON nested too deeply to read; skipped")
                 continue
             if not isinstance(record, dict):
-                yield Problem(where, f"expected a JSON object, got {type(record).__name__}")
+                yield where, lineno, Problem(where, f"expected a JSON object, got {type(record).__name__}")
                 continue
-            yield from _to_article(record, where, id_field, text_field, f"{path.name}:{lineno}", keep, self.limits)
+            yield where, lineno, record
 
 
 #: Lines in each `JsonlLines` batch, at least (and so in each chunk of work a scan gives a worker).
 LINES_PER_PART = 1024
 
 
-def jsonl_lines(path: Path, *, id_field: str = "id", text_field: str = "text", keep_comments: bool = False,
+def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: bool = False,
                 limits: ReadLimits = DEFAULT_LIMITS, size: int | None = None) -> Iterator[JsonlLines | Problem]:
     """A JSONL file as batches of whole raw lines, each of at least `size` lines (default
     `LINES_PER_PART`) but the last; a line over the record limit is one problem, and a file cut
@@ -516,7 +717,7 @@ def jsonl_lines(path: Path, *, id_field: str = "id", text_field: str = "text", k
     later: list[Problem] = []  # problems of lines in parts, given after their batch
 
     def batch(data: bytes, count: int) -> JsonlLines:
-        return JsonlLines(path, first, data, count, id_field, text_field, keep_comments, limits)
+        return JsonlLines(path, first, data, count, fields, keep_comments, limits)
 
     for piece in _line_runs(path, limits):
         if isinstance(piece, Problem):
@@ -542,12 +743,13 @@ def _line_runs(path: Path, limits: ReadLimits) -> Iterator[tuple[bytes, int] | P
     with one. A line over the record limit becomes an empty line (so every line keeps its number)
     and a problem; an unreadable, cut or too large file ends in a problem."""
     limit = limits.max_record_bytes
+    name = _name(path)
     carry: list[bytes] = []  # the start of the line not ended yet
     carried = 0              # its length so far; -1 while skipping the rest of a line over the limit
     line = 1                 # its number
 
     def too_long(lineno: int) -> Problem:
-        return Problem(f"{path}:{lineno}", record_too_large(limits))
+        return Problem(f"{name}:{lineno}", record_too_large(limits))
 
     try:
         with _Bounded(path, limits) as fh:
@@ -585,23 +787,22 @@ def _line_runs(path: Path, limits: ReadLimits) -> Iterator[tuple[bytes, int] | P
                         yield too_long(line)
                         carry, carried = [], -1
     except _TooLarge as exc:
-        yield Problem(f"{path}:{line}", f"stopped reading: {exc}; the rest of the file is skipped")
+        yield Problem(f"{name}:{line}", f"stopped reading: {exc}; the rest of the file is skipped")
         return
     except (FileNotFoundError, PermissionError) as exc:
         yield Problem(str(path), f"cannot read file: {exc.strerror}")
         return
     except _BROKEN as exc:
-        yield Problem(f"{path}:{line}", f"file ends early or is corrupt ({exc}); records before it kept")
+        yield Problem(f"{name}:{line}", f"file ends early or is corrupt ({exc}); records before it kept")
         return
     for piece in carry:
         yield piece, 0
 
 
-def read_jsonl(path: Path, *, id_field: str = "id", text_field: str = "text",
+def read_jsonl(path: Path, *, fields: Fields = DEFAULT_FIELDS,
                keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """One JSON object per line; ids default to `file:line` where a record has none."""
-    yield from _parsed(jsonl_lines(path, id_field=id_field, text_field=text_field, keep_comments=keep_comments,
-                                   limits=limits))
+    yield from _parsed(jsonl_lines(path, fields=fields, keep_comments=keep_comments, limits=limits))
 
 
 def _parsed(parts: Iterable[Item | JsonlLines]) -> Iterator[Item]:
@@ -613,60 +814,79 @@ def _parsed(parts: Iterable[Item | JsonlLines]) -> Iterator[Item]:
             yield part
 
 
-def read_csv(path: Path, *, id_field: str = "id", text_field: str = "text",
+def read_csv(path: Path, *, fields: Fields = DEFAULT_FIELDS,
              keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """A CSV file with a header row (a UTF-8 BOM is dropped); line numbers in warnings are the
-    file's physical lines, and a row with broken quoting is one warning naming its lines."""
+    file's physical lines, and a row with broken quoting is one warning naming its lines. Only
+    the columns `fields` needs are kept of each row."""
+    for where, start, row in csv_rows(path, fields=fields, limits=limits):
+        if isinstance(row, Problem):
+            yield row
+        else:
+            yield from _to_article(row, where, fields, f"{path.name}:{start}", keep_comments, limits)
+
+
+def csv_rows(path: Path, *, fields: Fields | None = None, limits: ReadLimits = DEFAULT_LIMITS
+             ) -> Iterator[tuple[str, int, dict[str, Any] | Problem]]:
+    """(where, first line, the row as a dict or a problem) for each row of a CSV file: the columns
+    `fields` needs, or all of them for None; empty values are None."""
     csv.field_size_limit(limits.max_record_bytes)
     try:
         fh = _Bounded(path, limits)
     except OSError as exc:
-        yield Problem(str(path), f"cannot read file: {exc.strerror or exc}")
+        yield str(path), 0, Problem(str(path), f"cannot read file: {exc.strerror or exc}")
         return
     with fh:
-        reader = csv.DictReader(_text_stream(fh), strict=True)
-        start = 1  # the line the next row starts on
+        reader = csv.reader(_text_stream(fh), strict=True)
         try:
-            fields = reader.fieldnames or []
+            header = next(reader, [])
         except (csv.Error, _TooLarge, *_BROKEN) as exc:
-            yield Problem(str(path), f"cannot read its header: {exc}")
+            yield str(path), 0, Problem(str(path), f"cannot read its header: {exc}")
             return
-        missing = _missing_column(fields, text_field)
-        if missing:
-            yield Problem(str(path), missing)
-            return
+        if fields is not None:
+            missing = _missing_column(header, fields.text)
+            if missing:
+                yield str(path), 0, Problem(str(path), missing)
+                return
+        names = header if fields is None else fields.columns(header)
+        at = {name: k for k, name in enumerate(header)}  # the last of two columns of one name, as csv.DictReader
+        take = [(name, at[name]) for name in names]
+        width = len(header)
         while True:
-            start = reader.reader.line_num + 1  # DictReader's own line_num lags after an error
+            start = reader.line_num + 1  # the line the next row starts on
             try:
-                row = next(reader)
+                cells = next(reader)
+                while not cells:  # a blank line is no row (as csv.DictReader has it)
+                    start = reader.line_num + 1
+                    cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                reason, stop = _csv_error(str(exc), start, reader.reader.line_num, limits)
-                yield Problem(f"{path}:{start}", reason)
+                reason, stop = _csv_error(str(exc), start, reader.line_num, limits)
+                yield f"{path}:{start}", start, Problem(f"{path}:{start}", reason)
                 if stop:
                     break
                 continue
             except _TooLarge as exc:
-                yield Problem(f"{path}:{start}", f"stopped reading: {exc}; the rest of the file is skipped")
+                yield f"{path}:{start}", start, Problem(f"{path}:{start}", f"stopped reading: {exc}; "
+                                                                           f"the rest of the file is skipped")
                 break
             except _BROKEN as exc:
-                yield Problem(f"{path}:{start}", f"file ends early or is corrupt ({exc}); rest of file skipped")
+                yield f"{path}:{start}", start, Problem(f"{path}:{start}", f"file ends early or is corrupt ({exc}); "
+                                                                           f"rest of file skipped")
                 break
             where = f"{path}:{start}"
-            if None in row:
-                yield Problem(where, f"row has {len(fields) + len(row[None])} fields, header has {len(fields)}",
-                              skipped=False)
-                del row[None]
-            fixed, bad = {}, False
-            for key, value in row.items():
-                if isinstance(value, str) and _has_surrogates(value):
+            if len(cells) > width:
+                yield where, start, Problem(where, f"row has {len(cells)} fields, header has {width}", skipped=False)
+            row, bad = {}, False
+            for name, k in take:
+                value = cells[k] if k < len(cells) else None
+                if value is not None and _has_surrogates(value):
                     value, bad = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), True
-                fixed[key] = value if value != "" else None
+                row[name] = value if value != "" else None
             if bad:
-                yield Problem(where, "not UTF-8; invalid bytes replaced with U+FFFD", skipped=False)
-            yield from _to_article(fixed, where, id_field, text_field, f"{path.name}:{start}", keep_comments,
-                                   limits)
+                yield where, start, Problem(where, "not UTF-8; invalid bytes replaced with U+FFFD", skipped=False)
+            yield where, start, row
 
 
 def _csv_error(message: str, start: int, end: int, limits: ReadLimits) -> tuple[str, bool]:
@@ -681,24 +901,41 @@ def _csv_error(message: str, start: int, end: int, limits: ReadLimits) -> tuple[
     return f"broken quoting ({message}): a quote in {lines} is misplaced or never closed; {lines} skipped", False
 
 
-def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text",
-                 keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
-    """A Parquet file, read in batches; warnings name the row number, and a row group that cannot
-    be read is one warning naming its rows."""
+def read_parquet(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: bool = False,
+                 limits: ReadLimits = DEFAULT_LIMITS, constants: Mapping[str, Any] | None = None) -> Iterator[Item]:
+    """A Parquet file, read in batches of only the columns `fields` needs; warnings name the row
+    number, and a row group that cannot be read is one warning naming its rows. `constants` are
+    columns every row has (a dataset's partition keys)."""
+    for where, row, record in parquet_rows(path, fields=fields, constants=constants):
+        if isinstance(record, Problem):
+            yield record
+        else:
+            yield from _to_article(record, where, fields, f"{path.name}:{row}", keep_comments, limits)
+
+
+def parquet_rows(path: Path, *, fields: Fields | None = None, constants: Mapping[str, Any] | None = None
+                 ) -> Iterator[tuple[str, int, dict[str, Any] | Problem]]:
+    """(where, row number, the row as a dict or a problem) for each row of a Parquet file: the
+    columns `fields` needs, or all of them for None."""
     pq = require("pyarrow.parquet", "parquet", "Reading Parquet")
     try:
         pf = pq.ParquetFile(path)
-        missing = _missing_column(list(pf.schema_arrow.names), text_field)
+        names = list(pf.schema_arrow.names)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
-        yield Problem(str(path), f"not a readable Parquet file ({exc})")
+        yield str(path), 0, Problem(str(path), f"not a readable Parquet file ({exc})")
         return
-    if missing:
-        yield Problem(str(path), missing)
-        return
+    extra = {k: v for k, v in (constants or {}).items() if k not in names}
+    if fields is not None:
+        missing = _missing_column(names + list(extra), fields.text)
+        if missing:
+            yield str(path), 0, Problem(str(path), missing)
+            return
+        extra = {k: v for k, v in extra.items() if fields.columns([k])}
+    columns = None if fields is None else fields.columns(names)
     row = 0
     for group in range(pf.num_row_groups):
         end = row + pf.metadata.row_group(group).num_rows
-        batches = pf.iter_batches(batch_size=2048, row_groups=[group])
+        batches = pf.iter_batches(batch_size=2048, row_groups=[group], columns=columns)
         while True:
             try:
                 records = next(batches).to_pylist()
@@ -706,16 +943,18 @@ def read_parquet(path: Path, *, id_field: str = "id", text_field: str = "text",
                 break
             except Exception as exc:  # noqa: BLE001 - a damaged page: OSError, ArrowInvalid, ...
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                yield Problem(f"{path}:rows {row + 1}-{end}", f"cannot be read ({first}); skipped")
+                yield f"{path}:rows {row + 1}-{end}", row + 1, Problem(f"{path}:rows {row + 1}-{end}",
+                                                                       f"cannot be read ({first}); skipped")
                 break
             for record in records:
                 row += 1
-                yield from _to_article(record, f"{path}:row {row}", id_field, text_field, f"{path.name}:{row}",
-                                       keep_comments, limits)
+                if extra:
+                    record.update(extra)
+                yield f"{path}:row {row}", row, record
         row = end
 
 
-def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: str = "text",
+def from_records(records: Iterable[Any], *, fields: Fields = DEFAULT_FIELDS,
                  keep_comments: bool = False, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Articles from Python objects: `Article`s, dicts, or the rows of a pandas DataFrame."""
     if hasattr(records, "to_dict") and hasattr(records, "columns"):
@@ -733,6 +972,6 @@ def from_records(records: Iterable[Any], *, id_field: str = "id", text_field: st
             else:
                 yield article
         elif isinstance(record, Mapping):
-            yield from _to_article(record, where, id_field, text_field, str(n), keep_comments, limits)
+            yield from _to_article(record, where, fields, str(n), keep_comments, limits)
         else:
             yield Problem(where, f"expected an Article or a dict, got {type(record).__name__}")

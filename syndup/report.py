@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import os
 import re
@@ -47,6 +48,7 @@ from .diff import (
     label,
 )
 from .errors import OutputError
+from .execution import Execution
 from .models import ScanResult
 from .output import Staging
 
@@ -54,6 +56,11 @@ from .output import Staging
 FOLDED = (BOILERPLATE, ATTRIBUTION, COMMENTS)
 #: Copies shown with a full diff on one cluster page; the others get their summary line only.
 MAX_DIFFS = 200
+#: Copies diffed in one report, the largest clusters first: past it, a cluster's page lists its
+#: members without diffs, so the report of a 200k-article scan takes a fraction of the scan's time.
+MAX_COPIES = 3000
+#: Clusters a page of the index's table shows (paging, sorting and filtering reach the others).
+INDEX_PAGE = 100
 _SLUG_MAX = 60
 _RESOURCES = ("report.css", "report.js")
 #: Characters that act instead of showing: C0 and C1 controls (tab, newline and carriage return are
@@ -165,7 +172,7 @@ class CopyView:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:  # NaN, NaT (a missing time)
         return ""
     return str(value)
 
@@ -248,8 +255,10 @@ def _summary(result: Diff) -> dict[str, Any]:
     }
 
 
-def _meta(result: ScanResult, row: Any) -> dict[str, Any]:
-    article = result.article(row.doc_id)
+def _meta(result: ScanResult | None, row: Any) -> dict[str, Any]:
+    """What a page shows of an article: from its text's record, or (result None: no text read)
+    from its row of `documents`."""
+    article = result.article(row.doc_id) if result is not None else row
     url = _text(article.url)
     return {
         "id": row.doc_id, "title": _text(article.title), "site": _text(row.site),
@@ -287,7 +296,7 @@ def _environment() -> Any:
 
 def _write(out: Path, name: str, html: str) -> Path:
     path = out / name
-    if path.parent.resolve() != out.resolve() or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.html", name):  # so `path` is a file right in `out`
         raise OutputError(f"refusing to write report page {name!r} outside {out}")  # pragma: no cover
     try:
         path.write_text(html, encoding="utf-8")
@@ -296,23 +305,28 @@ def _write(out: Path, name: str, html: str) -> Path:
     return path
 
 
-def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MAX_DIFFS) -> Path:
+def write_report(result: ScanResult, out_dir: str | Path, *, max_diffs: int = MAX_DIFFS,
+                 max_copies: int | None = MAX_COPIES, jobs: int | None = None) -> Path:
     """Write `out_dir/index.html` and one page per cluster of copies; returns the index path.
 
     Each page diffs every copy against the cluster's origin (`syndup.diff`, with the scan's
-    boilerplate); clusters with more than `max_diffs` copies list the rest by their summary only.
-    The report is built in a staging folder and swapped in whole: an earlier report stays as it
-    was until then, and files of its folder that syndup did not write are kept.
+    boilerplate); clusters with more than `max_diffs` copies list the rest by their summary only,
+    and once `max_copies` copies are diffed (largest clusters first; None: no limit) the pages of
+    the smaller clusters list their members without diffs. Pages are written by `jobs` processes
+    (None: all cores). The report is built in a staging folder and swapped in whole: an earlier
+    report stays as it was until then, and files of its folder that syndup did not write are kept.
     """
     out = Path(out_dir)
     with Staging(out.parent) as staging:
-        build_report(result, staging.path / out.name, previous=out, max_diffs=max_diffs)
+        build_report(result, staging.path / out.name, previous=out, max_diffs=max_diffs, max_copies=max_copies,
+                     jobs=jobs)
         staging.commit()
     return out / "index.html"
 
 
 def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
-                 max_diffs: int = MAX_DIFFS) -> Path:
+                 max_diffs: int = MAX_DIFFS, max_copies: int | None = MAX_COPIES,
+                 jobs: int | None = None) -> Path:
     """`write_report` into `out`, a folder that does not exist yet (not atomic: a staging folder's job).
 
     Files in `previous` (the report this one will replace) that syndup did not write are carried
@@ -323,14 +337,13 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
     except OSError as exc:
         raise OutputError(f"cannot create report folder {out}: {exc.strerror or exc}") from exc
     env = _environment()
-    cluster_tpl = env.get_template("cluster.html")
     docs = result.documents
     clusters = result.clusters.sort_values(["size", "cluster_id"], ascending=[False, True])
-    multi = clusters[clusters["size"] > 1]
+    multi = list(clusters[clusters["size"] > 1].itertuples())
 
     names: dict[int, str] = {}
     taken: dict[str, str] = {}
-    for row in multi.itertuples():
+    for row in multi:
         name = page_name(str(row.origin_id))
         base = name
         n = 2
@@ -356,61 +369,119 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
         members.setdefault(int(doc.cluster_id), []).append(doc)
 
     # Each story's articles, for the timeline on its cluster pages.
-    from .report_sites import timeline, write_site_pages
-    from .stages.origins import parse_dates
+    from .report_sites import write_site_pages
 
     story_size = docs["story_id"].value_counts()
     stories: dict[int, list[Any]] = {}
     for doc in docs[docs["story_id"].map(story_size) > 1].sort_values("doc_id").itertuples():
         stories.setdefault(int(doc.story_id), []).append(doc)
 
-    index_rows = []
-    for row in multi.itertuples():
-        cid = int(row.cluster_id)
-        origin_row = next(m for m in members[cid] if m.doc_id == row.origin_id)
-        origin_text = result.text(row.origin_id)
-        copies = []
-        kind_totals = dict.fromkeys(KINDS, 0)
-        kept_shares = []
-        for n, m in enumerate((m for m in members[cid] if m.doc_id != row.origin_id), start=1):
-            d = diff(origin_text, result.text(m.doc_id), boilerplate=result.boilerplate)
-            for k, v in d.summary.kinds:
-                kind_totals[k] += v
-            kept_shares.append(d.summary.origin_kept)
-            view = CopyView(n, _meta(result, m), _summary(d), changed=d.summary.changed,
-                            shown=n <= max_diffs)
-            if view.shown:
-                view.items = _items(d)
-            copies.append(view)
-        origin = _meta(result, origin_row)
-        origin_paras = [display(p) for p in _origin_paragraphs(origin_text)]
-        html = cluster_tpl.render(
-            cluster=row, origin=origin, origin_paras=origin_paras, copies=copies,
-            partial=partial.get(cid, []), max_diffs=max_diffs,
-            title=origin["title"] or origin["id"],
-            timeline=timeline(stories.get(int(row.story_id), []), row.origin_id, cid, parse_dates))
-        _write(out, names[cid], html)
-        index_rows.append({
-            "id": cid, "size": int(row.size), "page": names[cid], "origin": row.origin_id,
-            "title": _text(row.origin_title), "rule": _text(row.origin_rule),
-            "sites": _text(row.sites).replace(";", ", "), "first": _text(row.first_published)[:10],
-            "last": _text(row.last_published)[:10], "kinds": [kind_totals[k] for k in KINDS],
-            "kept": f"{sum(kept_shares) / len(kept_shares):.0%}" if kept_shares else "",
-            "partial": int(row.partial_links),
-        })
+    # The largest clusters are diffed until `max_copies` copies are; the rest get member lists.
+    budget = math.inf if max_copies is None else max_copies
+    diffed: list[bool] = []
+    for row in multi:
+        diffed.append(budget > 0)
+        budget -= int(row.size) - 1 if budget > 0 else 0
+    pages = _ClusterPages(result, env, names, members, partial, stories, max_diffs, max_copies, out)
+    work = list(zip(multi, diffed))
+    execution = Execution.local(jobs)
+    index_rows = [r for run in execution.map_split(pages.write, work, minimum=64,
+                                                   load=[int(row.size) if d else 1 for row, d in work])
+                  for r in run]
     has_sites = write_site_pages(result, env, out, names, _write)
     if previous is not None:
         _carry_over(previous, out)
     unique = int((docs["role"] == "unique").sum())
     skipped = sum(1 for p in result.problems if p.skipped)
     index = env.get_template("index.html").render(
-        rows=index_rows, kinds=[k.replace("_", " ") for k in KINDS], unique=unique,
+        rows=index_rows[:INDEX_PAGE], n_rows=len(index_rows), page_size=INDEX_PAGE,
+        rows_json=_rows_json(index_rows), kinds=[k.replace("_", " ") for k in KINDS], unique=unique,
         articles=result.articles_read, skipped=skipped,
-        copies=int((docs["role"] == "copy").sum()),
+        copies=int((docs["role"] == "copy").sum()), undiffed=sum(1 for d in diffed if not d),
+        max_copies=max_copies,
         partial_pairs=int((result.pairs["relation"] == "partial").sum()) if len(result.pairs) else 0,
         unique_partial=sum(1 for cid, links in partial.items() if cid not in names for _ in links),
         has_sites=has_sites, title="syndup report")
     return _write(out, "index.html", index)
+
+
+#: The index table's columns as the page's script sorts them (each a key of a row's JSON).
+INDEX_SORT_KEYS = ("id", "size", "origin", "sites", "first", "kinds", "kept", "partial")
+
+
+def _rows_json(rows: list[dict[str, Any]]) -> str:
+    """The index's rows as JSON for the page's script (paging, sorting, filtering): every text
+    already `visible`, so no control or bidi override reaches the page."""
+    keep = ("id", "size", "page", "origin", "title", "rule", "sites", "first", "last", "kinds", "kept",
+            "kept_share", "partial")
+    return json.dumps([{k: visible(r[k]) for k in keep} for r in rows], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+@dataclass
+class _ClusterPages:
+    """Writes cluster pages (in whichever process runs `write`) and returns their index rows."""
+
+    result: ScanResult
+    env: Any
+    names: dict[int, str]
+    members: dict[int, list[Any]]
+    partial: dict[int, list[dict[str, Any]]]
+    stories: dict[int, list[Any]]
+    max_diffs: int
+    max_copies: int | None
+    out: Path
+    template: Any = None
+
+    def write(self, work: list[tuple[Any, bool]]) -> list[dict[str, Any]]:
+        """Write the page of each (cluster row, diffed) in `work`; their index rows, in order."""
+        self.template = self.env.get_template("cluster.html")
+        return [self.page(row, diffed) for row, diffed in work]
+
+    def page(self, row: Any, diffed: bool) -> dict[str, Any]:
+        """Write one cluster's page; its row of the index."""
+        from .report_sites import timeline
+        from .stages.origins import parse_dates
+
+        result = self.result
+        cid = int(row.cluster_id)
+        members = self.members[cid]
+        origin_row = next(m for m in members if m.doc_id == row.origin_id)
+        copies = []
+        kind_totals = dict.fromkeys(KINDS, 0)
+        kept_shares = []
+        if not diffed:  # members and their figures from the tables: no text is read
+            copies = [CopyView(n, _meta(None, m), {}, changed=True, shown=False)
+                      for n, m in enumerate((m for m in members if m.doc_id != row.origin_id), start=1)]
+        origin_text = result.text(row.origin_id) if diffed else ""
+        for n, m in enumerate((m for m in members if m.doc_id != row.origin_id and diffed), start=1):
+            shown = n <= self.max_diffs
+            d = diff(origin_text, result.text(m.doc_id), boilerplate=result.boilerplate)
+            for k, v in d.summary.kinds:
+                kind_totals[k] += v
+            kept_shares.append(d.summary.origin_kept)
+            view = CopyView(n, _meta(result, m), _summary(d), changed=d.summary.changed, shown=shown)
+            if view.shown:
+                view.items = _items(d)
+            copies.append(view)
+        origin = _meta(result if diffed else None, origin_row)
+        origin_paras = [display(p) for p in _origin_paragraphs(origin_text)]
+        html = self.template.render(
+            cluster=row, origin=origin, origin_paras=origin_paras, copies=copies,
+            partial=self.partial.get(cid, []), max_diffs=self.max_diffs, diffed=diffed,
+            max_copies=self.max_copies, title=origin["title"] or origin["id"],
+            timeline=timeline(self.stories.get(int(row.story_id), []), row.origin_id, cid, parse_dates))
+        _write(self.out, self.names[cid], html)
+        kept = sum(kept_shares) / len(kept_shares) if kept_shares else None
+        return {
+            "id": cid, "size": int(row.size), "page": self.names[cid], "origin": row.origin_id,
+            "title": _text(row.origin_title), "rule": _text(row.origin_rule),
+            "sites": ", ".join(row.sites), "first": _text(row.first_published)[:10],
+            "last": _text(row.last_published)[:10],
+            "kinds": [kind_totals[k] for k in KINDS] if diffed else [None] * len(KINDS),
+            "kept": f"{kept:.0%}" if kept is not None else "", "kept_share": kept,
+            "partial": int(row.partial_links),
+        }
 
 
 def _carry_over(old: Path, new: Path) -> None:

@@ -60,7 +60,7 @@ class Settings:
     #: boilerplate, small edits allowed) has this many words: a paragraph; a shared sentence,
     #: quotation or table is not reuse.
     partial_min_words: int = 40
-    #: a pair's passage is measured only when they share this many shingles outside quotation marks.
+    #: a pair's passage is measured only when they share this many shingles not quoted in both.
     partial_min_shared: int = 25
     #: a passage found in this many different stories is boilerplate (2 articles suffice on one site).
     boilerplate_min_stories: int = 4

@@ -10,6 +10,7 @@ of one. Words themselves are `normalize.token_bytes`.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -257,12 +258,58 @@ class SetBatch:
 _U1, _U33 = np.uint64(1), np.uint64(33)
 
 
+#: Paragraphs of one page that begin with the same this many words are one text shown twice.
+REPEAT_WORDS = 10
+
+
+def repeated_paragraphs(batch: FeatureBatch) -> np.ndarray:
+    """Which paragraphs of each article its page shows twice (bool, one per paragraph): a gallery
+    caption and its "... more" teaser, a caption printed above and below a photo. Two paragraphs
+    of one page beginning with the same `REPEAT_WORDS` words are page furniture, not body (shorter
+    lines, "Advertisement" and the like, are left to boilerplate); a run of two or more paragraphs
+    repeated in order (a page that holds its article twice) is the article, and stays."""
+    pw = batch.para_words.astype(np.int64)
+    out = np.zeros(pw.shape[0], dtype=bool)
+    if pw.shape[0] < 2:
+        return out
+    start = np.cumsum(pw) - pw
+    long = np.flatnonzero(pw >= REPEAT_WORDS)
+    key = np.zeros(pw.shape[0], dtype=np.uint64)
+    words = batch.word_hashes
+    with np.errstate(over="ignore"):
+        for j in range(REPEAT_WORDS):
+            key[long] = key[long] * np.uint64(0x100000001B3) + words[start[long] + j]
+    article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))[long]
+    order = np.lexsort((key[long], article))
+    ka = key[long][order]
+    same = (article[order][1:] == article[order][:-1]) & (ka[1:] == ka[:-1])
+    if not same.any():
+        return out
+    twice = np.zeros(pw.shape[0], dtype=bool)
+    twice[long[order[1:][same]]] = twice[long[order[:-1][same]]] = True
+    article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))
+    for a in np.unique(article[twice]).tolist():
+        p0, p1 = int(batch.para_offsets[a]), int(batch.para_offsets[a + 1])
+        keys = key[p0:p1].tolist()
+        places: dict[int, list[int]] = defaultdict(list)
+        for i in np.flatnonzero(twice[p0:p1]).tolist():
+            places[keys[i]].append(i)
+        for at in places.values():
+            for i, j in zip(at, at[1:]):
+                block = any(0 <= i + d < j + d < len(keys) and i + d != j and keys[i + d] == keys[j + d]
+                            and twice[p0 + i + d] for d in (-1, 1))
+                if not block:
+                    out[p0 + i] = out[p0 + j] = True
+    return out
+
+
 def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None = None) -> SetBatch:
     """`shingles` for every article of a batch at once; `drop_paragraphs` (bool, one per paragraph
     of the batch, aligned with `batch.para_hashes`) marks the paragraphs to leave out."""
     if k > MAX_SHINGLE:
         raise ValueError(f"shingle_size must be at most {MAX_SHINGLE}, got {k}")
     n = len(batch)
+    drop_paragraphs = repeated_paragraphs(batch) | (False if drop_paragraphs is None else drop_paragraphs)
     words, quoted = batch.word_hashes, batch.word_quoted
     kern = kernel.KERNEL
     if kern is not None:

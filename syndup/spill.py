@@ -29,27 +29,30 @@ from .verify import ranges
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
 SPILL_PREFIX, OWNER = "syndup-", "owner"
-_META = ("url", "title", "site", "published", "author", "origin_ref", "crawled")
+_META = ("url", "title", "site", "published", "author", "origin_ref", "crawled", "published_source")
 #: An article without its text, as pass 1 sends it back from a worker:
-#: (id, url, title, site, published, author, origin_ref, crawled).
-ArticleMeta = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str | None]
+#: (id, url, title, site, published, author, origin_ref, crawled, published_source).
+ArticleMeta = tuple[str, str | None, str | None, str | None, str | None, str | None, str | None, str | None,
+                    str | None]
 
 
 def meta_of(article: Article) -> ArticleMeta:
     """An article's `ArticleMeta`: its id and metadata, in that order."""
     return (article.id, article.url, article.title, article.site, article.published, article.author,
-            article.origin_ref, article.crawled)
+            article.origin_ref, article.crawled, article.published_source)
 
 
 class StoredArticle:
     """An article's id and metadata in memory; its text is read from the `TextStore` when asked."""
 
-    __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "crawled", "_store", "_slot")
+    __slots__ = ("id", "url", "title", "site", "published", "author", "origin_ref", "crawled", "published_source",
+                 "_store", "_slot")
 
     def __init__(self, meta: ArticleMeta,
                  store: TextStore, slot: int) -> None:
-        """`meta` is (id, url, title, site, published, author, origin_ref, crawled)."""
-        self.id, self.url, self.title, site, self.published, self.author, self.origin_ref, self.crawled = meta
+        """`meta` is (id, url, title, site, published, author, origin_ref, crawled, published_source)."""
+        (self.id, self.url, self.title, site, self.published, self.author, self.origin_ref, self.crawled,
+         self.published_source) = meta
         # A few thousand sites for a million articles: one string each.
         self.site = sys.intern(site) if type(site) is str else site
         self._store = store

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .settings import Settings
-from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, shingle_hashes, shingle_many
+from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, repeated_paragraphs, shingle_hashes, shingle_many
 
 DUPLICATE = "duplicate"
 COPY = "copy"
@@ -56,7 +56,7 @@ class Relation:
     containment_b_in_a: float
     shared: int
     #: the longest passage the two share, in words (0 where not measured: duplicates, copies, and
-    #: pairs sharing under `Settings.partial_min_shared` shingles outside quotation marks).
+    #: pairs sharing under `Settings.partial_min_shared` shingles not quoted in both).
     passage_words: int = 0
 
 
@@ -115,8 +115,9 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
                  count_unquoted: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(shared shingles, shared shingles unquoted on both sides) of the sets a[p] and b[p] of a
-    batch, for every pair p at once (the second count left at 0 unless `count_unquoted`).
+    """(shared shingles, shared shingles not quoted on both sides) of the sets a[p] and b[p] of a
+    batch, for every pair p at once (the second count left at 0 unless `count_unquoted`): a
+    statement two articles quote is not reuse, a text one writes and the other quotes may be.
 
     A set that many pairs of the batch share (a star's hub, a cluster's origin) is searched on its
     own: the other sets of its pairs are looked up in its small sorted array, which stays in cache.
@@ -148,7 +149,7 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
             hit = center[pos] == values
             shared[part] = np.bincount(owner[hit], minlength=part.shape[0])
             if count_unquoted:
-                both = hit & sets.unquoted[at] & center_unquoted[pos]
+                both = hit & (sets.unquoted[at] | center_unquoted[pos])
                 unquoted[part] = np.bincount(owner[both], minlength=part.shape[0])
     rest = np.ones(a.shape[0], dtype=bool)
     rest[starred] = False
@@ -168,7 +169,7 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
         hit = t_key[pos] == q_key
         shared[part] = np.bincount(q_pair[hit], minlength=part.shape[0])
         if count_unquoted:
-            both = hit & sets.unquoted[q_at] & sets.unquoted[t_at[pos]]
+            both = hit & (sets.unquoted[q_at] | sets.unquoted[t_at[pos]])
             unquoted[part] = np.bincount(q_pair[both], minlength=part.shape[0])
     return shared, unquoted
 
@@ -217,7 +218,7 @@ def _copies(shared: np.ndarray, na: np.ndarray, nb: np.ndarray, settings: Settin
 def measured(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb: np.ndarray,
              same_words: np.ndarray, settings: Settings) -> np.ndarray:
     """Which pairs' shared passage decides their relation, and is measured: neither the same words
-    nor copies, and sharing `partial_min_shared` shingles outside quotation marks (a cheap test
+    nor copies, and sharing `partial_min_shared` shingles not quoted in both (a cheap test
     first: a passage of `partial_min_words` words holds about that many)."""
     return (~np.asarray(same_words, dtype=bool) & (shared_unquoted >= settings.partial_min_shared)
             & ~_copies(shared, na, nb, settings))
@@ -281,21 +282,26 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
 @dataclass(frozen=True)
 class Sequences:
     """Articles' shingles in text order: article i's are `hashes[offsets[i]:offsets[i + 1]]`, with
-    how many of the words before each and inside each are counted (see `sequences_many`)."""
+    how many of the words before each and inside each are counted (see `sequences_many`), and the
+    same counts with quoted words counted too (`quoted_before`, `quoted_inside`)."""
 
     hashes: np.ndarray   # uint32
     before: np.ndarray   # int64, counted words before the shingle (from any fixed start of its article)
     inside: np.ndarray   # int64, counted words among the shingle's k
     offsets: np.ndarray  # int64, n + 1
+    quoted_before: np.ndarray  # int64, as `before`, words inside quotation marks counted too
+    quoted_inside: np.ndarray  # int64, as `inside`, words inside quotation marks counted too
 
     @staticmethod
     def concat(parts: Sequence[Sequences]) -> Sequences:
         """The articles of `parts`, one after the other."""
         sizes = np.concatenate([np.zeros(1, np.int64)] + [np.diff(p.offsets) for p in parts])
-        return Sequences(np.concatenate([np.zeros(0, np.uint32)] + [p.hashes for p in parts]),
-                         np.concatenate([np.zeros(0, np.int64)] + [p.before for p in parts]),
-                         np.concatenate([np.zeros(0, np.int64)] + [p.inside for p in parts]),
-                         np.cumsum(sizes).astype(np.int64))
+
+        def cat(field: str) -> np.ndarray:
+            return np.concatenate([np.zeros(0, np.int64)] + [getattr(p, field) for p in parts])
+
+        return Sequences(np.concatenate([np.zeros(0, np.uint32)] + [p.hashes for p in parts]), cat("before"),
+                         cat("inside"), np.cumsum(sizes).astype(np.int64), cat("quoted_before"), cat("quoted_inside"))
 
 
 def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) -> Sequences:
@@ -304,24 +310,30 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
 
     A word counts toward a passage's length unless it lies inside quotation marks or in a paragraph
     under `PROSE_WORDS` words (table rows, list items, team sheets, headings): quoting the same
-    statement or printing the same table is not reusing a journalist's text. An article of fewer
-    than k words has no shingles here.
+    statement or printing the same table is not reusing a journalist's text. The counts with quoted
+    words counted too are kept (`passage_words_many` counts a word quoted on one side only). An
+    article of fewer than k words has no shingles here.
     """
     n = len(batch)
-    counted = ~batch.word_quoted & np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
+    drop = repeated_paragraphs(batch) | (False if drop is None else drop)
+    prose = np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
+    counted = ~batch.word_quoted & prose
     words, counts = batch.word_hashes, np.diff(batch.word_offsets)
-    if drop is not None and drop.any():
+    if drop.any():
         keep = ~np.repeat(drop, batch.para_words)
-        words, counted = words[keep], counted[keep]
+        words, counted, prose = words[keep], counted[keep], prose[keep]
         counts = np.bincount(np.repeat(np.arange(n), counts)[keep], minlength=n)
     starts = np.cumsum(counts) - counts
     windows = np.maximum(counts - k + 1, 0)
     offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(windows)])
     if words.shape[0] < k:
-        return Sequences(np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64), offsets)
+        none = np.zeros(0, np.int64)
+        return Sequences(np.zeros(0, np.uint32), none, none, offsets, none, none)
     at, _ = ranges(starts, windows)  # each shingle's first word
     total = np.concatenate([np.zeros(1, np.int64), np.cumsum(counted)])
-    return Sequences(shingle_hashes(words, k)[at], total[at], total[at + k] - total[at], offsets)
+    whole = np.concatenate([np.zeros(1, np.int64), np.cumsum(prose)])
+    return Sequences(shingle_hashes(words, k)[at], total[at], total[at + k] - total[at], offsets, whole[at],
+                     whole[at + k] - whole[at])
 
 
 def gap(k: int) -> int:
@@ -338,6 +350,11 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
     words it covers (a quotation or a table inside a shared paragraph neither counts nor cuts it).
     The passage is the shorter of the two articles' longest runs: two sentences that follow each
     other in one article but not in the other are two passages, not one.
+
+    A quotation does not count when both articles quote it (two reports quoting one statement); a
+    text one article writes as its own and the other puts in quotation marks (a newsletter or blog
+    excerpting an article) is reused: the passage is then the longer of the two sides' runs of
+    counted words, capped by the shorter of their runs counting quoted words too.
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     n = seqs.offsets.shape[0] - 1
@@ -347,7 +364,9 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
     distinct = distinct[np.append(True, distinct[1:] != distinct[:-1])] if distinct.shape[0] else distinct
     sets = SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
                     np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
-    return np.minimum(_longest_runs(seqs, sets, a, b, k), _longest_runs(seqs, sets, b, a, k))
+    counted_a, whole_a = _longest_runs(seqs, sets, a, b, k)
+    counted_b, whole_b = _longest_runs(seqs, sets, b, a, k)
+    return np.minimum(np.minimum(whole_a, whole_b), np.maximum(counted_a, counted_b))
 
 
 def passage_words(a: Features, b: Features, k: int, drop_a: np.ndarray | None = None,
@@ -357,25 +376,29 @@ def passage_words(a: Features, b: Features, k: int, drop_a: np.ndarray | None = 
     return int(passage_words_many(seqs, np.array([0]), np.array([1]), k)[0])
 
 
-def _longest_runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+def _longest_runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per pair p, the counted words of the longest run in article x[p] of shingles found in y[p]
-    (`sets`: each article's distinct shingles), gaps of up to `gap(k)` positions bridged."""
+    (`sets`: each article's distinct shingles), gaps of up to `gap(k)` positions bridged; and the
+    same with quoted words counted too."""
     out = np.zeros(x.shape[0], dtype=np.int64)
+    out_quoted = np.zeros(x.shape[0], dtype=np.int64)
     y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
     known = _keys(y_pair, sets.hashes[y_at])  # sorted: (pair, hash), pairs in order, hashes sorted in each
     x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
     if not (known.shape[0] and x_at.shape[0]):
-        return out
+        return out, out_quoted
     keys = _keys(x_pair, seqs.hashes[x_at])
     hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
     if not hits.shape[0]:
-        return out
+        return out, out_quoted
     pair = x_pair[hits]  # a pair's positions are consecutive and in order, so are its hits
     new = np.ones(hits.shape[0], dtype=bool)
     new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
     first, last = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
     np.maximum.at(out, pair[new], seqs.before[last] + seqs.inside[last] - seqs.before[first])
-    return out
+    np.maximum.at(out_quoted, pair[new], seqs.quoted_before[last] + seqs.quoted_inside[last] - seqs.quoted_before[first])
+    return out, out_quoted
 
 
 def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:

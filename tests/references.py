@@ -45,6 +45,33 @@ def reference_words(text: str) -> tuple[list[str], list[int], list[bool]]:
     return words, para_of, quoted
 
 
+def reference_repeated(text: str, first: int = 10) -> frozenset[int]:
+    """Paragraphs (numbered as `reference_words` numbers them) that the page shows twice (see
+    `repeated_of`)."""
+    words, para_of, _ = reference_words(text)
+    paras: list[list[object]] = [[] for _ in range(len(set(para_of)))]
+    for w, p in zip(words, para_of):
+        paras[p].append(w)
+    return repeated_of(paras, first)
+
+
+def repeated_of(paras: list[list[object]], first: int = 10) -> frozenset[int]:
+    """Of paragraphs given as their words, those a page shows twice: two paragraphs of `first` words
+    or more beginning with the same `first` words, unless the paragraph before or after each is
+    such a pair too (the article held twice)."""
+    keys = [tuple(p[:first]) if len(p) >= first else None for p in paras]
+    out: set[int] = set()
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            if keys[i] is None or keys[i] != keys[j] or any(keys[t] == keys[i] for t in range(i + 1, j)):
+                continue  # a paragraph shown three times pairs with the next showing only
+            run = any(0 <= i + d and j + d < len(keys) and i + d != j and keys[i + d] is not None
+                      and keys[i + d] == keys[j + d] for d in (-1, 1))
+            if not run:
+                out |= {i, j}
+    return frozenset(out)
+
+
 def word_hashes(words: list[str]) -> np.ndarray:
     if not words:
         return np.zeros(0, dtype=np.uint64)

@@ -85,7 +85,7 @@ def test_published_dates_decide_the_origin_and_reach_the_tables(pages_dir: Path)
     result = syndup.scan(pages_dir)
     row = result.clusters.iloc[0]
     assert row["origin_rule"] == "published"
-    assert row["first_published"].startswith("2017-03-17T09:41")
+    assert row["first_published"] == pd.Timestamp("2017-03-17T09:41", tz="UTC")
     docs = result.documents.set_index("doc_id")
     assert docs.loc["001_4b43cad0f107b24d", "site"] == "globalresearch.ca"
 
@@ -201,13 +201,14 @@ def test_a_short_article_with_inline_links_is_kept() -> None:
 
 # --- without trafilatura --------------------------------------------------------------------------
 
-def test_standard_library_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standard_library_parser_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # import trafilatura -> ImportError
+    monkeypatch.setenv("SYNDUP_EXTRACTOR", "basic")  # never a silent fallback: chosen (--extractor basic)
     page = seed_pages()[1]
     got = extract_html(page.html)
     assert "Articles by: RT News" in got.text and "trackPageView" not in got.text
     assert got.meta["url"] == page.url and got.meta["author"] == "RT News"
-    assert got.meta["published"] == "2017-03-18T14:02:00+00:00"
+    assert got.meta["published"] == "2017-03-18T14:02:00+00:00" and got.meta["published_source"] == "page"
     with pytest.raises(ValueError, match="index or listing page"):
         extract_html(index_page())
 

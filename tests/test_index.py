@@ -447,3 +447,27 @@ def test_a_read_only_index_serves_check_and_stats(read_only_later: Path, folder_
     assert add.returncode == 1
     assert "read-only" in add.stderr and str(path) in add.stderr and "Traceback" not in add.stderr
     assert path.read_bytes() == before
+
+
+def test_match_says_which_copy_is_fuller_and_index_picks_the_origin() -> None:
+    full = seed_text("000")
+    half = "\n\n".join(p for p in full.split("\n\n") if p.strip())[: len(full) // 2]
+    with Index.open(":memory:") as idx:
+        idx.add("half", half)
+        (m,) = idx.add("full", full)
+        assert (m.doc_id, m.relation, m.fuller) == ("half", "copy", "a")  # the whole after its truncation
+        assert [(x.doc_id, x.fuller) for x in idx.check(half)] == [("half", None), ("full", "b")]
+        # 001 cuts about as much of 000 as it adds: neither is fuller; 001 credits RT: 000 is the origin
+        (r,) = [x for x in idx.add("001", seed_text("001"), url="https://www.globalresearch.ca/x")
+                if x.doc_id == "full"]
+        assert r.relation == "copy" and r.fuller is None
+        assert idx.origin(["001", "full"]) == syndup.models.OriginChoice("full", "attribution", 0.95)
+        assert idx.origin(["001", "full", "001"]).doc_id == "full"
+        with pytest.raises(KeyError):
+            idx.origin(["001", "nope"])
+    # the fuller side flips with the sides: a's share of b and b's share of a swap
+    for a_in_b, b_in_a in [(0.5, 1.0), (0.6, 0.62), (1.0, 0.85), (0.3, 0.4)]:
+        ab = Match("x", "copy", 0.3, a_in_b, b_in_a)
+        ba = Match("y", "copy", 0.3, b_in_a, a_in_b)
+        assert {ab.fuller, ba.fuller} in ({None}, {"a", "b"})
+        assert (ab.fuller == "a") == (b_in_a - a_in_b >= 0.1)

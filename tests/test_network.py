@@ -136,6 +136,19 @@ def test_seeds_with_sites_have_one_edge_rt_to_global_research_and_the_credit_is_
     assert sites.loc["globalresearch.ca", "credits_kept"] == 1 and sites.loc["rt.com", "copies_suffered"] == 1
 
 
+def test_a_corpus_without_sites_costs_no_diff(monkeypatch: pytest.MonkeyPatch):
+    """Habits feed only edges between two known sites: without sites, no copy is diffed."""
+    import syndup.network as network
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("diffed a copy that feeds no edge")
+
+    monkeypatch.setattr(network, "diff", refuse)
+    result = syndup.scan(SEEDS)
+    assert (result.documents["role"] == "copy").sum() == 1
+    assert result.network.empty and result.sites.empty
+
+
 @pytest.mark.parametrize(("origin", "copy", "expected"), [
     (Credited((), None), Credited(("RT News",), None), KEPT),                # names the origin's site
     (Credited((), "Jane Doe"), Credited((), "Jane Doe"), KEPT),              # the same byline
@@ -149,6 +162,16 @@ def test_seeds_with_sites_have_one_edge_rt_to_global_research_and_the_credit_is_
 def test_judge_credit(origin: Credited, copy: Credited, expected: str):
     assert judge_credit(origin, copy, "rt.com", "https://www.rt.com/news/1") == expected
     assert expected in CREDITS
+
+
+def test_a_credit_is_not_called_laundered_when_the_origin_gives_nothing_to_check_it_against():
+    """The seeds as a folder: RT's article has no site and no credit line, so the copy's
+    "Articles by: RT News" cannot be told kept or replaced; it is left unknown, never `replaced`."""
+    assert judge_credit(Credited((), None), Credited(("RT News",), None), None, None) is None
+    assert judge_credit(Credited((), None), Credited(("RT News",), None), "rt.com", None) == KEPT
+    assert judge_credit(Credited((), "Jane Doe"), Credited(("Proxy News",), None), None, None) == REPLACED
+    docs = syndup.scan(SEEDS).documents.set_index("doc_id")
+    assert docs.loc[COPY_ID, "role"] == "copy" and pd.isna(docs.loc[COPY_ID, "credit"])
 
 
 def test_credits_come_from_the_one_credit_line_definition():

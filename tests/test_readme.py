@@ -9,6 +9,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,54 @@ def test_readme_python_block_runs(index: int, tmp_path: Path, monkeypatch: pytes
         exec(compile(code, f"README.md:{block.line}", "exec"), namespace)
     finally:
         server.stop()
+
+
+def _commands() -> list[tuple[str, Any]]:
+    """Every command of the `syndup` CLI as (its words, the click command), groups included."""
+    import typer
+
+    from syndup.cli import app
+
+    found: list[tuple[str, Any]] = []
+
+    def walk(cmd: Any, words: str) -> None:  # typer's own click: its classes are not click's
+        found.append((words, cmd))
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{words} {name}")
+
+    walk(typer.main.get_command(app), "syndup")
+    return found
+
+
+def _cli_reference() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## CLI reference")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+@pytest.mark.parametrize("words", [w for w, _ in _commands()])
+def test_every_command_and_option_is_in_the_readme_cli_reference(words: str) -> None:
+    reference = _cli_reference()
+    command = dict(_commands())[words]
+    assert words in reference, f"{words!r} is not in the README's CLI reference"
+    assert command.help, f"{words} has no help text"
+    for param in command.params:
+        if param.param_type_name != "option" or param.name == "help":
+            continue
+        names = [n for n in param.opts + param.secondary_opts if n.startswith("--")]
+        missing = [n for n in names if not re.search(re.escape(n) + r"(?![\w-])", reference)]
+        assert not missing, f"{words} {'/'.join(names)} is not in the README's CLI reference"
+
+
+@pytest.mark.parametrize("words", [w for w, c in _commands() if not hasattr(c, "commands")])
+def test_every_command_has_examples_and_help_that_fits_80_columns(words: str) -> None:
+    from typer.testing import CliRunner
+
+    from syndup.cli import app
+
+    result = CliRunner().invoke(app, [*words.split()[1:], "--help"], terminal_width=80, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, "\n".join(line for line in lines if len(line) > 80)
+    assert "Examples:" in result.output and f"{words} " in result.output.split("Examples:")[1]
+    assert "<bool>" not in result.output and "…" not in result.output

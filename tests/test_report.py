@@ -468,3 +468,42 @@ def test_a_run_killed_inside_its_commit_gets_its_previous_report_back(tmp_path: 
     syndup.output.write_tables(syndup.scan(SEEDS), out)
     assert {p.name: p.read_bytes() for p in (out / "report").iterdir()} == before
     assert not staging.exists()
+
+
+def test_copy_budget_diffs_the_largest_clusters_and_lists_the_rest(tmp_path: Path):
+    import json
+
+    from .indexkit import copy_text, synthetic
+
+    records = []
+    for c, copies in enumerate([3, 1, 1]):  # cluster sizes 4, 2, 2
+        origin = synthetic(f"o{c}", paragraphs=4)
+        records.append({"id": f"o{c}", "text": origin, "title": PAYLOADS[0] if c == 2 else f"T{c}"})
+        records += [{"id": f"o{c}-{k}", "text": copy_text(origin, f"c{c}{k}")} for k in range(copies)]
+    result = syndup.scan(records)
+    out = tmp_path / "report"
+    write_report(result, out, max_copies=3)  # the largest cluster spends the whole budget
+    assert parse(out / page_name("o0")).xpath(f"//div[{has_class('row')}]")
+    for small in ("o1", "o2"):
+        page = parse(out / page_name(small))
+        assert not page.xpath(f"//div[{has_class('row')}]") and not page.xpath("//p[@class='summary']")
+        assert "Diff not written" in text(page.xpath("//p[contains(@class, 'not-diffed')]")[0])
+        assert "relation" in text(page.xpath("//section[@class='copy']//dl")[0])  # its members are listed
+    index = parse(out / "index.html")
+    assert "2 smaller clusters" in text(index.xpath("//p[@id='undiffed']")[0])
+    rows = json.loads(index.xpath("//div[@id='cluster-data']/@data-rows")[0])
+    assert [(r["origin"], r["size"], r["kept"] != "") for r in rows] == [("o0", 4, True), ("o1", 2, False),
+                                                                          ("o2", 2, False)]
+    assert rows[2]["title"] == PAYLOADS[0]  # markup stays a string: the page's script makes text nodes of it
+    write_report(result, out, max_copies=None)
+    assert parse(out / page_name("o2")).xpath(f"//div[{has_class('row')}]")
+    assert not parse(out / "index.html").xpath("//p[@id='undiffed']")
+
+
+def test_index_rows_json_shows_controls_as_symbols(bidi_report: Path):
+    import json
+
+    index = parse(bidi_report / "index.html")
+    raw = index.xpath("//div[@id='cluster-data']/@data-rows")[0]
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\x00-\x08]", raw)
+    assert any("<U+202E>" in json.dumps(r, ensure_ascii=False) for r in json.loads(raw))

@@ -209,3 +209,101 @@ def test_bidi_overrides_are_shown_isolated_and_never_run(browser: Any, tmp_path:
     assert "and\u2400 rings a bell\u2407" in browser.find_element(By.CSS_SELECTOR, "#origin .text").get_attribute(
         "textContent")
     assert browser.save_screenshot(str(tmp_path / "bidi.png"))
+
+
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated scan of 250 clusters (2 to 4 articles each), its largest clusters diffed up to 40 copies."""
+    from .indexkit import copy_text, synthetic
+
+    records = []
+    for c in range(250):
+        origin = synthetic(f"o{c}", paragraphs=4)
+        title = PAYLOADS[1] if c == 248 else f"Story number {c}"
+        records.append({"id": f"o{c:03d}", "text": origin, "title": title, "site": f"s{c % 9}.example",
+                        "published": f"2024-01-{1 + c % 28:02d}"})
+        for k in range(1 + (c % 5 == 0) + (c % 25 == 0)):
+            records.append({"id": f"o{c:03d}-copy{k}", "text": copy_text(origin, f"c{c}-{k}"),
+                            "site": f"t{(c + k) % 13}.example", "published": f"2024-02-{1 + c % 28:02d}"})
+    result = syndup.scan(records, jobs=2)
+    assert len(result.clusters[result.clusters["size"] > 1]) == 250
+    return write_report(result, tmp_path_factory.mktemp("browser-big") / "report", max_copies=40, jobs=2).parent
+
+
+def visible_rows(driver: Any) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return [r for r in driver.find_elements(By.CSS_SELECTOR, "#clusters tbody tr") if r.is_displayed()]
+
+
+def column(driver: Any, n: int, part: str = "*") -> list[str]:
+    """The text of column `n` (from 1) of the rows shown, top to bottom (of its `part`, a selector)."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#clusters tbody tr')).filter(r => !r.hidden)"
+        ".map(r => arguments[1] === '*' ? r.cells[arguments[0] - 1].textContent"
+        " : r.cells[arguments[0] - 1].querySelector(arguments[1]).textContent)", n, part)
+
+
+def test_big_index_pages_sorts_and_filters(browser: Any, big_report: Path, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    visit(browser, big_report / "index.html")
+    assert len(browser.find_elements(By.TAG_NAME, "script")) == 1
+    assert browser.find_element(By.ID, "n-clusters").text == "250"
+    assert browser.find_element(By.ID, "shown").text == "250"
+    assert "smaller clusters list their members" in browser.find_element(By.ID, "undiffed").text
+    rows = visible_rows(browser)
+    assert len(rows) == 100 and browser.find_element(By.ID, "page").text == "page 1 of 3"
+    sizes = [int(v) for v in column(browser, 2)]
+    assert sizes[:10] == [4] * 10 and sizes == sorted(sizes, reverse=True)  # largest first
+
+    # Paging: the next 100, then the last 50; each page's rows are new ones.
+    first_page = column(browser, 1)
+    browser.find_element(By.ID, "next").click()
+    assert browser.find_element(By.ID, "page").text == "page 2 of 3"
+    assert len(visible_rows(browser)) == 100 and not set(column(browser, 1)) & set(first_page)
+    browser.find_element(By.ID, "next").click()
+    assert len(visible_rows(browser)) == 50
+    assert browser.find_element(By.ID, "page").text == "page 3 of 3"
+
+    # Sorting by a column heading: origin ids ascending, then descending; size, then the other way.
+    browser.find_element(By.CSS_SELECTOR, "th[data-key=origin] button").click()
+    assert browser.find_element(By.ID, "page").text == "page 1 of 3"
+    origins = column(browser, 3, "a.origin")
+    assert origins == sorted(origins) and origins[0] == "o000"
+    assert browser.find_element(By.CSS_SELECTOR, "th[data-key=origin]").get_attribute("aria-sort") == "ascending"
+    browser.find_element(By.CSS_SELECTOR, "th[data-key=origin] button").click()
+    assert column(browser, 3, "a.origin")[:2] == ["o249", "o248"]
+    browser.find_element(By.CSS_SELECTOR, "th[data-key=size] button").click()  # numbers: largest first
+    assert [int(v) for v in column(browser, 2)][:11] == [4] * 10 + [3]
+    browser.find_element(By.CSS_SELECTOR, "th[data-key=size] button").click()
+    assert [int(v) for v in column(browser, 2)] == [2] * 100
+    assert browser.find_element(By.CSS_SELECTOR, "th[data-key=size]").get_attribute("aria-sort") == "ascending"
+
+    # Filtering: every word must match; the count, the pager and the sort order follow.
+    box = browser.find_element(By.ID, "filter")
+    box.send_keys("s3.example")
+    shown = column(browser, 4)
+    assert browser.find_element(By.ID, "shown").text == str(len([c for c in range(250) if c % 9 == 3])) == "28"
+    assert len(shown) == 28 and all("s3.example" in s for s in shown)
+    assert not browser.find_element(By.CSS_SELECTOR, "p.pager").is_displayed() or \
+        browser.find_element(By.ID, "page").text == "page 1 of 1"
+    box.send_keys(" 2024-01-04")
+    assert column(browser, 3, "a.origin") == ["o003"]  # the only one of site s3 first published that day
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("o248")  # its title is markup (a row the script built, on page 3): shown as text
+    (row,) = visible_rows(browser)
+    assert PAYLOADS[1] in row.text and not row.find_elements(By.TAG_NAME, "img")
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+    assert no_requests(browser) and console_errors(browser) == []
+    assert browser.save_screenshot(str(tmp_path / "big-index.png"))
+
+    # A cluster past the copy budget has a page that lists its members without diffs.
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("o249")
+    (row,) = visible_rows(browser)
+    row.find_element(By.CSS_SELECTOR, "a.origin").click()
+    assert browser.current_url.endswith(page_name("o249"))
+    assert "Diff not written" in browser.find_element(By.CSS_SELECTOR, "#copy-1 .not-diffed").text
+    assert console_errors(browser) == []

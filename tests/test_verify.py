@@ -5,6 +5,7 @@ arithmetic, shared passages by trying every span, signatures by datasketch; and 
 from __future__ import annotations
 
 import random
+import textwrap
 
 import numpy as np
 from datasketch import MinHash
@@ -13,13 +14,13 @@ from hypothesis import strategies as st
 
 import syndup
 from syndup import verify
-from syndup.normalize import normalize, words
+from syndup.normalize import normalize, paragraphs, words
 from syndup.settings import Settings
 from syndup.shingle import SetBatch, ShingleSet, analyze, shingles
 from syndup.sign import signature
 from syndup.verify import NAMES, PROSE_WORDS, Relation, passage_words, relate, relate_many, relate_sets
 
-from .references import reference_words
+from .references import reference_repeated, reference_words
 
 VOCAB = ["strike", "mosque", "aleppo", "said", "the", "us", "russia", "civilians", "report", "missile",
          "pentagon", "syria", "killed", "official", "video", "photo", "debris", "claims", "war", "city"]
@@ -42,7 +43,7 @@ def exact_relation(a: set[object], b: set[object], same_words: bool, s: Settings
                    passage: int, shared_unquoted: int | None = None) -> Relation | None:
     """The relation rule by plain set arithmetic: the slow, obviously right reference. `passage`
     is the longest shared passage in words; it is measured (else 0) when the pair is neither a
-    duplicate nor a copy and shares `partial_min_shared` shingles unquoted on both sides
+    duplicate nor a copy and shares `partial_min_shared` shingles not quoted on both sides
     (`shared_unquoted`, default all shared ones)."""
     shared, na, nb = len(a & b), len(a), len(b)
     unquoted = shared if shared_unquoted is None else shared_unquoted
@@ -67,37 +68,47 @@ def exact_relate_sets(a: ShingleSet, b: ShingleSet, s: Settings, passage: int,
     """`exact_relation` of two `ShingleSet`s, unquoted shingles counted from their flags."""
     ua = {h for h, u in zip(a.hashes.tolist(), a.unquoted.tolist()) if u}
     ub = {h for h, u in zip(b.hashes.tolist(), b.unquoted.tolist()) if u}
-    return exact_relation(set(a.hashes.tolist()), set(b.hashes.tolist()), same_words, s, passage, len(ua & ub))
+    shared = set(a.hashes.tolist()) & set(b.hashes.tolist())
+    return exact_relation(set(a.hashes.tolist()), set(b.hashes.tolist()), same_words, s, passage,
+                          len(shared & (ua | ub)))
 
 
-Word = tuple[str, bool]  # a word, and whether it counts toward a passage's length
+Word = tuple[str, bool, bool]  # a word; whether it counts toward a passage's length; the same, quoted or not
 
 
 def counted_words(text: str, drop: frozenset[int] = frozenset()) -> list[Word]:
     """The words of `text` by the reference tokenizer, paragraphs numbered in `drop` left out, each
-    counted (toward a passage's length) unless quoted or in a paragraph under PROSE_WORDS words."""
+    counted (toward a passage's length) unless quoted or in a paragraph under PROSE_WORDS words
+    (and, as a second flag, unless in such a paragraph); paragraphs the page shows twice are left
+    out too."""
     ws, para_of, quoted = reference_words(text)
+    drop = drop | reference_repeated(text)
     length = {p: para_of.count(p) for p in set(para_of)}
-    return [(w, not q and length[p] >= PROSE_WORDS) for w, p, q in zip(ws, para_of, quoted) if p not in drop]
+    return [(w, not q and length[p] >= PROSE_WORDS, length[p] >= PROSE_WORDS)
+            for w, p, q in zip(ws, para_of, quoted) if p not in drop]
 
 
 def oracle_passage(a: list[Word], b: list[Word], k: int) -> int:
     """The longest shared passage by brute force: in each article, every span from one shingle
     found in the other article to another, whose positions without one miss no more than k + 2 in
     a row (what three differing words hide), measured in counted words; the shorter of the two
-    articles' longest spans."""
-    def longest(x: list[Word], y: list[Word]) -> int:
-        theirs = {tuple(w for w, _ in y[i:i + k]) for i in range(len(y) - k + 1)}
-        hit = [tuple(w for w, _ in x[i:i + k]) in theirs for i in range(len(x) - k + 1)]
-        best = 0
+    articles' longest spans. Words quoted on one side only count: the longer of the two sides'
+    longest spans in counted words, capped by the shorter of their longest spans counting quoted
+    words too."""
+    def longest(x: list[Word], y: list[Word]) -> tuple[int, int]:
+        theirs = {tuple(w for w, _, _ in y[i:i + k]) for i in range(len(y) - k + 1)}
+        hit = [tuple(w for w, _, _ in x[i:i + k]) in theirs for i in range(len(x) - k + 1)]
+        best = whole = 0
         for s in range(len(hit)):
             for e in range(s, len(hit)):
                 misses = "".join("x" if h else "-" for h in hit[s:e + 1]).split("x")
                 if hit[s] and hit[e] and max(len(m) for m in misses) <= k + 2:
-                    best = max(best, sum(c for _, c in x[s:e + k]))
-        return best
+                    best = max(best, sum(c for _, c, _ in x[s:e + k]))
+                    whole = max(whole, sum(c for _, _, c in x[s:e + k]))
+        return best, whole
 
-    return min(longest(a, b), longest(b, a))
+    (counted_a, whole_a), (counted_b, whole_b) = longest(a, b), longest(b, a)
+    return min(whole_a, whole_b, max(counted_a, counted_b))
 
 
 @st.composite
@@ -106,7 +117,7 @@ def related_texts(draw: st.DrawFn) -> tuple[str, str, str]:
     or an unrelated text; three examples in four relate."""
     a = draw(st.lists(st.sampled_from(VOCAB2), min_size=120, max_size=200, unique=True))
     kind = draw(st.sampled_from(["duplicate", "copy", "partial", "none"]))
-    fresh = st.lists(st.sampled_from(FRESH), min_size=60, max_size=100)
+    fresh = st.lists(st.sampled_from(FRESH), min_size=60, max_size=100, unique=True)  # a repeated word could make a copy
     if kind == "duplicate":  # the same words, in other case and punctuation
         b = [w.upper() + ("," if i % 7 == 3 else "") for i, w in enumerate(a)]
     elif kind == "copy":  # most of a, cut at both ends, with a few words of its own
@@ -352,6 +363,47 @@ def test_a_shared_table_of_short_lines_is_not_reuse():
     assert scanned is indexed is None
     # The same 80 words as running text are a shared passage.
     assert as_seen(story(1, table.replace("\n", " ")), story(2, table.replace("\n", " "))) == (("partial", 80),) * 2
+
+
+def test_a_passage_one_article_writes_and_the_other_quotes_is_reused():
+    # A newsletter quoting a paragraph of a report: its words are the report's own, not a statement
+    # both quote.
+    # (A scan and an index find the pair only when other evidence makes it a candidate: anchors are
+    # sampled from each article's unquoted text.)
+    paragraph = prose(7, 60)
+    a, b = story(1, paragraph), story(2, f'Our colleagues report: "{paragraph}"')
+    assert relate(a, b).relation == relate(b, a).relation == "partial"
+    assert relate(a, b).passage_words == 60
+    # quoted in both: a statement both report, not reuse
+    assert relate(story(1, f'She said: "{paragraph}"'), b) is None
+
+
+def test_a_paragraph_a_page_shows_twice_is_furniture_not_body():
+    # A gallery caption and its "... more" teaser, summing up another story: not a passage of it.
+    caption = prose(7, 50)
+    teaser = " ".join(caption.split()[:30]) + " ... more"
+    gallery = f"Image 1 of 3\n\n{caption} less\n\n{teaser}"
+    assert as_seen(story(1, gallery), story(2, caption)) == (None, None)
+    assert relate(story(1, gallery), story(2, caption)) is None
+    # A page holding its article twice keeps it: the paragraphs repeat in a run.
+    twice = story(1, "") + "\n\n" + story(1, "")
+    assert relate(twice, story(1, "")).relation == "copy"
+    assert as_seen(twice + "\n\n" + caption, story(2, caption)) == (("partial", 50),) * 2
+
+
+def test_a_league_table_of_equal_width_rows_is_not_a_wrapped_paragraph():
+    # Rows of similar width, none ending a sentence, look hard-wrapped; their figures say they are rows.
+    rng = random.Random(4)
+    table = "\n".join(f"{i}. {rng.choice(PROSE).title()} P24 W{rng.randint(5, 19)} D{rng.randint(1, 8)} "
+                       f"L{rng.randint(1, 12)} Pts{rng.randint(20, 60)}" for i in range(1, 11))
+    assert len(paragraphs(table)) == 10
+    assert as_seen(story(1, table), story(2, table)) == (None, None)
+    # while prose hard-wrapped at the same width stays one paragraph
+    news = ("The council said on Tuesday that the new bridge would open in the spring, two years later than "
+            "planned, after engineers found that the river bed was softer than the survey had shown and the "
+            "contractor asked for more time and money to finish the work.")
+    wrapped = "\n".join(textwrap.wrap(news, 36))
+    assert len(paragraphs(wrapped)) == 1
 
 
 def test_two_sentences_next_to_each_other_in_one_article_only_are_not_one_passage():

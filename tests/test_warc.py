@@ -250,14 +250,15 @@ def test_the_crawl_date_is_when_it_was_crawled_never_when_it_was_published(tmp_p
     assert (article.published, article.crawled) == (None, "2017-03-20T12:00:00Z")
     assert article.site == "example.org"
     docs = syndup.scan(path).documents
-    assert docs["published"].isna().all() and list(docs["crawled"]) == ["2017-03-20T12:00:00Z"]
+    assert docs["published"].isna().all() and list(docs["crawled"]) == [pd.Timestamp("2017-03-20T12:00:00Z")]
 
 
 def test_a_crawled_page_keeps_the_date_it_states(crawl: tuple[Path, dict[str, str]]) -> None:
     docs = syndup.scan(crawl[0]).documents.set_index("url")
     rt = docs.loc["https://www.rt.com/news/381258-us-strike-mosque-syria/"]
-    assert rt["published"] == "2017-03-17T09:41:00+00:00"  # the page's <meta>, not the crawl's
-    assert rt["crawled"] == "2017-03-20T12:00:00Z"
+    assert rt["published"] == pd.Timestamp("2017-03-17T09:41:00+00:00")  # the page's <meta>, not the crawl's
+    assert rt["published_source"] == "page"
+    assert rt["crawled"] == pd.Timestamp("2017-03-20T12:00:00Z")
 
 
 def test_declared_charset_is_used_when_the_page_is_not_utf8(tmp_path: Path) -> None:

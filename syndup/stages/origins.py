@@ -1,9 +1,9 @@
 """Stage 7, origins: which member of each cluster is the origin, by which rule, and how sure.
 
 The rules are `cluster.choose_origin`'s (dates where they can be compared, then credits, then what
-copies add, then containment, then id). The evidence of the texts (`read_evidence`) is read only
-for the clusters whose dates leave the origin open, for all of them at once; clusters are split
-between forked processes when they are many.
+copies add, then which version puts a lead above another's, then containment, then id). The
+evidence of the texts (`read_evidence`) is read only for the clusters whose dates leave the origin
+open, for all of them at once; clusters are split between forked processes when they are many.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..execution import Execution
 from ..normalize import paragraph_spans, words
 from ..shingle import analyze_many
 from ..spill import SetStore, StoredArticle
+from ..verify import PROSE_WORDS
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,13 @@ def read_evidence(text: str, title: str | None) -> Evidence:
     paragraphs = [p for p, n in zip(spans, n_words) if n]
     digests = [fp.tobytes() for fp, n in zip(batch.fingerprints, n_words) if n]
     kinds = added_kinds(paragraphs, [n for n in n_words if n])
+    body = tuple(d for d, kind, n, p in zip(digests, kinds, (n for n in n_words if n), paragraphs)
+                 if kind is None and n >= PROSE_WORDS and not p.rstrip().endswith(":"))
     return Evidence(
         credits=tuple(attributions(text)), paragraphs=frozenset(digests),
         added=tuple((d, kind) for d, kind in zip(digests, kinds) if kind is not None),
         curly=True if ("\u201c" in text or "\u201d" in text) else False if '"' in text else None,
-        wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")))
+        wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")), body=body)
 
 
 class _Evidence(Sequence[Evidence]):
