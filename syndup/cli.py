@@ -102,6 +102,11 @@ def _root(
     """Find republished and near-duplicate news articles and what each copy changed."""
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 class TableFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
@@ -232,6 +237,12 @@ def scan(
     extractor: Extractor = typer.Option(Extractor.trafilatura, "--extractor",
                                         help="HTML extractor: trafilatura (the html extra), or basic: all visible "
                                              "text, menus too."),
+    engine: Engine = typer.Option(Engine.local, "--engine",
+                                  help="Where the per-chunk passes run: processes on this machine, or tasks on "
+                                       "a Ray cluster (the ray extra)."),
+    address: str | None = typer.Option(None, "--address", metavar="ADDR",
+                                       help="With --engine ray: the Ray cluster (default: RAY_ADDRESS, or a new "
+                                            "local Ray instance)."),
 ) -> None:
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .dedup import Reread, check_dedup_path, write_deduplicated
@@ -274,7 +285,8 @@ def scan(
             stages = _Stages(bar, _count_hint(paths), verbose)
             result = scan_fields(items, fields, settings=settings, progress=stages.progress, jobs=jobs,
                                  on_problem=warn, limits=limits, on_stage=stages.start,
-                                 reread=Reread(tuple(paths), fields, limits, tuple(skipped)))
+                                 reread=Reread(tuple(paths), fields, limits, tuple(skipped)),
+                                 engine=engine.value, address=address)
             stages.start("writing")
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:

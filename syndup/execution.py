@@ -65,6 +65,21 @@ def check_jobs(jobs: int | None) -> int:
     return jobs
 
 
+def for_engine(name: str, address: str | None = None, jobs: int | None = None,
+               tuning: Tuning | None = None) -> Execution:
+    """The execution `name`s: "local" (processes on this machine) or "ray" (the Ray cluster at
+    `address`, see `syndup.ray_engine`); InputError for any other name, or an address without Ray."""
+    if name == "local":
+        if address is not None:
+            raise InputError(f"an address ({address!r}) is for engine='ray', not engine='local'")
+        return Execution.local(jobs, tuning)
+    if name == "ray":
+        from .ray_engine import RayExecution  # Ray is an extra, imported only here
+
+        return RayExecution.connected(address, jobs, tuning)
+    raise InputError(f"engine must be 'local' or 'ray'; got {name!r}")
+
+
 @dataclass(frozen=True)
 class Execution:
     """Run a scan's stages in this process and in `jobs` processes on this machine."""

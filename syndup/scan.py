@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .dedup import Reread
-from .execution import Execution, Tuning
+from .execution import Tuning, for_engine
 from .models import Article, Problem, ScanResult
 from .network import credit_column
 from .read import DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits, ShownWarnings, from_records, read_parts
@@ -66,6 +66,13 @@ def _mixed(source: Any, fields: Fields, limits: ReadLimits) -> Iterable[Article 
         yield stop.pop()
 
 
+def _uris(source: Any) -> list[str]:
+    """`source` as URIs (s3://, gs://, hdfs://, file://), which the Ray engine reads with Ray Data
+    as Parquet; [] if it is anything else."""
+    names = [source] if isinstance(source, str) else list(source) if isinstance(source, (list, tuple)) else []
+    return names if names and all(isinstance(s, str) and "://" in s for s in names) else []
+
+
 #: The stages after reading, in order, as `scan(on_stage=...)` names them.
 STAGES = ("learning boilerplate", "signing", "finding candidates", "verifying", "choosing origins",
           "building tables")
@@ -76,7 +83,8 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
          site_field: str | None = None, date_field: str | None = None, author_field: str | None = None,
          paragraph_sep: str | None = None, progress: Progress | None = None, jobs: int | None = None,
          on_problem: Callable[[Problem], None] | None = None, tuning: Tuning | None = None,
-         limits: ReadLimits = DEFAULT_LIMITS, on_stage: Callable[[str], None] | None = None) -> ScanResult:
+         limits: ReadLimits = DEFAULT_LIMITS, on_stage: Callable[[str], None] | None = None,
+         engine: str = "local", address: str | None = None) -> ScanResult:
     """Find every cluster of copies in a corpus, its origin, and every verified pair.
 
     `source` is an iterable of `Article`s or dicts (with `id` and `text`, optionally `url`,
@@ -90,18 +98,21 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     its usual names are tried: `site` or `source`, `published` or `date`, ...); `paragraph_sep` is
     the string a text's paragraphs are joined with (" ### "), if not blank lines. `on_stage` is
     called with the name of each stage of `STAGES` as it starts (reading comes first), for
-    progress bars.
+    progress bars. `engine="ray"` runs the per-chunk passes as Ray tasks on the Ray instance this
+    process is connected to, or on the one at `address` (None: `RAY_ADDRESS`, or a new local one),
+    and reads Parquet named by URI with Ray Data; the tables are the same (see `syndup.ray_engine`).
     """
     fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
                                            "published": date_field, "author": author_field}, paragraph_sep)
     return scan_fields(source, fields, settings=settings, progress=progress, jobs=jobs, on_problem=on_problem,
-                       tuning=tuning, limits=limits, on_stage=on_stage)
+                       tuning=tuning, limits=limits, on_stage=on_stage, engine=engine, address=address)
 
 
 def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SETTINGS, progress: Progress | None = None,
                 jobs: int | None = None, on_problem: Callable[[Problem], None] | None = None,
                 tuning: Tuning | None = None, limits: ReadLimits = DEFAULT_LIMITS,
-                on_stage: Callable[[str], None] | None = None, reread: Any = None) -> ScanResult:
+                on_stage: Callable[[str], None] | None = None, reread: Any = None, engine: str = "local",
+                address: str | None = None) -> ScanResult:
     """`scan` with the fields as one `Fields` (what the CLI builds); `reread` says where the
     input's records can be read again for `ScanResult.deduplicated` (default: `source`'s paths or
     its DataFrame)."""
@@ -111,9 +122,15 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
             reread = Reread(tuple(Path(p) for p in paths), fields, limits)
         elif hasattr(source, "to_dict") and hasattr(source, "columns"):
             reread = source
-    execution = Execution.local(jobs, tuning)
+    execution = for_engine(engine, address, jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
-    corpus = analyse.analyse(_items(source, fields, limits), execution, progress, shown)
+    if engine == "ray" and _uris(source):
+        from .ray_engine import read_parquet
+
+        items: Iterable[Any] = read_parquet(_uris(source), fields=fields, limits=limits)
+    else:
+        items = _items(source, fields, limits)
+    corpus = analyse.analyse(items, execution, progress, shown)
     if shown is not None:
         shown.close()
 

@@ -37,11 +37,11 @@ class Signed:
 def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> tuple[np.ndarray, ...]:
     """Pass 2 for one chunk (in a worker): the chunk's sketches (`sketch.sketch_many`); the sets go
     to the chunk's spill file, the signatures, the anchors (grouped by spill part, with their
-    article's place in the chunk) and the sets' offsets come back."""
+    article's place in the chunk) and the sets' offsets come back. It leaves its input in place
+    (the caller removes it), so a task run again after its worker died finds it."""
     words = spill_file(spill, "words", chunk)
     with open(words, "rb") as fh:
         wh, wq, wo, pw, po, nwh, nwq, nwo, npw, npo = (np.load(fh, allow_pickle=False) for _ in range(10))
-    os.unlink(words)
     n = wo.shape[0] - 1
     batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
     noisy = FeatureBatch(nwh, nwq, nwo, np.zeros(npw.shape[0], np.uint64), npw, npo, np.zeros((n, 12), np.uint8))
@@ -92,6 +92,7 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
             totals.append(int(so[-1]))
             noisy_totals.append(int(nso[-1]))
             anchors.add_sorted(av, pos[owner].astype(np.int32), bounds)
+            os.unlink(spill_file(folder, "words", c))
     finally:
         anchors.close()
     corpus.release_paragraphs()

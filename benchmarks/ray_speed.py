@@ -1,0 +1,136 @@
+"""The Ray engine against the local engine on the same machine: time per stage.
+
+    python benchmarks/ray_speed.py                      # 50,000 articles, 2 runs each, interleaved
+    python benchmarks/ray_speed.py --n 10000 --runs 1   # quick
+
+The corpus is `speed.py`'s (500-800-word articles, about 10% syndicated copies with edits, a site
+each), written once as JSONL. Each run is a fresh process: `syndup.scan(corpus, jobs=J)`, or
+`ray.init(num_cpus=J)` (timed apart as "ray start") then `syndup.scan(corpus, engine="ray",
+jobs=J)`; runs alternate local, ray, local, ray... so both see the same load. Stage times come
+from the scan's progress calls (one after each stage): "read+analyse" is pass 1 (parse JSONL,
+normalise, shingle), "sign" pass 2 (MinHash), both per chunk (Ray tasks on the Ray engine);
+boilerplate, candidates, verify and "origins" (separate, origins, clusters) are corpus-wide;
+"tables" builds the output. Medians of the runs; the tables of both engines are compared.
+"driver_mb" is the scan process's peak RSS, "worker_mb" the largest peak RSS of a worker process
+(Ray's workers; the local engine's pool workers or forked children), in MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from machine import machine_line
+from speed import DEFAULT_BBC, Corpus, text_model, write_corpus
+
+STAGES = ["read+analyse", "boilerplate", "sign", "candidates", "verify", "origins", "tables"]
+
+
+def worker_peak_mb(engine: str) -> float:
+    """The largest peak RSS of this process's workers: Ray's worker processes (descendants of this
+    driver whose title starts with "ray::", VmHWM, object store pages they touched included), or
+    the local engine's pool workers and forked children (RUSAGE_CHILDREN)."""
+    if engine != "ray":
+        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    peak = 0
+    for pid in parent:
+        p = pid
+        while p in parent and p != os.getpid():
+            p = parent[p]
+        if p != os.getpid() or pid == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if not fh.read().startswith(b"ray::"):
+                    continue
+            with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+                peak = max([peak] + [int(line.split()[1]) for line in fh if line.startswith("VmHWM:")])
+        except OSError:
+            continue
+    return peak / 1024
+
+
+def child(corpus: str, engine: str, jobs: int) -> None:
+    """One timed scan in this process; prints one JSON line."""
+    import syndup
+
+    start = 0.0
+    if engine == "ray":
+        import ray
+
+        t = time.perf_counter()
+        ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
+        start = time.perf_counter() - t
+    calls: list[float] = []
+    t0 = time.perf_counter()
+    result = syndup.scan(corpus, jobs=jobs, engine=engine, progress=lambda n: calls.append(time.perf_counter()))
+    end = time.perf_counter()
+    marks = [t0, calls[-6], *calls[-5:], end]  # pass 1's last chunk, then one call after each stage
+    digest = hashlib.sha256()
+    for table in (result.documents, result.pairs, result.clusters):
+        digest.update(table.to_csv(index=False).encode())
+    print(json.dumps({"ray_start": start, "total": end - t0, "n": len(result.documents),
+                      "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "worker_mb": worker_peak_mb(engine),
+                      "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
+                      **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--bbc", default=str(DEFAULT_BBC), help="BBC News folder for the text model ('' for synthetic)")
+    ap.add_argument("--child", nargs=2, metavar=("CORPUS", "ENGINE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.jobs)
+        return
+
+    import ray
+
+    print(machine_line())
+    bbc = Path(args.bbc) if args.bbc and Path(args.bbc).is_dir() else None
+    model, described = text_model(bbc, args.seed)
+    print(f"ray {ray.__version__}; corpus: {args.n} articles, {described}; seed {args.seed}; "
+          f"jobs {args.jobs}; load {os.getloadavg()[0]:.1f} at start")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.jsonl"
+        write_corpus(path, Corpus(model, args.n, args.seed))
+        runs: dict[str, list[dict[str, float]]] = {"local": [], "ray": []}
+        for _ in range(args.runs):
+            for engine in runs:
+                cmd = [sys.executable, __file__, "--jobs", str(args.jobs), "--child", str(path), engine]
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                runs[engine].append(json.loads(out.strip().splitlines()[-1]))
+    print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
+    cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb"]
+    print(f"{'engine':<7}" + "".join(f"{c:>13}" for c in cols) + f"{'pairs':>9}  tables' sha256")
+    for engine, rows in runs.items():
+        cells = "".join(f"{statistics.median(r[c] for r in rows):>13.2f}" for c in cols)
+        print(f"{engine:<7}{cells}{int(rows[0]['pairs']):>9}  {' '.join(sorted({str(r['digest']) for r in rows}))}")
+    same = {r["digest"] for rows in runs.values() for r in rows}
+    print("\nthe same documents, pairs and clusters tables from both engines:", "yes" if len(same) == 1 else "NO")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The Ray engine: a scan's per-block passes as Ray tasks, on one machine or a Ray cluster.
+
+`RayExecution` is a second implementation of `syndup.execution.Execution`, not a second pipeline:
+the stages call the same functions. `map_chunks` (pass 1: parse JSONL, normalise, shingle; pass 2:
+sign with the C kernel) sends each chunk to a Ray task, a bounded number in flight, results in
+order; a task whose worker process dies is run again by Ray (`MAX_RETRIES`), so a killed worker
+does not change the result. Chunks' words and sets go to the scan's spill folder, which the
+workers must see at the same path (one machine, or a shared file system). Corpus-wide work
+(`map_split`, `fork_join`: boilerplate, candidates, verification, origins) runs in the driver
+as with the local engine. Ray is imported only here (`pip install 'syndup[ray]'`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .errors import InputError, require
+from .execution import Execution, Tuning, check_jobs
+from .models import Article, Problem
+from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, ReadLimits, from_records
+
+ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
+
+__all__ = ["MAX_RETRIES", "RayExecution", "connect", "read_parquet"]
+
+R = TypeVar("R")
+
+#: Times Ray runs a task again whose worker process died (a killed worker, a lost node).
+MAX_RETRIES = 3
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """In a Ray worker: one task of `map_chunks`."""
+    return fn(*args)
+
+
+_task: Any = None
+
+
+def _remote() -> Any:
+    """The Ray remote function that runs tasks (made once, after Ray is imported)."""
+    global _task
+    if _task is None:
+        _task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_call)
+    return _task
+
+
+def _get(ref: Any) -> Any:
+    """A task's result; an exception the task raised is raised here as itself (one line, as the
+    local engine raises it), with Ray's report of where it ran chained to it."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, Exception):
+            raise exc.cause from exc
+        raise
+
+
+def connect(address: str | None = None) -> None:
+    """Use the Ray instance this process is connected to; else connect to `address` (None: the
+    cluster `RAY_ADDRESS` names, or a new local instance on this machine)."""
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    except ConnectionError as exc:
+        raise InputError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RayExecution(Execution):
+    """Run a scan's per-chunk passes as Ray tasks (see the module docstring); `jobs` is for the
+    corpus-wide work the driver does itself."""
+
+    @classmethod
+    def connected(cls, address: str | None = None, jobs: int | None = None,
+                  tuning: Tuning | None = None) -> RayExecution:
+        """An execution on the Ray cluster at `address` (see `connect`)."""
+        connect(address)
+        return cls(check_jobs(jobs), tuning or Tuning())
+
+    def map_chunks(self, fn: Callable[..., R], tasks: Iterable[tuple[Any, ...]], *,
+                   parallel: bool) -> Iterator[R]:
+        """`fn(*task)` for every task, in order: as Ray tasks when `parallel` (about two per CPU of
+        the cluster in flight, so the driver holds a bounded number of chunks), else here."""
+        if not parallel:
+            for task in tasks:
+                yield fn(*task)
+            return
+        remote = _remote()
+        ahead = 2 * max(1, int(ray.cluster_resources().get("CPU", 1))) + 1
+        fn_ref = ray.put(fn)  # by reference: a module-level function pickles as its name
+        pending: deque[Any] = deque()
+        try:
+            for task in tasks:
+                pending.append(remote.remote(fn_ref, *task))
+                if len(pending) >= ahead:
+                    yield _get(pending.popleft())
+            while pending:
+                yield _get(pending.popleft())
+        finally:
+            for ref in pending:  # a failed or abandoned scan: stop what is still queued
+                ray.cancel(ref, force=True)
+
+
+def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
+                 limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | Problem]:
+    """The records of Parquet files or folders of them, at URIs Ray Data reads (s3://, gs://,
+    hdfs://, file://), read by Ray Data's tasks in file order and taken as `from_records` takes
+    records: the same field names, ids and warnings (a record is "record N", counted over all)."""
+    data = require("ray.data", "ray", "Reading Parquet with Ray Data")
+    connect()
+    context = data.DataContext.get_current()
+    keep, context.execution_options.preserve_order = context.execution_options.preserve_order, True
+    try:
+        dataset = data.read_parquet(list(paths))
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for batch in dataset.iter_batches(batch_format="pandas", batch_size=4096):
+                yield from batch.to_dict("records")
+
+        yield from from_records(rows(), fields=fields, limits=limits)
+    finally:
+        context.execution_options.preserve_order = keep

@@ -1,0 +1,166 @@
+"""The Ray engine gives the local engine's tables, and a Ray worker killed mid-scan changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import syndup
+from syndup.cli import app
+from syndup.errors import InputError, MissingDependency
+from syndup.execution import Tuning
+
+from .generated import records
+
+ray = pytest.importorskip("ray")
+
+SEEDS = range(20240317, 20240317 + 10)  # ten generated corpora of 200 articles: 2000 articles
+#: Many small chunks, so that every pass has many Ray tasks in flight.
+TUNING = Tuning(chunk=50, min_parallel=100)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2000 generated articles in one JSONL file (the Ray workers parse its lines), and a few bad
+    records among them: a line that is not JSON, a record without text, a duplicate id."""
+    path = tmp_path_factory.mktemp("ray") / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for seed in SEEDS:
+            for r in records(seed):
+                record = r.to_json()
+                record["id"] = f"s{seed % 100}-{record['id']}"
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.write('{"id": "broken", "text": \n')
+            fh.write(json.dumps({"id": f"empty{seed}"}) + "\n")
+            fh.write(json.dumps({"id": f"s{seed % 100}-a000", "text": "a second article with a taken id"}) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray instance of 2 CPUs for this module's tests."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local(corpus: Path) -> syndup.ScanResult:
+    return syndup.scan(corpus, jobs=2, tuning=TUNING)
+
+
+def assert_same_tables(a: syndup.ScanResult, b: syndup.ScanResult) -> None:
+    for name in ("documents", "pairs", "clusters"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.boilerplate == b.boilerplate
+    assert a.problems == b.problems
+
+
+def test_ray_engine_gives_the_local_engines_tables(corpus, local_ray, local):
+    result = syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
+    assert len(result.documents) == 2010  # and the 10 renamed duplicates
+    assert len(result.problems) == 30
+    assert set(result.pairs.relation) == {"copy", "duplicate", "partial"}
+    assert result.clusters.shape[0] > 200
+    assert_same_tables(result, local)
+
+
+def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
+    from syndup.ray_engine import RayExecution
+
+    squares = RayExecution(2).map_chunks(pow, [(i, 2) for i in range(20)], parallel=True)
+    assert list(squares) == [i * i for i in range(20)]
+    with pytest.raises(ValueError) as caught:
+        list(RayExecution(2).map_chunks(int, [("1",), ("x",)], parallel=True))
+    assert str(caught.value) == "invalid literal for int() with base 10: 'x'"
+
+
+def _ray_task_workers() -> list[int]:
+    """Process ids of Ray workers running one of syndup's tasks now (their title names the task)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+        except OSError:
+            continue
+        if cmdline.startswith(b"ray::_call"):
+            pids.append(int(entry))
+    return pids
+
+
+def test_a_ray_worker_killed_mid_scan_does_not_change_the_result(corpus, local_ray, local):
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def killer() -> None:
+        while not stop.is_set() and not killed:
+            for pid in _ray_task_workers():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    continue
+                break
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        result = syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
+    finally:
+        stop.set()
+        thread.join()
+    assert killed, "no Ray worker was running a task to kill"
+    assert_same_tables(result, local)
+
+
+def test_the_ray_engine_without_ray_names_the_pip_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "syndup.ray_engine", raising=False)
+    with pytest.raises(MissingDependency, match=r"pip install 'syndup\[ray\]'"):
+        syndup.scan([{"id": "a", "text": "one two three"}], engine="ray")
+
+
+def test_an_unknown_engine_or_an_address_without_ray_is_refused():
+    with pytest.raises(InputError, match="engine must be 'local' or 'ray'"):
+        syndup.scan([{"id": "a", "text": "one two three"}], engine="spark")
+    with pytest.raises(InputError, match="address"):
+        syndup.scan([{"id": "a", "text": "one two three"}], address="ray://head:10001")
+
+
+def test_cli_scan_with_engine_ray_runs_the_ray_engine(corpus, tmp_path, monkeypatch):
+    # Without Ray installed, --engine ray fails with the pip line: the option reaches the engine.
+    monkeypatch.setitem(sys.modules, "ray", None)
+    monkeypatch.delitem(sys.modules, "syndup.ray_engine", raising=False)
+    done = CliRunner().invoke(app, ["scan", str(corpus), "--out", str(tmp_path / "out"), "--engine", "ray", "--quiet"])
+    assert done.exit_code != 0
+    assert "pip install 'syndup[ray]'" in done.output
+    done = CliRunner().invoke(app, ["scan", str(corpus), "--out", str(tmp_path / "out"), "--address", "auto", "--quiet"])
+    assert done.exit_code != 0
+    assert "engine='ray'" in done.output
+
+
+def test_parquet_at_a_uri_is_read_by_ray_data_with_the_local_rules(local_ray, tmp_path):
+    frame = pd.DataFrame([r.to_json() for seed in SEEDS[:3] for r in records(seed)])
+    frame["id"] = [f"{i // 200}-{doc_id}" for i, doc_id in enumerate(frame["id"])]
+    frame.loc[5, "text"] = None  # a record without text: a warning, not the end
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    frame.iloc[:300].to_parquet(folder / "part-0000.parquet", index=False)
+    frame.iloc[300:].to_parquet(folder / "part-0001.parquet", index=False)
+    result = syndup.scan(folder.as_uri(), engine="ray", jobs=2, tuning=TUNING)
+    local = syndup.scan(frame, jobs=2, tuning=TUNING)
+    assert len(result.problems) == 1
+    assert_same_tables(result, local)
