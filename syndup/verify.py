@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernel
 from .settings import Settings
-from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, shingle_hashes, shingle_many
+from .shingle import FeatureBatch, Features, SetBatch, ShingleSet, analyze_many, shingle_hashes, shingle_many, shingle_multipliers
 
 DUPLICATE = "duplicate"
 COPY = "copy"
@@ -121,9 +122,17 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
     A set that many pairs of the batch share (a star's hub, a cluster's origin) is searched on its
     own: the other sets of its pairs are looked up in its small sorted array, which stays in cache.
     The other pairs look their smaller set up in their larger one, all in one `searchsorted`: the
-    larger sets, keyed (pair, hash), are concatenated in pair order, which keeps them sorted.
+    larger sets, keyed (pair, hash), are concatenated in pair order, which keeps them sorted. The C
+    kernel, where built, merges each pair's two sorted sets instead (the same counts).
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    kern = kernel.KERNEL
+    if kern is not None:
+        got = kern.overlap(np.ascontiguousarray(sets.hashes, dtype=np.uint32),
+                           np.ascontiguousarray(sets.unquoted, dtype=np.bool_),
+                           np.ascontiguousarray(sets.offsets, dtype=np.int64), np.ascontiguousarray(a),
+                           np.ascontiguousarray(b), count_unquoted)
+        return np.frombuffer(got[0], dtype=np.int64), np.frombuffer(got[1], dtype=np.int64)
     shared = np.zeros(a.shape[0], dtype=np.int64)
     unquoted = np.zeros(a.shape[0], dtype=np.int64)
     if a.shape[0] == 0:
@@ -308,6 +317,16 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
     than k words has no shingles here.
     """
     n = len(batch)
+    kern = kernel.KERNEL
+    if kern is not None:
+        cut = np.zeros(batch.para_words.shape[0], dtype=bool) if drop is None else drop
+        got = kern.sequences(np.ascontiguousarray(batch.word_hashes, dtype=np.uint64),
+                             np.ascontiguousarray(batch.word_quoted, dtype=np.bool_),
+                             np.ascontiguousarray(batch.word_offsets, dtype=np.int64),
+                             np.ascontiguousarray(batch.para_words, dtype=np.int32),
+                             np.ascontiguousarray(cut, dtype=np.bool_), shingle_multipliers(k), k, PROSE_WORDS)
+        return Sequences(np.frombuffer(got[0], dtype=np.uint32), np.frombuffer(got[1], dtype=np.int64),
+                         np.frombuffer(got[2], dtype=np.int64), np.frombuffer(got[3], dtype=np.int64))
     counted = ~batch.word_quoted & np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
     words, counts = batch.word_hashes, np.diff(batch.word_offsets)
     if drop is not None and drop.any():
@@ -340,6 +359,14 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
     other in one article but not in the other are two passages, not one.
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    kern = kernel.KERNEL
+    if kern is not None:  # the same, pair by pair, with a hash set of the other article's shingles
+        words = kern.passages(np.ascontiguousarray(seqs.hashes, dtype=np.uint32),
+                              np.ascontiguousarray(seqs.before, dtype=np.int64),
+                              np.ascontiguousarray(seqs.inside, dtype=np.int64),
+                              np.ascontiguousarray(seqs.offsets, dtype=np.int64), np.ascontiguousarray(a),
+                              np.ascontiguousarray(b), gap(k))
+        return np.frombuffer(words, dtype=np.int64)
     n = seqs.offsets.shape[0] - 1
     # Each article's distinct shingles, sorted once (not once per pair it is in).
     owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
