@@ -664,16 +664,21 @@ def recurring(model: TextModel, bbc: Path | None, folder: Path, sizes: list[int]
               f"in {time.perf_counter() - t:.1f}s")
         print(HEADER)
         runs = args.runs if size < 100_000 else args.big_runs
-        plan = [(name, 1) for name in PIPELINES if name != "floor"] + [("syndup", args.jobs)]
+        plan = [(name, 1) for name in PIPELINES if name != "floor"] + [("syndup", 1)]
+        plan += [("syndup", args.jobs)] if args.jobs > 1 else []
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
         for name, jobs in plan:
             if name in skip:
                 continue
             r = measure(name, str(path), size, jobs, runs, extra)
-            print(fmt_row(f"syndup (jobs={jobs})" if name == "syndup" else name, size, r), flush=True)
+            label = f"syndup (jobs={jobs})" if name == "syndup" else name
+            rows[(label, size)] = r
+            print(fmt_row(label, size, r), flush=True)
         if "syndup" not in skip:  # r: syndup's row, the plan's last
             pairs = ", ".join(f"{r[k]:,} {k[6:]}" for k in sorted(r) if k.startswith("pairs_")) or "none"
             print(f"syndup: {r['candidates']:,} candidate pairs ({r['candidates'] / size:.2f} per article); "
                   f"reported pairs: {pairs}")
+        ratios(rows, size, args.jobs)
         path.unlink()
 
 
@@ -752,6 +757,8 @@ def ratios(rows: dict[tuple[str, int], dict[str, Any]], size: int, jobs: int) ->
     for peer in ("datasketch naive", "datasketch fast", "rensa"):
         if (peer, size) in rows:
             parts.append(f"{rows[(peer, size)]['seconds'] / mine['seconds']:.1f}x {peer}")
+    if one and one is not mine and ("rensa", size) in rows:  # the peers run in one process
+        parts.append(f"jobs=1: {rows[('rensa', size)]['seconds'] / one['seconds']:.1f}x rensa")
     if ("floor", size) in rows:
         floor = rows[("floor", size)]["seconds"]
         parts.append(f"{mine['seconds'] / floor:.2f}x the floor's time")
