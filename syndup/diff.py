@@ -19,6 +19,7 @@ place of an embed, a reader-comment section, the cut-off end of the origin).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -444,8 +445,15 @@ def added_kinds(paragraphs: Sequence[str], n_words: Sequence[int]) -> list[str |
     them, since copies add these and origins do not."""
     out: list[str | None] = []
     for text, n in zip(paragraphs, n_words):
-        out.append(COMMENTS if out and out[-1] == COMMENTS else _label(text, n, frozenset(), added=True))
+        out.append(COMMENTS if out and out[-1] == COMMENTS else _added_label(text, n))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _added_label(text: str, n_words: int) -> str | None:
+    """`_label` of a paragraph added whole, remembered: a cluster's members, read one after the
+    other, share most of their paragraphs."""
+    return _label(text, n_words, frozenset(), added=True)
 
 
 def _tail_labels(labels: dict[int, str | None], tail: list[int], sizes: list[int],
