@@ -4,7 +4,9 @@
     python benchmarks/same_tables.py compare /tmp/before       # on the new one: exit 1 on any difference
 
 Three corpora: the README's seeds, `benchmarks/quality.py`'s generated corpus (real BBC text with
-realistic edits) and a `benchmarks/speed.py` corpus (default 100,000 articles). For each, the
+realistic edits) and a `benchmarks/speed.py` corpus (default 100,000 articles); with `--recurring N`
+a fourth, speed.py's recurring-sentence corpus of N articles (every sentence in 5-20 of them, the
+corpus where shared passages are measured most). For each, the
 documents, pairs and clusters tables and the boilerplate set are compared exactly
 (`pandas.testing.assert_frame_equal`, float figures to the bit).
 """
@@ -12,6 +14,7 @@ documents, pairs and clusters tables and the boilerplate set are compared exactl
 from __future__ import annotations
 
 import argparse
+import json
 import pickle
 import sys
 import time
@@ -28,7 +31,7 @@ import speed  # noqa: E402
 import syndup  # noqa: E402
 
 
-def corpora(size: int, work: Path) -> dict[str, object]:
+def corpora(size: int, work: Path, recurring: int = 0) -> dict[str, object]:
     """Each corpus by name, as `syndup.scan` takes it."""
     arts = quality.load_bbc(quality.DEFAULT_DATA)
     docs, _ = quality.make_corpus(arts, 300, 7)
@@ -38,7 +41,18 @@ def corpora(size: int, work: Path) -> dict[str, object]:
     if not big.exists():
         model, _ = speed.text_model(speed.DEFAULT_BBC, 7)
         speed.write_corpus(big, speed.Corpus(model, size, 7))
-    return {"seeds": HERE.parent / "seeds", "quality": records, f"speed{size}": big}
+    out: dict[str, object] = {"seeds": HERE.parent / "seeds", "quality": records, f"speed{size}": big}
+    if recurring:
+        path = work / f"recurring-{recurring}.jsonl"
+        if not path.exists():
+            model, _ = speed.text_model(speed.DEFAULT_BBC, 7)
+            bbc = speed.DEFAULT_BBC if speed.DEFAULT_BBC.is_dir() else None
+            real = speed.real_sentences(bbc) if bbc is not None else None
+            with open(path, "w", encoding="utf-8") as fh:
+                for rec in speed.Recurring(model, recurring, 7, real).records():
+                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        out[f"recurring{recurring}"] = path
+    return out
 
 
 def tables(source: object) -> tuple[dict[str, pd.DataFrame | frozenset[int]], float]:
@@ -54,10 +68,11 @@ def main() -> int:
     ap.add_argument("mode", choices=["save", "compare"])
     ap.add_argument("folder", type=Path)
     ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--recurring", type=int, default=0, help="also speed.py's recurring-sentence corpus of N articles")
     args = ap.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     same = True
-    for name, source in corpora(args.size, args.folder).items():
+    for name, source in corpora(args.size, args.folder, args.recurring).items():
         got, took = tables(source)
         path = args.folder / f"{name}.pickle"
         if args.mode == "save":

@@ -10,7 +10,8 @@ corpus, each run in its own fresh process (timed from the first line read to the
 the libraries already imported), `--runs` times; the table shows the median time and the largest
 peak RSS (`resource.getrusage` of the process, and of its largest child for syndup: a pool
 worker, or a process forked for the tail, which shares the main process's pages copy-on-write,
-so that its RSS counts pages the main process's RSS counts already):
+so that its RSS counts pages the main process's RSS counts already), and the CPU time (user and
+system, of the process and its children) each took, which a busy machine changes less than the time:
 
 - datasketch naive: per article `MinHash(num_perm=128).update_batch(shingles)`, then
   `MinHashLSH.query` and `insert`;
@@ -547,19 +548,20 @@ def _child(args: argparse.Namespace) -> None:
 
         import syndup
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         result = syndup.scan(stream(), jobs=args.jobs)
         seconds = time.perf_counter() - t0 - gen_seconds[0]
+        cpu = cpu_seconds() - cpu0 - gen_seconds[0]  # generating is CPU work too (about)
         docs = result.documents
         stories, clusters = [stories_by_id[d] for d in docs["doc_id"]], docs["cluster_id"].tolist()
         clock["generation"] = gen_seconds[0]
     else:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds()
         if args.pipeline == "syndup":  # time the scan alone, not the scoring's re-read of stories
             import syndup
 
             result = syndup.scan(args.corpus, jobs=args.jobs)
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
             docs = result.documents
             story = {rec["id"]: rec["story"] for rec in read_jsonl(args.corpus)}
             stories, clusters = [story[d] for d in docs["doc_id"]], docs["cluster_id"].tolist()
@@ -567,12 +569,19 @@ def _child(args: argparse.Namespace) -> None:
                 clock[f"pairs_{relation}"] = int(count)
         else:
             stories, clusters = PIPELINES[args.pipeline](args.corpus, args.jobs)
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     precision, recall = pair_scores(stories, clusters) if clusters else (None, None)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "n": len(stories), "rss_mb": own, "worker_rss_mb": workers,
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "n": len(stories), "rss_mb": own, "worker_rss_mb": workers,
                       "precision": precision, "recall": recall, **clock}))
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its children that have ended: what a
+    pipeline costs whatever else runs on the machine (wall time on a busy machine is mostly waiting)."""
+    own, done = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
 
 
 def measure(pipeline: str, corpus: str, n: int, jobs: int, runs: int, extra: list[str]) -> dict[str, Any]:
@@ -609,6 +618,7 @@ def _row(results: list[dict[str, Any]], load: float) -> dict[str, Any]:
     runs = len(results)
     row = dict(results[0])
     row["seconds"] = statistics.median(r["seconds"] for r in results)
+    row["cpu"] = statistics.median(r["cpu"] for r in results)
     row["rss_mb"] = max(r["rss_mb"] for r in results)
     row["worker_rss_mb"] = max(r["worker_rss_mb"] for r in results)
     row["runs"] = runs
@@ -637,12 +647,13 @@ def fmt_row(name: str, size: int, r: dict[str, Any]) -> str:
     workers = f"{r['worker_rss_mb']:.0f}" if r["worker_rss_mb"] > 1 else "-"
     per = r["seconds"] / size * 1e6
     return (f"| {name:<22} | {size:>9,} | {r['seconds']:>8.2f} | {size / r['seconds']:>10,.0f} | {per:>7.0f} "
-            f"| {r['rss_mb']:>8.0f} | {workers:>7} | {p:>9} | {rc:>6} | {r['runs']:>4} | {r['load']:>4.1f} |")
+            f"| {r['cpu']:>7.2f} | {r['rss_mb']:>8.0f} | {workers:>7} | {p:>9} | {rc:>6} | {r['runs']:>4} "
+            f"| {r['load']:>4.1f} |")
 
 
-HEADER = ("| pipeline               |  articles |  seconds | articles/s |  us/art "
+HEADER = ("| pipeline               |  articles |  seconds | articles/s |  us/art |   CPU s "
           "| RSS (MB) | workers | precision | recall | runs | load |\n"
-          "|------------------------|----------:|---------:|-----------:|--------:"
+          "|------------------------|----------:|---------:|-----------:|--------:|--------:"
           "|---------:|--------:|----------:|-------:|-----:|-----:|")
 
 
@@ -689,16 +700,21 @@ def recurring(model: TextModel, bbc: Path | None, folder: Path, sizes: list[int]
               f"in {time.perf_counter() - t:.1f}s")
         print(HEADER)
         runs = args.runs if size < 100_000 else args.big_runs
-        plan = [(name, 1) for name in PIPELINES if name != "floor"] + [("syndup", args.jobs)]
+        plan = [(name, 1) for name in PIPELINES if name != "floor"] + [("syndup", 1)]
+        plan += [("syndup", args.jobs)] if args.jobs > 1 else []
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
         for name, jobs in plan:
             if name in skip:
                 continue
             r = measure(name, str(path), size, jobs, runs, extra)
-            print(fmt_row(f"syndup (jobs={jobs})" if name == "syndup" else name, size, r), flush=True)
+            label = f"syndup (jobs={jobs})" if name == "syndup" else name
+            rows[(label, size)] = r
+            print(fmt_row(label, size, r), flush=True)
         if "syndup" not in skip:  # r: syndup's row, the plan's last
             pairs = ", ".join(f"{r[k]:,} {k[6:]}" for k in sorted(r) if k.startswith("pairs_")) or "none"
             print(f"syndup: {r['candidates']:,} candidate pairs ({r['candidates'] / size:.2f} per article); "
                   f"reported pairs: {pairs}")
+        ratios(rows, size, args.jobs)
         path.unlink()
 
 
@@ -783,6 +799,10 @@ def ratios(rows: dict[tuple[str, int], dict[str, Any]], size: int, jobs: int) ->
     for peer in ("datasketch naive", "datasketch fast", "rensa"):
         if (peer, size) in rows:
             parts.append(f"{rows[(peer, size)]['seconds'] / mine['seconds']:.1f}x {peer}")
+    if ("rensa", size) in rows:
+        parts.append(f"in CPU time {rows[('rensa', size)]['cpu'] / mine['cpu']:.1f}x rensa")
+    if one and one is not mine and ("rensa", size) in rows:  # the peers run in one process
+        parts.append(f"jobs=1: {rows[('rensa', size)]['seconds'] / one['seconds']:.1f}x rensa")
     if ("floor", size) in rows:
         floor = rows[("floor", size)]["seconds"]
         parts.append(f"{mine['seconds'] / floor:.2f}x the floor's time")

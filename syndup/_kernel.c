@@ -28,6 +28,15 @@
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
  *       min over the row of (a * h + b) mod 2**32 per permutation.
  *
+ *   overlap(hashes, unquoted, offsets, a, b, count_unquoted) -> (shared, shared_unquoted)
+ *       verify.overlap_many: per pair, the hashes two sorted distinct sets share (a merge).
+ *
+ *   sequences(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words)
+ *       verify.sequences_many: every article's shingles in text order, and the words they count.
+ *
+ *   passages(hashes, before, inside, offsets, a, b, gap) -> words
+ *       verify.passage_words_many: per pair, the longest run of shingles the other article holds.
+ *
  * Array results are bytearrays, which numpy views (writable, without a copy) with frombuffer.
  */
 #define PY_SSIZE_T_CLEAN
@@ -1010,6 +1019,313 @@ static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *ar
     return out;
 }
 
+/* ---- pairs: shared shingles and shared passages (verify.overlap_many, verify.passage_words_many) -- */
+
+/* Checks that every a[p] and b[p] is an article of `n`; -1 (with a ValueError) if not. */
+static int check_pairs(const int64_t *a, const int64_t *b, Py_ssize_t m, Py_ssize_t n, const char *who) {
+    for (Py_ssize_t p = 0; p < m; p++) {
+        if (a[p] < 0 || a[p] >= n || b[p] < 0 || b[p] >= n) {
+            PyErr_Format(PyExc_ValueError, "%s: pair %zd names an article out of range", who, p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* overlap(hashes, unquoted, offsets, a, b, count_unquoted) -> (shared, shared_unquoted): for every
+ * pair p, how many hashes the sorted distinct sets a[p] and b[p] share, and how many of those are
+ * unquoted on either side (left at 0 unless count_unquoted). A merge of the two sorted sets. */
+static PyObject *kernel_overlap(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer hashes, unquoted, offsets, pa, pb;
+    int count_unquoted;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*p", &hashes, &unquoted, &offsets, &pa, &pb, &count_unquoted)) return NULL;
+    PyObject *shared_out = NULL, *unquoted_out = NULL, *result = NULL;
+    const Py_ssize_t n_values = hashes.len / 4, n = offsets.len / 8 - 1, m = pa.len / 8;
+    if (hashes.len % 4 || unquoted.len != n_values || offsets.len % 8 || n < 0 || pa.len % 8 || pb.len != pa.len) {
+        PyErr_SetString(PyExc_ValueError, "overlap: bad buffer sizes");
+        goto done;
+    }
+    const uint32_t *h = (const uint32_t *)hashes.buf;
+    const uint8_t *u = (const uint8_t *)unquoted.buf;
+    const int64_t *off = (const int64_t *)offsets.buf, *a = (const int64_t *)pa.buf, *b = (const int64_t *)pb.buf;
+    if (check_offsets(off, n, n_values, "overlap") < 0 || check_pairs(a, b, m, n, "overlap") < 0) goto done;
+    shared_out = PyByteArray_FromStringAndSize(NULL, 8 * m);
+    unquoted_out = PyByteArray_FromStringAndSize(NULL, 8 * m);
+    if (!shared_out || !unquoted_out) goto done;
+    int64_t *shared = (int64_t *)PyByteArray_AS_STRING(shared_out), *both = (int64_t *)PyByteArray_AS_STRING(unquoted_out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < m; p++) {
+        int64_t i = off[a[p]], j = off[b[p]];
+        const int64_t ie = off[a[p] + 1], je = off[b[p] + 1];
+        int64_t count = 0, count_u = 0;
+        if ((ie - i) * 16 < je - j || (je - j) * 16 < ie - i) {  /* one much smaller: search its hashes */
+            const int small_a = ie - i < je - j;
+            int64_t s = small_a ? i : j, lo = small_a ? j : i;
+            const int64_t se = small_a ? ie : je, hi = small_a ? je : ie;
+            for (; s < se; s++) {
+                int64_t l = lo, r = hi;  /* the first position in [lo, hi) holding h[s] or more */
+                while (l < r) {
+                    const int64_t mid = l + (r - l) / 2;
+                    if (h[mid] < h[s]) l = mid + 1; else r = mid;
+                }
+                lo = l;
+                if (lo < hi && h[lo] == h[s]) {
+                    count++;
+                    count_u += u[s] | u[lo];
+                }
+            }
+            i = ie;  /* done: skip the merge */
+        }
+        while (i < ie && j < je) {
+            const uint32_t x = h[i], y = h[j];
+            if (x == y) {
+                count++;
+                count_u += u[i] | u[j];
+            }
+            i += x <= y;
+            j += y <= x;
+        }
+        shared[p] = count;
+        both[p] = count_unquoted ? count_u : 0;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("(OO)", shared_out, unquoted_out);
+done:
+    Py_XDECREF(shared_out); Py_XDECREF(unquoted_out);
+    PyBuffer_Release(&hashes); PyBuffer_Release(&unquoted); PyBuffer_Release(&offsets);
+    PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+    return result;
+}
+
+/* sequences(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words)
+ *   -> (hashes, before, inside, offsets, quoted_before, quoted_inside): verify.sequences_many, every
+ * article's k-word shingles in text order once the paragraphs marked in `drop` are cut out, with the
+ * counted words (unquoted, in a paragraph of prose_words or more) before each shingle (counted from
+ * the batch's start) and inside it, and the same with quoted words counted too. An article of fewer
+ * than k kept words has none. */
+static PyObject *kernel_sequences(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer words, quoted, offsets, paras, drop, mult;
+    int k;
+    Py_ssize_t prose;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*in", &words, &quoted, &offsets, &paras, &drop, &mult, &k, &prose))
+        return NULL;
+    PyObject *hs = NULL, *bf = NULL, *ins = NULL, *so = NULL, *qbf = NULL, *qins = NULL, *result = NULL;
+    uint64_t *kept = NULL;
+    int64_t *counted = NULL, *whole = NULL, *starts = NULL;
+    const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1, n_paras = paras.len / 4;
+    if (words.len % 8 || quoted.len != n_words || offsets.len % 8 || n < 0 || paras.len % 4
+        || drop.len != n_paras || k < 1 || mult.len != 8 * (Py_ssize_t)k) {
+        PyErr_SetString(PyExc_ValueError, "sequences: bad buffer sizes");
+        goto done;
+    }
+    const uint64_t *w = (const uint64_t *)words.buf, *pm = (const uint64_t *)mult.buf;
+    const uint8_t *q = (const uint8_t *)quoted.buf, *dr = (const uint8_t *)drop.buf;
+    const int64_t *off = (const int64_t *)offsets.buf;
+    const int32_t *pw = (const int32_t *)paras.buf;
+    if (check_offsets(off, n, n_words, "sequences") < 0) goto done;
+    int64_t in_paras = 0;
+    int negative = 0;
+    for (Py_ssize_t p = 0; p < n_paras; p++) {
+        negative |= pw[p] < 0;
+        in_paras += pw[p];
+    }
+    if (negative || in_paras != n_words || off[0] != 0 || off[n] != n_words) {
+        PyErr_SetString(PyExc_ValueError, "sequences: paragraphs do not cover the words");
+        goto done;
+    }
+    kept = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    counted = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));  /* counted kept words before each */
+    whole = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));    /* the same, quoted words too */
+    starts = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n + 1));
+    so = PyByteArray_FromStringAndSize(NULL, 8 * (n + 1));
+    if (!kept || !counted || !whole || !starts) PyErr_NoMemory();
+    if (!kept || !counted || !whole || !starts || !so) goto done;
+    /* the kept words, each article's starting where the one before ends */
+    Py_ssize_t p = 0, left = 0, m = 0;
+    int64_t total = 0, total_whole = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        starts[i] = m;
+        for (int64_t x = off[i]; x < off[i + 1]; x++) {
+            while (left == 0) left = pw[p++];  /* the paragraph word x is in: p - 1 */
+            left--;
+            if (dr[p - 1]) continue;
+            kept[m] = w[x];
+            counted[m] = total;
+            whole[m] = total_whole;
+            total += !q[x] && pw[p - 1] >= prose;
+            total_whole += pw[p - 1] >= prose;
+            m++;
+        }
+    }
+    starts[n] = m;
+    counted[m] = total;
+    whole[m] = total_whole;
+    int64_t *so_ = (int64_t *)PyByteArray_AS_STRING(so);
+    so_[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t len = starts[i + 1] - starts[i];
+        so_[i + 1] = so_[i] + (m >= k && len >= k ? len - k + 1 : 0);
+    }
+    hs = PyByteArray_FromStringAndSize(NULL, 4 * so_[n]);
+    bf = PyByteArray_FromStringAndSize(NULL, 8 * so_[n]);
+    ins = PyByteArray_FromStringAndSize(NULL, 8 * so_[n]);
+    qbf = PyByteArray_FromStringAndSize(NULL, 8 * so_[n]);
+    qins = PyByteArray_FromStringAndSize(NULL, 8 * so_[n]);
+    if (!hs || !bf || !ins || !qbf || !qins) goto done;
+    uint32_t *hs_ = (uint32_t *)PyByteArray_AS_STRING(hs);
+    int64_t *bf_ = (int64_t *)PyByteArray_AS_STRING(bf), *ins_ = (int64_t *)PyByteArray_AS_STRING(ins);
+    int64_t *qbf_ = (int64_t *)PyByteArray_AS_STRING(qbf), *qins_ = (int64_t *)PyByteArray_AS_STRING(qins);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t out = so_[i];
+        for (int64_t s = starts[i]; out < so_[i + 1]; s++, out++) {
+            uint64_t acc = 0;
+            for (int j = 0; j < k; j++) acc += kept[s + j] * pm[j];
+            hs_[out] = (uint32_t)(fmix64(acc + (uint64_t)k) >> 32);
+            bf_[out] = counted[s];
+            ins_[out] = counted[s + k] - counted[s];
+            qbf_[out] = whole[s];
+            qins_[out] = whole[s + k] - whole[s];
+        }
+    }
+    result = Py_BuildValue("(OOOOOO)", hs, bf, ins, so, qbf, qins);
+done:
+    Py_XDECREF(hs); Py_XDECREF(bf); Py_XDECREF(ins); Py_XDECREF(so); Py_XDECREF(qbf); Py_XDECREF(qins);
+    PyMem_RawFree(kept); PyMem_RawFree(counted); PyMem_RawFree(whole); PyMem_RawFree(starts);
+    PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets); PyBuffer_Release(&paras);
+    PyBuffer_Release(&drop); PyBuffer_Release(&mult);
+    return result;
+}
+
+/* An open-addressing set of uint32 hashes, emptied in O(1) by moving to a new stamp. */
+typedef struct {
+    uint32_t *keys, *stamps, stamp, bits;
+} hash_set;
+
+static inline uint32_t set_slot(const hash_set *s, uint32_t x) {
+    return (uint32_t)((x * 0x9E3779B1U) >> (32 - s->bits));
+}
+
+static inline void set_clear(hash_set *s) {
+    if (++s->stamp == 0) {  /* wrapped: forget every old stamp */
+        memset(s->stamps, 0, sizeof(uint32_t) << s->bits);
+        s->stamp = 1;
+    }
+}
+
+static inline void set_add(hash_set *s, uint32_t x) {
+    const uint32_t mask = (1U << s->bits) - 1;
+    for (uint32_t i = set_slot(s, x);; i = (i + 1) & mask) {
+        if (s->stamps[i] != s->stamp) {
+            s->stamps[i] = s->stamp;
+            s->keys[i] = x;
+            return;
+        }
+        if (s->keys[i] == x) return;
+    }
+}
+
+static inline int set_has(const hash_set *s, uint32_t x) {
+    const uint32_t mask = (1U << s->bits) - 1;
+    for (uint32_t i = set_slot(s, x);; i = (i + 1) & mask) {
+        if (s->stamps[i] != s->stamp) return 0;
+        if (s->keys[i] == x) return 1;
+    }
+}
+
+/* The counted words (`*counted`) and the words with quoted ones too (`*whole`) of the longest runs
+ * of positions lo..hi-1 whose hash `in` holds, runs merged across up to `gap` missing positions
+ * (verify._longest_runs for one pair; each maximum over the runs on its own); hits go to `found`
+ * when it is not NULL. Returns whether there was a hit. */
+static int longest_run(const uint32_t *h, const int64_t *before, const int64_t *inside, const int64_t *qbefore,
+                       const int64_t *qinside, int64_t lo, int64_t hi, const hash_set *in, int64_t gap,
+                       hash_set *found, int64_t *counted, int64_t *whole) {
+    int64_t best = 0, best_whole = 0, first = -1, last = -1;
+    for (int64_t x = lo; x < hi; x++) {
+        if (!set_has(in, h[x])) continue;
+        if (found) set_add(found, h[x]);
+        if (first < 0 || x - last > gap + 1) {
+            if (first >= 0) {
+                const int64_t c = before[last] + inside[last] - before[first];
+                const int64_t w = qbefore[last] + qinside[last] - qbefore[first];
+                if (c > best) best = c;
+                if (w > best_whole) best_whole = w;
+            }
+            first = x;
+        }
+        last = x;
+    }
+    if (first >= 0) {
+        const int64_t c = before[last] + inside[last] - before[first];
+        const int64_t w = qbefore[last] + qinside[last] - qbefore[first];
+        if (c > best) best = c;
+        if (w > best_whole) best_whole = w;
+    }
+    *counted = best;
+    *whole = best_whole;
+    return first >= 0;
+}
+
+/* passages(hashes, before, inside, quoted_before, quoted_inside, offsets, a, b, gap) -> longest shared
+ * passage per pair, in words: verify.passage_words_many's result for sequences (shingles in text
+ * order) a[p] and b[p]: the longer of the two sides' longest runs of counted words, capped by the
+ * shorter of their longest runs counting quoted words too. */
+static PyObject *kernel_passages(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer hashes, before, inside, qbefore, qinside, offsets, pa, pb;
+    Py_ssize_t gap;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*n", &hashes, &before, &inside, &qbefore, &qinside, &offsets, &pa,
+                          &pb, &gap))
+        return NULL;
+    PyObject *out = NULL;
+    hash_set other = {0}, shared = {0};
+    const Py_ssize_t n_values = hashes.len / 4, n = offsets.len / 8 - 1, m = pa.len / 8;
+    if (hashes.len % 4 || before.len != 8 * n_values || inside.len != 8 * n_values || qbefore.len != 8 * n_values
+        || qinside.len != 8 * n_values || offsets.len % 8 || n < 0 || pa.len % 8 || pb.len != pa.len || gap < 0) {
+        PyErr_SetString(PyExc_ValueError, "passages: bad buffer sizes");
+        goto done;
+    }
+    const uint32_t *h = (const uint32_t *)hashes.buf;
+    const int64_t *bf = (const int64_t *)before.buf, *in = (const int64_t *)inside.buf;
+    const int64_t *qbf = (const int64_t *)qbefore.buf, *qin = (const int64_t *)qinside.buf;
+    const int64_t *off = (const int64_t *)offsets.buf, *a = (const int64_t *)pa.buf, *b = (const int64_t *)pb.buf;
+    const Py_ssize_t longest = check_offsets(off, n, n_values, "passages");
+    if (longest < 0 || check_pairs(a, b, m, n, "passages") < 0) goto done;
+    uint32_t bits = 4;
+    while (bits < 31 && ((Py_ssize_t)1 << bits) < 2 * longest) bits++;
+    other.bits = shared.bits = bits;
+    other.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    other.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    shared.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    shared.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    out = PyByteArray_FromStringAndSize(NULL, 8 * m);
+    if (!other.keys || !other.stamps || !shared.keys || !shared.stamps) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+    }
+    if (!out) goto done;
+    int64_t *words = (int64_t *)PyByteArray_AS_STRING(out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < m; p++) {
+        const int64_t a0 = off[a[p]], a1 = off[a[p] + 1], b0 = off[b[p]], b1 = off[b[p] + 1];
+        words[p] = 0;
+        if (a0 == a1 || b0 == b1) continue;
+        set_clear(&other);
+        set_clear(&shared);
+        for (int64_t y = b0; y < b1; y++) set_add(&other, h[y]);
+        /* a's run among b's shingles; the shingles both hold then say where b's runs are */
+        int64_t counted_a, whole_a, counted_b, whole_b;
+        if (!longest_run(h, bf, in, qbf, qin, a0, a1, &other, gap, &shared, &counted_a, &whole_a)) continue;
+        longest_run(h, bf, in, qbf, qin, b0, b1, &shared, gap, NULL, &counted_b, &whole_b);
+        const int64_t cap = whole_a < whole_b ? whole_a : whole_b, got = counted_a > counted_b ? counted_a : counted_b;
+        words[p] = got < cap ? got : cap;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyMem_RawFree(other.keys); PyMem_RawFree(other.stamps); PyMem_RawFree(shared.keys); PyMem_RawFree(shared.stamps);
+    PyBuffer_Release(&hashes); PyBuffer_Release(&before); PyBuffer_Release(&inside); PyBuffer_Release(&qbefore);
+    PyBuffer_Release(&qinside); PyBuffer_Release(&offsets); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+    return out;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
@@ -1031,6 +1347,16 @@ static PyMethodDef kernel_methods[] = {
     {"word_bytes", kernel_word_bytes, METH_VARARGS,
      "word_bytes(text: str, fold) -> bytes: the tokens of NFKC paragraphs, separated by spaces; "
      "fold(char) gives a non-ASCII character's bytes."},
+    {"overlap", kernel_overlap, METH_VARARGS,
+     "overlap(hashes, unquoted, offsets, a, b, count_unquoted) -> (shared, shared unquoted on either side): int64 counts "
+     "per pair of sorted distinct uint32 sets."},
+    {"sequences", kernel_sequences, METH_VARARGS,
+     "sequences(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words) -> "
+     "(uint32 shingle hashes in text order, int64 counted words before, int64 inside, int64 offsets, "
+     "int64 words before and inside with quoted words counted too)."},
+    {"passages", kernel_passages, METH_VARARGS,
+     "passages(hashes, before, inside, quoted_before, quoted_inside, offsets, a, b, gap) -> int64 longest "
+     "shared passage per pair, in words, of shingle sequences in text order."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from .execution import Execution
 from .settings import Settings
-from .shingle import Features
+from .shingle import FeatureBatch, Features
 
 K = TypeVar("K", bound=Hashable)
 
@@ -319,9 +319,9 @@ def as_array(boilerplate: frozenset[int] | set[int]) -> np.ndarray:
     return np.array(sorted(boilerplate), dtype=np.uint64)
 
 
-def drop_mask(features: Features, boilerplate: np.ndarray) -> np.ndarray:
-    """Boolean mask over an article's paragraphs: True where the paragraph is boilerplate
-    (`boilerplate` sorted, as `as_array` gives it)."""
+def drop_mask(features: Features | FeatureBatch, boilerplate: np.ndarray) -> np.ndarray:
+    """Boolean mask over an article's paragraphs (or a batch's, all at once): True where the
+    paragraph is boilerplate (`boilerplate` sorted, as `as_array` gives it)."""
     return _in_sorted(features.para_hashes, boilerplate)
 
 

@@ -19,6 +19,7 @@ place of an embed, a reader-comment section, the cut-off end of the origin).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -145,10 +146,33 @@ def _other_boilerplate(folded: str) -> bool:
         return False
     low = folded.lower()
     return any(k in low for k in _OTHER_KEYS) and _BOILERPLATE_OTHER.search(folded) is not None
+
+
 #: The letters `_BOILERPLATE_ANYWHERE`'s phrases start with: checked first, it halves the search.
 _ANYWHERE_FIRST = "acdgistu"
 _BOILERPLATE_RE = re.compile(rf"^\W*(?:{'|'.join(_BOILERPLATE_STARTS)})"
                              rf"|\b(?=[{_ANYWHERE_FIRST}])(?:{'|'.join(_BOILERPLATE_ANYWHERE)})", re.IGNORECASE)
+#: Words each of `_BOILERPLATE_ANYWHERE`'s phrases holds (one of them at least, in lower case): an
+#: ASCII paragraph holding none is boilerplate only by its start, which a short anchored regex
+#: checks (the phrases anywhere cost ten times more, on every paragraph of every copy).
+_ANYWHERE_WORDS = ("sole responsibility", "copyrighted material", "fair use", "permission to", "expressed",
+                   "necessarily", "all rights reserved", "newsletter", "mailing list", "daily digest", "journalism")
+_BOILERPLATE_START_RE = re.compile(rf"^\W*(?:{'|'.join(_BOILERPLATE_STARTS)})", re.IGNORECASE)
+
+
+def _boilerplate_line(folded: str) -> bool:
+    """`_BOILERPLATE_RE.search(folded)`, with the phrases anywhere skipped where no ASCII text can
+    hold them (outside ASCII, case-insensitive matching knows more than `str.lower`: the regex)."""
+    if folded.isascii():
+        lower = folded.lower()
+        for w in _ANYWHERE_WORDS:
+            if w in lower:
+                break
+        else:
+            return _BOILERPLATE_START_RE.search(folded) is not None
+    return _BOILERPLATE_RE.search(folded) is not None
+
+
 #: A line that sends the reader elsewhere instead of showing the media ("Click here to watch ...").
 _LINK_RE = _pattern(
     r"^\W*(?:click|tap|press)\s+(?:here|on\s+this\s+link|this\s+link|the\s+link(?:\s+below)?)\b",
@@ -455,7 +479,7 @@ def _corpus_boilerplate(text: str, boilerplate: Collection[int]) -> bool:
 def _label(text: str, n_words: int, boilerplate: Collection[int], *, added: bool) -> str | None:
     """The kind of a whole added or removed paragraph, judged alone (None if none applies)."""
     folded = fold(text)
-    if n_words <= _BOILERPLATE_MAX_WORDS and (_BOILERPLATE_RE.search(folded) or _other_boilerplate(folded)):
+    if n_words <= _BOILERPLATE_MAX_WORDS and (_boilerplate_line(folded) or _other_boilerplate(folded)):
         return BOILERPLATE
     # A credit line, a comment heading or a link line a site puts on every copy recurs in the
     # corpus: it keeps its own kind rather than the corpus's boilerplate.
@@ -481,8 +505,15 @@ def added_kinds(paragraphs: Sequence[str], n_words: Sequence[int]) -> list[str |
     them, since copies add these and origins do not."""
     out: list[str | None] = []
     for text, n in zip(paragraphs, n_words):
-        out.append(COMMENTS if out and out[-1] == COMMENTS else _label(text, n, frozenset(), added=True))
+        out.append(COMMENTS if out and out[-1] == COMMENTS else _added_label(text, n))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _added_label(text: str, n_words: int) -> str | None:
+    """`_label` of a paragraph added whole, remembered: a cluster's members, read one after the
+    other, share most of their paragraphs."""
+    return _label(text, n_words, frozenset(), added=True)
 
 
 def _tail_labels(labels: dict[int, str | None], tail: list[int], sizes: list[int],

@@ -1,5 +1,5 @@
 """The optional C kernel (`_kernel.c`): word hashing, paragraph hashes and MinHash, the per-word
-and per-shingle work of a scan.
+and per-shingle work of a scan, and verification's per-pair work (shared shingles, shared passages).
 
 It is built at install time when a C compiler is present. Without it (or with the environment
 variable SYNDUP_NO_KERNEL=1) syndup computes the same arrays with numpy, a few times slower; a test

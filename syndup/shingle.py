@@ -230,6 +230,13 @@ class ShingleSet:
 EMPTY = ShingleSet(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=bool))
 
 
+def shingle_multipliers(k: int) -> np.ndarray:
+    """The k per-position multipliers `shingle_hashes` uses, for the C kernel."""
+    if k > MAX_SHINGLE:
+        raise ValueError(f"shingle_size must be at most {MAX_SHINGLE}, got {k}")
+    return _POS_MULT[:k].copy()
+
+
 def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
     """32-bit hashes of every run of k consecutive word hashes (one if there are fewer words)."""
     if k > MAX_SHINGLE:

@@ -25,7 +25,6 @@ import numpy as np
 
 from .models import Article
 from .shingle import EMPTY, SetBatch, ShingleSet
-from .verify import ranges
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
 SPILL_PREFIX, OWNER = "syndup-", "owner"
@@ -459,9 +458,9 @@ class SetStore(Sequence[ShingleSet]):
             if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
                 flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
                 flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
-                src, _ = ranges(starts[mine], sizes[mine])
-                dst, _ = ranges(offsets[mine], sizes[mine])
-                hashes[dst], unquoted[dst] = flat_h[src], flat_q[src]
+                # a slice copy per set: several times faster than one fancy index over all of them
+                for s, e, o in zip(starts[mine].tolist(), ends[mine].tolist(), offsets[mine].tolist()):
+                    hashes[o:o + e - s], unquoted[o:o + e - s] = flat_h[s:e], flat_q[s:e]
                 continue
             for m in mine.tolist():
                 s, e, o = int(starts[m]), int(ends[m]), int(offsets[m])

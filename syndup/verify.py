@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernel
 from .normalize import BREAK, token_bytes
 from .settings import Settings
 from .shingle import (
@@ -30,6 +31,7 @@ from .shingle import (
     repeated_paragraphs,
     shingle_hashes,
     shingle_many,
+    shingle_multipliers,
 )
 
 DUPLICATE = "duplicate"
@@ -145,9 +147,17 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
     A set that many pairs of the batch share (a star's hub, a cluster's origin) is searched on its
     own: the other sets of its pairs are looked up in its small sorted array, which stays in cache.
     The other pairs look their smaller set up in their larger one, all in one `searchsorted`: the
-    larger sets, keyed (pair, hash), are concatenated in pair order, which keeps them sorted.
+    larger sets, keyed (pair, hash), are concatenated in pair order, which keeps them sorted. The C
+    kernel, where built, merges each pair's two sorted sets instead (the same counts).
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    kern = kernel.KERNEL
+    if kern is not None:
+        got = kern.overlap(np.ascontiguousarray(sets.hashes, dtype=np.uint32),
+                           np.ascontiguousarray(sets.unquoted, dtype=np.bool_),
+                           np.ascontiguousarray(sets.offsets, dtype=np.int64), np.ascontiguousarray(a),
+                           np.ascontiguousarray(b), count_unquoted)
+        return np.frombuffer(got[0], dtype=np.int64), np.frombuffer(got[1], dtype=np.int64)
     shared = np.zeros(a.shape[0], dtype=np.int64)
     unquoted = np.zeros(a.shape[0], dtype=np.int64)
     if a.shape[0] == 0:
@@ -417,6 +427,16 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
     """
     n = len(batch)
     drop = repeated_paragraphs(batch) | (False if drop is None else drop)
+    kern = kernel.KERNEL
+    if kern is not None:
+        got = kern.sequences(np.ascontiguousarray(batch.word_hashes, dtype=np.uint64),
+                             np.ascontiguousarray(batch.word_quoted, dtype=np.bool_),
+                             np.ascontiguousarray(batch.word_offsets, dtype=np.int64),
+                             np.ascontiguousarray(batch.para_words, dtype=np.int32),
+                             np.ascontiguousarray(drop, dtype=np.bool_), shingle_multipliers(k), k, PROSE_WORDS)
+        hashes, before, inside, offsets, quoted_before, quoted_inside = (
+            np.frombuffer(g, dtype=np.uint32 if i == 0 else np.int64) for i, g in enumerate(got))
+        return Sequences(hashes, before, inside, offsets, quoted_before, quoted_inside)
     prose = np.repeat(batch.para_words >= PROSE_WORDS, batch.para_words)
     counted = ~batch.word_quoted & prose
     words, counts = batch.word_hashes, np.diff(batch.word_offsets)
@@ -458,6 +478,16 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
     counted words, capped by the shorter of their runs counting quoted words too.
     """
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    kern = kernel.KERNEL
+    if kern is not None:  # the same, pair by pair, with a hash set of the other article's shingles
+        words = kern.passages(np.ascontiguousarray(seqs.hashes, dtype=np.uint32),
+                              np.ascontiguousarray(seqs.before, dtype=np.int64),
+                              np.ascontiguousarray(seqs.inside, dtype=np.int64),
+                              np.ascontiguousarray(seqs.quoted_before, dtype=np.int64),
+                              np.ascontiguousarray(seqs.quoted_inside, dtype=np.int64),
+                              np.ascontiguousarray(seqs.offsets, dtype=np.int64), np.ascontiguousarray(a),
+                              np.ascontiguousarray(b), gap(k))
+        return np.frombuffer(words, dtype=np.int64)
     n = seqs.offsets.shape[0] - 1
     # Each article's distinct shingles, sorted once (not once per pair it is in).
     owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))

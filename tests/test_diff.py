@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import textwrap
 
 import pytest
@@ -366,3 +368,27 @@ def test_cli_diff_missing_file_is_exit_2(tmp_path):
     res = CliRunner().invoke(app, ["diff", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
     assert res.exit_code == 2
     assert "no such file" in res.output
+
+
+_diff = importlib.import_module("syndup.diff")
+
+
+def _boilerplate_texts() -> st.SearchStrategy[str]:
+    """Paragraphs around each boilerplate phrase and start (as the regex spells them, any case),
+    in ASCII or not (dotless i, long s, Kelvin sign: what case-insensitive matching also takes)."""
+    phrase = st.sampled_from(_diff._BOILERPLATE_ANYWHERE + _diff._BOILERPLATE_STARTS).flatmap(
+        lambda p: st.from_regex(re.compile(p, re.IGNORECASE), fullmatch=True))
+    odd = {"i": "\u0131", "s": "\u017f", "k": "\u212a"}
+    phrase = st.tuples(phrase, st.sampled_from([None, *odd])).map(  # one letter spelled as the regex also takes
+        lambda t: t[0] if t[1] is None else t[0].replace(t[1], odd[t[1]], 1))
+    noise = st.text(st.sampled_from(list("ab Zs.,-|:\u00a9") + ["\u0131", "\u017f", "\u212a", "\u00e9"]), max_size=20)
+    return st.tuples(noise, phrase | noise, noise).map(lambda t: "".join(t))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_boilerplate_texts())
+def test_boilerplate_lines_are_what_the_whole_regex_finds(text):
+    """The ASCII shortcut (`_ANYWHERE_WORDS` absent: only the start can match) never changes a label."""
+    assert _diff._boilerplate_line(text) == (_diff._BOILERPLATE_RE.search(text) is not None)
+    upper = text.upper()
+    assert _diff._boilerplate_line(upper) == (_diff._BOILERPLATE_RE.search(upper) is not None)

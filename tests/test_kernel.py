@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 import syndup
 from syndup import kernel, normalize
 from syndup.normalize import fold, paragraph_spans
-from syndup.shingle import FeatureBatch, analyze_many, shingle_many
+from syndup.shingle import FeatureBatch, SetBatch, analyze_many, shingle_many, shingle_multipliers
 from syndup.sign import permutations, signatures_flat
+from syndup.verify import Sequences, overlap_many, passage_words_many, sequences_many
 
 BUILT = kernel.KERNEL
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -68,6 +69,8 @@ def seed_texts() -> list[str]:
 EDGE = ["", " ", "\n\n", "\x00", "\x01", '"', '""', '" "', 'a "b\n\nc" d', "hello\x00world", "x\x01y",
         "Ça coûte 5 € — “cher”…", "İstanbul ΣΊΣΥΦΟΣ straße ﬁne １２３", "lone \ud800 surrogate",
         "\t\x0b\x0cword\r\n\r\nnext", "日本語のテキスト、句読点。", "a" * 5000, ("word " * 3000).strip()]
+#: A photo caption of more than `shingle.REPEAT_WORDS` words (a page printing it twice drops it).
+CAPTION = "The minister arrives at the summit in Brussels on Monday morning with her aides"
 
 
 @needs_kernel
@@ -284,3 +287,107 @@ def test_shingles_are_the_numpy_result(k):
         for name in ("hashes", "unquoted", "offsets"):
             a, b = getattr(got, name), getattr(want, name)
             assert a.dtype == b.dtype and np.array_equal(a, b), name
+
+
+# --- pairs: shared shingles and shared passages ----------------------------------------------------
+
+@st.composite
+def set_batches(draw: st.DrawFn) -> tuple[SetBatch, np.ndarray, np.ndarray]:
+    """Sorted distinct sets from a small or a wide universe (some much bigger than others, which
+    the kernel searches instead of merging), and pairs among them, a hub's among them."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n = draw(st.integers(1, 12))
+    universe = draw(st.sampled_from([8, 300, 2 ** 32]))
+    sizes = [draw(st.sampled_from([0, 1, 2, 30, 200, 3000])) for _ in range(n)]
+    hashes = [np.unique(rng.integers(0, universe, s, dtype=np.uint64).astype(np.uint32)) for s in sizes]
+    unquoted = [rng.random(h.shape[0]) < 0.7 for h in hashes]
+    offsets = np.concatenate([[0], np.cumsum([h.shape[0] for h in hashes])]).astype(np.int64)
+    m = draw(st.integers(0, 40))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    if draw(st.booleans()):  # a hub: one set in 20 pairs
+        a, b = np.concatenate([a, np.zeros(20, np.int64)]), np.concatenate([b, rng.integers(0, n, 20)])
+    return SetBatch(np.concatenate(hashes), np.concatenate(unquoted), offsets), a, b
+
+
+@needs_kernel
+@settings(max_examples=200, deadline=None)
+@given(set_batches(), st.booleans())
+def test_overlaps_are_the_numpy_result(batch, count_unquoted):
+    sets, a, b = batch
+    got = overlap_many(sets, a, b, count_unquoted)
+    with numpy_only():
+        want = overlap_many(sets, a, b, count_unquoted)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype == np.int64 and np.array_equal(g, w)
+
+
+@needs_kernel
+@pytest.mark.parametrize("k", [1, 2, 5, 12])
+def test_sequences_are_the_numpy_result(k):
+    texts = seed_texts() + EDGE + ['"all of it quoted"', 'one "two three" four five six', "a b", "x",
+                                   "short\n\n" + " ".join(f"w{i}" for i in range(40)) + '\n\nlast "q r s" line',
+                                   # a caption the page shows twice (dropped), and "quoted" words in prose
+                                   "\n\n".join([CAPTION, " ".join(f"p{i}" for i in range(30)) + ' "said a b c d" ok',
+                                                 CAPTION + " More"])]
+    batch = analyze_many(texts)
+    rng = np.random.default_rng(k)
+    for drop in (None, rng.random(batch.para_hashes.shape[0]) < 0.3, np.ones(batch.para_hashes.shape[0], bool)):
+        got = sequences_many(batch, k, drop)
+        with numpy_only():
+            want = sequences_many(batch, k, drop)
+        for name in ("hashes", "before", "inside", "offsets", "quoted_before", "quoted_inside"):
+            x, y = getattr(got, name), getattr(want, name)
+            assert x.dtype == y.dtype and np.array_equal(x, y), name
+
+
+@st.composite
+def sequences(draw: st.DrawFn) -> tuple[Sequences, np.ndarray, np.ndarray]:
+    """Shingle sequences over a small vocabulary (so that runs, gaps and repeats occur), with
+    counted words that grow along each sequence (and words counting quoted ones too, at least as
+    many), and pairs among them."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n = draw(st.integers(1, 8))
+    vocab = draw(st.sampled_from([3, 20, 200]))
+    lengths = [draw(st.sampled_from([0, 1, 5, 40, 300])) for _ in range(n)]
+    hashes = np.concatenate([np.zeros(0, np.uint32)] + [rng.integers(0, vocab, s).astype(np.uint32) for s in lengths])
+    inside = rng.integers(0, 6, hashes.shape[0]).astype(np.int64)
+    before = np.concatenate([np.zeros(0, np.int64)] + [np.cumsum(rng.integers(0, 2, s)) + int(rng.integers(0, 99))
+                                                     for s in lengths]).astype(np.int64)
+    quoted = np.concatenate([np.zeros(0, np.int64)] + [np.cumsum(rng.integers(0, 3, s)) for s in lengths])
+    quoted_inside = inside + rng.integers(0, draw(st.sampled_from([1, 4])), hashes.shape[0])
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    m = draw(st.integers(0, 20))
+    return (Sequences(hashes, before, inside, offsets, before + quoted.astype(np.int64), quoted_inside.astype(np.int64)),
+            rng.integers(0, n, m), rng.integers(0, n, m))
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(sequences(), st.sampled_from([1, 3, 5]))
+def test_passages_are_the_numpy_result(seqs, k):
+    got = passage_words_many(*seqs, k)
+    with numpy_only():
+        want = passage_words_many(*seqs, k)
+    assert got.dtype == want.dtype == np.int64
+    assert np.array_equal(got, want)
+
+
+@needs_kernel
+def test_the_pair_kernels_refuse_bad_input_with_python_errors():
+    h, u, off = np.arange(4, dtype=np.uint32), np.ones(4, bool), np.array([0, 2, 4], np.int64)
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.overlap(h, u, off, np.array([0], np.int64), np.array([2], np.int64), True)
+    with pytest.raises(ValueError, match="sizes"):
+        BUILT.overlap(h, u[:3], off, np.array([0], np.int64), np.array([1], np.int64), True)
+    before = np.zeros(4, np.int64)
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.passages(h, before, before, before, before, off, np.array([-1], np.int64), np.array([1], np.int64), 7)
+    with pytest.raises(ValueError, match="offsets"):
+        BUILT.passages(h, before, before, before, before, np.array([0, 5], np.int64), np.zeros(0, np.int64),
+                       np.zeros(0, np.int64), 7)
+    with pytest.raises(ValueError, match="sizes"):  # quoted counts one short
+        BUILT.passages(h, before, before, before[:3], before, off, np.zeros(0, np.int64), np.zeros(0, np.int64), 7)
+    words = np.zeros(3, np.uint64)
+    with pytest.raises(ValueError, match="paragraphs"):  # paragraphs of 2 words do not cover 3
+        BUILT.sequences(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
+                        np.zeros(1, bool), shingle_multipliers(5), 5, 10)

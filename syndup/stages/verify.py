@@ -137,8 +137,7 @@ class Verifier:
         for lo, hi in slices(load, self.execution.tuning.read_shingles):
             docs, slots = np.unique(pairs[lo:hi].reshape(-1), return_inverse=True)
             features = analyze_many([self.articles[d].text for d in docs.tolist()])
-            drop = np.concatenate([np.zeros(0, bool)] + [bp.drop_mask(features[i], self.boilerplate)
-                                                         for i in range(len(features))])
+            drop = bp.drop_mask(features, self.boilerplate)
             slots = slots.reshape(-1, 2)
             out[lo:hi] = passage_words_many(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
         return out
