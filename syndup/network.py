@@ -57,6 +57,10 @@ COPY_COLUMNS = ["doc_id", "origin_id", "origin_site", "copy_site", "lag_hours", 
 #: standard error is then at most 3.5 points), so that the network costs at most this many diffs
 #: per edge however many copies a site makes.
 HABIT_SAMPLE = 200
+#: Diffs the whole network may cost: past it, every edge's sample shrinks alike (never below one
+#: copy), as the report diffs only its largest clusters, so that a corpus of thousands of small
+#: edges costs at most this many diffs (about 10 ms each).
+HABIT_BUDGET = 3000
 #: Sites named in `main_sources` and `main_republishers`.
 MAIN = 3
 #: Copies worth diffing in forked processes (a diff takes about 5-15 ms).
@@ -171,7 +175,7 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
     """One row per copy (`COPY_COLUMNS`): its origin, both sites, the lag in hours where both are
     dated, its credit and its change habits (`habits`); `text(doc_id)` reads an article's text.
     Only copies between two different known sites feed the network's habits, so only they are
-    diffed, at most `HABIT_SAMPLE` per edge (`diffed`; the others' diff-read habits are False and
+    diffed, at most `HABIT_SAMPLE` per edge and `HABIT_BUDGET` in all (`diffed`; the others' diff-read habits are False and
     `origin_kept` NaN): a corpus without sites costs no diff. The diffs are split between
     `execution`'s processes when there are `FORK_COPIES` or more."""
     from .stages.origins import parse_dates
@@ -189,7 +193,8 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
         o_site, c_site = _str(site_of[origin_id]), _str(site_of[doc_id])
         if o_site is not None and c_site is not None and o_site != c_site:
             edges.setdefault((o_site, c_site), []).append(doc_id)
-    sampled = {d for ids in edges.values() for d in sorted(ids, key=_draw)[:HABIT_SAMPLE]}
+    cap = _per_edge([len(ids) for ids in edges.values()], HABIT_SAMPLE, HABIT_BUDGET)
+    sampled = {d for ids in edges.values() for d in sorted(ids, key=_draw)[:cap]}
 
     def run(part: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
         rows = []
@@ -220,6 +225,18 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
 
 # --------------------------------------------------------------------------------------------
 # Tables
+
+
+def _per_edge(sizes: list[int], most: int, budget: int) -> int:
+    """The largest number of copies per edge (at most `most`, at least 1) whose diffs fit `budget`."""
+    low, high = 1, most
+    while low < high:
+        mid = (low + high + 1) // 2
+        if sum(min(n, mid) for n in sizes) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def _draw(doc_id: str) -> bytes:
