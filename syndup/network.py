@@ -244,29 +244,33 @@ def _draw(doc_id: str) -> bytes:
     return hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
-def _share(rows: pd.DataFrame, habit: str) -> float:
-    return float(rows[habit].astype(bool).mean()) if len(rows) else float("nan")
-
-
 def edge_table(copies: pd.DataFrame) -> pd.DataFrame:
     """`network.csv`: one row per (origin site, copying site), copies between two different known
     sites only; lags over the copies dated at both ends; habits as shares of the edge's copies (those
-    read from diffs: of the `diffed` ones, `habits_from` of them)."""
+    read from diffs: of the `diffed` ones, `habits_from` of them). One grouped pass, not a loop over
+    edges: a corpus has thousands of them."""
     cross = copies[copies["origin_site"].notna() & copies["copy_site"].notna()
                    & (copies["origin_site"] != copies["copy_site"])]
-    rows = []
-    for (origin_site, copy_site), g in cross.groupby(["origin_site", "copy_site"], sort=True):
-        lags = g["lag_hours"].dropna().to_numpy(dtype=np.float64)
-        read = g[g["diffed"].astype(bool)]
-        rows.append({
-            "origin_site": origin_site, "copy_site": copy_site, "copies": len(g), "dated": len(lags),
-            "habits_from": len(read),
-            "median_lag_hours": float(np.median(lags)) if len(lags) else float("nan"),
-            "p90_lag_hours": float(np.percentile(lags, 90)) if len(lags) else float("nan"),
-            **{h: _share(read if h in _DIFFED else g, h) for h in HABITS},
-            "origin_kept": float(read["origin_kept"].mean()) if len(read) else float("nan"),
-        })
-    out = pd.DataFrame(rows, columns=NETWORK_COLUMNS)
+    if not len(cross):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("copies", "dated", "habits_from") else object)
+                             for c in NETWORK_COLUMNS})
+    diffed = cross["diffed"].astype(bool).to_numpy()
+    frame = pd.DataFrame({
+        "origin_site": cross["origin_site"].to_numpy(dtype=object), "copy_site": cross["copy_site"].to_numpy(dtype=object),
+        "lag": cross["lag_hours"].to_numpy(dtype=np.float64), "diffed": diffed,
+        "kept": np.where(diffed, cross["origin_kept"].to_numpy(dtype=np.float64), np.nan),
+        **{h: cross[h].astype(bool).to_numpy() & (diffed if h in _DIFFED else True) for h in HABITS},
+    })
+    g = frame.groupby(["origin_site", "copy_site"], sort=True)
+    n, read = g.size(), g["diffed"].sum()
+    sums = g[list(HABITS)].sum()
+    out = pd.DataFrame({
+        "copies": n, "dated": g["lag"].count(), "habits_from": read,
+        "median_lag_hours": g["lag"].median(), "p90_lag_hours": g["lag"].quantile(0.9),
+        **{h: sums[h] / (read.where(read > 0) if h in _DIFFED else n) for h in HABITS},
+        "origin_kept": g["kept"].mean(),
+    }).reset_index()[NETWORK_COLUMNS]
+    out = out.astype({h: "float64" for h in (*HABITS, "origin_kept", "median_lag_hours", "p90_lag_hours")})
     out = out.sort_values(["copies", "origin_site", "copy_site"], ascending=[False, True, True], kind="stable")
     return out.reset_index(drop=True).astype({"copies": "int64", "dated": "int64", "habits_from": "int64"})
 
