@@ -340,9 +340,23 @@ def _side(text: str, vocab: dict[str, str]) -> _Side:
     spans: list[tuple[int, int]] = []
     starts: list[list[int]] = []
     syms: list[str] = []
+    ascii_text = text.isascii()
     for s, e in paragraph_spans(text):
         para_starts: list[int] = []
         para_syms: list[str] = []
+        if ascii_text or text[s:e].isascii():  # every run one word, keyed in lower case: the common case, kept lean
+            for m in word_run_re().finditer(text, s, e):
+                key = m.group().lower()
+                sym = vocab.get(key)
+                if sym is None:
+                    sym = vocab[key] = _symbol(len(vocab))
+                para_starts.append(m.start())
+                para_syms.append(sym)
+            if para_syms:
+                spans.append((s, e))
+                starts.append(para_starts)
+                syms.append("".join(para_syms))
+            continue
         for m in word_run_re().finditer(text, s, e):
             run = m.group()
             if run.isascii():  # an ASCII run is one word
