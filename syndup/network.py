@@ -57,9 +57,9 @@ COPY_COLUMNS = ["doc_id", "origin_id", "origin_site", "copy_site", "lag_hours", 
 #: standard error is then at most 3.5 points), so that the network costs at most this many diffs
 #: per edge however many copies a site makes.
 HABIT_SAMPLE = 200
-#: Diffs the whole network may cost: past it, every edge's sample shrinks alike (never below one
-#: copy), as the report diffs only its largest clusters, so that a corpus of thousands of small
-#: edges costs at most this many diffs (about 10 ms each).
+#: Diffs the whole network may cost: past it, every edge's sample shrinks alike, down to one copy
+#: for each of the largest edges and none for the rest (as the report diffs only its largest
+#: clusters), so that a corpus of thousands of small edges costs at most this many diffs.
 HABIT_BUDGET = 3000
 #: Sites named in `main_sources` and `main_republishers`.
 MAIN = 3
@@ -193,8 +193,8 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
         o_site, c_site = _str(site_of[origin_id]), _str(site_of[doc_id])
         if o_site is not None and c_site is not None and o_site != c_site:
             edges.setdefault((o_site, c_site), []).append(doc_id)
-    cap = _per_edge([len(ids) for ids in edges.values()], HABIT_SAMPLE, HABIT_BUDGET)
-    sampled = {d for ids in edges.values() for d in sorted(ids, key=_draw)[:cap]}
+    caps = _per_edge([len(ids) for ids in edges.values()], HABIT_SAMPLE, HABIT_BUDGET)
+    sampled = {d for ids, cap in zip(edges.values(), caps) for d in sorted(ids, key=_draw)[:cap]}
 
     def run(part: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
         rows = []
@@ -227,8 +227,13 @@ def copy_table(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[
 # Tables
 
 
-def _per_edge(sizes: list[int], most: int, budget: int) -> int:
-    """The largest number of copies per edge (at most `most`, at least 1) whose diffs fit `budget`."""
+def _per_edge(sizes: list[int], most: int, budget: int) -> list[int]:
+    """How many copies of each edge to diff: the same number for all (at most `most`), the largest
+    that fits `budget`; with more edges than `budget`, one for each of the `budget` largest edges
+    (the first of equal ones) and none for the rest, whose diff-read habits are then empty."""
+    if len(sizes) > budget:
+        largest = set(sorted(range(len(sizes)), key=lambda e: -sizes[e])[:budget])
+        return [1 if e in largest else 0 for e in range(len(sizes))]
     low, high = 1, most
     while low < high:
         mid = (low + high + 1) // 2
@@ -236,7 +241,7 @@ def _per_edge(sizes: list[int], most: int, budget: int) -> int:
             low = mid
         else:
             high = mid - 1
-    return low
+    return [low] * len(sizes)
 
 
 def _draw(doc_id: str) -> bytes:

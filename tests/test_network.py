@@ -403,17 +403,18 @@ def test_edge_table_equals_a_recount_of_the_copies(copies: pd.DataFrame):
                 assert math.isnan(edge[h]), h
 
 
-@pytest.mark.parametrize(("sizes", "most", "budget", "cap"), [
-    ([3, 5, 900], 200, 3000, 200),       # the budget is not reached: every edge up to 200
-    ([10] * 1000, 200, 3000, 3),         # a thousand small edges share the budget: three each
-    ([10] * 5000, 200, 3000, 1),         # more edges than the budget: one each, never none
-    ([250, 250], 200, 300, 150),
+@pytest.mark.parametrize(("sizes", "most", "budget", "caps"), [
+    ([3, 5, 900], 200, 3000, [200] * 3),      # the budget is not reached: every edge up to 200
+    ([10] * 1000, 200, 3000, [3] * 1000),     # a thousand small edges share the budget: three each
+    ([250, 250], 200, 300, [150, 150]),
+    ([1, 7, 1, 5, 2], 200, 3, [0, 1, 0, 1, 1]),  # more edges than the budget: one for each of the largest
 ])
-def test_the_network_diff_budget_is_shared_by_all_edges(sizes: list[int], most: int, budget: int, cap: int):
+def test_the_network_diff_budget_bounds_the_diffs(sizes: list[int], most: int, budget: int, caps: list[int]):
     from syndup.network import _per_edge
 
-    assert _per_edge(sizes, most, budget) == cap
-    assert cap == 1 or sum(min(n, cap) for n in sizes) <= budget < sum(min(n, cap + 1) for n in sizes) or cap == most
+    got = _per_edge(sizes, most, budget)
+    assert got == caps
+    assert sum(min(n, c) for n, c in zip(sizes, got)) <= budget
 
 
 def test_a_big_edge_reads_its_habits_from_a_fixed_sample_of_diffs(monkeypatch: pytest.MonkeyPatch):
