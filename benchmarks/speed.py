@@ -703,13 +703,7 @@ def recurring(model: TextModel, bbc: Path | None, folder: Path, sizes: list[int]
         plan = [(name, 1) for name in PIPELINES if name != "floor"] + [("syndup", 1)]
         plan += [("syndup", args.jobs)] if args.jobs > 1 else []
         rows: dict[tuple[str, int], dict[str, Any]] = {}
-        for name, jobs in plan:
-            if name in skip:
-                continue
-            r = measure(name, str(path), size, jobs, runs, extra)
-            label = f"syndup (jobs={jobs})" if name == "syndup" else name
-            rows[(label, size)] = r
-            print(fmt_row(label, size, r), flush=True)
+        r = run_plan(plan, skip, str(path), size, runs, extra, rows)
         if "syndup" not in skip:  # r: syndup's row, the plan's last
             pairs = ", ".join(f"{r[k]:,} {k[6:]}" for k in sorted(r) if k.startswith("pairs_")) or "none"
             print(f"syndup: {r['candidates']:,} candidate pairs ({r['candidates'] / size:.2f} per article); "
@@ -770,13 +764,7 @@ def main() -> None:
                 continue
             plan = [(name, 1) for name in PIPELINES]
             plan += [("syndup", 1)] + ([("syndup", args.jobs)] if args.jobs > 1 else [])
-            for name, jobs in plan:
-                if name in skip:
-                    continue
-                r = measure(name, str(path), size, jobs, runs, extra)
-                label = f"syndup (jobs={jobs})" if name == "syndup" else name
-                rows[(label, size)] = r
-                print(fmt_row(label, size, r), flush=True)
+            run_plan(plan, skip, str(path), size, runs, extra, rows)
             ratios(rows, size, args.jobs)
             path.unlink()
         if args.million:
@@ -788,6 +776,21 @@ def main() -> None:
             scenario(model, folder, args.seed, args.jobs, args.runs, extra)
         if args.recurring:
             recurring(model, bbc, folder, [int(s) for s in args.recurring.split(",") if s], args, extra, skip)
+
+
+def run_plan(plan: list[tuple[str, int]], skip: set[str], corpus: str, size: int, runs: int, extra: list[str],
+             rows: dict[tuple[str, int], dict[str, Any]]) -> dict[str, Any]:
+    """Time each (pipeline, jobs) of `plan` not in `skip` on `corpus`, print its row and keep it in
+    `rows`; returns the last row timed."""
+    r: dict[str, Any] = {}
+    for name, jobs in plan:
+        if name in skip:
+            continue
+        r = measure(name, corpus, size, jobs, runs, extra)
+        label = f"syndup (jobs={jobs})" if name == "syndup" else name
+        rows[(label, size)] = r
+        print(fmt_row(label, size, r), flush=True)
+    return r
 
 
 def ratios(rows: dict[tuple[str, int], dict[str, Any]], size: int, jobs: int) -> None:
