@@ -740,7 +740,7 @@ def column_lines(text: str, rng: random.Random, width: int = 38) -> list[str]:
 def ocr_page_paras(body: list[Para], rate: float, rng: random.Random, foreign: list[str],
                    site: str) -> list[Para]:
     """A page as an OCR'd newspaper gives it: words damaged at `rate`, set in a hyphenated narrow
-    column, a running head every 40 lines or so, and in half the pages a few lines of the
+    column, a running head every 40 lines or so (between paragraphs or inside one), and in half the pages a few lines of the
     neighbouring column (`foreign`) read into the middle of a paragraph."""
     name = site.split(".")[0].upper()
     paras: list[Para] = []
@@ -758,8 +758,13 @@ def ocr_page_paras(body: list[Para], rate: float, rng: random.Random, foreign: l
             head = rng.choice(RUNNING_HEADS).format(name=name, day=rng.choice(DAYS), month=rng.choice(MONTHS),
                                                     d=rng.randint(1, 28), y=rng.randint(50, 99),
                                                     p=rng.randint(2, 12))
-            paras.append(Para(head, None, "chrome"))
             since_head = 0
+            # a new page: its head falls between two paragraphs, or (as often) inside one
+            cuts = [i for i in range(2, len(lines) - 1) if not lines[i - 1].endswith("-")]
+            if cuts and rng.random() < 0.5:
+                lines.insert(rng.choice(cuts), head)
+            else:
+                paras.append(Para(head, None, "chrome"))
         paras.append(Para("\n".join(lines), p.key))
     return paras
 

@@ -28,7 +28,7 @@ from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from .cluster import attributions
-from .normalize import fold, paragraph_spans, word_pieces, word_run_re, words
+from .normalize import RUNNING_HEAD_WORDS, fold, paragraph_spans, running_head, word_pieces, word_run_re, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import RenderableType
@@ -494,6 +494,8 @@ def _label(text: str, n_words: int, boilerplate: Collection[int], *, added: bool
     """The kind of a whole added or removed paragraph, judged alone (None if none applies)."""
     folded = fold(text)
     if n_words <= _BOILERPLATE_MAX_WORDS and (_boilerplate_line(folded) or _other_boilerplate(folded)):
+        return BOILERPLATE
+    if n_words <= RUNNING_HEAD_WORDS and running_head(text):
         return BOILERPLATE
     # A credit line, a comment heading or a link line a site puts on every copy recurs in the
     # corpus: it keeps its own kind rather than the corpus's boilerplate.

@@ -89,10 +89,48 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 def _flush(text: str, block: list[tuple[int, int]], spans: list[tuple[int, int]]) -> None:
     if not block:
         return
+    heads = [running_head(text[s:e]) for s, e in block] if len(block) > 2 else []
+    if any(heads):
+        # A page's running head printed into a column: its own paragraph, and the column around
+        # it is judged without it (the text before and after it are then two paragraphs).
+        lines = [line for line, head in zip(block, heads) if not head]
+        if _hard_wrapped(text, lines):
+            run: list[tuple[int, int]] = []
+            for line, head in zip(block, heads):
+                if head:
+                    if run:
+                        spans.append((run[0][0], run[-1][1]))
+                    spans.append(line)
+                    run = []
+                else:
+                    run.append(line)
+            if run:
+                spans.append((run[0][0], run[-1][1]))
+            return
     if _hard_wrapped(text, block):
         spans.append((block[0][0], block[-1][1]))
     else:
         spans.extend(block)
+
+
+#: The most words a running head has ("THE EVENING STAR, WASHINGTON, D. C., MONDAY, MAY 3, 1920.").
+RUNNING_HEAD_WORDS = 14
+_CASED_RE = re.compile(r"[^\W\d_]")
+
+
+def running_head(line: str) -> bool:
+    """True for a newspaper's running head or folio line, the furniture OCR prints into the text of
+    a page ("THE DAILY GAZETTE, MONDAY, MARCH 3, 1890.", "EVENING NEWS. PAGE 4"): a short line in
+    capitals that holds a page number or a date. Never body text; the diff calls it boilerplate."""
+    if not any(c.isdigit() for c in line):
+        return False
+    if len(line.split()) > RUNNING_HEAD_WORDS:
+        return False
+    upper = lower = 0
+    for c in _CASED_RE.findall(line):
+        upper += c.isupper()
+        lower += c.islower()
+    return upper >= 6 and upper >= 9 * lower
 
 
 def _hard_wrapped(text: str, block: list[tuple[int, int]]) -> bool:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import syndup
 from syndup import Index, kernel
-from syndup.normalize import dehyphenate, fold_confusables, noisy_token_bytes, paragraphs, token_bytes
+from syndup.normalize import dehyphenate, fold_confusables, noisy_token_bytes, paragraphs, running_head, token_bytes
 from syndup.shingle import analyze_views
 from syndup.verify import relate
 
@@ -179,3 +179,33 @@ def test_the_kernel_folds_confusables_as_python_does(parts: list[bytes]) -> None
         assert got == fold_confusables(tokens)
     finally:
         kernel.KERNEL = saved
+
+
+COLUMN = """The council met on Tuesday evening to hear the report of the
+committee on roads, which had been asked to say what the new
+bridge across the river would cost and who should pay for it.
+THE WEEKLY HERALD, TUESDAY, MARCH 4, 1890.
+The committee found that the county should bear the greater
+part of the expense, the town the rest, and that the work could
+begin as soon as the frost was out of the ground in the spring."""
+
+
+def test_a_running_head_printed_into_a_column_is_its_own_paragraph() -> None:
+    assert paragraphs(COLUMN) == [
+        COLUMN.split("\nTHE WEEKLY")[0], "THE WEEKLY HERALD, TUESDAY, MARCH 4, 1890.", COLUMN.split("1890.\n")[1]]
+    # a headline in capitals without a page number or a date, or a dateline, is not furniture
+    assert running_head("EVENING NEWS. PAGE 4")
+    assert not running_head("NEW BRIDGE FOR THE TOWN") and not running_head("Tuesday, March 4, 1890")
+
+
+def test_running_heads_of_an_ocr_page_are_boilerplate_in_the_diff() -> None:
+    """The heads OCR prints into a page (between paragraphs or inside one) are not what the copy
+    added: the diff calls them boilerplate, and the page is still a copy of its origin."""
+    origin = seed_text("002")
+    page = ocr(origin, 3)
+    heads = [p for p in paragraphs(page) if p.isupper() and any(c.isdigit() for c in p)]
+    assert len(heads) == 2
+    d = syndup.diff(origin, page)
+    added = [s for s in d.segments if s.op == "added" and s.new.strip() in heads]
+    assert len(added) == 2 and {s.kind for s in added} == {"boilerplate"}
+    assert relate(origin, page).relation == "copy"
