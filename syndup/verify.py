@@ -310,6 +310,7 @@ def judge(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.
     code = np.where(same, DUPLICATE_CODE, np.where(
         shared == 0, NONE, np.where(copies, COPY_CODE,
                                     np.where(partial, PARTIAL_CODE, NONE))))
+    words = np.where(code == COPY_CODE, 0, words)  # a passage is what partial pairs share (none measured for most copies)
     return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64), words,
                      np.zeros(code.shape[0], dtype=np.int8))
 
@@ -599,7 +600,12 @@ def _covered_words(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray
     starts = np.flatnonzero(new)
     length = np.diff(np.append(starts, hits.shape[0]))
     long = length >= k
-    np.add.at(out, pair[starts[long]], length[long] + k - 1)
+    first, pair = hits[starts[long]], pair[starts[long]]
+    last = first + length[long] + k - 2  # the run's last word (positions count words in an article)
+    # Two runs a few shingles apart cover some words twice: count each word once.
+    after = np.concatenate([[False], pair[1:] == pair[:-1]])
+    begin = np.where(after, np.maximum(first, np.concatenate([[0], last[:-1] + 1])), first)
+    np.add.at(out, pair, last - begin + 1)
     return out
 
 
