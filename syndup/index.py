@@ -47,6 +47,7 @@ from .verify import (
     Sequences,
     aligned_share,
     body_words,
+    covered_share_many,
     noisy_copies,
     passage_words_many,
     relate_many,
@@ -446,9 +447,14 @@ class Index:
             seqs = Sequences.concat([sequences_many(features[i].as_batch(), k, drops[i]) for i in [0, *(p + 1)]])
             return passage_words_many(seqs, np.zeros(p.shape[0], np.int64), np.arange(1, p.shape[0] + 1), k)
 
+        def covered(p: np.ndarray) -> np.ndarray:
+            """The share of its text the probe or candidate p finds in the other, in words."""
+            seqs = Sequences.concat([sequences_many(features[i].as_batch(), k, drops[i]) for i in [0, *(p + 1)]])
+            return covered_share_many(seqs, np.zeros(p.shape[0], np.int64), np.arange(1, p.shape[0] + 1), k)
+
         same = np.array([docs[n][1] == probe.features.fingerprint for n in nums])
         rels = relate_many(SetBatch.of([probe.shingles, *bodies]), np.zeros(len(nums), np.int64),
-                           np.arange(1, len(nums) + 1), same, s, passages)
+                           np.arange(1, len(nums) + 1), same, s, passages, covered)
         if not rels.clustering.all():  # what the exact view falls short on, the noisy view decides
             noisy_bodies = [shingles(docs[n][3], s.noisy_shingle_size, drop) for n, drop in zip(nums, drops[1:])]
             texts = [probe.text, *(docs[n][4] for n in nums)]

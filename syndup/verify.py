@@ -56,8 +56,12 @@ _HUB = 16
 GAP_WORDS = 3
 #: Paragraphs shorter than this (table rows, list items, team sheets, headings) are not prose.
 PROSE_WORDS = 10
-#: Given the pair positions p of a `relate_many` batch, the passage words of pairs p.
+#: Given the pair positions p of a `relate_many` batch, the passage words of pairs p (or, for a
+#: `covered` callback, the share of their texts each finds in the other: `covered_share_many`).
 Passages = Callable[[np.ndarray], np.ndarray]
+#: A pair whose shingles fall this little short of `copy_containment` has the share of its text
+#: found in the other measured in words (`covered_share_many`), where shingles undercount it.
+NEAR_COPY = 0.1
 
 
 @dataclass(frozen=True)
@@ -221,11 +225,12 @@ def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, in
 
 
 def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.ndarray,
-                settings: Settings, passages: Passages) -> Relations:
+                settings: Settings, passages: Passages, covered: Passages | None = None) -> Relations:
     """The relation of sets[a[p]] to sets[b[p]] for every pair p (`same_words[p]`: the two full
     texts have the same words), by `judge`'s rule. Unquoted shingles are counted only for the
     pairs that could be `partial` (not the same words, not copies, sharing enough), and
-    `passages` measures the passage of those still open (see `measured`)."""
+    `passages` measures the passage of those still open (see `measured`); `covered` the share
+    of the text found in the other, in words, of those just short of a copy (see `near_copies`)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     same = np.asarray(same_words, dtype=bool)
     sizes = np.diff(sets.offsets)
@@ -238,7 +243,25 @@ def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.nda
     measure = np.flatnonzero(measured(shared, shared_unquoted, na, nb, same, settings))
     if measure.shape[0]:
         words[measure] = passages(measure)
-    return judge(shared, words, na, nb, same, settings)
+    share = np.zeros(a.shape[0])
+    if covered is not None:
+        near = np.flatnonzero(near_copies(shared, words, na, nb, same, settings))
+        if near.shape[0]:
+            share[near] = covered(near)
+    return judge(shared, words, na, nb, same, settings, share)
+
+
+def near_copies(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.ndarray,
+                same_words: np.ndarray, settings: Settings) -> np.ndarray:
+    """Which pairs sharing a passage (`partial_min_words` or more: text of their own, not a
+    statement both quote) fall short of `copy`'s test by under `NEAR_COPY` of the smaller set.
+    Shingles that run across paragraph breaks are lost wherever a version drops, adds or moves a
+    paragraph (4 of a paragraph's 50 or so), so a text half of which is in the other can share 45%
+    of its shingles: these have the share of their words measured (`covered_share_many`)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        most = np.maximum(np.where(na > 0, shared / na, 0.0), np.where(nb > 0, shared / nb, 0.0))
+    return (~np.asarray(same_words, dtype=bool) & (np.asarray(passage_words) >= settings.partial_min_words)
+            & (most >= settings.copy_containment - NEAR_COPY) & ~_copies(shared, na, nb, settings))
 
 
 def _copies(shared: np.ndarray, na: np.ndarray, nb: np.ndarray, settings: Settings) -> np.ndarray:
@@ -258,7 +281,7 @@ def measured(shared: np.ndarray, shared_unquoted: np.ndarray, na: np.ndarray, nb
 
 
 def judge(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.ndarray,
-          same_words: np.ndarray, settings: Settings) -> Relations:
+          same_words: np.ndarray, settings: Settings, covered: np.ndarray | None = None) -> Relations:
     """The relation rule and its figures, for pairs of sets of sizes na and nb sharing `shared`
     shingles, whose longest shared passage has `passage_words` words (0 where not `measured`),
     however they were counted.
@@ -268,7 +291,9 @@ def judge(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.
     when most of the smaller body is found in the other (and they share `copy_min_shared`
     shingles, or all of the smaller one), and `partial` when most of both differs but they share
     a passage of `partial_min_words` words or more (a paragraph, outside quotations, tables and
-    boilerplate; see `passage_words_many`).
+    boilerplate; see `passage_words_many`). `covered` (0 where not measured: `near_copies`) is
+    the share of a text's words found in the other: a pair sharing a passage whose shingles fall
+    just short is a copy when it reaches `copy_containment` in words.
     """
     same = np.asarray(same_words, dtype=bool)
     union = na + nb - shared
@@ -279,9 +304,13 @@ def judge(shared: np.ndarray, passage_words: np.ndarray, na: np.ndarray, nb: np.
         c_ba = np.where(nb > 0, shared / nb, empty)
     words = np.asarray(passage_words, dtype=np.int64)
     partial = words >= settings.partial_min_words
+    copies = _copies(shared, na, nb, settings)
+    if covered is not None:
+        copies |= partial & (np.asarray(covered) >= settings.copy_containment) & (shared >= settings.copy_min_shared)
     code = np.where(same, DUPLICATE_CODE, np.where(
-        shared == 0, NONE, np.where(_copies(shared, na, nb, settings), COPY_CODE,
+        shared == 0, NONE, np.where(copies, COPY_CODE,
                                     np.where(partial, PARTIAL_CODE, NONE))))
+    words = np.where(code == COPY_CODE, 0, words)  # a passage is what partial pairs share (none measured for most copies)
     return Relations(code.astype(np.int8), jaccard, c_ab, c_ba, np.asarray(shared, dtype=np.int64), words,
                      np.zeros(code.shape[0], dtype=np.int8))
 
@@ -307,7 +336,8 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
     same = bool((batch.fingerprints[0] == batch.fingerprints[1]).all())
     pair = np.array([0]), np.array([1])
     exact = relate_many(shingle_many(batch, k), *pair, np.array([same]), s,
-                        lambda p: passage_words_many(sequences_many(batch, k), *pair, k))
+                        lambda p: passage_words_many(sequences_many(batch, k), *pair, k),
+                        lambda p: covered_share_many(sequences_many(batch, k), *pair, k))
     return noisy_copies(exact, shingle_many(noisy, s.noisy_shingle_size), *pair, s,
                         lambda p: np.array([aligned_share(body_words(text_a), body_words(text_b), s)]))[0]
 
@@ -530,6 +560,53 @@ def _longest_runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
     np.maximum.at(out, pair[new], seqs.before[last] + seqs.inside[last] - seqs.before[first])
     np.maximum.at(out_quoted, pair[new], seqs.quoted_before[last] + seqs.quoted_inside[last] - seqs.quoted_before[first])
     return out, out_quoted
+
+
+def covered_share_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """For every pair p, the larger of the shares of articles a[p]'s and b[p]'s words (all the words
+    their shingles cover, quoted ones too, as the shingle sets hold them) that lie in a stretch of
+    `k` or more shingles in a row found in the other: the share of a text found in the other,
+    counted in words. A paragraph shared between different neighbours counts whole (its shingles
+    across the breaks are lost), and common phrases found here and there count nothing."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    n = seqs.offsets.shape[0] - 1
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
+    distinct = np.unique(_keys(owner, seqs.hashes))
+    sets = SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
+                    np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+    words = np.diff(seqs.offsets) + k - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_a = np.where(words[a] > 0, _covered_words(seqs, sets, a, b, k) / words[a], 0.0)
+        share_b = np.where(words[b] > 0, _covered_words(seqs, sets, b, a, k) / words[b], 0.0)
+    return np.maximum(share_a, share_b)
+
+
+def _covered_words(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Per pair p, the words of article x[p] in runs of `k` or more consecutive shingles found in
+    y[p] (`sets`: each article's distinct shingles)."""
+    out = np.zeros(x.shape[0], dtype=np.int64)
+    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
+    known = _keys(y_pair, sets.hashes[y_at])
+    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
+    if not (known.shape[0] and x_at.shape[0]):
+        return out
+    keys = _keys(x_pair, seqs.hashes[x_at])
+    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
+    if not hits.shape[0]:
+        return out
+    pair = x_pair[hits]
+    new = np.ones(hits.shape[0], dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) != 1)
+    starts = np.flatnonzero(new)
+    length = np.diff(np.append(starts, hits.shape[0]))
+    long = length >= k
+    first, pair = hits[starts[long]], pair[starts[long]]
+    last = first + length[long] + k - 2  # the run's last word (positions count words in an article)
+    # Two runs a few shingles apart cover some words twice: count each word once.
+    after = np.concatenate([[False], pair[1:] == pair[:-1]])
+    begin = np.where(after, np.maximum(first, np.concatenate([[0], last[:-1] + 1])), first)
+    np.add.at(out, pair, last - begin + 1)
+    return out
 
 
 def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:

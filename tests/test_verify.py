@@ -8,6 +8,7 @@ import random
 import textwrap
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -420,3 +421,72 @@ def test_a_quotation_inside_a_shared_paragraph_neither_counts_nor_cuts_it():
     shared = f'{before}, saying "{quote}" and {after}'
     scanned, indexed = as_seen(story(1, shared), story(2, shared))
     assert scanned == indexed == ("partial", 62)  # 30 + "saying" + "and" + 30: the 15 quoted words left out
+
+
+# --- a copy measured in words where shingles across paragraph breaks fall short --------------------
+
+def oracle_covered(a: list[Word], b: list[Word], k: int) -> float:
+    """The share of a text's words (the larger of the two texts' shares) inside runs of k or more
+    consecutive k-word shingles found in the other, by brute force."""
+    def share(x: list[Word], y: list[Word]) -> float:
+        xs, ys = [w for w, _, _ in x], [w for w, _, _ in y]
+        if len(xs) < k:
+            return 0.0
+        theirs = {tuple(ys[i:i + k]) for i in range(len(ys) - k + 1)}
+        hit = [tuple(xs[i:i + k]) in theirs for i in range(len(xs) - k + 1)] + [False]
+        covered: set[int] = set()
+        start = None
+        for i, h in enumerate(hit):
+            if h and start is None:
+                start = i
+            elif not h and start is not None:
+                if i - start >= k:
+                    covered.update(range(start, i - 1 + k))
+                start = None
+        return len(covered) / len(xs)
+
+    return max(share(a, b), share(b, a))
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_pairs(), st.sampled_from([1, 2, 3, 5]))
+def test_covered_share_equals_the_words_in_runs_of_shared_shingles_counted_one_by_one(texts: tuple[str, str],
+                                                                                       k: int) -> None:
+    a, b = texts
+    seqs = verify.Sequences.concat([verify.sequences_many(analyze(t).as_batch(), k) for t in (a, b)])
+    got = verify.covered_share_many(seqs, np.array([0, 1]), np.array([1, 0]), k)
+    want = oracle_covered(counted_words(a), counted_words(b), k)
+    assert got.tolist() == pytest.approx([want, want])
+
+
+def write_thru(seed: int) -> tuple[str, str]:
+    """A story (eight paragraphs) and its next version: every other paragraph kept, each between
+    new paragraphs, so that half the story's words are in the version but its shingles across the
+    breaks are not."""
+    story_paras = [prose(seed * 100 + i, 50 if i % 2 == 0 else 45) for i in range(8)]
+    new = [prose(seed * 100 + 50 + i, 45) for i in range(5)]
+    version = [new[0]] + [p for i, p in enumerate(story_paras) if i % 2 == 0 for p in (p, new[1 + i // 2])]
+    return "\n\n".join(story_paras), "\n\n".join(version)
+
+
+def test_a_version_holding_half_of_a_story_between_new_paragraphs_is_its_copy():
+    story_text, version = write_thru(4)
+    rel = relate(story_text, version)
+    assert rel is not None and rel.relation == "copy"
+    assert rel.containment_a_in_b < 0.5  # half the words, fewer of the shingles: the breaks'
+    scanned, indexed = as_seen(story_text, version)
+    assert scanned == indexed == ("copy", 0)
+    docs = syndup.scan([{"id": "a", "text": story_text}, {"id": "b", "text": version}]).documents
+    assert docs["cluster_id"].nunique() == 1
+
+
+def test_two_reports_quoting_the_same_statements_at_length_are_not_copies():
+    # Half of each report is the same three statements, quoted: what both quote is not reuse, so
+    # the words found in the other do not make a copy of them.
+    quotes = [prose(70 + i, 50) for i in range(3)]
+    a = "\n\n".join(p for i in range(3) for p in (prose(80 + i, 42), f'"{quotes[i]}" the company said.'))
+    b = "\n\n".join(p for i in range(3) for p in (f'It said: "{quotes[i]}"', prose(90 + i, 43)))
+    shared = relate(a, b, settings=Settings(copy_containment=0.4))
+    assert shared is not None and shared.containment_a_in_b < 0.5  # half the words, not quite half the shingles
+    assert relate(a, b) is None
+    assert as_seen(a, b) == (None, None)

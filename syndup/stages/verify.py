@@ -26,10 +26,13 @@ from ..verify import (
     NONE,
     Passages,
     Relations,
+    Sequences,
     aligned_share,
     body_words,
+    covered_share_many,
     judge,
     measured,
+    near_copies,
     noisy_copies,
     passage_words_many,
     relate_many,
@@ -90,7 +93,8 @@ class Verifier:
             batch: SetBatch = self.sets.gather(docs)
             slots = slots.reshape(-1, 2)
             same = self.same_words[part[:, 0]] == self.same_words[part[:, 1]]
-            rel = relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings, self._passages(part))
+            rel = relate_many(batch, slots[:, 0], slots[:, 1], same, self.settings, self._passages(part),
+                              self._covered(part))
             if self.noisy_sets is not None and not rel.clustering.all():
                 rel = noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
                                    self._aligned(part))
@@ -116,13 +120,20 @@ class Verifier:
         words = np.zeros(pairs.shape[0], dtype=np.int64)
         measure = measured(shared, shared_unquoted, na, nb, same, self.settings)
         words[measure] = self.passage_words(pairs[measure])
-        rel = judge(shared, words, na, nb, same, self.settings)
+        share = np.zeros(pairs.shape[0])
+        near = near_copies(shared, words, na, nb, same, self.settings)
+        share[near] = self.covered_share(pairs[near])
+        rel = judge(shared, words, na, nb, same, self.settings, share)
         if self.noisy_sets is None or rel.clustering.all():
             return rel
         docs, slots = np.unique(pairs.reshape(-1), return_inverse=True)
         slots = slots.reshape(-1, 2)
         return noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
                             self._aligned(pairs))
+
+    def _covered(self, pairs: np.ndarray) -> Passages:
+        """What `relate_many` asks of `pairs`: the share of text found in the other of some of them."""
+        return lambda p: self.covered_share(pairs[p])
 
     def _passages(self, pairs: np.ndarray) -> Passages:
         """What `relate_many` asks of `pairs`: the passage words of some of them, by position."""
@@ -131,7 +142,17 @@ class Verifier:
     def passage_words(self, pairs: np.ndarray) -> np.ndarray:
         """The longest passage each of `pairs` shares (`verify.passage_words_many`), from their texts
         analysed again, a slice of pairs at a time."""
-        out = np.zeros(pairs.shape[0], dtype=np.int64)
+        return self._sequences(pairs, passage_words_many, np.int64)
+
+    def covered_share(self, pairs: np.ndarray) -> np.ndarray:
+        """The share of its text each of `pairs` finds in the other, in words (`verify.covered_share_many`)."""
+        return self._sequences(pairs, covered_share_many, np.float64)
+
+    def _sequences(self, pairs: np.ndarray, measure: Callable[[Sequences, np.ndarray, np.ndarray, int], np.ndarray],
+                   dtype: type[np.generic]) -> np.ndarray:
+        """`measure` of each of `pairs`, from their texts analysed again (boilerplate left out), a
+        slice of pairs at a time."""
+        out: np.ndarray = np.zeros(pairs.shape[0], dtype=dtype)
         k = self.settings.shingle_size
         load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
         for lo, hi in slices(load, self.execution.tuning.read_shingles):
@@ -139,7 +160,7 @@ class Verifier:
             features = analyze_many([self.articles[d].text for d in docs.tolist()])
             drop = bp.drop_mask(features, self.boilerplate)
             slots = slots.reshape(-1, 2)
-            out[lo:hi] = passage_words_many(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
+            out[lo:hi] = measure(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
         return out
 
 
