@@ -6,7 +6,11 @@ nearly: a sentence edited, quotes restyled, typos); chrome, quotations of a thir
 carry a kind that is never evidence. Truth per pair follows the labelling protocol of
 ../shared/data/asprout-dev/README.md:
 
-- copy: at least half of the shorter page's body paragraphs appear in the other (identical pages too);
+- copy: at least half of the shorter page's body text lies in paragraphs that appear in the other
+  (identical pages too): the protocol's "about half of the shorter article's body paragraphs",
+  each paragraph weighed by its words, as syndup's README defines a copy ("at least half of the
+  shorter text") and the families corpus counts (three short lead paragraphs of a long story are
+  not most of it);
 - partial: otherwise, a run of shared body paragraphs of 40 words or more (a passage);
 - none: everything else (shared chrome, quotations, tables, a shared sentence).
 
@@ -193,12 +197,17 @@ def pairwise_truth(pages: list[Page]) -> dict[tuple[str, str], str]:
             truth[(i, j)] = "copy"
     candidates = {tuple(sorted(c)) for hs in holders.values() for c in itertools.combinations(hs, 2)}
     for i, j in candidates:
-        shared = len(keys[i] & keys[j])
-        if shared >= 0.5 * min(len(body[i]), len(body[j])):
+        if max(_share_in(body[i], keys[j]), _share_in(body[j], keys[i])) >= 0.5:
             truth[(i, j)] = "copy"
         elif (i, j) not in truth and _longest_run(body[i], body[j]) >= PARTIAL_WORDS:
             truth[(i, j)] = "partial"
     return truth
+
+
+def _share_in(body: list[Para], keys: set) -> float:
+    """The share of `body`'s words in paragraphs whose key is in `keys` (paragraphs of another page)."""
+    total = sum(p.words for p in body)
+    return sum(p.words for p in body if p.key is not None and p.key in keys) / total if total else 0.0
 
 
 def _longest_run(a: list[Para], b: list[Para]) -> int:
@@ -418,7 +427,10 @@ def two_story_pages(src: Source, n: int = 35) -> list[Page]:
             continue  # two stories from one section might be related: take another pair
         pa, pb = body_of(a), body_of(b)
         na = max(-(-3 * len(pa) // 4), len(pa) - rng.randint(0, 1))
-        nb = -(-len(pb) * rng.randint(55, 70) // 100)
+        # Leading paragraphs of the second story up to 55-70% of its words (not of its paragraphs:
+        # a story's first paragraphs are its shortest, and three one-line leads are not most of it).
+        upto = list(itertools.accumulate(p.words for p in pb))
+        nb = next(k + 1 for k, w in enumerate(upto) if w >= rng.randint(55, 70) / 100 * upto[-1])
         if nb / len(pb) >= na / len(pa) or sum(p.words for p in pb[:nb]) >= sum(p.words for p in pa[:na]):
             continue  # the page must hold more of its first story, by share and by words
         story = f"two{made}"
@@ -633,7 +645,7 @@ def shared_sentence(src: Source, n: int = 40) -> list[Page]:
     return pages
 
 
-TRUTH_RULE = "copy: half the shorter's body paragraphs shared; partial: a 40-word run of shared body paragraphs"
+TRUTH_RULE = "copy: half the shorter's body words in shared paragraphs; partial: a 40-word run of shared body paragraphs"
 GENERATED: list[tuple[str, Callable[[Source], list[Page]], str]] = [
     ("write-thru chains", write_thru_chains, "chain versions: " + TRUTH_RULE),
     ("live blogs", live_blogs, "snapshots: " + TRUTH_RULE + " (entries are paragraphs)"),
