@@ -445,7 +445,10 @@ def two_story_pages(src: Source, n: int = 35) -> list[Page]:
             continue  # two stories from one section might be related: take another pair
         pa, pb = body_of(a), body_of(b)
         na = max(-(-3 * len(pa) // 4), len(pa) - rng.randint(0, 1))
-        nb = -(-len(pb) * rng.randint(55, 70) // 100)
+        # Leading paragraphs of the second story up to 55-70% of its words (not of its paragraphs:
+        # a story's first paragraphs are its shortest, and three one-line leads are not most of it).
+        upto = list(itertools.accumulate(p.words for p in pb))
+        nb = next(k + 1 for k, w in enumerate(upto) if w >= rng.randint(55, 70) / 100 * upto[-1])
         if nb / len(pb) >= na / len(pa) or sum(p.words for p in pb[:nb]) >= sum(p.words for p in pa[:na]):
             continue  # the page must hold more of its first story, by share and by words
         story = f"two{made}"

@@ -99,7 +99,7 @@ class Settings:
     #: a pair the exact shingles fall short on is a copy by the noisy view when this share of the
     #: smaller text's windows aligns with the other: more than `copy_containment`, because fuzzy
     #: windows also match by chance (articles of one source that readers call different, or a
-    #: blog quoting two paragraphs, align at up to 0.6; OCR'd and reworded copies at 0.77 or more).
+    #: blog quoting two paragraphs, align at up to 0.64; OCR'd and reworded copies at 0.77 or more).
     noisy_min_aligned: float = 0.7
 
     def __post_init__(self) -> None:

@@ -381,40 +381,61 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
     return out
 
 
-def body_words(text: str, drop: np.ndarray | None = None) -> list[str]:
-    """The words of `text` (its exact view) outside the paragraphs marked in `drop` (one bool per
-    paragraph with words, as `analyze` counts them): what `aligned_share` aligns."""
-    out: list[str] = []
+def body_words(text: str, drop: np.ndarray | None = None) -> list[list[str]]:
+    """The words of `text` (its exact view), paragraph by paragraph, without the paragraphs marked
+    in `drop` (one bool per paragraph with words, as `analyze` counts them): what `aligned_share` aligns."""
+    out: list[list[str]] = []
     n = 0
     for segment in token_bytes(text).split(BREAK.encode("ascii")):
         found = [w for w in segment.split() if w != b'"']
         if not found:
             continue
         if drop is None or n >= drop.shape[0] or not drop[n]:
-            out += [w.decode("utf-8", "surrogatepass") for w in found]
+            out.append([w.decode("utf-8", "surrogatepass") for w in found])
         n += 1
     return out
 
 
-def aligned_share(a_words: Sequence[str], b_words: Sequence[str], settings: Settings) -> float:
-    """How much of the smaller text is found in the other by alignment: the share of its windows
-    of `ALIGN_WORDS` words that align with a stretch of the other (rapidfuzz's partial_ratio
-    against its windows of twice that, overlapping by half) at `align_min_ratio` or better.
+def _windows(paras: Sequence[Sequence[str]], w: int) -> tuple[list[str], np.ndarray]:
+    """Windows of up to `w` words starting every w // 2 words inside paragraphs (runs of paragraphs
+    shorter than `w`, as headings or OCR'd lines, read as one), and the words each holds; a window
+    of under w // 2 words at a paragraph's end is left out (too short to align by more than chance)."""
+    runs: list[list[str]] = []
+    for p in paras:
+        if runs and len(p) < w and len(runs[-1]) < w:
+            runs[-1] = [*runs[-1], *p]
+        else:
+            runs.append(list(p))
+    step = max(1, w // 2)
+    cut = [r[i:i + w] for r in runs for i in range(0, max(1, len(r) - step), step)]
+    keep = [c for c in cut if len(c) >= min(step, sum(map(len, paras)))]
+    return [" ".join(c) for c in keep], np.array([len(c) for c in keep], dtype=np.int64)
 
-    Windows align wherever they stand, so moved paragraphs and reordered clauses still count;
-    character errors, split words and swapped words cost a window a few points, not all of it.
+
+def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[str]], settings: Settings) -> float:
+    """How much of the smaller text (paragraphs of words, `body_words`) is found in the other by
+    alignment: the share of its words in windows of `ALIGN_WORDS` words that align with a stretch
+    of the other (rapidfuzz's partial_ratio against its windows of twice that, overlapping by
+    half) at `align_min_ratio` or better.
+
+    Windows are cut inside paragraphs and align wherever they stand, so moved, merged and
+    interleaved paragraphs and reordered clauses still count (a window across two paragraphs
+    would fail wherever a copy puts its own text between them); character errors, split words and
+    swapped words cost a window a few points, not all of it.
     """
     from rapidfuzz import fuzz, process
 
-    small, large = (a_words, b_words) if len(a_words) <= len(b_words) else (b_words, a_words)
+    na, nb = sum(map(len, a_paras)), sum(map(len, b_paras))
+    small, large = (a_paras, b_paras) if na <= nb else (b_paras, a_paras)
     w = ALIGN_WORDS
-    if not small or not large:
+    queries, weights = _windows(small, w)
+    flat = [word for p in large for word in p]
+    if not queries or not flat:
         return 0.0
-    queries = [" ".join(small[i:i + w]) for i in range(0, max(1, len(small) - w // 2), w)]
-    choices = [" ".join(large[i:i + 2 * w]) for i in range(0, max(1, len(large) - w), w)]
+    choices = [" ".join(flat[i:i + 2 * w]) for i in range(0, max(1, len(flat) - w), w)]
     cut = 100 * settings.align_min_ratio
     scores = process.cdist(queries, choices, scorer=fuzz.partial_ratio, score_cutoff=cut, dtype=np.uint8)
-    return float((scores.max(axis=1) >= cut).mean())
+    return float(weights[scores.max(axis=1) >= cut].sum() / weights.sum())
 
 
 # ---------------------------------------------------------------------- passages

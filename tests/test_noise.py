@@ -211,3 +211,18 @@ def test_running_heads_of_an_ocr_page_are_boilerplate_in_the_diff() -> None:
     added = [s for s in d.segments if s.op == "added" and s.new.strip() in heads]
     assert len(added) == 2 and {s.kind for s in added} == {"boilerplate"}
     assert relate(origin, page).relation == "copy"
+
+
+def test_a_reworded_copy_with_its_own_paragraphs_between_the_originals_is_a_copy() -> None:
+    """A tabloid's rewrite of a wire story of one-sentence paragraphs: each reworded, and a paragraph of its
+    own (a photo caption, background) after each; the wire story is still most of it, and the
+    rewrite twice its length. Text between two of the wire's paragraphs must not cost the alignment
+    what it finds inside them."""
+    wire = "\n\n".join(s for p in paragraphs(seed_text("003")) for s in scenarios.SENTENCE_END.split(p))  # news style
+    own = paragraphs(seed_text("000"))
+    rewrite = "\n\n".join(f"{p}\n\n{own[i % len(own)]}" for i, p in enumerate(paragraphs(reworded(wire, 5, 0.3))))
+    result = syndup.scan([{"id": "wire", "text": wire}, {"id": "tabloid", "text": rewrite}])
+    assert pair_of(result, "wire", "tabloid") == ("copy", "noisy")
+    assert result.documents.cluster_id.nunique() == 1
+    assert pair_of(syndup.scan([{"id": "wire", "text": wire}, {"id": "other", "text": seed_text("000")}]),
+                   "wire", "other") is None
