@@ -21,7 +21,7 @@ from rich.text import Text
 
 from .errors import IdConflict, InputError, SyndupError
 from .models import Article, Match, Problem, ScanResult
-from .read import DEFAULT_LIMITS, ReadLimits, format_size, parse_size
+from .read import DEFAULT_LIMITS, Fields, ReadLimits, format_size, parse_size
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -247,13 +247,13 @@ def scan(
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .dedup import Reread, check_dedup_path, write_deduplicated
     from .output import Staging, check_writable, stale_tables, write_table_files
-    from .read import Fields, check_paths, read_parts
+    from .read import check_paths, read_parts
     from .scan import scan_fields
 
     settings, changed = _settings(config, sets)
     try:
-        fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
-                                               "published": date_field, "author": author_field}, paragraph_sep)
+        fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
+                         paragraph_sep)
         paths = check_paths(corpus, text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
         check_writable(out)
@@ -608,14 +608,24 @@ INDEX_HELP = "The index: a file (SQLite, created if missing) or redis://host:por
 IndexTarget = Annotated[str, typer.Argument(metavar="INDEX", help=INDEX_HELP)]
 
 
-def _index_articles(paths: list[Path], id_field: str, text_field: str) -> Iterator[Article]:
-    from .read import read
+def _fields(id_field: str, text_field: str, url_field: str | None, title_field: str | None,
+            site_field: str | None, date_field: str | None, author_field: str | None,
+            paragraph_sep: str | None) -> Fields:
+    """The record fields the options of a command that reads a corpus name (InputError if one is blank)."""
+    return Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                         "published": date_field, "author": author_field}, paragraph_sep)
 
-    for item in read(paths, id_field=id_field, text_field=text_field):
-        if isinstance(item, Problem):
-            warn(item)
-        else:
-            yield item
+
+def _index_articles(paths: list[Path], fields: Fields) -> Iterator[Article]:
+    """The articles of `paths` read as `scan` reads them (`fields`), each problem a warning."""
+    from .read import JsonlLines, read_parts
+
+    for part in read_parts(paths, fields=fields):
+        for item in part.items() if isinstance(part, JsonlLines) else (part,):
+            if isinstance(item, Problem):
+                warn(item)
+            else:
+                yield item
 
 
 def _print_matches(doc_id: str, matches: list[Match]) -> None:
@@ -636,11 +646,18 @@ INDEX_EXAMPLES = """Examples:
 def index_add(
     index: IndexTarget,
     corpus: list[Path] = typer.Argument(..., metavar="CORPUS",
-                                        help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+                                        help="Folders, .jsonl[.gz|.zst], .csv, .parquet or .warc[.gz] files, "
+                                             "or - for JSONL on stdin."),
     id_field: IdField = "id",
     text_field: TextField = "text",
     replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+    url_field: UrlField = None,
+    title_field: TitleField = None,
+    site_field: SiteField = None,
+    date_field: DateField = None,
+    author_field: AuthorField = None,
+    paragraph_sep: ParagraphSep = None,
 ) -> None:
     """Add every article of CORPUS to INDEX, printing those that match an indexed article.
 
@@ -651,13 +668,15 @@ def index_add(
     from .read import check_paths
 
     try:
-        paths = check_paths(corpus)
+        fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
+                         paragraph_sep)
+        paths = check_paths(corpus, text_field=text_field)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     added = matched = refused = 0
     try:
         with Index.open(index) as idx:
-            for article in _index_articles(paths, id_field, text_field):
+            for article in _index_articles(paths, fields):
                 try:
                     [(_, matches)] = idx.add_many([article], replace=replace)
                 except IdConflict as exc:
@@ -681,10 +700,17 @@ def index_add(
 @index_app.command("check", epilog=INDEX_EXAMPLES)
 def index_check(
     index: IndexTarget,
-    files: list[Path] = typer.Argument(..., metavar="FILE", help="Articles to check: files or corpora in any format scan reads."),
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Articles to check: files or corpora in any format scan "
+                                                                 "reads, or - for JSONL on stdin."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per article: id and matches."),
     id_field: IdField = "id",
     text_field: TextField = "text",
+    url_field: UrlField = None,
+    title_field: TitleField = None,
+    site_field: SiteField = None,
+    date_field: DateField = None,
+    author_field: AuthorField = None,
+    paragraph_sep: ParagraphSep = None,
 ) -> None:
     """Check articles against INDEX without adding them: what each duplicates, copies or quotes."""
     import dataclasses
@@ -693,12 +719,14 @@ def index_check(
     from .read import check_paths
 
     try:
-        paths = check_paths(files)
+        fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
+                         paragraph_sep)
+        paths = check_paths(files, text_field=text_field)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     try:
         with Index.open(index) as idx:
-            for article, matches in idx.check_many(_index_articles(paths, id_field, text_field)):
+            for article, matches in idx.check_many(_index_articles(paths, fields)):
                 if as_json:
                     echo_json({"id": article.id, "matches": [dataclasses.asdict(m) for m in matches]})
                 elif matches:
