@@ -10,11 +10,21 @@ import time
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -159,6 +169,17 @@ def warn(problem: Problem | str) -> None:
     say(("warning:", "yellow"), f" {problem}", err=True)
 
 
+def _size_hint(paths: list[Path]) -> int | None:
+    """The bytes to read when every path is an uncompressed JSONL file (the progress bar then
+    counts bytes: its articles are not known before they are read), else None."""
+    from .read import STDIN, corpus_kind
+
+    if paths and all(p != STDIN and p.is_file() and corpus_kind(p) == "jsonl"
+                     and not p.name.lower().endswith((".gz", ".zst")) for p in paths):
+        return sum(p.stat().st_size for p in paths)
+    return None
+
+
 def _count_hint(paths: list[Path]) -> int | None:
     from .read import TEXT_SUFFIXES
 
@@ -279,11 +300,11 @@ def scan(
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
         # the scan may fork processes for its work (see syndup.execution).
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), _Done(),
                       TimeElapsedColumn(), console=err_console, transient=True, auto_refresh=False,
                       disable=quiet or not err_console.is_terminal) as bar:
-            stages = _Stages(bar, _count_hint(paths), verbose)
-            result = scan_fields(items, fields, settings=settings, progress=stages.progress, jobs=jobs,
+            stages = _Stages(bar, _count_hint(paths), verbose, size=_size_hint(paths))
+            result = scan_fields(stages.reading(items), fields, settings=settings, progress=stages.progress, jobs=jobs,
                                  on_problem=warn, limits=limits, on_stage=stages.start,
                                  reread=Reread(tuple(paths), fields, limits, tuple(skipped)),
                                  engine=engine.value, address=address)
@@ -342,22 +363,47 @@ def scan(
                 f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {where}.")
 
 
+T = TypeVar("T")
+
+
+class _Done(ProgressColumn):
+    """Done of the total: bytes (`412.3/815.9 MB`) while reading JSONL files, else a count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count, self.bytes = MofNCompleteColumn(), DownloadColumn()
+
+    def render(self, task: Task) -> Text:
+        return (self.bytes if task.fields.get("bytes") else self.count).render(task)
+
+
 class _Stages:
     """The progress bar's description and total as the scan goes from stage to stage, and with
     --verbose a line per stage with its time."""
 
-    def __init__(self, bar: Progress, total: int | None, verbose: bool) -> None:
+    def __init__(self, bar: Progress, total: int | None, verbose: bool, size: int | None = None) -> None:
         from .scan import STAGES
 
         self.bar, self.verbose, self.n = bar, verbose, len(STAGES) + 2  # reading, the stages, writing
-        self.task = bar.add_task(f"1/{self.n} reading", total=total)
+        # Reading JSONL files of `size` bytes, the bar counts the bytes handed to the scan.
+        self.size, self.read_bytes = size, 0
+        self.task = bar.add_task(f"1/{self.n} reading", total=size or total, bytes=bool(size))
         self.name: str | None = "reading"
         self.step, self.count = 1, 0
         self.began = time.perf_counter()
 
+    def reading(self, items: Iterable[T]) -> Iterator[T]:
+        """`items` (what `read_parts` yields), counting the bytes of the JSONL batches among them."""
+        from .read import JsonlLines
+
+        for part in items:
+            if isinstance(part, JsonlLines):
+                self.read_bytes += len(part.data)
+            yield part
+
     def progress(self, n: int) -> None:
         self.count = n
-        self.bar.update(self.task, completed=n)
+        self.bar.update(self.task, completed=self.read_bytes if self.size and self.name == "reading" else n)
         self.bar.refresh()
 
     def start(self, name: str | None) -> None:
@@ -370,7 +416,7 @@ class _Stages:
         if name is not None:
             self.step += 1
             self.bar.update(self.task, description=f"{self.step}/{self.n} {name}", total=self.count,
-                            completed=self.count)
+                            completed=self.count, bytes=False)
             self.bar.refresh()
 
 
