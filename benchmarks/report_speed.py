@@ -14,7 +14,8 @@ copies, site boilerplate; word bigrams of the BBC set), as a data engineer's 200
 
 and prints the scan's and the report's time and peak memory (RSS of this process: the report's
 peak is the growth over the scan's), and the share of the scan's time the report takes. The sites
-and network tables, which `syndup scan` writes before its report, are timed apart ("tables s").
+and network tables, which `syndup scan` writes before its report, are timed apart ("tables s"); the
+"+tables" share counts them with the report.
 
 `--filter-rows N` times the index page over N clusters (rows shaped as the report makes them) in
 headless Chromium: each keystroke of typing and deleting three queries (the input handler, style
@@ -146,9 +147,9 @@ def at_scale(args: argparse.Namespace) -> None:
     print(machine_line())
     print(f"numpy {np.__version__}; jobs {args.jobs or 'all cores'}")
     print(f"{'articles':>9}{'clusters':>9}{'copies':>8}{'scan s':>8}{'tables s':>9}{'report s':>9}{'report/scan':>12}"
-          f"{'scan MB':>8}{'peak MB':>8}{'child MB':>9}{'pages':>7}{'MB':>7}{'index MB':>9}")
+          f"{'+tables':>8}{'scan MB':>8}{'peak MB':>8}{'child MB':>9}{'pages':>7}{'MB':>7}{'index MB':>9}")
     print(f"{args.articles:>9}{len(multi):>9}{copies:>8}{scan_s:>8.1f}{tables_s:>9.1f}{report_s:>9.1f}"
-          f"{report_s / scan_s:>12.2f}"
+          f"{report_s / scan_s:>12.2f}{(tables_s + report_s) / scan_s:>8.2f}"
           f"{scan_rss:>8.0f}{report_rss:>8.0f}{children_rss:>9.0f}{len(pages):>7}{size / 1e6:>7.1f}{index_mb:>9.1f}")
 
 

@@ -10,18 +10,28 @@ import time
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from .errors import IdConflict, InputError, SyndupError
 from .models import Article, Match, Problem, ScanResult
-from .read import DEFAULT_LIMITS, ReadLimits, format_size, parse_size
+from .read import DEFAULT_LIMITS, Fields, ReadLimits, format_size, parse_size
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -159,6 +169,17 @@ def warn(problem: Problem | str) -> None:
     say(("warning:", "yellow"), f" {problem}", err=True)
 
 
+def _size_hint(paths: list[Path]) -> int | None:
+    """The bytes to read when every path is an uncompressed JSONL file (the progress bar then
+    counts bytes: its articles are not known before they are read), else None."""
+    from .read import STDIN, corpus_kind
+
+    if paths and all(p != STDIN and p.is_file() and corpus_kind(p) == "jsonl"
+                     and not p.name.lower().endswith((".gz", ".zst")) for p in paths):
+        return sum(p.stat().st_size for p in paths)
+    return None
+
+
 def _count_hint(paths: list[Path]) -> int | None:
     from .read import TEXT_SUFFIXES
 
@@ -247,13 +268,13 @@ def scan(
     """Find every cluster of copies in CORPUS, its origin, and how each copy relates to it."""
     from .dedup import Reread, check_dedup_path, write_deduplicated
     from .output import Staging, check_writable, stale_tables, write_table_files
-    from .read import Fields, check_paths, read_parts
+    from .read import check_paths, read_parts
     from .scan import scan_fields
 
     settings, changed = _settings(config, sets)
     try:
-        fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
-                                               "published": date_field, "author": author_field}, paragraph_sep)
+        fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
+                         paragraph_sep)
         paths = check_paths(corpus, text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
         check_writable(out)
@@ -279,11 +300,11 @@ def scan(
     try:
         # Drawn when the scan reports, not by a thread of its own: with no other thread running,
         # the scan may fork processes for its work (see syndup.execution).
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), _Done(),
                       TimeElapsedColumn(), console=err_console, transient=True, auto_refresh=False,
                       disable=quiet or not err_console.is_terminal) as bar:
-            stages = _Stages(bar, _count_hint(paths), verbose)
-            result = scan_fields(items, fields, settings=settings, progress=stages.progress, jobs=jobs,
+            stages = _Stages(bar, _count_hint(paths), verbose, size=_size_hint(paths))
+            result = scan_fields(stages.reading(items), fields, settings=settings, progress=stages.progress, jobs=jobs,
                                  on_problem=warn, limits=limits, on_stage=stages.start,
                                  reread=Reread(tuple(paths), fields, limits, tuple(skipped)),
                                  engine=engine.value, address=address)
@@ -342,22 +363,47 @@ def scan(
                 f"({len(index_matches)} matches, {out}/index_matches.csv); all added to {where}.")
 
 
+T = TypeVar("T")
+
+
+class _Done(ProgressColumn):
+    """Done of the total: bytes (`412.3/815.9 MB`) while reading JSONL files, else a count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count, self.bytes = MofNCompleteColumn(), DownloadColumn()
+
+    def render(self, task: Task) -> Text:
+        return (self.bytes if task.fields.get("bytes") else self.count).render(task)
+
+
 class _Stages:
     """The progress bar's description and total as the scan goes from stage to stage, and with
     --verbose a line per stage with its time."""
 
-    def __init__(self, bar: Progress, total: int | None, verbose: bool) -> None:
+    def __init__(self, bar: Progress, total: int | None, verbose: bool, size: int | None = None) -> None:
         from .scan import STAGES
 
         self.bar, self.verbose, self.n = bar, verbose, len(STAGES) + 2  # reading, the stages, writing
-        self.task = bar.add_task(f"1/{self.n} reading", total=total)
+        # Reading JSONL files of `size` bytes, the bar counts the bytes handed to the scan.
+        self.size, self.read_bytes = size, 0
+        self.task = bar.add_task(f"1/{self.n} reading", total=size or total, bytes=bool(size))
         self.name: str | None = "reading"
         self.step, self.count = 1, 0
         self.began = time.perf_counter()
 
+    def reading(self, items: Iterable[T]) -> Iterator[T]:
+        """`items` (what `read_parts` yields), counting the bytes of the JSONL batches among them."""
+        from .read import JsonlLines
+
+        for part in items:
+            if isinstance(part, JsonlLines):
+                self.read_bytes += len(part.data)
+            yield part
+
     def progress(self, n: int) -> None:
         self.count = n
-        self.bar.update(self.task, completed=n)
+        self.bar.update(self.task, completed=self.read_bytes if self.size and self.name == "reading" else n)
         self.bar.refresh()
 
     def start(self, name: str | None) -> None:
@@ -370,7 +416,7 @@ class _Stages:
         if name is not None:
             self.step += 1
             self.bar.update(self.task, description=f"{self.step}/{self.n} {name}", total=self.count,
-                            completed=self.count)
+                            completed=self.count, bytes=False)
             self.bar.refresh()
 
 
@@ -608,14 +654,24 @@ INDEX_HELP = "The index: a file (SQLite, created if missing) or redis://host:por
 IndexTarget = Annotated[str, typer.Argument(metavar="INDEX", help=INDEX_HELP)]
 
 
-def _index_articles(paths: list[Path], id_field: str, text_field: str) -> Iterator[Article]:
-    from .read import read
+def _fields(id_field: str, text_field: str, url_field: str | None, title_field: str | None,
+            site_field: str | None, date_field: str | None, author_field: str | None,
+            paragraph_sep: str | None) -> Fields:
+    """The record fields the options of a command that reads a corpus name (InputError if one is blank)."""
+    return Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
+                                         "published": date_field, "author": author_field}, paragraph_sep)
 
-    for item in read(paths, id_field=id_field, text_field=text_field):
-        if isinstance(item, Problem):
-            warn(item)
-        else:
-            yield item
+
+def _index_articles(paths: list[Path], fields: Fields) -> Iterator[Article]:
+    """The articles of `paths` read as `scan` reads them (`fields`), each problem a warning."""
+    from .read import JsonlLines, read_parts
+
+    for part in read_parts(paths, fields=fields):
+        for item in part.items() if isinstance(part, JsonlLines) else (part,):
+            if isinstance(item, Problem):
+                warn(item)
+            else:
+                yield item
 
 
 def _print_matches(doc_id: str, matches: list[Match]) -> None:
@@ -636,11 +692,18 @@ INDEX_EXAMPLES = """Examples:
 def index_add(
     index: IndexTarget,
     corpus: list[Path] = typer.Argument(..., metavar="CORPUS",
-                                        help="Folders, .jsonl[.gz], .csv, .parquet or .warc[.gz] files."),
+                                        help="Folders, .jsonl[.gz|.zst], .csv, .parquet or .warc[.gz] files, "
+                                             "or - for JSONL on stdin."),
     id_field: IdField = "id",
     text_field: TextField = "text",
     replace: bool = typer.Option(False, "--replace", help="Replace an indexed article whose text changed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+    url_field: UrlField = None,
+    title_field: TitleField = None,
+    site_field: SiteField = None,
+    date_field: DateField = None,
+    author_field: AuthorField = None,
+    paragraph_sep: ParagraphSep = None,
 ) -> None:
     """Add every article of CORPUS to INDEX, printing those that match an indexed article.
 
@@ -651,13 +714,15 @@ def index_add(
     from .read import check_paths
 
     try:
-        paths = check_paths(corpus)
+        fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
+                         paragraph_sep)
+        paths = check_paths(corpus, text_field=text_field)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     added = matched = refused = 0
     try:
         with Index.open(index) as idx:
-            for article in _index_articles(paths, id_field, text_field):
+            for article in _index_articles(paths, fields):
                 try:
                     [(_, matches)] = idx.add_many([article], replace=replace)
                 except IdConflict as exc:
@@ -681,10 +746,17 @@ def index_add(
 @index_app.command("check", epilog=INDEX_EXAMPLES)
 def index_check(
     index: IndexTarget,
-    files: list[Path] = typer.Argument(..., metavar="FILE", help="Articles to check: files or corpora in any format scan reads."),
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Articles to check: files or corpora in any format scan "
+                                                                 "reads, or - for JSONL on stdin."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per article: id and matches."),
     id_field: IdField = "id",
     text_field: TextField = "text",
+    url_field: UrlField = None,
+    title_field: TitleField = None,
+    site_field: SiteField = None,
+    date_field: DateField = None,
+    author_field: AuthorField = None,
+    paragraph_sep: ParagraphSep = None,
 ) -> None:
     """Check articles against INDEX without adding them: what each duplicates, copies or quotes."""
     import dataclasses
@@ -693,12 +765,14 @@ def index_check(
     from .read import check_paths
 
     try:
-        paths = check_paths(files)
+        fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
+                         paragraph_sep)
+        paths = check_paths(files, text_field=text_field)
     except SyndupError as exc:
         raise fail(str(exc), 2) from None
     try:
         with Index.open(index) as idx:
-            for article, matches in idx.check_many(_index_articles(paths, id_field, text_field)):
+            for article, matches in idx.check_many(_index_articles(paths, fields)):
                 if as_json:
                     echo_json({"id": article.id, "matches": [dataclasses.asdict(m) for m in matches]})
                 elif matches:

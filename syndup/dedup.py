@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ KEEP = {
 DEDUP_SUFFIXES = (".parquet", ".jsonl", ".csv")
 #: The columns of rows made from the articles as read (stdin, text files, WARC, a stream of records).
 ARTICLE_COLUMNS = ["id", "text", "url", "title", "site", "published", "author", "crawled"]
+#: Rows of JSONL, CSV or articles as read in one part of the deduplicated corpus: what writing it holds.
+PART_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,14 @@ def kept_parts(result: ScanResult, keep: str = "origin") -> Iterator[Any]:
         if rows:
             yield given.iloc[sorted(rows)].reset_index(drop=True)
     rest = [d for d in ids if not isinstance(source_of[d], str) or source_of[d] not in found]
-    if rest:
-        arts = [result.article(d) for d in rest]
+    for start in range(0, len(rest), PART_ROWS):
+        arts = [result.article(d) for d in rest[start:start + PART_ROWS]]
         yield pd.DataFrame([[getattr(a, c) for c in ARTICLE_COLUMNS] for a in arts], columns=ARTICLE_COLUMNS)
 
 
 def _reread(given: Reread, wanted: dict[str, str], found: set[str]) -> Iterator[Any]:
-    """The kept records of each input file that can be read again: a frame per JSONL or CSV file,
-    a table per row group of a Parquet file."""
+    """The kept records of each input file that can be read again: a frame per `PART_ROWS` rows of
+    a JSONL or CSV file, a table per row group of a Parquet file."""
     import pandas as pd
 
     from .read import JsonlLines, corpus_kind, csv_rows, data_kind, folder_files, jsonl_lines
@@ -141,6 +144,9 @@ def _reread(given: Reread, wanted: dict[str, str], found: set[str]) -> Iterator[
             if isinstance(record, dict) and where in wanted:
                 found.add(where)
                 rows.append(record)
+                if len(rows) == PART_ROWS:
+                    yield pd.DataFrame(rows)
+                    rows = []
         if rows:
             yield pd.DataFrame(rows)
 
@@ -176,26 +182,32 @@ def _parquet_kept(path: Path, keys: dict[str, Any], wanted: dict[str, str], foun
 
 def write_deduplicated(result: ScanResult, keep: str, path: Path) -> int:
     """Write the deduplicated corpus as Parquet, JSONL or CSV (by `path`'s suffix), whole or not
-    at all; the rows written. Parquet is written a part at a time while the parts have one schema."""
+    at all; the rows written. It is written a part at a time (`kept_parts`), so that it is never
+    held whole: Parquet while the parts have one schema (else whole), JSONL and CSV always."""
     suffix = check_dedup_path(path)
     check_keep(keep)
     tmp = path.with_name(f".{path.name}.syndup-tmp")
+    body = path.with_name(f".{path.name}.syndup-rows")
     try:
-        written = _write_parquet_parts(result, keep, tmp) if suffix == ".parquet" else None
-        if written is None:
-            frame = deduplicated(result, keep)
-            _write_frame(frame, tmp, suffix)
-            written = len(frame)
+        if suffix == ".parquet":
+            written = _write_parquet_parts(result, keep, tmp)
+            if written is None:
+                frame = deduplicated(result, keep)
+                frame.to_parquet(tmp, index=False)
+                written = len(frame)
+        elif suffix == ".jsonl":
+            written = _write_jsonl_parts(result, keep, tmp)
+        else:
+            written = _write_csv_parts(result, keep, tmp, body)
         os.replace(tmp, path)
         return written
     except (OSError, ValueError, TypeError) as exc:
-        tmp.unlink(missing_ok=True)
         if isinstance(exc, SyndupError):
             raise
         raise OutputError(f"{path}: cannot write the deduplicated corpus ({exc})") from exc
-    except BaseException:
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
+        body.unlink(missing_ok=True)
 
 
 def _write_parquet_parts(result: ScanResult, keep: str, path: Path) -> int | None:
@@ -212,7 +224,12 @@ def _write_parquet_parts(result: ScanResult, keep: str, path: Path) -> int | Non
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             elif table.schema != writer.schema:
+                if set(table.column_names) - set(writer.schema.names):
+                    return None  # a column the file's schema has not: written whole
                 try:
+                    for name in writer.schema.names:  # a column this part lacks: null in its rows
+                        if name not in table.column_names:
+                            table = table.append_column(name, pa.nulls(table.num_rows, writer.schema.field(name).type))
                     table = table.select(writer.schema.names).cast(writer.schema)
                 except (KeyError, ValueError, pa.ArrowException):
                     return None
@@ -226,16 +243,54 @@ def _write_parquet_parts(result: ScanResult, keep: str, path: Path) -> int | Non
     return written
 
 
-def _write_frame(frame: pd.DataFrame, path: Path, suffix: str) -> None:
-    if suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif suffix == ".jsonl":
-        cells = frame.astype(object).where(frame.notna(), None)
-        with open(path, "w", encoding="utf-8") as fh:
+def _frames(result: ScanResult, keep: str) -> Iterator[pd.DataFrame]:
+    """`kept_parts` as DataFrames."""
+    for part in kept_parts(result, keep):
+        yield part if hasattr(part, "iloc") else part.to_pandas()
+
+
+def _write_jsonl_parts(result: ScanResult, keep: str, path: Path) -> int:
+    """Stream the parts into a JSONL file, a record a line (a missing cell is null); the rows written."""
+    written = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for frame in _frames(result, keep):
+            cells = frame.astype(object).where(frame.notna(), None)
             for record in cells.to_dict("records"):
                 fh.write(json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n")
-    else:
-        frame.to_csv(path, index=False)
+            written += len(frame)
+    return written
+
+
+def _write_csv_parts(result: ScanResult, keep: str, path: Path, body: Path) -> int:
+    """Stream the parts into a CSV file whose header has every part's columns: the rows go to
+    `body` first (each part in the columns known so far), then behind the header into `path`,
+    padded with empty cells where a later part brought a column."""
+    import csv
+    import sys
+
+    columns: list[str] = []
+    widths: list[int] = []  # the columns of each part's rows, in the order written
+    written = 0
+    with open(body, "w", encoding="utf-8", newline="") as fh:
+        for frame in _frames(result, keep):
+            columns += [str(c) for c in frame.columns if str(c) not in columns]
+            frame.columns = [str(c) for c in frame.columns]
+            frame.reindex(columns=columns).to_csv(fh, index=False, header=False)
+            widths.append(len(columns))
+            written += len(frame)
+    with open(path, "w", encoding="utf-8", newline="") as out, open(body, encoding="utf-8", newline="") as rows:
+        csv.writer(out, lineterminator="\n").writerow(columns)
+        if all(w == len(columns) for w in widths):
+            shutil.copyfileobj(rows, out)
+        else:  # a part brought a column: the rows before it get empty cells for it
+            writer = csv.writer(out, lineterminator="\n")
+            limit = csv.field_size_limit(sys.maxsize)  # a cell holds a whole article
+            try:
+                for row in csv.reader(rows):
+                    writer.writerow(row + [""] * (len(columns) - len(row)))
+            finally:
+                csv.field_size_limit(limit)
+    return written
 
 
 def _jsonable(value: Any) -> Any:

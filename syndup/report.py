@@ -376,6 +376,11 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
     stories: dict[int, list[Any]] = {}
     for doc in docs[docs["story_id"].map(story_size) > 1].sort_values("doc_id").itertuples():
         stories.setdefault(int(doc.story_id), []).append(doc)
+    # Their dates parsed once, for every timeline (not a parse per page).
+    from .stages.origins import parse_dates
+
+    shown_dates = sorted({_text(d.published) for story in stories.values() for d in story} - {""})
+    dates = dict(zip(shown_dates, parse_dates(shown_dates)))
 
     # The largest clusters are diffed until `max_copies` copies are; the rest get member lists.
     budget = math.inf if max_copies is None else max_copies
@@ -383,7 +388,7 @@ def build_report(result: ScanResult, out: Path, *, previous: Path | None = None,
     for row in multi:
         diffed.append(budget > 0)
         budget -= int(row.size) - 1 if budget > 0 else 0
-    pages = _ClusterPages(result, env, names, members, partial, stories, max_diffs, max_copies, out)
+    pages = _ClusterPages(result, env, names, members, partial, stories, dates, max_diffs, max_copies, out)
     work = list(zip(multi, diffed))
     execution = Execution.local(jobs)
     index_rows = [r for run in execution.map_split(pages.write, work, minimum=64,
@@ -429,6 +434,8 @@ class _ClusterPages:
     members: dict[int, list[Any]]
     partial: dict[int, list[dict[str, Any]]]
     stories: dict[int, list[Any]]
+    #: each date of the stories' articles (as `_text` shows it), parsed
+    dates: dict[str, Any]
     max_diffs: int
     max_copies: int | None
     out: Path
@@ -442,7 +449,6 @@ class _ClusterPages:
     def page(self, row: Any, diffed: bool) -> dict[str, Any]:
         """Write one cluster's page; its row of the index."""
         from .report_sites import timeline
-        from .stages.origins import parse_dates
 
         result = self.result
         cid = int(row.cluster_id)
@@ -471,7 +477,7 @@ class _ClusterPages:
             cluster=row, origin=origin, origin_paras=origin_paras, copies=copies,
             partial=self.partial.get(cid, []), max_diffs=self.max_diffs, diffed=diffed,
             max_copies=self.max_copies, title=origin["title"] or origin["id"],
-            timeline=timeline(self.stories.get(int(row.story_id), []), row.origin_id, cid, parse_dates))
+            timeline=timeline(self.stories.get(int(row.story_id), []), row.origin_id, cid, self._parsed))
         _write(self.out, self.names[cid], html)
         kept = sum(kept_shares) / len(kept_shares) if kept_shares else None
         return {
@@ -483,6 +489,11 @@ class _ClusterPages:
             "kept": f"{kept:.0%}" if kept is not None else "", "kept_share": kept,
             "partial": int(row.partial_links),
         }
+
+
+    def _parsed(self, values: list[str | None]) -> list[Any]:
+        """The stories' dates as `parse_dates` gives them, looked up."""
+        return [self.dates.get(v) if v else None for v in values]
 
 
 def _carry_over(old: Path, new: Path) -> None:

@@ -9,7 +9,7 @@ escapes. Site pages are named by `report.page_name(site, "s")`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,15 +120,16 @@ def drawing(sites: pd.DataFrame, network: pd.DataFrame, pages: dict[str, str]) -
     return list(nodes.values()), lines, len(linked) - len(drawn)
 
 
-def edge_rows(network: pd.DataFrame, pages: dict[str, str], limit: int = MAX_EDGES) -> list[dict[str, Any]]:
-    """The network's edges for a table: sites, copies, lags and the habits seen."""
+def edge_rows(edges: Sequence[dict[str, Any]], pages: dict[str, str], limit: int = MAX_EDGES) -> list[dict[str, Any]]:
+    """The network's edges (its rows as records, in order) for a table: sites, copies, lags and the
+    habits seen."""
     rows = []
-    for e in network.head(limit).itertuples():
+    for e in edges[:limit]:
         rows.append({
-            "origin": str(e.origin_site), "origin_page": pages.get(str(e.origin_site)),
-            "copier": str(e.copy_site), "copier_page": pages.get(str(e.copy_site)), "copies": int(e.copies),
-            "median": _hours(float(e.median_lag_hours)), "p90": _hours(float(e.p90_lag_hours)),
-            "habits": [(h.replace("_", " "), f"{getattr(e, h):.0%}") for h in HABITS if getattr(e, h) > 0],
+            "origin": str(e["origin_site"]), "origin_page": pages.get(str(e["origin_site"])),
+            "copier": str(e["copy_site"]), "copier_page": pages.get(str(e["copy_site"])), "copies": int(e["copies"]),
+            "median": _hours(float(e["median_lag_hours"])), "p90": _hours(float(e["p90_lag_hours"])),
+            "habits": [(h.replace("_", " "), f"{e[h]:.0%}") for h in HABITS if e[h] > 0],
         })
     return rows
 
@@ -150,21 +151,30 @@ def site_rows(sites: pd.DataFrame, pages: dict[str, str]) -> list[dict[str, Any]
     return rows
 
 
-def site_view(site: str, row: dict[str, Any], network: pd.DataFrame, documents: pd.DataFrame,
+def site_view(site: str, row: dict[str, Any], sources: Sequence[dict[str, Any]],
+              republishers: Sequence[dict[str, Any]], mine: Sequence[dict[str, Any]],
               cluster_pages: dict[int, str], pages: dict[str, str]) -> dict[str, Any]:
-    """What a site's page shows: its figures, who it copies and who copies it, and its clusters."""
-    mine = documents[(documents["site"] == site) & (documents["cluster_size"] > 1)]
+    """What a site's page shows: its figures, who it copies (`sources`: edges of the network as
+    records) and who copies it (`republishers`), and its articles in clusters (`mine`: rows of
+    documents as records, by cluster and id)."""
     clusters = []
-    for d in mine.sort_values(["cluster_id", "doc_id"]).head(MAX_SITE_CLUSTERS).itertuples():
-        cid = int(d.cluster_id)
-        clusters.append({"id": cid, "page": cluster_pages.get(cid), "doc": d.doc_id, "role": d.role,
-                         "credit": _text(getattr(d, "credit", "")), "title": _text(d.title)})
+    for d in mine[:MAX_SITE_CLUSTERS]:
+        cid = int(d["cluster_id"])
+        clusters.append({"id": cid, "page": cluster_pages.get(cid), "doc": d["doc_id"], "role": d["role"],
+                         "credit": _text(d.get("credit", "")), "title": _text(d["title"])})
     return {
         "site": site, "figures": [(c.replace("_", " "), row[c]) for c in SITE_COLUMNS[1:]],
-        "sources": edge_rows(network[network["copy_site"] == site], pages),
-        "republishers": edge_rows(network[network["origin_site"] == site], pages),
+        "sources": edge_rows(sources, pages), "republishers": edge_rows(republishers, pages),
         "clusters": clusters, "more": max(0, len(mine) - MAX_SITE_CLUSTERS),
     }
+
+
+def _by(records: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    """`records` grouped by their `key` (as text), each group in the records' order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(str(r[key]), []).append(r)
+    return groups
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,15 +232,23 @@ def write_site_pages(result: Any, env: Any, out: Path, cluster_pages: dict[int, 
         return False
     pages = site_pages(sites)
     nodes, lines, left_out = drawing(sites, network, pages)
+    edges = network.to_dict("records")
     write(out, "network.html", env.get_template("network.html").render(
         title="Site network", nodes=nodes, lines=lines, left_out=left_out, width=_W, height=_H,
-        edges=edge_rows(network, pages), n_edges=len(network), n_sites=len(sites)))
+        edges=edge_rows(edges, pages), n_edges=len(network), n_sites=len(sites)))
     write(out, "sites.html", env.get_template("sites.html").render(
         title="Sites", rows=site_rows(sites, pages),
         columns=[(c.replace("_", " "), c not in _TEXT_COLUMNS) for c in SITE_COLUMNS[1:]]))
+    # Each site's edges and articles in clusters, grouped once (not a scan of the tables per site).
+    sources, republishers = _by(edges, "copy_site"), _by(edges, "origin_site")
+    docs = result.documents
+    columns = [c for c in ("cluster_id", "doc_id", "role", "credit", "title", "site") if c in docs.columns]
+    in_clusters = docs.loc[docs["cluster_size"] > 1, columns].sort_values(["cluster_id", "doc_id"])
+    articles = _by(in_clusters[in_clusters["site"].notna()].to_dict("records"), "site")
     site_tpl = env.get_template("site.html")
     for row in sites.to_dict("records"):
         site = str(row["site"])
-        write(out, pages[site], site_tpl.render(
-            title=site, view=site_view(site, row, network, result.documents, cluster_pages, pages)))
+        view = site_view(site, row, sources.get(site, []), republishers.get(site, []), articles.get(site, []),
+                         cluster_pages, pages)
+        write(out, pages[site], site_tpl.render(title=site, view=view))
     return True

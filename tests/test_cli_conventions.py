@@ -168,3 +168,48 @@ def test_the_progress_total_of_parquet_input_is_its_row_count(tmp_path: Path) ->
     pq.write_table(pa.table({"id": ["a", "b", "c"], "text": ["x", "y", "z"]}), tmp_path / "a.parquet")
     pq.write_table(pa.table({"id": ["d"], "text": ["w"]}), tmp_path / "b.parquet")
     assert _count_hint([tmp_path / "a.parquet", tmp_path / "b.parquet"]) == 4
+
+
+def test_reading_jsonl_the_progress_bar_counts_bytes_up_to_the_files_size(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JSONL file's articles are not known before it is read: the bar's total is its size, and it
+    shows the bytes read ("0.8/1.6 MB"); then each stage counts articles."""
+    import importlib
+    import random
+
+    from syndup.cli import _Done, _size_hint
+    from syndup.read import DEFAULT_FIELDS, read_parts
+    from syndup.scan import scan_fields
+
+    reader = importlib.import_module("syndup.read")
+    monkeypatch.setattr(reader, "_BLOCK", 1 << 16)  # batches of 64 KB, not 1 MB: many in a small file
+    monkeypatch.setattr(reader, "LINES_PER_PART", 64)
+    rng = random.Random(3)
+    vocabulary = [f"w{k}" for k in range(3000)]
+    n = 4000
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps({"id": f"a{i}", "text": " ".join(rng.choices(vocabulary, k=60))}) + "\n"
+                            for i in range(n)), encoding="utf-8")
+    size = path.stat().st_size
+    assert _size_hint([path]) == size
+    (tmp_path / "c.jsonl.gz").write_bytes(b"")
+    assert _size_hint([path, tmp_path / "c.jsonl.gz"]) is None  # its bytes read are not its size
+    seen: list[tuple[str | None, float | None, float, str]] = []
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with Progress(_Done(), console=console, auto_refresh=False) as bar:
+        stages = _Stages(bar, None, verbose=False, size=size)
+
+        def progress(n: int) -> None:
+            stages.progress(n)
+            task = bar.tasks[0]
+            seen.append((stages.name, task.total, task.completed, str(_Done().render(task))))
+
+        scan_fields(stages.reading(read_parts([path])), DEFAULT_FIELDS, progress=progress, on_stage=stages.start,
+                    jobs=1)
+    reading = [s for s in seen if s[0] == "reading"]
+    assert len(reading) > 1 and all(total == size for _, total, _, _ in reading)
+    done = [d for _, _, d, _ in reading]
+    assert done == sorted(done) and 0 < done[0] < size and done[-1] == size
+    assert reading[-1][3] == f"{size / 1e6:.1f}/{size / 1e6:.1f} MB"
+    later = [s for s in seen if s[0] not in ("reading", None)]
+    assert later and all(text == f"{n}/{n}" for *_, text in later)

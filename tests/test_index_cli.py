@@ -76,3 +76,48 @@ def test_scan_with_index(tmp_path: Path, seeds_dir: Path) -> None:
     assert matches[["doc_id", "match_id", "relation"]].values.tolist() == [[ID1, ID0, "copy"]]
     with Index.open(index) as idx:
         assert len(idx) == 5
+
+
+def test_index_commands_map_fields_and_read_stdin_as_scan_does(tmp_path: Path) -> None:
+    """`index add` and `index check` take scan's field mapping, paragraph separator and `-` (stdin)."""
+    from syndup.normalize import paragraphs
+
+    seeds = [seed_text(p) for p in ("000", "001", "002")]
+    frame = pd.DataFrame([{"key": f"k{i}", "body": " ### ".join(p.strip() for p in paragraphs(text)),
+                           "publisher": f"site{i}", "pub": f"2024-03-1{i}", "link": f"https://site{i}.example/a",
+                           "headline": f"H{i}", "writer": f"W{i}", "date": "1999-01-01"}
+                          for i, text in enumerate(seeds)])
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    flags = ["--id-field", "key", "--text-field", "body", "--site-field", "publisher", "--date-field", "pub",
+             "--url-field", "link", "--title-field", "headline", "--author-field", "writer",
+             "--paragraph-sep", " ### "]
+    index = str(tmp_path / "i.syndup")
+    res = runner.invoke(app, ["index", "add", index, str(tmp_path / "c.csv"), *flags])
+    assert res.exit_code == 0, res.output
+    assert "3 articles added" in res.output
+    with Index.open(index) as idx:
+        got = idx.get("k2")
+    assert (got.site, got.url, got.title, got.author) == ("site2", "https://site2.example/a", "H2", "W2")
+    assert str(got.published).startswith("2024-03-12")  # pub, not the `date` column
+    assert len(paragraphs(got.text)) == len(paragraphs(seeds[2])) > 5 and "###" not in got.text
+
+    # The repost of seed 000, on stdin with the same mapping: found as a copy of k0.
+    probe = json.dumps({"key": "probe", "body": " ### ".join(p.strip() for p in paragraphs(seed_text("001")))})
+    res = runner.invoke(app, ["index", "check", "--json", index, "-", *flags], input=probe + "\n")
+    assert res.exit_code == 0, res.output
+    got_check = json.loads(res.output)
+    assert got_check["id"] == "probe" and ("k1", "duplicate") in [(m["doc_id"], m["relation"])
+                                                                 for m in got_check["matches"]]
+    res = runner.invoke(app, ["index", "add", "-q", index, "-", "--id-field", "key", "--text-field", "body"],
+                        input=json.dumps({"key": "k9", "body": seed_text("003")}) + "\n")
+    assert res.exit_code == 0 and "1 articles added" in res.output and "4 in" in res.output
+
+
+def test_index_commands_refuse_a_blank_field_or_a_missing_column(tmp_path: Path) -> None:
+    pd.DataFrame([{"key": "a", "story": seed_text("000")}]).to_csv(tmp_path / "c.csv", index=False)
+    index = str(tmp_path / "i.syndup")
+    for command in ("add", "check"):
+        res = runner.invoke(app, ["index", command, index, str(tmp_path / "c.csv"), "--site-field", ""])
+        assert res.exit_code == 2 and "the site field must be a column name" in res.output
+        res = runner.invoke(app, ["index", command, index, str(tmp_path / "c.csv")])
+        assert res.exit_code == 2 and "no 'text' column" in res.output and "--text-field" in res.output

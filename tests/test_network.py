@@ -302,7 +302,7 @@ def test_network_page_draws_every_linked_site_and_links_it_to_its_page(report: P
     assert "network.html" in parse(report / "index.html").xpath("//p[@class='nav']/a/@href")
 
 
-def test_site_pages_link_to_their_clusters_and_sites_page_lists_every_site(report: Path):
+def test_site_pages_link_to_their_clusters_and_sites_page_lists_every_site(report: Path, eight):
     sites = parse(report / "sites.html")
     rows = sites.xpath("//table[@id='sites']/tbody/tr")
     assert len(rows) == 8
@@ -313,6 +313,13 @@ def test_site_pages_link_to_their_clusters_and_sites_page_lists_every_site(repor
     assert len(clusters) == 24 and all((report / c).is_file() for c in clusters)
     proxy = parse(report / page_name("proxy-b.example", "s"))
     assert {td.text_content() for td in proxy.xpath("//section[@id='clusters']//tr/td[4]")} == {"replaced"}
+    # Who copies a site and whom it copies: the network's edges of that site, largest first.
+    network = eight[0].network
+    copiers = [str(s) for s in network.loc[network["origin_site"] == WIRE, "copy_site"]]
+    assert copiers[:3] == ["proxy-a.example", "aggregator.example", "proxy-b.example"] and len(copiers) > 3
+    assert [a.text_content() for a in wire.xpath("//section[@id='republishers']//tbody/tr/td[1]")] == copiers
+    assert not wire.xpath("//section[@id='sources']//tbody/tr")
+    assert [a.text_content() for a in proxy.xpath("//section[@id='sources']//tbody/tr/td[1]")] == [WIRE]
 
 
 def test_cluster_page_shows_its_story_on_a_timeline(report: Path, eight):
