@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -86,6 +86,9 @@ class Execution:
 
     jobs: int = 1
     tuning: Tuning = field(default_factory=Tuning)
+    #: Whether work may run in processes that see only the scan's files, not this process's
+    #: memory (a cluster's workers): the texts are then kept in the spill folder for them.
+    remote: ClassVar[bool] = False
 
     @classmethod
     def local(cls, jobs: int | None = None, tuning: Tuning | None = None) -> Execution:

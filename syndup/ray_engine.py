@@ -1,13 +1,14 @@
-"""The Ray engine: a scan's per-block passes as Ray tasks, on one machine or a Ray cluster.
+"""The Ray engine: a scan's per-block passes and corpus-wide splits as Ray tasks, on one machine or a Ray cluster.
 
 `RayExecution` is a second implementation of `syndup.execution.Execution`, not a second pipeline:
 the stages call the same functions. `map_chunks` (pass 1: parse JSONL, normalise, shingle; pass 2:
 sign with the C kernel) sends each chunk to a Ray task, a bounded number in flight, results in
-order; a task whose worker process dies is run again by Ray (`MAX_RETRIES`), so a killed worker
-does not change the result. Chunks' words and sets go to the scan's spill folder, which the
-workers must see at the same path (one machine, or a shared file system). Corpus-wide work
-(`map_split`, `fork_join`: boilerplate, candidates, verification, origins) runs in the driver
-as with the local engine. Ray is imported only here (`pip install 'syndup[ray]'`).
+order; `map_split` (verification, reading origin evidence, choosing origins, judging boilerplate)
+cuts its work into about two Ray tasks per CPU. A task whose worker process dies is run again by
+Ray (`MAX_RETRIES`), so a killed worker does not change the result. Chunks' words, shingle sets
+and the texts go to the scan's spill folder, which the workers must see at the same path (one
+machine, or a shared file system): a task is sent what it works on by reference and reads the
+sets and texts it needs there. Ray is imported only here (`pip install 'syndup[ray]'`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+import numpy as np
+
+from . import _workers
 from .errors import InputError, require
-from .execution import Execution, Tuning, check_jobs
+from .execution import Execution, Runs, Tuning, check_jobs
 from .models import Article, Problem
 from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, ReadLimits, from_records
 
@@ -27,6 +31,7 @@ ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 __all__ = ["MAX_RETRIES", "RayExecution", "connect", "read_parquet"]
 
 R = TypeVar("R")
+S = TypeVar("S", bound=Runs)
 
 #: Times Ray runs a task again whose worker process died (a killed worker, a lost node).
 MAX_RETRIES = 3
@@ -46,6 +51,11 @@ def _remote() -> Any:
     if _task is None:
         _task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_call)
     return _task
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    """A task's name (in Ray's dashboard and state API): what it runs."""
+    return f"syndup:{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
 def _get(ref: Any) -> Any:
@@ -75,6 +85,8 @@ class RayExecution(Execution):
     """Run a scan's per-chunk passes as Ray tasks (see the module docstring); `jobs` is for the
     corpus-wide work the driver does itself."""
 
+    remote: ClassVar[bool] = True
+
     @classmethod
     def connected(cls, address: str | None = None, jobs: int | None = None,
                   tuning: Tuning | None = None) -> RayExecution:
@@ -91,8 +103,9 @@ class RayExecution(Execution):
                 yield fn(*task)
             return
         remote = _remote()
-        ahead = 2 * max(1, int(ray.cluster_resources().get("CPU", 1))) + 1
+        ahead = 2 * self.cpus() + 1
         fn_ref = ray.put(fn)  # by reference: a module-level function pickles as its name
+        remote = remote.options(name=_name(fn))
         pending: deque[Any] = deque()
         try:
             for task in tasks:
@@ -104,6 +117,29 @@ class RayExecution(Execution):
         finally:
             for ref in pending:  # a failed or abandoned scan: stop what is still queued
                 ray.cancel(ref, force=True)
+
+    def cpus(self) -> int:
+        """The CPUs of the Ray cluster."""
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def map_split(self, fn: Callable[[S], R], items: S, *, minimum: int,
+                  load: Sequence[int] | np.ndarray | None = None) -> list[R]:
+        """`fn` of `items` cut into about two runs per CPU of the cluster of about equal `load`,
+        each run a Ray task, when there are at least `minimum` items; else `fn(items)` here. `fn`
+        (with what it holds: sets and texts are read from the spill folder by path) is put in
+        the object store once; the runs' results, in order."""
+        if len(items) < max(minimum, 2):
+            return [fn(items)]
+        cuts = _workers.balanced_cuts(np.ones(len(items), np.int64) if load is None else load, 2 * self.cpus())
+        fn_ref = ray.put(fn)
+        task = _remote().options(name=_name(fn))
+        refs = [task.remote(fn_ref, items[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+        try:
+            return [_get(ref) for ref in refs]
+        except BaseException:
+            for ref in refs:  # a failed or abandoned scan: stop the rest
+                ray.cancel(ref, force=True)
+            raise
 
 
 def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,

@@ -24,8 +24,9 @@ from .generated import records
 ray = pytest.importorskip("ray")
 
 SEEDS = range(20240317, 20240317 + 10)  # ten generated corpora of 200 articles: 2000 articles
-#: Many small chunks, so that every pass has many Ray tasks in flight.
-TUNING = Tuning(chunk=50, min_parallel=100)
+#: Many small chunks, so that every pass has many Ray tasks in flight, and every split of the
+#: corpus-wide stages (verification, origins, boilerplate) runs as Ray tasks.
+TUNING = Tuning(chunk=50, min_parallel=100, fork_pairs=200, fork_members=50, fork_clusters=20, fork_keys=50)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,18 @@ def test_ray_engine_gives_the_local_engines_tables(corpus, local_ray, local):
     assert_same_tables(result, local)
 
 
+def _ray_tasks() -> set[str]:
+    """The names of the syndup tasks this Ray instance ran (from its timeline of task events)."""
+    time.sleep(2)  # task events reach the timeline a moment after the tasks end
+    return {e["cat"].removeprefix("task::syndup:") for e in ray.timeline() if e.get("cat", "").startswith("task::syndup:")}
+
+
+def test_verification_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
+    syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
+    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "_Evidence._find", "choose.<locals>.run",
+            "decide.<locals>.<lambda>"} <= _ray_tasks()
+
+
 def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
     from syndup.ray_engine import RayExecution
 
@@ -95,7 +108,7 @@ def _ray_task_workers() -> list[int]:
                 cmdline = fh.read()
         except OSError:
             continue
-        if cmdline.startswith(b"ray::_call"):
+        if cmdline.startswith(b"ray::syndup:"):
             pids.append(int(entry))
     return pids
 
