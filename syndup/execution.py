@@ -119,6 +119,14 @@ class Execution:
         are enough jobs, else one after another here."""
         return _workers.fork_join(thunks, self.jobs if worth else 1)
 
+    def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
+               rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
+        """A group-by: `fn` of the rows `rows(columns)` (equal-length arrays; `columns` themselves
+        without `rows`) cut into parts by the uint64 column `key`, every row of one key value in
+        one part; the parts' results, in no given order. `fn` must give for a part what it gives
+        for all rows restricted to that part's keys (the caller merges). Here: one part."""
+        return [fn(columns if rows is None else rows(columns))]
+
     def map_split(self, fn: Callable[[S], R], items: S, *, minimum: int,
                   load: Sequence[int] | np.ndarray | None = None) -> list[R]:
         """`fn` of `items` (a list or an array) cut into `jobs` consecutive runs of about equal

@@ -7,12 +7,24 @@ member; only that member goes on to MinHash LSH of both views (copies, noisy cop
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from ..candidates import AnchorRule, Banding, anchor_pairs_parts, lsh_banding, lsh_params, unique_pairs
+from ..candidates import (
+    AnchorRule,
+    Banding,
+    anchor_pairs_parts,
+    band_parts,
+    band_rows,
+    lsh_banding,
+    lsh_params,
+    merge_bands,
+    unique_pairs,
+)
 from ..corpus import Corpus
 from ..execution import Execution
 from ..settings import Settings
@@ -48,6 +60,12 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     dups = np.flatnonzero(first[fp_id] != np.arange(n))
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     noisy_bands, noisy_rows = lsh_params(settings.noisy_lsh_threshold, settings.num_perm)
+    if execution.remote:  # band keys grouped by the cluster's workers, anchors here
+        views = [(signed.signatures, bands, rows), (signed.noisy_signatures, noisy_bands, noisy_rows)]
+        banding, noisy = grouped_banding(views, reps, settings.max_bucket_pairs, execution)
+        anchors = anchor_pairs_parts(signed.anchors.parts(), n, AnchorRule.of(settings), signed.anchors.counter())
+        return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
+                          unique_pairs(banding.pairs, noisy.pairs, anchors, n=n), banding, noisy)
     found: list[Any] = execution.fork_join([
         lambda: (lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
                  lsh_banding(signed.noisy_signatures, reps, noisy_bands, noisy_rows, settings.max_bucket_pairs,
@@ -58,3 +76,19 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     anchored: np.ndarray = found[1]
     return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
                       unique_pairs(banding.pairs, noisy.pairs, anchored, n=n), banding, noisy)
+
+
+def grouped_banding(views: Sequence[tuple[np.ndarray, int, int]], reps: np.ndarray, max_group: int,
+                    execution: Execution) -> list[Banding]:
+    """`lsh_banding(signatures, reps, bands, rows, max_group, select=reps)` of each view
+    (signatures, bands, rows) in one group-by (`Execution.by_key`): every band's keys made per
+    block of articles, grouped by key, each part's groups (pairs, big groups) found where it
+    lands; the same `Banding`s."""
+    n = int(reps.max()) + 1 if reps.shape[0] else 0
+    columns = {"doc": reps, **{f"view{v}": signatures[reps] for v, (signatures, _, _) in enumerate(views)}}
+    shape = tuple((f"view{v}", bands, rows) for v, (_, bands, rows) in enumerate(views))
+    parts = execution.by_key(partial(band_parts, max_group=max_group, n=n), columns, "key",
+                             rows=partial(band_rows, views=shape))
+    found = [groups for part in parts for groups in part]
+    first = np.concatenate([[0], np.cumsum([bands for _, bands, _ in views])]).tolist()
+    return [merge_bands(found, n, range(a, b)) for a, b in zip(first[:-1], first[1:])]
