@@ -448,12 +448,24 @@ def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, r
                        counter: Counter | None = None) -> np.ndarray:
     """`anchor_pairs_flat` over anchors split into parts by value (every occurrence of a value in
     one part), one part in memory at a time; with `counter`, the pairs' evidence is summed there."""
+    return anchor_pairs_merged((anchor_evidence(values, docs, n, rule) for values, docs in parts), n, rule, counter)
+
+
+def anchor_evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
+    """One part of the anchors (every occurrence of its values): the pair codes (i * n + j) they
+    give evidence for, distinct, and the evidence of each, in thirds (see `AnchorRule`)."""
+    if values.shape[0] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return _evidence(values.astype(np.uint64), docs.astype(np.int64), n, rule)
+
+
+def anchor_pairs_merged(evidence: Iterable[tuple[np.ndarray, np.ndarray]], n: int, rule: AnchorRule,
+                        counter: Counter | None = None) -> np.ndarray:
+    """The pairs whose evidence, summed over the parts' (`anchor_evidence`), makes them candidates;
+    with `counter`, the evidence is summed there."""
     found, counts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     held = merged = 0
-    for values, docs in parts:
-        if values.shape[0] == 0:
-            continue
-        uniq, c = _evidence(values.astype(np.uint64), docs.astype(np.int64), n, rule)
+    for uniq, c in evidence:
         if uniq.shape[0]:
             if counter is not None:
                 counter.add(uniq, c)

@@ -388,11 +388,21 @@ class AnchorSpill:
 
     def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(values, docs) of each part in turn; each part's file is deleted once read."""
-        self.close()
-        for path in self._paths:
-            rec = np.fromfile(path, dtype=self.RECORD)
+        for path in self.part_files():
+            yield self.read(path)
             os.unlink(path)
-            yield rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
+
+    def part_files(self) -> list[str]:
+        """No more anchors: the paths of the parts' files (each read by `read`), for another
+        process to read; the caller deletes them."""
+        self.close()
+        return list(self._paths)
+
+    @classmethod
+    def read(cls, path: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, docs) of one part's file."""
+        rec = np.fromfile(path, dtype=cls.RECORD)
+        return rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
 
     def counter(self) -> PairCounter:
         """A `PairCounter` in the same spill folder."""

@@ -81,10 +81,10 @@ def _ray_tasks() -> set[str]:
     return {e["cat"].removeprefix("task::syndup:") for e in ray.timeline() if e.get("cat", "").startswith("task::syndup:")}
 
 
-def test_verification_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
+def test_verification_anchors_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
     syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
     assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "_Evidence._find", "choose.<locals>.run",
-            "decide.<locals>.<lambda>"} <= _ray_tasks()
+            "decide.<locals>.<lambda>", "part_evidence"} <= _ray_tasks()
 
 
 def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
