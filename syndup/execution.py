@@ -53,6 +53,8 @@ class Tuning:
     """Frequent paragraphs' holder groups to judge as boilerplate, worth splitting."""
     read_shingles: int = 1 << 23
     """Shingles of the sets read for one batch of pairs to verify (about 5 bytes each)."""
+    group_bytes: int = 1 << 26
+    """Bytes of one block of a cluster engine's group-bys (`Execution.by_key`): what a worker holds of them."""
 
 
 def check_jobs(jobs: int | None) -> int:

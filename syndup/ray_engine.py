@@ -140,7 +140,7 @@ class RayExecution(Execution):
 
     def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
                rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
-        """`Execution.by_key` with Ray Data: `columns` in blocks of `tuning.chunk` rows, `rows` of
+        """`Execution.by_key` with Ray Data: `columns` in blocks of `tuning.group_bytes`, `rows` of
         each block made on the workers, hash-partitioned by `key` into about two parts per CPU
         (Ray Data's shuffle), `fn` of each part on a worker; only the parts' results come back."""
         data = require("ray.data", "ray", "The Ray engine's group-bys")
@@ -150,7 +150,7 @@ class RayExecution(Execution):
         if length == 0:
             return [fn(columns if rows is None else rows(columns))]
         parts = 2 * self.cpus()
-        step = max(1, self.tuning.chunk)
+        step = max(1, self.tuning.group_bytes // max(1, sum(v.nbytes // max(1, len(v)) for v in columns.values())))
 
         def arrow(values: np.ndarray) -> Any:
             return tensor.from_numpy(values) if values.ndim > 1 else pa.array(values)

@@ -26,7 +26,8 @@ ray = pytest.importorskip("ray")
 SEEDS = range(20240317, 20240317 + 10)  # ten generated corpora of 200 articles: 2000 articles
 #: Many small chunks, so that every pass has many Ray tasks in flight, and every split of the
 #: corpus-wide stages (verification, origins, boilerplate) runs as Ray tasks.
-TUNING = Tuning(chunk=50, min_parallel=100, fork_pairs=200, fork_members=50, fork_clusters=20, fork_keys=50)
+TUNING = Tuning(chunk=50, min_parallel=100, fork_pairs=200, fork_members=50, fork_clusters=20, fork_keys=50,
+                group_bytes=1 << 18)
 
 
 @pytest.fixture(scope="module")
