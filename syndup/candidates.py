@@ -203,9 +203,10 @@ def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int,
 
 def _signed(signatures: np.ndarray, rows_of: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows and docs of those articles whose signature is not empty (all 0xFFFFFFFF)."""
-    empty = np.ones(rows_of.shape[0], dtype=bool)
-    for c in range(signatures.shape[1]):
-        empty &= signatures[rows_of, c] == np.uint32(0xFFFFFFFF)
+    empty = (signatures[rows_of, 0] == np.uint32(0xFFFFFFFF) if signatures.shape[1]  # every column so, checked
+             else np.ones(rows_of.shape[0], dtype=bool))                            # where the first is
+    maybe = np.flatnonzero(empty)
+    empty[maybe] = (signatures[rows_of[maybe]] == np.uint32(0xFFFFFFFF)).all(axis=1)
     return rows_of[~empty], docs[~empty]
 
 

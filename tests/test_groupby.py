@@ -33,6 +33,8 @@ class InParts(Execution):
     def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
                rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
         length = len(next(iter(columns.values())))
+        if length == 0:
+            return [fn(columns if rows is None else rows(columns))]
         blocks = [{c: v[a:a + self.block] for c, v in columns.items()} for a in range(0, length, self.block)]
         made = [b if rows is None else rows(b) for b in blocks]
         out = []
