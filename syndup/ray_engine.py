@@ -16,7 +16,8 @@ from __future__ import annotations
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -25,11 +26,11 @@ from . import _workers
 from .errors import InputError, require
 from .execution import Execution, Runs, Tuning, check_jobs
 from .models import Article, Problem
-from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, ReadLimits, from_records
+from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits, from_records, jsonl_lines
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
-__all__ = ["MAX_RETRIES", "RayExecution", "connect", "read_parquet"]
+__all__ = ["JSONL_SUFFIXES", "MAX_RETRIES", "RayExecution", "connect", "read_jsonl", "read_parquet"]
 
 R = TypeVar("R")
 S = TypeVar("S", bound=Runs)
@@ -44,6 +45,20 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 _task: Any = None
+_method_task: Any = None
+
+
+def _call_method(owner: Any, name: str, *args: Any) -> Any:
+    """In a Ray worker: one task of `map_split` running a method of an object sent once."""
+    return getattr(owner, name)(*args)
+
+
+def _remote_method() -> Any:
+    """The Ray remote function that runs methods (made once, after Ray is imported)."""
+    global _method_task
+    if _method_task is None:
+        _method_task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_call_method)
+    return _method_task
 
 
 def _remote() -> Any:
@@ -102,6 +117,9 @@ class RayExecution(Execution):
     corpus-wide work the driver does itself."""
 
     remote: ClassVar[bool] = True
+    #: The objects whose methods `map_split` ran, by id, with their object store refs: a stage's
+    #: helper (the `Verifier`) does not change during a scan, so it is pickled and sent once.
+    _objects: dict[int, tuple[Any, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def connected(cls, address: str | None = None, jobs: int | None = None,
@@ -141,16 +159,19 @@ class RayExecution(Execution):
     def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
                rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
         """`Execution.by_key` with Ray Data: `columns` in blocks of `tuning.group_bytes`, `rows` of
-        each block made on the workers, hash-partitioned by `key` into about two parts per CPU
-        (Ray Data's shuffle), `fn` of each part on a worker; only the parts' results come back."""
+        each block made on the workers, hash-partitioned by `key` into two parts per CPU or one
+        per block if more (Ray Data's shuffle), `fn` of each part on a worker; only the parts'
+        results come back."""
         data = require("ray.data", "ray", "The Ray engine's group-bys")
         pa = require("pyarrow", "ray", "The Ray engine's group-bys")
         tensor = require("ray.data.extensions", "ray", "The Ray engine's group-bys").ArrowTensorArray
         length = len(next(iter(columns.values()))) if columns else 0
         if length == 0:
             return [fn(columns if rows is None else rows(columns))]
-        parts = 2 * self.cpus()
-        step = max(1, self.tuning.group_bytes // max(1, sum(v.nbytes // max(1, len(v)) for v in columns.values())))
+        size = sum(v.nbytes for v in columns.values())
+        step = max(1, self.tuning.group_bytes * length // max(1, size))
+        # At least two parts per CPU, and as many as blocks: a part, like a block, stays near group_bytes.
+        parts = max(2 * self.cpus(), -(-size // max(1, self.tuning.group_bytes)))
 
         def arrow(values: np.ndarray) -> Any:
             return tensor.from_numpy(values) if values.ndim > 1 else pa.array(values)
@@ -182,9 +203,18 @@ class RayExecution(Execution):
         if len(items) < max(minimum, 2):
             return [fn(items)]
         cuts = _workers.balanced_cuts(np.ones(len(items), np.int64) if load is None else load, 2 * self.cpus())
-        fn_ref = ray.put(fn)
-        task = _remote().options(name=_name(fn))
-        refs = [task.remote(fn_ref, items[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+        owner = getattr(fn, "__self__", None)
+        args: tuple[Any, ...]
+        if owner is not None and not isinstance(owner, type):  # a helper's method: its object sent once a scan
+            held = self._objects.get(id(owner))
+            if held is None or held[0] is not owner:
+                held = self._objects[id(owner)] = (owner, ray.put(owner))
+            fn_ref, args = held[1], (fn.__name__,)
+            task = _remote_method().options(name=_name(fn))
+        else:
+            fn_ref, args = ray.put(fn), ()
+            task = _remote().options(name=_name(fn))
+        refs = [task.remote(fn_ref, *args, items[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
         try:
             return [_get(ref) for ref in refs]
         except BaseException:
@@ -212,3 +242,29 @@ def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
         yield from from_records(rows(), fields=fields, limits=limits)
     finally:
         context.execution_options.preserve_order = keep
+
+
+#: URIs ending so are read as JSONL (`read_jsonl`); other URIs as Parquet files or folders.
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
+
+
+def read_jsonl(uris: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
+               limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[JsonlLines | Problem]:
+    """JSONL files at URIs Ray Data reads (s3://, gs://, hdfs://, file://), each read whole by a
+    Ray Data task (`read_binary_files`, in file order; .gz, .zst and other suffixes Arrow knows are
+    decompressed there, so the input size limit counts decompressed bytes and no ratio is judged)
+    and cut into batches of raw lines as a local file is (`read.jsonl_lines`): the lines are parsed
+    by the scan's workers with the local rules (a bad line is a warning naming "file:line"). The
+    driver holds one file at a time."""
+    data = require("ray.data", "ray", "Reading JSONL with Ray Data")
+    connect()
+    context = data.DataContext.get_current()
+    keep = context.execution_options.preserve_order, context.enable_progress_bars
+    context.execution_options.preserve_order, context.enable_progress_bars = True, False
+    try:
+        dataset = data.read_binary_files(list(uris), include_paths=True)
+        for batch in dataset.iter_batches(batch_size=1, batch_format="numpy"):
+            for raw, path in zip(batch["bytes"], batch["path"]):
+                yield from jsonl_lines(Path(str(path)), fields=fields, limits=limits, data=bytes(raw))
+    finally:
+        context.execution_options.preserve_order, context.enable_progress_bars = keep

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -84,7 +85,7 @@ def _ray_tasks() -> set[str]:
 
 def test_verification_anchors_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
     syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
-    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "_Evidence._find", "choose.<locals>.run",
+    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "choose.<locals>.run",
             "decide.<locals>.<lambda>", "part_evidence"} <= _ray_tasks()
 
 
@@ -177,4 +178,16 @@ def test_parquet_at_a_uri_is_read_by_ray_data_with_the_local_rules(local_ray, tm
     result = syndup.scan(folder.as_uri(), engine="ray", jobs=2, tuning=TUNING)
     local = syndup.scan(frame, jobs=2, tuning=TUNING)
     assert len(result.problems) == 1
+    assert_same_tables(result, local)
+
+
+def test_jsonl_at_uris_is_read_by_ray_data_with_the_local_rules(corpus, local_ray, tmp_path):
+    lines = corpus.read_bytes().splitlines(keepends=True)
+    first, second = tmp_path / "part-0.jsonl", tmp_path / "part-1.jsonl.gz"
+    first.write_bytes(b"".join(lines[:700]))
+    second.write_bytes(gzip.compress(b"".join(lines[700:1400]) + b'{"id": "bad", "text": "\\xff"}\n\xff\xfe\n'))
+    result = syndup.scan([first.as_uri(), second.as_uri()], engine="ray", jobs=2, tuning=TUNING)
+    local = syndup.scan([first, second], jobs=2, tuning=TUNING)
+    assert len(result.documents) > 1300
+    assert any(p.where.startswith(f"{second}:") for p in result.problems)  # named file:line, as locally
     assert_same_tables(result, local)
