@@ -9,8 +9,12 @@ each), written once as JSONL. Each run is a fresh process: `syndup.scan(corpus, 
 jobs=J)`; runs alternate local, ray, local, ray... so both see the same load. Stage times come
 from the scan's progress calls (one after each stage): "read+analyse" is pass 1 (parse JSONL,
 normalise, shingle), "sign" pass 2 (MinHash), both per chunk (Ray tasks on the Ray engine);
-boilerplate, candidates, verify and "origins" (separate, origins, clusters) are corpus-wide;
-"tables" builds the output. Medians of the runs; the tables of both engines are compared.
+"boilerplate" (document frequencies: a Ray Data group-by), "candidates" (band keys: a Ray Data
+group-by; anchors: a Ray task per part), "verify" and "origins" (separate, origins, clusters;
+their big splits are Ray tasks) are corpus-wide; "tables" builds the output (in the driver). The
+block sizes are the defaults at every corpus size (`Tuning.chunk` articles per task,
+`Tuning.group_bytes` per group-by block), so "worker_mb" at two sizes says whether a worker's
+memory follows the block or the corpus. Medians of the runs; the tables of both engines are compared.
 "driver_mb" is the scan process's peak RSS, "worker_mb" the largest peak RSS of a worker process
 (Ray's workers; the local engine's pool workers or forked children), in MB.
 """

@@ -19,6 +19,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy as np
 from .execution import Execution
 from .settings import Settings
 from .shingle import FeatureBatch, Features
+from .verify import ranges
 
 K = TypeVar("K", bound=Hashable)
 
@@ -228,18 +230,28 @@ def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | Non
     if not len(table):
         return frozenset()
     table_hashes, table_words, table_offsets, position = table.hashes, table.words, table.offsets, table.position
-    hashes, docs = _repeated_paragraphs(table_hashes, table_offsets, position)
-    if hashes.shape[0] == 0:
+    execution = execution or Execution()
+    if execution.remote:  # every (paragraph, article) row goes to the workers' group-by, which counts them
+        rows = {"hash": table_hashes.astype(np.uint64, copy=False),
+                "doc": np.repeat(position, np.diff(table_offsets))}
+    else:  # here, only the rows of repeated paragraphs can be frequent: the others are left out first
+        hashes, docs = _repeated_paragraphs(table_hashes, table_offsets, position)
+        rows = {"hash": hashes, "doc": docs}
+    parts = [p for p in execution.by_key(partial(holders, sample=settings.boilerplate_sample), rows, "hash")
+             if p[0].shape[0]]
+    if not parts:
         return frozenset()
-    # One row per (paragraph, article holding it), by paragraph, then article.
-    order = np.lexsort((docs, hashes))
-    hashes, docs = hashes[order], docs[order]
-    new = np.ones(hashes.shape[0], dtype=bool)
-    new[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
-    hashes, docs = hashes[new], docs[new]
-    starts = np.flatnonzero(np.concatenate([[True], hashes[1:] != hashes[:-1]]))
-    counts = np.diff(np.append(starts, hashes.shape[0]))
-    frequent = np.flatnonzero(counts >= MIN_HOLDERS)
+    f_hash = np.concatenate([p[0] for p in parts])
+    by_hash = np.argsort(f_hash)  # the parts hold distinct hashes: in hash order, as one part would give them
+    f_count = np.concatenate([p[1] for p in parts])[by_hash]
+    f_take = np.concatenate([np.diff(p[3]) for p in parts])
+    f_sample = np.concatenate([p[2] for p in parts])
+    starts = np.concatenate([[0], np.cumsum(f_take)[:-1]])[by_hash]
+    take = f_take[by_hash]
+    sample = f_sample[ranges(starts, take)[0]].astype(np.int32).tobytes()
+    f_hashes, f_counts = f_hash[by_hash].tolist(), f_count.tolist()
+    cuts = np.concatenate([[0], 4 * np.cumsum(take)[:-1]]).tolist()
+    del rows, parts, f_sample
     # Where each article's paragraphs are in the table.
     row_of = np.empty(position.shape[0], dtype=np.int64)
     row_of[position] = np.arange(position.shape[0], dtype=np.int64)
@@ -253,22 +265,36 @@ def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | Non
             m = cache[i] = Member(table_hashes[a:b], table_words[a:b], sites[i])
         return m
 
-    # The first `boilerplate_sample` holders of each frequent paragraph, each sample as one bytes
-    # object (its int32 article numbers): Python ints and tuples for them would cost far more.
-    take = np.minimum(counts[frequent], settings.boilerplate_sample)
-    ends = np.cumsum(take)
-    picked = np.arange(int(ends[-1]) if ends.shape[0] else 0, dtype=np.int64) + np.repeat(starts[frequent] - (ends - take), take)
-    f_hashes, f_counts = hashes[starts[frequent]].tolist(), counts[frequent].tolist()
-    sample = docs[picked].astype(np.int32).tobytes()
-    cuts = (4 * (ends - take)).tolist()
-    del hashes, docs, order, new, picked
-    size = 4 * settings.boilerplate_sample
-    paragraphs = ((h, c, sample[a:a + min(4 * c, size)]) for h, c, a in zip(f_hashes, f_counts, cuts))
+    paragraphs = ((h, c, sample[a:a + 4 * t]) for h, c, a, t in zip(f_hashes, f_counts, cuts, take.tolist()))
 
     def members_of(key: bytes) -> list[Member]:
         return [member(i) for i in np.frombuffer(key, dtype=np.int32).tolist()]
 
     return frozenset(decide(paragraphs, members_of, settings, execution=execution))
+
+
+def holders(rows: dict[str, np.ndarray], sample: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Document frequencies of (hash, doc) rows (a paragraph's hash and the article holding it, in
+    canonical order; repeats allowed): per paragraph held by MIN_HOLDERS+ articles, in hash order,
+    its hash, its number of holders, and its first `sample` holders (flat, with offsets). Every
+    row of a hash must be in `rows`: a group-by may give each part of the hashes to another worker.
+    """
+    hashes, docs = rows["hash"].astype(np.uint64, copy=False), rows["doc"].astype(np.int64, copy=False)
+    # One row per (paragraph, article holding it), by paragraph, then article.
+    order = np.lexsort((docs, hashes))
+    hashes, docs = hashes[order], docs[order]
+    new = np.ones(hashes.shape[0], dtype=bool)
+    new[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
+    hashes, docs = hashes[new], docs[new]
+    starts = np.flatnonzero(np.concatenate([[hashes.shape[0] > 0], hashes[1:] != hashes[:-1]]))
+    counts = np.diff(np.append(starts, hashes.shape[0]))
+    frequent = np.flatnonzero(counts >= MIN_HOLDERS)
+    # Their first `sample` holders, as int32 article numbers.
+    take = np.minimum(counts[frequent], sample)
+    offsets = np.zeros(frequent.shape[0] + 1, dtype=np.int64)
+    np.cumsum(take, out=offsets[1:])
+    picked = ranges(starts[frequent], take)[0]
+    return hashes[starts[frequent]], counts[frequent], docs[picked].astype(np.int32), offsets
 
 
 @dataclass(frozen=True, eq=False)

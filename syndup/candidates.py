@@ -107,8 +107,9 @@ def _salt(band: np.ndarray | np.uint64) -> np.ndarray:
         return band * _BAND_SALT
 
 
-def _sorted_groups(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Docs sorted by key (then doc), and the start and size of each run of equal keys."""
+def _sorted_groups(keys: np.ndarray, docs: np.ndarray, with_keys: bool = False) -> tuple[np.ndarray, ...]:
+    """Docs sorted by key (then doc), and the start and size of each run of equal keys (and the
+    sorted keys, `with_keys`)."""
     if np.all(docs[1:] > docs[:-1]):  # docs already in order: a stable sort by key is enough
         order = np.argsort(keys, kind="stable")
     else:
@@ -117,7 +118,7 @@ def _sorted_groups(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.n
     boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
-    return docs, starts, sizes
+    return (docs, starts, sizes, keys) if with_keys else (docs, starts, sizes)
 
 
 def _clique_pairs(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, max_group: int) -> list[np.ndarray]:
@@ -193,30 +194,90 @@ def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int,
     One band at a time, so memory stays at a few arrays of one key per article (and the members
     of big groups, a small share of a corpus)."""
     n = int(docs.max()) + 1 if docs.shape[0] else 0
-    centrality = np.zeros(n, dtype=np.int64)
-    if docs.shape[0] < 2:
-        return Banding(np.zeros((0, 2), dtype=np.int64), [], centrality)
     rows_of = np.arange(signatures.shape[0]) if select is None else select
-    empty = np.ones(rows_of.shape[0], dtype=bool)
-    for c in range(signatures.shape[1]):
-        empty &= signatures[rows_of, c] == np.uint32(0xFFFFFFFF)
-    rows_of, docs = rows_of[~empty], docs[~empty]
+    rows_of, docs = _signed(signatures, rows_of, docs)
+    found = [band_groups(band_key(signatures, b, rows, rows_of), docs, max_group, n, b)
+             for b in range(bands if docs.shape[0] >= 2 else 0)]
+    return merge_bands(found, n)
+
+
+def _signed(signatures: np.ndarray, rows_of: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and docs of those articles whose signature is not empty (all 0xFFFFFFFF)."""
+    empty = (signatures[rows_of, 0] == np.uint32(0xFFFFFFFF) if signatures.shape[1]  # every column so, checked
+             else np.ones(rows_of.shape[0], dtype=bool))                            # where the first is
+    maybe = np.flatnonzero(empty)
+    empty[maybe] = (signatures[rows_of[maybe]] == np.uint32(0xFFFFFFFF)).all(axis=1)
+    return rows_of[~empty], docs[~empty]
+
+
+@dataclass(frozen=True)
+class BandGroups:
+    """One band's LSH groups (or those of some of its keys): the distinct codes (i * n + j) of the
+    pairs of groups of 2 .. max_group docs; the bigger groups' keys, sizes and members (each
+    group's docs in order, one group after another, by key)."""
+
+    band: int
+    codes: np.ndarray
+    big_keys: np.ndarray
+    big_sizes: np.ndarray
+    big_members: np.ndarray
+
+
+def band_groups(keys: np.ndarray, docs: np.ndarray, max_group: int, n: int, band: int) -> BandGroups:
+    """The groups of `docs` by their band `keys` (see `BandGroups`)."""
+    sorted_docs, starts, sizes, sorted_keys = _sorted_groups(keys, docs, with_keys=True)
+    pairs = _ordered(_clique_pairs(sorted_docs, starts, sizes, max_group))
+    large = sizes > max_group
+    return BandGroups(band, np.unique(pairs[:, 0] * n + pairs[:, 1]), sorted_keys[starts[large]], sizes[large],
+                      sorted_docs[ranges(starts[large], sizes[large])[0]])
+
+
+def band_rows(block: dict[str, np.ndarray], views: Sequence[tuple[str, int, int]]) -> dict[str, np.ndarray]:
+    """Rows (band, key, doc) of every band of a block of articles ("doc", and a signature column
+    per view: (column, bands, rows)), those with an empty signature left out: what a group-by of
+    band keys takes (see `band_parts`). The views' bands are numbered one after another."""
+    out: dict[str, list[np.ndarray]] = {"band": [np.zeros(0, np.int64)], "key": [np.zeros(0, np.uint64)],
+                                        "doc": [np.zeros(0, np.int64)]}
+    first = 0
+    for column, bands, rows in views:
+        signatures = block[column]
+        rows_of, docs = _signed(signatures, np.arange(signatures.shape[0]), block["doc"].astype(np.int64))
+        out["band"].append(np.repeat(np.arange(first, first + bands, dtype=np.int64), docs.shape[0]))
+        out["key"] += [band_key(signatures, b, rows, rows_of) for b in range(bands)]
+        out["doc"].append(np.tile(docs, bands))
+        first += bands
+    return {c: np.concatenate(v) for c, v in out.items()}
+
+
+def band_parts(part: dict[str, np.ndarray], max_group: int, n: int) -> list[BandGroups]:
+    """`band_groups` of every band in a part of the rows `band_rows` gives (all rows of a key in it)."""
+    band = part["band"]
+    return [band_groups(part["key"][band == b], part["doc"][band == b], max_group, n, b)
+            for b in np.unique(band).tolist()]
+
+
+def merge_bands(found: Iterable[BandGroups], n: int, bands: range | None = None) -> Banding:
+    """The `Banding` of the groups of all bands (or those in `bands`; a band's keys possibly split
+    between parts): big groups band by band, by key, as one pass over each whole band gives them."""
+    found = [f for f in found if bands is None or f.band in bands]
+    centrality = np.zeros(n, dtype=np.int64)
+    codes = np.unique(np.concatenate([np.zeros(0, dtype=np.int64)] + [f.codes for f in found]))
     small_dtype = np.int32 if n < 2 ** 31 else np.int64
-    codes = [np.zeros(0, dtype=np.int64)]
     big: list[tuple[np.ndarray, np.ndarray]] = []
-    for b in range(bands if docs.shape[0] >= 2 else 0):
-        sorted_docs, starts, sizes = _sorted_groups(band_key(signatures, b, rows, rows_of), docs)
-        pairs = _ordered(_clique_pairs(sorted_docs, starts, sizes, max_group))
-        if pairs.shape[0]:
-            codes.append(np.unique(pairs[:, 0] * n + pairs[:, 1]))
-        large = sizes > max_group
-        if large.any():
-            members = sorted_docs[ranges(starts[large], sizes[large])[0]].astype(small_dtype)
-            offsets = np.concatenate([[0], np.cumsum(sizes[large])])
-            centrality[members] += np.repeat(sizes[large], sizes[large])
-            big.append((members, offsets))
-    found = np.unique(np.concatenate(codes))
-    return Banding(np.stack([found // max(n, 1), found % max(n, 1)], axis=1), big, centrality)
+    for b in sorted({f.band for f in found}):
+        mine = [f for f in found if f.band == b and f.big_sizes.shape[0]]
+        if not mine:
+            continue
+        keys = np.concatenate([f.big_keys for f in mine])
+        sizes = np.concatenate([f.big_sizes for f in mine])
+        flat = np.concatenate([f.big_members for f in mine])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        order = np.argsort(keys, kind="stable")
+        members = flat[ranges(starts[order], sizes[order])[0]].astype(small_dtype)
+        offsets = np.concatenate([[0], np.cumsum(sizes[order])])
+        centrality[members] += np.repeat(sizes[order], sizes[order])
+        big.append((members, offsets))
+    return Banding(np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1), big, centrality)
 
 
 class Joined(Protocol):
@@ -388,12 +449,24 @@ def anchor_pairs_parts(parts: Iterable[tuple[np.ndarray, np.ndarray]], n: int, r
                        counter: Counter | None = None) -> np.ndarray:
     """`anchor_pairs_flat` over anchors split into parts by value (every occurrence of a value in
     one part), one part in memory at a time; with `counter`, the pairs' evidence is summed there."""
+    return anchor_pairs_merged((anchor_evidence(values, docs, n, rule) for values, docs in parts), n, rule, counter)
+
+
+def anchor_evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
+    """One part of the anchors (every occurrence of its values): the pair codes (i * n + j) they
+    give evidence for, distinct, and the evidence of each, in thirds (see `AnchorRule`)."""
+    if values.shape[0] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return _evidence(values.astype(np.uint64), docs.astype(np.int64), n, rule)
+
+
+def anchor_pairs_merged(evidence: Iterable[tuple[np.ndarray, np.ndarray]], n: int, rule: AnchorRule,
+                        counter: Counter | None = None) -> np.ndarray:
+    """The pairs whose evidence, summed over the parts' (`anchor_evidence`), makes them candidates;
+    with `counter`, the evidence is summed there."""
     found, counts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     held = merged = 0
-    for values, docs in parts:
-        if values.shape[0] == 0:
-            continue
-        uniq, c = _evidence(values.astype(np.uint64), docs.astype(np.int64), n, rule)
+    for uniq, c in evidence:
         if uniq.shape[0]:
             if counter is not None:
                 counter.add(uniq, c)

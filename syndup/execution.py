@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,8 @@ class Tuning:
     """Frequent paragraphs' holder groups to judge as boilerplate, worth splitting."""
     read_shingles: int = 1 << 23
     """Shingles of the sets read for one batch of pairs to verify (about 5 bytes each)."""
+    group_bytes: int = 1 << 26
+    """Bytes of one block of a cluster engine's group-bys (`Execution.by_key`): what a worker holds of them."""
 
 
 def check_jobs(jobs: int | None) -> int:
@@ -86,6 +88,9 @@ class Execution:
 
     jobs: int = 1
     tuning: Tuning = field(default_factory=Tuning)
+    #: Whether work may run in processes that see only the scan's files, not this process's
+    #: memory (a cluster's workers): the texts are then kept in the spill folder for them.
+    remote: ClassVar[bool] = False
 
     @classmethod
     def local(cls, jobs: int | None = None, tuning: Tuning | None = None) -> Execution:
@@ -115,6 +120,14 @@ class Execution:
         """Every thunk's result, in order: each in a forked child at once when `worth` it and there
         are enough jobs, else one after another here."""
         return _workers.fork_join(thunks, self.jobs if worth else 1)
+
+    def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
+               rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
+        """A group-by: `fn` of the rows `rows(columns)` (equal-length arrays; `columns` themselves
+        without `rows`) cut into parts by the uint64 column `key`, every row of one key value in
+        one part; the parts' results, in no given order. `fn` must give for a part what it gives
+        for all rows restricted to that part's keys (the caller merges). Here: one part."""
+        return [fn(columns if rows is None else rows(columns))]
 
     def map_split(self, fn: Callable[[S], R], items: S, *, minimum: int,
                   load: Sequence[int] | np.ndarray | None = None) -> list[R]:

@@ -1,32 +1,39 @@
-"""The Ray engine: a scan's per-block passes as Ray tasks, on one machine or a Ray cluster.
+"""The Ray engine: a scan's per-block passes and corpus-wide splits as Ray tasks, on one machine or a Ray cluster.
 
 `RayExecution` is a second implementation of `syndup.execution.Execution`, not a second pipeline:
 the stages call the same functions. `map_chunks` (pass 1: parse JSONL, normalise, shingle; pass 2:
 sign with the C kernel) sends each chunk to a Ray task, a bounded number in flight, results in
-order; a task whose worker process dies is run again by Ray (`MAX_RETRIES`), so a killed worker
-does not change the result. Chunks' words and sets go to the scan's spill folder, which the
-workers must see at the same path (one machine, or a shared file system). Corpus-wide work
-(`map_split`, `fork_join`: boilerplate, candidates, verification, origins) runs in the driver
-as with the local engine. Ray is imported only here (`pip install 'syndup[ray]'`).
+order; `map_split` (verification, reading origin evidence, choosing origins, judging boilerplate)
+cuts its work into about two Ray tasks per CPU. A task whose worker process dies is run again by
+Ray (`MAX_RETRIES`), so a killed worker does not change the result. Chunks' words, shingle sets
+and the texts go to the scan's spill folder, which the workers must see at the same path (one
+machine, or a shared file system): a task is sent what it works on by reference and reads the
+sets and texts it needs there. Ray is imported only here (`pip install 'syndup[ray]'`).
 """
 
 from __future__ import annotations
 
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
+import numpy as np
+
+from . import _workers
 from .errors import InputError, require
-from .execution import Execution, Tuning, check_jobs
+from .execution import Execution, Runs, Tuning, check_jobs
 from .models import Article, Problem
-from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, ReadLimits, from_records
+from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits, from_records, jsonl_lines
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
-__all__ = ["MAX_RETRIES", "RayExecution", "connect", "read_parquet"]
+__all__ = ["JSONL_SUFFIXES", "MAX_RETRIES", "RayExecution", "connect", "read_jsonl", "read_parquet"]
 
 R = TypeVar("R")
+S = TypeVar("S", bound=Runs)
 
 #: Times Ray runs a task again whose worker process died (a killed worker, a lost node).
 MAX_RETRIES = 3
@@ -38,6 +45,20 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 _task: Any = None
+_method_task: Any = None
+
+
+def _call_method(owner: Any, name: str, *args: Any) -> Any:
+    """In a Ray worker: one task of `map_split` running a method of an object sent once."""
+    return getattr(owner, name)(*args)
+
+
+def _remote_method() -> Any:
+    """The Ray remote function that runs methods (made once, after Ray is imported)."""
+    global _method_task
+    if _method_task is None:
+        _method_task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_call_method)
+    return _method_task
 
 
 def _remote() -> Any:
@@ -46,6 +67,11 @@ def _remote() -> Any:
     if _task is None:
         _task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_call)
     return _task
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    """A task's name (in Ray's dashboard and state API): what it runs."""
+    return f"syndup:{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
 def _get(ref: Any) -> Any:
@@ -57,6 +83,21 @@ def _get(ref: Any) -> Any:
         if isinstance(exc.cause, Exception):
             raise exc.cause from exc
         raise
+
+
+#: The column `by_key` partitions rows by.
+_PART = "_syndup_part"
+
+
+def _with_part(batch: dict[str, np.ndarray], key: str, parts: int) -> dict[str, np.ndarray]:
+    """A block of rows with their part: their key's remainder by `parts` (keys are hashes)."""
+    return {**batch, _PART: (batch[key].astype(np.uint64) % np.uint64(parts)).astype(np.int64)}
+
+
+def _part_result(batch: dict[str, np.ndarray], fn: Callable[[dict[str, np.ndarray]], Any]) -> dict[str, np.ndarray]:
+    """On a worker: `fn` of one part's rows, pickled as one row."""
+    rows = {c: v for c, v in batch.items() if c != _PART}
+    return {"result": np.array([pickle.dumps(fn(rows), protocol=pickle.HIGHEST_PROTOCOL)], dtype=object)}
 
 
 def connect(address: str | None = None) -> None:
@@ -75,6 +116,11 @@ class RayExecution(Execution):
     """Run a scan's per-chunk passes as Ray tasks (see the module docstring); `jobs` is for the
     corpus-wide work the driver does itself."""
 
+    remote: ClassVar[bool] = True
+    #: The objects whose methods `map_split` ran, by id, with their object store refs: a stage's
+    #: helper (the `Verifier`) does not change during a scan, so it is pickled and sent once.
+    _objects: dict[int, tuple[Any, Any]] = field(default_factory=dict, compare=False, repr=False)
+
     @classmethod
     def connected(cls, address: str | None = None, jobs: int | None = None,
                   tuning: Tuning | None = None) -> RayExecution:
@@ -91,8 +137,9 @@ class RayExecution(Execution):
                 yield fn(*task)
             return
         remote = _remote()
-        ahead = 2 * max(1, int(ray.cluster_resources().get("CPU", 1))) + 1
+        ahead = 2 * self.cpus() + 1
         fn_ref = ray.put(fn)  # by reference: a module-level function pickles as its name
+        remote = remote.options(name=_name(fn))
         pending: deque[Any] = deque()
         try:
             for task in tasks:
@@ -104,6 +151,76 @@ class RayExecution(Execution):
         finally:
             for ref in pending:  # a failed or abandoned scan: stop what is still queued
                 ray.cancel(ref, force=True)
+
+    def cpus(self) -> int:
+        """The CPUs of the Ray cluster."""
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
+               rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
+        """`Execution.by_key` with Ray Data: `columns` in blocks of `tuning.group_bytes`, `rows` of
+        each block made on the workers, hash-partitioned by `key` into two parts per CPU or one
+        per block if more (Ray Data's shuffle), `fn` of each part on a worker; only the parts'
+        results come back."""
+        data = require("ray.data", "ray", "The Ray engine's group-bys")
+        pa = require("pyarrow", "ray", "The Ray engine's group-bys")
+        tensor = require("ray.data.extensions", "ray", "The Ray engine's group-bys").ArrowTensorArray
+        length = len(next(iter(columns.values()))) if columns else 0
+        if length == 0:
+            return [fn(columns if rows is None else rows(columns))]
+        size = sum(v.nbytes for v in columns.values())
+        step = max(1, self.tuning.group_bytes * length // max(1, size))
+        # At least two parts per CPU, and as many as blocks: a part, like a block, stays near group_bytes.
+        parts = max(2 * self.cpus(), -(-size // max(1, self.tuning.group_bytes)))
+
+        def arrow(values: np.ndarray) -> Any:
+            return tensor.from_numpy(values) if values.ndim > 1 else pa.array(values)
+
+        blocks = [pa.table({c: arrow(v[a:a + step]) for c, v in columns.items()}) for a in range(0, length, step)]
+        context = data.DataContext.get_current()
+        keep = context.shuffle_strategy, context.enable_progress_bars
+        # A sort-based shuffle: no aggregator actors to start, several times quicker for a scan's few group-bys.
+        context.shuffle_strategy, context.enable_progress_bars = data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED, False
+        try:
+            dataset = data.from_arrow(blocks)
+            del blocks
+            if rows is not None:
+                dataset = dataset.map_batches(rows, batch_format="numpy", batch_size=None)
+            grouped = dataset.map_batches(_with_part, fn_kwargs={"key": key, "parts": parts}, batch_format="numpy",
+                                          batch_size=None).groupby(_PART, num_partitions=parts)
+            done = grouped.map_groups(_part_result, fn_kwargs={"fn": fn}, batch_format="numpy")
+            return [pickle.loads(r) for batch in done.iter_batches(batch_format="numpy", batch_size=None)
+                    for r in batch["result"]]
+        finally:
+            context.shuffle_strategy, context.enable_progress_bars = keep
+
+    def map_split(self, fn: Callable[[S], R], items: S, *, minimum: int,
+                  load: Sequence[int] | np.ndarray | None = None) -> list[R]:
+        """`fn` of `items` cut into about two runs per CPU of the cluster of about equal `load`,
+        each run a Ray task, when there are at least `minimum` items; else `fn(items)` here. `fn`
+        (with what it holds: sets and texts are read from the spill folder by path) is put in
+        the object store once; the runs' results, in order."""
+        if len(items) < max(minimum, 2):
+            return [fn(items)]
+        cuts = _workers.balanced_cuts(np.ones(len(items), np.int64) if load is None else load, 2 * self.cpus())
+        owner = getattr(fn, "__self__", None)
+        args: tuple[Any, ...]
+        if owner is not None and not isinstance(owner, type):  # a helper's method: its object sent once a scan
+            held = self._objects.get(id(owner))
+            if held is None or held[0] is not owner:
+                held = self._objects[id(owner)] = (owner, ray.put(owner))
+            fn_ref, args = held[1], (fn.__name__,)
+            task = _remote_method().options(name=_name(fn))
+        else:
+            fn_ref, args = ray.put(fn), ()
+            task = _remote().options(name=_name(fn))
+        refs = [task.remote(fn_ref, *args, items[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+        try:
+            return [_get(ref) for ref in refs]
+        except BaseException:
+            for ref in refs:  # a failed or abandoned scan: stop the rest
+                ray.cancel(ref, force=True)
+            raise
 
 
 def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
@@ -125,3 +242,29 @@ def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
         yield from from_records(rows(), fields=fields, limits=limits)
     finally:
         context.execution_options.preserve_order = keep
+
+
+#: URIs ending so are read as JSONL (`read_jsonl`); other URIs as Parquet files or folders.
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
+
+
+def read_jsonl(uris: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
+               limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[JsonlLines | Problem]:
+    """JSONL files at URIs Ray Data reads (s3://, gs://, hdfs://, file://), each read whole by a
+    Ray Data task (`read_binary_files`, in file order; .gz, .zst and other suffixes Arrow knows are
+    decompressed there, so the input size limit counts decompressed bytes and no ratio is judged)
+    and cut into batches of raw lines as a local file is (`read.jsonl_lines`): the lines are parsed
+    by the scan's workers with the local rules (a bad line is a warning naming "file:line"). The
+    driver holds one file at a time."""
+    data = require("ray.data", "ray", "Reading JSONL with Ray Data")
+    connect()
+    context = data.DataContext.get_current()
+    keep = context.execution_options.preserve_order, context.enable_progress_bars
+    context.execution_options.preserve_order, context.enable_progress_bars = True, False
+    try:
+        dataset = data.read_binary_files(list(uris), include_paths=True)
+        for batch in dataset.iter_batches(batch_size=1, batch_format="numpy"):
+            for raw, path in zip(batch["bytes"], batch["path"]):
+                yield from jsonl_lines(Path(str(path)), fields=fields, limits=limits, data=bytes(raw))
+    finally:
+        context.execution_options.preserve_order, context.enable_progress_bars = keep

@@ -581,11 +581,17 @@ class _Bounded(io.RawIOBase):
     """A file's bytes (gunzipped for .gz, decompressed for .zst; `-` is stdin, whose compression is
     told by its first bytes), failing with `_TooLarge` past the input limits."""
 
-    def __init__(self, path: Path, limits: ReadLimits) -> None:
+    def __init__(self, path: Path, limits: ReadLimits, data: bytes | None = None) -> None:
+        """`data`: the file's bytes, read and decompressed already (by a cluster engine), instead
+        of the file at `path`."""
         super().__init__()
         name = path.name.lower()
         fh: Any
-        if path == STDIN:
+        if data is not None:
+            how = None
+            fh = io.BytesIO(data)
+            self._own = True
+        elif path == STDIN:
             fh = sys.stdin.buffer
             if not hasattr(fh, "peek"):  # a stand-in for stdin (a test's BytesIO): buffered to look ahead
                 fh = io.BufferedReader(fh)
@@ -703,10 +709,12 @@ LINES_PER_PART = 1024
 
 
 def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: bool = False,
-                limits: ReadLimits = DEFAULT_LIMITS, size: int | None = None) -> Iterator[JsonlLines | Problem]:
+                limits: ReadLimits = DEFAULT_LIMITS, size: int | None = None,
+                data: bytes | None = None) -> Iterator[JsonlLines | Problem]:
     """A JSONL file as batches of whole raw lines, each of at least `size` lines (default
     `LINES_PER_PART`) but the last; a line over the record limit is one problem, and a file cut
-    short (every whole line before the cut is kept), too large or unreadable ends in one.
+    short (every whole line before the cut is kept), too large or unreadable ends in one. `data`:
+    the file's bytes, read and decompressed already (a cluster engine reads files at URIs), named by `path`.
 
     The file is read in blocks and cut at newlines, never line by line: a batch is one bytes object.
     """
@@ -719,7 +727,7 @@ def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: b
     def batch(data: bytes, count: int) -> JsonlLines:
         return JsonlLines(path, first, data, count, fields, keep_comments, limits)
 
-    for piece in _line_runs(path, limits):
+    for piece in _line_runs(path, limits, data):
         if isinstance(piece, Problem):
             later.append(piece)
             continue
@@ -738,7 +746,7 @@ def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: b
     yield from later
 
 
-def _line_runs(path: Path, limits: ReadLimits) -> Iterator[tuple[bytes, int] | Problem]:
+def _line_runs(path: Path, limits: ReadLimits, data: bytes | None = None) -> Iterator[tuple[bytes, int] | Problem]:
     """A file's bytes in pieces, with the number of newlines in each: a piece that holds one ends
     with one. A line over the record limit becomes an empty line (so every line keeps its number)
     and a problem; an unreadable, cut or too large file ends in a problem."""
@@ -752,7 +760,7 @@ def _line_runs(path: Path, limits: ReadLimits) -> Iterator[tuple[bytes, int] | P
         return Problem(f"{name}:{lineno}", record_too_large(limits))
 
     try:
-        with _Bounded(path, limits) as fh:
+        with _Bounded(path, limits, data) as fh:
             while block := fh.read(_BLOCK):
                 end = block.rfind(b"\n")
                 if end >= 0:

@@ -68,7 +68,7 @@ def _mixed(source: Any, fields: Fields, limits: ReadLimits) -> Iterable[Article 
 
 def _uris(source: Any) -> list[str]:
     """`source` as URIs (s3://, gs://, hdfs://, file://), which the Ray engine reads with Ray Data
-    as Parquet; [] if it is anything else."""
+    (JSONL files by their suffix, else Parquet); [] if it is anything else."""
     names = [source] if isinstance(source, str) else list(source) if isinstance(source, (list, tuple)) else []
     return names if names and all(isinstance(s, str) and "://" in s for s in names) else []
 
@@ -98,9 +98,10 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
     its usual names are tried: `site` or `source`, `published` or `date`, ...); `paragraph_sep` is
     the string a text's paragraphs are joined with (" ### "), if not blank lines. `on_stage` is
     called with the name of each stage of `STAGES` as it starts (reading comes first), for
-    progress bars. `engine="ray"` runs the per-chunk passes as Ray tasks on the Ray instance this
-    process is connected to, or on the one at `address` (None: `RAY_ADDRESS`, or a new local one),
-    and reads Parquet named by URI with Ray Data; the tables are the same (see `syndup.ray_engine`).
+    progress bars. `engine="ray"` runs the per-chunk passes, group-bys and big splits as Ray tasks
+    on the Ray instance this process is connected to, or on the one at `address` (None:
+    `RAY_ADDRESS`, or a new local one), and reads JSONL files (by suffix) and Parquet named by URI
+    with Ray Data; the tables are the same (see `syndup.ray_engine`).
     """
     fields = Fields(id_field, text_field, {"url": url_field, "title": title_field, "site": site_field,
                                            "published": date_field, "author": author_field}, paragraph_sep)
@@ -125,9 +126,11 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     execution = for_engine(engine, address, jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
     if engine == "ray" and _uris(source):
-        from .ray_engine import read_parquet
+        from .ray_engine import JSONL_SUFFIXES, read_jsonl, read_parquet
 
-        items: Iterable[Any] = read_parquet(_uris(source), fields=fields, limits=limits)
+        uris = _uris(source)
+        jsonl = all(u.lower().endswith(JSONL_SUFFIXES) for u in uris)
+        items: Iterable[Any] = (read_jsonl if jsonl else read_parquet)(uris, fields=fields, limits=limits)
     else:
         items = _items(source, fields, limits)
     corpus = analyse.analyse(items, execution, progress, shown)

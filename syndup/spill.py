@@ -78,8 +78,14 @@ class TextStore(Mapping[str, Article]):
     all the rest a scan keeps per article).
     """
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="syndup-texts-", buffering=0)
+    def __init__(self, folder: str | None = None) -> None:
+        """`folder`: keep the texts in a named file there (a scan's spill folder, which a cluster's
+        workers read: the store then pickles as a `TextReader` of it); default: an anonymous file."""
+        self._path = None if folder is None else os.path.join(folder, "texts.bin")
+        if self._path is None:
+            self._file = tempfile.TemporaryFile(prefix="syndup-texts-", buffering=0)
+        else:
+            self._file = open(self._path, "w+b", buffering=0)  # noqa: SIM115 - kept open, closed by close()
         self._starts = array("q")  # byte offset of each text in the file
         self._pos = 0
         self._articles: list[StoredArticle] = []
@@ -196,9 +202,31 @@ class TextStore(Mapping[str, Article]):
         """Whether `close()` was called."""
         return self._file.closed
 
-    def __getstate__(self) -> dict[str, object]:
-        raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
-                        "copy what you need with result.text(doc_id)")
+    def __reduce__(self) -> tuple[type[TextReader], tuple[str, array[int], int]]:
+        """A named store pickles as a `TextReader` of its file (what a cluster's worker needs of it)."""
+        if self._path is None:
+            raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
+                            "copy what you need with result.text(doc_id)")
+        return (TextReader, (self._path, self._starts, self._pos))
+
+
+class TextReader:
+    """Read-only texts of a `TextStore` kept in a named file, by slot: what a `StoredArticle`
+    unpickled in another process (a Ray worker) reads its text from."""
+
+    def __init__(self, path: str, starts: array[int], end: int) -> None:
+        self._path, self._starts, self._end = path, starts, end
+        self._fds: dict[int, int] = {}  # opened on first use
+        weakref.finalize(self, _close_all, self._fds)
+
+    def text_at(self, slot: int) -> str:
+        """The text of the `slot`-th article added."""
+        fd = self._fds.get(0)
+        if fd is None:
+            fd = self._fds[0] = os.open(self._path, os.O_RDONLY)
+        start = self._starts[slot]
+        end = self._starts[slot + 1] if slot + 1 < len(self._starts) else self._end
+        return os.pread(fd, end - start, start).decode("utf-8", "surrogatepass")
 
 
 def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
@@ -249,6 +277,21 @@ class SpillDir:
     def remove(self) -> None:
         """Delete the folder now."""
         self._cleanup()
+
+    def __reduce__(self) -> tuple[type[SpillView], tuple[str]]:
+        """Pickled (for a cluster's worker), the folder is a `SpillView`: it never removes it."""
+        return (SpillView, (str(self.path),))
+
+
+class SpillView:
+    """A spill folder seen from another process (a Ray worker): its files, never its removal."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+    def file(self, kind: str, chunk: int) -> str:
+        """The path of one chunk's file of one kind."""
+        return spill_file(str(self.path), kind, chunk)
 
 
 def sweep_spill(folder: str | None = None) -> list[Path]:
@@ -345,11 +388,21 @@ class AnchorSpill:
 
     def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(values, docs) of each part in turn; each part's file is deleted once read."""
-        self.close()
-        for path in self._paths:
-            rec = np.fromfile(path, dtype=self.RECORD)
+        for path in self.part_files():
+            yield self.read(path)
             os.unlink(path)
-            yield rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
+
+    def part_files(self) -> list[str]:
+        """No more anchors: the paths of the parts' files (each read by `read`), for another
+        process to read; the caller deletes them."""
+        self.close()
+        return list(self._paths)
+
+    @classmethod
+    def read(cls, path: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, docs) of one part's file."""
+        rec = np.fromfile(path, dtype=cls.RECORD)
+        return rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
 
     def counter(self) -> PairCounter:
         """A `PairCounter` in the same spill folder."""
@@ -419,6 +472,14 @@ class SetStore(Sequence[ShingleSet]):
 
     def __len__(self) -> int:
         return int(self._chunk.shape[0])
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (for a cluster's worker) without its cache and open files."""
+        return {**self.__dict__, "_cache": OrderedDict(), "_fds": OrderedDict()}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        weakref.finalize(self, _close_all, self._fds)
 
     def __getitem__(self, i: int) -> ShingleSet:  # type: ignore[override]
         hit = self._cache.get(i)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -24,8 +25,10 @@ from .generated import records
 ray = pytest.importorskip("ray")
 
 SEEDS = range(20240317, 20240317 + 10)  # ten generated corpora of 200 articles: 2000 articles
-#: Many small chunks, so that every pass has many Ray tasks in flight.
-TUNING = Tuning(chunk=50, min_parallel=100)
+#: Many small chunks, so that every pass has many Ray tasks in flight, and every split of the
+#: corpus-wide stages (verification, origins, boilerplate) runs as Ray tasks.
+TUNING = Tuning(chunk=50, min_parallel=100, fork_pairs=200, fork_members=50, fork_clusters=20, fork_keys=50,
+                group_bytes=1 << 18)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +77,18 @@ def test_ray_engine_gives_the_local_engines_tables(corpus, local_ray, local):
     assert_same_tables(result, local)
 
 
+def _ray_tasks() -> set[str]:
+    """The names of the syndup tasks this Ray instance ran (from its timeline of task events)."""
+    time.sleep(2)  # task events reach the timeline a moment after the tasks end
+    return {e["cat"].removeprefix("task::syndup:") for e in ray.timeline() if e.get("cat", "").startswith("task::syndup:")}
+
+
+def test_verification_anchors_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
+    syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
+    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "choose.<locals>.run",
+            "decide.<locals>.<lambda>", "part_evidence"} <= _ray_tasks()
+
+
 def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
     from syndup.ray_engine import RayExecution
 
@@ -95,7 +110,7 @@ def _ray_task_workers() -> list[int]:
                 cmdline = fh.read()
         except OSError:
             continue
-        if cmdline.startswith(b"ray::_call"):
+        if cmdline.startswith(b"ray::syndup:"):
             pids.append(int(entry))
     return pids
 
@@ -163,4 +178,16 @@ def test_parquet_at_a_uri_is_read_by_ray_data_with_the_local_rules(local_ray, tm
     result = syndup.scan(folder.as_uri(), engine="ray", jobs=2, tuning=TUNING)
     local = syndup.scan(frame, jobs=2, tuning=TUNING)
     assert len(result.problems) == 1
+    assert_same_tables(result, local)
+
+
+def test_jsonl_at_uris_is_read_by_ray_data_with_the_local_rules(corpus, local_ray, tmp_path):
+    lines = corpus.read_bytes().splitlines(keepends=True)
+    first, second = tmp_path / "part-0.jsonl", tmp_path / "part-1.jsonl.gz"
+    first.write_bytes(b"".join(lines[:700]))
+    second.write_bytes(gzip.compress(b"".join(lines[700:1400]) + b'{"id": "bad", "text": "\\xff"}\n\xff\xfe\n'))
+    result = syndup.scan([first.as_uri(), second.as_uri()], engine="ray", jobs=2, tuning=TUNING)
+    local = syndup.scan([first, second], jobs=2, tuning=TUNING)
+    assert len(result.documents) > 1300
+    assert any(p.where.startswith(f"{second}:") for p in result.problems)  # named file:line, as locally
     assert_same_tables(result, local)

@@ -62,9 +62,9 @@ def analyse(items: Iterable[Article | Problem | JsonlLines], execution: Executio
             progress: Progress | None = None, on_problem: Callable[[Problem], None] | None = None) -> Corpus:
     """Read and analyse every article (in worker processes once the input proves big enough);
     each chunk's articles are stored, and their ids checked, in input order."""
-    intake = _Intake(on_problem)
     spill = SpillDir()
     folder = str(spill.path)
+    intake = _Intake(on_problem, folder if execution.remote else None)
     # The entries (articles and problems, in order) of the text chunks in flight.
     held: dict[int, list[Article | Problem]] = {}
     chunk_size = execution.tuning.chunk
@@ -120,8 +120,9 @@ def analyse(items: Iterable[Article | Problem | JsonlLines], execution: Executio
 class _Intake:
     """Articles as they come back from pass 1: texts stored, ids made unique, problems reported."""
 
-    def __init__(self, on_problem: Callable[[Problem], None] | None) -> None:
-        self.texts = TextStore()
+    def __init__(self, on_problem: Callable[[Problem], None] | None, folder: str | None = None) -> None:
+        """`folder`: keep the texts there, for remote workers to read (see `TextStore`)."""
+        self.texts = TextStore(folder)
         self.problems: list[Problem] = []
         self._on_problem = on_problem
 

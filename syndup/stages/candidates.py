@@ -7,15 +7,31 @@ member; only that member goes on to MinHash LSH of both views (copies, noisy cop
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from ..candidates import AnchorRule, Banding, anchor_pairs_parts, lsh_banding, lsh_params, unique_pairs
+from ..candidates import (
+    AnchorRule,
+    Banding,
+    anchor_evidence,
+    anchor_pairs_merged,
+    anchor_pairs_parts,
+    band_parts,
+    band_rows,
+    lsh_banding,
+    lsh_params,
+    merge_bands,
+    unique_pairs,
+)
 from ..corpus import Corpus
 from ..execution import Execution
 from ..settings import Settings
+from ..spill import AnchorSpill
 from .sign import Signed
 
 
@@ -48,6 +64,17 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     dups = np.flatnonzero(first[fp_id] != np.arange(n))
     bands, rows = lsh_params(settings.lsh_threshold, settings.num_perm)
     noisy_bands, noisy_rows = lsh_params(settings.noisy_lsh_threshold, settings.num_perm)
+    if execution.remote:  # band keys grouped by the cluster's workers, anchors here
+        views = [(signed.signatures, bands, rows), (signed.noisy_signatures, noisy_bands, noisy_rows)]
+        banding, noisy = grouped_banding(views, reps, settings.max_bucket_pairs, execution)
+        files = signed.anchors.part_files()
+        tasks = ((path, n, AnchorRule.of(settings)) for path in files)
+        evidence = execution.map_chunks(part_evidence, tasks, parallel=True)  # each part on a worker, in turn
+        anchors = anchor_pairs_merged(evidence, n, AnchorRule.of(settings), signed.anchors.counter())
+        for path in files:
+            os.unlink(path)
+        return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
+                          unique_pairs(banding.pairs, noisy.pairs, anchors, n=n), banding, noisy)
     found: list[Any] = execution.fork_join([
         lambda: (lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
                  lsh_banding(signed.noisy_signatures, reps, noisy_bands, noisy_rows, settings.max_bucket_pairs,
@@ -58,3 +85,24 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     anchored: np.ndarray = found[1]
     return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
                       unique_pairs(banding.pairs, noisy.pairs, anchored, n=n), banding, noisy)
+
+
+def part_evidence(path: str, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
+    """In a worker: the evidence of one part of the anchors (`candidates.anchor_evidence`), read from its file."""
+    return anchor_evidence(*AnchorSpill.read(path), n, rule)
+
+
+def grouped_banding(views: Sequence[tuple[np.ndarray, int, int]], reps: np.ndarray, max_group: int,
+                    execution: Execution) -> list[Banding]:
+    """`lsh_banding(signatures, reps, bands, rows, max_group, select=reps)` of each view
+    (signatures, bands, rows) in one group-by (`Execution.by_key`): every band's keys made per
+    block of articles, grouped by key, each part's groups (pairs, big groups) found where it
+    lands; the same `Banding`s."""
+    n = int(reps.max()) + 1 if reps.shape[0] else 0
+    columns = {"doc": reps, **{f"view{v}": signatures[reps] for v, (signatures, _, _) in enumerate(views)}}
+    shape = tuple((f"view{v}", bands, rows) for v, (_, bands, rows) in enumerate(views))
+    parts = execution.by_key(partial(band_parts, max_group=max_group, n=n), columns, "key",
+                             rows=partial(band_rows, views=shape))
+    found = [groups for part in parts for groups in part]
+    first = np.concatenate([[0], np.cumsum([bands for _, bands, _ in views])]).tolist()
+    return [merge_bands(found, n, range(a, b)) for a, b in zip(first[:-1], first[1:])]

@@ -101,7 +101,8 @@ def choose(groups: list[list[int]], corpus: Corpus, sets: SetStore, execution: E
     urls = [a.url for a in arts]
     sites = corpus.sites
     evidence = _Evidence(arts)  # read only for clusters whose dates do not decide the origin
-    evidence.prefetch([m for g in groups if not dates_decide(g, published, crawled) for m in g], execution)
+    if not execution.remote:  # remote workers read their clusters' evidence themselves, next to the texts
+        evidence.prefetch([m for g in groups if not dates_decide(g, published, crawled) for m in g], execution)
 
     def run(part: list[list[int]]) -> tuple[list[int], list[str], list[float], np.ndarray, np.ndarray]:
         """The origins of clusters `part`, their rules and confidences, and (members, overlaps)
