@@ -34,3 +34,34 @@ def test_gather_reads_what_one_by_one_reads(wanted):
         s, e = got.offsets[k], got.offsets[k + 1]
         assert got.hashes[s:e].tolist() == store[d].hashes.tolist() == sets[d].hashes.tolist()
         assert got.unquoted[s:e].tolist() == store[d].unquoted.tolist() == sets[d].unquoted.tolist()
+
+
+# --- words kept for measuring passages ----------------------------------------------------------
+
+def test_kept_words_are_the_texts_analysed_again():
+    """Passages are measured from the words the analyse stage spilled (`WordStore`), not from the
+    texts analysed again: the same words, paragraphs and boilerplate mask for any articles asked,
+    across chunks, in any order, with ids out of read order."""
+    from syndup import boilerplate as bp
+    from syndup.execution import Execution, Tuning
+    from syndup.models import Article
+
+    from . import sitecorpus
+    from syndup.settings import Settings
+    from syndup.shingle import analyze_many
+    from syndup.stages import analyse, boilerplate, sign
+
+    records, _ = sitecorpus.build()
+    arts = [Article.from_mapping(r) for r in reversed(records)]  # ids out of read order
+    execution = Execution.local(1, Tuning(chunk=8, min_parallel=10 ** 6))
+    corpus = analyse.analyse(arts, execution)
+    learned = boilerplate.learn(corpus, Settings(), execution)
+    assert learned.hashes  # the footer
+    signed = sign.sign(corpus, learned, Settings(), execution)
+    assert signed.words is not None
+    for docs in ([0], [5, len(arts) - 1, 0, 5], list(range(len(arts)))[::-1], []):
+        got, drop = signed.words.gather(np.array(docs, dtype=np.int64))
+        want = analyze_many([corpus.articles[d].text for d in docs])
+        for field in ("word_hashes", "word_quoted", "word_offsets", "para_words", "para_offsets"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+        np.testing.assert_array_equal(drop, bp.drop_mask(want, bp.as_array(learned.hashes)))
