@@ -90,8 +90,10 @@ def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | 
     """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1),
     for every row of `signatures` or the rows `select`."""
     key = np.zeros(signatures.shape[0] if select is None else select.shape[0], dtype=np.uint64)
+    columns = slice(band * rows, band * rows + rows)
+    block = signatures[:, columns] if select is None else signatures[select, columns]  # one gather, not one a row
     for j in range(rows):
-        key = _mix(key, signatures[:, band * rows + j] if select is None else signatures[select, band * rows + j], j)
+        key = _mix(key, block[:, j], j)
     return key ^ _salt(np.uint64(band))
 
 
@@ -197,9 +199,10 @@ def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int,
     if docs.shape[0] < 2:
         return Banding(np.zeros((0, 2), dtype=np.int64), [], centrality)
     rows_of = np.arange(signatures.shape[0]) if select is None else select
-    empty = np.ones(rows_of.shape[0], dtype=bool)
-    for c in range(signatures.shape[1]):
-        empty &= signatures[rows_of, c] == np.uint32(0xFFFFFFFF)
+    empty = (signatures[rows_of, 0] == np.uint32(0xFFFFFFFF) if signatures.shape[1]  # every column so, checked
+             else np.ones(rows_of.shape[0], dtype=bool))                            # where the first is
+    maybe = np.flatnonzero(empty)
+    empty[maybe] = (signatures[rows_of[maybe]] == np.uint32(0xFFFFFFFF)).all(axis=1)
     rows_of, docs = rows_of[~empty], docs[~empty]
     small_dtype = np.int32 if n < 2 ** 31 else np.int64
     codes = [np.zeros(0, dtype=np.int64)]
