@@ -1,4 +1,5 @@
-"""What a scan keeps on disk: `SetStore.gather` reads the sets one by one reading would."""
+"""What a scan keeps on disk: `SetStore.gather` reads the sets one by one reading would, and
+`WordStore.gather` the words analysing the texts again would."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import random
 import numpy as np
 import pytest
 
-from syndup.shingle import SetBatch
+from syndup import boilerplate as bp
+from syndup.execution import Execution, Tuning
+from syndup.models import Article
+from syndup.settings import Settings
+from syndup.shingle import SetBatch, analyze_many
 from syndup.spill import SetStore, SpillDir, write_sets
+from syndup.stages import analyse, boilerplate, sign
 
+from . import sitecorpus
 from .test_verify import random_sets
 
 # --- reading sets in batches -------------------------------------------------------------------
@@ -42,15 +49,6 @@ def test_kept_words_are_the_texts_analysed_again():
     """Passages are measured from the words the analyse stage spilled (`WordStore`), not from the
     texts analysed again: the same words, paragraphs and boilerplate mask for any articles asked,
     across chunks, in any order, with ids out of read order."""
-    from syndup import boilerplate as bp
-    from syndup.execution import Execution, Tuning
-    from syndup.models import Article
-
-    from . import sitecorpus
-    from syndup.settings import Settings
-    from syndup.shingle import analyze_many
-    from syndup.stages import analyse, boilerplate, sign
-
     records, _ = sitecorpus.build()
     arts = [Article.from_mapping(r) for r in reversed(records)]  # ids out of read order
     execution = Execution.local(1, Tuning(chunk=8, min_parallel=10 ** 6))
