@@ -342,10 +342,10 @@ class WordStore:
         """Keep chunk `chunk`'s exact view (see the class docstring)."""
         path = self._spill.file("words", chunk)
         with open(path, "rb") as fh:
-            (wh, _, _), (wq, _, _), (wo, _, n1), (pw, _, _), (po, dtype, n_paras) = _npy_arrays(fh, 5)
-            end = po + n_paras * dtype.itemsize
-            word_offsets = np.frombuffer(os.pread(fh.fileno(), 8 * n1, wo), dtype="<i8").astype(np.int64)
-            para_offsets = np.frombuffer(os.pread(fh.fileno(), 8 * n_paras, po), dtype="<i8").astype(np.int64)
+            (wh, _, _), (wq, _, _), (wo, _, n_wo), (pw, _, _), (po, dtype, n_po) = _npy_arrays(fh, 5)
+            end = po + n_po * dtype.itemsize
+            word_offsets = np.frombuffer(os.pread(fh.fileno(), 8 * n_wo, wo), dtype="<i8").astype(np.int64)
+            para_offsets = np.frombuffer(os.pread(fh.fileno(), 8 * n_po, po), dtype="<i8").astype(np.int64)
         os.truncate(path, end)
         self._layout[chunk] = (wh, wq, pw, word_offsets, para_offsets)
 
