@@ -90,8 +90,10 @@ def band_key(signatures: np.ndarray, band: int, rows: int, select: np.ndarray | 
     """One 64-bit key per article for one band (columns band * rows ... band * rows + rows - 1),
     for every row of `signatures` or the rows `select`."""
     key = np.zeros(signatures.shape[0] if select is None else select.shape[0], dtype=np.uint64)
+    columns = slice(band * rows, band * rows + rows)
+    block = signatures[:, columns] if select is None else signatures[select, columns]  # one gather, not one a row
     for j in range(rows):
-        key = _mix(key, signatures[:, band * rows + j] if select is None else signatures[select, band * rows + j], j)
+        key = _mix(key, block[:, j], j)
     return key ^ _salt(np.uint64(band))
 
 

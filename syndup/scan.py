@@ -151,10 +151,10 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     signed = sign.sign(corpus, learned, settings, execution)
     tick()
     found = candidates.find(corpus, signed, settings, execution)
-    sets, noisy_sets = signed.sets, signed.noisy_sets
+    sets, noisy_sets, words = signed.sets, signed.noisy_sets, signed.words
     del signed  # its signatures are the largest thing in memory; only the exact sets decide from here on
     tick()
-    verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes, noisy_sets)
+    verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes, noisy_sets, words)
     tick()
     separated = separate.separate(verified)
     chosen = origins.choose(separated.groups, corpus, sets, execution)

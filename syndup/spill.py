@@ -9,6 +9,7 @@ pairs, are spilled by the sign stage and read back on demand.
 from __future__ import annotations
 
 import bisect
+import mmap
 import os
 import shutil
 import socket
@@ -20,11 +21,12 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from .models import Article
-from .shingle import EMPTY, SetBatch, ShingleSet
+from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
 SPILL_PREFIX, OWNER = "syndup-", "owner"
@@ -343,6 +345,97 @@ def write_sets(path: str, hashes: np.ndarray, unquoted: np.ndarray) -> None:
     with open(path, "wb") as fh:
         fh.write(np.ascontiguousarray(hashes, dtype="<u4").tobytes())
         fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).tobytes())
+
+
+def _npy_arrays(fh: BinaryIO, count: int) -> list[tuple[int, np.dtype, int]]:
+    """(data offset, dtype, length) of the first `count` one-dimensional arrays `np.save` wrote to
+    `fh` one after another, read from their headers alone."""
+    found = []
+    for _ in range(count):
+        version = np.lib.format.read_magic(fh)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(fh)
+        length = int(np.prod(shape))
+        found.append((fh.tell(), dtype, length))
+        fh.seek(length * dtype.itemsize, os.SEEK_CUR)
+    return found
+
+
+class WordStore:
+    """Every article's exact-view words (hashes, quotation flags, paragraph lengths) and which of its
+    paragraphs are boilerplate, read back from the analyse stage's "words" spill files: measuring
+    the passage two articles share needs their words in order, which the shingle sets lose, and
+    reading them back costs far less than analysing the texts again.
+
+    `keep(chunk)` takes a chunk's file once it is signed: the noisy view after the exact view's five
+    arrays is cut off (only the exact view measures passages) and the exact view's word and
+    paragraph offsets are read into memory (16 bytes an article).
+    """
+
+    def __init__(self, spill: SpillDir, chunk_starts: np.ndarray, order: np.ndarray, para_base: np.ndarray,
+                 drops: np.ndarray) -> None:
+        """`chunk_starts`: where each chunk's articles start in read order; `order`: id position ->
+        read position; `para_base`: each chunk's first paragraph in `drops` (bool, every paragraph in
+        read order: boilerplate?)."""
+        self._spill, self._chunk_starts, self._order = spill, chunk_starts, order
+        self._para_base, self._drops = para_base, drops
+        self._layout: dict[int, tuple[int, int, int, np.ndarray, np.ndarray]] = {}
+
+    def keep(self, chunk: int) -> None:
+        """Keep chunk `chunk`'s exact view (see the class docstring)."""
+        path = self._spill.file("words", chunk)
+        with open(path, "rb") as fh:
+            (wh, _, _), (wq, _, _), (wo, _, n_wo), (pw, _, _), (po, dtype, n_po) = _npy_arrays(fh, 5)
+            end = po + n_po * dtype.itemsize
+            word_offsets = np.frombuffer(os.pread(fh.fileno(), 8 * n_wo, wo), dtype="<i8").astype(np.int64)
+            para_offsets = np.frombuffer(os.pread(fh.fileno(), 8 * n_po, po), dtype="<i8").astype(np.int64)
+        os.truncate(path, end)
+        self._layout[chunk] = (wh, wq, pw, word_offsets, para_offsets)
+
+    def gather(self, docs: np.ndarray) -> tuple[FeatureBatch, np.ndarray]:
+        """The words of articles `docs` (id positions), in that order, as one batch (paragraph hashes
+        and fingerprints left zero), and its paragraphs' boilerplate mask. Each chunk file is mapped
+        while its articles are copied out, and unmapped after."""
+        docs = np.asarray(docs, dtype=np.int64)
+        read = self._order[docs]
+        chunks = np.searchsorted(self._chunk_starts, read, side="right") - 1
+        at = read - self._chunk_starts[chunks]
+        w0, w1, p0, p1 = (np.zeros(docs.shape[0], dtype=np.int64) for _ in range(4))
+        for c in np.unique(chunks).tolist():
+            mine = chunks == c
+            _, _, _, wo, po = self._layout[c]
+            w0[mine], w1[mine], p0[mine], p1[mine] = wo[at[mine]], wo[at[mine] + 1], po[at[mine]], po[at[mine] + 1]
+        word_offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(w1 - w0)])
+        para_offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(p1 - p0)])
+        words = np.empty(int(word_offsets[-1]), dtype=np.uint64)
+        quoted = np.empty(words.shape[0], dtype=np.bool_)
+        paras = np.empty(int(para_offsets[-1]), dtype=np.int32)
+        drops = np.empty(paras.shape[0], dtype=np.bool_)
+        for c in np.unique(chunks).tolist():
+            mine = np.flatnonzero(chunks == c)
+            wh, wq, pw, wo, po = self._layout[c]
+            n_words, n_paras = int(wo[-1]), int(po[-1])
+            word_at, word_slot = _spans(w0[mine], w1[mine] - w0[mine], word_offsets[mine])
+            para_at, para_slot = _spans(p0[mine], p1[mine] - p0[mine], para_offsets[mine])
+            drops[para_slot] = self._drops[int(self._para_base[c]) + para_at]
+            if not n_words:
+                continue
+            with open(self._spill.file("words", c), "rb") as fh, \
+                    mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                words[word_slot] = np.frombuffer(mapped, dtype="<u8", count=n_words, offset=wh)[word_at]
+                quoted[word_slot] = np.frombuffer(mapped, dtype=np.bool_, count=n_words, offset=wq)[word_at]
+                paras[para_slot] = np.frombuffer(mapped, dtype="<i4", count=n_paras, offset=pw)[para_at]
+        batch = FeatureBatch(words, quoted, word_offsets, np.zeros(paras.shape[0], np.uint64), paras, para_offsets,
+                             np.zeros((docs.shape[0], 12), np.uint8))
+        return batch, drops
+
+
+def _spans(starts: np.ndarray, lengths: np.ndarray, to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions starts[k] .. starts[k] + lengths[k] - 1 of a source, every k one after the other,
+    and the positions to[k] .. they go to."""
+    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
+    inside = np.arange(owner.shape[0], dtype=np.int64) - (np.cumsum(lengths) - lengths)[owner]
+    return starts[owner] + inside, to[owner] + inside
 
 
 class AnchorSpill:

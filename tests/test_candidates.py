@@ -226,3 +226,17 @@ def test_candidate_pairs_grow_linearly_when_sentences_recur():
 def test_anchor_settings_are_checked(field, value):
     with pytest.raises(SettingsError, match=field):
         syndup.Settings(**{field: value})
+
+
+def test_banding_leaves_out_empty_signatures_only():
+    """An article with nothing to sign (every column 0xFFFFFFFF) joins no group; one whose first
+    column merely happens to be 0xFFFFFFFF still does."""
+    full = np.uint32(0xFFFFFFFF)
+    sig = np.arange(6 * 8, dtype=np.uint32).reshape(6, 8)
+    sig[1] = sig[0]                 # 0 and 1: one group in every band
+    sig[2], sig[3] = full, full     # 2 and 3: empty, equal, never paired
+    sig[4] = sig[0]
+    sig[4, 0] = sig[5, 0] = full    # 4 shares bands 1-3 with 0 and 1; 5 is not empty
+    sig[5, 1:] = sig[0, 1:]
+    found = lsh_banding(sig, np.arange(6), 4, 2, 10)
+    assert {tuple(p) for p in found.pairs.tolist()} == {(0, 1), (0, 4), (1, 4), (0, 5), (1, 5), (4, 5)}

@@ -1,4 +1,5 @@
-"""What a scan keeps on disk: `SetStore.gather` reads the sets one by one reading would."""
+"""What a scan keeps on disk: `SetStore.gather` reads the sets one by one reading would, and
+`WordStore.gather` the words analysing the texts again would."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import random
 import numpy as np
 import pytest
 
-from syndup.shingle import SetBatch
+from syndup import boilerplate as bp
+from syndup.execution import Execution, Tuning
+from syndup.models import Article
+from syndup.settings import Settings
+from syndup.shingle import SetBatch, analyze_many
 from syndup.spill import SetStore, SpillDir, write_sets
+from syndup.stages import analyse, boilerplate, sign
 
+from . import sitecorpus
 from .test_verify import random_sets
 
 # --- reading sets in batches -------------------------------------------------------------------
@@ -34,3 +41,25 @@ def test_gather_reads_what_one_by_one_reads(wanted):
         s, e = got.offsets[k], got.offsets[k + 1]
         assert got.hashes[s:e].tolist() == store[d].hashes.tolist() == sets[d].hashes.tolist()
         assert got.unquoted[s:e].tolist() == store[d].unquoted.tolist() == sets[d].unquoted.tolist()
+
+
+# --- words kept for measuring passages ----------------------------------------------------------
+
+def test_kept_words_are_the_texts_analysed_again():
+    """Passages are measured from the words the analyse stage spilled (`WordStore`), not from the
+    texts analysed again: the same words, paragraphs and boilerplate mask for any articles asked,
+    across chunks, in any order, with ids out of read order."""
+    records, _ = sitecorpus.build()
+    arts = [Article.from_mapping(r) for r in reversed(records)]  # ids out of read order
+    execution = Execution.local(1, Tuning(chunk=8, min_parallel=10 ** 6))
+    corpus = analyse.analyse(arts, execution)
+    learned = boilerplate.learn(corpus, Settings(), execution)
+    assert learned.hashes  # the footer
+    signed = sign.sign(corpus, learned, Settings(), execution)
+    assert signed.words is not None
+    for docs in ([0], [5, len(arts) - 1, 0, 5], list(range(len(arts)))[::-1], []):
+        got, drop = signed.words.gather(np.array(docs, dtype=np.int64))
+        want = analyze_many([corpus.articles[d].text for d in docs])
+        for field in ("word_hashes", "word_quoted", "word_offsets", "para_words", "para_offsets"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+        np.testing.assert_array_equal(drop, bp.drop_mask(want, bp.as_array(learned.hashes)))

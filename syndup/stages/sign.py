@@ -2,12 +2,12 @@
 
 Per chunk, in a worker process: the chunk's words (spilled by the analyse stage) are read back and
 sketched without their boilerplate paragraphs, as the index sketches one article; the exact sets
-are spilled again (read back only for candidate pairs), signatures and anchors come back.
+are spilled again (read back only for candidate pairs), signatures and anchors come back. The exact
+view's words stay on disk (`spill.WordStore`) for measuring shared passages.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,7 @@ from ..execution import Execution
 from ..settings import Settings
 from ..shingle import FeatureBatch
 from ..sketch import lsh_width, noisy_lsh_width, sketch_many
-from ..spill import AnchorSpill, SetStore, spill_file, write_sets
+from ..spill import AnchorSpill, SetStore, WordStore, spill_file, write_sets
 from .boilerplate import Boilerplate
 
 
@@ -32,13 +32,14 @@ class Signed:
     sets: SetStore
     noisy_signatures: np.ndarray  # uint32 (n, noisy width): the noisy view's LSH columns
     noisy_sets: SetStore          # the noisy view's shingle sets (on disk)
+    words: WordStore | None = None  # the exact view's words (on disk), for measuring passages
 
 
 def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> tuple[np.ndarray, ...]:
     """Pass 2 for one chunk (in a worker): the chunk's sketches (`sketch.sketch_many`); the sets go
     to the chunk's spill file, the signatures, the anchors (grouped by spill part, with their
     article's place in the chunk) and the sets' offsets come back. It leaves its input in place
-    (the caller removes it), so a task run again after its worker died finds it."""
+    (the caller keeps its exact view, `WordStore.keep`), so a task run again after its worker died finds it."""
     words = spill_file(spill, "words", chunk)
     with open(words, "rb") as fh:
         wh, wq, wo, pw, po, nwh, nwq, nwo, npw, npo = (np.load(fh, allow_pickle=False) for _ in range(10))
@@ -78,6 +79,8 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
     totals: list[int] = []
     noisy_totals: list[int] = []
     anchors = AnchorSpill(corpus.spill)
+    words = WordStore(corpus.spill, corpus.chunk_starts, corpus.order, corpus.para_offsets[corpus.chunk_starts],
+                      boilerplate.drops)
     try:
         done = execution.map_chunks(sign_chunk, tasks(), parallel=n >= execution.tuning.min_parallel)
         for c, (s, av, owner, bounds, so, ns, nso) in enumerate(done):
@@ -92,9 +95,9 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
             totals.append(int(so[-1]))
             noisy_totals.append(int(nso[-1]))
             anchors.add_sorted(av, pos[owner].astype(np.int32), bounds)
-            os.unlink(spill_file(folder, "words", c))
+            words.keep(c)
     finally:
         anchors.close()
     corpus.release_paragraphs()
     return Signed(sigs, anchors, SetStore(corpus.spill, set_chunk, set_start, set_end, totals), noisy_sigs,
-                  SetStore(corpus.spill, set_chunk, noisy_start, noisy_end, noisy_totals, kind="noisysets"))
+                  SetStore(corpus.spill, set_chunk, noisy_start, noisy_end, noisy_totals, kind="noisysets"), words)

@@ -21,7 +21,7 @@ from ..cluster import Components
 from ..execution import Execution
 from ..settings import Settings
 from ..shingle import SetBatch, analyze_many
-from ..spill import SetStore, StoredArticle
+from ..spill import SetStore, StoredArticle, WordStore
 from ..verify import (
     NONE,
     Passages,
@@ -69,10 +69,11 @@ class Verifier:
 
     def __init__(self, sets: SetStore, same_words: np.ndarray, settings: Settings, execution: Execution,
                  articles: Sequence[StoredArticle], boilerplate: frozenset[int],
-                 noisy_sets: SetStore | None = None) -> None:
-        """`noisy_sets`: the noisy view's sets, for the pairs the exact view falls short on (none: exact only)."""
+                 noisy_sets: SetStore | None = None, words: WordStore | None = None) -> None:
+        """`noisy_sets`: the noisy view's sets, for the pairs the exact view falls short on (none: exact only);
+        `words`: the articles' words kept on disk, for measuring passages (none: their texts are analysed again)."""
         self.sets, self.same_words, self.settings, self.execution = sets, same_words, settings, execution
-        self.noisy_sets = noisy_sets
+        self.noisy_sets, self.words = noisy_sets, words
         self.articles, self.boilerplate = articles, bp.as_array(boilerplate)
         self.sizes = sets.sizes()
 
@@ -140,8 +141,8 @@ class Verifier:
         return lambda p: self.passage_words(pairs[p])
 
     def passage_words(self, pairs: np.ndarray) -> np.ndarray:
-        """The longest passage each of `pairs` shares (`verify.passage_words_many`), from their texts
-        analysed again, a slice of pairs at a time."""
+        """The longest passage each of `pairs` shares (`verify.passage_words_many`), from their words
+        on disk (else their texts analysed again), a slice of pairs at a time."""
         return self._sequences(pairs, passage_words_many, np.int64)
 
     def covered_share(self, pairs: np.ndarray) -> np.ndarray:
@@ -150,15 +151,18 @@ class Verifier:
 
     def _sequences(self, pairs: np.ndarray, measure: Callable[[Sequences, np.ndarray, np.ndarray, int], np.ndarray],
                    dtype: type[np.generic]) -> np.ndarray:
-        """`measure` of each of `pairs`, from their texts analysed again (boilerplate left out), a
-        slice of pairs at a time."""
+        """`measure` of each of `pairs`, from their words on disk (else their texts analysed again,
+        boilerplate left out), a slice of pairs at a time."""
         out: np.ndarray = np.zeros(pairs.shape[0], dtype=dtype)
         k = self.settings.shingle_size
         load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
         for lo, hi in slices(load, self.execution.tuning.read_shingles):
             docs, slots = np.unique(pairs[lo:hi].reshape(-1), return_inverse=True)
-            features = analyze_many([self.articles[d].text for d in docs.tolist()])
-            drop = bp.drop_mask(features, self.boilerplate)
+            if self.words is not None:
+                features, drop = self.words.gather(docs)
+            else:
+                features = analyze_many([self.articles[d].text for d in docs.tolist()])
+                drop = bp.drop_mask(features, self.boilerplate)
             slots = slots.reshape(-1, 2)
             out[lo:hi] = measure(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
         return out
@@ -176,12 +180,13 @@ class Verified:
 
 def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution: Execution,
            articles: Sequence[StoredArticle], boilerplate: frozenset[int],
-           noisy_sets: SetStore | None = None) -> Verified:
+           noisy_sets: SetStore | None = None, words: WordStore | None = None) -> Verified:
     """Verify the candidates and join duplicates and copies into components (see the module docstring);
     `articles` (id order) and `boilerplate` are for measuring shared passages and aligning noisy
-    copies, `noisy_sets` the noisy view's sets."""
+    copies, `noisy_sets` the noisy view's sets, `words` the articles' words on disk (passages are
+    measured from them rather than from texts analysed again)."""
     n = candidates.same_words.shape[0]
-    verifier = Verifier(sets, candidates.same_words, settings, execution, articles, boilerplate, noisy_sets)
+    verifier = Verifier(sets, candidates.same_words, settings, execution, articles, boilerplate, noisy_sets, words)
     found: list[np.ndarray] = []
     rels: list[Relations] = []
 
