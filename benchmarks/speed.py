@@ -268,7 +268,9 @@ class Corpus:
 
 # -- the recurring-sentence corpus: no copies, every sentence in 5-20 articles --------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
+# A sentence ends at ".", "!" or "?", or at one of them and a closing quote ('vital." Many'): the
+# quotation marks are taken out below, and a cut missed there would leave two sentences in one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])|(?<=[.!?][\"'])\s+(?=[A-Z\"'])")
 
 
 def real_sentences(folder: Path) -> tuple[list[str], np.ndarray]:
