@@ -202,7 +202,7 @@ SCAN_EXAMPLES = """Examples:
   syndup scan crawl.warc.gz --out out/ --id url --format parquet
   syndup scan a.jsonl b.jsonl -o out/ --set copy_containment=0.6 --json
   syndup scan corpus/ -o out/ --index articles.syndup -v
-  syndup scan 's3://bucket/crawl/*.jsonl.gz' -o out/ --engine ray --address auto
+  syndup scan 's3://bucket/crawl/*.jsonl.gz' -o out/ --engine ray
 """
 
 

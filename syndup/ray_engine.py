@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -72,7 +73,9 @@ def _remote() -> Any:
 
 
 def _name(fn: Callable[..., Any]) -> str:
-    """A task's name (in Ray's dashboard and state API): what it runs."""
+    """A task's name (in Ray's dashboard and state API): what it runs (a partial's function)."""
+    while isinstance(fn, partial):
+        fn = fn.func
     return f"syndup:{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
@@ -160,10 +163,10 @@ class RayExecution(Execution):
 
     def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
                rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
-        """`Execution.by_key` with Ray Data: `columns` in blocks of `tuning.group_bytes`, `rows` of
-        each block made on the workers, hash-partitioned by `key` into two parts per CPU or one
-        per block if more (Ray Data's shuffle), `fn` of each part on a worker; only the parts'
-        results come back."""
+        """`Execution.by_key` with Ray Data: `columns` in blocks whose rows take about
+        `tuning.group_bytes` (measured on a few), `rows` of each block made on the workers,
+        hash-partitioned by `key` into two parts per CPU or one per block if more (Ray Data's
+        shuffle), `fn` of each part on a worker; only the parts' results come back."""
         data = require("ray.data", "ray", "The Ray engine's group-bys")
         pa = require("pyarrow", "ray", "The Ray engine's group-bys")
         tensor = require("ray.data.extensions", "ray", "The Ray engine's group-bys").ArrowTensorArray
@@ -171,6 +174,10 @@ class RayExecution(Execution):
         if length == 0:
             return [fn(columns if rows is None else rows(columns))]
         size = sum(v.nbytes for v in columns.values())
+        if rows is not None:  # a block is cut by the bytes of the rows it makes (band keys: twice its signatures)
+            probe = min(length, 256)
+            made = sum(v.nbytes for v in rows({c: v[:probe] for c, v in columns.items()}).values())
+            size = max(size, made * length // probe)
         step = max(1, self.tuning.group_bytes * length // max(1, size))
         # At least two parts per CPU, and as many as blocks: a part, like a block, stays near group_bytes.
         parts = max(2 * self.cpus(), -(-size // max(1, self.tuning.group_bytes)))

@@ -85,7 +85,7 @@ def _ray_tasks() -> set[str]:
 
 def test_verification_anchors_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
     syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
-    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "choose.<locals>.run",
+    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "_chosen_apart",
             "decide.<locals>.<lambda>", "part_evidence"} <= _ray_tasks()
 
 
