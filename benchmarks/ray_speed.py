@@ -16,7 +16,12 @@ block sizes are the defaults at every corpus size (`Tuning.chunk` articles per t
 `Tuning.group_bytes` per group-by block), so "worker_mb" at two sizes says whether a worker's
 memory follows the block or the corpus. Medians of the runs; the tables of both engines are compared.
 "driver_mb" is the scan process's peak RSS, "worker_mb" the largest peak RSS of a worker process
-(Ray's workers; the local engine's pool workers or forked children), in MB.
+(Ray's workers; the local engine's pool workers or forked children), in MB. A Ray worker's RSS
+counts the pages of the node's shared object store it has read (they stay mapped), so the worker
+processes are also sampled every 0.1 s (Ray only: a thread would change how the local engine
+starts its pool): "private_mb" is the largest private memory (RssAnon) a worker had, what a task
+costs its node, and "shared_mb" the largest share of object store pages one mapped (RssShmem),
+which the node's workers share.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,12 +45,8 @@ from speed import DEFAULT_BBC, Corpus, text_model, write_corpus
 STAGES = ["read+analyse", "boilerplate", "sign", "candidates", "verify", "origins", "tables"]
 
 
-def worker_peak_mb(engine: str) -> float:
-    """The largest peak RSS of this process's workers: Ray's worker processes (descendants of this
-    driver whose title starts with "ray::", VmHWM, object store pages they touched included), or
-    the local engine's pool workers and forked children (RUSAGE_CHILDREN)."""
-    if engine != "ray":
-        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def workers(engine: str) -> list[int]:
+    """This process's worker processes now: its descendants (for Ray, those whose title starts with "ray::")."""
     parent: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -53,17 +55,51 @@ def worker_peak_mb(engine: str) -> float:
                     parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 continue
-    peak = 0
+    found = []
     for pid in parent:
         p = pid
         while p in parent and p != os.getpid():
             p = parent[p]
         if p != os.getpid() or pid == os.getpid():
             continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if not fh.read().startswith(b"ray::"):
+        if engine == "ray":
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    if not fh.read().startswith(b"ray::"):
+                        continue
+            except OSError:
+                continue
+        found.append(pid)
+    return found
+
+
+class Sampler(threading.Thread):
+    """Samples the workers' private (RssAnon) and shared (RssShmem) memory every 0.1 s; the largest of each, in MB."""
+
+    def __init__(self, engine: str) -> None:
+        super().__init__(daemon=True)
+        self.engine, self.stop, self.private, self.shared = engine, threading.Event(), 0.0, 0.0
+
+    def run(self) -> None:
+        while not self.stop.wait(0.1):
+            for pid in workers(self.engine):
+                try:
+                    with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+                        fields = dict(line.split(":", 1) for line in fh if line.startswith(("RssAnon", "RssShmem")))
+                except (OSError, ValueError):
                     continue
+                self.private = max(self.private, int(fields.get("RssAnon", "0 kB").split()[0]) / 1024)
+                self.shared = max(self.shared, int(fields.get("RssShmem", "0 kB").split()[0]) / 1024)
+
+
+def worker_peak_mb(engine: str) -> float:
+    """The largest peak RSS of this process's workers: Ray's worker processes (VmHWM, object store
+    pages they touched included), or the local engine's pool workers and forked children (RUSAGE_CHILDREN)."""
+    if engine != "ray":
+        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = 0
+    for pid in workers(engine):
+        try:
             with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
                 peak = max([peak] + [int(line.split()[1]) for line in fh if line.startswith("VmHWM:")])
         except OSError:
@@ -83,16 +119,22 @@ def child(corpus: str, engine: str, jobs: int) -> None:
         ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
         start = time.perf_counter() - t
     calls: list[float] = []
+    sampler = Sampler(engine)
+    if engine == "ray":  # a thread would make the local engine start its pool through a fork server
+        sampler.start()
     t0 = time.perf_counter()
     result = syndup.scan(corpus, jobs=jobs, engine=engine, progress=lambda n: calls.append(time.perf_counter()))
     end = time.perf_counter()
+    sampler.stop.set()
+    if sampler.is_alive():
+        sampler.join()
     marks = [t0, calls[-6], *calls[-5:], end]  # pass 1's last chunk, then one call after each stage
     digest = hashlib.sha256()
     for table in (result.documents, result.pairs, result.clusters):
         digest.update(table.to_csv(index=False).encode())
     print(json.dumps({"ray_start": start, "total": end - t0, "n": len(result.documents),
                       "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "worker_mb": worker_peak_mb(engine),
+                      "worker_mb": worker_peak_mb(engine), "private_mb": sampler.private, "shared_mb": sampler.shared,
                       "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
                       **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
 
@@ -127,7 +169,7 @@ def main() -> None:
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 runs[engine].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
-    cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb"]
+    cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb", "private_mb", "shared_mb"]
     print(f"{'engine':<7}" + "".join(f"{c:>13}" for c in cols) + f"{'pairs':>9}  tables' sha256")
     for engine, rows in runs.items():
         cells = "".join(f"{statistics.median(r[c] for r in rows):>13.2f}" for c in cols)

@@ -199,14 +199,14 @@ def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], S
     paragraphs = [p for p in paragraphs if p[1] >= MIN_HOLDERS]
     found = site_found if site_found is not None else set()
     keys = list(dict.fromkeys(key for _, _, key in paragraphs))
-    flags = _per_key(keys, lambda part: [site_boilerplate(members_of(k)) for k in part], execution)
+    flags = _per_key(keys, lambda groups: [site_boilerplate(g) for g in groups], members_of, execution)
     site_keys = {k for k, flag in zip(keys, flags) if flag}
     found.update(h for h, _, key in paragraphs if key in site_keys)
     result = {h for h, _, _ in paragraphs if h in found}
     known = frozenset(found)
     asked = list(dict.fromkeys(key for h, holders, key in paragraphs
                                if h not in known and holders >= settings.boilerplate_min_stories))
-    counts = _per_key(asked, lambda part: stories_many([members_of(k) for k in part], known), execution)
+    counts = _per_key(asked, lambda groups: stories_many(groups, known), members_of, execution)
     many = {k for k, c in zip(asked, counts) if c >= settings.boilerplate_min_stories}
     for h, holders, key in paragraphs:
         if key in many and h not in known and holders >= settings.boilerplate_min_stories:
@@ -214,9 +214,16 @@ def decide(paragraphs: Iterable[tuple[int, int, K]], members_of: Callable[[K], S
     return result
 
 
-def _per_key(keys: list[K], judge: Callable[[list[K]], list[Any]], execution: Execution) -> list[Any]:
-    """`judge(keys)`, the keys cut into parts judged at once in forked processes when they are many."""
-    return [x for run in execution.map_split(judge, keys, minimum=execution.tuning.fork_keys) for x in run]
+def _per_key(keys: list[K], judge: Callable[[list[Sequence[Member]]], list[Any]],
+             members_of: Callable[[K], Sequence[Member]], execution: Execution) -> list[Any]:
+    """`judge` of the keys' members, the keys cut into parts judged at once in forked processes
+    when they are many; a cluster's task is sent its keys' members (not what `members_of` reads:
+    the corpus's paragraph table)."""
+    if execution.remote:
+        groups = [members_of(k) for k in keys]
+        return [x for run in execution.map_split(judge, groups, minimum=execution.tuning.fork_keys) for x in run]
+    return [x for run in execution.map_split(lambda part: judge([members_of(k) for k in part]), keys,
+                                             minimum=execution.tuning.fork_keys) for x in run]
 
 
 def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | None], settings: Settings,

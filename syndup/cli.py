@@ -202,14 +202,17 @@ SCAN_EXAMPLES = """Examples:
   syndup scan crawl.warc.gz --out out/ --id url --format parquet
   syndup scan a.jsonl b.jsonl -o out/ --set copy_containment=0.6 --json
   syndup scan corpus/ -o out/ --index articles.syndup -v
+  syndup scan 's3://bucket/crawl/*.jsonl.gz' -o out/ --engine ray
 """
 
 
 @app.command(epilog=SCAN_EXAMPLES)
 def scan(
-    corpus: list[Path] = typer.Argument(..., metavar="CORPUS",
-                                        help="Folders, .jsonl[.gz|.zst], .csv, .parquet or .warc[.gz] "
-                                             "files, or - for JSONL on stdin (plain, gzip or zstd)."),
+    corpus: list[str] = typer.Argument(..., metavar="CORPUS",
+                                       help="Folders, .jsonl[.gz|.zst], .csv, .parquet or .warc[.gz] "
+                                            "files, or - for JSONL on stdin (plain, gzip or zstd); with --engine "
+                                            "ray also URIs (s3://, gs://, hdfs://, file://; globs) of JSONL "
+                                            "files (by suffix) or Parquet files and folders."),
     out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Folder for documents/pairs/clusters tables."),
     fmt: TableFormat = typer.Option(TableFormat.csv, "--format", help="Format of the tables (parquet: typed columns, lists)."),
     id_field: IdField = "id",
@@ -275,7 +278,8 @@ def scan(
     try:
         fields = _fields(id_field, text_field, url_field, title_field, site_field, date_field, author_field,
                          paragraph_sep)
-        paths = check_paths(corpus, text_field=text_field)
+        uris = _corpus_uris(corpus, engine, dedup_out)
+        paths = [] if uris else check_paths([Path(c) for c in corpus], text_field=text_field)
         limits = ReadLimits(parse_size(max_record_size), parse_size(max_input_size), max_ratio, max_warnings)
         check_writable(out)
         if dedup_out is not None:
@@ -304,14 +308,14 @@ def scan(
                       TimeElapsedColumn(), console=err_console, transient=True, auto_refresh=False,
                       disable=quiet or not err_console.is_terminal) as bar:
             stages = _Stages(bar, _count_hint(paths), verbose, size=_size_hint(paths))
-            result = scan_fields(stages.reading(items), fields, settings=settings, progress=stages.progress, jobs=jobs,
-                                 on_problem=warn, limits=limits, on_stage=stages.start,
-                                 reread=Reread(tuple(paths), fields, limits, tuple(skipped)),
+            result = scan_fields(uris or stages.reading(items), fields, settings=settings, progress=stages.progress,
+                                 jobs=jobs, on_problem=warn, limits=limits, on_stage=stages.start,
+                                 reread=None if uris else Reread(tuple(paths), fields, limits, tuple(skipped)),
                                  engine=engine.value, address=address)
             stages.start("writing")
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:
-            write_table_files(result, staging.path, (fmt.value,), corpus=paths,
+            write_table_files(result, staging.path, (fmt.value,), corpus=paths or None,
                               read_options={"id_field": id_field, "text_field": text_field, "url_field": url_field,
                                             "title_field": title_field, "site_field": site_field,
                                             "date_field": date_field, "author_field": author_field,
@@ -429,6 +433,20 @@ def _check_index(target: str, settings: Settings) -> None:
             pass
     except SyndupError as exc:
         raise fail(str(exc)) from None
+
+
+def _corpus_uris(corpus: list[str], engine: Engine, dedup_out: Path | None) -> list[str]:
+    """The CORPUS arguments when they are URIs (read by the Ray engine with Ray Data), else []."""
+    uris = [c for c in corpus if "://" in c]
+    if not uris:
+        return []
+    if len(uris) < len(corpus):
+        raise InputError("CORPUS: give URIs or local paths, not both")
+    if engine is not Engine.ray:
+        raise InputError(f"{uris[0]}: a URI is read by the Ray engine: add --engine ray")
+    if dedup_out is not None:
+        raise InputError("--dedup-out reads the corpus again, from local paths only: not with URIs")
+    return uris
 
 
 def _own_output(paths: Iterable[Path], out: Path, dedup_out: Path | None = None) -> list[Path]:

@@ -57,16 +57,18 @@ class Staging:
             for name in remove:
                 if name not in {p.name for p in self.path.iterdir()}:
                     try:
-                        (self.out / name).unlink(missing_ok=True)
+                        _remove(self.out / name)
                     except OSError as exc:
                         raise OutputError(f"cannot remove {name} from {self.out}: {exc.strerror or exc}") from exc
             old = self.path / _REPLACED
             for entry in sorted(p for p in self.path.iterdir() if p.name not in (_REPLACED, OWNER)):
                 target = self.out / entry.name
                 try:
-                    if entry.is_dir() and target.is_dir() and not target.is_symlink():
+                    if (entry.is_dir() or target.is_dir()) and target.exists() and not target.is_symlink():
                         old.mkdir(exist_ok=True)
-                        os.replace(target, old / entry.name)  # a folder cannot replace a folder in one step
+                        # A folder cannot replace a folder or a file in one step, nor a file a folder
+                        # (a Parquet table in parts, then one file).
+                        os.replace(target, old / entry.name)
                     os.replace(entry, target)
                 except OSError as exc:
                     raise OutputError(f"cannot move {entry.name} into {self.out}: {exc.strerror or exc}") from exc
@@ -82,6 +84,14 @@ class Staging:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.discard()
+
+
+def _remove(path: Path) -> None:
+    """Delete the file or folder (a Parquet table in parts) at `path`, if there is one."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def sweep_staging(out: Path) -> None:
@@ -114,14 +124,21 @@ def check_writable(out: Path) -> None:
         raise OutputError(f"cannot write to {out}: {probe} is read-only")
 
 
+#: Rows above which a table's Parquet output is a folder of part files of at most this many rows
+#: each (`documents.parquet/part-0000.parquet`, ...): one table to pandas, pyarrow, polars, DuckDB,
+#: Spark and Ray Data, read a part at a time by those that stream.
+PART_ROWS = 1_000_000
+
+
 def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...] = ("csv",), *,
                       corpus: Sequence[str | Path] | None = None,
-                      read_options: Mapping[str, object] | None = None) -> list[Path]:
+                      read_options: Mapping[str, object] | None = None, part_rows: int = PART_ROWS) -> list[Path]:
     """Write the tables (`TABLES`) into `folder` in each format, and the `scan.json` that
     `load` needs (not atomically: a staging folder's job).
 
     `corpus` and `read_options` (as `syndup.read` takes them) say where the texts can be read
     again, for diffs and reports of a loaded scan; without them a loaded scan has no texts.
+    A Parquet table of more than `part_rows` rows is a folder of parts (`write_parquet`).
     """
     if "parquet" in formats:
         require("pyarrow", "parquet", "Writing Parquet")
@@ -134,11 +151,8 @@ def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...]
                 _csv_form(frame).to_csv(path, index=False)
                 written.append(path)
             if "parquet" in formats:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-
                 path = folder / f"{name}.parquet"
-                pq.write_table(pa.Table.from_pandas(frame, schema=arrow_schema(name), preserve_index=False), path)
+                write_parquet(frame, name, path, part_rows)
                 written.append(path)
         path = folder / MANIFEST
         path.write_text(json.dumps(_manifest(result, formats, corpus, read_options), indent=1) + "\n",
@@ -149,13 +163,33 @@ def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...]
     return written
 
 
+def write_parquet(frame: pd.DataFrame, table: str, path: Path, part_rows: int = PART_ROWS) -> None:
+    """A typed table as Parquet at `path` with its schema (`arrow_schema`): one file, or when it
+    has more than `part_rows` rows a folder of part files in row order (`part-0000.parquet`,
+    numbered wide enough to sort), every part with the same schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = pa.Table.from_pandas(frame, schema=arrow_schema(table), preserve_index=False)
+    if data.num_rows <= part_rows:
+        pq.write_table(data, path)
+        return
+    parts = -(-data.num_rows // part_rows)
+    width = max(4, len(str(parts - 1)))
+    path.mkdir()
+    for i in range(parts):
+        pq.write_table(data.slice(i * part_rows, part_rows), path / f"part-{i:0{width}d}.parquet")
+
+
 def write_tables(result: ScanResult, out: str | Path, formats: tuple[str, ...] = ("csv",), *,
                  corpus: Sequence[str | Path] | None = None,
-                 read_options: Mapping[str, object] | None = None) -> list[Path]:
-    """Write the tables (`TABLES`) to `out` in each format ("csv", "parquet"), all or none; returns the paths."""
+                 read_options: Mapping[str, object] | None = None, part_rows: int = PART_ROWS) -> list[Path]:
+    """Write the tables (`TABLES`) to `out` in each format ("csv", "parquet"), all or none; returns
+    the paths (a Parquet table of more than `part_rows` rows is a folder of part files)."""
     out = Path(out)
     with Staging(out) as staging:
-        staged = write_table_files(result, staging.path, formats, corpus=corpus, read_options=read_options)
+        staged = write_table_files(result, staging.path, formats, corpus=corpus, read_options=read_options,
+                                   part_rows=part_rows)
         staging.commit(remove=stale_tables(formats))
     return [out / p.name for p in staged]
 
@@ -224,7 +258,7 @@ def _split_list(cell: str | None) -> list[str]:
 
 
 def read_table(path: str | Path, table: str) -> pd.DataFrame:
-    """A table file (.csv or .parquet) that syndup wrote, with its declared types."""
+    """A table file (.csv or .parquet, or a folder of .parquet parts) that syndup wrote, with its declared types."""
     path = Path(path)
     try:
         if path.suffix == ".parquet":
@@ -264,7 +298,7 @@ def _manifest(result: ScanResult, formats: tuple[str, ...], corpus: Sequence[str
 def load(out: str | Path, *, corpus: str | Path | Sequence[str | Path] | None = None) -> ScanResult:
     """The scan whose outputs are in folder `out` (`syndup scan ... --out OUT`), as a `ScanResult`.
 
-    The tables are read from the Parquet files where there are some, else from the CSV files,
+    The tables are read from the Parquet files (or folders of parts) where there are some, else from the CSV files,
     with their declared types (equal to the scan's own). Texts, for `text()`, diffs and reports,
     are not stored in `out`: they are read again, on first use, from the corpus the scan read
     (its paths are in `out/scan.json`) or from `corpus` when it moved; an article whose text
@@ -277,7 +311,7 @@ def load(out: str | Path, *, corpus: str | Path | Sequence[str | Path] | None = 
         raise OutputError(f"{out}: no such folder (the --out folder of a finished syndup scan)")
     tables = {}
     for name in TABLES:
-        found = [out / f"{name}.{ext}" for ext in ("parquet", "csv") if (out / f"{name}.{ext}").is_file()]
+        found = [out / f"{name}.{ext}" for ext in ("parquet", "csv") if (out / f"{name}.{ext}").exists()]
         if not found and name in _DERIVED:
             continue  # written by a syndup before them: computed again from the texts when asked for
         if not found:

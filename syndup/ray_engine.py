@@ -17,6 +17,8 @@ import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -30,7 +32,8 @@ from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
-__all__ = ["JSONL_SUFFIXES", "MAX_RETRIES", "RayExecution", "connect", "read_jsonl", "read_parquet"]
+__all__ = ["JSONL_SUFFIXES", "MAX_RETRIES", "RayExecution", "connect", "expand_uris", "read_jsonl", "read_parquet",
+           "read_uris"]
 
 R = TypeVar("R")
 S = TypeVar("S", bound=Runs)
@@ -70,7 +73,9 @@ def _remote() -> Any:
 
 
 def _name(fn: Callable[..., Any]) -> str:
-    """A task's name (in Ray's dashboard and state API): what it runs."""
+    """A task's name (in Ray's dashboard and state API): what it runs (a partial's function)."""
+    while isinstance(fn, partial):
+        fn = fn.func
     return f"syndup:{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
@@ -158,10 +163,10 @@ class RayExecution(Execution):
 
     def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
                rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
-        """`Execution.by_key` with Ray Data: `columns` in blocks of `tuning.group_bytes`, `rows` of
-        each block made on the workers, hash-partitioned by `key` into two parts per CPU or one
-        per block if more (Ray Data's shuffle), `fn` of each part on a worker; only the parts'
-        results come back."""
+        """`Execution.by_key` with Ray Data: `columns` in blocks whose rows take about
+        `tuning.group_bytes` (measured on a few), `rows` of each block made on the workers,
+        hash-partitioned by `key` into two parts per CPU or one per block if more (Ray Data's
+        shuffle), `fn` of each part on a worker; only the parts' results come back."""
         data = require("ray.data", "ray", "The Ray engine's group-bys")
         pa = require("pyarrow", "ray", "The Ray engine's group-bys")
         tensor = require("ray.data.extensions", "ray", "The Ray engine's group-bys").ArrowTensorArray
@@ -169,6 +174,10 @@ class RayExecution(Execution):
         if length == 0:
             return [fn(columns if rows is None else rows(columns))]
         size = sum(v.nbytes for v in columns.values())
+        if rows is not None:  # a block is cut by the bytes of the rows it makes (band keys: twice its signatures)
+            probe = min(length, 256)
+            made = sum(v.nbytes for v in rows({c: v[:probe] for c, v in columns.items()}).values())
+            size = max(size, made * length // probe)
         step = max(1, self.tuning.group_bytes * length // max(1, size))
         # At least two parts per CPU, and as many as blocks: a part, like a block, stays near group_bytes.
         parts = max(2 * self.cpus(), -(-size // max(1, self.tuning.group_bytes)))
@@ -223,17 +232,60 @@ class RayExecution(Execution):
             raise
 
 
+_GLOB = frozenset("*?[")
+
+
+def _matches(parts: Sequence[str], pattern: Sequence[str]) -> bool:
+    """Whether a relative path's parts match a glob's parts (`*`, `?`, `[...]` within a part,
+    `**` any number of parts)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_matches(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatchcase(parts[0], pattern[0]) and _matches(parts[1:], pattern[1:])
+
+
+def expand_uris(uris: Sequence[str]) -> list[str]:
+    """`uris` with each glob (`s3://bucket/crawl/*.parquet`, `file:///data/**/*.jsonl.gz`) replaced by
+    the files it matches, sorted (Ray Data's readers take files and folders, not globs); listed
+    with pyarrow's file system of the URI's scheme. A glob that matches nothing is an InputError."""
+    fs = require("pyarrow.fs", "ray", "Reading URIs with Ray Data")
+    out: list[str] = []
+    for uri in uris:
+        scheme_end = uri.index("://") + 3
+        first = next((i for i, ch in enumerate(uri) if ch in _GLOB and i >= scheme_end), None)
+        if first is None:
+            out.append(uri)
+            continue
+        cut = uri.rfind("/", 0, first)
+        base, pattern = uri[:cut], [p for p in uri[cut + 1:].split("/") if p]
+        try:
+            system, root = fs.FileSystem.from_uri(base + "/")
+            found = system.get_file_info(fs.FileSelector(root, recursive=len(pattern) > 1 or "**" in pattern))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{uri}: cannot list {base}/ ({exc})") from exc
+        root = root.rstrip("/")
+        hits = sorted(f"{base}/{rel}" for rel in (info.path[len(root):].lstrip("/") for info in found
+                                                   if info.type == fs.FileType.File)
+                      if _matches(rel.split("/"), pattern))
+        if not hits:
+            raise InputError(f"{uri}: no file matches")
+        out.extend(hits)
+    return out
+
+
 def read_parquet(paths: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
                  limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | Problem]:
     """The records of Parquet files or folders of them, at URIs Ray Data reads (s3://, gs://,
     hdfs://, file://), read by Ray Data's tasks in file order and taken as `from_records` takes
-    records: the same field names, ids and warnings (a record is "record N", counted over all)."""
+    records: the same field names, ids and warnings (a record is "record N", counted over all).
+    Globs are expanded first (`expand_uris`)."""
     data = require("ray.data", "ray", "Reading Parquet with Ray Data")
     connect()
     context = data.DataContext.get_current()
     keep, context.execution_options.preserve_order = context.execution_options.preserve_order, True
     try:
-        dataset = data.read_parquet(list(paths))
+        dataset = data.read_parquet(expand_uris(paths))  # expanded already by read_uris: a no-op
 
         def rows() -> Iterator[dict[str, Any]]:
             for batch in dataset.iter_batches(batch_format="pandas", batch_size=4096):
@@ -255,16 +307,27 @@ def read_jsonl(uris: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
     decompressed there, so the input size limit counts decompressed bytes and no ratio is judged)
     and cut into batches of raw lines as a local file is (`read.jsonl_lines`): the lines are parsed
     by the scan's workers with the local rules (a bad line is a warning naming "file:line"). The
-    driver holds one file at a time."""
+    driver holds one file at a time. Globs are expanded first (`expand_uris`)."""
     data = require("ray.data", "ray", "Reading JSONL with Ray Data")
     connect()
     context = data.DataContext.get_current()
     keep = context.execution_options.preserve_order, context.enable_progress_bars
     context.execution_options.preserve_order, context.enable_progress_bars = True, False
     try:
-        dataset = data.read_binary_files(list(uris), include_paths=True)
+        dataset = data.read_binary_files(expand_uris(uris), include_paths=True)
         for batch in dataset.iter_batches(batch_size=1, batch_format="numpy"):
             for raw, path in zip(batch["bytes"], batch["path"]):
                 yield from jsonl_lines(Path(str(path)), fields=fields, limits=limits, data=bytes(raw))
     finally:
         context.execution_options.preserve_order, context.enable_progress_bars = keep
+
+
+def read_uris(uris: Sequence[str], *, fields: Fields = DEFAULT_FIELDS,
+              limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[Article | JsonlLines | Problem]:
+    """What the files at `uris` (globs expanded) hold: JSONL files by their suffix (`read_jsonl`),
+    else Parquet files and folders (`read_parquet`); the two mixed is an InputError."""
+    found = expand_uris(uris)
+    jsonl = [u.lower().endswith(JSONL_SUFFIXES) for u in found]
+    if any(jsonl) and not all(jsonl):
+        raise InputError(f"{', '.join(uris)}: JSONL files (by their suffix) and Parquet together; scan them apart")
+    yield from (read_jsonl if all(jsonl) else read_parquet)(found, fields=fields, limits=limits)

@@ -126,11 +126,9 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     execution = for_engine(engine, address, jobs, tuning)
     shown = None if on_problem is None else ShownWarnings(on_problem, limits.max_warnings)
     if engine == "ray" and _uris(source):
-        from .ray_engine import JSONL_SUFFIXES, read_jsonl, read_parquet
+        from .ray_engine import read_uris
 
-        uris = _uris(source)
-        jsonl = all(u.lower().endswith(JSONL_SUFFIXES) for u in uris)
-        items: Iterable[Any] = (read_jsonl if jsonl else read_parquet)(uris, fields=fields, limits=limits)
+        items: Iterable[Any] = read_uris(_uris(source), fields=fields, limits=limits)
     else:
         items = _items(source, fields, limits)
     corpus = analyse.analyse(items, execution, progress, shown)

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -210,6 +210,34 @@ class TextStore(Mapping[str, Article]):
             raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
                             "copy what you need with result.text(doc_id)")
         return (TextReader, (self._path, self._starts, self._pos))
+
+
+class _Text(NamedTuple):
+    text: str
+
+
+class StoredTexts(Sequence[_Text]):
+    """Stored articles by position as a cluster's task reads them: each one's `.text`, from their
+    store's file. Pickled as the store's reader and each article's slot (8 bytes an article), not
+    the articles' ids and metadata, which grow with the corpus."""
+
+    def __init__(self, store: TextStore | TextReader, slots: np.ndarray) -> None:
+        self._store, self._slots = store, slots
+
+    @classmethod
+    def of(cls, articles: Sequence[Any]) -> Sequence[Any]:
+        """`articles` as `StoredTexts` when all are stored in one store, else as they are."""
+        first = articles[0] if len(articles) else None
+        if not isinstance(first, StoredArticle) or not all(
+                isinstance(a, StoredArticle) and a._store is first._store for a in articles):
+            return articles
+        return cls(first._store, np.fromiter((a._slot for a in articles), np.int64, len(articles)))
+
+    def __len__(self) -> int:
+        return int(self._slots.shape[0])
+
+    def __getitem__(self, i: int) -> _Text:  # type: ignore[override]
+        return _Text(self._store.text_at(int(self._slots[i])))
 
 
 class TextReader:

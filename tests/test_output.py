@@ -16,7 +16,7 @@ import syndup
 from syndup.cli import app
 from syndup.extract import extract_html
 from syndup.output import TABLES, _csv_form, _split_list, arrow_schema, read_table, write_tables
-from syndup.tables import SCHEMAS, kind_of
+from syndup.tables import SCHEMAS, kind_of, typed
 
 from .conftest import SEEDS
 from .generated import write_jsonl
@@ -66,6 +66,47 @@ def test_a_finished_scan_loads_back_equal(generated: tuple[Path, syndup.ScanResu
         assert (loaded.articles_read, loaded.problems, loaded.settings, loaded.boilerplate) == (
             result.articles_read, result.problems, result.settings, result.boilerplate)
         assert loaded.text("a001") == result.text("a001") and list(loaded) == list(result)
+
+
+def test_a_big_parquet_table_is_a_folder_of_parts_read_back_as_one_table(
+        generated: tuple[Path, syndup.ScanResult], tmp_path: Path) -> None:
+    corpus, result = generated
+    out = tmp_path / "out"
+    (out / "documents.parquet").mkdir(parents=True)  # an earlier scan's parts, and a pairs table in one file
+    (out / "documents.parquet" / "part-9999.parquet").write_bytes(b"stale")
+    (out / "pairs.parquet").write_bytes(b"stale")
+    rows = 7  # a low threshold: the documents and pairs tables are split into many parts
+    assert len(result.documents) > 11 * rows and len(result.pairs) > 11 * rows
+    write_tables(result, out, ("parquet",), corpus=[corpus], part_rows=rows)
+    for name in TABLES:
+        path = out / f"{name}.parquet"
+        frame = getattr(result, name)
+        if len(frame) <= rows:
+            assert path.is_file()  # a small table stays one file
+            continue
+        parts = sorted(path.iterdir())
+        assert [p.name for p in parts] == [f"part-{i:04d}.parquet" for i in range(-(-len(frame) // rows))]
+        for part in parts:
+            assert pq.read_schema(part).remove_metadata() == arrow_schema(name).remove_metadata()
+            assert pq.ParquetFile(part).metadata.num_rows <= rows
+        # Read back as one table, in order, by pandas and by pyarrow, equal to the scan's own.
+        back = typed(pd.read_parquet(path), name)
+        pd.testing.assert_frame_equal(back, frame, check_exact=True)
+        table = pq.read_table(path)
+        assert table.num_rows == len(frame) and table.column_names == list(SCHEMAS[name])
+        assert table.column(SCHEMAS[name][0]).to_pylist() == frame[SCHEMAS[name][0]].tolist()
+    with syndup.load(out) as loaded:
+        for name in TABLES:
+            pd.testing.assert_frame_equal(getattr(loaded, name), getattr(result, name), check_exact=True)
+        assert loaded.text("a001") == result.text("a001")
+    # Written again small, or as CSV, the folders of parts are replaced or removed.
+    write_tables(result, out, ("parquet",), corpus=[corpus])
+    assert (out / "documents.parquet").is_file()
+    with syndup.load(out) as loaded:
+        pd.testing.assert_frame_equal(loaded.documents, result.documents, check_exact=True)
+    write_tables(result, out, ("parquet",), corpus=[corpus], part_rows=rows)
+    write_tables(result, out, ("csv",), corpus=[corpus])
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{name}.csv" for name in TABLES] + ["scan.json"])
 
 
 def test_parquet_files_carry_the_declared_schema_and_no_null_type(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def _ray_tasks() -> set[str]:
 
 def test_verification_anchors_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
     syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
-    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "choose.<locals>.run",
+    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "_chosen_apart",
             "decide.<locals>.<lambda>", "part_evidence"} <= _ray_tasks()
 
 
@@ -191,3 +191,30 @@ def test_jsonl_at_uris_is_read_by_ray_data_with_the_local_rules(corpus, local_ra
     assert len(result.documents) > 1300
     assert any(p.where.startswith(f"{second}:") for p in result.problems)  # named file:line, as locally
     assert_same_tables(result, local)
+
+
+def test_cli_reads_jsonl_at_a_uri_glob_with_ray_data(corpus, local_ray, tmp_path):
+    lines = corpus.read_bytes().splitlines(keepends=True)
+    folder = tmp_path / "crawl"
+    (folder / "more").mkdir(parents=True)
+    (folder / "part-0.jsonl").write_bytes(b"".join(lines[:700]))
+    (folder / "more" / "part-1.jsonl").write_bytes(b"".join(lines[700:1400]))
+    (folder / "part-2.jsonl.gz").write_bytes(gzip.compress(b"".join(lines[1400:])))
+    (folder / "notes.txt").write_text("not a part of the corpus")
+    out = tmp_path / "out"
+    done = CliRunner().invoke(app, ["scan", f"{folder.as_uri()}/**/part-*.jsonl*", "--engine", "ray", "--out", str(out),
+                                    "--format", "parquet", "--quiet", "--no-report", "--jobs", "2"])
+    assert done.exit_code == 0, done.output
+    local = syndup.scan([folder / "more" / "part-1.jsonl", folder / "part-0.jsonl", folder / "part-2.jsonl.gz"],
+                        jobs=2, tuning=TUNING)
+    with syndup.load(out) as loaded:
+        assert len(loaded.documents) > 1900
+        assert_same_tables(loaded, local)
+
+
+def test_cli_refuses_a_uri_without_the_ray_engine_or_matching_nothing(local_ray, tmp_path):
+    done = CliRunner().invoke(app, ["scan", f"{tmp_path.as_uri()}/a.jsonl", "--out", str(tmp_path / "out"), "--quiet"])
+    assert done.exit_code == 2 and "add --engine ray" in done.output
+    done = CliRunner().invoke(app, ["scan", f"{tmp_path.as_uri()}/*.jsonl", "--engine", "ray", "--out",
+                                    str(tmp_path / "out"), "--quiet"])
+    assert done.exit_code == 1 and f"{tmp_path.as_uri()}/*.jsonl: no file matches" in done.output

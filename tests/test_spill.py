@@ -63,3 +63,25 @@ def test_kept_words_are_the_texts_analysed_again():
         for field in ("word_hashes", "word_quoted", "word_offsets", "para_words", "para_offsets"):
             np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
         np.testing.assert_array_equal(drop, bp.drop_mask(want, bp.as_array(learned.hashes)))
+
+
+# --- what a cluster's task is sent of the articles ------------------------------------------------
+
+def test_stored_texts_pickle_as_where_the_texts_are_not_the_articles_metadata(tmp_path):
+    import pickle
+
+    from syndup.spill import StoredTexts, TextStore
+
+    store = TextStore(str(tmp_path))
+    for i in range(300):
+        store.add(Article(id=f"doc-{i}", text=f"text number {i} " * (i % 7 + 1), title=f"A long headline {i} " * 5,
+                          url=f"https://example.com/news/{i}"))
+    articles = [store.added[i] for i in reversed(range(300))]  # in another order than stored
+    texts = StoredTexts.of(articles)
+    back = pickle.loads(pickle.dumps(texts))
+    assert [back[k].text for k in range(300)] == [a.text for a in articles]
+    sent = pickle.dumps(texts)
+    assert b"headline" not in sent and b"example.com" not in sent and b"doc-1" not in sent
+    assert len(sent) < len(pickle.dumps(articles)) / 5
+    plain = [Article(id="a", text="one")]
+    assert StoredTexts.of(plain) is plain  # articles in memory stay as they are

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,8 @@ from ..normalize import paragraph_spans, words
 from ..shingle import analyze_many
 from ..spill import SetStore, StoredArticle
 from ..verify import PROSE_WORDS
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,29 +108,70 @@ def choose(groups: list[list[int]], corpus: Corpus, sets: SetStore, execution: E
     if not execution.remote:  # remote workers read their clusters' evidence themselves, next to the texts
         evidence.prefetch([m for g in groups if not dates_decide(g, published, crawled) for m in g], execution)
 
-    def run(part: list[list[int]]) -> tuple[list[int], list[str], list[float], np.ndarray, np.ndarray]:
-        """The origins of clusters `part`, their rules and confidences, and (members, overlaps)
-        where counted."""
-        chosen, rules, sure = [], [], []
-        counted, overlaps = [np.zeros(0, np.int64)], [np.zeros((2, 0), np.int64)]
-        for g in part:
-            o = choose_origin(g, ids, published, crawled, evidence, sites, urls, sets)
-            chosen.append(o.index)
-            rules.append(o.rule)
-            sure.append(o.confidence)
-            if o.shingles is not None:
-                counted.append(np.asarray(g, dtype=np.int64))
-                overlaps.append(np.stack(o.shingles.overlap_with(o.index)))
-        return chosen, rules, sure, np.concatenate(counted), np.concatenate(overlaps, axis=1)
+    def run(part: list[list[int]]) -> Chosen:
+        return _chosen(part, ids, published, crawled, evidence, sites, urls, sets)
 
     near = np.full((2, n), -1, dtype=np.int64)
     origin: list[int] = []
     rule: list[str] = []
     confidence: list[float] = []
-    for done in execution.map_split(run, groups, minimum=execution.tuning.fork_clusters,
+    work: list[Any] = groups
+    if execution.remote:  # a task is sent its clusters' members' fields, not the corpus's (memory per task)
+        columns = (ids, published, crawled, sites, urls, arts)
+        work = [(g, tuple(_Members(c, g) for c in columns)) for g in groups]
+        run = partial(_chosen_apart, sets=sets)
+    for done in execution.map_split(run, work, minimum=execution.tuning.fork_clusters,
                                     load=[len(g) for g in groups]):
         origin += done[0]
         rule += done[1]
         confidence += done[2]
         near[:, done[3]] = done[4]
     return Origins(origin, rule, confidence, published, crawled, near)
+
+
+#: What choosing the origins of some clusters gives: per cluster its origin, rule and confidence;
+#: the members whose overlaps with their origin were counted, and those overlaps (2, m).
+Chosen = tuple[list[int], list[str], list[float], np.ndarray, np.ndarray]
+
+
+def _chosen(part: Sequence[Sequence[int]], ids: Sequence[str], published: Sequence[pd.Timestamp | None],
+            crawled: Sequence[pd.Timestamp | None], evidence: Sequence[Evidence], sites: Sequence[str | None],
+            urls: Sequence[str | None], sets: SetStore) -> Chosen:
+    """The origins of clusters `part` (`cluster.choose_origin`), their rules and confidences, and
+    (members, overlaps) where counted."""
+    chosen, rules, sure = [], [], []
+    counted, overlaps = [np.zeros(0, np.int64)], [np.zeros((2, 0), np.int64)]
+    for g in part:
+        o = choose_origin(g, ids, published, crawled, evidence, sites, urls, sets)
+        chosen.append(o.index)
+        rules.append(o.rule)
+        sure.append(o.confidence)
+        if o.shingles is not None:
+            counted.append(np.asarray(g, dtype=np.int64))
+            overlaps.append(np.stack(o.shingles.overlap_with(o.index)))
+    return chosen, rules, sure, np.concatenate(counted), np.concatenate(overlaps, axis=1)
+
+
+def _chosen_apart(part: list[tuple[list[int], tuple[Any, ...]]], sets: SetStore) -> Chosen:
+    """In a cluster's worker: `_chosen` of clusters each sent with its members' fields (ids,
+    dates, sites, URLs, stored articles, as `_Members`); their evidence read from the texts here."""
+    runs = [_chosen([g], ids, published, crawled, _Evidence(arts), sites, urls, sets)
+            for g, (ids, published, crawled, sites, urls, arts) in part]
+    if not runs:
+        return [], [], [], np.zeros(0, np.int64), np.zeros((2, 0), np.int64)
+    return ([x for r in runs for x in r[0]], [x for r in runs for x in r[1]], [x for r in runs for x in r[2]],
+            np.concatenate([r[3] for r in runs]), np.concatenate([r[4] for r in runs], axis=1))
+
+
+class _Members(Sequence[T]):
+    """A per-article column's values of a few articles (a cluster's members), by article number:
+    what a task is sent instead of the corpus's column."""
+
+    def __init__(self, column: Sequence[T], members: Sequence[int]) -> None:
+        self._values = {m: column[m] for m in members}
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: int) -> T:  # type: ignore[override]
+        return self._values[i]

@@ -21,7 +21,7 @@ from ..cluster import Components
 from ..execution import Execution
 from ..settings import Settings
 from ..shingle import SetBatch, analyze_many
-from ..spill import SetStore, StoredArticle, WordStore
+from ..spill import SetStore, StoredArticle, StoredTexts, WordStore
 from ..verify import (
     NONE,
     Passages,
@@ -76,6 +76,11 @@ class Verifier:
         self.noisy_sets, self.words = noisy_sets, words
         self.articles, self.boilerplate = articles, bp.as_array(boilerplate)
         self.sizes = sets.sizes()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled for a cluster's workers: the articles as where their texts are (`StoredTexts`),
+        not their ids and metadata."""
+        return {**self.__dict__, "articles": StoredTexts.of(self.articles)}
 
     def relate(self, pairs: np.ndarray) -> Relations:
         """The relations of `pairs`; many pairs are split between processes by their sets' sizes."""
