@@ -539,13 +539,7 @@ def passage_words_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
                               np.ascontiguousarray(seqs.offsets, dtype=np.int64), np.ascontiguousarray(a),
                               np.ascontiguousarray(b), gap(k))
         return np.frombuffer(words, dtype=np.int64)
-    n = seqs.offsets.shape[0] - 1
-    # Each article's distinct shingles, sorted once (not once per pair it is in).
-    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
-    distinct = np.sort(_keys(owner, seqs.hashes))
-    distinct = distinct[np.append(True, distinct[1:] != distinct[:-1])] if distinct.shape[0] else distinct
-    sets = SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
-                    np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+    sets = _distinct_sets(seqs)
     counted_a, whole_a = _longest_runs(seqs, sets, a, b, k)
     counted_b, whole_b = _longest_runs(seqs, sets, b, a, k)
     return np.minimum(np.minimum(whole_a, whole_b), np.maximum(counted_a, counted_b))
@@ -590,11 +584,7 @@ def covered_share_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) ->
     counted in words. A paragraph shared between different neighbours counts whole (its shingles
     across the breaks are lost), and common phrases found here and there count nothing."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    n = seqs.offsets.shape[0] - 1
-    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
-    distinct = np.unique(_keys(owner, seqs.hashes))
-    sets = SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
-                    np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+    sets = _distinct_sets(seqs)
     words = np.diff(seqs.offsets) + k - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         share_a = np.where(words[a] > 0, _covered_words(seqs, sets, a, b, k) / words[a], 0.0)
@@ -628,6 +618,15 @@ def _covered_words(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray
     begin = np.where(after, np.maximum(first, np.concatenate([[0], last[:-1] + 1])), first)
     np.add.at(out, pair, last - begin + 1)
     return out
+
+
+def _distinct_sets(seqs: Sequences) -> SetBatch:
+    """Each article's distinct shingles, sorted once (not once per pair it is in)."""
+    n = seqs.offsets.shape[0] - 1
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
+    distinct = np.unique(_keys(owner, seqs.hashes))
+    return SetBatch((distinct & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
+                    np.searchsorted(distinct >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
 
 
 def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:
