@@ -27,6 +27,7 @@ import numpy as np
 
 from .models import Article
 from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
+from .verify import ranges
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
 SPILL_PREFIX, OWNER = "syndup-", "owner"
@@ -460,10 +461,8 @@ class WordStore:
 
 def _spans(starts: np.ndarray, lengths: np.ndarray, to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions starts[k] .. starts[k] + lengths[k] - 1 of a source, every k one after the other,
-    and the positions to[k] .. they go to."""
-    owner = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
-    inside = np.arange(owner.shape[0], dtype=np.int64) - (np.cumsum(lengths) - lengths)[owner]
-    return starts[owner] + inside, to[owner] + inside
+    and the positions to[k] .. they go to (`verify.ranges` of each)."""
+    return ranges(starts, lengths)[0], ranges(to, lengths)[0]
 
 
 class AnchorSpill:
