@@ -55,6 +55,9 @@ class Tuning:
     """Shingles of the sets read for one batch of pairs to verify (about 5 bytes each)."""
     group_bytes: int = 1 << 26
     """Bytes of one block of a cluster engine's group-bys (`Execution.by_key`): what a worker holds of them."""
+    task_load: int = 1 << 24
+    """A cluster engine's work a task (`Execution.map_split`, in the units of its load: shingles of pairs,
+    members): work is cut into tasks of about this much, so a task grows with it, not with the corpus."""
 
 
 def check_jobs(jobs: int | None) -> int:
@@ -128,6 +131,12 @@ class Execution:
         one part; the parts' results, in no given order. `fn` must give for a part what it gives
         for all rows restricted to that part's keys (the caller merges). Here: one part."""
         return [fn(columns if rows is None else rows(columns))]
+
+    def links(self, verifier: Any, n: int) -> Any:
+        """Where verification keeps its links and joins them (`stages.verify.Links`): here, in memory."""
+        from .stages.verify import MemoryLinks
+
+        return MemoryLinks(verifier, n)
 
     def map_split(self, fn: Callable[[S], R], items: S, *, minimum: int,
                   load: Sequence[int] | np.ndarray | None = None) -> list[R]:

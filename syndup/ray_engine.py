@@ -203,6 +203,41 @@ class RayExecution(Execution):
         finally:
             context.shuffle_strategy, context.enable_progress_bars = keep
 
+    def links(self, verifier: Any, n: int) -> Any:
+        """Verification's links written by its tasks to the spill folder, their components found by
+        Ray tasks (`syndup.ray_components`)."""
+        from .ray_components import RayLinks
+
+        return RayLinks(self, verifier, n)
+
+    def cuts(self, load: Sequence[int] | np.ndarray) -> list[int]:
+        """Where to cut work of `load` into tasks: about `tuning.task_load` each (what a task holds
+        grows with its part, not with the corpus), and at least two a CPU."""
+        total = int(np.sum(load)) if len(load) else 0
+        return _workers.balanced_cuts(load, max(2 * self.cpus(), -(-total // max(1, self.tuning.task_load))))
+
+    def put_once(self, owner: Any) -> Any:
+        """`owner` in the object store, put once a scan (a stage's helper does not change during it)."""
+        held = self._objects.get(id(owner))
+        if held is None or held[0] is not owner:
+            held = self._objects[id(owner)] = (owner, ray.put(owner))
+        return held[1]
+
+    @staticmethod
+    def remote_of(fn: Callable[..., Any]) -> Any:
+        """`fn` as a Ray task (retried when its worker dies), named for Ray's dashboard."""
+        return ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(fn).options(name=_name(fn))
+
+    @staticmethod
+    def get_all(refs: Sequence[Any]) -> list[Any]:
+        """The tasks' results, in order; the rest are cancelled if one fails."""
+        try:
+            return [_get(ref) for ref in refs]
+        except BaseException:
+            for ref in refs:  # a failed or abandoned scan: stop the rest
+                ray.cancel(ref, force=True)
+            raise
+
     def map_split(self, fn: Callable[[S], R], items: S, *, minimum: int,
                   load: Sequence[int] | np.ndarray | None = None) -> list[R]:
         """`fn` of `items` cut into about two runs per CPU of the cluster of about equal `load`,
@@ -211,25 +246,16 @@ class RayExecution(Execution):
         the object store once; the runs' results, in order."""
         if len(items) < max(minimum, 2):
             return [fn(items)]
-        cuts = _workers.balanced_cuts(np.ones(len(items), np.int64) if load is None else load, 2 * self.cpus())
+        cuts = self.cuts(np.ones(len(items), np.int64) if load is None else load)
         owner = getattr(fn, "__self__", None)
         args: tuple[Any, ...]
         if owner is not None and not isinstance(owner, type):  # a helper's method: its object sent once a scan
-            held = self._objects.get(id(owner))
-            if held is None or held[0] is not owner:
-                held = self._objects[id(owner)] = (owner, ray.put(owner))
-            fn_ref, args = held[1], (fn.__name__,)
+            fn_ref, args = self.put_once(owner), (fn.__name__,)
             task = _remote_method().options(name=_name(fn))
         else:
             fn_ref, args = ray.put(fn), ()
             task = _remote().options(name=_name(fn))
-        refs = [task.remote(fn_ref, *args, items[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-        try:
-            return [_get(ref) for ref in refs]
-        except BaseException:
-            for ref in refs:  # a failed or abandoned scan: stop the rest
-                ray.cancel(ref, force=True)
-            raise
+        return self.get_all([task.remote(fn_ref, *args, items[a:b]) for a, b in zip(cuts[:-1], cuts[1:]) if b > a])
 
 
 _GLOB = frozenset("*?[")

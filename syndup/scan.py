@@ -154,7 +154,7 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     tick()
     verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes, noisy_sets, words)
     tick()
-    separated = separate.separate(verified)
+    separated = separate.separate(verified, execution=execution)
     chosen = origins.choose(separated.groups, corpus, sets, execution)
     numbered = cluster.number(separated, chosen)
     tick()

@@ -11,8 +11,11 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import syndup
@@ -83,9 +86,10 @@ def _ray_tasks() -> set[str]:
     return {e["cat"].removeprefix("task::syndup:") for e in ray.timeline() if e.get("cat", "").startswith("task::syndup:")}
 
 
-def test_verification_anchors_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
+def test_verification_components_clusters_origins_and_boilerplate_run_on_the_ray_workers(corpus, local_ray):
     syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
-    assert {"analyse_chunk", "sign_chunk", "Verifier._relate", "_chosen_apart",
+    assert {"analyse_chunk", "sign_chunk", "_verify_to", "components.scatter", "components.large_star",
+            "components.small_star", "components.labels", "_cut_apart", "_chosen_apart",
             "decide.<locals>.<lambda>", "part_evidence"} <= _ray_tasks()
 
 
@@ -218,3 +222,64 @@ def test_cli_refuses_a_uri_without_the_ray_engine_or_matching_nothing(local_ray,
     done = CliRunner().invoke(app, ["scan", f"{tmp_path.as_uri()}/*.jsonl", "--engine", "ray", "--out",
                                     str(tmp_path / "out"), "--quiet"])
     assert done.exit_code == 1 and f"{tmp_path.as_uri()}/*.jsonl: no file matches" in done.output
+
+
+def _links_files(folder: Path, edges: list[tuple[int, int]], copies: list[bool]) -> list[str]:
+    """`edges` (a < b) written as verification's link files, a few a file; `copies` say which join a cluster."""
+    from syndup.ray_components import _write
+    from syndup.verify import COPY_CODE, Relations
+
+    paths = []
+    for k in range(0, len(edges), 3):
+        part = np.array(edges[k:k + 3], dtype=np.int64).reshape(-1, 2)
+        m = part.shape[0]
+        code = np.array([COPY_CODE if c else 0 for c in copies[k:k + 3]], dtype=np.int8)  # 0: a partial link
+        path = str(folder / f"links-{k}")
+        _write(path, part, Relations(code, np.ones(m), np.ones(m), np.ones(m), np.ones(m, np.int64),
+                                     np.ones(m, np.int64), np.zeros(m, np.int8)))
+        paths.append(path)
+    return paths
+
+
+_graphs = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60), st.booleans()), max_size=80).map(
+    lambda es: [(min(a, b), max(a, b), c) for a, b, c in es if a != b])
+
+
+@given(graph=_graphs)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_components_found_by_ray_tasks_are_the_union_finds(local_ray, tmp_path, graph):
+    from syndup.cluster import Components
+    from syndup.ray_components import components
+
+    folder = tmp_path / str(abs(hash(tuple(graph))))
+    folder.mkdir(exist_ok=True)
+    paths = _links_files(folder, [(a, b) for a, b, _ in graph], [c for _, _, c in graph])
+    joining = [(a, b) for a, b, c in graph if c]
+    oracle = Components(61)
+    oracle.union(np.array(joining, dtype=np.int64).reshape(-1, 2))
+    in_links = np.unique(np.array(joining, dtype=np.int64).reshape(-1))
+    nodes, labels = components(paths, len(joining), cpus=2, part_bytes=64)  # a few links a part: many parts
+    assert nodes.tolist() == in_links.tolist()
+    assert labels.tolist() == oracle.labels()[in_links].tolist()
+    members = np.arange(0, 61, 3)
+    nodes, labels = components(paths, len(joining), cpus=2, part_bytes=1 << 20, members=members)
+    assert nodes.tolist() == np.intersect1d(in_links, members).tolist()
+    assert labels.tolist() == oracle.labels()[nodes].tolist()
+
+
+@given(first=_graphs, later=st.lists(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), max_size=6), max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_components_seeded_from_labels_answer_as_one_union_find(first, later):
+    from syndup.cluster import Components
+    from syndup.ray_components import Seeded
+
+    whole = Components(61)
+    whole.union(np.array([(a, b) for a, b, c in first if c], dtype=np.int64).reshape(-1, 2))
+    members = np.arange(0, 61, 3)  # later links join only these
+    seeded = Seeded(members, whole.labels()[members])
+    for batch in later:
+        pairs = members[np.array(batch, dtype=np.int64).reshape(-1, 2)]
+        assert seeded.find(pairs.reshape(-1)).tolist() == whole.find(pairs.reshape(-1)).tolist()
+        whole.union(pairs)
+        seeded.union(pairs)
+        assert seeded.find(members).tolist() == whole.find(members).tolist()

@@ -15,12 +15,15 @@ The component itself is the story: every cluster cut from it shares its `story` 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from ..cluster import Components
+from ..execution import Execution
 from ..verify import NONE, Relations
 from .verify import PairTable, Verified, Verifier
 
@@ -42,15 +45,41 @@ class Separated:
 FULL_CHECK = 128
 
 
-def separate(verified: Verified, max_full: int = FULL_CHECK) -> Separated:
+def separate(verified: Verified, max_full: int = FULL_CHECK, execution: Execution | None = None) -> Separated:
     """Cut every component of `verified` into clusters of mutual copies (see the module docstring);
-    components of up to `max_full` members have every pair verified."""
+    components of up to `max_full` members have every pair verified. On a cluster's workers
+    (`execution.remote`), each component is cut on one worker by `cut`, as here."""
     table, verifier = verified.table, verified.verifier
-    small = [g for g in verified.groups if len(g) <= max_full]
-    relations = _all_pairs(small, table, verifier)
-    found: list[tuple[list[int], int]] = []
-    recorded: list[tuple[np.ndarray, np.ndarray, Relations]] = []
-    for story, g in enumerate(verified.groups):
+    stories = list(range(len(verified.groups)))
+    if execution is None or not execution.remote:
+        found, recorded = cut(verified.groups, stories, table, verifier, max_full)
+    else:  # each task is sent its components and the links among their members (memory per task)
+        units = _apart(verified.groups, stories, table)
+        found, recorded = [], []
+        for f, r in execution.map_split(partial(_cut_apart, verifier=verifier, max_full=max_full), units,
+                                        minimum=execution.tuning.fork_clusters, load=[len(g) ** 2 for g in verified.groups]):
+            found += f
+            recorded += r
+    strays = {c[0]: s for c, s in found if len(c) == 1}
+    found = [(sorted(c), s) for c, s in found if len(c) > 1]
+    found.sort(key=lambda cs: cs[0][0])
+    clustered = {m for c, _ in found for m in c}
+    strays.update((m, s) for s, g in enumerate(verified.groups) for m in g if m not in clustered)
+    groups = [c for c, _ in found]
+    return Separated(groups, [s for _, s in found], strays, _merged(table, _across(recorded, groups, table.n)), verifier)
+
+
+Found = list[tuple[list[int], int]]
+Recorded = list[tuple[np.ndarray, np.ndarray, Relations]]
+
+
+def cut(groups: list[list[int]], stories: list[int], table: PairTable, verifier: Verifier,
+        max_full: int) -> tuple[Found, Recorded]:
+    """The clusters cut from components `groups` (each with its story), and the links verified for them."""
+    relations = _all_pairs([g for g in groups if len(g) <= max_full], table, verifier)
+    found: Found = []
+    recorded: Recorded = []
+    for story, g in zip(stories, groups):
         if len(g) <= max_full:
             a, b, rel = relations[id(g)]
             recorded.append((a, b, rel))
@@ -59,13 +88,36 @@ def separate(verified: Verified, max_full: int = FULL_CHECK) -> Separated:
             for c, links in _big(g, table, verifier, max_full):
                 found.append((c, story))
                 recorded.append(links)
-    strays = {c[0]: s for c, s in found if len(c) == 1}
-    found = [(sorted(c), s) for c, s in found if len(c) > 1]
-    found.sort(key=lambda cs: cs[0][0])
-    clustered = {m for c, _ in found for m in c}
-    strays.update((m, s) for s, g in enumerate(verified.groups) for m in g if m not in clustered)
-    groups = [c for c, _ in found]
-    return Separated(groups, [s for _, s in found], strays, _merged(table, _across(recorded, groups, table.n)), verifier)
+    return found, recorded
+
+
+#: One component as a task is sent it: its members, its story, the verified links among its members.
+Unit = tuple[list[int], int, PairTable]
+
+
+def _apart(groups: list[list[int]], stories: list[int], table: PairTable) -> list[Unit]:
+    """Each component with the links of `table` among its members (all `cut` asks of the table for it)."""
+    of = np.full(table.n, -1, dtype=np.int64)
+    for k, g in enumerate(groups):
+        of[g] = k
+    inside = np.flatnonzero((of[table.a] == of[table.b]) & (of[table.a] >= 0))
+    inside = inside[np.argsort(of[table.a[inside]], kind="stable")]  # by component, id order within
+    cuts = np.searchsorted(of[table.a[inside]], np.arange(len(groups) + 1))
+    return [(g, s, PairTable(table.n, table.a[at], table.b[at], table.rel.take(at)))
+            for g, s, at in zip(groups, stories, (inside[x:y] for x, y in zip(cuts[:-1], cuts[1:])))]
+
+
+def _cut_apart(units: list[Unit], verifier: Verifier, max_full: int) -> tuple[Found, Recorded]:
+    """In a cluster's worker: `cut` of each component sent; pairs not verified yet are verified here, in this process."""
+    here = copy.copy(verifier)
+    here.execution = Execution(1, verifier.execution.tuning)
+    found: Found = []
+    recorded: Recorded = []
+    for g, story, table in units:
+        f, r = cut([g], [story], table, here, max_full)
+        found += f
+        recorded += r
+    return found, recorded
 
 
 def _pairs_of(group: list[int]) -> tuple[np.ndarray, np.ndarray]:

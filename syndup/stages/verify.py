@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .. import boilerplate as bp
-from ..candidates import link_groups
+from ..candidates import Joined, link_groups
 from ..cluster import Components
 from ..execution import Execution
 from ..settings import Settings
@@ -189,32 +190,80 @@ def verify(candidates: Candidates, sets: SetStore, settings: Settings, execution
     """Verify the candidates and join duplicates and copies into components (see the module docstring);
     `articles` (id order) and `boilerplate` are for measuring shared passages and aligning noisy
     copies, `noisy_sets` the noisy view's sets, `words` the articles' words on disk (passages are
-    measured from them rather than from texts analysed again)."""
+    measured from them rather than from texts analysed again). Where the links are kept and how
+    their components are found is the execution's (`Execution.links`): here, or on a cluster's workers."""
     n = candidates.same_words.shape[0]
     verifier = Verifier(sets, candidates.same_words, settings, execution, articles, boilerplate, noisy_sets, words)
-    found: list[np.ndarray] = []
-    rels: list[Relations] = []
-
-    def joins(pairs: np.ndarray) -> np.ndarray:
-        """Verify and record `pairs` (unrelated ones are not kept); which of them join one cluster."""
-        rel = verifier.relate(pairs)
-        keep = rel.code != NONE
-        found.append(pairs[keep].reshape(-1, 2))
-        rels.append(rel.take(keep))
-        return rel.clustering
-
-    joined = Components(n)
-    joined.union(candidates.duplicates[joins(candidates.duplicates)])
+    links = execution.links(verifier, n)
+    # Pairs verified whatever is joined already: the order they are joined in changes no component.
     pairs = candidates.pairs
     deferred = candidates.banding.in_big(pairs)
-    joined.union(pairs[~deferred][joins(pairs[~deferred])])
-    link_groups(candidates.banding, joined, joins, prefer=sets.sizes())
-    if candidates.noisy_banding is not None:
-        link_groups(candidates.noisy_banding, joined, joins, prefer=sets.sizes())
+    links.add(candidates.duplicates)
+    links.add(pairs[~deferred])
+    # From here, which pairs are verified depends on what is joined: only members of big groups are asked.
+    big = [candidates.banding] + ([] if candidates.noisy_banding is None else [candidates.noisy_banding])
+    joined = links.joined(np.unique(np.concatenate([np.flatnonzero(b.centrality > 0) for b in big])))
+    for banding in big:
+        link_groups(banding, joined, links.confirm, prefer=sets.sizes())
     rest = pairs[deferred]
     rest = rest[joined.find(rest[:, 0]) != joined.find(rest[:, 1])]
-    joined.union(rest[joins(rest)])
-    everything = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + found).astype(np.int64)
-    _, first = np.unique(everything[:, 0] * n + everything[:, 1], return_index=True)  # a pair checked twice: once
-    table = PairTable(n, everything[first, 0], everything[first, 1], Relations.concat(rels).take(first))
-    return Verified(table, joined.groups(min_size=2), verifier)
+    _joining(links, joined, rest)
+    table, groups = links.finish()
+    return Verified(table, groups, verifier)
+
+
+def _joining(links: Links, joined: Joined, pairs: np.ndarray) -> np.ndarray:
+    """Verify and keep `pairs`, join those that join one cluster in `joined`; which they are."""
+    clustering = links.confirm(pairs)
+    joined.union(pairs[clustering])
+    return clustering
+
+
+class Links(Protocol):
+    """Where verified links are kept while a scan verifies, and how their components are found."""
+
+    def add(self, pairs: np.ndarray) -> None:
+        """Verify `pairs` and keep the related ones; those that join one cluster join."""
+
+    def joined(self, members: np.ndarray) -> Joined:
+        """The components so far, asked and joined for `members` only (sorted) from now on."""
+
+    def confirm(self, pairs: np.ndarray) -> np.ndarray:
+        """Verify `pairs` (all in `joined`'s members) and keep the related ones; which join one cluster."""
+
+    def finish(self) -> tuple[PairTable, list[list[int]]]:
+        """Every related pair kept, and the components of 2+ (each sorted, by smallest member) of all
+        joining links."""
+
+
+class MemoryLinks:
+    """`Links` in this process's memory, joined as they come in one `Components`."""
+
+    def __init__(self, verifier: Verifier, n: int) -> None:
+        self.verifier, self.n = verifier, n
+        self.components = Components(n)
+        self.found: list[np.ndarray] = []
+        self.rels: list[Relations] = []
+
+    def confirm(self, pairs: np.ndarray) -> np.ndarray:
+        rel = self.verifier.relate(pairs)
+        keep = rel.code != NONE
+        self.found.append(pairs[keep].reshape(-1, 2))
+        self.rels.append(rel.take(keep))
+        return rel.clustering
+
+    def add(self, pairs: np.ndarray) -> None:
+        self.components.union(pairs[self.confirm(pairs)])
+
+    def joined(self, members: np.ndarray) -> Joined:
+        return self.components
+
+    def finish(self) -> tuple[PairTable, list[list[int]]]:
+        return pair_table(self.n, self.found, self.rels), self.components.groups(min_size=2)
+
+
+def pair_table(n: int, found: Sequence[np.ndarray], rels: Sequence[Relations]) -> PairTable:
+    """The related pairs `found` (with their relations `rels`), each once (a pair checked twice: once), in id order."""
+    everything = np.concatenate([np.zeros((0, 2), dtype=np.int64)] + list(found)).astype(np.int64)
+    _, first = np.unique(everything[:, 0] * n + everything[:, 1], return_index=True)
+    return PairTable(n, everything[first, 0], everything[first, 1], Relations.concat(list(rels)).take(first))
