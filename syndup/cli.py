@@ -294,6 +294,10 @@ def scan(
         from .extract import describe_extractor
 
         say(f"settings: {', '.join(changed) or 'the defaults'}; {describe_extractor()}", err=True)
+    if quiet and engine is Engine.ray:
+        from .ray_engine import quiet_logs  # Ray is an extra, imported only with --engine ray
+
+        quiet_logs()
     skipped = _own_output(paths, out, dedup_out)
     for folder in skipped[:1]:
         warn(f"{folder} is this scan's output, inside a corpus folder: its files are not read as articles")
@@ -315,7 +319,7 @@ def scan(
             stages.start("writing")
         # Everything is written to a staging folder first, and moved into `out` together at the end.
         with Staging(out) as staging:
-            write_table_files(result, staging.path, (fmt.value,), corpus=paths or None,
+            write_table_files(result, staging.path, (fmt.value,), corpus=paths or None, uris=uris or None,
                               read_options={"id_field": id_field, "text_field": text_field, "url_field": url_field,
                                             "title_field": title_field, "site_field": site_field,
                                             "date_field": date_field, "author_field": author_field,

@@ -132,13 +132,15 @@ PART_ROWS = 1_000_000
 
 def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...] = ("csv",), *,
                       corpus: Sequence[str | Path] | None = None,
-                      read_options: Mapping[str, object] | None = None, part_rows: int = PART_ROWS) -> list[Path]:
+                      read_options: Mapping[str, object] | None = None, part_rows: int = PART_ROWS,
+                      uris: Sequence[str] | None = None) -> list[Path]:
     """Write the tables (`TABLES`) into `folder` in each format, and the `scan.json` that
     `load` needs (not atomically: a staging folder's job).
 
     `corpus` and `read_options` (as `syndup.read` takes them) say where the texts can be read
     again, for diffs and reports of a loaded scan; without them a loaded scan has no texts.
     A Parquet table of more than `part_rows` rows is a folder of parts (`write_parquet`).
+    `uris`: the URIs a Ray engine's scan read (recorded as `corpus_uris`: what was scanned).
     """
     if "parquet" in formats:
         require("pyarrow", "parquet", "Writing Parquet")
@@ -155,8 +157,10 @@ def write_table_files(result: ScanResult, folder: Path, formats: tuple[str, ...]
                 write_parquet(frame, name, path, part_rows)
                 written.append(path)
         path = folder / MANIFEST
-        path.write_text(json.dumps(_manifest(result, formats, corpus, read_options), indent=1) + "\n",
-                        encoding="utf-8")
+        manifest = _manifest(result, formats, corpus, read_options)
+        if uris:
+            manifest["corpus_uris"] = list(uris)
+        path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         written.append(path)
     except OSError as exc:
         raise OutputError(f"cannot write the tables: {exc.strerror or exc}") from exc

@@ -13,6 +13,7 @@ sets and texts it needs there. Ray is imported only here (`pip install 'syndup[r
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,8 +33,8 @@ from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
-__all__ = ["JSONL_SUFFIXES", "MAX_RETRIES", "RayExecution", "connect", "expand_uris", "read_jsonl", "read_parquet",
-           "read_uris"]
+__all__ = ["JSONL_SUFFIXES", "MAX_RETRIES", "RayExecution", "connect", "expand_uris", "quiet_logs", "read_jsonl",
+           "read_parquet", "read_uris"]
 
 R = TypeVar("R")
 S = TypeVar("S", bound=Runs)
@@ -105,13 +106,29 @@ def _part_result(batch: dict[str, np.ndarray], fn: Callable[[dict[str, np.ndarra
     return {"result": np.array([pickle.dumps(fn(rows), protocol=pickle.HIGHEST_PROTOCOL)], dtype=object)}
 
 
+#: Ray's log level on this process's console (`quiet_logs`).
+_console_level = [logging.INFO]
+
+
+def quiet_logs() -> None:
+    """Ray's and Ray Data's INFO lines (a local instance started, each dataset's plan and end) and
+    Ray Data's warnings kept off this process's console (`syndup scan --quiet`); Ray Data still
+    writes them to its log files in the Ray session's folder."""
+    _console_level[0] = logging.WARNING
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    require("ray.data", "ray", "The Ray engine")  # sets up Ray Data's loggers, which the lines below change
+    for handler in logging.getLogger("ray.data").handlers:
+        if type(handler).__name__ != "SessionFileHandler":  # its console handler, not its log file
+            handler.setLevel(logging.ERROR)
+
+
 def connect(address: str | None = None) -> None:
     """Use the Ray instance this process is connected to; else connect to `address` (None: the
     cluster `RAY_ADDRESS` names, or a new local instance on this machine)."""
     if ray.is_initialized():
         return
     try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=_console_level[0])
     except ConnectionError as exc:
         raise InputError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
 

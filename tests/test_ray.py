@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -209,6 +210,7 @@ def test_cli_reads_jsonl_at_a_uri_glob_with_ray_data(corpus, local_ray, tmp_path
     done = CliRunner().invoke(app, ["scan", f"{folder.as_uri()}/**/part-*.jsonl*", "--engine", "ray", "--out", str(out),
                                     "--format", "parquet", "--quiet", "--no-report", "--jobs", "2"])
     assert done.exit_code == 0, done.output
+    assert json.loads((out / "scan.json").read_text())["corpus_uris"] == [f"{folder.as_uri()}/**/part-*.jsonl*"]
     local = syndup.scan([folder / "more" / "part-1.jsonl", folder / "part-0.jsonl", folder / "part-2.jsonl.gz"],
                         jobs=2, tuning=TUNING)
     with syndup.load(out) as loaded:
@@ -283,3 +285,17 @@ def test_components_seeded_from_labels_answer_as_one_union_find(first, later):
         whole.union(pairs)
         seeded.union(pairs)
         assert seeded.find(members).tolist() == whole.find(members).tolist()
+
+
+def test_cli_scan_with_ray_and_quiet_prints_nothing(corpus, local_ray, tmp_path):
+    lines = corpus.read_bytes().splitlines(keepends=True)
+    (tmp_path / "part-0.jsonl").write_bytes(b"".join(lines[:300]))
+    program = "import sys; from syndup.cli import main; sys.argv[0] = 'syndup'; main()"
+    done = subprocess.run([sys.executable, "-c", program, "scan", f"{tmp_path.as_uri()}/part-*.jsonl", "--engine", "ray",
+                           "--address", "auto", "--out", str(tmp_path / "out"), "--quiet", "--no-report"],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(Path(syndup.__file__).parents[1])})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    # Ray Data's INFO lines (each dataset's plan and end) and its nag about progress bars stay off the console.
+    assert [line for line in done.stderr.splitlines() if " INFO " in line or "Progress bars" in line] == []
