@@ -38,9 +38,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from machine import machine_line
 from speed import DEFAULT_BBC, Corpus, text_model, write_corpus
+
+from syndup.execution import Tuning
 
 STAGES = ["read+analyse", "boilerplate", "sign", "candidates", "verify", "origins", "tables"]
 
@@ -79,6 +82,7 @@ class Sampler(threading.Thread):
     def __init__(self, engine: str) -> None:
         super().__init__(daemon=True)
         self.engine, self.stop, self.private, self.shared = engine, threading.Event(), 0.0, 0.0
+        self.private_task = ""  # what the worker of the largest private memory was running then
 
     def run(self) -> None:
         while not self.stop.wait(0.1):
@@ -86,9 +90,13 @@ class Sampler(threading.Thread):
                 try:
                     with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
                         fields = dict(line.split(":", 1) for line in fh if line.startswith(("RssAnon", "RssShmem")))
+                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                        title = fh.read().split(b"\0")[0].decode(errors="replace")
                 except (OSError, ValueError):
                     continue
-                self.private = max(self.private, int(fields.get("RssAnon", "0 kB").split()[0]) / 1024)
+                private = int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
+                if private > self.private:
+                    self.private, self.private_task = private, title
                 self.shared = max(self.shared, int(fields.get("RssShmem", "0 kB").split()[0]) / 1024)
 
 
@@ -107,9 +115,10 @@ def worker_peak_mb(engine: str) -> float:
     return peak / 1024
 
 
-def child(corpus: str, engine: str, jobs: int) -> None:
+def child(corpus: str, engine: str, jobs: int, group_mb: float) -> None:
     """One timed scan in this process; prints one JSON line."""
     import syndup
+    from syndup.execution import Tuning
 
     start = 0.0
     if engine == "ray":
@@ -123,7 +132,9 @@ def child(corpus: str, engine: str, jobs: int) -> None:
     if engine == "ray":  # a thread would make the local engine start its pool through a fork server
         sampler.start()
     t0 = time.perf_counter()
-    result = syndup.scan(corpus, jobs=jobs, engine=engine, progress=lambda n: calls.append(time.perf_counter()))
+    tuning = Tuning(group_bytes=int(group_mb * (1 << 20)))
+    result = syndup.scan(corpus, jobs=jobs, engine=engine, progress=lambda n: calls.append(time.perf_counter()),
+                         tuning=tuning)
     end = time.perf_counter()
     sampler.stop.set()
     if sampler.is_alive():
@@ -135,6 +146,7 @@ def child(corpus: str, engine: str, jobs: int) -> None:
     print(json.dumps({"ray_start": start, "total": end - t0, "n": len(result.documents),
                       "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "worker_mb": worker_peak_mb(engine), "private_mb": sampler.private, "shared_mb": sampler.shared,
+                      "private_task": sampler.private_task,
                       "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
                       **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
 
@@ -145,11 +157,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--engines", default="local,ray", help="which engines to run (comma-separated)")
+    ap.add_argument("--group-mb", type=float, default=Tuning().group_bytes / (1 << 20),
+                    help="MB of a group-by block (Tuning.group_bytes): the same at every --n, to see memory follow it")
     ap.add_argument("--bbc", default=str(DEFAULT_BBC), help="BBC News folder for the text model ('' for synthetic)")
     ap.add_argument("--child", nargs=2, metavar=("CORPUS", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.jobs)
+        child(args.child[0], args.child[1], args.jobs, args.group_mb)
         return
 
     import ray
@@ -158,14 +173,15 @@ def main() -> None:
     bbc = Path(args.bbc) if args.bbc and Path(args.bbc).is_dir() else None
     model, described = text_model(bbc, args.seed)
     print(f"ray {ray.__version__}; corpus: {args.n} articles, {described}; seed {args.seed}; "
-          f"jobs {args.jobs}; load {os.getloadavg()[0]:.1f} at start")
+          f"jobs {args.jobs}; group-by blocks of {args.group_mb:g} MB; load {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "corpus.jsonl"
         write_corpus(path, Corpus(model, args.n, args.seed))
-        runs: dict[str, list[dict[str, float]]] = {"local": [], "ray": []}
+        runs: dict[str, list[dict[str, Any]]] = {e: [] for e in args.engines.split(",")}
         for _ in range(args.runs):
             for engine in runs:
-                cmd = [sys.executable, __file__, "--jobs", str(args.jobs), "--child", str(path), engine]
+                cmd = [sys.executable, __file__, "--jobs", str(args.jobs), "--group-mb", str(args.group_mb),
+                       "--child", str(path), engine]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 runs[engine].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
@@ -174,6 +190,8 @@ def main() -> None:
     for engine, rows in runs.items():
         cells = "".join(f"{statistics.median(r[c] for r in rows):>13.2f}" for c in cols)
         print(f"{engine:<7}{cells}{int(rows[0]['pairs']):>9}  {' '.join(sorted({str(r['digest']) for r in rows}))}")
+    if "ray" in runs:
+        print("the largest worker private memory was a worker running:", runs["ray"][0]["private_task"])
     same = {r["digest"] for rows in runs.values() for r in rows}
     print("\nthe same documents, pairs and clusters tables from both engines:", "yes" if len(same) == 1 else "NO")
 

@@ -55,9 +55,9 @@ class Tuning:
     """Shingles of the sets read for one batch of pairs to verify (about 5 bytes each)."""
     group_bytes: int = 1 << 26
     """Bytes of one block of a cluster engine's group-bys (`Execution.by_key`): what a worker holds of them."""
-    task_load: int = 1 << 24
-    """A cluster engine's work a task (`Execution.map_split`, in the units of its load: shingles of pairs,
-    members): work is cut into tasks of about this much, so a task grows with it, not with the corpus."""
+    task_items: int = 1 << 12
+    """Items (pairs to verify, cluster members, ...) of one task of a cluster engine's `map_split`: work is
+    cut into tasks of at most about this many, so what a task holds grows with it, not with the corpus."""
 
 
 def check_jobs(jobs: int | None) -> int:

@@ -3,12 +3,15 @@
 `RayExecution` is a second implementation of `syndup.execution.Execution`, not a second pipeline:
 the stages call the same functions. `map_chunks` (pass 1: parse JSONL, normalise, shingle; pass 2:
 sign with the C kernel) sends each chunk to a Ray task, a bounded number in flight, results in
-order; `map_split` (verification, reading origin evidence, choosing origins, judging boilerplate)
-cuts its work into about two Ray tasks per CPU. A task whose worker process dies is run again by
-Ray (`MAX_RETRIES`), so a killed worker does not change the result. Chunks' words, shingle sets
-and the texts go to the scan's spill folder, which the workers must see at the same path (one
-machine, or a shared file system): a task is sent what it works on by reference and reads the
-sets and texts it needs there. Ray is imported only here (`pip install 'syndup[ray]'`).
+order; `map_split` (verification, cutting components into clusters, reading origin evidence,
+choosing origins, judging boilerplate) cuts its work into Ray tasks, at least two per CPU and
+at most about `Tuning.task_items` items each. Verification's links are written by its tasks to
+the spill folder and joined into components by Ray tasks (`syndup.ray_components`). A task
+whose worker process dies is run again by Ray (`MAX_RETRIES`), so a killed worker does not
+change the result. Chunks' words, shingle sets and the texts go to the scan's spill folder,
+which the workers must see at the same path (one machine, or a shared file system): a task is
+sent what it works on by reference and reads the sets and texts it needs there. Ray is
+imported only here (`pip install 'syndup[ray]'`).
 """
 
 from __future__ import annotations
@@ -228,10 +231,10 @@ class RayExecution(Execution):
         return RayLinks(self, verifier, n)
 
     def cuts(self, load: Sequence[int] | np.ndarray) -> list[int]:
-        """Where to cut work of `load` into tasks: about `tuning.task_load` each (what a task holds
-        grows with its part, not with the corpus), and at least two a CPU."""
-        total = int(np.sum(load)) if len(load) else 0
-        return _workers.balanced_cuts(load, max(2 * self.cpus(), -(-total // max(1, self.tuning.task_load))))
+        """Where to cut items of `load` into tasks of about equal load: at least two a CPU, and
+        more when needed for at most about `tuning.task_items` items each (what a task holds then
+        grows with its part, not with the corpus)."""
+        return _workers.balanced_cuts(load, max(2 * self.cpus(), -(-len(load) // max(1, self.tuning.task_items))))
 
     def put_once(self, owner: Any) -> Any:
         """`owner` in the object store, put once a scan (a stage's helper does not change during it)."""

@@ -104,35 +104,43 @@ def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
     assert str(caught.value) == "invalid literal for int() with base 10: 'x'"
 
 
-def _ray_task_workers() -> list[int]:
-    """Process ids of Ray workers running one of syndup's tasks now (their title names the task)."""
-    pids = []
+#: Titles of Ray Data's tasks in a scan's group-bys: the blocks' steps before and after the shuffle, and its
+#: sort-based shuffle's own tasks. (Ray's agents, ray::DashboardAgent and the like, are never killed: the node dies.)
+RAY_DATA_TASKS = ("ray::MapBatches(", "ray::map", "ray::reduce", "ray::_sample_block")
+
+
+def _ray_task_workers() -> list[tuple[int, str]]:
+    """Ray workers running a task of syndup's or of Ray Data's now, and what they run: their
+    process title names the task (`ray::syndup:...`, `ray::MapBatches(...)`, ...)."""
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmdline = fh.read()
+                title = fh.read().split(b"\0")[0].decode(errors="replace")
         except OSError:
             continue
-        if cmdline.startswith(b"ray::syndup:"):
-            pids.append(int(entry))
-    return pids
+        if title.startswith(("ray::syndup:", *RAY_DATA_TASKS)):
+            found.append((int(entry), title))
+    return found
 
 
-def test_a_ray_worker_killed_mid_scan_does_not_change_the_result(corpus, local_ray, local):
-    killed: list[int] = []
+def test_ray_workers_killed_mid_scan_in_syndups_and_ray_datas_tasks_do_not_change_the_result(corpus, local_ray, local):
+    killed: dict[str, str] = {}  # "syndup" or "ray data": the task its killed worker ran
     stop = threading.Event()
 
     def killer() -> None:
-        while not stop.is_set() and not killed:
-            for pid in _ray_task_workers():
+        while not stop.is_set() and len(killed) < 2:
+            for pid, title in _ray_task_workers():
+                kind = "syndup" if title.startswith("ray::syndup:") else "ray data"
+                if kind in killed:
+                    continue
                 try:
                     os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
+                    killed[kind] = title
                 except ProcessLookupError:
                     continue
-                break
             time.sleep(0.001)
 
     thread = threading.Thread(target=killer, daemon=True)
@@ -142,7 +150,7 @@ def test_a_ray_worker_killed_mid_scan_does_not_change_the_result(corpus, local_r
     finally:
         stop.set()
         thread.join()
-    assert killed, "no Ray worker was running a task to kill"
+    assert set(killed) == {"syndup", "ray data"}, f"no Ray worker was running a task to kill: {killed}"
     assert_same_tables(result, local)
 
 
