@@ -83,6 +83,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.engine, self.stop, self.private, self.shared = engine, threading.Event(), 0.0, 0.0
         self.private_task = ""  # what the worker of the largest private memory was running then
+        self.by_task: dict[str, float] = {}  # the largest private memory seen in a worker running each task
 
     def run(self) -> None:
         while not self.stop.wait(0.1):
@@ -95,6 +96,7 @@ class Sampler(threading.Thread):
                 except (OSError, ValueError):
                     continue
                 private = int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
+                self.by_task[title] = max(self.by_task.get(title, 0.0), private)
                 if private > self.private:
                     self.private, self.private_task = private, title
                 self.shared = max(self.shared, int(fields.get("RssShmem", "0 kB").split()[0]) / 1024)
@@ -115,7 +117,7 @@ def worker_peak_mb(engine: str) -> float:
     return peak / 1024
 
 
-def child(corpus: str, engine: str, jobs: int, group_mb: float) -> None:
+def child(corpus: str, engine: str, jobs: int, group_mb: float, task_items: int) -> None:
     """One timed scan in this process; prints one JSON line."""
     import syndup
     from syndup.execution import Tuning
@@ -132,7 +134,7 @@ def child(corpus: str, engine: str, jobs: int, group_mb: float) -> None:
     if engine == "ray":  # a thread would make the local engine start its pool through a fork server
         sampler.start()
     t0 = time.perf_counter()
-    tuning = Tuning(group_bytes=int(group_mb * (1 << 20)))
+    tuning = Tuning(group_bytes=int(group_mb * (1 << 20)), task_items=task_items)
     result = syndup.scan(corpus, jobs=jobs, engine=engine, progress=lambda n: calls.append(time.perf_counter()),
                          tuning=tuning)
     end = time.perf_counter()
@@ -146,7 +148,7 @@ def child(corpus: str, engine: str, jobs: int, group_mb: float) -> None:
     print(json.dumps({"ray_start": start, "total": end - t0, "n": len(result.documents),
                       "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "worker_mb": worker_peak_mb(engine), "private_mb": sampler.private, "shared_mb": sampler.shared,
-                      "private_task": sampler.private_task,
+                      "private_task": sampler.private_task, "by_task": sampler.by_task,
                       "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
                       **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
 
@@ -160,11 +162,13 @@ def main() -> None:
     ap.add_argument("--engines", default="local,ray", help="which engines to run (comma-separated)")
     ap.add_argument("--group-mb", type=float, default=Tuning().group_bytes / (1 << 20),
                     help="MB of a group-by block (Tuning.group_bytes): the same at every --n, to see memory follow it")
+    ap.add_argument("--task-items", type=int, default=Tuning().task_items,
+                    help="items of a Ray task's part (Tuning.task_items): the same at every --n, to see memory follow it")
     ap.add_argument("--bbc", default=str(DEFAULT_BBC), help="BBC News folder for the text model ('' for synthetic)")
     ap.add_argument("--child", nargs=2, metavar=("CORPUS", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.jobs, args.group_mb)
+        child(args.child[0], args.child[1], args.jobs, args.group_mb, args.task_items)
         return
 
     import ray
@@ -173,7 +177,8 @@ def main() -> None:
     bbc = Path(args.bbc) if args.bbc and Path(args.bbc).is_dir() else None
     model, described = text_model(bbc, args.seed)
     print(f"ray {ray.__version__}; corpus: {args.n} articles, {described}; seed {args.seed}; "
-          f"jobs {args.jobs}; group-by blocks of {args.group_mb:g} MB; load {os.getloadavg()[0]:.1f} at start")
+          f"jobs {args.jobs}; group-by blocks of {args.group_mb:g} MB; "
+          f"tasks of at most {args.task_items} items; load {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "corpus.jsonl"
         write_corpus(path, Corpus(model, args.n, args.seed))
@@ -181,7 +186,7 @@ def main() -> None:
         for _ in range(args.runs):
             for engine in runs:
                 cmd = [sys.executable, __file__, "--jobs", str(args.jobs), "--group-mb", str(args.group_mb),
-                       "--child", str(path), engine]
+                       "--task-items", str(args.task_items), "--child", str(path), engine]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 runs[engine].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
@@ -192,6 +197,9 @@ def main() -> None:
         print(f"{engine:<7}{cells}{int(rows[0]['pairs']):>9}  {' '.join(sorted({str(r['digest']) for r in rows}))}")
     if "ray" in runs:
         print("the largest worker private memory was a worker running:", runs["ray"][0]["private_task"])
+        print("largest private memory (MB) of a worker running each task:")
+        for title, mb in sorted(runs["ray"][0]["by_task"].items(), key=lambda kv: -kv[1]):
+            print(f"  {mb:8.1f}  {title}")
     same = {r["digest"] for rows in runs.values() for r in rows}
     print("\nthe same documents, pairs and clusters tables from both engines:", "yes" if len(same) == 1 else "NO")
 
