@@ -2,6 +2,7 @@
 
     python benchmarks/ray_speed.py                      # 50,000 articles, 2 runs each, interleaved
     python benchmarks/ray_speed.py --n 10000 --runs 1   # quick
+    python benchmarks/ray_speed.py --n 20000 --runs 1 --engines ray --group-mb 4 --task-items 512   # memory
 
 The corpus is `speed.py`'s (500-800-word articles, about 10% syndicated copies with edits, a site
 each), written once as JSONL. Each run is a fresh process: `syndup.scan(corpus, jobs=J)`, or
@@ -21,7 +22,11 @@ counts the pages of the node's shared object store it has read (they stay mapped
 processes are also sampled every 0.1 s (Ray only: a thread would change how the local engine
 starts its pool): "private_mb" is the largest private memory (RssAnon) a worker had, what a task
 costs its node, and "shared_mb" the largest share of object store pages one mapped (RssShmem),
-which the node's workers share.
+which the node's workers share. `--group-mb` and `--task-items` set the group-by blocks' size and
+a task's items (`Tuning.group_bytes`, `Tuning.task_items`): set below what the smallest corpus
+fills, the same at two sizes, "private_mb" says whether a worker follows them or the corpus. Each
+worker's largest private memory is also listed by the task it was running (a worker keeps what it
+took: its memory is the most any task it ran needed, and tasks share workers).
 """
 
 from __future__ import annotations

@@ -295,8 +295,10 @@ def scan(
 
         say(f"settings: {', '.join(changed) or 'the defaults'}; {describe_extractor()}", err=True)
     if quiet and engine is Engine.ray:
-        from .ray_engine import quiet_logs  # Ray is an extra, imported only with --engine ray
-
+        try:
+            from .ray_engine import quiet_logs  # Ray is an extra, imported only with --engine ray
+        except SyndupError as exc:  # not installed: the pip line
+            raise fail(str(exc)) from None
         quiet_logs()
     skipped = _own_output(paths, out, dedup_out)
     for folder in skipped[:1]:
