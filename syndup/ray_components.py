@@ -233,6 +233,9 @@ class RayLinks:
         self._verify(pairs, mask=False)
 
     def joined(self, members: np.ndarray) -> Seeded:
+        if not members.shape[0]:  # no big LSH group: nothing will be asked
+            self.seeded = Seeded(members.astype(np.int64), members.astype(np.int64))
+            return self.seeded
         nodes, labels = components(self.paths, self.joining, self.execution.cpus(), self.execution.tuning.group_bytes,
                                    members)
         seeds = members.astype(np.int64).copy()
