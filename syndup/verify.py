@@ -27,8 +27,9 @@ from .shingle import (
     Features,
     SetBatch,
     ShingleSet,
+    analyze_many,
     analyze_views,
-    repeated_paragraphs,
+    page_furniture,
     shingle_hashes,
     shingle_many,
     shingle_multipliers,
@@ -383,9 +384,11 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
 
 def body_words(text: str, drop: np.ndarray | None = None) -> list[list[str]]:
     """The words of `text` (its exact view), paragraph by paragraph, without the paragraphs marked
-    in `drop` (one bool per paragraph with words, as `analyze` counts them): what `aligned_share` aligns."""
+    in `drop` (one bool per paragraph with words, as `analyze` counts them) nor the page's furniture
+    (`page_furniture`): what `aligned_share` aligns."""
     out: list[list[str]] = []
     n = 0
+    drop = _with_furniture(text, drop)
     for segment in token_bytes(text).split(BREAK.encode("ascii")):
         found = [w for w in segment.split() if w != b'"']
         if not found:
@@ -394,6 +397,14 @@ def body_words(text: str, drop: np.ndarray | None = None) -> list[list[str]]:
             out.append([w.decode("utf-8", "surrogatepass") for w in found])
         n += 1
     return out
+
+
+def _with_furniture(text: str, drop: np.ndarray | None) -> np.ndarray:
+    """`drop` (None: nothing), with the paragraphs that are `text`'s page furniture marked too."""
+    furniture = page_furniture(analyze_many([text]))
+    if drop is None:
+        return furniture
+    return furniture | np.pad(drop, (0, max(0, furniture.shape[0] - drop.shape[0])))[:furniture.shape[0]]
 
 
 def _windows(paras: Sequence[Sequence[str]], w: int) -> tuple[list[str], np.ndarray]:
@@ -477,7 +488,7 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
     article of fewer than k words has no shingles here.
     """
     n = len(batch)
-    drop = repeated_paragraphs(batch) | (False if drop is None else drop)
+    drop = page_furniture(batch) | (False if drop is None else drop)
     kern = kernel.KERNEL
     if kern is not None:
         got = kern.sequences(np.ascontiguousarray(batch.word_hashes, dtype=np.uint64),
