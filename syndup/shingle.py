@@ -393,6 +393,24 @@ def _paragraph_keys(batch: FeatureBatch, short: np.ndarray) -> np.ndarray:
     return key
 
 
+#: `_script_words` looks words up by their low bits first: one gather per word of the corpus.
+_SCRIPT_BITS = 16
+
+
+@lru_cache(maxsize=1)
+def _script_table(vocab: bytes) -> np.ndarray:
+    table = np.zeros(1 << _SCRIPT_BITS, dtype=bool)
+    table[(np.frombuffer(vocab, dtype=np.uint64) & np.uint64((1 << _SCRIPT_BITS) - 1)).astype(np.intp)] = True
+    return table
+
+
+def _script_words(words: np.ndarray, vocab: np.ndarray) -> np.ndarray:
+    """Positions of `words` that are in `vocab` (a few hashes), by a table of their low bits first."""
+    low = (words & np.uint64((1 << _SCRIPT_BITS) - 1)).astype(np.intp)
+    maybe = np.flatnonzero(_script_table(vocab.tobytes())[low])
+    return maybe[np.isin(words[maybe], vocab)]
+
+
 def page_chrome(batch: FeatureBatch) -> np.ndarray:
     """Which paragraphs of each article are a photo gallery's or a video player's chrome (bool, one
     per paragraph), not its text: photo credits and counters ("Photo: Jane Doe/AP", "Image 2 of 5",
@@ -411,12 +429,16 @@ def page_chrome(batch: FeatureBatch) -> np.ndarray:
     first[has] = batch.word_hashes[start[has]]
     out |= has & (pw <= CHROME_LINE_WORDS) & np.isin(first, vocab["first"])
     short = has & (pw <= _COUNTER_WORDS)
-    para_of = np.repeat(np.arange(pw.shape[0], dtype=np.int64), pw)
-    numeric = np.bincount(para_of, weights=np.isin(batch.word_hashes, vocab["counter"]), minlength=pw.shape[0])
-    out |= short & (pw >= 2) & (numeric == pw)
-    script = np.isin(batch.word_hashes, vocab["script"])
-    if script.any():
-        out |= np.bincount(para_of[script], minlength=pw.shape[0]) >= 2
+    counters = np.flatnonzero(short & (pw >= 2))
+    numeric = np.ones(counters.shape[0], dtype=bool)
+    for j in range(_COUNTER_WORDS):
+        inside = pw[counters] > j
+        numeric[inside] &= np.isin(batch.word_hashes[start[counters[inside]] + j], vocab["counter"])
+    out[counters[numeric]] = True
+    script = _script_words(batch.word_hashes, vocab["script"])
+    if script.shape[0]:
+        para_of = np.searchsorted(start, script, side="right") - 1
+        out |= np.bincount(para_of, minlength=pw.shape[0]) >= 2
     keys = _paragraph_keys(batch, short)
     out |= short & np.isin(keys, vocab["controls"])
     playing = np.flatnonzero(short & np.isin(keys, vocab["playing"]))

@@ -14,13 +14,14 @@ for the pairs whose passage decides their relation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import kernel
-from .normalize import BREAK, token_bytes
+from .normalize import BREAK, paragraphs, token_bytes
 from .settings import Settings
 from .shingle import (
     FeatureBatch,
@@ -337,7 +338,8 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
     same = bool((batch.fingerprints[0] == batch.fingerprints[1]).all())
     pair = np.array([0]), np.array([1])
     exact = relate_many(shingle_many(batch, k), *pair, np.array([same]), s,
-                        lambda p: passage_words_many(sequences_many(batch, k), *pair, k),
+                        lambda p: sentence_passages(passage_words_many(sequences_many(batch, k), *pair, k),
+                                                    [text_a, text_b].__getitem__, *pair, s),
                         lambda p: covered_share_many(sequences_many(batch, k), *pair, k))
     return noisy_copies(exact, shingle_many(noisy, s.noisy_shingle_size), *pair, s,
                         lambda p: np.array([aligned_share(body_words(text_a), body_words(text_b), s)]))[0]
@@ -643,3 +645,167 @@ def _distinct_sets(seqs: Sequences) -> SetBatch:
 def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     """(pair, shingle hash) as one sortable key."""
     return (pair.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)
+
+
+# ---------------------------------------------------------------------- one sentence or a passage
+
+
+#: Words that end with a full stop without ending a sentence (titles, initials are caught apart).
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr gov sen rep gen col lt sgt capt cmdr adm prof rev hon pres supt det insp "
+    "inc corp co ltd llc plc no nos vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept "
+    "oct nov dec mt ft ave blvd rd univ".split())
+#: A sentence's end: ., ! or ? (and closing quotes or brackets), then a space and a capital or a
+#: digit; or a full-width end.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*[A-Z0-9\u00c0-\u024f\u0400-\u04ff])"
+                           r"|[\u3002\uff01\uff1f]+")
+
+
+def sentence_words(text: str) -> list[list[int]] | None:
+    """Words per sentence of each paragraph of `text` that holds words (paragraphs as `analyze`
+    cuts them, words as `normalize.token_bytes` does), or None where the two disagree.
+
+    A sentence ends at ., ! or ? before a capital or a digit, unless the word before is one
+    letter (an initial: "R. Kelly") or a usual abbreviation ("Mr.", "Gov.", "Jan."); a paragraph
+    without such an end is one sentence."""
+    pieces: list[str] = []
+    per_para: list[int] = []
+    for para in paragraphs(text):
+        cut, start = [], 0
+        for m in _SENTENCE_END.finditer(para):
+            if para[m.start()] == ".":
+                word = para[para.rfind(" ", start, m.start()) + 1:m.start()].lstrip("\"'(\u201c\u2018[")
+                if len(word) == 1 and word.isalpha() or word.lower() in _ABBREVIATIONS:
+                    continue
+            cut.append(para[start:m.end()])
+            start = m.end()
+        cut.append(para[start:])
+        pieces += [c.replace("\n", " ").replace("\r", " ") for c in cut]
+        per_para.append(len(cut))
+    if not pieces:
+        return []
+    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes("\n\n".join(pieces)).split(BREAK.encode())]
+    if len(counts) != len(pieces):
+        return None
+    out: list[list[int]] = []
+    at = 0
+    for n in per_para:
+        sizes = counts[at:at + n]
+        at += n
+        if sum(sizes):
+            out.append([s for s in sizes if s])
+    return out
+
+
+def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
+                   boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None) -> np.ndarray:
+    """For every pair p of articles a[p] and b[p] of `texts` (`boilerplate`: which paragraphs of
+    their `analyze_many` to leave out), whether the longest run of text they share
+    is a passage: in one of the two texts at least, it holds two sentences or more, or the whole
+    of a paragraph that is one sentence (half of each such sentence's words or more, which allows
+    an edited start or end). One sentence recurring inside different paragraphs of both (a
+    standard background line, a widely repeated statement) is not a passage; a paragraph of one
+    long sentence that another article rewrites into a longer paragraph of its own is.
+
+    Where the sentences of a text cannot be told (its words cut apart disagree with `analyze`'s),
+    its runs are passages, as they were before this test."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    batch = analyze_many(list(texts))
+    drop = None if boilerplate is None else boilerplate(batch)
+    seqs = sequences_many(batch, k, drop)
+    sets = _sorted_sets(seqs)
+    kept = _kept_sentences(batch, drop, texts)
+    out = np.zeros(a.shape[0], dtype=bool)
+    for x, y in ((a, b), (b, a)):
+        first, last = _longest_spans(seqs, sets, x, y, k)
+        for p in np.flatnonzero(~out & (last >= first)).tolist():
+            out[p] = _spans_a_passage(kept[int(x[p])], int(first[p]), int(last[p]) + k - 1)
+    return out
+
+
+def _sorted_sets(seqs: Sequences) -> SetBatch:
+    """`_distinct_sets` by one sort of the (article, shingle) keys."""
+    n = seqs.offsets.shape[0] - 1
+    keys = np.sort(_keys(np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets)), seqs.hashes))
+    keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])] if keys.shape[0] else keys
+    return SetBatch((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
+                    np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+
+
+def _kept_sentences(batch: FeatureBatch, drop: np.ndarray | None,
+                    texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """Per article, its sentences in the words `sequences_many` keeps (furniture and `drop` cut
+    out): (first word, words, alone: the sentence is its paragraph), or None where unknown."""
+    furniture = page_furniture(batch) | (False if drop is None else drop)
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
+    for i, text in enumerate(texts):
+        p0, p1 = int(batch.para_offsets[i]), int(batch.para_offsets[i + 1])
+        pw = batch.para_words[p0:p1].tolist()
+        sents = sentence_words(text)
+        if sents is None or [sum(s) for s in sents] != [w for w in pw if w]:
+            out.append(None)
+            continue
+        sizes, alone = [], []
+        for s, gone in zip(sents, furniture[p0:p1][np.asarray(pw) > 0].tolist()):
+            if not gone:
+                sizes += s
+                alone += [len(s) == 1] * len(s)
+        n = np.asarray(sizes, dtype=np.int64)
+        out.append((np.cumsum(n) - n, n, np.asarray(alone, dtype=bool)))
+    return out
+
+
+def _spans_a_passage(sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None, first: int, last: int) -> bool:
+    """Whether kept words first..last of an article are two sentences or more, or the whole of a
+    one-sentence paragraph (`whole_passages`): half of each sentence's words covered or more."""
+    if sentences is None:
+        return True
+    start, size, alone = sentences
+    covered = np.minimum(start + size - 1, last) - np.maximum(start, first) + 1
+    held = 2 * covered >= size
+    return bool(held.sum() >= 2 or (held & alone).any())
+
+
+def _longest_spans(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
+                   k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair p, the first and last shingle position (in article x[p]) of its longest run of
+    shingles found in y[p], in counted words, gaps bridged as `passage_words_many` bridges them
+    (-1, -2 where none)."""
+    first = np.full(x.shape[0], -1, dtype=np.int64)
+    last = np.full(x.shape[0], -2, dtype=np.int64)
+    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
+    known = _keys(y_pair, sets.hashes[y_at])
+    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
+    if not (known.shape[0] and x_at.shape[0]):
+        return first, last
+    keys = _keys(x_pair, seqs.hashes[x_at])
+    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
+    if not hits.shape[0]:
+        return first, last
+    pair = x_pair[hits]
+    new = np.ones(hits.shape[0], dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
+    begin, end = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
+    owner = pair[new]
+    length = seqs.before[end] + seqs.inside[end] - seqs.before[begin]
+    order = np.lexsort((-length, owner))  # per pair, its longest run first
+    top = order[np.concatenate([[True], owner[order][1:] != owner[order][:-1]])]
+    first[owner[top]] = begin[top] - seqs.offsets[x[owner[top]]]
+    last[owner[top]] = end[top] - seqs.offsets[x[owner[top]]]
+    return first, last
+
+
+def sentence_passages(words: np.ndarray, text: Callable[[int], str], a: np.ndarray, b: np.ndarray, settings: Settings,
+                      boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None) -> np.ndarray:
+    """`words` (the passage words of pairs of articles a[p], b[p]; `text(i)`: article i's text) with 0 for the pairs
+    whose `partial_min_words` or more are no passage by `whole_passages`: what scan, index and
+    `relate` report as `passage_words`. `boilerplate` marks the paragraphs of a batch to leave out."""
+    words = np.array(words, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    long = np.flatnonzero(words >= settings.partial_min_words)
+    if long.shape[0]:
+        docs, slots = np.unique(np.concatenate([a[long], b[long]]), return_inverse=True)
+        ok = whole_passages([text(d) for d in docs.tolist()], slots[:long.shape[0]], slots[long.shape[0]:],
+                            settings.shingle_size, boilerplate)
+        words[long[~ok]] = 0
+    return words
