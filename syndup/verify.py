@@ -650,6 +650,9 @@ def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------- one sentence or a passage
 
 
+#: A "sentence" longer than this is text whose sentences cannot be told (no full stops: OCR'd
+#: columns, lists, scripts without them): a run inside it counts as a passage as it did before.
+SENTENCE_MAX_WORDS = 80
 #: Words that end with a full stop without ending a sentence (titles, initials are caught apart).
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr gov sen rep gen col lt sgt capt cmdr adm prof rev hon pres supt det insp "
@@ -705,7 +708,8 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
     of a paragraph that is one sentence (half of each such sentence's words or more, which allows
     an edited start or end). One sentence recurring inside different paragraphs of both (a
     standard background line, a widely repeated statement) is not a passage; a paragraph of one
-    long sentence that another article rewrites into a longer paragraph of its own is.
+    long sentence that another article rewrites into a longer paragraph of its own is. A run in a
+    "sentence" of over `SENTENCE_MAX_WORDS` words (unpunctuated text) is a passage.
 
     Where the sentences of a text cannot be told (its words cut apart disagree with `analyze`'s),
     its runs are passages, as they were before this test."""
@@ -763,7 +767,8 @@ def _spans_a_passage(sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     start, size, alone = sentences
     covered = np.minimum(start + size - 1, last) - np.maximum(start, first) + 1
     held = 2 * covered >= size
-    return bool(held.sum() >= 2 or (held & alone).any())
+    untold = (covered > 0) & (size > SENTENCE_MAX_WORDS)
+    return bool(held.sum() >= 2 or (held & alone).any() or untold.any())
 
 
 def _longest_spans(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,

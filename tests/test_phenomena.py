@@ -283,6 +283,9 @@ def test_a_copy_inside_a_photo_gallery_is_a_copy_of_the_story_and_not_the_origin
     assert origin(result, "a-gallery")[0] == "b-origin"
     assert syndup.relate(gallery, page(*STRIKE)).relation == "copy"
     assert syndup.relate(gallery, page(*HOSPITAL)) is None
+    # the diff calls the chrome what the scan leaves out: boilerplate, not text the copy added
+    added = {seg.new.strip(): seg.kind for seg in syndup.diff(page(*STRIKE), gallery).segments if seg.op == "added"}
+    assert {added[p] for p in [*GALLERY[:4], *GALLERY[6:], *PLAYER]} == {"boilerplate"}
 
 
 # One long sentence (46 words) that wire copy repeats, and two sentences that follow each other (46 words).
