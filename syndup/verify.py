@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -664,7 +665,8 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\
                            r"|[\u3002\uff01\uff1f]+")
 
 
-def sentence_words(text: str) -> list[list[int]] | None:
+@lru_cache(maxsize=1 << 12)  # an article sharing runs with several others is read once
+def sentence_words(text: str) -> tuple[tuple[int, ...], ...] | None:
     """Words per sentence of each paragraph of `text` that holds words (paragraphs as `analyze`
     cuts them, words as `normalize.token_bytes` does), or None where the two disagree.
 
@@ -686,18 +688,18 @@ def sentence_words(text: str) -> list[list[int]] | None:
         pieces += [c.replace("\n", " ").replace("\r", " ") for c in cut]
         per_para.append(len(cut))
     if not pieces:
-        return []
+        return ()
     counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes("\n\n".join(pieces)).split(BREAK.encode())]
     if len(counts) != len(pieces):
         return None
-    out: list[list[int]] = []
+    out: list[tuple[int, ...]] = []
     at = 0
     for n in per_para:
         sizes = counts[at:at + n]
         at += n
         if sum(sizes):
-            out.append([s for s in sizes if s])
-    return out
+            out.append(tuple(s for s in sizes if s))
+    return tuple(out)
 
 
 def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
@@ -749,7 +751,8 @@ def _kept_sentences(batch: FeatureBatch, drop: np.ndarray | None,
         if sents is None or [sum(s) for s in sents] != [w for w in pw if w]:
             out.append(None)
             continue
-        sizes, alone = [], []
+        sizes: list[int] = []
+        alone: list[bool] = []
         for s, gone in zip(sents, furniture[p0:p1][np.asarray(pw) > 0].tolist()):
             if not gone:
                 sizes += s
