@@ -448,7 +448,8 @@ class Index:
             """Passage words of the probe and candidates p (its texts, boilerplate as known now left out)."""
             seqs = Sequences.concat([sequences_many(features[i].as_batch(), k, drops[i]) for i in [0, *(p + 1)]])
             pair = np.zeros(p.shape[0], np.int64), np.arange(1, p.shape[0] + 1)
-            return sentence_passages(passage_words_many(seqs, *pair, k), [texts[i] for i in [0, *(p + 1)]].__getitem__, *pair, s,
+            chosen = [texts[i] for i in [0, *(p + 1)]]  # one sentence is no passage: their texts tell
+            return sentence_passages(passage_words_many(seqs, *pair, k), chosen.__getitem__, *pair, s,
                                      lambda batch: bp.drop_mask(batch, boiler))
 
         def covered(p: np.ndarray) -> np.ndarray:

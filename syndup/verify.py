@@ -679,7 +679,8 @@ def sentence_words(text: str) -> tuple[tuple[int, ...], ...] | None:
         cut, start = [], 0
         for m in _SENTENCE_END.finditer(para):
             if para[m.start()] == ".":
-                word = para[para.rfind(" ", start, m.start()) + 1:m.start()].lstrip("\"'(\u201c\u2018[")
+                space = max(para.rfind(" ", 0, m.start()), para.rfind("\n", 0, m.start()))
+                word = para[space + 1:m.start()].lstrip("\"'(\u201c\u2018[")
                 if len(word) == 1 and word.isalpha() or word.lower() in _ABBREVIATIONS:
                     continue
             cut.append(para[start:m.end()])

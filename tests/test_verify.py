@@ -498,3 +498,4 @@ def test_sentences_end_at_a_full_stop_before_a_capital_not_after_an_initial_or_a
     text = ("Mr. Smith met R. Kelly in Jan. 2018 in the U.S. capital. They talked! Then they left.\n\n"
             "A paragraph without an end\n\nShe said: \"It is over.\" The court agreed.")
     assert sentence_words(text) == ((13, 2, 3), (5,), (5, 3))
+    assert sentence_words("He left. R. Kelly stayed. Then A. B. Jones came.") == ((2, 3, 5),)
