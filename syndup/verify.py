@@ -665,7 +665,6 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\
                            r"|[\u3002\uff01\uff1f]+")
 
 
-@lru_cache(maxsize=1 << 12)  # an article sharing runs with several others is read once
 def sentence_words(text: str) -> tuple[tuple[int, ...], ...] | None:
     """Words per sentence of each paragraph of `text` that holds words (paragraphs as `analyze`
     cuts them, words as `normalize.token_bytes` does), or None where the two disagree.
@@ -673,34 +672,42 @@ def sentence_words(text: str) -> tuple[tuple[int, ...], ...] | None:
     A sentence ends at ., ! or ? before a capital or a digit, unless the word before is one
     letter (an initial: "R. Kelly") or a usual abbreviation ("Mr.", "Gov.", "Jan."); a paragraph
     without such an end is one sentence."""
-    pieces: list[str] = []
-    per_para: list[int] = []
-    for para in paragraphs(text):
-        cut, start = [], 0
-        for m in _SENTENCE_END.finditer(para):
-            if para[m.start()] == ".":
-                space = max(para.rfind(" ", 0, m.start()), para.rfind("\n", 0, m.start()))
-                word = para[space + 1:m.start()].lstrip("\"'(\u201c\u2018[")
-                if len(word) == 1 and word.isalpha() or word.lower() in _ABBREVIATIONS:
-                    continue
-            cut.append(para[start:m.end()])
-            start = m.end()
-        cut.append(para[start:])
-        pieces += [c.replace("\n", " ").replace("\r", " ") for c in cut]
-        per_para.append(len(cut))
-    if not pieces:
-        return ()
-    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes("\n\n".join(pieces)).split(BREAK.encode())]
-    if len(counts) != len(pieces):
+    paras = _word_paragraphs(text)
+    if paras is None:
         return None
-    out: list[tuple[int, ...]] = []
-    at = 0
-    for n in per_para:
-        sizes = counts[at:at + n]
-        at += n
-        if sum(sizes):
-            out.append(tuple(s for s in sizes if s))
-    return tuple(out)
+    out = [_sentences(p) for p in paras]
+    return tuple(s for s in out if s is not None) if all(s is not None for s in out) else None
+
+
+@lru_cache(maxsize=1 << 12)  # an article sharing runs with several others is cut once
+def _word_paragraphs(text: str) -> tuple[str, ...] | None:
+    """The paragraphs of `text` that hold words, as `analyze` counts them (None where the paragraph
+    texts and the words cut apart disagree)."""
+    paras = paragraphs(text)
+    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes(text).split(BREAK.encode())]
+    if len(counts) != len(paras):
+        return None
+    return tuple(p for p, n in zip(paras, counts) if n)
+
+
+@lru_cache(maxsize=1 << 14)  # a recurring paragraph is cut once
+def _sentences(para: str) -> tuple[int, ...] | None:
+    """Words per sentence of one paragraph (see `sentence_words`), None where a piece has none."""
+    cut, start = [], 0
+    for m in _SENTENCE_END.finditer(para):
+        if para[m.start()] == ".":
+            space = max(para.rfind(" ", 0, m.start()), para.rfind("\n", 0, m.start()))
+            word = para[space + 1:m.start()].lstrip("\"'(\u201c\u2018[")
+            if len(word) == 1 and word.isalpha() or word.lower() in _ABBREVIATIONS:
+                continue
+        cut.append(para[start:m.end()])
+        start = m.end()
+    cut.append(para[start:])
+    pieces = "\n\n".join(c.replace("\n", " ").replace("\r", " ") for c in cut)
+    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes(pieces).split(BREAK.encode())]
+    if len(counts) != len(cut):
+        return None
+    return tuple(n for n in counts if n)
 
 
 def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
@@ -721,12 +728,13 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
     drop = None if boilerplate is None else boilerplate(batch)
     seqs = sequences_many(batch, k, drop)
     sets = _sorted_sets(seqs)
-    kept = _kept_sentences(batch, drop, texts)
+    furniture = page_furniture(batch) | (False if drop is None else drop)
     out = np.zeros(a.shape[0], dtype=bool)
     for x, y in ((a, b), (b, a)):
         first, last = _longest_spans(seqs, sets, x, y, k)
         for p in np.flatnonzero(~out & (last >= first)).tolist():
-            out[p] = _spans_a_passage(kept[int(x[p])], int(first[p]), int(last[p]) + k - 1)
+            i, f, lw = int(x[p]), int(first[p]), int(last[p]) + k - 1
+            out[p] = _spans_a_passage(_sentences_around(texts[i], batch, furniture, i, f, lw), f, lw)
     return out
 
 
@@ -739,28 +747,33 @@ def _sorted_sets(seqs: Sequences) -> SetBatch:
                     np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
 
 
-def _kept_sentences(batch: FeatureBatch, drop: np.ndarray | None,
-                    texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
-    """Per article, its sentences in the words `sequences_many` keeps (furniture and `drop` cut
-    out): (first word, words, alone: the sentence is its paragraph), or None where unknown."""
-    furniture = page_furniture(batch) | (False if drop is None else drop)
-    out: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
-    for i, text in enumerate(texts):
-        p0, p1 = int(batch.para_offsets[i]), int(batch.para_offsets[i + 1])
-        pw = batch.para_words[p0:p1].tolist()
-        sents = sentence_words(text)
-        if sents is None or [sum(s) for s in sents] != [w for w in pw if w]:
-            out.append(None)
-            continue
-        sizes: list[int] = []
-        alone: list[bool] = []
-        for s, gone in zip(sents, furniture[p0:p1][np.asarray(pw) > 0].tolist()):
-            if not gone:
-                sizes += s
-                alone += [len(s) == 1] * len(s)
-        n = np.asarray(sizes, dtype=np.int64)
-        out.append((np.cumsum(n) - n, n, np.asarray(alone, dtype=bool)))
-    return out
+def _sentences_around(text: str, batch: FeatureBatch, furniture: np.ndarray, i: int, first: int,
+                      last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The sentences of the paragraphs of article i of `batch` that hold its kept words first..last
+    (kept: the words `sequences_many` keeps, `furniture` cut out): (first kept word, words, alone:
+    the sentence is its paragraph), or None where they cannot be told."""
+    p0, p1 = int(batch.para_offsets[i]), int(batch.para_offsets[i + 1])
+    words = batch.para_words[p0:p1].astype(np.int64)
+    kept = np.flatnonzero(~furniture[p0:p1] & (words > 0))
+    size = words[kept]
+    start = np.cumsum(size) - size
+    near = kept[(start <= last) & (start + size > first)]
+    paras = _word_paragraphs(text)
+    if paras is None or len(paras) != int((words > 0).sum()):
+        return None
+    order = np.cumsum(words > 0) - 1  # a paragraph's place among those holding words
+    starts, sizes, alone = [], [], []
+    for q, at in zip(near.tolist(), start[np.isin(kept, near)].tolist()):
+        sents = _sentences(paras[int(order[q])])
+        if sents is None or sum(sents) != int(words[q]):
+            return None
+        n = np.asarray(sents, dtype=np.int64)
+        starts.append(at + np.cumsum(n) - n)
+        sizes.append(n)
+        alone.append(np.full(n.shape[0], n.shape[0] == 1))
+    if not starts:
+        return None
+    return np.concatenate(starts), np.concatenate(sizes), np.concatenate(alone)
 
 
 def _spans_a_passage(sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None, first: int, last: int) -> bool:
