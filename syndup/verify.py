@@ -659,19 +659,20 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr gov sen rep gen col lt sgt capt cmdr adm prof rev hon pres supt det insp "
     "inc corp co ltd llc plc no nos vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept "
     "oct nov dec mt ft ave blvd rd univ".split())
-#: A sentence's end: ., ! or ? (and closing quotes or brackets), then a space and a capital or a
-#: digit; or a full-width end.
-_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*[A-Z0-9\u00c0-\u024f\u0400-\u04ff])"
-                           r"|[\u3002\uff01\uff1f]+")
+#: A sentence's end: ., !, ? or the Arabic question mark (and closing quotes or brackets), then a
+#: space and a word (`_sentences` skips one in lower case); or a full-width end, or a danda.
+_SENTENCE_END = re.compile(r"[.!?\u061f]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*(\w))"
+                           r"|[\u3002\uff01\uff1f\u0964]+")
 
 
 def sentence_words(text: str) -> tuple[tuple[int, ...], ...] | None:
     """Words per sentence of each paragraph of `text` that holds words (paragraphs as `analyze`
     cuts them, words as `normalize.token_bytes` does), or None where the two disagree.
 
-    A sentence ends at ., ! or ? before a capital or a digit, unless the word before is one
-    letter (an initial: "R. Kelly") or a usual abbreviation ("Mr.", "Gov.", "Jan."); a paragraph
-    without such an end is one sentence."""
+    A sentence ends at ., ! or ? before a word that is not in lower case (a capital, a digit, a
+    letter of a script without case), unless the word before is one letter (an initial: "R.
+    Kelly") or a usual abbreviation ("Mr.", "Gov.", "Jan."); at 。, ！, ？ and the danda; a
+    paragraph without such an end is one sentence."""
     paras = _word_paragraphs(text)
     if paras is None:
         return None
@@ -695,6 +696,8 @@ def _sentences(para: str) -> tuple[int, ...] | None:
     """Words per sentence of one paragraph (see `sentence_words`), None where a piece has none."""
     cut, start = [], 0
     for m in _SENTENCE_END.finditer(para):
+        if m.group(1) and m.group(1).islower():  # "etc. and", "approx. two": not a sentence's start
+            continue
         if para[m.start()] == ".":
             space = max(para.rfind(" ", 0, m.start()), para.rfind("\n", 0, m.start()))
             word = para[space + 1:m.start()].lstrip("\"'(\u201c\u2018[")
@@ -703,6 +706,7 @@ def _sentences(para: str) -> tuple[int, ...] | None:
         cut.append(para[start:m.end()])
         start = m.end()
     cut.append(para[start:])
+    cut = [c for c in cut if c.strip()]  # nothing after a full-width end
     pieces = "\n\n".join(c.replace("\n", " ").replace("\r", " ") for c in cut)
     counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes(pieces).split(BREAK.encode())]
     if len(counts) != len(cut):
