@@ -532,6 +532,20 @@ def _added_label(text: str, n_words: int) -> str | None:
     return _label(text, n_words, frozenset(), added=True)
 
 
+def _furniture_labels(labels: dict[int, str | None], text: str, n_spans: int) -> None:
+    """Paragraphs (of `n_spans` with words) that are the page's furniture, as the scan leaves it
+    out (`shingle.page_furniture`: a gallery's or a video player's chrome, text shown twice), are
+    `boilerplate` (unless the diff already knows a kind for them)."""
+    from .shingle import analyze_many, page_furniture
+
+    furniture = page_furniture(analyze_many([text]))
+    if furniture.shape[0] != n_spans:  # a symbol NFKC makes a word in one count only: leave it
+        return
+    for i, kind in labels.items():
+        if furniture[i] and kind in (None, _PLACEHOLDER):
+            labels[i] = BOILERPLATE
+
+
 def _tail_labels(labels: dict[int, str | None], tail: list[int], sizes: list[int],
                  *, removed: bool) -> None:
     """Kinds that depend on place: the end of a page (comments, footer) and a cut-off origin."""
@@ -737,6 +751,8 @@ def diff(origin: str, copy: str, *, boilerplate: Collection[int] = frozenset()) 
     c_labels: dict[int, str | None] = {
         j: _label(copy[s:e], c_sizes[j], boilerplate, added=True)
         for j, (s, e) in enumerate(c.spans) if j not in c_owner}
+    _furniture_labels(o_labels, origin, len(o.spans))
+    _furniture_labels(c_labels, copy, len(c.spans))
     if blocks:
         last_o = max(o_owner)
         last_c = max(c_owner)

@@ -51,6 +51,7 @@ from .verify import (
     noisy_copies,
     passage_words_many,
     relate_many,
+    sentence_passages,
     sequences_many,
 )
 
@@ -440,12 +441,16 @@ class Index:
         s, k = self.settings, self.settings.shingle_size
         features = [probe.features, *(docs[n][2] for n in nums)]  # slot 0: the probe, slot i: nums[i - 1]
         drops = [bp.drop_mask(f, boiler) for f in features]
+        texts = [probe.text, *(docs[n][4] for n in nums)]
         bodies = [shingles(f, k, drop) for f, drop in zip(features[1:], drops[1:])]
 
         def passages(p: np.ndarray) -> np.ndarray:
             """Passage words of the probe and candidates p (its texts, boilerplate as known now left out)."""
             seqs = Sequences.concat([sequences_many(features[i].as_batch(), k, drops[i]) for i in [0, *(p + 1)]])
-            return passage_words_many(seqs, np.zeros(p.shape[0], np.int64), np.arange(1, p.shape[0] + 1), k)
+            pair = np.zeros(p.shape[0], np.int64), np.arange(1, p.shape[0] + 1)
+            chosen = [texts[i] for i in [0, *(p + 1)]]  # one sentence is no passage: their texts tell
+            return sentence_passages(passage_words_many(seqs, *pair, k), chosen.__getitem__, *pair, s,
+                                     lambda batch: bp.drop_mask(batch, boiler))
 
         def covered(p: np.ndarray) -> np.ndarray:
             """The share of its text the probe or candidate p finds in the other, in words."""
@@ -457,7 +462,6 @@ class Index:
                            np.arange(1, len(nums) + 1), same, s, passages, covered)
         if not rels.clustering.all():  # what the exact view falls short on, the noisy view decides
             noisy_bodies = [shingles(docs[n][3], s.noisy_shingle_size, drop) for n, drop in zip(nums, drops[1:])]
-            texts = [probe.text, *(docs[n][4] for n in nums)]
 
             def aligned(p: np.ndarray) -> np.ndarray:
                 """`verify.aligned_share` of the probe and candidates p, boilerplate as known now left out."""

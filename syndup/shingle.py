@@ -337,13 +337,136 @@ def repeated_paragraphs(batch: FeatureBatch) -> np.ndarray:
     return out
 
 
+#: A short paragraph (at most this many words) beginning with one of `_GALLERY_FIRST` is a photo
+#: credit or a gallery's counter ("Photo: Jane Doe/AP", "Image 2 of 5").
+CHROME_LINE_WORDS = 12
+_GALLERY_FIRST = ("photo", "photos", "image", "images", "picture", "pictures", "slide", "gallery")
+#: Whole paragraphs that are a gallery's or a player's controls and labels.
+_CONTROLS = ("close", "back to gallery", "view gallery", "open gallery", "launch gallery", "start slideshow",
+             "view slideshow", "next", "previous", "prev", "next image", "previous image", "next slide",
+             "previous slide", "enlarge this image", "expand", "hide caption", "show caption", "toggle caption",
+             "more", "less", "recommended video", "related video", "featured video", "must watch")
+#: A video player's label: the paragraph after it is the playing video's title and description.
+_PLAYING = ("now playing", "up next", "watch next")
+#: Script identifiers no prose holds: a paragraph with two of them is page code a scraper kept.
+_SCRIPT = ("_taboola", "googletag", "adsbygoogle", "getelementbyid", "createelement", "addeventlistener",
+           "queryselector", "innerhtml", "datalayer", "pbjs", "apstag")
+#: Paragraphs of at most this many words, each a number or "of", are a gallery's counter ("1 / 3").
+_COUNTER_WORDS = 4
+
+
+@lru_cache(maxsize=1)
+def _chrome_vocabulary() -> dict[str, np.ndarray]:
+    """The hashes of `page_chrome`'s words and phrases in both views (the exact and the noisy one
+    hash words under their own keys; a batch may be either)."""
+    def hashes(phrases: Sequence[str]) -> list[np.ndarray]:
+        views = analyze_views(list(phrases))
+        return [view.word_hashes[view.word_offsets[i]:view.word_offsets[i + 1]]
+                for view in views for i in range(len(phrases))]
+
+    def keys(phrases: Sequence[str]) -> np.ndarray:
+        return np.unique(np.array([_phrase_key(h) for h in hashes(phrases)], dtype=np.uint64))
+
+    numbers = [str(i) for i in range(1000)]
+    return {"first": np.unique(np.concatenate(hashes(_GALLERY_FIRST))), "controls": keys(_CONTROLS),
+            "playing": keys(_PLAYING), "script": np.unique(np.concatenate(hashes(_SCRIPT))),
+            "counter": np.unique(np.concatenate(hashes([*numbers, "of"]))), "media": keys(["media"])}
+
+
+def _phrase_key(words: np.ndarray) -> int:
+    """One number for a short paragraph's word sequence (`_paragraph_keys` of one)."""
+    key = 0
+    for w in words.tolist():
+        key = (key * 0x100000001B3 + w) & 0xFFFFFFFFFFFFFFFF
+    return key
+
+
+def _paragraph_keys(batch: FeatureBatch, short: np.ndarray) -> np.ndarray:
+    """`_phrase_key` of each paragraph `short` marks (at most `_COUNTER_WORDS` words), 0 elsewhere."""
+    pw = batch.para_words.astype(np.int64)
+    start = np.cumsum(pw) - pw
+    key = np.zeros(pw.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(_COUNTER_WORDS):
+            at = np.flatnonzero(short & (pw > j))
+            key[at] = key[at] * np.uint64(0x100000001B3) + batch.word_hashes[start[at] + j]
+    return key
+
+
+#: `_script_words` looks words up by their low bits first: one gather per word of the corpus.
+_SCRIPT_BITS = 16
+
+
+@lru_cache(maxsize=1)
+def _script_table(vocab: bytes) -> np.ndarray:
+    table = np.zeros(1 << _SCRIPT_BITS, dtype=bool)
+    table[(np.frombuffer(vocab, dtype=np.uint64) & np.uint64((1 << _SCRIPT_BITS) - 1)).astype(np.intp)] = True
+    return table
+
+
+def _script_words(words: np.ndarray, vocab: np.ndarray) -> np.ndarray:
+    """Positions of `words` that are in `vocab` (a few hashes), by a table of their low bits first."""
+    low = (words & np.uint64((1 << _SCRIPT_BITS) - 1)).astype(np.intp)
+    maybe = np.flatnonzero(_script_table(vocab.tobytes())[low])
+    return maybe[np.isin(words[maybe], vocab)]
+
+
+def page_chrome(batch: FeatureBatch) -> np.ndarray:
+    """Which paragraphs of each article are a photo gallery's or a video player's chrome (bool, one
+    per paragraph), not its text: photo credits and counters ("Photo: Jane Doe/AP", "Image 2 of 5",
+    "1 / 3"), controls ("Close", "Back to Gallery", "... more"), a player's labels and the title
+    and description of the video it plays ("Now Playing:", then the description, then "Media:
+    ..."), and script code a scraper kept (two or more identifiers such as `window._taboola`).
+    Like a caption shown twice (`repeated_paragraphs`), these count neither for nor against a copy."""
+    vocab = _chrome_vocabulary()
+    pw = batch.para_words.astype(np.int64)
+    out = np.zeros(pw.shape[0], dtype=bool)
+    if not pw.shape[0]:
+        return out
+    start = np.cumsum(pw) - pw
+    has = pw > 0
+    first = np.zeros(pw.shape[0], dtype=np.uint64)
+    first[has] = batch.word_hashes[start[has]]
+    out |= has & (pw <= CHROME_LINE_WORDS) & np.isin(first, vocab["first"])
+    short = has & (pw <= _COUNTER_WORDS)
+    counters = np.flatnonzero(short & (pw >= 2))
+    numeric = np.ones(counters.shape[0], dtype=bool)
+    for j in range(_COUNTER_WORDS):
+        inside = pw[counters] > j
+        numeric[inside] &= np.isin(batch.word_hashes[start[counters[inside]] + j], vocab["counter"])
+    out[counters[numeric]] = True
+    script = _script_words(batch.word_hashes, vocab["script"])
+    if script.shape[0]:
+        para_of = np.searchsorted(start, script, side="right") - 1
+        out |= np.bincount(para_of, minlength=pw.shape[0]) >= 2
+    keys = _paragraph_keys(batch, short)
+    out |= short & np.isin(keys, vocab["controls"])
+    playing = np.flatnonzero(short & np.isin(keys, vocab["playing"]))
+    if playing.shape[0]:
+        out[playing] = True
+        last = np.repeat(batch.para_offsets[1:], np.diff(batch.para_offsets))  # each paragraph's article's end
+        after = playing[playing + 1 < last[playing]] + 1
+        after = after[~out[after]]  # the description: the paragraph after the label (unless a label itself)
+        out[after] = True
+        credit = after[after + 1 < last[after]] + 1
+        out[credit[np.isin(first[credit], vocab["media"]) & (pw[credit] <= _COUNTER_WORDS)]] = True  # "Media: X"
+    return out
+
+
+def page_furniture(batch: FeatureBatch) -> np.ndarray:
+    """Which paragraphs of each article are its page's furniture rather than its text: shown twice
+    (`repeated_paragraphs`) or a gallery's or player's chrome (`page_chrome`). Cut out before
+    shingling and before passages and alignments are measured, as boilerplate is."""
+    return repeated_paragraphs(batch) | page_chrome(batch)
+
+
 def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None = None) -> SetBatch:
     """`shingles` for every article of a batch at once; `drop_paragraphs` (bool, one per paragraph
     of the batch, aligned with `batch.para_hashes`) marks the paragraphs to leave out."""
     if k > MAX_SHINGLE:
         raise ValueError(f"shingle_size must be at most {MAX_SHINGLE}, got {k}")
     n = len(batch)
-    drop_paragraphs = repeated_paragraphs(batch) | (False if drop_paragraphs is None else drop_paragraphs)
+    drop_paragraphs = page_furniture(batch) | (False if drop_paragraphs is None else drop_paragraphs)
     words, quoted = batch.word_hashes, batch.word_quoted
     kern = kernel.KERNEL
     if kern is not None:

@@ -14,21 +14,24 @@ for the pairs whose passage decides their relation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from . import kernel
-from .normalize import BREAK, token_bytes
+from .normalize import BREAK, paragraphs, token_bytes
 from .settings import Settings
 from .shingle import (
     FeatureBatch,
     Features,
     SetBatch,
     ShingleSet,
+    analyze_many,
     analyze_views,
-    repeated_paragraphs,
+    page_furniture,
     shingle_hashes,
     shingle_many,
     shingle_multipliers,
@@ -336,7 +339,8 @@ def relate(text_a: str, text_b: str, *, settings: Settings | None = None) -> Rel
     same = bool((batch.fingerprints[0] == batch.fingerprints[1]).all())
     pair = np.array([0]), np.array([1])
     exact = relate_many(shingle_many(batch, k), *pair, np.array([same]), s,
-                        lambda p: passage_words_many(sequences_many(batch, k), *pair, k),
+                        lambda p: sentence_passages(passage_words_many(sequences_many(batch, k), *pair, k),
+                                                    [text_a, text_b].__getitem__, *pair, s),
                         lambda p: covered_share_many(sequences_many(batch, k), *pair, k))
     return noisy_copies(exact, shingle_many(noisy, s.noisy_shingle_size), *pair, s,
                         lambda p: np.array([aligned_share(body_words(text_a), body_words(text_b), s)]))[0]
@@ -383,9 +387,11 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
 
 def body_words(text: str, drop: np.ndarray | None = None) -> list[list[str]]:
     """The words of `text` (its exact view), paragraph by paragraph, without the paragraphs marked
-    in `drop` (one bool per paragraph with words, as `analyze` counts them): what `aligned_share` aligns."""
+    in `drop` (one bool per paragraph with words, as `analyze` counts them) nor the page's furniture
+    (`page_furniture`): what `aligned_share` aligns."""
     out: list[list[str]] = []
     n = 0
+    drop = _with_furniture(text, drop)
     for segment in token_bytes(text).split(BREAK.encode("ascii")):
         found = [w for w in segment.split() if w != b'"']
         if not found:
@@ -394,6 +400,14 @@ def body_words(text: str, drop: np.ndarray | None = None) -> list[list[str]]:
             out.append([w.decode("utf-8", "surrogatepass") for w in found])
         n += 1
     return out
+
+
+def _with_furniture(text: str, drop: np.ndarray | None) -> np.ndarray:
+    """`drop` (None: nothing), with the paragraphs that are `text`'s page furniture marked too."""
+    furniture = page_furniture(analyze_many([text]))
+    if drop is None:
+        return furniture
+    return furniture | np.pad(drop, (0, max(0, furniture.shape[0] - drop.shape[0])))[:furniture.shape[0]]
 
 
 def _windows(paras: Sequence[Sequence[str]], w: int) -> tuple[list[str], np.ndarray]:
@@ -477,7 +491,7 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
     article of fewer than k words has no shingles here.
     """
     n = len(batch)
-    drop = repeated_paragraphs(batch) | (False if drop is None else drop)
+    drop = page_furniture(batch) | (False if drop is None else drop)
     kern = kernel.KERNEL
     if kern is not None:
         got = kern.sequences(np.ascontiguousarray(batch.word_hashes, dtype=np.uint64),
@@ -632,3 +646,192 @@ def _distinct_sets(seqs: Sequences) -> SetBatch:
 def _keys(pair: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     """(pair, shingle hash) as one sortable key."""
     return (pair.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)
+
+
+# ---------------------------------------------------------------------- one sentence or a passage
+
+
+#: A "sentence" longer than this is text whose sentences cannot be told (no full stops: OCR'd
+#: columns, lists, scripts without them): a run inside it counts as a passage as it did before.
+SENTENCE_MAX_WORDS = 80
+#: Words that end with a full stop without ending a sentence (titles, initials are caught apart).
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr gov sen rep gen col lt sgt capt cmdr adm prof rev hon pres supt det insp "
+    "inc corp co ltd llc plc no nos vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept "
+    "oct nov dec mt ft ave blvd rd univ".split())
+#: A sentence's end: ., !, ? or the Arabic question mark (and closing quotes or brackets), then a
+#: space and a word (`_sentences` skips one in lower case); or a full-width end, or a danda.
+_SENTENCE_END = re.compile(r"[.!?\u061f]+[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*(\w))"
+                           r"|[\u3002\uff01\uff1f\u0964]+")
+
+
+def sentence_words(text: str) -> tuple[tuple[int, ...], ...] | None:
+    """Words per sentence of each paragraph of `text` that holds words (paragraphs as `analyze`
+    cuts them, words as `normalize.token_bytes` does), or None where the two disagree.
+
+    A sentence ends at ., ! or ? before a word that is not in lower case (a capital, a digit, a
+    letter of a script without case), unless the word before is one letter (an initial: "R.
+    Kelly") or a usual abbreviation ("Mr.", "Gov.", "Jan."); at 。, ！, ？ and the danda; a
+    paragraph without such an end is one sentence."""
+    paras = _word_paragraphs(text)
+    if paras is None:
+        return None
+    out = [_sentences(p) for p in paras]
+    return tuple(s for s in out if s is not None) if all(s is not None for s in out) else None
+
+
+@lru_cache(maxsize=1 << 12)  # an article sharing runs with several others is cut once
+def _word_paragraphs(text: str) -> tuple[str, ...] | None:
+    """The paragraphs of `text` that hold words, as `analyze` counts them (None where the paragraph
+    texts and the words cut apart disagree)."""
+    paras = paragraphs(text)
+    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes(text).split(BREAK.encode())]
+    if len(counts) != len(paras):
+        return None
+    return tuple(p for p, n in zip(paras, counts) if n)
+
+
+@lru_cache(maxsize=1 << 14)  # a recurring paragraph is cut once
+def _sentences(para: str) -> tuple[int, ...] | None:
+    """Words per sentence of one paragraph (see `sentence_words`), None where a piece has none."""
+    cut, start = [], 0
+    for m in _SENTENCE_END.finditer(para):
+        if m.group(1) and m.group(1).islower():  # "etc. and", "approx. two": not a sentence's start
+            continue
+        if para[m.start()] == ".":
+            space = max(para.rfind(" ", 0, m.start()), para.rfind("\n", 0, m.start()))
+            word = para[space + 1:m.start()].lstrip("\"'(\u201c\u2018[")
+            if len(word) == 1 and word.isalpha() or word.lower() in _ABBREVIATIONS:
+                continue
+        cut.append(para[start:m.end()])
+        start = m.end()
+    cut.append(para[start:])
+    cut = [c for c in cut if c.strip()]  # nothing after a full-width end
+    pieces = "\n\n".join(c.replace("\n", " ").replace("\r", " ") for c in cut)
+    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes(pieces).split(BREAK.encode())]
+    if len(counts) != len(cut):
+        return None
+    return tuple(n for n in counts if n)
+
+
+def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
+                   boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None) -> np.ndarray:
+    """For every pair p of articles a[p] and b[p] of `texts` (`boilerplate`: which paragraphs of
+    their `analyze_many` to leave out), whether the longest run of text they share
+    is a passage: in one of the two texts at least, it holds two sentences or more, or the whole
+    of a paragraph that is one sentence (half of each such sentence's words or more, which allows
+    an edited start or end). One sentence recurring inside different paragraphs of both (a
+    standard background line, a widely repeated statement) is not a passage; a paragraph of one
+    long sentence that another article rewrites into a longer paragraph of its own is. A run in a
+    "sentence" of over `SENTENCE_MAX_WORDS` words (unpunctuated text) is a passage.
+
+    Where the sentences of a text cannot be told (its words cut apart disagree with `analyze`'s),
+    its runs are passages, as they were before this test."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    batch = analyze_many(list(texts))
+    drop = None if boilerplate is None else boilerplate(batch)
+    seqs = sequences_many(batch, k, drop)
+    sets = _sorted_sets(seqs)
+    furniture = page_furniture(batch) | (False if drop is None else drop)
+    out = np.zeros(a.shape[0], dtype=bool)
+    for x, y in ((a, b), (b, a)):
+        first, last = _longest_spans(seqs, sets, x, y, k)
+        for p in np.flatnonzero(~out & (last >= first)).tolist():
+            i, f, lw = int(x[p]), int(first[p]), int(last[p]) + k - 1
+            out[p] = _spans_a_passage(_sentences_around(texts[i], batch, furniture, i, f, lw), f, lw)
+    return out
+
+
+def _sorted_sets(seqs: Sequences) -> SetBatch:
+    """`_distinct_sets` by one sort of the (article, shingle) keys."""
+    n = seqs.offsets.shape[0] - 1
+    keys = np.sort(_keys(np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets)), seqs.hashes))
+    keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])] if keys.shape[0] else keys
+    return SetBatch((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
+                    np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
+
+
+def _sentences_around(text: str, batch: FeatureBatch, furniture: np.ndarray, i: int, first: int,
+                      last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The sentences of the paragraphs of article i of `batch` that hold its kept words first..last
+    (kept: the words `sequences_many` keeps, `furniture` cut out): (first kept word, words, alone:
+    the sentence is its paragraph), or None where they cannot be told."""
+    p0, p1 = int(batch.para_offsets[i]), int(batch.para_offsets[i + 1])
+    words = batch.para_words[p0:p1].astype(np.int64)
+    kept = np.flatnonzero(~furniture[p0:p1] & (words > 0))
+    size = words[kept]
+    start = np.cumsum(size) - size
+    near = kept[(start <= last) & (start + size > first)]
+    paras = _word_paragraphs(text)
+    if paras is None or len(paras) != int((words > 0).sum()):
+        return None
+    order = np.cumsum(words > 0) - 1  # a paragraph's place among those holding words
+    starts, sizes, alone = [], [], []
+    for q, at in zip(near.tolist(), start[np.isin(kept, near)].tolist()):
+        sents = _sentences(paras[int(order[q])])
+        if sents is None or sum(sents) != int(words[q]):
+            return None
+        n = np.asarray(sents, dtype=np.int64)
+        starts.append(at + np.cumsum(n) - n)
+        sizes.append(n)
+        alone.append(np.full(n.shape[0], n.shape[0] == 1))
+    if not starts:
+        return None
+    return np.concatenate(starts), np.concatenate(sizes), np.concatenate(alone)
+
+
+def _spans_a_passage(sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None, first: int, last: int) -> bool:
+    """Whether kept words first..last of an article are two sentences or more, or the whole of a
+    one-sentence paragraph (`whole_passages`): half of each sentence's words covered or more."""
+    if sentences is None:
+        return True
+    start, size, alone = sentences
+    covered = np.minimum(start + size - 1, last) - np.maximum(start, first) + 1
+    held = 2 * covered >= size
+    untold = (covered > 0) & (size > SENTENCE_MAX_WORDS)
+    return bool(held.sum() >= 2 or (held & alone).any() or untold.any())
+
+
+def _longest_spans(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
+                   k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair p, the first and last shingle position (in article x[p]) of its longest run of
+    shingles found in y[p], in counted words, gaps bridged as `passage_words_many` bridges them
+    (-1, -2 where none)."""
+    first = np.full(x.shape[0], -1, dtype=np.int64)
+    last = np.full(x.shape[0], -2, dtype=np.int64)
+    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
+    known = _keys(y_pair, sets.hashes[y_at])
+    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
+    if not (known.shape[0] and x_at.shape[0]):
+        return first, last
+    keys = _keys(x_pair, seqs.hashes[x_at])
+    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
+    if not hits.shape[0]:
+        return first, last
+    pair = x_pair[hits]
+    new = np.ones(hits.shape[0], dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
+    begin, end = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
+    owner = pair[new]
+    length = seqs.before[end] + seqs.inside[end] - seqs.before[begin]
+    order = np.lexsort((-length, owner))  # per pair, its longest run first
+    top = order[np.concatenate([[True], owner[order][1:] != owner[order][:-1]])]
+    first[owner[top]] = begin[top] - seqs.offsets[x[owner[top]]]
+    last[owner[top]] = end[top] - seqs.offsets[x[owner[top]]]
+    return first, last
+
+
+def sentence_passages(words: np.ndarray, text: Callable[[int], str], a: np.ndarray, b: np.ndarray, settings: Settings,
+                      boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None) -> np.ndarray:
+    """`words` (the passage words of pairs of articles a[p], b[p]; `text(i)`: article i's text) with 0 for the pairs
+    whose `partial_min_words` or more are no passage by `whole_passages`: what scan, index and
+    `relate` report as `passage_words`. `boilerplate` marks the paragraphs of a batch to leave out."""
+    words = np.array(words, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    long = np.flatnonzero(words >= settings.partial_min_words)
+    if long.shape[0]:
+        docs, slots = np.unique(np.concatenate([a[long], b[long]]), return_inverse=True)
+        ok = whole_passages([text(d) for d in docs.tolist()], slots[:long.shape[0]], slots[long.shape[0]:],
+                            settings.shingle_size, boilerplate)
+        words[long[~ok]] = 0
+    return words

@@ -254,3 +254,76 @@ def test_one_shared_sentence_is_not_reuse():
     assert d.loc["a", "cluster_id"] != d.loc["b", "cluster_id"]
     assert d.loc["a", "story_id"] != d.loc["b", "story_id"]
     assert origin(result, "a") == ("a", "unique")
+
+
+# A photo gallery's and a video player's chrome around a wire story, as a news site's page holds it.
+CAPTION = ("In this file photo, rail workers stand on a picket line outside Leeds station during an earlier "
+           "strike over pay. The RMT union says guards, drivers and station staff will walk out for three days "
+           "next month. (Photo by Jane Doe/AP, File)")
+VIDEO = ("Hospital Waiting Times Reach Record Levels " + " ".join(HOSPITAL[:3]))
+GALLERY = ["window._taboola = window._taboola || []; _taboola.push({mode: 'thumbnails-c', "
+           "container: 'taboola-interstitial-gallery-thumbnails-3', target_type: 'mix'}); _taboola.push({flush: true});",
+           "Photo: Jane Doe, Jane Doe/AP", "Image 1 of 3", "Close", f"{CAPTION} less",
+           " ".join(CAPTION.split()[:24]) + " ... more", "Photo: Jane Doe/AP", "1 / 3", "Back to Gallery"]
+PLAYER = ["Recommended Video:", "Now Playing:", VIDEO, "Media: Wibbitz"]
+
+
+def test_a_copy_inside_a_photo_gallery_is_a_copy_of_the_story_and_not_the_origin():
+    # The gallery page carries the first three paragraphs of the story inside more words of chrome
+    # (captions, credits, counters, a script, a video's description): the chrome is not text, so
+    # the page is a copy of the story, and neither the caption nor the video makes it reuse another.
+    gallery = page("Rail workers to strike over pay", *GALLERY, *STRIKE[:2], *PLAYER, STRIKE[2])
+    result = scan([{"id": "a-gallery", "text": gallery, "site": "gallery.example"},
+                   {"id": "b-origin", "text": page(*STRIKE), "site": "wire.example"},
+                   {"id": "c-hospital", "text": page(*HOSPITAL), "site": "health.example"}])
+    assert relation(result, "a-gallery", "b-origin") == "copy"
+    assert relation(result, "a-gallery", "c-hospital") == "none"  # the video's description is chrome
+    d = docs(result)
+    assert d.loc["a-gallery", "cluster_id"] == d.loc["b-origin", "cluster_id"] != d.loc["c-hospital", "cluster_id"]
+    assert origin(result, "a-gallery")[0] == "b-origin"
+    assert syndup.relate(gallery, page(*STRIKE)).relation == "copy"
+    assert syndup.relate(gallery, page(*HOSPITAL)) is None
+    # the diff calls the chrome what the scan leaves out: boilerplate, not text the copy added
+    added = {seg.new.strip(): seg.kind for seg in syndup.diff(page(*STRIKE), gallery).segments if seg.op == "added"}
+    assert {added[p] for p in [*GALLERY[:4], *GALLERY[6:], *PLAYER]} == {"boilerplate"}
+
+
+# One long sentence (46 words) that wire copy repeats, and two sentences that follow each other (46 words).
+LONG_LINE = ("The council, which has been run since the last election by a coalition of independents and Liberal "
+             "Democrats after the Conservatives lost their majority, has faced repeated criticism from parish "
+             "councils and campaign groups over how it consults residents on large planning applications in rural areas.")
+TWO_LINES = ("The incinerator would be the third built in the county in ten years, and the largest of them by far. "
+             "Two earlier plants, one near Kendal and one on the coast at Workington, were approved only after "
+             "public inquiries that took more than two years each.")
+
+
+def long_line_pages() -> dict[str, str]:
+    """Pages sharing `LONG_LINE` inside paragraphs of their own sentences, or as a paragraph of its
+    own, and pages sharing `TWO_LINES` inside their own paragraphs."""
+    return {
+        "a-inside": page(*PLANT[:2], f"Officials said the meeting would go ahead. {LONG_LINE} Turnout is expected "
+                                     "to be high.", PLANT[2]),
+        "b-inside": page(*HOSPITAL[:3], f"{LONG_LINE} The authority declined to comment on Friday.", *HOSPITAL[3:]),
+        "c-alone": page(*FLOOD[:3], LONG_LINE, *FLOOD[3:]),
+        "d-two": page(MATCH_A[0], f"{MATCH_A[1]} {TWO_LINES}", MATCH_A[2]),
+        "e-two": page(MATCH_B[0], f"{TWO_LINES} {MATCH_B[1]}", MATCH_B[2]),
+    }
+
+
+def test_one_long_sentence_is_a_passage_only_as_a_paragraph_of_its_own():
+    pages = long_line_pages()
+    result = scan([{"id": k, "text": v} for k, v in pages.items()])
+    want = {("a-inside", "b-inside"): "none",  # one sentence inside different paragraphs of both
+            ("a-inside", "c-alone"): "partial", ("b-inside", "c-alone"): "partial",  # a paragraph in one of them
+            ("d-two", "e-two"): "partial"}  # two sentences in a row
+    for (x, y), rel in want.items():
+        assert relation(result, x, y) == rel, (x, y)
+        got = syndup.relate(pages[x], pages[y])
+        assert (got.relation if got else "none") == rel, (x, y)
+    with syndup.Index.open(":memory:") as idx:  # the index applies the same rule
+        for k in ("a-inside", "c-alone", "d-two"):
+            idx.add(k, pages[k])
+        assert {m.doc_id: m.relation for m in idx.check(pages["b-inside"])} == {"c-alone": "partial"}
+        assert {m.doc_id: m.relation for m in idx.check(pages["e-two"])} == {"d-two": "partial"}
+    d = docs(result)
+    assert d["cluster_id"].nunique() == len(pages)  # partial reuse never joins a cluster

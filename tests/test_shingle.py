@@ -146,3 +146,19 @@ def test_shingle_many_matches_shingles(k):
             assert np.array_equal(got.hashes, expected.hashes)
             assert np.array_equal(got.unquoted, expected.unquoted)
             assert np.array_equal(values[offsets[i]:offsets[i + 1]], anchors(expected, 8))
+
+
+def test_page_chrome_is_a_gallery_and_a_player_not_the_text_around_them():
+    from syndup.shingle import page_chrome
+
+    text = "\n\n".join([
+        "Photo: Jane Doe/AP", "Image 2 of 5", "2 / 5", "Back to Gallery", "Close",
+        "window._taboola = window._taboola || []; _taboola.push({flush: true});",
+        "Now Playing:", "A video about the strike, its title and its description.", "Media: Wibbitz",
+        "Photographs taken by the union show the picket line outside the station on Monday morning.",
+        "Image rights campaigners, photo agencies and galleries all said they would watch the case closely.",
+        "The window was pushed open and the document was found on the table, police said.",
+        "Now playing at the theatre is a new version of the play, staged by the company for its 50th year.",
+        "3 of the 5 members agreed.",
+    ])
+    assert page_chrome(analyze(text).as_batch()).tolist() == [True] * 9 + [False] * 5

@@ -490,3 +490,16 @@ def test_two_reports_quoting_the_same_statements_at_length_are_not_copies():
     assert shared is not None and shared.containment_a_in_b < 0.5  # half the words, not quite half the shingles
     assert relate(a, b) is None
     assert as_seen(a, b) == (None, None)
+
+
+def test_sentences_end_at_a_full_stop_before_a_capital_not_after_an_initial_or_a_title():
+    from syndup.verify import sentence_words
+
+    text = ("Mr. Smith met R. Kelly in Jan. 2018 in the U.S. capital. They talked! Then they left.\n\n"
+            "A paragraph without an end\n\nShe said: \"It is over.\" The court agreed.")
+    assert sentence_words(text) == ((13, 2, 3), (5,), (5, 3))
+    assert sentence_words("He left. R. Kelly stayed. Then A. B. Jones came.") == ((2, 3, 5),)
+    # scripts without case, full-width ends and the danda; a full stop before lower case ends nothing
+    assert sentence_words("قال الوزير إن الحكومة ستعمل. وأضاف أن الخطة جاهزة؟ ثم غادر.") == ((5, 4, 2),)
+    assert sentence_words("他走了。她留下了。\n\nवह गया। वह आई।") == ((3, 4), (2, 2))
+    assert sentence_words("Prices rose approx. two percent, etc. and more. Then it ended.") == ((8, 3),)

@@ -37,6 +37,7 @@ from ..verify import (
     noisy_copies,
     passage_words_many,
     relate_many,
+    sentence_passages,
     sequences_many,
     slices,
 )
@@ -149,7 +150,12 @@ class Verifier:
     def passage_words(self, pairs: np.ndarray) -> np.ndarray:
         """The longest passage each of `pairs` shares (`verify.passage_words_many`), from their words
         on disk (else their texts analysed again), a slice of pairs at a time."""
-        return self._sequences(pairs, passage_words_many, np.int64)
+        return self.sentence_passages(pairs, self._sequences(pairs, passage_words_many, np.int64))
+
+    def sentence_passages(self, pairs: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """`verify.sentence_passages` of `pairs` and their passage `words`: one sentence is no passage."""
+        return sentence_passages(words, lambda d: self.articles[d].text, pairs[:, 0], pairs[:, 1], self.settings,
+                                 lambda batch: bp.drop_mask(batch, self.boilerplate))
 
     def covered_share(self, pairs: np.ndarray) -> np.ndarray:
         """The share of its text each of `pairs` finds in the other, in words (`verify.covered_share_many`)."""
