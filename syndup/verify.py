@@ -211,6 +211,29 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
     return shared, unquoted
 
 
+def overlap_reaching(sets: SetBatch, a: np.ndarray, b: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """The shared shingles of the sets a[p] and b[p] (as `overlap_many` counts them) where they are
+    need[p] or more, else 0: the C kernel stops merging a pair once it cannot reach its need."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    need = np.asarray(need, dtype=np.int64)
+    reaching = getattr(kernel.KERNEL, "overlap_reaching", None)
+    if reaching is not None:
+        got = reaching(np.ascontiguousarray(sets.hashes, dtype=np.uint32),
+                       np.ascontiguousarray(sets.offsets, dtype=np.int64), np.ascontiguousarray(a),
+                       np.ascontiguousarray(b), np.ascontiguousarray(need))
+        return np.frombuffer(got, dtype=np.int64)
+    shared, _ = overlap_many(sets, a, b, count_unquoted=False)
+    return np.where(shared >= need, shared, 0)
+
+
+def copy_need(na: np.ndarray, nb: np.ndarray, settings: Settings) -> np.ndarray:
+    """Per pair of sets of sizes na and nb, a count of shared shingles below which `copy`'s test
+    (`_copies`) cannot hold: a little under it, so that rounding never matters."""
+    small = np.minimum(na, nb)
+    return np.maximum(np.floor(settings.copy_containment * small).astype(np.int64) - 1,
+                      np.minimum(settings.copy_min_shared, small))
+
+
 def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, int]]:
     """Consecutive (start, stop) ranges of items whose `load` sums to about `limit` (default
     `_SLICE`) each, at least one item each: memory stays bounded however many pairs there are."""
@@ -235,9 +258,11 @@ def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.nda
     same = np.asarray(same_words, dtype=bool)
     sizes = np.diff(sets.offsets)
     na, nb = sizes[a], sizes[b]
-    shared, shared_unquoted = overlap_many(sets, a, b, count_unquoted=False)
+    shared, shared_unquoted = overlap_many(sets, a, b, count_unquoted=kernel.KERNEL is not None)  # C: no dearer
     open_ = ~same & (shared >= settings.partial_min_shared) & ~_copies(shared, na, nb, settings)
-    if open_.any():
+    if kernel.KERNEL is not None:
+        shared_unquoted = np.where(open_, shared_unquoted, 0)
+    elif open_.any():
         shared_unquoted[open_] = overlap_many(sets, a[open_], b[open_])[1]
     words = np.zeros(a.shape[0], dtype=np.int64)
     measure = np.flatnonzero(measured(shared, shared_unquoted, na, nb, same, settings))
@@ -362,9 +387,9 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
     open_ = np.flatnonzero(~exact.clustering)
     if not open_.shape[0]:
         return exact
-    shared, _ = overlap_many(noisy_sets, a[open_], b[open_], count_unquoted=False)
     sizes = np.diff(noisy_sets.offsets)
     na, nb = sizes[a[open_]], sizes[b[open_]]
+    shared = overlap_reaching(noisy_sets, a[open_], b[open_], copy_need(na, nb, settings))
     maybe = np.flatnonzero(_copies(shared, na, nb, settings))
     if not maybe.shape[0]:
         return exact

@@ -10,7 +10,7 @@ and candidates between two members of big groups are verified only if still apar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +37,6 @@ from ..verify import (
     passage_words_many,
     relate_many,
     sequences_many,
-    slices,
 )
 from .candidates import Candidates
 
@@ -91,9 +90,8 @@ class Verifier:
     def _relate(self, pairs: np.ndarray) -> Relations:
         """The relations of `pairs`, their sets read a slice of pairs at a time: memory stays at a
         few million shingles however many pairs there are."""
-        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
         out = []
-        for lo, hi in slices(load, self.execution.tuning.read_shingles):
+        for lo, hi in doc_slices(pairs, self.sizes, self.execution.tuning.read_shingles):
             part = pairs[lo:hi]
             docs, slots = np.unique(part.reshape(-1), return_inverse=True)
             batch: SetBatch = self.sets.gather(docs)
@@ -160,8 +158,7 @@ class Verifier:
         boilerplate left out), a slice of pairs at a time."""
         out: np.ndarray = np.zeros(pairs.shape[0], dtype=dtype)
         k = self.settings.shingle_size
-        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
-        for lo, hi in slices(load, self.execution.tuning.read_shingles):
+        for lo, hi in doc_slices(pairs, self.sizes, self.execution.tuning.read_shingles):
             docs, slots = np.unique(pairs[lo:hi].reshape(-1), return_inverse=True)
             if self.words is not None:
                 features, drop = self.words.gather(docs)
@@ -171,6 +168,27 @@ class Verifier:
             slots = slots.reshape(-1, 2)
             out[lo:hi] = measure(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
         return out
+
+
+def doc_slices(pairs: np.ndarray, sizes: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive (start, stop) runs of `pairs` (at least one pair each) whose distinct articles
+    hold about `limit` shingles (`sizes`) together, and at most `limit // 16` pairs: each run reads
+    every article's set once, however many of its pairs the article is in (memory stays bounded
+    by the articles read, as by `verify.slices`, without reading an article once per pair)."""
+    n, start, most = pairs.shape[0], 0, max(1, limit // 16)
+    while start < n:
+        width = min(n - start, most, 1 << 12)
+        while True:
+            flat = pairs[start:start + width].reshape(-1)
+            docs, first = np.unique(flat, return_index=True)
+            grown = np.cumsum(np.bincount(first // 2, weights=sizes[docs] + 1, minlength=width))
+            stop = int(np.searchsorted(grown, limit, side="right"))
+            if stop < width or start + width == n or width == most:
+                break
+            width = min(2 * width, n - start, most)
+        stop = max(stop, 1)
+        yield start, start + stop
+        start += stop
 
 
 @dataclass(frozen=True)
