@@ -437,7 +437,8 @@ def _windows(paras: Sequence[Sequence[str]], w: int) -> tuple[list[str], np.ndar
     return [" ".join(c) for c in keep], np.array([len(c) for c in keep], dtype=np.int64)
 
 
-def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[str]], settings: Settings) -> float:
+def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[str]], settings: Settings,
+                  need: float | None = None) -> float:
     """How much of the smaller text (paragraphs of words, `body_words`) is found in the other by
     alignment: the share of its words in windows of `ALIGN_WORDS` words that align with a stretch
     of the other (rapidfuzz's partial_ratio against its windows of twice that, overlapping by
@@ -447,6 +448,9 @@ def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[s
     interleaved paragraphs and reordered clauses still count (a window across two paragraphs
     would fail wherever a copy puts its own text between them); character errors, split words and
     swapped words cost a window a few points, not all of it.
+
+    With `need`, the search stops once the share cannot reach it: the share is then exact where it
+    is `need` or more, and some share under `need` where not (all a caller comparing it needs).
     """
     from rapidfuzz import fuzz, process
 
@@ -459,8 +463,37 @@ def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[s
         return 0.0
     choices = [" ".join(flat[i:i + 2 * w]) for i in range(0, max(1, len(flat) - w), w)]
     cut = 100 * settings.align_min_ratio
-    scores = process.cdist(queries, choices, scorer=fuzz.partial_ratio, score_cutoff=cut, dtype=np.uint8)
-    return float(weights[scores.max(axis=1) >= cut].sum() / weights.sum())
+    found = _verbatim(queries, flat)
+    rest = np.flatnonzero(~found)
+    total = weights.sum()
+    # spread over the text, so that a part the other lacks shows early when `need` stops the search
+    rest = rest[np.argsort((rest * 0.6180339887) % 1.0, kind="stable")] if need is not None else rest
+    step = _ALIGN_BATCH if need is not None else max(1, rest.shape[0])
+    left = int(weights[rest].sum())
+    for lo in range(0, rest.shape[0], step):
+        part = rest[lo:lo + step]
+        scores = process.cdist([queries[q] for q in part.tolist()], choices, scorer=fuzz.partial_ratio,
+                               score_cutoff=cut, dtype=np.uint8)
+        found[part[scores.max(axis=1) >= cut]] = True
+        left -= int(weights[part].sum())
+        if need is not None and float((weights[found].sum() + left) / total) < need:
+            break
+    return float(weights[found].sum() / total)
+
+
+#: Windows aligned per fuzzy search when `aligned_share` may stop early.
+_ALIGN_BATCH = 4
+
+
+def _verbatim(queries: Sequence[str], flat: Sequence[str]) -> np.ndarray:
+    """Which query windows (words joined by spaces) stand word for word in `flat`: such a window
+    lies inside one of `aligned_share`'s windows of the other text (they start every `ALIGN_WORDS`
+    words and hold twice that), so it aligns perfectly, and needs no fuzzy search."""
+    split = [q.split(" ") for q in queries]
+    seen: dict[int, set[tuple[str, ...]]] = {}
+    for n in {len(q) for q in split}:
+        seen[n] = {tuple(flat[i:i + n]) for i in range(len(flat) - n + 1)}
+    return np.array([tuple(q) in seen[len(q)] for q in split], dtype=bool)
 
 
 # ---------------------------------------------------------------------- passages

@@ -110,12 +110,15 @@ class Verifier:
         return lambda p: self.aligned(pairs[p])
 
     def aligned(self, pairs: np.ndarray) -> np.ndarray:
-        """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate."""
+        """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate, exact where
+        it reaches `noisy_min_aligned` (else under it)."""
         docs = np.unique(pairs.reshape(-1)).tolist()
         features = analyze_many([self.articles[d].text for d in docs])
         body = {d: body_words(self.articles[d].text, bp.drop_mask(features[i], self.boilerplate))
                 for i, d in enumerate(docs)}
-        return np.array([aligned_share(body[a], body[b], self.settings) for a, b in pairs.tolist()], dtype=np.float64)
+        need = self.settings.noisy_min_aligned  # all `noisy_copies` asks of it
+        return np.array([aligned_share(body[a], body[b], self.settings, need) for a, b in pairs.tolist()],
+                        dtype=np.float64)
 
     def judge(self, pairs: np.ndarray, shared: np.ndarray, shared_unquoted: np.ndarray) -> Relations:
         """The relations of `pairs` from overlaps counted elsewhere (passages measured here)."""
