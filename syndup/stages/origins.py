@@ -128,6 +128,10 @@ def _curly(text: str) -> bool | None:
     return None if "\u201e" in text else True if ("\u201c" in text or "\u201d" in text) else False if '"' in text else None
 
 
+#: Clusters up to this many members have their evidence read together (`clusters_evidence`).
+_WHOLE = 256
+
+
 class _Evidence(Sequence[Evidence]):
     """Every article's evidence (see `read_evidence`), read on first use, or ahead of it for many
     at once (`prefetch`)."""
@@ -139,17 +143,25 @@ class _Evidence(Sequence[Evidence]):
 
     def prefetch(self, groups: list[list[int]], sites: Sequence[str | None], execution: Execution) -> None:
         """Read the evidence of the members of clusters `groups` (`clusters_evidence`: what choosing
-        their origins reads), split between processes when they are many."""
+        their origins reads), split between processes when they are many. The members of a cluster
+        bigger than `_WHOLE` are read one by one (`read_evidence`), in parts that processes share:
+        their paragraphs recur, so their labels are remembered anyway."""
         self._sites = sites
-        load = [len(g) for g in groups]
+        work: list[tuple[list[int], bool]] = []
+        for g in groups:
+            work += [(g, True)] if len(g) <= _WHOLE else [(g[k:k + _WHOLE], False) for k in range(0, len(g), _WHOLE)]
+        load = [len(g) for g, _ in work]
         worth = sum(load) >= execution.tuning.fork_members  # counted in members, split by clusters
-        runs = execution.map_split(self._find, groups, minimum=0 if worth else len(groups) + 1, load=load)
-        self._done.update(zip((m for g in groups for m in g), (e for run in runs for e in run)))
+        runs = execution.map_split(self._find, work, minimum=0 if worth else len(work) + 1, load=load)
+        self._done.update(zip((m for g, _ in work for m in g), (e for run in runs for e in run)))
 
-    def _find(self, groups: list[list[int]]) -> list[Evidence]:
+    def _find(self, work: list[tuple[list[int], bool]]) -> list[Evidence]:
+        """The evidence of each item's members: a whole cluster, or some members of a big one."""
         arts, sites = self._arts, self._sites
-        found = clusters_evidence([[(arts[m].text, arts[m].title, sites[m] or m) for m in g] for g in groups])
-        return [e for cluster in found for e in cluster]
+        whole = clusters_evidence([[(arts[m].text, arts[m].title, sites[m] or m) for m in g] for g, w in work if w])
+        found = iter(whole)
+        return [e for g, w in work
+                for e in (next(found) if w else [read_evidence(arts[m].text, arts[m].title) for m in g])]
 
     def __len__(self) -> int:
         return len(self._arts)

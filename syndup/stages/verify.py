@@ -62,6 +62,10 @@ class PairTable:
         return both.take(np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)])))
 
 
+#: Pairs to align (a few milliseconds each) worth splitting between processes (a fork costs about 10 ms).
+ALIGN_FORK = 64
+
+
 class Verifier:
     """Verifies pairs (i < j) of a corpus's articles (in id order), from their sets on disk and,
     where a shared passage decides, their texts with the corpus's `boilerplate` paragraphs left out."""
@@ -84,12 +88,18 @@ class Verifier:
     def relate(self, pairs: np.ndarray) -> Relations:
         """The relations of `pairs`; many pairs are split between processes by their sets' sizes."""
         load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
-        tuning = self.execution.tuning
-        return Relations.concat(self.execution.map_split(self._relate, pairs, minimum=tuning.fork_pairs, load=load))
+        tuning, jobs = self.execution.tuning, self.execution.jobs
+        apart = jobs >= 2 and pairs.shape[0] >= max(tuning.fork_pairs, 2 * jobs)  # as `map_split` decides
+        run = self._relate_apart if apart else self._relate
+        return Relations.concat(self.execution.map_split(run, pairs, minimum=tuning.fork_pairs, load=load))
 
-    def _relate(self, pairs: np.ndarray) -> Relations:
+    def _relate_apart(self, pairs: np.ndarray) -> Relations:
+        """`_relate` in one of the processes `relate` split the pairs between (which splits no further)."""
+        return self._relate(pairs, apart=True)
+
+    def _relate(self, pairs: np.ndarray, apart: bool = False) -> Relations:
         """The relations of `pairs`, their sets read a slice of pairs at a time: memory stays at a
-        few million shingles however many pairs there are."""
+        few million shingles however many pairs there are. `apart`: in a process of a split."""
         out = []
         for lo, hi in doc_slices(pairs, self.sizes, self.execution.tuning.read_shingles):
             part = pairs[lo:hi]
@@ -101,17 +111,25 @@ class Verifier:
                               self._covered(part))
             if self.noisy_sets is not None and not rel.clustering.all():
                 rel = noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
-                                   self._aligned(part))
+                                   self._aligned(part, split=not apart))
             out.append(rel)
         return Relations.concat(out)
 
-    def _aligned(self, pairs: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def _aligned(self, pairs: np.ndarray, split: bool = True) -> Callable[[np.ndarray], np.ndarray]:
         """What `noisy_copies` asks of `pairs`: the aligned share of some of them, by position."""
-        return lambda p: self.aligned(pairs[p])
+        return lambda p: self.aligned(pairs[p], split)
 
-    def aligned(self, pairs: np.ndarray) -> np.ndarray:
+    def aligned(self, pairs: np.ndarray, split: bool = True) -> np.ndarray:
         """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate, exact where
-        it reaches `noisy_min_aligned` (else under it)."""
+        it reaches `noisy_min_aligned` (else under it). Aligning costs milliseconds a pair: many
+        pairs are split between processes (when `split`: not already in one of a split's)."""
+        least = min(ALIGN_FORK, self.execution.tuning.fork_pairs)  # tests lower fork_pairs to force splits
+        if split and not self.execution.remote and pairs.shape[0] >= least:
+            return np.concatenate(self.execution.map_split(self._aligned_here, pairs, minimum=least))
+        return self._aligned_here(pairs)
+
+    def _aligned_here(self, pairs: np.ndarray) -> np.ndarray:
+        """`aligned` of `pairs`, in this process."""
         docs = np.unique(pairs.reshape(-1)).tolist()
         features = analyze_many([self.articles[d].text for d in docs])
         body = {d: body_words(self.articles[d].text, bp.drop_mask(features[i], self.boilerplate))
