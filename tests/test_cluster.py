@@ -130,3 +130,5 @@ def test_evidence_read_cluster_by_cluster_picks_the_same_origin_as_each_member_r
     assert updates(members, lazy) == updates(members, whole)
     assert [e.credits for e in lazy] == [e.credits for e in whole]
     assert [e.body[:1] for e in lazy] == [e.body[:1] for e in whole]
+    every = clusters_evidence([[(t, "A headline", m) for m, t in enumerate(texts)]], every=True)[0]
+    assert every == whole  # read in parts of a big cluster: each member's evidence whole

@@ -67,7 +67,8 @@ def read_evidence(text: str, title: str | None) -> Evidence:
         wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")), body=body)
 
 
-def clusters_evidence(clusters: Sequence[Sequence[tuple[str, str | None, object]]]) -> list[list[Evidence]]:
+def clusters_evidence(clusters: Sequence[Sequence[tuple[str, str | None, object]]],
+                      every: bool = False) -> list[list[Evidence]]:
     """`read_evidence` of the members of many clusters (each member: its text, headline and
     publisher), as much of it as `cluster.choose_origin` reads, for far fewer paragraph labels.
 
@@ -76,21 +77,22 @@ def clusters_evidence(clusters: Sequence[Sequence[tuple[str, str | None, object]
     nothing in `cluster.copy_evidence`, and `cluster.updates` reads only the first body paragraph
     (the lead), so kinds are labelled up to the lead, for paragraphs not every publisher holds, and
     for short ones that may open a comment section (after which everything is comments). `added`
-    then lists the kinds that can weigh and `body` holds the lead alone.
+    then lists the kinds that can weigh and `body` holds the lead alone. With `every`, every
+    paragraph is labelled: each member's evidence is then `read_evidence`'s, whole.
+
+    A paragraph that several members hold word for word (copies share most of theirs) is analysed once.
     """
     spans = [[text[s:e] for s, e in paragraph_spans(text)] for cluster in clusters for text, _, _ in cluster]
-    batch = analyze_many([p for member in spans for p in member])
-    n_words = np.diff(batch.word_offsets)
+    distinct = list(dict.fromkeys(p for member in spans for p in member))
+    batch = analyze_many(distinct)
+    analysed = {p: (int(n), fp.tobytes()) for p, n, fp in zip(distinct, np.diff(batch.word_offsets), batch.fingerprints)}
     out: list[list[Evidence]] = []
-    at = member = 0
+    member = 0
     for cluster in clusters:
         read = []
         for text, title, who in cluster:
-            mine = spans[member]
-            counts = n_words[at:at + len(mine)].tolist()
-            fps = batch.fingerprints[at:at + len(mine)]
-            member, at = member + 1, at + len(mine)
-            kept = [(p, n, fp.tobytes()) for p, n, fp in zip(mine, counts, fps) if n]
+            kept = [(p, *analysed[p]) for p in spans[member] if analysed[p][0]]
+            member += 1
             read.append((text, title, who, kept))
         held: dict[bytes, set[object]] = {}
         for _, _, who, kept in read:
@@ -100,24 +102,24 @@ def clusters_evidence(clusters: Sequence[Sequence[tuple[str, str | None, object]
         found = []
         for text, title, _, kept in read:
             added: list[tuple[bytes, str]] = []
-            lead: tuple[bytes, ...] = ()
+            body: list[bytes] = []
             comments = False
             for p, n, d in kept:
                 if comments:
                     kind: str | None = COMMENTS
-                elif (len(held[d]) < n_publishers or not lead or n <= _COMMENTS_HEADER_MAX_WORDS):
+                elif every or len(held[d]) < n_publishers or not body or n <= _COMMENTS_HEADER_MAX_WORDS:
                     kind = added_kinds([p], [n])[0]
                     comments = kind == COMMENTS
                 else:
                     continue  # weighs nothing, and is not the lead
                 if kind is not None:
                     added.append((d, kind))
-                elif not lead and n >= PROSE_WORDS and not p.rstrip().endswith(":"):
-                    lead = (d,)
+                elif (every or not body) and n >= PROSE_WORDS and not p.rstrip().endswith(":"):
+                    body.append(d)
             found.append(Evidence(
                 credits=tuple(attributions(text)), paragraphs=frozenset(d for _, _, d in kept), added=tuple(added),
                 curly=_curly(text), wrapped=any("\n" in p for p, _, _ in kept), title=frozenset(words(title or "")),
-                body=lead))
+                body=tuple(body)))
         out.append(found)
     return out
 
@@ -144,7 +146,7 @@ class _Evidence(Sequence[Evidence]):
     def prefetch(self, groups: list[list[int]], sites: Sequence[str | None], execution: Execution) -> None:
         """Read the evidence of the members of clusters `groups` (`clusters_evidence`: what choosing
         their origins reads), split between processes when they are many. The members of a cluster
-        bigger than `_WHOLE` are read one by one (`read_evidence`), in parts that processes share:
+        bigger than `_WHOLE` are read whole (as `read_evidence`), in parts that processes share:
         their paragraphs recur, so their labels are remembered anyway."""
         self._sites = sites
         work: list[tuple[list[int], bool]] = []
@@ -158,10 +160,10 @@ class _Evidence(Sequence[Evidence]):
     def _find(self, work: list[tuple[list[int], bool]]) -> list[Evidence]:
         """The evidence of each item's members: a whole cluster, or some members of a big one."""
         arts, sites = self._arts, self._sites
-        whole = clusters_evidence([[(arts[m].text, arts[m].title, sites[m] or m) for m in g] for g, w in work if w])
-        found = iter(whole)
-        return [e for g, w in work
-                for e in (next(found) if w else [read_evidence(arts[m].text, arts[m].title) for m in g])]
+        whole = iter(clusters_evidence([[(arts[m].text, arts[m].title, sites[m] or m) for m in g] for g, w in work if w]))
+        parts = iter(clusters_evidence([[(arts[m].text, arts[m].title, m) for m in g] for g, w in work if not w],
+                                       every=True))
+        return [e for _, w in work for e in next(whole if w else parts)]
 
     def __len__(self) -> int:
         return len(self._arts)
