@@ -90,14 +90,14 @@ class Verifier:
         load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
         tuning, jobs = self.execution.tuning, self.execution.jobs
         apart = jobs >= 2 and pairs.shape[0] >= max(tuning.fork_pairs, 2 * jobs)  # as `map_split` decides
-        run = self._relate_apart if apart else self._relate
+        run = self._relate if apart else self._relate_here
         return Relations.concat(self.execution.map_split(run, pairs, minimum=tuning.fork_pairs, load=load))
 
-    def _relate_apart(self, pairs: np.ndarray) -> Relations:
-        """`_relate` in one of the processes `relate` split the pairs between (which splits no further)."""
-        return self._relate(pairs, apart=True)
+    def _relate(self, pairs: np.ndarray) -> Relations:
+        """`_relate_here` in one of the processes `relate` split the pairs between (which splits no further)."""
+        return self._relate_here(pairs, apart=True)
 
-    def _relate(self, pairs: np.ndarray, apart: bool = False) -> Relations:
+    def _relate_here(self, pairs: np.ndarray, apart: bool = False) -> Relations:
         """The relations of `pairs`, their sets read a slice of pairs at a time: memory stays at a
         few million shingles however many pairs there are. `apart`: in a process of a split."""
         out = []
