@@ -1097,6 +1097,52 @@ done:
     return result;
 }
 
+/* overlap_reaching(hashes, offsets, a, b, need) -> shared: for every pair p, how many hashes the
+ * sorted distinct sets a[p] and b[p] share when that is need[p] or more, else 0: a merge that stops
+ * as soon as the hashes left on the shorter side cannot make up the difference (a pair that
+ * cannot pass a containment test costs about half a merge). */
+static PyObject *kernel_overlap_reaching(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer hashes, offsets, pa, pb, pneed;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*", &hashes, &offsets, &pa, &pb, &pneed)) return NULL;
+    PyObject *shared_out = NULL;
+    const Py_ssize_t n_values = hashes.len / 4, n = offsets.len / 8 - 1, m = pa.len / 8;
+    if (hashes.len % 4 || offsets.len % 8 || n < 0 || pa.len % 8 || pb.len != pa.len || pneed.len != pa.len) {
+        PyErr_SetString(PyExc_ValueError, "overlap_reaching: bad buffer sizes");
+        goto done;
+    }
+    const uint32_t *h = (const uint32_t *)hashes.buf;
+    const int64_t *off = (const int64_t *)offsets.buf, *a = (const int64_t *)pa.buf, *b = (const int64_t *)pb.buf;
+    const int64_t *need = (const int64_t *)pneed.buf;
+    if (check_offsets(off, n, n_values, "overlap_reaching") < 0 || check_pairs(a, b, m, n, "overlap_reaching") < 0)
+        goto done;
+    shared_out = PyByteArray_FromStringAndSize(NULL, 8 * m);
+    if (!shared_out) goto done;
+    int64_t *shared = (int64_t *)PyByteArray_AS_STRING(shared_out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < m; p++) {
+        int64_t i = off[a[p]], j = off[b[p]];
+        const int64_t ie = off[a[p] + 1], je = off[b[p] + 1], want = need[p];
+        int64_t count = 0;
+        for (;;) {
+            /* check every 64 steps: the hashes left on the shorter side bound what can still be shared */
+            const int64_t left = ie - i < je - j ? ie - i : je - j;
+            if (left == 0 || count + left < want) break;
+            for (int s = 0; s < 64 && i < ie && j < je; s++) {
+                const uint32_t x = h[i], y = h[j];
+                count += x == y;
+                i += x <= y;
+                j += y <= x;
+            }
+        }
+        shared[p] = count >= want ? count : 0;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&hashes); PyBuffer_Release(&offsets); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+    PyBuffer_Release(&pneed);
+    return shared_out;
+}
+
 /* sequences(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words)
  *   -> (hashes, before, inside, offsets, quoted_before, quoted_inside): verify.sequences_many, every
  * article's k-word shingles in text order once the paragraphs marked in `drop` are cut out, with the
@@ -1350,6 +1396,9 @@ static PyMethodDef kernel_methods[] = {
     {"overlap", kernel_overlap, METH_VARARGS,
      "overlap(hashes, unquoted, offsets, a, b, count_unquoted) -> (shared, shared unquoted on either side): int64 counts "
      "per pair of sorted distinct uint32 sets."},
+    {"overlap_reaching", kernel_overlap_reaching, METH_VARARGS,
+     "overlap_reaching(hashes, offsets, a, b, need) -> int64 shared hashes per pair of sorted distinct uint32 "
+     "sets where need[p] or more, else 0."},
     {"sequences", kernel_sequences, METH_VARARGS,
      "sequences(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words) -> "
      "(uint32 shingle hashes in text order, int64 counted words before, int64 inside, int64 offsets, "

@@ -444,16 +444,17 @@ class WordStore:
             mine = np.flatnonzero(chunks == c)
             wh, wq, pw, wo, po = self._layout[c]
             n_words, n_paras = int(wo[-1]), int(po[-1])
-            word_at, word_slot = _spans(w0[mine], w1[mine] - w0[mine], word_offsets[mine])
             para_at, para_slot = _spans(p0[mine], p1[mine] - p0[mine], para_offsets[mine])
             drops[para_slot] = self._drops[int(self._para_base[c]) + para_at]
             if not n_words:
                 continue
             with open(self._spill.file("words", c), "rb") as fh, \
                     mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                words[word_slot] = np.frombuffer(mapped, dtype="<u8", count=n_words, offset=wh)[word_at]
-                quoted[word_slot] = np.frombuffer(mapped, dtype=np.bool_, count=n_words, offset=wq)[word_at]
+                flat_w = np.frombuffer(mapped, dtype="<u8", count=n_words, offset=wh)
+                flat_q = np.frombuffer(mapped, dtype=np.bool_, count=n_words, offset=wq)
+                _copy_runs(flat_w, flat_q, w0[mine], w1[mine], word_offsets, mine, words, quoted)
                 paras[para_slot] = np.frombuffer(mapped, dtype="<i4", count=n_paras, offset=pw)[para_at]
+                del flat_w, flat_q  # views of the map, which closes here
         batch = FeatureBatch(words, quoted, word_offsets, np.zeros(paras.shape[0], np.uint64), paras, para_offsets,
                              np.zeros((docs.shape[0], 12), np.uint8))
         return batch, drops
@@ -639,9 +640,7 @@ class SetStore(Sequence[ShingleSet]):
             if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
                 flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
                 flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
-                # a slice copy per set: several times faster than one fancy index over all of them
-                for s, e, o in zip(starts[mine].tolist(), ends[mine].tolist(), offsets[mine].tolist()):
-                    hashes[o:o + e - s], unquoted[o:o + e - s] = flat_h[s:e], flat_q[s:e]
+                _copy_runs(flat_h, flat_q, starts[mine], ends[mine], offsets, mine, hashes, unquoted)
                 continue
             for m in mine.tolist():
                 s, e, o = int(starts[m]), int(ends[m]), int(offsets[m])
@@ -663,6 +662,21 @@ class SetStore(Sequence[ShingleSet]):
         else:
             self._fds.move_to_end(chunk)
         return fd
+
+
+def _copy_runs(flat_h: np.ndarray, flat_q: np.ndarray, starts: np.ndarray, ends: np.ndarray, offsets: np.ndarray,
+               mine: np.ndarray, hashes: np.ndarray, unquoted: np.ndarray) -> None:
+    """Copy the runs flat[starts[k]:ends[k]] of one chunk's two arrays to slots `mine` of a batch (its
+    `offsets`): slice copies, several times faster than one fancy index over all of them, joined
+    by one `np.concatenate` where the slots' places follow each other (a batch in id order)."""
+    if mine.shape[0] and np.array_equal(offsets[mine[1:]], offsets[mine[:-1] + 1]):
+        o0, o1 = int(offsets[mine[0]]), int(offsets[mine[-1] + 1])
+        cuts = list(zip(starts.tolist(), ends.tolist()))
+        np.concatenate([flat_h[s:e] for s, e in cuts], out=hashes[o0:o1])
+        np.concatenate([flat_q[s:e] for s, e in cuts], out=unquoted[o0:o1])
+        return
+    for s, e, o in zip(starts.tolist(), ends.tolist(), offsets[mine].tolist()):
+        hashes[o:o + e - s], unquoted[o:o + e - s] = flat_h[s:e], flat_q[s:e]
 
 
 def _close_all(fds: Mapping[int, int]) -> None:

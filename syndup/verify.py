@@ -214,6 +214,29 @@ def overlap_many(sets: SetBatch, a: np.ndarray, b: np.ndarray,
     return shared, unquoted
 
 
+def overlap_reaching(sets: SetBatch, a: np.ndarray, b: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """The shared shingles of the sets a[p] and b[p] (as `overlap_many` counts them) where they are
+    need[p] or more, else 0: the C kernel stops merging a pair once it cannot reach its need."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    need = np.asarray(need, dtype=np.int64)
+    reaching = getattr(kernel.KERNEL, "overlap_reaching", None)
+    if reaching is not None:
+        got = reaching(np.ascontiguousarray(sets.hashes, dtype=np.uint32),
+                       np.ascontiguousarray(sets.offsets, dtype=np.int64), np.ascontiguousarray(a),
+                       np.ascontiguousarray(b), np.ascontiguousarray(need))
+        return np.frombuffer(got, dtype=np.int64)
+    shared, _ = overlap_many(sets, a, b, count_unquoted=False)
+    return np.where(shared >= need, shared, 0)
+
+
+def copy_need(na: np.ndarray, nb: np.ndarray, settings: Settings) -> np.ndarray:
+    """Per pair of sets of sizes na and nb, a count of shared shingles below which `copy`'s test
+    (`_copies`) cannot hold: a little under it, so that rounding never matters."""
+    small = np.minimum(na, nb)
+    return np.maximum(np.floor(settings.copy_containment * small).astype(np.int64) - 1,
+                      np.minimum(settings.copy_min_shared, small))
+
+
 def slices(load: np.ndarray, limit: int | None = None) -> Iterator[tuple[int, int]]:
     """Consecutive (start, stop) ranges of items whose `load` sums to about `limit` (default
     `_SLICE`) each, at least one item each: memory stays bounded however many pairs there are."""
@@ -238,9 +261,11 @@ def relate_many(sets: SetBatch, a: np.ndarray, b: np.ndarray, same_words: np.nda
     same = np.asarray(same_words, dtype=bool)
     sizes = np.diff(sets.offsets)
     na, nb = sizes[a], sizes[b]
-    shared, shared_unquoted = overlap_many(sets, a, b, count_unquoted=False)
+    shared, shared_unquoted = overlap_many(sets, a, b, count_unquoted=kernel.KERNEL is not None)  # C: no dearer
     open_ = ~same & (shared >= settings.partial_min_shared) & ~_copies(shared, na, nb, settings)
-    if open_.any():
+    if kernel.KERNEL is not None:
+        shared_unquoted = np.where(open_, shared_unquoted, 0)
+    elif open_.any():
         shared_unquoted[open_] = overlap_many(sets, a[open_], b[open_])[1]
     words = np.zeros(a.shape[0], dtype=np.int64)
     measure = np.flatnonzero(measured(shared, shared_unquoted, na, nb, same, settings))
@@ -366,9 +391,9 @@ def noisy_copies(exact: Relations, noisy_sets: SetBatch, a: np.ndarray, b: np.nd
     open_ = np.flatnonzero(~exact.clustering)
     if not open_.shape[0]:
         return exact
-    shared, _ = overlap_many(noisy_sets, a[open_], b[open_], count_unquoted=False)
     sizes = np.diff(noisy_sets.offsets)
     na, nb = sizes[a[open_]], sizes[b[open_]]
+    shared = overlap_reaching(noisy_sets, a[open_], b[open_], copy_need(na, nb, settings))
     maybe = np.flatnonzero(_copies(shared, na, nb, settings))
     if not maybe.shape[0]:
         return exact
@@ -426,7 +451,8 @@ def _windows(paras: Sequence[Sequence[str]], w: int) -> tuple[list[str], np.ndar
     return [" ".join(c) for c in keep], np.array([len(c) for c in keep], dtype=np.int64)
 
 
-def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[str]], settings: Settings) -> float:
+def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[str]], settings: Settings,
+                  need: float | None = None) -> float:
     """How much of the smaller text (paragraphs of words, `body_words`) is found in the other by
     alignment: the share of its words in windows of `ALIGN_WORDS` words that align with a stretch
     of the other (rapidfuzz's partial_ratio against its windows of twice that, overlapping by
@@ -436,6 +462,9 @@ def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[s
     interleaved paragraphs and reordered clauses still count (a window across two paragraphs
     would fail wherever a copy puts its own text between them); character errors, split words and
     swapped words cost a window a few points, not all of it.
+
+    With `need`, the search stops once the share cannot reach it: the share is then exact where it
+    is `need` or more, and some share under `need` where not (all a caller comparing it needs).
     """
     from rapidfuzz import fuzz, process
 
@@ -448,8 +477,37 @@ def aligned_share(a_paras: Sequence[Sequence[str]], b_paras: Sequence[Sequence[s
         return 0.0
     choices = [" ".join(flat[i:i + 2 * w]) for i in range(0, max(1, len(flat) - w), w)]
     cut = 100 * settings.align_min_ratio
-    scores = process.cdist(queries, choices, scorer=fuzz.partial_ratio, score_cutoff=cut, dtype=np.uint8)
-    return float(weights[scores.max(axis=1) >= cut].sum() / weights.sum())
+    found = _verbatim(queries, flat)
+    rest = np.flatnonzero(~found)
+    total = weights.sum()
+    # spread over the text, so that a part the other lacks shows early when `need` stops the search
+    rest = rest[np.argsort((rest * 0.6180339887) % 1.0, kind="stable")] if need is not None else rest
+    step = _ALIGN_BATCH if need is not None else max(1, rest.shape[0])
+    left = int(weights[rest].sum())
+    for lo in range(0, rest.shape[0], step):
+        part = rest[lo:lo + step]
+        scores = process.cdist([queries[q] for q in part.tolist()], choices, scorer=fuzz.partial_ratio,
+                               score_cutoff=cut, dtype=np.uint8)
+        found[part[scores.max(axis=1) >= cut]] = True
+        left -= int(weights[part].sum())
+        if need is not None and float((weights[found].sum() + left) / total) < need:
+            break
+    return float(weights[found].sum() / total)
+
+
+#: Windows aligned per fuzzy search when `aligned_share` may stop early.
+_ALIGN_BATCH = 4
+
+
+def _verbatim(queries: Sequence[str], flat: Sequence[str]) -> np.ndarray:
+    """Which query windows (words joined by spaces) stand word for word in `flat`: such a window
+    lies inside one of `aligned_share`'s windows of the other text (they start every `ALIGN_WORDS`
+    words and hold twice that), so it aligns perfectly, and needs no fuzzy search."""
+    split = [q.split(" ") for q in queries]
+    seen: dict[int, set[tuple[str, ...]]] = {}
+    for n in {len(q) for q in split}:
+        seen[n] = {tuple(flat[i:i + n]) for i in range(len(flat) - n + 1)}
+    return np.array([tuple(q) in seen[len(q)] for q in split], dtype=bool)
 
 
 # ---------------------------------------------------------------------- passages

@@ -91,3 +91,44 @@ def test_attributions_match_the_reference_regex(tokens):
     text = " ".join(tokens)
     want = [m.group("name").strip() for m in _ATTRIBUTION.finditer(fold(text))]
     assert attributions(text) == want
+
+
+# --- origin evidence read cluster by cluster ----------------------------------------------------
+
+_PROSE = [
+    "Rail workers across the north of England will walk out for three days next month after talks broke down.",
+    "The union said more than 4,000 guards, drivers and station staff had voted for the action on Tuesday.",
+    "Operators said they were disappointed and urged passengers to check before they travel next week.",
+    "Talks at the conciliation service had been described as constructive as recently as last week.",
+    "Business groups in Leeds and Manchester said the walkout would hit shops during a busy week.",
+    "The Latest on the rail strike in the north of England (all times local):",
+]
+_ADDED = [
+    "Comments (2)", "jsmith wrote: the unions are holding the whole region to ransom again.",
+    "Source: Reuters", "Click here to watch the video", "Home | News | Sport | Weather | Video",
+    "Disclaimer: The views expressed in this article do not necessarily reflect those of this site.",
+    "Share this article", "Sign up to our daily newsletter",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PROSE + _ADDED), min_size=1, max_size=9), min_size=2, max_size=6),
+       st.lists(st.sampled_from(["a", "b", "c", None]), min_size=6, max_size=6))
+def test_evidence_read_cluster_by_cluster_picks_the_same_origin_as_each_member_read_whole(pages, sites):
+    """`clusters_evidence` labels only the paragraphs that can weigh (not held by every publisher, up
+    to the lead, a possible comment heading): what copies add and which member is a later version
+    come out as from `read_evidence` of each member, for any mix of shared and added paragraphs."""
+    from syndup.cluster import copy_evidence, updates
+    from syndup.stages.origins import clusters_evidence, read_evidence
+
+    texts = ["\n\n".join(p) for p in pages]
+    members = list(range(len(texts)))
+    site = sites[:len(texts)]
+    whole = [read_evidence(t, "A headline") for t in texts]
+    lazy = clusters_evidence([[(t, "A headline", site[m] or m) for m, t in enumerate(texts)]])[0]
+    assert copy_evidence(members, lazy, site) == copy_evidence(members, whole, site)
+    assert updates(members, lazy) == updates(members, whole)
+    assert [e.credits for e in lazy] == [e.credits for e in whole]
+    assert [e.body[:1] for e in lazy] == [e.body[:1] for e in whole]
+    every = clusters_evidence([[(t, "A headline", m) for m, t in enumerate(texts)]], every=True)[0]
+    assert every == whole  # read in parts of a big cluster: each member's evidence whole

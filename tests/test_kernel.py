@@ -26,7 +26,7 @@ from syndup import kernel, normalize
 from syndup.normalize import fold, paragraph_spans
 from syndup.shingle import FeatureBatch, SetBatch, analyze_many, shingle_many, shingle_multipliers
 from syndup.sign import permutations, signatures_flat
-from syndup.verify import Sequences, overlap_many, passage_words_many, sequences_many
+from syndup.verify import Sequences, overlap_many, overlap_reaching, passage_words_many, sequences_many
 
 BUILT = kernel.KERNEL
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -319,6 +319,23 @@ def test_overlaps_are_the_numpy_result(batch, count_unquoted):
         want = overlap_many(sets, a, b, count_unquoted)
     for g, w in zip(got, want):
         assert g.dtype == w.dtype == np.int64 and np.array_equal(g, w)
+
+
+@needs_kernel
+@settings(max_examples=200, deadline=None)
+@given(set_batches(), st.integers(0, 2 ** 32 - 1))
+def test_overlaps_reaching_a_need_are_the_numpy_result(batch, seed):
+    """A merge that gives up once a pair cannot reach its need: the count where it is reached, 0 where not."""
+    sets, a, b = batch
+    shared, _ = overlap_many(sets, a, b, False)
+    need = np.random.default_rng(seed).integers(-1, 3000, a.shape[0])
+    need[::3] = shared[::3]  # exactly reached
+    need[1::3] = shared[1::3] + 1  # just missed
+    got = overlap_reaching(sets, a, b, need)
+    with numpy_only():
+        want = overlap_reaching(sets, a, b, need)
+    assert got.dtype == want.dtype == np.int64 and np.array_equal(got, want)
+    assert np.array_equal(got, np.where(shared >= need, shared, 0))
 
 
 @needs_kernel

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..cluster import Evidence, attributions, choose_origin, dates_decide
 from ..corpus import Corpus
-from ..diff import added_kinds
+from ..diff import _COMMENTS_HEADER_MAX_WORDS, COMMENTS, added_kinds
 from ..execution import Execution
 from ..normalize import paragraph_spans, words
 from ..shingle import analyze_many
@@ -63,10 +63,75 @@ def read_evidence(text: str, title: str | None) -> Evidence:
     return Evidence(
         credits=tuple(attributions(text)), paragraphs=frozenset(digests),
         added=tuple((d, kind) for d, kind in zip(digests, kinds) if kind is not None),
-        # „...“ (German, Serbian, Russian ...) are a language's own quotes, not a republisher's restyling
-        curly=None if "\u201e" in text else True if ("\u201c" in text or "\u201d" in text)
-        else False if '"' in text else None,
+        curly=_curly(text),
         wrapped=any("\n" in p for p in paragraphs), title=frozenset(words(title or "")), body=body)
+
+
+def clusters_evidence(clusters: Sequence[Sequence[tuple[str, str | None, object]]],
+                      every: bool = False) -> list[list[Evidence]]:
+    """`read_evidence` of the members of many clusters (each member: its text, headline and
+    publisher), as much of it as `cluster.choose_origin` reads, for far fewer paragraph labels.
+
+    Every member's paragraphs are analysed in one batch. A paragraph's kind (`diff.added_kinds`)
+    is found only where it can count: a paragraph every publisher of its cluster holds weighs
+    nothing in `cluster.copy_evidence`, and `cluster.updates` reads only the first body paragraph
+    (the lead), so kinds are labelled up to the lead, for paragraphs not every publisher holds, and
+    for short ones that may open a comment section (after which everything is comments). `added`
+    then lists the kinds that can weigh and `body` holds the lead alone. With `every`, every
+    paragraph is labelled: each member's evidence is then `read_evidence`'s, whole.
+
+    A paragraph that several members hold word for word (copies share most of theirs) is analysed once.
+    """
+    spans = [[text[s:e] for s, e in paragraph_spans(text)] for cluster in clusters for text, _, _ in cluster]
+    distinct = list(dict.fromkeys(p for member in spans for p in member))
+    batch = analyze_many(distinct)
+    analysed = {p: (int(n), fp.tobytes()) for p, n, fp in zip(distinct, np.diff(batch.word_offsets), batch.fingerprints)}
+    out: list[list[Evidence]] = []
+    member = 0
+    for cluster in clusters:
+        read = []
+        for text, title, who in cluster:
+            kept = [(p, *analysed[p]) for p in spans[member] if analysed[p][0]]
+            member += 1
+            read.append((text, title, who, kept))
+        held: dict[bytes, set[object]] = {}
+        for _, _, who, kept in read:
+            for _, _, d in kept:
+                held.setdefault(d, set()).add(who)
+        n_publishers = len({who for _, _, who, _ in read})
+        found = []
+        for text, title, _, kept in read:
+            added: list[tuple[bytes, str]] = []
+            body: list[bytes] = []
+            comments = False
+            for p, n, d in kept:
+                if comments:
+                    kind: str | None = COMMENTS
+                elif every or len(held[d]) < n_publishers or not body or n <= _COMMENTS_HEADER_MAX_WORDS:
+                    kind = added_kinds([p], [n])[0]
+                    comments = kind == COMMENTS
+                else:
+                    continue  # weighs nothing, and is not the lead
+                if kind is not None:
+                    added.append((d, kind))
+                elif (every or not body) and n >= PROSE_WORDS and not p.rstrip().endswith(":"):
+                    body.append(d)
+            found.append(Evidence(
+                credits=tuple(attributions(text)), paragraphs=frozenset(d for _, _, d in kept), added=tuple(added),
+                curly=_curly(text), wrapped=any("\n" in p for p, _, _ in kept), title=frozenset(words(title or "")),
+                body=tuple(body)))
+        out.append(found)
+    return out
+
+
+def _curly(text: str) -> bool | None:
+    """Typographic double quotes (True), straight ones only (False), or none (None); „...“
+    (German, Serbian, Russian ...) are a language's own quotes, not a republisher's restyling."""
+    return None if "\u201e" in text else True if ("\u201c" in text or "\u201d" in text) else False if '"' in text else None
+
+
+#: Clusters up to this many members have their evidence read together (`clusters_evidence`).
+_WHOLE = 256
 
 
 class _Evidence(Sequence[Evidence]):
@@ -76,14 +141,29 @@ class _Evidence(Sequence[Evidence]):
     def __init__(self, arts: Sequence[StoredArticle]) -> None:
         self._arts = arts
         self._done: dict[int, Evidence] = {}
+        self._sites: Sequence[str | None] = ()
 
-    def prefetch(self, members: list[int], execution: Execution) -> None:
-        """Read the evidence of `members`, split between processes when they are many."""
-        runs = execution.map_split(self._find, members, minimum=execution.tuning.fork_members)
-        self._done.update(zip(members, (found for run in runs for found in run)))
+    def prefetch(self, groups: list[list[int]], sites: Sequence[str | None], execution: Execution) -> None:
+        """Read the evidence of the members of clusters `groups` (`clusters_evidence`: what choosing
+        their origins reads), split between processes when they are many. The members of a cluster
+        bigger than `_WHOLE` are read whole (as `read_evidence`), in parts that processes share:
+        their paragraphs recur, so their labels are remembered anyway."""
+        self._sites = sites
+        work: list[tuple[list[int], bool]] = []
+        for g in groups:
+            work += [(g, True)] if len(g) <= _WHOLE else [(g[k:k + _WHOLE], False) for k in range(0, len(g), _WHOLE)]
+        load = [len(g) for g, _ in work]
+        worth = sum(load) >= execution.tuning.fork_members  # counted in members, split by clusters
+        runs = execution.map_split(self._find, work, minimum=0 if worth else len(work) + 1, load=load)
+        self._done.update(zip((m for g, _ in work for m in g), (e for run in runs for e in run)))
 
-    def _find(self, members: list[int]) -> list[Evidence]:
-        return [read_evidence(self._arts[m].text, self._arts[m].title) for m in members]
+    def _find(self, work: list[tuple[list[int], bool]]) -> list[Evidence]:
+        """The evidence of each item's members: a whole cluster, or some members of a big one."""
+        arts, sites = self._arts, self._sites
+        whole = iter(clusters_evidence([[(arts[m].text, arts[m].title, sites[m] or m) for m in g] for g, w in work if w]))
+        parts = iter(clusters_evidence([[(arts[m].text, arts[m].title, m) for m in g] for g, w in work if not w],
+                                       every=True))
+        return [e for _, w in work for e in next(whole if w else parts)]
 
     def __len__(self) -> int:
         return len(self._arts)
@@ -106,7 +186,7 @@ def choose(groups: list[list[int]], corpus: Corpus, sets: SetStore, execution: E
     sites = corpus.sites
     evidence = _Evidence(arts)  # read only for clusters whose dates do not decide the origin
     if not execution.remote:  # remote workers read their clusters' evidence themselves, next to the texts
-        evidence.prefetch([m for g in groups if not dates_decide(g, published, crawled) for m in g], execution)
+        evidence.prefetch([g for g in groups if not dates_decide(g, published, crawled)], sites, execution)
 
     def run(part: list[list[int]]) -> Chosen:
         return _chosen(part, ids, published, crawled, evidence, sites, urls, sets)

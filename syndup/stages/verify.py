@@ -10,7 +10,7 @@ and candidates between two members of big groups are verified only if still apar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,7 +39,6 @@ from ..verify import (
     relate_many,
     sentence_passages,
     sequences_many,
-    slices,
 )
 from .candidates import Candidates
 
@@ -65,6 +64,10 @@ class PairTable:
         return both.take(np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)])))
 
 
+#: Pairs to align (a few milliseconds each) worth splitting between processes (a fork costs about 10 ms).
+ALIGN_FORK = 64
+
+
 class Verifier:
     """Verifies pairs (i < j) of a corpus's articles (in id order), from their sets on disk and,
     where a shared passage decides, their texts with the corpus's `boilerplate` paragraphs left out."""
@@ -87,15 +90,20 @@ class Verifier:
     def relate(self, pairs: np.ndarray) -> Relations:
         """The relations of `pairs`; many pairs are split between processes by their sets' sizes."""
         load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
-        tuning = self.execution.tuning
-        return Relations.concat(self.execution.map_split(self._relate, pairs, minimum=tuning.fork_pairs, load=load))
+        tuning, jobs = self.execution.tuning, self.execution.jobs
+        apart = jobs >= 2 and pairs.shape[0] >= max(tuning.fork_pairs, 2 * jobs)  # as `map_split` decides
+        run = self._relate if apart else self._relate_here
+        return Relations.concat(self.execution.map_split(run, pairs, minimum=tuning.fork_pairs, load=load))
 
     def _relate(self, pairs: np.ndarray) -> Relations:
+        """`_relate_here` in one of the processes `relate` split the pairs between (which splits no further)."""
+        return self._relate_here(pairs, apart=True)
+
+    def _relate_here(self, pairs: np.ndarray, apart: bool = False) -> Relations:
         """The relations of `pairs`, their sets read a slice of pairs at a time: memory stays at a
-        few million shingles however many pairs there are."""
-        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
+        few million shingles however many pairs there are. `apart`: in a process of a split."""
         out = []
-        for lo, hi in slices(load, self.execution.tuning.read_shingles):
+        for lo, hi in doc_slices(pairs, self.sizes, self.execution.tuning.read_shingles):
             part = pairs[lo:hi]
             docs, slots = np.unique(part.reshape(-1), return_inverse=True)
             batch: SetBatch = self.sets.gather(docs)
@@ -105,21 +113,32 @@ class Verifier:
                               self._covered(part))
             if self.noisy_sets is not None and not rel.clustering.all():
                 rel = noisy_copies(rel, self.noisy_sets.gather(docs), slots[:, 0], slots[:, 1], self.settings,
-                                   self._aligned(part))
+                                   self._aligned(part, split=not apart))
             out.append(rel)
         return Relations.concat(out)
 
-    def _aligned(self, pairs: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def _aligned(self, pairs: np.ndarray, split: bool = True) -> Callable[[np.ndarray], np.ndarray]:
         """What `noisy_copies` asks of `pairs`: the aligned share of some of them, by position."""
-        return lambda p: self.aligned(pairs[p])
+        return lambda p: self.aligned(pairs[p], split)
 
-    def aligned(self, pairs: np.ndarray) -> np.ndarray:
-        """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate."""
+    def aligned(self, pairs: np.ndarray, split: bool = True) -> np.ndarray:
+        """`verify.aligned_share` of each of `pairs`, from their texts without boilerplate, exact where
+        it reaches `noisy_min_aligned` (else under it). Aligning costs milliseconds a pair: many
+        pairs are split between processes (when `split`: not already in one of a split's)."""
+        least = min(ALIGN_FORK, self.execution.tuning.fork_pairs)  # tests lower fork_pairs to force splits
+        if split and not self.execution.remote and pairs.shape[0] >= least:
+            return np.concatenate(self.execution.map_split(self._aligned_here, pairs, minimum=least))
+        return self._aligned_here(pairs)
+
+    def _aligned_here(self, pairs: np.ndarray) -> np.ndarray:
+        """`aligned` of `pairs`, in this process."""
         docs = np.unique(pairs.reshape(-1)).tolist()
         features = analyze_many([self.articles[d].text for d in docs])
         body = {d: body_words(self.articles[d].text, bp.drop_mask(features[i], self.boilerplate))
                 for i, d in enumerate(docs)}
-        return np.array([aligned_share(body[a], body[b], self.settings) for a, b in pairs.tolist()], dtype=np.float64)
+        need = self.settings.noisy_min_aligned  # all `noisy_copies` asks of it
+        return np.array([aligned_share(body[a], body[b], self.settings, need) for a, b in pairs.tolist()],
+                        dtype=np.float64)
 
     def judge(self, pairs: np.ndarray, shared: np.ndarray, shared_unquoted: np.ndarray) -> Relations:
         """The relations of `pairs` from overlaps counted elsewhere (passages measured here)."""
@@ -167,8 +186,7 @@ class Verifier:
         boilerplate left out), a slice of pairs at a time."""
         out: np.ndarray = np.zeros(pairs.shape[0], dtype=dtype)
         k = self.settings.shingle_size
-        load = self.sizes[pairs[:, 0]] + self.sizes[pairs[:, 1]] + 1
-        for lo, hi in slices(load, self.execution.tuning.read_shingles):
+        for lo, hi in doc_slices(pairs, self.sizes, self.execution.tuning.read_shingles):
             docs, slots = np.unique(pairs[lo:hi].reshape(-1), return_inverse=True)
             if self.words is not None:
                 features, drop = self.words.gather(docs)
@@ -178,6 +196,27 @@ class Verifier:
             slots = slots.reshape(-1, 2)
             out[lo:hi] = measure(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
         return out
+
+
+def doc_slices(pairs: np.ndarray, sizes: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive (start, stop) runs of `pairs` (at least one pair each) whose distinct articles
+    hold about `limit` shingles (`sizes`) together, and at most `limit // 16` pairs: each run reads
+    every article's set once, however many of its pairs the article is in (memory stays bounded
+    by the articles read, as by `verify.slices`, without reading an article once per pair)."""
+    n, start, most = pairs.shape[0], 0, max(1, limit // 16)
+    while start < n:
+        width = min(n - start, most, 1 << 12)
+        while True:
+            flat = pairs[start:start + width].reshape(-1)
+            docs, first = np.unique(flat, return_index=True)
+            grown = np.cumsum(np.bincount(first // 2, weights=sizes[docs] + 1, minlength=width))
+            stop = int(np.searchsorted(grown, limit, side="right"))
+            if stop < width or start + width == n or width == most:
+                break
+            width = min(2 * width, n - start, most)
+        stop = max(stop, 1)
+        yield start, start + stop
+        start += stop
 
 
 @dataclass(frozen=True)
