@@ -24,6 +24,11 @@
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
  *
+ *   analyze_views(token_bytes, rejoined, key, noisy_key) -> (exact, noisy)
+ *       shingle.analyze_views: analyze of the token bytes, and of the noisy view's tokens (each
+ *       article's own tokens, or its `rejoined` de-hyphenated ones where given, confusables folded)
+ *       under noisy_key without digests, article by article in one call.
+ *
  *   minhash(values, offsets, a, b) -> signatures
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
  *       min over the row of (a * h + b) mod 2**32 per permutation.
@@ -399,115 +404,169 @@ static void hash_words(const uint8_t *s, Py_ssize_t size, const int64_t *start, 
     }
 }
 
+/* One view's growing arrays (see analyze): word hashes, quoted flags, word offsets, paragraph
+ * hashes, paragraph word counts, paragraph offsets, fingerprints; and the running totals. */
+typedef struct {
+    buf_t wh, wq, wo, ph, pw, po, fp;
+    int64_t n_words, n_paras;
+} view_t;
+
+/* Per-article scratch: token starts, lengths and ends, whitespace bits, and folded bytes. */
+typedef struct {
+    buf_t ts, tl, te, sb, fb;
+} scratch_t;
+
+static void view_free(view_t *v) {
+    PyMem_RawFree(v->wh.data); PyMem_RawFree(v->wq.data); PyMem_RawFree(v->wo.data);
+    PyMem_RawFree(v->ph.data); PyMem_RawFree(v->pw.data); PyMem_RawFree(v->po.data); PyMem_RawFree(v->fp.data);
+}
+
+static void scratch_free(scratch_t *sc) {
+    PyMem_RawFree(sc->ts.data); PyMem_RawFree(sc->tl.data); PyMem_RawFree(sc->te.data);
+    PyMem_RawFree(sc->sb.data); PyMem_RawFree(sc->fb.data);
+}
+
+/* Room for n articles' offsets and fingerprints, and the leading zero offsets; -1 when out of memory. */
+static int view_start(view_t *v, Py_ssize_t n) {
+    if (buf_reserve(&v->wo, 8 * (size_t)(n + 1)) || buf_reserve(&v->po, 8 * (size_t)(n + 1))
+        || buf_reserve(&v->fp, 12 * (size_t)n))
+        return -1;
+    buf_put(&v->wo, &v->n_words, 8);
+    buf_put(&v->po, &v->n_paras, 8);
+    return 0;
+}
+
+static PyObject *view_result(view_t *v) {
+    return Py_BuildValue("(NNNNNNN)", buf_bytes(&v->wh), buf_bytes(&v->wq), buf_bytes(&v->wo), buf_bytes(&v->ph),
+                         buf_bytes(&v->pw), buf_bytes(&v->po), buf_bytes(&v->fp));
+}
+
+/* Room for one article of `len` token bytes with at most `most` tokens. */
+static int view_reserve(view_t *v, size_t most) {
+    return buf_reserve(&v->wh, 8 * most) || buf_reserve(&v->wq, most) || buf_reserve(&v->ph, 8 * most)
+           || buf_reserve(&v->pw, 4 * most);
+}
+
+/* One article's token bytes s[0..len) into view v: its words hashed under (k0, k1), quotation
+ * parity, paragraphs, and with `digests` the paragraph hashes and fingerprint (else zeros). The
+ * words' spans stay in sc->ts (starts, int64) and sc->tl (lengths, int32); returns how many
+ * words, or -1 when out of memory. */
+static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssize_t len, uint64_t k0, uint64_t k1,
+                              int digests) {
+    /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
+    size_t most = (size_t)(len + 1) / 2 + 1;
+    if (view_reserve(v, most) || buf_reserve(&sc->ts, 8 * most) || buf_reserve(&sc->tl, 4 * most)
+        || buf_reserve(&sc->te, 8 * most) || buf_reserve(&sc->sb, 8 * ((size_t)len / 64 + 1)))
+        return -1;
+    /* First the structure: each word's place (hashed below, all at once), quotation parity,
+     * and paragraph lengths (their digests wait for the hashes). */
+    const size_t first_word = v->wh.len;
+    const int64_t first_para = v->n_paras;
+    int64_t *tstart = (int64_t *)sc->ts.data;
+    int32_t *tlen = (int32_t *)sc->tl.data;
+    size_t words = 0;
+    int parity = 0;        /* quotation marks seen since the paragraph began */
+    int32_t para_len = 0;  /* words in the current paragraph so far */
+    space_bits(s, (size_t)len, (uint64_t *)sc->sb.data);
+    int64_t *tend = (int64_t *)sc->te.data;
+    const size_t n_tokens = token_spans((const uint64_t *)sc->sb.data, (size_t)len, tstart, tend);
+    uint8_t *wq = v->wq.data + v->wq.len;
+    for (size_t k = 0; k < n_tokens; k++) {
+        const Py_ssize_t p = (Py_ssize_t)tstart[k], q = (Py_ssize_t)tend[k];
+        if (q - p == 1 && (s[p] == '"' || s[p] == 0)) {
+            if (s[p] == 0) {  /* paragraph break: close the paragraph, reset the parity */
+                if (para_len) {
+                    v->ph.len += 8;
+                    buf_put(&v->pw, &para_len, 4);
+                    v->n_paras++;
+                }
+                para_len = 0;
+                parity = 0;
+            } else {
+                parity ^= 1;
+            }
+        } else {
+            tstart[words] = p;  /* words <= k: overwrites only token starts already read */
+            tlen[words] = (int32_t)(q - p);
+            wq[words] = (uint8_t)parity;
+            words++;
+            para_len++;
+        }
+    }
+    v->wq.len += words;
+    if (para_len) {
+        v->ph.len += 8;
+        buf_put(&v->pw, &para_len, 4);
+        v->n_paras++;
+    }
+    hash_words(s, len, tstart, tlen, words, k0, k1, v->wh.data + first_word);
+    v->wh.len += 8 * words;
+    v->n_words += (int64_t)words;
+    /* paragraph digests over their words' hashes */
+    size_t at = first_word;
+    uint8_t d12[12] = {0};
+    if (!digests) {
+        memset(v->ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(v->n_paras - first_para));
+    } else {
+        for (int64_t j = first_para; j < v->n_paras; j++) {
+            int32_t wcount;
+            memcpy(&wcount, v->pw.data + 4 * (size_t)j, 4);
+            blake2b_digest(v->wh.data + at, 8 * (size_t)wcount, v->ph.data + 8 * (size_t)j, 8);
+            at += 8 * (size_t)wcount;
+        }
+        blake2b_digest(v->wh.data + first_word, v->wh.len - first_word, d12, 12);
+    }
+    buf_put(&v->fp, d12, 12);
+    buf_put(&v->wo, &v->n_words, 8);
+    buf_put(&v->po, &v->n_paras, 8);
+    return (Py_ssize_t)words;
+}
+
+/* The 16-byte SipHash key in `key` as two words; -1 (with a ValueError) if it is not 16 bytes. */
+static int siphash_key(Py_buffer *key, uint64_t *k0, uint64_t *k1) {
+    if (key->len != 16) {
+        PyErr_SetString(PyExc_ValueError, "key must be 16 bytes");
+        return -1;
+    }
+    *k0 = load64((const uint8_t *)key->buf);
+    *k1 = load64((const uint8_t *)key->buf + 8);
+    return 0;
+}
+
 static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *texts;
     Py_buffer key;
     int digests = 1;  /* 0: leave paragraph hashes and fingerprints zero (the noisy view needs neither) */
     if (!PyArg_ParseTuple(args, "O!y*|p", &PyList_Type, &texts, &key, &digests)) return NULL;
-    if (key.len != 16) {
-        PyBuffer_Release(&key);
-        PyErr_SetString(PyExc_ValueError, "key must be 16 bytes");
-        return NULL;
-    }
-    const uint64_t k0 = load64((const uint8_t *)key.buf), k1 = load64((const uint8_t *)key.buf + 8);
+    uint64_t k0, k1;
+    const int bad_key = siphash_key(&key, &k0, &k1);
     PyBuffer_Release(&key);
+    if (bad_key) return NULL;
 
     Py_ssize_t n = PyList_GET_SIZE(texts);
-    buf_t wh = {0}, wq = {0}, wo = {0}, ph = {0}, pw = {0}, po = {0}, fp = {0}, ts = {0}, tl = {0};
-    buf_t te = {0}, sb = {0};
+    view_t v = {0};
+    scratch_t sc = {0};
     PyObject *result = NULL;
-    int64_t n_words = 0, n_paras = 0;
-    if (buf_reserve(&wo, 8 * (size_t)(n + 1)) || buf_reserve(&po, 8 * (size_t)(n + 1))
-        || buf_reserve(&fp, 12 * (size_t)n)) {
+    if (view_start(&v, n)) {
         PyErr_NoMemory();
         goto done;
     }
-    buf_put(&wo, &n_words, 8);
-    buf_put(&po, &n_paras, 8);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyList_GET_ITEM(texts, i);
         if (!PyBytes_Check(item)) {
             PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
             goto done;
         }
-        const uint8_t *s = (const uint8_t *)PyBytes_AS_STRING(item);
-        Py_ssize_t len = PyBytes_GET_SIZE(item);
-        /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
-        size_t most = (size_t)(len + 1) / 2 + 1;
-        ts.len = tl.len = te.len = sb.len = 0;
-        if (buf_reserve(&wh, 8 * most) || buf_reserve(&wq, most) || buf_reserve(&ph, 8 * most)
-            || buf_reserve(&pw, 4 * most) || buf_reserve(&ts, 8 * most) || buf_reserve(&tl, 4 * most)
-            || buf_reserve(&te, 8 * most) || buf_reserve(&sb, 8 * ((size_t)len / 64 + 1))) {
+        if (analyze_one(&v, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1,
+                        digests) < 0) {
             PyErr_NoMemory();
             goto done;
         }
-        /* First the structure: each word's place (hashed below, all at once), quotation parity,
-         * and paragraph lengths (their digests wait for the hashes). */
-        const size_t first_word = wh.len;
-        const int64_t first_para = n_paras;
-        int64_t *tstart = (int64_t *)ts.data;
-        int32_t *tlen = (int32_t *)tl.data;
-        size_t words = 0;
-        int parity = 0;        /* quotation marks seen since the paragraph began */
-        int32_t para_len = 0;  /* words in the current paragraph so far */
-        space_bits(s, (size_t)len, (uint64_t *)sb.data);
-        int64_t *tend = (int64_t *)te.data;
-        const size_t n_tokens = token_spans((const uint64_t *)sb.data, (size_t)len, tstart, tend);
-        for (size_t k = 0; k < n_tokens; k++) {
-            const Py_ssize_t p = (Py_ssize_t)tstart[k], q = (Py_ssize_t)tend[k];
-            if (q - p == 1 && (s[p] == '"' || s[p] == 0)) {
-                if (s[p] == 0) {  /* paragraph break: close the paragraph, reset the parity */
-                    if (para_len) {
-                        ph.len += 8;
-                        buf_put(&pw, &para_len, 4);
-                        n_paras++;
-                    }
-                    para_len = 0;
-                    parity = 0;
-                } else {
-                    parity ^= 1;
-                }
-            } else {
-                tstart[words] = p;  /* words <= k: overwrites only token starts already read */
-                tlen[words] = (int32_t)(q - p);
-                words++;
-                uint8_t qq = (uint8_t)parity;
-                buf_put(&wq, &qq, 1);
-                para_len++;
-            }
-        }
-        if (para_len) {
-            ph.len += 8;
-            buf_put(&pw, &para_len, 4);
-            n_paras++;
-        }
-        hash_words(s, len, tstart, tlen, words, k0, k1, wh.data + first_word);
-        wh.len += 8 * words;
-        n_words += (int64_t)words;
-        /* paragraph digests over their words' hashes */
-        size_t at = first_word;
-        uint8_t d12[12] = {0};
-        if (!digests) {
-            memset(ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(n_paras - first_para));
-        } else {
-            for (int64_t j = first_para; j < n_paras; j++) {
-                int32_t wcount;
-                memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
-                blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
-                at += 8 * (size_t)wcount;
-            }
-            blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
-        }
-        buf_put(&fp, d12, 12);
-        buf_put(&wo, &n_words, 8);
-        buf_put(&po, &n_paras, 8);
     }
-    result = Py_BuildValue("(NNNNNNN)", buf_bytes(&wh), buf_bytes(&wq), buf_bytes(&wo), buf_bytes(&ph),
-                           buf_bytes(&pw), buf_bytes(&po), buf_bytes(&fp));
+    result = view_result(&v);
 done:
-    PyMem_RawFree(wh.data); PyMem_RawFree(wq.data); PyMem_RawFree(wo.data);
-    PyMem_RawFree(ph.data); PyMem_RawFree(pw.data); PyMem_RawFree(po.data); PyMem_RawFree(fp.data);
-    PyMem_RawFree(ts.data); PyMem_RawFree(tl.data); PyMem_RawFree(te.data); PyMem_RawFree(sb.data);
+    view_free(&v);
+    scratch_free(&sc);
     return result;
 }
 
@@ -962,61 +1021,121 @@ static PyObject *kernel_space_bits(PyObject *Py_UNUSED(self), PyObject *args) {
 
 /* ---- fold_confusables: the noisy view's OCR folding (normalize.fold_confusables) ------------ */
 
-/* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s); that letter folded to its
- * class (i/l, c/e, u/n, b/h, v/y, f/t, q/g, a/o); and whether a confusable pair can start with it. */
-static unsigned char conf_digit[256], conf_single[256], conf_first[256];
+/* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s) folded to its class (i/l,
+ * c/e, u/n, b/h, v/y, f/t, q/g, a/o); and, as bit sets over the six confusable pairs (rn, ri, cl,
+ * vv, ii, li, in that bit order), the pairs it can begin and the pairs it can end. */
+static unsigned char conf_single[256], conf_first[256], conf_second[256];
+static const unsigned char conf_pair_letter[6] = {'m', 'n', 'd', 'w', 'n', 'h'};
 
 static void confusable_tables(void) {
     static int built = 0;
     if (built) return;
     static const char from[] = "icubvfqa", to[] = "lenhytgo";
+    static const char pairs[6][2] = {{'r', 'n'}, {'r', 'i'}, {'c', 'l'}, {'v', 'v'}, {'i', 'i'}, {'l', 'i'}};
     for (int c = 0; c < 256; c++) {
         unsigned char d = c == '1' ? 'l' : c == '0' ? 'o' : c == '5' ? 's' : (unsigned char)c;
         unsigned char f = d;
         for (int k = 0; from[k]; k++)
             if (d == (unsigned char)from[k]) f = (unsigned char)to[k];
-        conf_digit[c] = d;
         conf_single[c] = f;
-        conf_first[c] = d == 'r' || d == 'c' || d == 'v' || d == 'i' || d == 'l';
+        conf_first[c] = conf_second[c] = 0;
+        for (int p = 0; p < 6; p++) {
+            if (d == (unsigned char)pairs[p][0]) conf_first[c] |= (unsigned char)(1 << p);
+            if (d == (unsigned char)pairs[p][1]) conf_second[c] |= (unsigned char)(1 << p);
+        }
     }
     built = 1;
 }
 
-/* One pass, left to right, over digit-folded bytes: a confusable pair becomes its letter, any
- * other byte its folded letter (bytes >= 0x80, markers and spaces stay as they are). */
+/* s[0..n) folded into o (at most n bytes), in one pass from left to right over digit-folded
+ * bytes: a confusable pair becomes its letter, any other byte its folded letter (bytes >= 0x80,
+ * markers and spaces stay as they are). A pair never spans whitespace, so folding each token
+ * alone is folding the whole. Returns the length written. */
+static inline __attribute__((always_inline)) size_t fold_bytes(const uint8_t *s, size_t n, uint8_t *o) {
+    size_t i = 0, j = 0;
+    while (i + 1 < n) {
+        const unsigned pair = conf_first[s[i]] & conf_second[s[i + 1]];
+        if (__builtin_expect(pair != 0, 0)) {
+            o[j++] = conf_pair_letter[__builtin_ctz(pair)];
+            i += 2;
+        } else {
+            o[j++] = conf_single[s[i++]];
+        }
+    }
+    if (i < n) o[j++] = conf_single[s[i]];
+    return j;
+}
+
 static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *arg) {
     Py_buffer in;
     if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE)) return NULL;
     confusable_tables();
-    const unsigned char *s = (const unsigned char *)in.buf;
-    Py_ssize_t n = in.len, j = 0;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, in.len);
     if (!out) {
         PyBuffer_Release(&in);
         return NULL;
     }
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        if (conf_first[c] && i + 1 < n) {
-            unsigned char a = conf_digit[c], b = conf_digit[s[i + 1]], r = 0;
-            if (a == 'r') r = b == 'n' ? 'm' : b == 'i' ? 'n' : 0;
-            else if (a == 'c') r = b == 'l' ? 'd' : 0;
-            else if (a == 'v') r = b == 'v' ? 'w' : 0;
-            else if (a == 'i') r = b == 'i' ? 'n' : 0;
-            else r = b == 'i' ? 'h' : 0; /* a == 'l' */
-            if (r) {
-                o[j++] = r;
-                i += 2;
-                continue;
-            }
-        }
-        o[j++] = conf_single[c];
-        i++;
-    }
+    const size_t j = fold_bytes((const uint8_t *)in.buf, (size_t)in.len, (uint8_t *)PyBytes_AS_STRING(out));
+    const Py_ssize_t n = in.len;
     PyBuffer_Release(&in);
-    if (j != n && _PyBytes_Resize(&out, j) < 0) return NULL;
+    if ((Py_ssize_t)j != n && _PyBytes_Resize(&out, (Py_ssize_t)j) < 0) return NULL;
     return out;
+}
+
+/* ---- analyze_views: both views of a batch in one call (shingle.analyze_views) ---------------- */
+
+static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *texts, *rejoined;
+    Py_buffer key, noisy_key;
+    if (!PyArg_ParseTuple(args, "O!O!y*y*", &PyList_Type, &texts, &PyList_Type, &rejoined, &key, &noisy_key))
+        return NULL;
+    uint64_t k0, k1, n0, n1;
+    const int bad_key = siphash_key(&key, &k0, &k1) || siphash_key(&noisy_key, &n0, &n1);
+    PyBuffer_Release(&key);
+    PyBuffer_Release(&noisy_key);
+    if (bad_key) return NULL;
+    const Py_ssize_t n = PyList_GET_SIZE(texts);
+    if (PyList_GET_SIZE(rejoined) != n) {
+        PyErr_SetString(PyExc_ValueError, "analyze_views: one rejoined entry per text");
+        return NULL;
+    }
+    confusable_tables();
+    view_t exact = {0}, noisy = {0};
+    scratch_t sc = {0};
+    PyObject *result = NULL;
+    if (view_start(&exact, n) || view_start(&noisy, n)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(texts, i), *other = PyList_GET_ITEM(rejoined, i);
+        if (!PyBytes_Check(item) || (other != Py_None && !PyBytes_Check(other))) {
+            PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
+            goto done;
+        }
+        if (analyze_one(&exact, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1, 1) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        /* the noisy view: the tokens (or the de-hyphenated text's) folded, then cut and hashed again */
+        if (other == Py_None) other = item;
+        const Py_ssize_t olen = PyBytes_GET_SIZE(other);
+        if (buf_reserve(&sc.fb, (size_t)olen + 1)) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        const size_t flen = fold_bytes((const uint8_t *)PyBytes_AS_STRING(other), (size_t)olen, sc.fb.data);
+        if (analyze_one(&noisy, &sc, sc.fb.data, (Py_ssize_t)flen, n0, n1, 0) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_BuildValue("(NN)", view_result(&exact), view_result(&noisy));
+done:
+    view_free(&exact);
+    view_free(&noisy);
+    scratch_free(&sc);
+    return result;
 }
 
 /* ---- pairs: shared shingles and shared passages (verify.overlap_many, verify.passage_words_many) -- */
@@ -1330,6 +1449,10 @@ static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
      "characters folded, one pass)."},
+    {"analyze_views", kernel_analyze_views, METH_VARARGS,
+     "analyze_views(token_bytes: list[bytes], rejoined: list[bytes | None], key: bytes, noisy_key: bytes) -> "
+     "(exact, noisy): analyze's 7 bytearrays of each view; the noisy view's words are each text's "
+     "(or its rejoined tokens') with confusables folded, hashed under noisy_key, without digests."},
     {"analyze", kernel_analyze, METH_VARARGS,
      "analyze(token_bytes: list[bytes], key: bytes, digests: bool = True) -> 7 bytearrays: word hashes, "
      "quoted flags, word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints "

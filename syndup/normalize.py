@@ -423,9 +423,15 @@ def noisy_token_bytes(text: str, tokens: bytes | None = None) -> bytes:
     joining hyphenated words would change the paragraphs, the words stay as they were."""
     if tokens is None:
         tokens = token_bytes(text)
+    rejoined = rejoined_token_bytes(text, tokens)
+    return fold_confusables(tokens if rejoined is None else rejoined)
+
+
+def rejoined_token_bytes(text: str, tokens: bytes) -> bytes | None:
+    """`token_bytes` of the de-hyphenated `text`, whose `token_bytes` are `tokens`: None when
+    de-hyphenating changes nothing, or would change the paragraphs (the noisy view then folds `tokens`)."""
     joined = dehyphenate(text)
-    if joined != text:
-        rejoined = token_bytes(joined)
-        if rejoined.count(b"\x00") == tokens.count(b"\x00"):
-            tokens = rejoined
-    return fold_confusables(tokens)
+    if joined == text:
+        return None
+    rejoined = token_bytes(joined)
+    return rejoined if rejoined.count(b"\x00") == tokens.count(b"\x00") else None

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import syndup
 from syndup import kernel, normalize
 from syndup.normalize import fold, paragraph_spans
-from syndup.shingle import FeatureBatch, SetBatch, analyze_many, shingle_many, shingle_multipliers
+from syndup.shingle import FeatureBatch, SetBatch, analyze_many, analyze_views, shingle_many, shingle_multipliers
 from syndup.sign import permutations, signatures_flat
 from syndup.verify import Sequences, overlap_many, passage_words_many, sequences_many
 
@@ -391,3 +391,23 @@ def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     with pytest.raises(ValueError, match="paragraphs"):  # paragraphs of 2 words do not cover 3
         BUILT.sequences(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
                         np.zeros(1, bool), shingle_multipliers(5), 5, 10)
+
+
+#: Text where the noisy view differs from the exact one: OCR's confusable letters and digits,
+#: words hyphenated at line ends (in lower and upper case), quotes, paragraph breaks, non-ASCII.
+_NOISY_PIECES = st.sampled_from(["rn", "m", "cl", "vv", "ri", "ii", "li", "1", "0", "5", "i", "c", "u", "b", "q",
+                                 "gov-\nernment", "Anglo-\nFrench", "a-\n", "-\n", "-  \n x", "\n", "\n\n", " ",
+                                 '"', "\x00", "é", "Ι", "ﬁ", "—", "word", "Rn", "x-\n\"y\""])
+
+
+@needs_kernel
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_NOISY_PIECES | st.text(max_size=5), max_size=30).map("".join), min_size=1, max_size=6))
+def test_both_views_are_the_numpy_result_on_any_text(texts):
+    """`analyze_views` in one kernel call against the numpy path: the exact view with its digests,
+    the noisy view's folded (and de-hyphenated) words, bit for bit."""
+    got = analyze_views(texts)
+    with numpy_only():
+        want = analyze_views(texts)
+    for g, w in zip(got, want):
+        assert_same_batch(g, w)
