@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .errors import CorpusNotFound, InputError, SyndupError, require
 from .extract import looks_like_html
 from .models import META_FIELDS, Article, Problem
@@ -687,6 +689,10 @@ class JsonlLines:
             if not raw.strip():
                 continue
             where = f"{path}:{lineno}"
+            fast = parse_json_fast(raw)
+            if fast is not None:
+                yield where, lineno, fast
+                continue
             text, problem = decode(raw, where)
             if problem:
                 yield where, lineno, problem
@@ -702,6 +708,38 @@ class JsonlLines:
                 yield where, lineno, Problem(where, f"expected a JSON object, got {type(record).__name__}")
                 continue
             yield where, lineno, record
+
+
+def parse_json_fast(raw: bytes) -> dict[str, Any] | None:
+    """The JSON object on one line of UTF-8, parsed by orjson (a few times faster than `json`), or
+    None where `json.loads` of the decoded line could say otherwise: the line is not strict JSON in
+    UTF-8 (a byte-order mark, NaN, a lone surrogate, bad bytes: problems the slow path words), is not
+    an object, is nested deeply, or holds a float (orjson reads an integer over 64 bits as one)."""
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return record if type(record) is dict and _plain(record) else None
+
+
+#: How deeply a record parsed by orjson may nest (`json` may run out of stack on deeper ones).
+_FAST_DEPTH = 64
+
+
+def _plain(record: dict[str, Any]) -> bool:
+    """Whether a parsed JSON object holds no float and nests at most `_FAST_DEPTH` deep."""
+    stack: list[tuple[Any, int]] = [(record, 1)]
+    while stack:
+        value, depth = stack.pop()
+        for v in (value.values() if type(value) is dict else value):
+            t = type(v)
+            if t is float:
+                return False
+            if t is dict or t is list:
+                if depth >= _FAST_DEPTH:
+                    return False
+                stack.append((v, depth + 1))
+    return True
 
 
 #: Lines in each `JsonlLines` batch, at least (and so in each chunk of work a scan gives a worker).
