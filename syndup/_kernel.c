@@ -27,7 +27,9 @@
  *   analyze_views(token_bytes, rejoined, key, noisy_key) -> (exact, noisy)
  *       shingle.analyze_views: analyze of the token bytes, and of the noisy view's tokens (each
  *       article's own tokens, or its `rejoined` de-hyphenated ones where given, confusables folded)
- *       under noisy_key without digests, article by article in one call.
+ *       under noisy_key without digests, article by article in one call. Where an article has no
+ *       rejoined tokens, its noisy words are its words folded one by one (folding keeps every
+ *       token), both hashes looked up at once in a per-process cache of short words.
  *
  *   minhash(values, offsets, a, b) -> signatures
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
@@ -411,9 +413,10 @@ typedef struct {
     int64_t n_words, n_paras;
 } view_t;
 
-/* Per-article scratch: token starts, lengths and ends, whitespace bits, and folded bytes. */
+/* Per-article scratch: token starts, lengths and ends, whitespace bits, folded bytes, and the
+ * noisy view's word hashes. */
 typedef struct {
-    buf_t ts, tl, te, sb, fb;
+    buf_t ts, tl, te, sb, fb, nh;
 } scratch_t;
 
 static void view_free(view_t *v) {
@@ -423,7 +426,7 @@ static void view_free(view_t *v) {
 
 static void scratch_free(scratch_t *sc) {
     PyMem_RawFree(sc->ts.data); PyMem_RawFree(sc->tl.data); PyMem_RawFree(sc->te.data);
-    PyMem_RawFree(sc->sb.data); PyMem_RawFree(sc->fb.data);
+    PyMem_RawFree(sc->sb.data); PyMem_RawFree(sc->fb.data); PyMem_RawFree(sc->nh.data);
 }
 
 /* Room for n articles' offsets and fingerprints, and the leading zero offsets; -1 when out of memory. */
@@ -447,12 +450,16 @@ static int view_reserve(view_t *v, size_t most) {
            || buf_reserve(&v->pw, 4 * most);
 }
 
+static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
+                            size_t count, const uint64_t keys[4], uint8_t *exact, uint8_t *noisy, uint8_t *scratch);
+
 /* One article's token bytes s[0..len) into view v: its words hashed under (k0, k1), quotation
  * parity, paragraphs, and with `digests` the paragraph hashes and fingerprint (else zeros). The
  * words' spans stay in sc->ts (starts, int64) and sc->tl (lengths, int32); returns how many
- * words, or -1 when out of memory. */
+ * words, or -1 when out of memory. With `pair_keys` (the two views' keys, see hash_word_pairs)
+ * each word's noisy-view hash goes to sc->nh as well. */
 static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssize_t len, uint64_t k0, uint64_t k1,
-                              int digests) {
+                              int digests, const uint64_t *pair_keys) {
     /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
     size_t most = (size_t)(len + 1) / 2 + 1;
     if (view_reserve(v, most) || buf_reserve(&sc->ts, 8 * most) || buf_reserve(&sc->tl, 4 * most)
@@ -499,7 +506,12 @@ static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssi
         buf_put(&v->pw, &para_len, 4);
         v->n_paras++;
     }
-    hash_words(s, len, tstart, tlen, words, k0, k1, v->wh.data + first_word);
+    if (pair_keys) {  /* the noisy view's hashes too, into sc->nh (see hash_word_pairs) */
+        if (buf_reserve(&sc->nh, 8 * words + 8) || buf_reserve(&sc->fb, (size_t)len + 1)) return -1;
+        hash_word_pairs(s, len, tstart, tlen, words, pair_keys, v->wh.data + first_word, sc->nh.data, sc->fb.data);
+    } else {
+        hash_words(s, len, tstart, tlen, words, k0, k1, v->wh.data + first_word);
+    }
     v->wh.len += 8 * words;
     v->n_words += (int64_t)words;
     /* paragraph digests over their words' hashes */
@@ -558,7 +570,7 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
             goto done;
         }
         if (analyze_one(&v, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1,
-                        digests) < 0) {
+                        digests, NULL) < 0) {
             PyErr_NoMemory();
             goto done;
         }
@@ -1066,6 +1078,70 @@ static inline __attribute__((always_inline)) size_t fold_bytes(const uint8_t *s,
     return j;
 }
 
+/* A cache of words of at most 16 bytes and their hashes in both views (direct-mapped, per
+ * process, filled under one pair of keys): text repeats its words, and a lookup costs a fraction
+ * of two SipHashes and a fold. */
+typedef struct {
+    uint64_t lo, hi;      /* the word's bytes, zero-padded */
+    uint64_t exact, noisy;
+    uint64_t len;         /* 0: empty */
+} word_entry;
+#define WORD_CACHE_BITS 14
+static word_entry *word_cache = NULL;
+static uint64_t word_cache_keys[4];
+
+/* The hashes of the words s[start[t] .. start[t] + len[t]) in the exact view (SipHash-2-4 under
+ * keys[0..1], then pandas' finalizer, as hash_words) and in the noisy view (the word folded by
+ * fold_bytes, hashed under keys[2..3]), little-endian into exact[8t ..] and noisy[8t ..]. Folding
+ * never joins or splits tokens, so the noisy view's words are the exact view's, folded one by one.
+ * `scratch` holds the longest word. */
+static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
+                            size_t count, const uint64_t keys[4], uint8_t *exact, uint8_t *noisy, uint8_t *scratch) {
+    if (word_cache && memcmp(word_cache_keys, keys, sizeof word_cache_keys) != 0)
+        memset(word_cache, 0, sizeof(word_entry) << WORD_CACHE_BITS);
+    if (!word_cache) word_cache = (word_entry *)PyMem_RawCalloc((size_t)1 << WORD_CACHE_BITS, sizeof(word_entry));
+    memcpy(word_cache_keys, keys, sizeof word_cache_keys);
+    uint8_t folded[16];
+    for (size_t t = 0; t < count; t++) {
+        const uint8_t *p = s + start[t];
+        const size_t n = (size_t)len[t];
+        if (n > 16 || !word_cache) {
+            store64(exact + 8 * t, splitmix_final(siphash24(p, n, keys[0], keys[1])));
+            const size_t m = fold_bytes(p, n, scratch);
+            store64(noisy + 8 * t, splitmix_final(siphash24(scratch, m, keys[2], keys[3])));
+            continue;
+        }
+        uint64_t lo = 0, hi = 0;
+        if (start[t] + 16 <= size) {
+            lo = load64(p);
+            hi = load64(p + 8);
+            if (n < 8) {
+                lo &= (1ULL << (8 * n)) - 1;
+                hi = 0;
+            } else if (n < 16) {
+                hi &= (1ULL << (8 * (n - 8))) - 1;
+            }
+        } else {
+            for (size_t j = 0; j < n; j++) {
+                if (j < 8) lo |= ((uint64_t)p[j]) << (8 * j);
+                else hi |= ((uint64_t)p[j]) << (8 * (j - 8));
+            }
+        }
+        const uint64_t slot = ((lo * 0x9E3779B97F4A7C15ULL) ^ (hi * 0xC2B2AE3D27D4EB4FULL) ^ n) * 0xFF51AFD7ED558CCDULL;
+        word_entry *e = &word_cache[slot >> (64 - WORD_CACHE_BITS)];
+        if (e->len != n || e->lo != lo || e->hi != hi) {
+            e->lo = lo;
+            e->hi = hi;
+            e->len = n;
+            e->exact = splitmix_final(siphash24(p, n, keys[0], keys[1]));
+            const size_t m = fold_bytes(p, n, folded);
+            e->noisy = splitmix_final(siphash24(folded, m, keys[2], keys[3]));
+        }
+        store64(exact + 8 * t, e->exact);
+        store64(noisy + 8 * t, e->noisy);
+    }
+}
+
 static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *arg) {
     Py_buffer in;
     if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE)) return NULL;
@@ -1084,6 +1160,25 @@ static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *ar
 
 /* ---- analyze_views: both views of a batch in one call (shingle.analyze_views) ---------------- */
 
+/* The noisy view of the article just analysed into `exact` with its noisy hashes (its `words`
+ * words in `paras` paragraphs; the hashes in sc->nh): the exact view's quotation flags and
+ * paragraphs, since folding keeps every token; no digests. -1 when out of memory. */
+static int mirror(view_t *v, const view_t *exact, const scratch_t *sc, size_t words, int64_t paras) {
+    if (view_reserve(v, words + 1)) return -1;
+    buf_put(&v->wh, sc->nh.data, 8 * words);
+    buf_put(&v->wq, exact->wq.data + exact->wq.len - words, words);
+    memset(v->ph.data + v->ph.len, 0, 8 * (size_t)paras);
+    v->ph.len += 8 * (size_t)paras;
+    buf_put(&v->pw, exact->pw.data + exact->pw.len - 4 * (size_t)paras, 4 * (size_t)paras);
+    v->n_words += (int64_t)words;
+    v->n_paras += paras;
+    const uint8_t d12[12] = {0};
+    buf_put(&v->fp, d12, 12);
+    buf_put(&v->wo, &v->n_words, 8);
+    buf_put(&v->po, &v->n_paras, 8);
+    return 0;
+}
+
 static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *texts, *rejoined;
     Py_buffer key, noisy_key;
@@ -1094,6 +1189,7 @@ static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args)
     PyBuffer_Release(&key);
     PyBuffer_Release(&noisy_key);
     if (bad_key) return NULL;
+    const uint64_t keys[4] = {k0, k1, n0, n1};
     const Py_ssize_t n = PyList_GET_SIZE(texts);
     if (PyList_GET_SIZE(rejoined) != n) {
         PyErr_SetString(PyExc_ValueError, "analyze_views: one rejoined entry per text");
@@ -1113,19 +1209,23 @@ static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args)
             PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
             goto done;
         }
-        if (analyze_one(&exact, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1, 1) < 0) {
+        const int64_t paras_before = exact.n_paras;
+        const Py_ssize_t words = analyze_one(&exact, &sc, (const uint8_t *)PyBytes_AS_STRING(item),
+                                             PyBytes_GET_SIZE(item), k0, k1, 1, other == Py_None ? keys : NULL);
+        if (words < 0 || (other == Py_None && mirror(&noisy, &exact, &sc, (size_t)words,
+                                                     exact.n_paras - paras_before) < 0)) {
             PyErr_NoMemory();
             goto done;
         }
-        /* the noisy view: the tokens (or the de-hyphenated text's) folded, then cut and hashed again */
-        if (other == Py_None) other = item;
+        if (other == Py_None) continue;
+        /* the de-hyphenated text's tokens: folded, then cut and hashed like any article's */
         const Py_ssize_t olen = PyBytes_GET_SIZE(other);
         if (buf_reserve(&sc.fb, (size_t)olen + 1)) {
             PyErr_NoMemory();
             goto done;
         }
         const size_t flen = fold_bytes((const uint8_t *)PyBytes_AS_STRING(other), (size_t)olen, sc.fb.data);
-        if (analyze_one(&noisy, &sc, sc.fb.data, (Py_ssize_t)flen, n0, n1, 0) < 0) {
+        if (analyze_one(&noisy, &sc, sc.fb.data, (Py_ssize_t)flen, n0, n1, 0, NULL) < 0) {
             PyErr_NoMemory();
             goto done;
         }

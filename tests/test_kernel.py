@@ -411,3 +411,23 @@ def test_both_views_are_the_numpy_result_on_any_text(texts):
         want = analyze_views(texts)
     for g, w in zip(got, want):
         assert_same_batch(g, w)
+
+
+def _letters(i: int, width: int) -> str:
+    return "".join(chr(97 + (i // 26 ** k) % 26) for k in range(width))
+
+
+@needs_kernel
+def test_both_views_are_the_numpy_result_for_words_that_share_their_first_bytes():
+    """The kernel keeps the hashes of short words it has seen (up to 16 bytes): many words of one
+    length that share their first 8 bytes and differ by one bit later, more of them than the cache
+    holds, seen twice, still hash as the numpy path hashes them, in both views."""
+    words = [f"abcdefgh{_letters(i, 1 + i % 8)}" for i in range(40_000)]  # 9 to 16 bytes
+    words += ["p" * n + c for n in range(24) for c in "pqhi"]  # 'p'/'q' and 'h'/'i' differ by one bit
+    texts = [" ".join(words[i:i + 500]) for i in range(0, len(words), 500)]
+    texts += texts[::-1]
+    got = analyze_views(texts)
+    with numpy_only():
+        want = analyze_views(texts)
+    for g, w in zip(got, want):
+        assert_same_batch(g, w)
