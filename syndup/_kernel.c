@@ -450,16 +450,222 @@ static int view_reserve(view_t *v, size_t most) {
            || buf_reserve(&v->pw, 4 * most);
 }
 
+/* ---- many BLAKE2b digests at once: four messages a step where the CPU has AVX2 ---------------- */
+
+typedef struct {
+    const uint8_t *in;
+    size_t len;
+    uint8_t *out;
+    size_t outlen;
+} b2job;
+
+static void b2_plain(const b2job *jobs, size_t n) {
+    for (size_t j = 0; j < n; j++) blake2b_digest(jobs[j].in, jobs[j].len, jobs[j].out, jobs[j].outlen);
+}
+
+#ifdef HAVE_AVX2
+#define B2_ROR32(x) _mm256_shuffle_epi32((x), _MM_SHUFFLE(2, 3, 0, 1))
+#define B2_ROR24(x) _mm256_shuffle_epi8((x), r24)
+#define B2_ROR16(x) _mm256_shuffle_epi8((x), r16)
+#define B2_ROR63(x) _mm256_or_si256(_mm256_srli_epi64((x), 63), _mm256_add_epi64((x), (x)))
+#define B2_G4(a, b, c, d, x, y)                                              \
+    do {                                                                     \
+        a = _mm256_add_epi64(_mm256_add_epi64(a, b), x);                     \
+        d = B2_ROR32(_mm256_xor_si256(d, a));                                \
+        c = _mm256_add_epi64(c, d);                                          \
+        b = B2_ROR24(_mm256_xor_si256(b, c));                                \
+        a = _mm256_add_epi64(_mm256_add_epi64(a, b), y);                     \
+        d = B2_ROR16(_mm256_xor_si256(d, a));                                \
+        c = _mm256_add_epi64(c, d);                                          \
+        b = B2_ROR63(_mm256_xor_si256(b, c));                                \
+    } while (0)
+
+/* One compression in each of four lanes: h[i] holds state word i of every lane, m[i] message word
+ * i, t the byte counters, f the final-block flags (all ones or zero). */
+__attribute__((target("avx2"))) static void b2_compress4(__m256i h[8], const __m256i m[16], __m256i t, __m256i f) {
+    const __m256i r24 = _mm256_setr_epi8(3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10,
+                                         3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10);
+    const __m256i r16 = _mm256_setr_epi8(2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9,
+                                         2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9);
+    __m256i v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+    __m256i v8 = _mm256_set1_epi64x((long long)blake2b_iv[0]), v9 = _mm256_set1_epi64x((long long)blake2b_iv[1]);
+    __m256i v10 = _mm256_set1_epi64x((long long)blake2b_iv[2]), v11 = _mm256_set1_epi64x((long long)blake2b_iv[3]);
+    __m256i v12 = _mm256_xor_si256(_mm256_set1_epi64x((long long)blake2b_iv[4]), t);
+    __m256i v13 = _mm256_set1_epi64x((long long)blake2b_iv[5]);  /* messages under 2**64 bytes: t[1] = 0 */
+    __m256i v14 = _mm256_xor_si256(_mm256_set1_epi64x((long long)blake2b_iv[6]), f);
+    __m256i v15 = _mm256_set1_epi64x((long long)blake2b_iv[7]);
+#define B2_ROUND4(r)                                                                              \
+    do {                                                                                          \
+        B2_G4(v0, v4, v8, v12, m[blake2b_sigma[(r) % 10][0]], m[blake2b_sigma[(r) % 10][1]]);     \
+        B2_G4(v1, v5, v9, v13, m[blake2b_sigma[(r) % 10][2]], m[blake2b_sigma[(r) % 10][3]]);     \
+        B2_G4(v2, v6, v10, v14, m[blake2b_sigma[(r) % 10][4]], m[blake2b_sigma[(r) % 10][5]]);    \
+        B2_G4(v3, v7, v11, v15, m[blake2b_sigma[(r) % 10][6]], m[blake2b_sigma[(r) % 10][7]]);    \
+        B2_G4(v0, v5, v10, v15, m[blake2b_sigma[(r) % 10][8]], m[blake2b_sigma[(r) % 10][9]]);    \
+        B2_G4(v1, v6, v11, v12, m[blake2b_sigma[(r) % 10][10]], m[blake2b_sigma[(r) % 10][11]]);  \
+        B2_G4(v2, v7, v8, v13, m[blake2b_sigma[(r) % 10][12]], m[blake2b_sigma[(r) % 10][13]]);   \
+        B2_G4(v3, v4, v9, v14, m[blake2b_sigma[(r) % 10][14]], m[blake2b_sigma[(r) % 10][15]]);   \
+    } while (0)
+    B2_ROUND4(0); B2_ROUND4(1); B2_ROUND4(2); B2_ROUND4(3); B2_ROUND4(4); B2_ROUND4(5);
+    B2_ROUND4(6); B2_ROUND4(7); B2_ROUND4(8); B2_ROUND4(9); B2_ROUND4(10); B2_ROUND4(11);
+#undef B2_ROUND4
+    h[0] = _mm256_xor_si256(h[0], _mm256_xor_si256(v0, v8));
+    h[1] = _mm256_xor_si256(h[1], _mm256_xor_si256(v1, v9));
+    h[2] = _mm256_xor_si256(h[2], _mm256_xor_si256(v2, v10));
+    h[3] = _mm256_xor_si256(h[3], _mm256_xor_si256(v3, v11));
+    h[4] = _mm256_xor_si256(h[4], _mm256_xor_si256(v4, v12));
+    h[5] = _mm256_xor_si256(h[5], _mm256_xor_si256(v5, v13));
+    h[6] = _mm256_xor_si256(h[6], _mm256_xor_si256(v6, v14));
+    h[7] = _mm256_xor_si256(h[7], _mm256_xor_si256(v7, v15));
+}
+
+/* The jobs' digests, four messages in step: a lane that finishes its message takes the next job. */
+__attribute__((target("avx2"))) static void b2_avx2(const b2job *jobs, size_t n) {
+    uint64_t hs[8][4], ts[4], fs[4], ms[16][4];
+    size_t job[4], pos[4];
+    int busy[4];
+    size_t next = 0;
+    uint8_t pad[4][128];
+    for (int l = 0; l < 4; l++) busy[l] = 0;
+    for (;;) {
+        int any = 0;
+        for (int l = 0; l < 4; l++) {
+            if (!busy[l] && next < n) {  /* start the next message in this lane */
+                job[l] = next++;
+                pos[l] = 0;
+                busy[l] = 1;
+                for (int i = 0; i < 8; i++) hs[i][l] = blake2b_iv[i];
+                hs[0][l] ^= 0x01010000ULL ^ (uint64_t)jobs[job[l]].outlen;
+            }
+            if (!busy[l]) {  /* idle: compress zeros, thrown away */
+                ts[l] = fs[l] = 0;
+                for (int i = 0; i < 16; i++) ms[i][l] = 0;
+                continue;
+            }
+            any = 1;
+            const b2job *jb = &jobs[job[l]];
+            const size_t left = jb->len - pos[l];
+            const uint8_t *block = jb->in + pos[l];
+            if (left <= 128) {  /* the last block, zero-padded */
+                memset(pad[l], 0, 128);
+                if (left) memcpy(pad[l], block, left);
+                block = pad[l];
+                ts[l] = (uint64_t)jb->len;
+                fs[l] = ~0ULL;
+            } else {
+                ts[l] = (uint64_t)(pos[l] + 128);
+                fs[l] = 0;
+            }
+            for (int i = 0; i < 16; i++) ms[i][l] = load64(block + 8 * i);
+        }
+        if (!any) break;
+        __m256i h[8], m[16];
+        for (int i = 0; i < 8; i++) h[i] = _mm256_loadu_si256((const __m256i *)hs[i]);
+        for (int i = 0; i < 16; i++) m[i] = _mm256_loadu_si256((const __m256i *)ms[i]);
+        b2_compress4(h, m, _mm256_loadu_si256((const __m256i *)ts), _mm256_loadu_si256((const __m256i *)fs));
+        for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)hs[i], h[i]);
+        for (int l = 0; l < 4; l++) {
+            if (!busy[l]) continue;
+            const b2job *jb = &jobs[job[l]];
+            if (fs[l]) {  /* done: the digest is the state's first outlen bytes, little-endian */
+                for (size_t i = 0; i < jb->outlen; i++) jb->out[i] = (uint8_t)(hs[i >> 3][l] >> (8 * (i & 7)));
+                busy[l] = 0;
+            } else {
+                pos[l] += 128;
+            }
+        }
+    }
+}
+#undef B2_G4
+#undef B2_ROR32
+#undef B2_ROR24
+#undef B2_ROR16
+#undef B2_ROR63
+#endif
+
+/* Every job's digest, by the AVX2 lanes where the CPU has them (unless `plain`), else one by one. */
+static void b2_many(const b2job *jobs, size_t n, int plain) {
+#ifdef HAVE_AVX2
+    if (!plain && cpu_avx2()) {
+        b2_avx2(jobs, n);
+        return;
+    }
+#endif
+    (void)plain;
+    b2_plain(jobs, n);
+}
+
+/* A view's paragraph hashes (BLAKE2b-8 of each paragraph's word hashes) and fingerprints
+ * (BLAKE2b-12 of each article's), for its `n` articles; -1 when out of memory. */
+static int view_digests(view_t *v, Py_ssize_t n) {
+    const size_t n_paras = (size_t)v->n_paras, count = n_paras + (size_t)n;
+    b2job *jobs = (b2job *)PyMem_RawMalloc((count ? count : 1) * sizeof(b2job));
+    if (!jobs) return -1;
+    size_t at = 0;
+    for (size_t j = 0; j < n_paras; j++) {
+        int32_t words;
+        memcpy(&words, v->pw.data + 4 * j, 4);
+        jobs[j] = (b2job){v->wh.data + at, 8 * (size_t)words, v->ph.data + 8 * j, 8};
+        at += 8 * (size_t)words;
+    }
+    const int64_t *wo = (const int64_t *)v->wo.data;
+    for (Py_ssize_t i = 0; i < n; i++)
+        jobs[n_paras + (size_t)i] = (b2job){v->wh.data + 8 * (size_t)wo[i], 8 * (size_t)(wo[i + 1] - wo[i]),
+                                            v->fp.data + 12 * (size_t)i, 12};
+    b2_many(jobs, count, 0);
+    PyMem_RawFree(jobs);
+    return 0;
+}
+
+/* _blake2b_many(data, lengths, outlen, plain) -> bytes: BLAKE2b digests of consecutive pieces of
+ * data, by the lanes or (plain) one by one, so that a test can check both against hashlib. */
+static PyObject *kernel_blake2b_many(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer data;
+    PyObject *lengths;
+    Py_ssize_t outlen;
+    int plain;
+    if (!PyArg_ParseTuple(args, "y*O!np", &data, &PyList_Type, &lengths, &outlen, &plain)) return NULL;
+    const Py_ssize_t n = PyList_GET_SIZE(lengths);
+    PyObject *out = NULL;
+    b2job *jobs = (b2job *)PyMem_RawMalloc((size_t)(n ? n : 1) * sizeof(b2job));
+    if (outlen < 1 || outlen > 64) {
+        PyErr_SetString(PyExc_ValueError, "outlen must be 1 to 64");
+        goto done;
+    }
+    if (!jobs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, n * outlen);
+    if (!out) goto done;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Py_ssize_t len = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, i));
+        if (len < 0 || at + len > data.len) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "lengths run past the data");
+            Py_CLEAR(out);
+            goto done;
+        }
+        jobs[i] = (b2job){(const uint8_t *)data.buf + at, (size_t)len, (uint8_t *)PyBytes_AS_STRING(out) + i * outlen,
+                          (size_t)outlen};
+        at += len;
+    }
+    b2_many(jobs, (size_t)n, plain);
+done:
+    PyMem_RawFree(jobs);
+    PyBuffer_Release(&data);
+    return out;
+}
+
 static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
                             size_t count, const uint64_t keys[4], uint8_t *exact, uint8_t *noisy, uint8_t *scratch);
 
 /* One article's token bytes s[0..len) into view v: its words hashed under (k0, k1), quotation
- * parity, paragraphs, and with `digests` the paragraph hashes and fingerprint (else zeros). The
+ * parity, paragraphs; its paragraph hashes and fingerprint are left zero (view_digests). The
  * words' spans stay in sc->ts (starts, int64) and sc->tl (lengths, int32); returns how many
  * words, or -1 when out of memory. With `pair_keys` (the two views' keys, see hash_word_pairs)
  * each word's noisy-view hash goes to sc->nh as well. */
 static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssize_t len, uint64_t k0, uint64_t k1,
-                              int digests, const uint64_t *pair_keys) {
+                              const uint64_t *pair_keys) {
     /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
     size_t most = (size_t)(len + 1) / 2 + 1;
     if (view_reserve(v, most) || buf_reserve(&sc->ts, 8 * most) || buf_reserve(&sc->tl, 4 * most)
@@ -514,20 +720,9 @@ static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssi
     }
     v->wh.len += 8 * words;
     v->n_words += (int64_t)words;
-    /* paragraph digests over their words' hashes */
-    size_t at = first_word;
-    uint8_t d12[12] = {0};
-    if (!digests) {
-        memset(v->ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(v->n_paras - first_para));
-    } else {
-        for (int64_t j = first_para; j < v->n_paras; j++) {
-            int32_t wcount;
-            memcpy(&wcount, v->pw.data + 4 * (size_t)j, 4);
-            blake2b_digest(v->wh.data + at, 8 * (size_t)wcount, v->ph.data + 8 * (size_t)j, 8);
-            at += 8 * (size_t)wcount;
-        }
-        blake2b_digest(v->wh.data + first_word, v->wh.len - first_word, d12, 12);
-    }
+    /* paragraph hashes and fingerprints: zero until view_digests computes them, for every article at once */
+    const uint8_t d12[12] = {0};
+    memset(v->ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(v->n_paras - first_para));
     buf_put(&v->fp, d12, 12);
     buf_put(&v->wo, &v->n_words, 8);
     buf_put(&v->po, &v->n_paras, 8);
@@ -570,10 +765,14 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
             goto done;
         }
         if (analyze_one(&v, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1,
-                        digests, NULL) < 0) {
+                        NULL) < 0) {
             PyErr_NoMemory();
             goto done;
         }
+    }
+    if (digests && view_digests(&v, n) < 0) {
+        PyErr_NoMemory();
+        goto done;
     }
     result = view_result(&v);
 done:
@@ -1078,64 +1277,79 @@ static inline __attribute__((always_inline)) size_t fold_bytes(const uint8_t *s,
     return j;
 }
 
-/* A cache of words of at most 16 bytes and their hashes in both views (direct-mapped, per
+/* A cache of words of at most 15 bytes and their hashes in both views (direct-mapped, per
  * process, filled under one pair of keys): text repeats its words, and a lookup costs a fraction
- * of two SipHashes and a fold. */
+ * of two SipHashes and a fold. An entry is the word's bytes, zero-padded, with its length in the
+ * top byte of `hi` (so an empty entry matches no word), and its two hashes: 32 bytes. */
 typedef struct {
-    uint64_t lo, hi;      /* the word's bytes, zero-padded */
-    uint64_t exact, noisy;
-    uint64_t len;         /* 0: empty */
+    uint64_t lo, hi, exact, noisy;
 } word_entry;
 #define WORD_CACHE_BITS 14
+#define WORD_CACHE_LONGEST 15
 static word_entry *word_cache = NULL;
 static uint64_t word_cache_keys[4];
+
+static inline word_entry *word_slot(uint64_t lo, uint64_t hi) {
+    const uint64_t h = ((lo * 0x9E3779B97F4A7C15ULL) ^ (hi * 0xC2B2AE3D27D4EB4FULL)) * 0xFF51AFD7ED558CCDULL;
+    return &word_cache[h >> (64 - WORD_CACHE_BITS)];
+}
 
 /* The hashes of the words s[start[t] .. start[t] + len[t]) in the exact view (SipHash-2-4 under
  * keys[0..1], then pandas' finalizer, as hash_words) and in the noisy view (the word folded by
  * fold_bytes, hashed under keys[2..3]), little-endian into exact[8t ..] and noisy[8t ..]. Folding
  * never joins or splits tokens, so the noisy view's words are the exact view's, folded one by one.
- * `scratch` holds the longest word. */
+ * `scratch` holds the longest word. Two passes: the first reads each short word into its cache
+ * key (kept in the outputs meanwhile) and prefetches its entry, the second looks it up. */
 static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
                             size_t count, const uint64_t keys[4], uint8_t *exact, uint8_t *noisy, uint8_t *scratch) {
     if (word_cache && memcmp(word_cache_keys, keys, sizeof word_cache_keys) != 0)
         memset(word_cache, 0, sizeof(word_entry) << WORD_CACHE_BITS);
     if (!word_cache) word_cache = (word_entry *)PyMem_RawCalloc((size_t)1 << WORD_CACHE_BITS, sizeof(word_entry));
     memcpy(word_cache_keys, keys, sizeof word_cache_keys);
-    uint8_t folded[16];
+    uint64_t *key_lo = (uint64_t *)exact, *key_hi = (uint64_t *)noisy;  /* 8-byte aligned buffers */
     for (size_t t = 0; t < count; t++) {
         const uint8_t *p = s + start[t];
         const size_t n = (size_t)len[t];
-        if (n > 16 || !word_cache) {
+        uint64_t lo = 0, hi = 0;  /* hi == 0: not cached */
+        if (n <= WORD_CACHE_LONGEST && word_cache) {
+            if (start[t] + 16 <= size) {
+                lo = load64(p);
+                hi = load64(p + 8);
+                if (n < 8) {
+                    lo &= (1ULL << (8 * n)) - 1;
+                    hi = 0;
+                } else {
+                    hi &= (1ULL << (8 * (n - 8))) - 1;
+                }
+            } else {
+                for (size_t j = 0; j < n; j++) {
+                    if (j < 8) lo |= ((uint64_t)p[j]) << (8 * j);
+                    else hi |= ((uint64_t)p[j]) << (8 * (j - 8));
+                }
+            }
+            hi |= (uint64_t)n << 56;
+            __builtin_prefetch(word_slot(lo, hi));
+        }
+        key_lo[t] = lo;
+        key_hi[t] = hi;
+    }
+    for (size_t t = 0; t < count; t++) {
+        const uint8_t *p = s + start[t];
+        const size_t n = (size_t)len[t];
+        const uint64_t lo = key_lo[t], hi = key_hi[t];
+        if (!hi) {
             store64(exact + 8 * t, splitmix_final(siphash24(p, n, keys[0], keys[1])));
             const size_t m = fold_bytes(p, n, scratch);
             store64(noisy + 8 * t, splitmix_final(siphash24(scratch, m, keys[2], keys[3])));
             continue;
         }
-        uint64_t lo = 0, hi = 0;
-        if (start[t] + 16 <= size) {
-            lo = load64(p);
-            hi = load64(p + 8);
-            if (n < 8) {
-                lo &= (1ULL << (8 * n)) - 1;
-                hi = 0;
-            } else if (n < 16) {
-                hi &= (1ULL << (8 * (n - 8))) - 1;
-            }
-        } else {
-            for (size_t j = 0; j < n; j++) {
-                if (j < 8) lo |= ((uint64_t)p[j]) << (8 * j);
-                else hi |= ((uint64_t)p[j]) << (8 * (j - 8));
-            }
-        }
-        const uint64_t slot = ((lo * 0x9E3779B97F4A7C15ULL) ^ (hi * 0xC2B2AE3D27D4EB4FULL) ^ n) * 0xFF51AFD7ED558CCDULL;
-        word_entry *e = &word_cache[slot >> (64 - WORD_CACHE_BITS)];
-        if (e->len != n || e->lo != lo || e->hi != hi) {
+        word_entry *e = word_slot(lo, hi);
+        if (e->lo != lo || e->hi != hi) {
             e->lo = lo;
             e->hi = hi;
-            e->len = n;
             e->exact = splitmix_final(siphash24(p, n, keys[0], keys[1]));
-            const size_t m = fold_bytes(p, n, folded);
-            e->noisy = splitmix_final(siphash24(folded, m, keys[2], keys[3]));
+            const size_t m = fold_bytes(p, n, scratch);
+            e->noisy = splitmix_final(siphash24(scratch, m, keys[2], keys[3]));
         }
         store64(exact + 8 * t, e->exact);
         store64(noisy + 8 * t, e->noisy);
@@ -1211,7 +1425,7 @@ static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args)
         }
         const int64_t paras_before = exact.n_paras;
         const Py_ssize_t words = analyze_one(&exact, &sc, (const uint8_t *)PyBytes_AS_STRING(item),
-                                             PyBytes_GET_SIZE(item), k0, k1, 1, other == Py_None ? keys : NULL);
+                                             PyBytes_GET_SIZE(item), k0, k1, other == Py_None ? keys : NULL);
         if (words < 0 || (other == Py_None && mirror(&noisy, &exact, &sc, (size_t)words,
                                                      exact.n_paras - paras_before) < 0)) {
             PyErr_NoMemory();
@@ -1225,10 +1439,14 @@ static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args)
             goto done;
         }
         const size_t flen = fold_bytes((const uint8_t *)PyBytes_AS_STRING(other), (size_t)olen, sc.fb.data);
-        if (analyze_one(&noisy, &sc, sc.fb.data, (Py_ssize_t)flen, n0, n1, 0, NULL) < 0) {
+        if (analyze_one(&noisy, &sc, sc.fb.data, (Py_ssize_t)flen, n0, n1, NULL) < 0) {
             PyErr_NoMemory();
             goto done;
         }
+    }
+    if (view_digests(&exact, n) < 0) {
+        PyErr_NoMemory();
+        goto done;
     }
     result = Py_BuildValue("(NN)", view_result(&exact), view_result(&noisy));
 done:
@@ -1562,6 +1780,9 @@ static PyMethodDef kernel_methods[] = {
      "shingle hashes per article, unquoted flags, offsets)."},
     {"minhash", kernel_minhash, METH_VARARGS,
      "minhash(values: uint32 buffer, offsets: int64 buffer, a, b) -> uint32 signatures, one row per article."},
+    {"_blake2b_many", kernel_blake2b_many, METH_VARARGS,
+     "_blake2b_many(data: bytes, lengths: list[int], outlen: int, plain: bool) -> bytes: BLAKE2b digests "
+     "of consecutive pieces of data, four at a time (AVX2) or one by one (plain), for tests."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,

@@ -7,6 +7,7 @@ SYNDUP_REQUIRE_KERNEL=1 so that a kernel that failed to build fails the suite in
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -431,3 +432,15 @@ def test_both_views_are_the_numpy_result_for_words_that_share_their_first_bytes(
         want = analyze_views(texts)
     for g, w in zip(got, want):
         assert_same_batch(g, w)
+
+
+@needs_kernel
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.binary(max_size=300) | st.sampled_from([b"", b"x" * 127, b"y" * 128, b"z" * 129, b"w" * 1000]),
+                       max_size=11),
+       outlen=st.sampled_from([1, 8, 12, 64]), plain=st.booleans())
+def test_blake2b_of_many_messages_is_hashlibs(pieces, outlen, plain):
+    """The kernel's paragraph hashes and fingerprints are BLAKE2b digests computed four messages at
+    a time (AVX2) or one by one: either way each is hashlib's digest of its message."""
+    want = b"".join(hashlib.blake2b(p, digest_size=outlen).digest() for p in pieces)
+    assert BUILT._blake2b_many(b"".join(pieces), [len(p) for p in pieces], outlen, plain) == want
