@@ -245,17 +245,47 @@ static void blake2b_digest(const uint8_t *in, size_t inlen, uint8_t *out, size_t
 typedef struct {
     uint8_t *data;
     size_t len, cap;
+    PyObject *obj;  /* the bytearray holding data (see buf_prealloc), or NULL: data is PyMem_Raw memory */
 } buf_t;
 
 static int buf_reserve(buf_t *b, size_t extra) {
     if (b->len + extra <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + extra) cap *= 2;
+    if (b->obj) {
+        if (PyByteArray_Resize(b->obj, (Py_ssize_t)cap) < 0) {
+            PyErr_Clear();
+            return -1;
+        }
+        b->data = (uint8_t *)PyByteArray_AS_STRING(b->obj);
+        b->cap = cap;
+        return 0;
+    }
     uint8_t *d = (uint8_t *)PyMem_RawRealloc(b->data, cap);
     if (!d) return -1;
     b->data = d;
     b->cap = cap;
     return 0;
+}
+
+/* An empty buffer with room for `cap` bytes in a bytearray that buf_take hands out without a copy
+ * (reserved once for a whole call: untouched pages cost nothing). -1 when out of memory. */
+static int buf_prealloc(buf_t *b, size_t cap) {
+    b->obj = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(cap ? cap : 1));
+    if (!b->obj) {
+        PyErr_Clear();
+        return -1;
+    }
+    b->data = (uint8_t *)PyByteArray_AS_STRING(b->obj);
+    b->len = 0;
+    b->cap = cap ? cap : 1;
+    return 0;
+}
+
+static void buf_free(buf_t *b) {
+    if (b->obj) Py_CLEAR(b->obj);
+    else PyMem_RawFree(b->data);
+    b->data = NULL;
 }
 
 static inline void buf_put(buf_t *b, const void *src, size_t n) {  /* after buf_reserve */
@@ -265,6 +295,16 @@ static inline void buf_put(buf_t *b, const void *src, size_t n) {  /* after buf_
 
 static PyObject *buf_bytes(buf_t *b) {
     return PyByteArray_FromStringAndSize((const char *)b->data, (Py_ssize_t)b->len);
+}
+
+/* The buffer as a bytearray of its length: its own (cut to size), else a copy. */
+static PyObject *buf_take(buf_t *b) {
+    if (!b->obj) return buf_bytes(b);
+    if (PyByteArray_Resize(b->obj, (Py_ssize_t)b->len) < 0) return NULL;
+    PyObject *taken = b->obj;
+    b->obj = NULL;
+    b->data = NULL;
+    return taken;
 }
 
 static inline int is_space(uint8_t c) {  /* what bytes.split() splits on */
@@ -420,8 +460,8 @@ typedef struct {
 } scratch_t;
 
 static void view_free(view_t *v) {
-    PyMem_RawFree(v->wh.data); PyMem_RawFree(v->wq.data); PyMem_RawFree(v->wo.data);
-    PyMem_RawFree(v->ph.data); PyMem_RawFree(v->pw.data); PyMem_RawFree(v->po.data); PyMem_RawFree(v->fp.data);
+    buf_free(&v->wh); buf_free(&v->wq); buf_free(&v->wo); buf_free(&v->ph); buf_free(&v->pw); buf_free(&v->po);
+    buf_free(&v->fp);
 }
 
 static void scratch_free(scratch_t *sc) {
@@ -429,10 +469,13 @@ static void scratch_free(scratch_t *sc) {
     PyMem_RawFree(sc->sb.data); PyMem_RawFree(sc->fb.data); PyMem_RawFree(sc->nh.data);
 }
 
-/* Room for n articles' offsets and fingerprints, and the leading zero offsets; -1 when out of memory. */
-static int view_start(view_t *v, Py_ssize_t n) {
-    if (buf_reserve(&v->wo, 8 * (size_t)(n + 1)) || buf_reserve(&v->po, 8 * (size_t)(n + 1))
-        || buf_reserve(&v->fp, 12 * (size_t)n))
+/* Room for n articles with at most `tokens` tokens in all (each article's bound, see analyze_one,
+ * summed), in the bytearrays the view's arrays are handed out in, and the leading zero offsets;
+ * -1 when out of memory. */
+static int view_start(view_t *v, Py_ssize_t n, size_t tokens) {
+    if (buf_prealloc(&v->wh, 8 * tokens) || buf_prealloc(&v->wq, tokens) || buf_prealloc(&v->ph, 8 * tokens)
+        || buf_prealloc(&v->pw, 4 * tokens) || buf_prealloc(&v->wo, 8 * (size_t)(n + 1))
+        || buf_prealloc(&v->po, 8 * (size_t)(n + 1)) || buf_prealloc(&v->fp, 12 * (size_t)n))
         return -1;
     buf_put(&v->wo, &v->n_words, 8);
     buf_put(&v->po, &v->n_paras, 8);
@@ -440,8 +483,13 @@ static int view_start(view_t *v, Py_ssize_t n) {
 }
 
 static PyObject *view_result(view_t *v) {
-    return Py_BuildValue("(NNNNNNN)", buf_bytes(&v->wh), buf_bytes(&v->wq), buf_bytes(&v->wo), buf_bytes(&v->ph),
-                         buf_bytes(&v->pw), buf_bytes(&v->po), buf_bytes(&v->fp));
+    return Py_BuildValue("(NNNNNNN)", buf_take(&v->wh), buf_take(&v->wq), buf_take(&v->wo), buf_take(&v->ph),
+                         buf_take(&v->pw), buf_take(&v->po), buf_take(&v->fp));
+}
+
+/* The most tokens (runs of non-spaces) `len` bytes of token bytes can hold, and one more. */
+static inline size_t most_tokens(Py_ssize_t len) {
+    return (size_t)(len + 1) / 2 + 1;
 }
 
 /* Room for one article of `len` token bytes with at most `most` tokens. */
@@ -667,7 +715,7 @@ static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *st
 static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssize_t len, uint64_t k0, uint64_t k1,
                               const uint64_t *pair_keys) {
     /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
-    size_t most = (size_t)(len + 1) / 2 + 1;
+    size_t most = most_tokens(len);
     if (view_reserve(v, most) || buf_reserve(&sc->ts, 8 * most) || buf_reserve(&sc->tl, 4 * most)
         || buf_reserve(&sc->te, 8 * most) || buf_reserve(&sc->sb, 8 * ((size_t)len / 64 + 1)))
         return -1;
@@ -754,16 +802,21 @@ static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     view_t v = {0};
     scratch_t sc = {0};
     PyObject *result = NULL;
-    if (view_start(&v, n)) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    size_t tokens = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyList_GET_ITEM(texts, i);
         if (!PyBytes_Check(item)) {
             PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
             goto done;
         }
+        tokens += most_tokens(PyBytes_GET_SIZE(item));
+    }
+    if (view_start(&v, n, tokens)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(texts, i);
         if (analyze_one(&v, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1,
                         NULL) < 0) {
             PyErr_NoMemory();
@@ -1413,16 +1466,22 @@ static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args)
     view_t exact = {0}, noisy = {0};
     scratch_t sc = {0};
     PyObject *result = NULL;
-    if (view_start(&exact, n) || view_start(&noisy, n)) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    size_t tokens = 0, noisy_tokens = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyList_GET_ITEM(texts, i), *other = PyList_GET_ITEM(rejoined, i);
         if (!PyBytes_Check(item) || (other != Py_None && !PyBytes_Check(other))) {
             PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
             goto done;
         }
+        tokens += most_tokens(PyBytes_GET_SIZE(item));
+        noisy_tokens += most_tokens(PyBytes_GET_SIZE(other == Py_None ? item : other));
+    }
+    if (view_start(&exact, n, tokens) || view_start(&noisy, n, noisy_tokens)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(texts, i), *other = PyList_GET_ITEM(rejoined, i);
         const int64_t paras_before = exact.n_paras;
         const Py_ssize_t words = analyze_one(&exact, &sc, (const uint8_t *)PyBytes_AS_STRING(item),
                                              PyBytes_GET_SIZE(item), k0, k1, other == Py_None ? keys : NULL);
