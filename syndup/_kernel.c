@@ -21,6 +21,9 @@
  *       Each article's distinct k-word shingle hashes (kept words only), sorted, and whether each
  *       occurs at least once outside quotation marks: shingle.shingle_many's arrays.
  *
+ *   has_surrogates(text) -> bool
+ *       read._has_surrogates: whether a str holds a lone surrogate, without encoding it.
+ *
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
  *
@@ -1283,6 +1286,26 @@ static PyObject *kernel_space_bits(PyObject *Py_UNUSED(self), PyObject *args) {
     return out;
 }
 
+/* has_surrogates(text) -> bool: whether a str holds a lone surrogate (U+D800 to U+DFFF), which no
+ * text of only 1-byte characters can; read._has_surrogates without encoding the text. */
+static PyObject *kernel_has_surrogates(PyObject *Py_UNUSED(self), PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "has_surrogates: text must be str");
+        return NULL;
+    }
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    unsigned found = 0;
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *u = PyUnicode_2BYTE_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) found |= (u[i] & 0xF800) == 0xD800;
+    } else if (kind == PyUnicode_4BYTE_KIND) {
+        const Py_UCS4 *u = PyUnicode_4BYTE_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) found |= (u[i] & 0xFFFFF800) == 0xD800;
+    }
+    return PyBool_FromLong((long)found);
+}
+
 /* ---- fold_confusables: the noisy view's OCR folding (normalize.fold_confusables) ------------ */
 
 /* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s) folded to its class (i/l,
@@ -1842,6 +1865,8 @@ static PyMethodDef kernel_methods[] = {
     {"_blake2b_many", kernel_blake2b_many, METH_VARARGS,
      "_blake2b_many(data: bytes, lengths: list[int], outlen: int, plain: bool) -> bytes: BLAKE2b digests "
      "of consecutive pieces of data, four at a time (AVX2) or one by one (plain), for tests."},
+    {"has_surrogates", kernel_has_surrogates, METH_O,
+     "has_surrogates(text: str) -> bool: whether the text holds a lone surrogate."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,

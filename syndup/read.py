@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from . import kernel
 from .errors import CorpusNotFound, InputError, SyndupError, require
 from .extract import looks_like_html
 from .models import META_FIELDS, Article, Problem
@@ -525,6 +526,8 @@ def _checked(article: Article, where: str, limits: ReadLimits) -> tuple[Article 
 def _has_surrogates(value: str | None) -> bool:
     if value is None or value.isascii():
         return False
+    if kernel.KERNEL is not None:  # a scan of the characters, not an encoding of them
+        return bool(kernel.KERNEL.has_surrogates(value))
     try:
         value.encode("utf-8")
         return False

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import syndup
@@ -444,3 +444,16 @@ def test_blake2b_of_many_messages_is_hashlibs(pieces, outlen, plain):
     a time (AVX2) or one by one: either way each is hashlib's digest of its message."""
     want = b"".join(hashlib.blake2b(p, digest_size=outlen).digest() for p in pieces)
     assert BUILT._blake2b_many(b"".join(pieces), [len(p) for p in pieces], outlen, plain) == want
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from(["\ud800", "\udfff", "\ud7ff",
+                                                                                  "\ue000", "\U0001f600", "é"])))
+@example("\U0001f600\udc00")
+@example("\u2019\ud800")
+@example("é\udfff")
+def test_the_kernel_finds_lone_surrogates_as_a_scan_of_the_characters_does(text):
+    """Reading replaces lone surrogates (not Unicode: no file can hold them); the kernel finds them
+    without encoding the text, in texts of 1-, 2- and 4-byte characters alike."""
+    assert BUILT.has_surrogates(text) == any(0xD800 <= ord(c) <= 0xDFFF for c in text)
