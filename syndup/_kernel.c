@@ -8,6 +8,10 @@
  *       two touch: normalize.paragraph_spans decides then), and map the NFKC paragraphs to
  *       tokens (ASCII through a table, other characters through `fold`, cached per character).
  *
+ *   token_bytes(text, fold, stable) -> bytes | None
+ *       The same in one pass where no two non-blank lines touch and NFKC changes no character
+ *       (stable(char) says which cannot change, once per character); else None.
+ *
  *   analyze(token_bytes, key, digests=True) -> (word_hashes, word_quoted, word_offsets, para_hashes,
  *                                                para_words, para_offsets, fingerprints)
  *       token_bytes: a list of bytes, one per article, as shingle._token_bytes makes them
@@ -1240,6 +1244,123 @@ WORD_BYTES(Py_UCS2)
 WORD_BYTES(Py_UCS4)
 #undef WORD_BYTES
 
+/* Which BMP characters NFKC leaves alone wherever they stand (see normalize._nfkc_stable): 0 not
+ * known yet, 1 stable, 2 not; filled on first use by asking `stable`. */
+static uint8_t *nfkc_stable_table = NULL;
+
+/* 1 when c is NFKC-stable, 0 when not (or outside the BMP), -1 on error. */
+static int nfkc_stable(PyObject *stable, Py_UCS4 c) {
+    if (c >= 0x10000) return 0;
+    if (!nfkc_stable_table && !(nfkc_stable_table = (uint8_t *)PyMem_RawCalloc(0x10000, 1))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (!nfkc_stable_table[c]) {
+        PyObject *ch = PyUnicode_FromOrdinal((int)c);
+        if (!ch) return -1;
+        PyObject *got = PyObject_CallOneArg(stable, ch);
+        Py_DECREF(ch);
+        if (!got) return -1;
+        const int yes = PyObject_IsTrue(got);
+        Py_DECREF(got);
+        if (yes < 0) return -1;
+        nfkc_stable_table[c] = yes ? 1 : 2;
+    }
+    return nfkc_stable_table[c] == 1;
+}
+
+/* The tokens of the paragraph s[from..to) of a text of n characters into *out as word_bytes
+ * makes them, a NUL made a space
+ * (as shingle._joined_paragraphs does); 1 when done, 0 when a character NFKC could change is met
+ * (the caller then normalizes in Python), -1 on error. */
+#define SPAN_BYTES(T)                                                                           \
+    static int span_bytes_##T(const T *s, Py_ssize_t from, Py_ssize_t to, Py_ssize_t n, PyObject **out, \
+                              uint8_t **op, uint8_t **endp, PyObject *fn, PyObject *stable) {   \
+        uint8_t *o = *op, *end = *endp;                                                         \
+        for (Py_ssize_t i = from; i < to; i++) {                                                \
+            const Py_UCS4 c = s[i];                                                             \
+            if (c < 128) {                                                                      \
+                PUT_ASCII(o, c ? c : ' ');                                                      \
+                continue;                                                                       \
+            }                                                                                   \
+            const int ok = nfkc_stable(stable, c);                                              \
+            if (ok <= 0) return ok;                                                             \
+            PyObject *b = folded_char(fn, c);                                                   \
+            if (!b) return -1;                                                                  \
+            const uint8_t *f = (const uint8_t *)PyBytes_AS_STRING(b);                           \
+            const Py_ssize_t len = PyBytes_GET_SIZE(b);                                         \
+            /* room for its bytes and 3 for each character after it in the text (breaks too) */ \
+            if (out_room(out, &o, &end, 3 * len + 3 * (n - i - 1) + 4) < 0) {                   \
+                Py_DECREF(b);                                                                   \
+                return -1;                                                                      \
+            }                                                                                   \
+            for (Py_ssize_t j = 0; j < len; j++) {                                              \
+                if (f[j] < 128) PUT_ASCII(o, f[j]);                                             \
+                else *o++ = f[j];                                                               \
+            }                                                                                   \
+            Py_DECREF(b);                                                                       \
+        }                                                                                       \
+        *op = o;                                                                                \
+        *endp = end;                                                                            \
+        return 1;                                                                               \
+    }
+SPAN_BYTES(Py_UCS1)
+SPAN_BYTES(Py_UCS2)
+SPAN_BYTES(Py_UCS4)
+#undef SPAN_BYTES
+
+/* token_bytes(text, fold, stable) -> bytes | None: normalize.token_bytes in one pass where it can:
+ * the text's stripped non-blank lines (as paragraphs cuts them) mapped to tokens straight away,
+ * with a BREAK between them. None when two non-blank lines touch (normalize.paragraph_spans
+ * decides then) or a character is not NFKC-stable (`stable(char)` says, once per character):
+ * the caller then takes the long way (paragraphs, NFKC, word_bytes). */
+static PyObject *kernel_token_bytes(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text, *fn, *stable;
+    if (!PyArg_ParseTuple(args, "UOO", &text, &fn, &stable)) return NULL;
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *spans = NULL, count;
+    Py_UCS4 maxc = 127;  /* no need for the widest character */
+    if (kind == PyUnicode_1BYTE_KIND) count = scan_lines_Py_UCS1((const Py_UCS1 *)data, n, &spans, &maxc);
+    else if (kind == PyUnicode_2BYTE_KIND) count = scan_lines_Py_UCS2((const Py_UCS2 *)data, n, &spans, &maxc);
+    else count = scan_lines_Py_UCS4((const Py_UCS4 *)data, n, &spans, &maxc);
+    if (count < 0) {
+        PyMem_RawFree(spans);
+        if (count == -2) return PyErr_NoMemory();
+        Py_RETURN_NONE;
+    }
+    if (n > PY_SSIZE_T_MAX / 3 - 4) {
+        PyMem_RawFree(spans);
+        return PyErr_NoMemory();
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 3 * n + 4);
+    if (!out) {
+        PyMem_RawFree(spans);
+        return NULL;
+    }
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out), *end = o + 3 * n + 4;
+    int done = 1;
+    for (Py_ssize_t p = 0; p < count && done == 1; p++) {
+        if (p) PUT_ASCII(o, 0);  /* BREAK between paragraphs */
+        const Py_ssize_t from = spans[2 * p], to = spans[2 * p + 1];
+        if (kind == PyUnicode_1BYTE_KIND)
+            done = span_bytes_Py_UCS1((const Py_UCS1 *)data, from, to, n, &out, &o, &end, fn, stable);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            done = span_bytes_Py_UCS2((const Py_UCS2 *)data, from, to, n, &out, &o, &end, fn, stable);
+        else
+            done = span_bytes_Py_UCS4((const Py_UCS4 *)data, from, to, n, &out, &o, &end, fn, stable);
+    }
+    PyMem_RawFree(spans);
+    if (done <= 0) {
+        Py_DECREF(out);
+        if (done < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    if (_PyBytes_Resize(&out, o - (uint8_t *)PyBytes_AS_STRING(out)) < 0) return NULL;
+    return out;
+}
+
 /* word_bytes(text, fold) -> bytes: the tokens of joined NFKC paragraphs, as shingle._token_bytes
  * makes them: ASCII through the word table ('"' and NUL tokens of their own), each other
  * character as fold(char) makes it (shingle._folded_char), then through the table. */
@@ -1872,6 +1993,9 @@ static PyMethodDef kernel_methods[] = {
     {"paragraphs", kernel_paragraphs, METH_O,
      "paragraphs(text: str) -> str | None: the stripped non-blank lines joined with NUL (a NUL inside "
      "one made a space), or None when two non-blank lines touch."},
+    {"token_bytes", kernel_token_bytes, METH_VARARGS,
+     "token_bytes(text: str, fold, stable) -> bytes | None: normalize.token_bytes in one pass, or None "
+     "when two non-blank lines touch or stable(char) says NFKC may change a character."},
     {"word_bytes", kernel_word_bytes, METH_VARARGS,
      "word_bytes(text: str, fold) -> bytes: the tokens of NFKC paragraphs, separated by spaces; "
      "fold(char) gives a non-ASCII character's bytes."},

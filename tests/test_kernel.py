@@ -457,3 +457,25 @@ def test_the_kernel_finds_lone_surrogates_as_a_scan_of_the_characters_does(text)
     """Reading replaces lone surrogates (not Unicode: no file can hold them); the kernel finds them
     without encoding the text, in texts of 1-, 2- and 4-byte characters alike."""
     assert BUILT.has_surrogates(text) == any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+#: Characters NFKC changes by themselves (…, NBSP, ﬁ, Å as A and a ring), or only next to another:
+#: Hangul jamo that compose into a syllable, a Bengali vowel sign after its vowel, combining marks.
+_COMPOSING = [*"ab \n\n\x00\"", "\u1100", "\u1161", "\u11a8", "\uac00", "\u09c7", "\u09be", "e", "\u0301", "A\u030a",
+              "\u2026", "\u00a0", "é", "’", "\u0f73", "ﬁ", "Ω", "\u212b"]
+
+
+@needs_kernel
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_COMPOSING), max_size=40).map("".join))
+def test_tokens_in_one_pass_are_the_tokens_of_the_nfkc_text(text):
+    """The kernel maps a text to tokens in one pass when NFKC would change none of its characters
+    (`normalize._nfkc_stable`), else leaves it to the long way: the same bytes either way."""
+    one = BUILT.token_bytes(text, normalize._folded_char, normalize._nfkc_stable)
+    joined = BUILT.paragraphs(text)
+    if joined is None:  # lines that touch: paragraph_spans decides, never the one pass
+        assert one is None
+        return
+    assert one is None or one == BUILT.word_bytes(unicodedata.normalize("NFKC", joined), normalize._folded_char)
+    if all(normalize._nfkc_stable(c) for c in text if not c.isascii()):
+        assert one is not None
