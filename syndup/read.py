@@ -725,12 +725,15 @@ def parse_json_fast(raw: bytes) -> dict[str, Any] | None:
     return record if type(record) is dict and _plain(record) else None
 
 
+_FLAT = {str, int, bool, type(None)}
 #: How deeply a record parsed by orjson may nest (`json` may run out of stack on deeper ones).
 _FAST_DEPTH = 64
 
 
 def _plain(record: dict[str, Any]) -> bool:
     """Whether a parsed JSON object holds no float and nests at most `_FAST_DEPTH` deep."""
+    if set(map(type, record.values())) <= _FLAT:  # most records: strings (and null, booleans, ints)
+        return True
     stack: list[tuple[Any, int]] = [(record, 1)]
     while stack:
         value, depth = stack.pop()
@@ -760,7 +763,7 @@ def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: b
     The file is read in blocks and cut at newlines, never line by line: a batch is one bytes object.
     """
     size = size or LINES_PER_PART
-    parts: list[bytes] = []
+    parts: list[bytes | memoryview] = []
     held = 0  # newlines in parts
     first = 1
     later: list[Problem] = []  # problems of lines in parts, given after their batch
@@ -772,8 +775,8 @@ def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: b
         if isinstance(piece, Problem):
             later.append(piece)
             continue
-        data, count = piece
-        parts.append(data)
+        run, count = piece
+        parts.append(run)
         held += count
         if held >= size and count:  # a piece with a newline ends with one: a batch may end here
             yield batch(b"".join(parts), held)
@@ -787,7 +790,8 @@ def jsonl_lines(path: Path, *, fields: Fields = DEFAULT_FIELDS, keep_comments: b
     yield from later
 
 
-def _line_runs(path: Path, limits: ReadLimits, data: bytes | None = None) -> Iterator[tuple[bytes, int] | Problem]:
+def _line_runs(path: Path, limits: ReadLimits,
+               data: bytes | None = None) -> Iterator[tuple[bytes | memoryview, int] | Problem]:
     """A file's bytes in pieces, with the number of newlines in each: a piece that holds one ends
     with one. A line over the record limit becomes an empty line (so every line keeps its number)
     and a problem; an unreadable, cut or too large file ends in a problem."""
@@ -807,18 +811,19 @@ def _line_runs(path: Path, limits: ReadLimits, data: bytes | None = None) -> Ite
                 if end >= 0:
                     first = block.find(b"\n")
                     whole = 0 <= carried and carried + first <= limit  # the carried line ends in time
+                    start = 0 if whole else first + 1
                     if whole:
                         for piece in carry:
                             yield piece, 0
-                        run = block[:end + 1]
                     else:
                         if carried >= 0:
                             yield too_long(line)
                         yield b"\n", 1
-                        run = block[first + 1:end + 1]
-                    count = run.count(b"\n")
+                    # a view, not a copy: jsonl_lines joins the pieces of a batch into one bytes
+                    run: bytes | memoryview = memoryview(block)[start:end + 1]
+                    count = block.count(b"\n", start, end + 1)
                     if end - first > limit:  # a line after the first may be over the limit too
-                        lines = run.split(b"\n")
+                        lines = block[start:end + 1].split(b"\n")
                         for k in range(1 if whole else 0, len(lines) - 1):
                             if len(lines[k]) > limit:
                                 yield too_long(line + k + (not whole))
