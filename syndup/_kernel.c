@@ -8,6 +8,10 @@
  *       two touch: normalize.paragraph_spans decides then), and map the NFKC paragraphs to
  *       tokens (ASCII through a table, other characters through `fold`, cached per character).
  *
+ *   token_bytes(text, fold, stable) -> bytes | None
+ *       The same in one pass where no two non-blank lines touch and NFKC changes no character
+ *       (stable(char) says which cannot change, once per character); else None.
+ *
  *   analyze(token_bytes, key, digests=True) -> (word_hashes, word_quoted, word_offsets, para_hashes,
  *                                                para_words, para_offsets, fingerprints)
  *       token_bytes: a list of bytes, one per article, as shingle._token_bytes makes them
@@ -21,8 +25,18 @@
  *       Each article's distinct k-word shingle hashes (kept words only), sorted, and whether each
  *       occurs at least once outside quotation marks: shingle.shingle_many's arrays.
  *
+ *   has_surrogates(text) -> bool
+ *       read._has_surrogates: whether a str holds a lone surrogate, without encoding it.
+ *
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
+ *
+ *   analyze_views(token_bytes, rejoined, key, noisy_key) -> (exact, noisy)
+ *       shingle.analyze_views: analyze of the token bytes, and of the noisy view's tokens (each
+ *       article's own tokens, or its `rejoined` de-hyphenated ones where given, confusables folded)
+ *       under noisy_key without digests, article by article in one call. Where an article has no
+ *       rejoined tokens, its noisy words are its words folded one by one (folding keeps every
+ *       token), both hashes looked up at once in a per-process cache of short words.
  *
  *   minhash(values, offsets, a, b) -> signatures
  *       datasketch's affine32 MinHash of rows of 32-bit shingle hashes: fmix32, then
@@ -238,17 +252,47 @@ static void blake2b_digest(const uint8_t *in, size_t inlen, uint8_t *out, size_t
 typedef struct {
     uint8_t *data;
     size_t len, cap;
+    PyObject *obj;  /* the bytearray holding data (see buf_prealloc), or NULL: data is PyMem_Raw memory */
 } buf_t;
 
 static int buf_reserve(buf_t *b, size_t extra) {
     if (b->len + extra <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + extra) cap *= 2;
+    if (b->obj) {
+        if (PyByteArray_Resize(b->obj, (Py_ssize_t)cap) < 0) {
+            PyErr_Clear();
+            return -1;
+        }
+        b->data = (uint8_t *)PyByteArray_AS_STRING(b->obj);
+        b->cap = cap;
+        return 0;
+    }
     uint8_t *d = (uint8_t *)PyMem_RawRealloc(b->data, cap);
     if (!d) return -1;
     b->data = d;
     b->cap = cap;
     return 0;
+}
+
+/* An empty buffer with room for `cap` bytes in a bytearray that buf_take hands out without a copy
+ * (reserved once for a whole call: untouched pages cost nothing). -1 when out of memory. */
+static int buf_prealloc(buf_t *b, size_t cap) {
+    b->obj = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(cap ? cap : 1));
+    if (!b->obj) {
+        PyErr_Clear();
+        return -1;
+    }
+    b->data = (uint8_t *)PyByteArray_AS_STRING(b->obj);
+    b->len = 0;
+    b->cap = cap ? cap : 1;
+    return 0;
+}
+
+static void buf_free(buf_t *b) {
+    if (b->obj) Py_CLEAR(b->obj);
+    else PyMem_RawFree(b->data);
+    b->data = NULL;
 }
 
 static inline void buf_put(buf_t *b, const void *src, size_t n) {  /* after buf_reserve */
@@ -258,6 +302,16 @@ static inline void buf_put(buf_t *b, const void *src, size_t n) {  /* after buf_
 
 static PyObject *buf_bytes(buf_t *b) {
     return PyByteArray_FromStringAndSize((const char *)b->data, (Py_ssize_t)b->len);
+}
+
+/* The buffer as a bytearray of its length: its own (cut to size), else a copy. */
+static PyObject *buf_take(buf_t *b) {
+    if (!b->obj) return buf_bytes(b);
+    if (PyByteArray_Resize(b->obj, (Py_ssize_t)b->len) < 0) return NULL;
+    PyObject *taken = b->obj;
+    b->obj = NULL;
+    b->data = NULL;
+    return taken;
 }
 
 static inline int is_space(uint8_t c) {  /* what bytes.split() splits on */
@@ -399,115 +453,391 @@ static void hash_words(const uint8_t *s, Py_ssize_t size, const int64_t *start, 
     }
 }
 
+/* One view's growing arrays (see analyze): word hashes, quoted flags, word offsets, paragraph
+ * hashes, paragraph word counts, paragraph offsets, fingerprints; and the running totals. */
+typedef struct {
+    buf_t wh, wq, wo, ph, pw, po, fp;
+    int64_t n_words, n_paras;
+} view_t;
+
+/* Per-article scratch: token starts, lengths and ends, whitespace bits, folded bytes, and the
+ * noisy view's word hashes. */
+typedef struct {
+    buf_t ts, tl, te, sb, fb, nh;
+} scratch_t;
+
+static void view_free(view_t *v) {
+    buf_free(&v->wh); buf_free(&v->wq); buf_free(&v->wo); buf_free(&v->ph); buf_free(&v->pw); buf_free(&v->po);
+    buf_free(&v->fp);
+}
+
+static void scratch_free(scratch_t *sc) {
+    PyMem_RawFree(sc->ts.data); PyMem_RawFree(sc->tl.data); PyMem_RawFree(sc->te.data);
+    PyMem_RawFree(sc->sb.data); PyMem_RawFree(sc->fb.data); PyMem_RawFree(sc->nh.data);
+}
+
+/* Room for n articles with at most `tokens` tokens in all (each article's bound, see analyze_one,
+ * summed), in the bytearrays the view's arrays are handed out in, and the leading zero offsets;
+ * -1 when out of memory. */
+static int view_start(view_t *v, Py_ssize_t n, size_t tokens) {
+    if (buf_prealloc(&v->wh, 8 * tokens) || buf_prealloc(&v->wq, tokens) || buf_prealloc(&v->ph, 8 * tokens)
+        || buf_prealloc(&v->pw, 4 * tokens) || buf_prealloc(&v->wo, 8 * (size_t)(n + 1))
+        || buf_prealloc(&v->po, 8 * (size_t)(n + 1)) || buf_prealloc(&v->fp, 12 * (size_t)n))
+        return -1;
+    buf_put(&v->wo, &v->n_words, 8);
+    buf_put(&v->po, &v->n_paras, 8);
+    return 0;
+}
+
+static PyObject *view_result(view_t *v) {
+    return Py_BuildValue("(NNNNNNN)", buf_take(&v->wh), buf_take(&v->wq), buf_take(&v->wo), buf_take(&v->ph),
+                         buf_take(&v->pw), buf_take(&v->po), buf_take(&v->fp));
+}
+
+/* The most tokens (runs of non-spaces) `len` bytes of token bytes can hold, and one more. */
+static inline size_t most_tokens(Py_ssize_t len) {
+    return (size_t)(len + 1) / 2 + 1;
+}
+
+/* Room for one article of `len` token bytes with at most `most` tokens. */
+static int view_reserve(view_t *v, size_t most) {
+    return buf_reserve(&v->wh, 8 * most) || buf_reserve(&v->wq, most) || buf_reserve(&v->ph, 8 * most)
+           || buf_reserve(&v->pw, 4 * most);
+}
+
+/* ---- many BLAKE2b digests at once: four messages a step where the CPU has AVX2 ---------------- */
+
+typedef struct {
+    const uint8_t *in;
+    size_t len;
+    uint8_t *out;
+    size_t outlen;
+} b2job;
+
+static void b2_plain(const b2job *jobs, size_t n) {
+    for (size_t j = 0; j < n; j++) blake2b_digest(jobs[j].in, jobs[j].len, jobs[j].out, jobs[j].outlen);
+}
+
+#ifdef HAVE_AVX2
+#define B2_ROR32(x) _mm256_shuffle_epi32((x), _MM_SHUFFLE(2, 3, 0, 1))
+#define B2_ROR24(x) _mm256_shuffle_epi8((x), r24)
+#define B2_ROR16(x) _mm256_shuffle_epi8((x), r16)
+#define B2_ROR63(x) _mm256_or_si256(_mm256_srli_epi64((x), 63), _mm256_add_epi64((x), (x)))
+#define B2_G4(a, b, c, d, x, y)                                              \
+    do {                                                                     \
+        a = _mm256_add_epi64(_mm256_add_epi64(a, b), x);                     \
+        d = B2_ROR32(_mm256_xor_si256(d, a));                                \
+        c = _mm256_add_epi64(c, d);                                          \
+        b = B2_ROR24(_mm256_xor_si256(b, c));                                \
+        a = _mm256_add_epi64(_mm256_add_epi64(a, b), y);                     \
+        d = B2_ROR16(_mm256_xor_si256(d, a));                                \
+        c = _mm256_add_epi64(c, d);                                          \
+        b = B2_ROR63(_mm256_xor_si256(b, c));                                \
+    } while (0)
+
+/* One compression in each of four lanes: h[i] holds state word i of every lane, m[i] message word
+ * i, t the byte counters, f the final-block flags (all ones or zero). */
+__attribute__((target("avx2"))) static void b2_compress4(__m256i h[8], const __m256i m[16], __m256i t, __m256i f) {
+    const __m256i r24 = _mm256_setr_epi8(3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10,
+                                         3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10);
+    const __m256i r16 = _mm256_setr_epi8(2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9,
+                                         2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9);
+    __m256i v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+    __m256i v8 = _mm256_set1_epi64x((long long)blake2b_iv[0]), v9 = _mm256_set1_epi64x((long long)blake2b_iv[1]);
+    __m256i v10 = _mm256_set1_epi64x((long long)blake2b_iv[2]), v11 = _mm256_set1_epi64x((long long)blake2b_iv[3]);
+    __m256i v12 = _mm256_xor_si256(_mm256_set1_epi64x((long long)blake2b_iv[4]), t);
+    __m256i v13 = _mm256_set1_epi64x((long long)blake2b_iv[5]);  /* messages under 2**64 bytes: t[1] = 0 */
+    __m256i v14 = _mm256_xor_si256(_mm256_set1_epi64x((long long)blake2b_iv[6]), f);
+    __m256i v15 = _mm256_set1_epi64x((long long)blake2b_iv[7]);
+#define B2_ROUND4(r)                                                                              \
+    do {                                                                                          \
+        B2_G4(v0, v4, v8, v12, m[blake2b_sigma[(r) % 10][0]], m[blake2b_sigma[(r) % 10][1]]);     \
+        B2_G4(v1, v5, v9, v13, m[blake2b_sigma[(r) % 10][2]], m[blake2b_sigma[(r) % 10][3]]);     \
+        B2_G4(v2, v6, v10, v14, m[blake2b_sigma[(r) % 10][4]], m[blake2b_sigma[(r) % 10][5]]);    \
+        B2_G4(v3, v7, v11, v15, m[blake2b_sigma[(r) % 10][6]], m[blake2b_sigma[(r) % 10][7]]);    \
+        B2_G4(v0, v5, v10, v15, m[blake2b_sigma[(r) % 10][8]], m[blake2b_sigma[(r) % 10][9]]);    \
+        B2_G4(v1, v6, v11, v12, m[blake2b_sigma[(r) % 10][10]], m[blake2b_sigma[(r) % 10][11]]);  \
+        B2_G4(v2, v7, v8, v13, m[blake2b_sigma[(r) % 10][12]], m[blake2b_sigma[(r) % 10][13]]);   \
+        B2_G4(v3, v4, v9, v14, m[blake2b_sigma[(r) % 10][14]], m[blake2b_sigma[(r) % 10][15]]);   \
+    } while (0)
+    B2_ROUND4(0); B2_ROUND4(1); B2_ROUND4(2); B2_ROUND4(3); B2_ROUND4(4); B2_ROUND4(5);
+    B2_ROUND4(6); B2_ROUND4(7); B2_ROUND4(8); B2_ROUND4(9); B2_ROUND4(10); B2_ROUND4(11);
+#undef B2_ROUND4
+    h[0] = _mm256_xor_si256(h[0], _mm256_xor_si256(v0, v8));
+    h[1] = _mm256_xor_si256(h[1], _mm256_xor_si256(v1, v9));
+    h[2] = _mm256_xor_si256(h[2], _mm256_xor_si256(v2, v10));
+    h[3] = _mm256_xor_si256(h[3], _mm256_xor_si256(v3, v11));
+    h[4] = _mm256_xor_si256(h[4], _mm256_xor_si256(v4, v12));
+    h[5] = _mm256_xor_si256(h[5], _mm256_xor_si256(v5, v13));
+    h[6] = _mm256_xor_si256(h[6], _mm256_xor_si256(v6, v14));
+    h[7] = _mm256_xor_si256(h[7], _mm256_xor_si256(v7, v15));
+}
+
+/* The jobs' digests, four messages in step: a lane that finishes its message takes the next job. */
+__attribute__((target("avx2"))) static void b2_avx2(const b2job *jobs, size_t n) {
+    uint64_t hs[8][4], ts[4], fs[4], ms[16][4];
+    size_t job[4], pos[4];
+    int busy[4];
+    size_t next = 0;
+    uint8_t pad[4][128];
+    for (int l = 0; l < 4; l++) busy[l] = 0;
+    for (;;) {
+        int any = 0;
+        for (int l = 0; l < 4; l++) {
+            if (!busy[l] && next < n) {  /* start the next message in this lane */
+                job[l] = next++;
+                pos[l] = 0;
+                busy[l] = 1;
+                for (int i = 0; i < 8; i++) hs[i][l] = blake2b_iv[i];
+                hs[0][l] ^= 0x01010000ULL ^ (uint64_t)jobs[job[l]].outlen;
+            }
+            if (!busy[l]) {  /* idle: compress zeros, thrown away */
+                ts[l] = fs[l] = 0;
+                for (int i = 0; i < 16; i++) ms[i][l] = 0;
+                continue;
+            }
+            any = 1;
+            const b2job *jb = &jobs[job[l]];
+            const size_t left = jb->len - pos[l];
+            const uint8_t *block = jb->in + pos[l];
+            if (left <= 128) {  /* the last block, zero-padded */
+                memset(pad[l], 0, 128);
+                if (left) memcpy(pad[l], block, left);
+                block = pad[l];
+                ts[l] = (uint64_t)jb->len;
+                fs[l] = ~0ULL;
+            } else {
+                ts[l] = (uint64_t)(pos[l] + 128);
+                fs[l] = 0;
+            }
+            for (int i = 0; i < 16; i++) ms[i][l] = load64(block + 8 * i);
+        }
+        if (!any) break;
+        __m256i h[8], m[16];
+        for (int i = 0; i < 8; i++) h[i] = _mm256_loadu_si256((const __m256i *)hs[i]);
+        for (int i = 0; i < 16; i++) m[i] = _mm256_loadu_si256((const __m256i *)ms[i]);
+        b2_compress4(h, m, _mm256_loadu_si256((const __m256i *)ts), _mm256_loadu_si256((const __m256i *)fs));
+        for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)hs[i], h[i]);
+        for (int l = 0; l < 4; l++) {
+            if (!busy[l]) continue;
+            const b2job *jb = &jobs[job[l]];
+            if (fs[l]) {  /* done: the digest is the state's first outlen bytes, little-endian */
+                for (size_t i = 0; i < jb->outlen; i++) jb->out[i] = (uint8_t)(hs[i >> 3][l] >> (8 * (i & 7)));
+                busy[l] = 0;
+            } else {
+                pos[l] += 128;
+            }
+        }
+    }
+}
+#undef B2_G4
+#undef B2_ROR32
+#undef B2_ROR24
+#undef B2_ROR16
+#undef B2_ROR63
+#endif
+
+/* Every job's digest, by the AVX2 lanes where the CPU has them (unless `plain`), else one by one. */
+static void b2_many(const b2job *jobs, size_t n, int plain) {
+#ifdef HAVE_AVX2
+    if (!plain && cpu_avx2()) {
+        b2_avx2(jobs, n);
+        return;
+    }
+#endif
+    (void)plain;
+    b2_plain(jobs, n);
+}
+
+/* A view's paragraph hashes (BLAKE2b-8 of each paragraph's word hashes) and fingerprints
+ * (BLAKE2b-12 of each article's), for its `n` articles; -1 when out of memory. */
+static int view_digests(view_t *v, Py_ssize_t n) {
+    const size_t n_paras = (size_t)v->n_paras, count = n_paras + (size_t)n;
+    b2job *jobs = (b2job *)PyMem_RawMalloc((count ? count : 1) * sizeof(b2job));
+    if (!jobs) return -1;
+    size_t at = 0;
+    for (size_t j = 0; j < n_paras; j++) {
+        int32_t words;
+        memcpy(&words, v->pw.data + 4 * j, 4);
+        jobs[j] = (b2job){v->wh.data + at, 8 * (size_t)words, v->ph.data + 8 * j, 8};
+        at += 8 * (size_t)words;
+    }
+    const int64_t *wo = (const int64_t *)v->wo.data;
+    for (Py_ssize_t i = 0; i < n; i++)
+        jobs[n_paras + (size_t)i] = (b2job){v->wh.data + 8 * (size_t)wo[i], 8 * (size_t)(wo[i + 1] - wo[i]),
+                                            v->fp.data + 12 * (size_t)i, 12};
+    b2_many(jobs, count, 0);
+    PyMem_RawFree(jobs);
+    return 0;
+}
+
+/* _blake2b_many(data, lengths, outlen, plain) -> bytes: BLAKE2b digests of consecutive pieces of
+ * data, by the lanes or (plain) one by one, so that a test can check both against hashlib. */
+static PyObject *kernel_blake2b_many(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer data;
+    PyObject *lengths;
+    Py_ssize_t outlen;
+    int plain;
+    if (!PyArg_ParseTuple(args, "y*O!np", &data, &PyList_Type, &lengths, &outlen, &plain)) return NULL;
+    const Py_ssize_t n = PyList_GET_SIZE(lengths);
+    PyObject *out = NULL;
+    b2job *jobs = (b2job *)PyMem_RawMalloc((size_t)(n ? n : 1) * sizeof(b2job));
+    if (outlen < 1 || outlen > 64) {
+        PyErr_SetString(PyExc_ValueError, "outlen must be 1 to 64");
+        goto done;
+    }
+    if (!jobs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, n * outlen);
+    if (!out) goto done;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Py_ssize_t len = PyLong_AsSsize_t(PyList_GET_ITEM(lengths, i));
+        if (len < 0 || at + len > data.len) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "lengths run past the data");
+            Py_CLEAR(out);
+            goto done;
+        }
+        jobs[i] = (b2job){(const uint8_t *)data.buf + at, (size_t)len, (uint8_t *)PyBytes_AS_STRING(out) + i * outlen,
+                          (size_t)outlen};
+        at += len;
+    }
+    b2_many(jobs, (size_t)n, plain);
+done:
+    PyMem_RawFree(jobs);
+    PyBuffer_Release(&data);
+    return out;
+}
+
+static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
+                            size_t count, const uint64_t keys[4], uint8_t *exact, uint8_t *noisy, uint8_t *scratch);
+
+/* One article's token bytes s[0..len) into view v: its words hashed under (k0, k1), quotation
+ * parity, paragraphs; its paragraph hashes and fingerprint are left zero (view_digests). The
+ * words' spans stay in sc->ts (starts, int64) and sc->tl (lengths, int32); returns how many
+ * words, or -1 when out of memory. With `pair_keys` (the two views' keys, see hash_word_pairs)
+ * each word's noisy-view hash goes to sc->nh as well. */
+static Py_ssize_t analyze_one(view_t *v, scratch_t *sc, const uint8_t *s, Py_ssize_t len, uint64_t k0, uint64_t k1,
+                              const uint64_t *pair_keys) {
+    /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
+    size_t most = most_tokens(len);
+    if (view_reserve(v, most) || buf_reserve(&sc->ts, 8 * most) || buf_reserve(&sc->tl, 4 * most)
+        || buf_reserve(&sc->te, 8 * most) || buf_reserve(&sc->sb, 8 * ((size_t)len / 64 + 1)))
+        return -1;
+    /* First the structure: each word's place (hashed below, all at once), quotation parity,
+     * and paragraph lengths (their digests wait for the hashes). */
+    const size_t first_word = v->wh.len;
+    const int64_t first_para = v->n_paras;
+    int64_t *tstart = (int64_t *)sc->ts.data;
+    int32_t *tlen = (int32_t *)sc->tl.data;
+    size_t words = 0;
+    int parity = 0;        /* quotation marks seen since the paragraph began */
+    int32_t para_len = 0;  /* words in the current paragraph so far */
+    space_bits(s, (size_t)len, (uint64_t *)sc->sb.data);
+    int64_t *tend = (int64_t *)sc->te.data;
+    const size_t n_tokens = token_spans((const uint64_t *)sc->sb.data, (size_t)len, tstart, tend);
+    uint8_t *wq = v->wq.data + v->wq.len;
+    for (size_t k = 0; k < n_tokens; k++) {
+        const Py_ssize_t p = (Py_ssize_t)tstart[k], q = (Py_ssize_t)tend[k];
+        if (q - p == 1 && (s[p] == '"' || s[p] == 0)) {
+            if (s[p] == 0) {  /* paragraph break: close the paragraph, reset the parity */
+                if (para_len) {
+                    v->ph.len += 8;
+                    buf_put(&v->pw, &para_len, 4);
+                    v->n_paras++;
+                }
+                para_len = 0;
+                parity = 0;
+            } else {
+                parity ^= 1;
+            }
+        } else {
+            tstart[words] = p;  /* words <= k: overwrites only token starts already read */
+            tlen[words] = (int32_t)(q - p);
+            wq[words] = (uint8_t)parity;
+            words++;
+            para_len++;
+        }
+    }
+    v->wq.len += words;
+    if (para_len) {
+        v->ph.len += 8;
+        buf_put(&v->pw, &para_len, 4);
+        v->n_paras++;
+    }
+    if (pair_keys) {  /* the noisy view's hashes too, into sc->nh (see hash_word_pairs) */
+        if (buf_reserve(&sc->nh, 8 * words + 8) || buf_reserve(&sc->fb, (size_t)len + 1)) return -1;
+        hash_word_pairs(s, len, tstart, tlen, words, pair_keys, v->wh.data + first_word, sc->nh.data, sc->fb.data);
+    } else {
+        hash_words(s, len, tstart, tlen, words, k0, k1, v->wh.data + first_word);
+    }
+    v->wh.len += 8 * words;
+    v->n_words += (int64_t)words;
+    /* paragraph hashes and fingerprints: zero until view_digests computes them, for every article at once */
+    const uint8_t d12[12] = {0};
+    memset(v->ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(v->n_paras - first_para));
+    buf_put(&v->fp, d12, 12);
+    buf_put(&v->wo, &v->n_words, 8);
+    buf_put(&v->po, &v->n_paras, 8);
+    return (Py_ssize_t)words;
+}
+
+/* The 16-byte SipHash key in `key` as two words; -1 (with a ValueError) if it is not 16 bytes. */
+static int siphash_key(Py_buffer *key, uint64_t *k0, uint64_t *k1) {
+    if (key->len != 16) {
+        PyErr_SetString(PyExc_ValueError, "key must be 16 bytes");
+        return -1;
+    }
+    *k0 = load64((const uint8_t *)key->buf);
+    *k1 = load64((const uint8_t *)key->buf + 8);
+    return 0;
+}
+
 static PyObject *kernel_analyze(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *texts;
     Py_buffer key;
     int digests = 1;  /* 0: leave paragraph hashes and fingerprints zero (the noisy view needs neither) */
     if (!PyArg_ParseTuple(args, "O!y*|p", &PyList_Type, &texts, &key, &digests)) return NULL;
-    if (key.len != 16) {
-        PyBuffer_Release(&key);
-        PyErr_SetString(PyExc_ValueError, "key must be 16 bytes");
-        return NULL;
-    }
-    const uint64_t k0 = load64((const uint8_t *)key.buf), k1 = load64((const uint8_t *)key.buf + 8);
+    uint64_t k0, k1;
+    const int bad_key = siphash_key(&key, &k0, &k1);
     PyBuffer_Release(&key);
+    if (bad_key) return NULL;
 
     Py_ssize_t n = PyList_GET_SIZE(texts);
-    buf_t wh = {0}, wq = {0}, wo = {0}, ph = {0}, pw = {0}, po = {0}, fp = {0}, ts = {0}, tl = {0};
-    buf_t te = {0}, sb = {0};
+    view_t v = {0};
+    scratch_t sc = {0};
     PyObject *result = NULL;
-    int64_t n_words = 0, n_paras = 0;
-    if (buf_reserve(&wo, 8 * (size_t)(n + 1)) || buf_reserve(&po, 8 * (size_t)(n + 1))
-        || buf_reserve(&fp, 12 * (size_t)n)) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    buf_put(&wo, &n_words, 8);
-    buf_put(&po, &n_paras, 8);
+    size_t tokens = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyList_GET_ITEM(texts, i);
         if (!PyBytes_Check(item)) {
             PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
             goto done;
         }
-        const uint8_t *s = (const uint8_t *)PyBytes_AS_STRING(item);
-        Py_ssize_t len = PyBytes_GET_SIZE(item);
-        /* at most (len + 1) / 2 tokens: reserve for the worst case once per article */
-        size_t most = (size_t)(len + 1) / 2 + 1;
-        ts.len = tl.len = te.len = sb.len = 0;
-        if (buf_reserve(&wh, 8 * most) || buf_reserve(&wq, most) || buf_reserve(&ph, 8 * most)
-            || buf_reserve(&pw, 4 * most) || buf_reserve(&ts, 8 * most) || buf_reserve(&tl, 4 * most)
-            || buf_reserve(&te, 8 * most) || buf_reserve(&sb, 8 * ((size_t)len / 64 + 1))) {
+        tokens += most_tokens(PyBytes_GET_SIZE(item));
+    }
+    if (view_start(&v, n, tokens)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(texts, i);
+        if (analyze_one(&v, &sc, (const uint8_t *)PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), k0, k1,
+                        NULL) < 0) {
             PyErr_NoMemory();
             goto done;
         }
-        /* First the structure: each word's place (hashed below, all at once), quotation parity,
-         * and paragraph lengths (their digests wait for the hashes). */
-        const size_t first_word = wh.len;
-        const int64_t first_para = n_paras;
-        int64_t *tstart = (int64_t *)ts.data;
-        int32_t *tlen = (int32_t *)tl.data;
-        size_t words = 0;
-        int parity = 0;        /* quotation marks seen since the paragraph began */
-        int32_t para_len = 0;  /* words in the current paragraph so far */
-        space_bits(s, (size_t)len, (uint64_t *)sb.data);
-        int64_t *tend = (int64_t *)te.data;
-        const size_t n_tokens = token_spans((const uint64_t *)sb.data, (size_t)len, tstart, tend);
-        for (size_t k = 0; k < n_tokens; k++) {
-            const Py_ssize_t p = (Py_ssize_t)tstart[k], q = (Py_ssize_t)tend[k];
-            if (q - p == 1 && (s[p] == '"' || s[p] == 0)) {
-                if (s[p] == 0) {  /* paragraph break: close the paragraph, reset the parity */
-                    if (para_len) {
-                        ph.len += 8;
-                        buf_put(&pw, &para_len, 4);
-                        n_paras++;
-                    }
-                    para_len = 0;
-                    parity = 0;
-                } else {
-                    parity ^= 1;
-                }
-            } else {
-                tstart[words] = p;  /* words <= k: overwrites only token starts already read */
-                tlen[words] = (int32_t)(q - p);
-                words++;
-                uint8_t qq = (uint8_t)parity;
-                buf_put(&wq, &qq, 1);
-                para_len++;
-            }
-        }
-        if (para_len) {
-            ph.len += 8;
-            buf_put(&pw, &para_len, 4);
-            n_paras++;
-        }
-        hash_words(s, len, tstart, tlen, words, k0, k1, wh.data + first_word);
-        wh.len += 8 * words;
-        n_words += (int64_t)words;
-        /* paragraph digests over their words' hashes */
-        size_t at = first_word;
-        uint8_t d12[12] = {0};
-        if (!digests) {
-            memset(ph.data + 8 * (size_t)first_para, 0, 8 * (size_t)(n_paras - first_para));
-        } else {
-            for (int64_t j = first_para; j < n_paras; j++) {
-                int32_t wcount;
-                memcpy(&wcount, pw.data + 4 * (size_t)j, 4);
-                blake2b_digest(wh.data + at, 8 * (size_t)wcount, ph.data + 8 * (size_t)j, 8);
-                at += 8 * (size_t)wcount;
-            }
-            blake2b_digest(wh.data + first_word, wh.len - first_word, d12, 12);
-        }
-        buf_put(&fp, d12, 12);
-        buf_put(&wo, &n_words, 8);
-        buf_put(&po, &n_paras, 8);
     }
-    result = Py_BuildValue("(NNNNNNN)", buf_bytes(&wh), buf_bytes(&wq), buf_bytes(&wo), buf_bytes(&ph),
-                           buf_bytes(&pw), buf_bytes(&po), buf_bytes(&fp));
+    if (digests && view_digests(&v, n) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = view_result(&v);
 done:
-    PyMem_RawFree(wh.data); PyMem_RawFree(wq.data); PyMem_RawFree(wo.data);
-    PyMem_RawFree(ph.data); PyMem_RawFree(pw.data); PyMem_RawFree(po.data); PyMem_RawFree(fp.data);
-    PyMem_RawFree(ts.data); PyMem_RawFree(tl.data); PyMem_RawFree(te.data); PyMem_RawFree(sb.data);
+    view_free(&v);
+    scratch_free(&sc);
     return result;
 }
 
@@ -914,6 +1244,123 @@ WORD_BYTES(Py_UCS2)
 WORD_BYTES(Py_UCS4)
 #undef WORD_BYTES
 
+/* Which BMP characters NFKC leaves alone wherever they stand (see normalize._nfkc_stable): 0 not
+ * known yet, 1 stable, 2 not; filled on first use by asking `stable`. */
+static uint8_t *nfkc_stable_table = NULL;
+
+/* 1 when c is NFKC-stable, 0 when not (or outside the BMP), -1 on error. */
+static int nfkc_stable(PyObject *stable, Py_UCS4 c) {
+    if (c >= 0x10000) return 0;
+    if (!nfkc_stable_table && !(nfkc_stable_table = (uint8_t *)PyMem_RawCalloc(0x10000, 1))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (!nfkc_stable_table[c]) {
+        PyObject *ch = PyUnicode_FromOrdinal((int)c);
+        if (!ch) return -1;
+        PyObject *got = PyObject_CallOneArg(stable, ch);
+        Py_DECREF(ch);
+        if (!got) return -1;
+        const int yes = PyObject_IsTrue(got);
+        Py_DECREF(got);
+        if (yes < 0) return -1;
+        nfkc_stable_table[c] = yes ? 1 : 2;
+    }
+    return nfkc_stable_table[c] == 1;
+}
+
+/* The tokens of the paragraph s[from..to) of a text of n characters into *out as word_bytes
+ * makes them, a NUL made a space
+ * (as shingle._joined_paragraphs does); 1 when done, 0 when a character NFKC could change is met
+ * (the caller then normalizes in Python), -1 on error. */
+#define SPAN_BYTES(T)                                                                           \
+    static int span_bytes_##T(const T *s, Py_ssize_t from, Py_ssize_t to, Py_ssize_t n, PyObject **out, \
+                              uint8_t **op, uint8_t **endp, PyObject *fn, PyObject *stable) {   \
+        uint8_t *o = *op, *end = *endp;                                                         \
+        for (Py_ssize_t i = from; i < to; i++) {                                                \
+            const Py_UCS4 c = s[i];                                                             \
+            if (c < 128) {                                                                      \
+                PUT_ASCII(o, c ? c : ' ');                                                      \
+                continue;                                                                       \
+            }                                                                                   \
+            const int ok = nfkc_stable(stable, c);                                              \
+            if (ok <= 0) return ok;                                                             \
+            PyObject *b = folded_char(fn, c);                                                   \
+            if (!b) return -1;                                                                  \
+            const uint8_t *f = (const uint8_t *)PyBytes_AS_STRING(b);                           \
+            const Py_ssize_t len = PyBytes_GET_SIZE(b);                                         \
+            /* room for its bytes and 3 for each character after it in the text (breaks too) */ \
+            if (out_room(out, &o, &end, 3 * len + 3 * (n - i - 1) + 4) < 0) {                   \
+                Py_DECREF(b);                                                                   \
+                return -1;                                                                      \
+            }                                                                                   \
+            for (Py_ssize_t j = 0; j < len; j++) {                                              \
+                if (f[j] < 128) PUT_ASCII(o, f[j]);                                             \
+                else *o++ = f[j];                                                               \
+            }                                                                                   \
+            Py_DECREF(b);                                                                       \
+        }                                                                                       \
+        *op = o;                                                                                \
+        *endp = end;                                                                            \
+        return 1;                                                                               \
+    }
+SPAN_BYTES(Py_UCS1)
+SPAN_BYTES(Py_UCS2)
+SPAN_BYTES(Py_UCS4)
+#undef SPAN_BYTES
+
+/* token_bytes(text, fold, stable) -> bytes | None: normalize.token_bytes in one pass where it can:
+ * the text's stripped non-blank lines (as paragraphs cuts them) mapped to tokens straight away,
+ * with a BREAK between them. None when two non-blank lines touch (normalize.paragraph_spans
+ * decides then) or a character is not NFKC-stable (`stable(char)` says, once per character):
+ * the caller then takes the long way (paragraphs, NFKC, word_bytes). */
+static PyObject *kernel_token_bytes(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text, *fn, *stable;
+    if (!PyArg_ParseTuple(args, "UOO", &text, &fn, &stable)) return NULL;
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *spans = NULL, count;
+    Py_UCS4 maxc = 127;  /* no need for the widest character */
+    if (kind == PyUnicode_1BYTE_KIND) count = scan_lines_Py_UCS1((const Py_UCS1 *)data, n, &spans, &maxc);
+    else if (kind == PyUnicode_2BYTE_KIND) count = scan_lines_Py_UCS2((const Py_UCS2 *)data, n, &spans, &maxc);
+    else count = scan_lines_Py_UCS4((const Py_UCS4 *)data, n, &spans, &maxc);
+    if (count < 0) {
+        PyMem_RawFree(spans);
+        if (count == -2) return PyErr_NoMemory();
+        Py_RETURN_NONE;
+    }
+    if (n > PY_SSIZE_T_MAX / 3 - 4) {
+        PyMem_RawFree(spans);
+        return PyErr_NoMemory();
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 3 * n + 4);
+    if (!out) {
+        PyMem_RawFree(spans);
+        return NULL;
+    }
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out), *end = o + 3 * n + 4;
+    int done = 1;
+    for (Py_ssize_t p = 0; p < count && done == 1; p++) {
+        if (p) PUT_ASCII(o, 0);  /* BREAK between paragraphs */
+        const Py_ssize_t from = spans[2 * p], to = spans[2 * p + 1];
+        if (kind == PyUnicode_1BYTE_KIND)
+            done = span_bytes_Py_UCS1((const Py_UCS1 *)data, from, to, n, &out, &o, &end, fn, stable);
+        else if (kind == PyUnicode_2BYTE_KIND)
+            done = span_bytes_Py_UCS2((const Py_UCS2 *)data, from, to, n, &out, &o, &end, fn, stable);
+        else
+            done = span_bytes_Py_UCS4((const Py_UCS4 *)data, from, to, n, &out, &o, &end, fn, stable);
+    }
+    PyMem_RawFree(spans);
+    if (done <= 0) {
+        Py_DECREF(out);
+        if (done < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    if (_PyBytes_Resize(&out, o - (uint8_t *)PyBytes_AS_STRING(out)) < 0) return NULL;
+    return out;
+}
+
 /* word_bytes(text, fold) -> bytes: the tokens of joined NFKC paragraphs, as shingle._token_bytes
  * makes them: ASCII through the word table ('"' and NUL tokens of their own), each other
  * character as fold(char) makes it (shingle._folded_char), then through the table. */
@@ -960,63 +1407,256 @@ static PyObject *kernel_space_bits(PyObject *Py_UNUSED(self), PyObject *args) {
     return out;
 }
 
+/* has_surrogates(text) -> bool: whether a str holds a lone surrogate (U+D800 to U+DFFF), which no
+ * text of only 1-byte characters can; read._has_surrogates without encoding the text. */
+static PyObject *kernel_has_surrogates(PyObject *Py_UNUSED(self), PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "has_surrogates: text must be str");
+        return NULL;
+    }
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    unsigned found = 0;
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *u = PyUnicode_2BYTE_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) found |= (u[i] & 0xF800) == 0xD800;
+    } else if (kind == PyUnicode_4BYTE_KIND) {
+        const Py_UCS4 *u = PyUnicode_4BYTE_DATA(text);
+        for (Py_ssize_t i = 0; i < n; i++) found |= (u[i] & 0xFFFFF800) == 0xD800;
+    }
+    return PyBool_FromLong((long)found);
+}
+
 /* ---- fold_confusables: the noisy view's OCR folding (normalize.fold_confusables) ------------ */
 
-/* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s); that letter folded to its
- * class (i/l, c/e, u/n, b/h, v/y, f/t, q/g, a/o); and whether a confusable pair can start with it. */
-static unsigned char conf_digit[256], conf_single[256], conf_first[256];
+/* Per byte: its letter once digits are read as letters (1/l, 0/o, 5/s) folded to its class (i/l,
+ * c/e, u/n, b/h, v/y, f/t, q/g, a/o); and, as bit sets over the six confusable pairs (rn, ri, cl,
+ * vv, ii, li, in that bit order), the pairs it can begin and the pairs it can end. */
+static unsigned char conf_single[256], conf_first[256], conf_second[256];
+static const unsigned char conf_pair_letter[6] = {'m', 'n', 'd', 'w', 'n', 'h'};
 
 static void confusable_tables(void) {
     static int built = 0;
     if (built) return;
     static const char from[] = "icubvfqa", to[] = "lenhytgo";
+    static const char pairs[6][2] = {{'r', 'n'}, {'r', 'i'}, {'c', 'l'}, {'v', 'v'}, {'i', 'i'}, {'l', 'i'}};
     for (int c = 0; c < 256; c++) {
         unsigned char d = c == '1' ? 'l' : c == '0' ? 'o' : c == '5' ? 's' : (unsigned char)c;
         unsigned char f = d;
         for (int k = 0; from[k]; k++)
             if (d == (unsigned char)from[k]) f = (unsigned char)to[k];
-        conf_digit[c] = d;
         conf_single[c] = f;
-        conf_first[c] = d == 'r' || d == 'c' || d == 'v' || d == 'i' || d == 'l';
+        conf_first[c] = conf_second[c] = 0;
+        for (int p = 0; p < 6; p++) {
+            if (d == (unsigned char)pairs[p][0]) conf_first[c] |= (unsigned char)(1 << p);
+            if (d == (unsigned char)pairs[p][1]) conf_second[c] |= (unsigned char)(1 << p);
+        }
     }
     built = 1;
 }
 
-/* One pass, left to right, over digit-folded bytes: a confusable pair becomes its letter, any
- * other byte its folded letter (bytes >= 0x80, markers and spaces stay as they are). */
+/* s[0..n) folded into o (at most n bytes), in one pass from left to right over digit-folded
+ * bytes: a confusable pair becomes its letter, any other byte its folded letter (bytes >= 0x80,
+ * markers and spaces stay as they are). A pair never spans whitespace, so folding each token
+ * alone is folding the whole. Returns the length written. */
+static inline __attribute__((always_inline)) size_t fold_bytes(const uint8_t *s, size_t n, uint8_t *o) {
+    size_t i = 0, j = 0;
+    while (i + 1 < n) {
+        const unsigned pair = conf_first[s[i]] & conf_second[s[i + 1]];
+        if (__builtin_expect(pair != 0, 0)) {
+            o[j++] = conf_pair_letter[__builtin_ctz(pair)];
+            i += 2;
+        } else {
+            o[j++] = conf_single[s[i++]];
+        }
+    }
+    if (i < n) o[j++] = conf_single[s[i]];
+    return j;
+}
+
+/* A cache of words of at most 15 bytes and their hashes in both views (direct-mapped, per
+ * process, filled under one pair of keys): text repeats its words, and a lookup costs a fraction
+ * of two SipHashes and a fold. An entry is the word's bytes, zero-padded, with its length in the
+ * top byte of `hi` (so an empty entry matches no word), and its two hashes: 32 bytes. */
+typedef struct {
+    uint64_t lo, hi, exact, noisy;
+} word_entry;
+#define WORD_CACHE_BITS 14
+#define WORD_CACHE_LONGEST 15
+static word_entry *word_cache = NULL;
+static uint64_t word_cache_keys[4];
+
+static inline word_entry *word_slot(uint64_t lo, uint64_t hi) {
+    const uint64_t h = ((lo * 0x9E3779B97F4A7C15ULL) ^ (hi * 0xC2B2AE3D27D4EB4FULL)) * 0xFF51AFD7ED558CCDULL;
+    return &word_cache[h >> (64 - WORD_CACHE_BITS)];
+}
+
+/* The hashes of the words s[start[t] .. start[t] + len[t]) in the exact view (SipHash-2-4 under
+ * keys[0..1], then pandas' finalizer, as hash_words) and in the noisy view (the word folded by
+ * fold_bytes, hashed under keys[2..3]), little-endian into exact[8t ..] and noisy[8t ..]. Folding
+ * never joins or splits tokens, so the noisy view's words are the exact view's, folded one by one.
+ * `scratch` holds the longest word. Two passes: the first reads each short word into its cache
+ * key (kept in the outputs meanwhile) and prefetches its entry, the second looks it up. */
+static void hash_word_pairs(const uint8_t *s, Py_ssize_t size, const int64_t *start, const int32_t *len,
+                            size_t count, const uint64_t keys[4], uint8_t *exact, uint8_t *noisy, uint8_t *scratch) {
+    if (word_cache && memcmp(word_cache_keys, keys, sizeof word_cache_keys) != 0)
+        memset(word_cache, 0, sizeof(word_entry) << WORD_CACHE_BITS);
+    if (!word_cache) word_cache = (word_entry *)PyMem_RawCalloc((size_t)1 << WORD_CACHE_BITS, sizeof(word_entry));
+    memcpy(word_cache_keys, keys, sizeof word_cache_keys);
+    uint64_t *key_lo = (uint64_t *)exact, *key_hi = (uint64_t *)noisy;  /* 8-byte aligned buffers */
+    for (size_t t = 0; t < count; t++) {
+        const uint8_t *p = s + start[t];
+        const size_t n = (size_t)len[t];
+        uint64_t lo = 0, hi = 0;  /* hi == 0: not cached */
+        if (n <= WORD_CACHE_LONGEST && word_cache) {
+            if (start[t] + 16 <= size) {
+                lo = load64(p);
+                hi = load64(p + 8);
+                if (n < 8) {
+                    lo &= (1ULL << (8 * n)) - 1;
+                    hi = 0;
+                } else {
+                    hi &= (1ULL << (8 * (n - 8))) - 1;
+                }
+            } else {
+                for (size_t j = 0; j < n; j++) {
+                    if (j < 8) lo |= ((uint64_t)p[j]) << (8 * j);
+                    else hi |= ((uint64_t)p[j]) << (8 * (j - 8));
+                }
+            }
+            hi |= (uint64_t)n << 56;
+            __builtin_prefetch(word_slot(lo, hi));
+        }
+        key_lo[t] = lo;
+        key_hi[t] = hi;
+    }
+    for (size_t t = 0; t < count; t++) {
+        const uint8_t *p = s + start[t];
+        const size_t n = (size_t)len[t];
+        const uint64_t lo = key_lo[t], hi = key_hi[t];
+        if (!hi) {
+            store64(exact + 8 * t, splitmix_final(siphash24(p, n, keys[0], keys[1])));
+            const size_t m = fold_bytes(p, n, scratch);
+            store64(noisy + 8 * t, splitmix_final(siphash24(scratch, m, keys[2], keys[3])));
+            continue;
+        }
+        word_entry *e = word_slot(lo, hi);
+        if (e->lo != lo || e->hi != hi) {
+            e->lo = lo;
+            e->hi = hi;
+            e->exact = splitmix_final(siphash24(p, n, keys[0], keys[1]));
+            const size_t m = fold_bytes(p, n, scratch);
+            e->noisy = splitmix_final(siphash24(scratch, m, keys[2], keys[3]));
+        }
+        store64(exact + 8 * t, e->exact);
+        store64(noisy + 8 * t, e->noisy);
+    }
+}
+
 static PyObject *kernel_fold_confusables(PyObject *Py_UNUSED(self), PyObject *arg) {
     Py_buffer in;
     if (PyObject_GetBuffer(arg, &in, PyBUF_SIMPLE)) return NULL;
     confusable_tables();
-    const unsigned char *s = (const unsigned char *)in.buf;
-    Py_ssize_t n = in.len, j = 0;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, in.len);
     if (!out) {
         PyBuffer_Release(&in);
         return NULL;
     }
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        if (conf_first[c] && i + 1 < n) {
-            unsigned char a = conf_digit[c], b = conf_digit[s[i + 1]], r = 0;
-            if (a == 'r') r = b == 'n' ? 'm' : b == 'i' ? 'n' : 0;
-            else if (a == 'c') r = b == 'l' ? 'd' : 0;
-            else if (a == 'v') r = b == 'v' ? 'w' : 0;
-            else if (a == 'i') r = b == 'i' ? 'n' : 0;
-            else r = b == 'i' ? 'h' : 0; /* a == 'l' */
-            if (r) {
-                o[j++] = r;
-                i += 2;
-                continue;
-            }
-        }
-        o[j++] = conf_single[c];
-        i++;
-    }
+    const size_t j = fold_bytes((const uint8_t *)in.buf, (size_t)in.len, (uint8_t *)PyBytes_AS_STRING(out));
+    const Py_ssize_t n = in.len;
     PyBuffer_Release(&in);
-    if (j != n && _PyBytes_Resize(&out, j) < 0) return NULL;
+    if ((Py_ssize_t)j != n && _PyBytes_Resize(&out, (Py_ssize_t)j) < 0) return NULL;
     return out;
+}
+
+/* ---- analyze_views: both views of a batch in one call (shingle.analyze_views) ---------------- */
+
+/* The noisy view of the article just analysed into `exact` with its noisy hashes (its `words`
+ * words in `paras` paragraphs; the hashes in sc->nh): the exact view's quotation flags and
+ * paragraphs, since folding keeps every token; no digests. -1 when out of memory. */
+static int mirror(view_t *v, const view_t *exact, const scratch_t *sc, size_t words, int64_t paras) {
+    if (view_reserve(v, words + 1)) return -1;
+    buf_put(&v->wh, sc->nh.data, 8 * words);
+    buf_put(&v->wq, exact->wq.data + exact->wq.len - words, words);
+    memset(v->ph.data + v->ph.len, 0, 8 * (size_t)paras);
+    v->ph.len += 8 * (size_t)paras;
+    buf_put(&v->pw, exact->pw.data + exact->pw.len - 4 * (size_t)paras, 4 * (size_t)paras);
+    v->n_words += (int64_t)words;
+    v->n_paras += paras;
+    const uint8_t d12[12] = {0};
+    buf_put(&v->fp, d12, 12);
+    buf_put(&v->wo, &v->n_words, 8);
+    buf_put(&v->po, &v->n_paras, 8);
+    return 0;
+}
+
+static PyObject *kernel_analyze_views(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *texts, *rejoined;
+    Py_buffer key, noisy_key;
+    if (!PyArg_ParseTuple(args, "O!O!y*y*", &PyList_Type, &texts, &PyList_Type, &rejoined, &key, &noisy_key))
+        return NULL;
+    uint64_t k0, k1, n0, n1;
+    const int bad_key = siphash_key(&key, &k0, &k1) || siphash_key(&noisy_key, &n0, &n1);
+    PyBuffer_Release(&key);
+    PyBuffer_Release(&noisy_key);
+    if (bad_key) return NULL;
+    const uint64_t keys[4] = {k0, k1, n0, n1};
+    const Py_ssize_t n = PyList_GET_SIZE(texts);
+    if (PyList_GET_SIZE(rejoined) != n) {
+        PyErr_SetString(PyExc_ValueError, "analyze_views: one rejoined entry per text");
+        return NULL;
+    }
+    confusable_tables();
+    view_t exact = {0}, noisy = {0};
+    scratch_t sc = {0};
+    PyObject *result = NULL;
+    size_t tokens = 0, noisy_tokens = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(texts, i), *other = PyList_GET_ITEM(rejoined, i);
+        if (!PyBytes_Check(item) || (other != Py_None && !PyBytes_Check(other))) {
+            PyErr_Format(PyExc_TypeError, "item %zd is not bytes", i);
+            goto done;
+        }
+        tokens += most_tokens(PyBytes_GET_SIZE(item));
+        noisy_tokens += most_tokens(PyBytes_GET_SIZE(other == Py_None ? item : other));
+    }
+    if (view_start(&exact, n, tokens) || view_start(&noisy, n, noisy_tokens)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(texts, i), *other = PyList_GET_ITEM(rejoined, i);
+        const int64_t paras_before = exact.n_paras;
+        const Py_ssize_t words = analyze_one(&exact, &sc, (const uint8_t *)PyBytes_AS_STRING(item),
+                                             PyBytes_GET_SIZE(item), k0, k1, other == Py_None ? keys : NULL);
+        if (words < 0 || (other == Py_None && mirror(&noisy, &exact, &sc, (size_t)words,
+                                                     exact.n_paras - paras_before) < 0)) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (other == Py_None) continue;
+        /* the de-hyphenated text's tokens: folded, then cut and hashed like any article's */
+        const Py_ssize_t olen = PyBytes_GET_SIZE(other);
+        if (buf_reserve(&sc.fb, (size_t)olen + 1)) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        const size_t flen = fold_bytes((const uint8_t *)PyBytes_AS_STRING(other), (size_t)olen, sc.fb.data);
+        if (analyze_one(&noisy, &sc, sc.fb.data, (Py_ssize_t)flen, n0, n1, NULL) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    if (view_digests(&exact, n) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_BuildValue("(NN)", view_result(&exact), view_result(&noisy));
+done:
+    view_free(&exact);
+    view_free(&noisy);
+    scratch_free(&sc);
+    return result;
 }
 
 /* ---- pairs: shared shingles and shared passages (verify.overlap_many, verify.passage_words_many) -- */
@@ -1376,6 +2016,10 @@ static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
      "characters folded, one pass)."},
+    {"analyze_views", kernel_analyze_views, METH_VARARGS,
+     "analyze_views(token_bytes: list[bytes], rejoined: list[bytes | None], key: bytes, noisy_key: bytes) -> "
+     "(exact, noisy): analyze's 7 bytearrays of each view; the noisy view's words are each text's "
+     "(or its rejoined tokens') with confusables folded, hashed under noisy_key, without digests."},
     {"analyze", kernel_analyze, METH_VARARGS,
      "analyze(token_bytes: list[bytes], key: bytes, digests: bool = True) -> 7 bytearrays: word hashes, "
      "quoted flags, word offsets, paragraph hashes, paragraph word counts, paragraph offsets, fingerprints "
@@ -1385,11 +2029,19 @@ static PyMethodDef kernel_methods[] = {
      "shingle hashes per article, unquoted flags, offsets)."},
     {"minhash", kernel_minhash, METH_VARARGS,
      "minhash(values: uint32 buffer, offsets: int64 buffer, a, b) -> uint32 signatures, one row per article."},
+    {"_blake2b_many", kernel_blake2b_many, METH_VARARGS,
+     "_blake2b_many(data: bytes, lengths: list[int], outlen: int, plain: bool) -> bytes: BLAKE2b digests "
+     "of consecutive pieces of data, four at a time (AVX2) or one by one (plain), for tests."},
+    {"has_surrogates", kernel_has_surrogates, METH_O,
+     "has_surrogates(text: str) -> bool: whether the text holds a lone surrogate."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,
      "paragraphs(text: str) -> str | None: the stripped non-blank lines joined with NUL (a NUL inside "
      "one made a space), or None when two non-blank lines touch."},
+    {"token_bytes", kernel_token_bytes, METH_VARARGS,
+     "token_bytes(text: str, fold, stable) -> bytes | None: normalize.token_bytes in one pass, or None "
+     "when two non-blank lines touch or stable(char) says NFKC may change a character."},
     {"word_bytes", kernel_word_bytes, METH_VARARGS,
      "word_bytes(text: str, fold) -> bytes: the tokens of NFKC paragraphs, separated by spaces; "
      "fold(char) gives a non-ASCII character's bytes."},

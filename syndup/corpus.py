@@ -40,7 +40,7 @@ class Corpus:
                  chunks: list[Chunk], spill: SpillDir) -> None:
         n = len(read)
         ids = [a.id for a in read]
-        order = np.array(sorted(range(n), key=ids.__getitem__), dtype=np.int64)
+        order = np.fromiter(sorted(range(n), key=ids.__getitem__), dtype=np.int64, count=n)
         self.order = order                       # id position -> read position
         self.rank = np.empty(n, dtype=np.int64)  # read position -> id position
         self.rank[order] = np.arange(n, dtype=np.int64)

@@ -178,11 +178,15 @@ def token_bytes(text: str) -> bytes:
     (folded, case-folded, `\\w+`), a QUOTE per quotation mark and a BREAK between paragraphs.
 
     With the C kernel, lines are cut and characters mapped in C (each non-ASCII character through
-    `_folded_char`, once per process); NFKC stays in Python. Without it, `_token_bytes_python`.
+    `_folded_char`, once per process), in one pass when NFKC changes no character of the text
+    (`_nfkc_stable`), else with NFKC in Python between the two. Without it, `_token_bytes_python`.
     """
     k = kernel.KERNEL
     if k is None:
         return _token_bytes_python(text)
+    tokens = k.token_bytes(text, _folded_char, _nfkc_stable)
+    if tokens is not None:
+        return bytes(tokens)
     joined = k.paragraphs(text)
     if joined is None:  # two non-blank lines touch: paragraph_spans decides
         joined = _joined_paragraphs(text)
@@ -359,6 +363,26 @@ def _folded_char(c: str) -> bytes:
     return "".join([_fold_one(ch) for ch in c.casefold()]).encode("utf-8")
 
 
+def _nfkc_stable(c: str) -> bool:
+    """Whether NFKC leaves the character `c` as it is wherever it stands: it is normalized alone, is
+    no combining mark (that NFKC could reorder), and composes with no character before it (Unicode's
+    NFKC quick check says Yes, not Maybe). A text of such characters is its own NFKC."""
+    return (c not in _composes_after() and not unicodedata.combining(c)
+            and unicodedata.is_normalized("NFKC", c))
+
+
+@lru_cache(maxsize=1)
+def _composes_after() -> frozenset[str]:
+    """The characters canonical composition may join to the one before them (the second of a
+    canonical decomposition in two, and Hangul's vowel and final jamo), in the BMP."""
+    after = {chr(o) for o in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))}
+    for o in range(0x80, 0x10000):
+        parts = unicodedata.decomposition(chr(o)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            after.add(chr(int(parts[1], 16)))
+    return frozenset(after)
+
+
 def _fold_word_bytes(err: UnicodeError) -> tuple[bytes, int]:
     """Encoding error handler for NFKC text: folds a run of non-ASCII characters (`_folded_char`)."""
     if not isinstance(err, UnicodeEncodeError):
@@ -423,9 +447,15 @@ def noisy_token_bytes(text: str, tokens: bytes | None = None) -> bytes:
     joining hyphenated words would change the paragraphs, the words stay as they were."""
     if tokens is None:
         tokens = token_bytes(text)
+    rejoined = rejoined_token_bytes(text, tokens)
+    return fold_confusables(tokens if rejoined is None else rejoined)
+
+
+def rejoined_token_bytes(text: str, tokens: bytes) -> bytes | None:
+    """`token_bytes` of the de-hyphenated `text`, whose `token_bytes` are `tokens`: None when
+    de-hyphenating changes nothing, or would change the paragraphs (the noisy view then folds `tokens`)."""
     joined = dehyphenate(text)
-    if joined != text:
-        rejoined = token_bytes(joined)
-        if rejoined.count(b"\x00") == tokens.count(b"\x00"):
-            tokens = rejoined
-    return fold_confusables(tokens)
+    if joined == text:
+        return None
+    rejoined = token_bytes(joined)
+    return rejoined if rejoined.count(b"\x00") == tokens.count(b"\x00") else None

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import kernel
-from .normalize import BREAK, QUOTE, noisy_token_bytes, token_bytes
+from .normalize import BREAK, QUOTE, noisy_token_bytes, rejoined_token_bytes, token_bytes
 from .sign import fmix
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
@@ -125,8 +125,14 @@ def analyze_views(texts: Sequence[str]) -> tuple[FeatureBatch, FeatureBatch]:
     that one boilerplate mask serves both.
     """
     tokens = [token_bytes(t) for t in texts]
-    noisy = [noisy_token_bytes(t, tb) for t, tb in zip(texts, tokens)]
-    return analyze_tokens(tokens), analyze_tokens(noisy, NOISY_KEY, digests=False)
+    k = kernel.KERNEL
+    if k is None:
+        noisy = [noisy_token_bytes(t, tb) for t, tb in zip(texts, tokens)]
+        return analyze_tokens(tokens), analyze_tokens(noisy, NOISY_KEY, digests=False)
+    # In one kernel call: the noisy view folds each exact word again, or the rejoined tokens.
+    rejoined = [rejoined_token_bytes(t, tb) for t, tb in zip(texts, tokens)]
+    exact, noisy_arrays = k.analyze_views(tokens, rejoined, _HASH_KEY.encode("ascii"), NOISY_KEY.encode("ascii"))
+    return _kernel_batch(exact, len(tokens)), _kernel_batch(noisy_arrays, len(tokens))
 
 
 def analyze_noisy_many(texts: Sequence[str]) -> FeatureBatch:
@@ -140,7 +146,12 @@ def analyze_tokens(tokens: Sequence[bytes], key: str = _HASH_KEY, digests: bool 
     k = kernel.KERNEL
     if k is None:
         return _analyze_many_numpy(tokens, key, digests)
-    wh, wq, wo, ph, pw, po, fp = k.analyze(list(tokens), key.encode("ascii"), digests)
+    return _kernel_batch(k.analyze(list(tokens), key.encode("ascii"), digests), len(tokens))
+
+
+def _kernel_batch(arrays: tuple[bytearray, ...], n: int) -> FeatureBatch:
+    """The kernel's seven arrays of `n` articles (see `_kernel.analyze`) as a `FeatureBatch`."""
+    wh, wq, wo, ph, pw, po, fp = arrays
     return FeatureBatch(
         word_hashes=np.frombuffer(wh, dtype="<u8").astype(np.uint64, copy=False),
         word_quoted=np.frombuffer(wq, dtype=np.bool_),
@@ -148,7 +159,7 @@ def analyze_tokens(tokens: Sequence[bytes], key: str = _HASH_KEY, digests: bool 
         para_hashes=np.frombuffer(ph, dtype="<u8").astype(np.uint64, copy=False),
         para_words=np.frombuffer(pw, dtype=np.int32),
         para_offsets=np.frombuffer(po, dtype=np.int64),
-        fingerprints=np.frombuffer(fp, dtype=np.uint8).reshape(len(tokens), 12),
+        fingerprints=np.frombuffer(fp, dtype=np.uint8).reshape(n, 12),
     )
 
 

@@ -7,6 +7,7 @@ SYNDUP_REQUIRE_KERNEL=1 so that a kernel that failed to build fails the suite in
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -18,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import syndup
 from syndup import kernel, normalize
 from syndup.normalize import fold, paragraph_spans
-from syndup.shingle import FeatureBatch, SetBatch, analyze_many, shingle_many, shingle_multipliers
+from syndup.shingle import FeatureBatch, SetBatch, analyze_many, analyze_views, shingle_many, shingle_multipliers
 from syndup.sign import permutations, signatures_flat
 from syndup.verify import Sequences, overlap_many, overlap_reaching, passage_words_many, sequences_many
 
@@ -408,3 +409,90 @@ def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     with pytest.raises(ValueError, match="paragraphs"):  # paragraphs of 2 words do not cover 3
         BUILT.sequences(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
                         np.zeros(1, bool), shingle_multipliers(5), 5, 10)
+
+
+#: Text where the noisy view differs from the exact one: OCR's confusable letters and digits,
+#: words hyphenated at line ends (in lower and upper case), quotes, paragraph breaks, non-ASCII.
+_NOISY_PIECES = st.sampled_from(["rn", "m", "cl", "vv", "ri", "ii", "li", "1", "0", "5", "i", "c", "u", "b", "q",
+                                 "gov-\nernment", "Anglo-\nFrench", "a-\n", "-\n", "-  \n x", "\n", "\n\n", " ",
+                                 '"', "\x00", "é", "Ι", "ﬁ", "—", "word", "Rn", "x-\n\"y\""])
+
+
+@needs_kernel
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_NOISY_PIECES | st.text(max_size=5), max_size=30).map("".join), min_size=1, max_size=6))
+def test_both_views_are_the_numpy_result_on_any_text(texts):
+    """`analyze_views` in one kernel call against the numpy path: the exact view with its digests,
+    the noisy view's folded (and de-hyphenated) words, bit for bit."""
+    got = analyze_views(texts)
+    with numpy_only():
+        want = analyze_views(texts)
+    for g, w in zip(got, want):
+        assert_same_batch(g, w)
+
+
+def _letters(i: int, width: int) -> str:
+    return "".join(chr(97 + (i // 26 ** k) % 26) for k in range(width))
+
+
+@needs_kernel
+def test_both_views_are_the_numpy_result_for_words_that_share_their_first_bytes():
+    """The kernel keeps the hashes of short words it has seen (up to 16 bytes): many words of one
+    length that share their first 8 bytes and differ by one bit later, more of them than the cache
+    holds, seen twice, still hash as the numpy path hashes them, in both views."""
+    words = [f"abcdefgh{_letters(i, 1 + i % 8)}" for i in range(40_000)]  # 9 to 16 bytes
+    words += ["p" * n + c for n in range(24) for c in "pqhi"]  # 'p'/'q' and 'h'/'i' differ by one bit
+    texts = [" ".join(words[i:i + 500]) for i in range(0, len(words), 500)]
+    texts += texts[::-1]
+    got = analyze_views(texts)
+    with numpy_only():
+        want = analyze_views(texts)
+    for g, w in zip(got, want):
+        assert_same_batch(g, w)
+
+
+@needs_kernel
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.binary(max_size=300) | st.sampled_from([b"", b"x" * 127, b"y" * 128, b"z" * 129, b"w" * 1000]),
+                       max_size=11),
+       outlen=st.sampled_from([1, 8, 12, 64]), plain=st.booleans())
+def test_blake2b_of_many_messages_is_hashlibs(pieces, outlen, plain):
+    """The kernel's paragraph hashes and fingerprints are BLAKE2b digests computed four messages at
+    a time (AVX2) or one by one: either way each is hashlib's digest of its message."""
+    want = b"".join(hashlib.blake2b(p, digest_size=outlen).digest() for p in pieces)
+    assert BUILT._blake2b_many(b"".join(pieces), [len(p) for p in pieces], outlen, plain) == want
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from(["\ud800", "\udfff", "\ud7ff",
+                                                                                  "\ue000", "\U0001f600", "é"])))
+@example("\U0001f600\udc00")
+@example("\u2019\ud800")
+@example("é\udfff")
+def test_the_kernel_finds_lone_surrogates_as_a_scan_of_the_characters_does(text):
+    """Reading replaces lone surrogates (not Unicode: no file can hold them); the kernel finds them
+    without encoding the text, in texts of 1-, 2- and 4-byte characters alike."""
+    assert BUILT.has_surrogates(text) == any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+#: Characters NFKC changes by themselves (…, NBSP, ﬁ, Å as A and a ring), or only next to another:
+#: Hangul jamo that compose into a syllable, a Bengali vowel sign after its vowel, combining marks.
+_COMPOSING = [*"ab \n\n\x00\"", "\u1100", "\u1161", "\u11a8", "\uac00", "\u09c7", "\u09be", "e", "\u0301", "A\u030a",
+              "\u2026", "\u00a0", "é", "’", "\u0f73", "ﬁ", "Ω", "\u212b"]
+
+
+@needs_kernel
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_COMPOSING), max_size=40).map("".join))
+def test_tokens_in_one_pass_are_the_tokens_of_the_nfkc_text(text):
+    """The kernel maps a text to tokens in one pass when NFKC would change none of its characters
+    (`normalize._nfkc_stable`), else leaves it to the long way: the same bytes either way."""
+    one = BUILT.token_bytes(text, normalize._folded_char, normalize._nfkc_stable)
+    joined = BUILT.paragraphs(text)
+    if joined is None:  # lines that touch: paragraph_spans decides, never the one pass
+        assert one is None
+        return
+    assert one is None or one == BUILT.word_bytes(unicodedata.normalize("NFKC", joined), normalize._folded_char)
+    if all(normalize._nfkc_stable(c) for c in text if not c.isascii()):
+        assert one is not None

@@ -161,3 +161,60 @@ def test_lines_over_the_limit_are_emptied_and_the_others_keep_their_numbers(tmp_
     assert {n: t for n, t in got.items() if t} == {n: t for n, t in numbered if 0 < len(t) <= limit}
     assert set(got) <= {n for n, _ in numbered}
     assert problems == [f"{path}:{n}" for n, t in numbered if len(t) > limit]
+
+
+def _typed(value: object) -> list[object]:
+    """A parsed JSON value as a flat list of its parts, each scalar with its type (1 and 1.0, True
+    and 1 differ); without recursion, since records may nest deeper than Python's stack."""
+    out: list[object] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            out.append(("dict", len(v)))
+            for key, item in reversed(list(v.items())):
+                stack += [item, ("key", key)]
+        elif isinstance(v, list):
+            out.append(("list", len(v)))
+            stack += reversed(v)
+        else:
+            out.append((type(v).__name__, repr(v)))
+    return out
+
+
+def _records(path: Path) -> list[object]:
+    return [(where, lineno, repr(rec) if isinstance(rec, Problem) else _typed(rec))
+            for part in reader.jsonl_lines(path) if isinstance(part, reader.JsonlLines)
+            for where, lineno, rec in part.records()]
+
+
+@FUZZ
+@given(records=st.lists(RECORD | JSON_VALUE, max_size=6), big=st.integers(2 ** 63 - 2, 2 ** 70) | st.floats(),
+       ascii_only=st.booleans(), nest=st.sampled_from([0, 1, 63, 64, 65]), bom=st.booleans())
+def test_jsonl_lines_parse_as_the_standard_library_parses_them(tmp_path, monkeypatch, records, big, ascii_only,
+                                                               nest, bom):
+    """orjson reads most lines (`read.parse_json_fast`): every line still gives the record, with the
+    same types, or the problem that `json` gives (NaN, lone surrogates, bad bytes, a byte-order mark,
+    integers over 64 bits)."""
+    lines = [json.dumps(r, ensure_ascii=ascii_only) for r in records]
+    lines.append(json.dumps({"id": big, "text": "t", "n": [big]}))
+    lines.append('{"id": "deep", "a": ' + "[" * nest + "1" + "]" * nest + "}")
+    _same_fast_and_slow(tmp_path, monkeypatch, ("\ufeff" if bom else "") + "\n".join(lines))
+
+
+@pytest.mark.parametrize("depth", [900, 1000, 1020, 1030])
+def test_deep_jsonl_lines_parse_as_the_standard_library_parses_them(tmp_path, monkeypatch, depth):
+    """A record nested so deeply that `json` runs out of stack where orjson would not is read, or
+    refused, as `json` reads it (outside hypothesis, which raises Python's recursion limit)."""
+    line = '{"id": "deep", "text": "t", "a": ' + "[" * depth + "1" + "]" * depth + "}"
+    _same_fast_and_slow(tmp_path, monkeypatch, line)
+
+
+def _same_fast_and_slow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: str) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(data.encode("utf-8", "surrogatepass"))
+    fast = _records(path)
+    with monkeypatch.context() as patched:  # per example: hypothesis runs them all in one test call
+        patched.setattr(reader, "parse_json_fast", lambda raw: None)
+        slow = _records(path)
+    assert fast == slow
