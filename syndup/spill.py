@@ -372,8 +372,19 @@ def spill_file(folder: str, kind: str, chunk: int) -> str:
 def write_sets(path: str, hashes: np.ndarray, unquoted: np.ndarray) -> None:
     """One chunk's shingle sets: all hashes (uint32), then all unquoted flags (one byte each)."""
     with open(path, "wb") as fh:
-        fh.write(np.ascontiguousarray(hashes, dtype="<u4").tobytes())
-        fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).tobytes())
+        fh.write(memoryview(np.ascontiguousarray(hashes, dtype="<u4")).cast("B"))
+        fh.write(memoryview(np.ascontiguousarray(unquoted, dtype=np.bool_)).cast("B"))
+
+
+def map_arrays(path: str, count: int) -> list[np.ndarray]:
+    """The first `count` arrays `np.save` wrote to the file at `path`, as read-only views of the file
+    mapped into memory (its pages are the OS's cache: nothing is read into fresh memory, which costs
+    more than using them). The map is unmapped when the last view is gone; the file must not shrink
+    before that."""
+    with open(path, "rb") as fh:
+        found = _npy_arrays(fh, count)
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return [np.frombuffer(mapped, dtype=dtype, count=length, offset=at) for at, dtype, length in found]
 
 
 def _npy_arrays(fh: BinaryIO, count: int) -> list[tuple[int, np.dtype, int]]:
@@ -482,9 +493,11 @@ class AnchorSpill:
     def partition(cls, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The order that groups anchor `values` (uint32) by part, and where each part starts
         (PARTS + 1 bounds): what `add_sorted` takes, computed where the anchors are made."""
-        part = (values >> np.uint32(32 - (cls.PARTS - 1).bit_length())).astype(np.int64)
-        order = np.argsort(part, kind="stable")
-        return order, np.searchsorted(part[order], np.arange(cls.PARTS + 1))
+        part = (values >> np.uint32(32 - (cls.PARTS - 1).bit_length())).astype(np.uint8)
+        order = np.argsort(part, kind="stable")  # of bytes: a radix sort
+        bounds = np.zeros(cls.PARTS + 1, dtype=np.int64)
+        np.cumsum(np.bincount(part, minlength=cls.PARTS), out=bounds[1:])
+        return order, bounds
 
     def add(self, values: np.ndarray, docs: np.ndarray) -> None:
         """Anchor values (uint32) of the articles `docs` (one per value)."""
