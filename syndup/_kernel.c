@@ -25,6 +25,9 @@
  *       shingle()'s arrays and, per article, minhash() of its set's hashes divisible by `sample`,
  *       in one pass (sketch.sketch_many's sets and signatures).
  *
+ *   repeated(keys) -> positions
+ *       candidates._repeated: where the uint64 keys that occur more than once are (a hash table).
+ *
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
  *
@@ -841,6 +844,67 @@ done:
     return result;
 }
 
+/* ---- keys held more than once --------------------------------------------------------------------- */
+
+/* repeated(keys) -> int64 positions, ascending, of the uint64 keys that occur more than once: an
+ * open-addressing table of 2**b >= 2n slots (keys spread by MurmurHash3's finalizer, compared whole), one pass. */
+static PyObject *kernel_repeated(PyObject *Py_UNUSED(self), PyObject *arg) {
+    Py_buffer keys;
+    if (PyObject_GetBuffer(arg, &keys, PyBUF_SIMPLE) < 0) return NULL;
+    PyObject *out = NULL;
+    int64_t *slot = NULL;
+    uint8_t *twice = NULL;
+    if (keys.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "repeated: bad buffer size");
+        goto done;
+    }
+    const size_t n = (size_t)keys.len / 8;
+    const uint64_t *k = (const uint64_t *)keys.buf;
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n) bits++;
+    const size_t size = (size_t)1 << bits, mask = size - 1;
+    slot = (int64_t *)PyMem_RawMalloc(8 * size);
+    twice = (uint8_t *)PyMem_RawCalloc(n + 1, 1);
+    if (!slot || !twice) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t found = 0;
+    Py_BEGIN_ALLOW_THREADS
+    memset(slot, 0xFF, 8 * size);  /* -1: empty */
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (size_t)(fmix64(k[i] ^ 0x2545F4914F6CDD1DULL) & mask);  /* not a multiply alone: callers' keys may share its top bits */
+        for (;;) {
+            const int64_t at = slot[h];
+            if (at < 0) {
+                slot[h] = (int64_t)i;
+                break;
+            }
+            if (k[at] == k[i]) {  /* the first holder of this key stays in the table */
+                found += !twice[at];
+                twice[at] = 1;
+                twice[i] = 1;
+                found++;
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    out = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(8 * found));
+    if (out) {
+        int64_t *pos = (int64_t *)PyByteArray_AS_STRING(out);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (twice[i]) pos[m++] = (int64_t)i;
+    }
+done:
+    PyMem_RawFree(slot);
+    PyMem_RawFree(twice);
+    PyBuffer_Release(&keys);
+    return out;
+}
+
 /* ---- tokens -------------------------------------------------------------------------------------- */
 
 /* A line break as str.splitlines sees one (\r\n counts once, see below). */
@@ -1494,6 +1558,8 @@ static PyMethodDef kernel_methods[] = {
     {"shingle_minhash", kernel_shingle_minhash, METH_VARARGS,
      "shingle_minhash(word_hashes, word_quoted, word_offsets, keep, multipliers, k, a, b, sample) -> (shingle(...)'s "
      "three arrays, uint32 MinHash rows of each set's hashes divisible by sample)."},
+    {"repeated", kernel_repeated, METH_O,
+     "repeated(keys: uint64 buffer) -> int64 positions, ascending, of the keys that occur more than once."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from . import kernel
 from .sign import fmix
 from .verify import ranges
 
@@ -110,17 +111,39 @@ def _salt(band: np.ndarray | np.uint64) -> np.ndarray:
 
 
 def _sorted_groups(keys: np.ndarray, docs: np.ndarray, with_keys: bool = False) -> tuple[np.ndarray, ...]:
-    """Docs sorted by key (then doc), and the start and size of each run of equal keys (and the
-    sorted keys, `with_keys`)."""
-    if np.all(docs[1:] > docs[:-1]):  # docs already in order: a stable sort by key is enough
-        order = np.argsort(keys, kind="stable")
-    else:
-        order = np.lexsort((docs, keys))
+    """The docs of keys held by two or more, sorted by key (then doc), and the start and size of
+    each run of equal keys (and the sorted keys, `with_keys`). Most keys are held by one doc: the
+    keys alone are sorted first (no order array), and only the repeated ones are ordered with their docs."""
+    repeated = repeated_keys(keys)
+    order = repeated[np.lexsort((docs[repeated], keys[repeated]))]
     keys, docs = keys[order], docs[order]
-    boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
+    boundary = np.concatenate([[True] if keys.shape[0] else [], keys[1:] != keys[:-1]]).astype(bool)
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
     return (docs, starts, sizes, keys) if with_keys else (docs, starts, sizes)
+
+
+def repeated_keys(keys: np.ndarray) -> np.ndarray:
+    """The positions (ascending) of the keys that occur more than once (the C kernel's hash table,
+    else a sort)."""
+    k = kernel.KERNEL
+    if k is not None and hasattr(k, "repeated"):
+        return np.frombuffer(k.repeated(np.ascontiguousarray(keys, dtype=np.uint64)), dtype=np.int64)
+    ordered = np.sort(keys)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not twice.shape[0]:
+        return np.zeros(0, dtype=np.int64)
+    twice = twice[np.concatenate([[True], twice[1:] != twice[:-1]])]
+    at = np.minimum(np.searchsorted(twice, keys), twice.shape[0] - 1)
+    return np.flatnonzero(twice[at] == keys)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` of a one-dimensional array, by one sort (without numpy's hashing pass)."""
+    ordered = np.sort(values)
+    if ordered.shape[0] < 2:
+        return ordered
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
 def _clique_pairs(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, max_group: int) -> list[np.ndarray]:
@@ -139,8 +162,9 @@ def _ordered(pairs: list[np.ndarray]) -> np.ndarray:
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     out = np.concatenate(pairs).astype(np.int64)
-    out.sort(axis=1)
-    return out[out[:, 0] != out[:, 1]]
+    lo, hi = np.minimum(out[:, 0], out[:, 1]), np.maximum(out[:, 0], out[:, 1])
+    keep = lo != hi
+    return np.stack([lo[keep], hi[keep]], axis=1)
 
 
 def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarray:
@@ -230,7 +254,7 @@ def band_groups(keys: np.ndarray, docs: np.ndarray, max_group: int, n: int, band
     sorted_docs, starts, sizes, sorted_keys = _sorted_groups(keys, docs, with_keys=True)
     pairs = _ordered(_clique_pairs(sorted_docs, starts, sizes, max_group))
     large = sizes > max_group
-    return BandGroups(band, np.unique(pairs[:, 0] * n + pairs[:, 1]), sorted_keys[starts[large]], sizes[large],
+    return BandGroups(band, distinct(pairs[:, 0] * n + pairs[:, 1]), sorted_keys[starts[large]], sizes[large],
                       sorted_docs[ranges(starts[large], sizes[large])[0]])
 
 
@@ -263,7 +287,7 @@ def merge_bands(found: Iterable[BandGroups], n: int, bands: range | None = None)
     between parts): big groups band by band, by key, as one pass over each whole band gives them."""
     found = [f for f in found if bands is None or f.band in bands]
     centrality = np.zeros(n, dtype=np.int64)
-    codes = np.unique(np.concatenate([np.zeros(0, dtype=np.int64)] + [f.codes for f in found]))
+    codes = distinct(np.concatenate([np.zeros(0, dtype=np.int64)] + [f.codes for f in found]))
     small_dtype = np.int32 if n < 2 ** 31 else np.int64
     big: list[tuple[np.ndarray, np.ndarray]] = []
     for b in sorted({f.band for f in found}):
@@ -490,29 +514,47 @@ def anchor_pairs_merged(evidence: Iterable[tuple[np.ndarray, np.ndarray]], n: in
 def _evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
     """The pair codes (i * n + j) that anchors `values` (held by `docs`) give evidence for, distinct,
     and the evidence of each, in thirds (see `AnchorRule`)."""
-    _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
-    df = df[inverse]
-    rare = (df >= 2) & (df <= rule.max_df)
-    recurring = (df > rule.max_df) & (df <= rule.max_hub_df)
-    whole = group_pairs(values[rare], docs[rare], rule.max_df)
-    third = _hub_pairs(values[recurring], docs[recurring])
-    codes = np.concatenate([whole[:, 0] * n + whole[:, 1], third[:, 0] * n + third[:, 1]])
-    weight = np.repeat([rule.WHOLE, rule.THIRD], [whole.shape[0], third.shape[0]])
-    uniq, at = np.unique(codes, return_inverse=True)
-    return uniq, np.bincount(at, weights=weight, minlength=uniq.shape[0]).astype(np.int64)
-
-
-def _hub_pairs(values: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Each holder of each value paired with the value's hub (i < j)."""
-    if not values.shape[0]:
-        return np.zeros((0, 2), dtype=np.int64)
-    order = np.argsort(values, kind="stable")
+    held = repeated_keys(values)  # most anchors are held by one article: they are left out before sorting
+    values, docs = values[held], docs[held]
+    order = np.lexsort((docs, values))
     values, docs = values[order], docs[order]
-    first = np.concatenate([[True], values[1:] != values[:-1]])
-    order = np.lexsort((_hub_keys(docs, first), values))
-    docs = docs[order]
-    hub = docs[first][np.cumsum(first) - 1]
-    return _ordered([np.stack([hub[~first], docs[~first]], axis=1)])
+    first = np.ones(values.shape[0], dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, values.shape[0]))  # every one 2 or more: its df
+    whole = _ordered(_clique_pairs(docs, starts, sizes, rule.max_df))
+    third = _hub_pairs_grouped(docs, starts, sizes, (sizes > rule.max_df) & (sizes <= rule.max_hub_df))
+    codes = np.concatenate([whole[:, 0] * n + whole[:, 1], third[:, 0] * n + third[:, 1]])
+    if n < 1 << 30:  # codes below 2**60: each code with its weight in its two low bits, one sort sums them
+        keyed = codes << 2
+        keyed[whole.shape[0]:] |= rule.THIRD
+        keyed[:whole.shape[0]] |= rule.WHOLE
+        keyed.sort()
+        code = keyed >> 2
+        new = np.ones(code.shape[0], dtype=bool)
+        new[1:] = code[1:] != code[:-1]
+        at = np.flatnonzero(new)
+        weights = np.add.reduceat(keyed & 3, at) if at.shape[0] else np.zeros(0, np.int64)
+        return code[at], weights.astype(np.int64)
+    weight = np.repeat([rule.WHOLE, rule.THIRD], [whole.shape[0], third.shape[0]])
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return uniq, np.bincount(inverse, weights=weight, minlength=uniq.shape[0]).astype(np.int64)
+
+
+def _hub_pairs_grouped(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Each holder of each `chosen` run of holders (`docs[starts[g]:starts[g] + sizes[g]]`, an
+    anchor's holders) paired with its run's hub, the holder of least `_hub_keys` (i < j)."""
+    if not chosen.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    sizes = sizes[chosen]
+    members = docs[ranges(starts[chosen], sizes)[0]]
+    begin = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    first = np.zeros(members.shape[0], dtype=bool)
+    first[begin] = True
+    keys = _hub_keys(members, first)
+    # A holder's key is a bijection of its number (given the set): one least key per run.
+    hub = keys == np.repeat(np.minimum.reduceat(keys, begin), sizes)
+    return _ordered([np.stack([np.repeat(members[hub], sizes - 1), members[~hub]], axis=1)])
 
 
 def _merge_counts(codes: list[np.ndarray], counts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -528,5 +570,5 @@ def unique_pairs(*arrays: np.ndarray, n: int) -> np.ndarray:
     if not parts:
         return np.zeros((0, 2), dtype=np.int64)
     allp = np.concatenate(parts)
-    codes = np.unique(allp[:, 0] * n + allp[:, 1])
+    codes = distinct(allp[:, 0] * n + allp[:, 1])
     return np.stack([codes // n, codes % n], axis=1)

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
+from .candidates import repeated_keys
 from .models import Article
 from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
 from .verify import ranges
@@ -565,8 +566,11 @@ class PairCounter:
             part = ((codes.astype(np.uint64) * self._MIX) >> self._shift).astype(np.int64)
         if len(self._files) == 1:
             part[:] = 0
-        order = np.argsort(part, kind="stable")
-        rec, bounds = rec[order], np.searchsorted(part[order], np.arange(len(self._files) + 1))
+        small = part.astype(np.uint8) if len(self._files) <= 256 else part
+        order = np.argsort(small, kind="stable")  # of bytes: a radix sort
+        bounds = np.zeros(len(self._files) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(part, minlength=len(self._files)), out=bounds[1:])
+        rec = rec[order]
         for p, fh in enumerate(self._files):
             if bounds[p + 1] > bounds[p]:
                 fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
@@ -579,9 +583,19 @@ class PairCounter:
         for path in self._paths:
             rec = np.fromfile(path, dtype=self.RECORD)
             os.unlink(path)
-            uniq, inverse = np.unique(rec["code"], return_inverse=True)
-            total = np.bincount(inverse, weights=rec["count"], minlength=uniq.shape[0])
-            hits.append(uniq[total >= minimum])
+            codes, counts = rec["code"], rec["count"].astype(np.int64)
+            # A code written once is a hit by its own count; only the others are summed.
+            again = np.zeros(codes.shape[0], dtype=bool)
+            again[repeated_keys(codes.view(np.uint64))] = True
+            hits.append(codes[~again & (counts >= minimum)])
+            order = np.flatnonzero(again)
+            order = order[np.argsort(codes[order], kind="stable")]
+            code = codes[order]
+            new = np.ones(code.shape[0], dtype=bool)
+            new[1:] = code[1:] != code[:-1]
+            at = np.flatnonzero(new)
+            if at.shape[0]:
+                hits.append(code[at][np.add.reduceat(counts[order], at) >= minimum])
         return np.sort(np.concatenate(hits))
 
 
