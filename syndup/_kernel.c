@@ -28,6 +28,9 @@
  *   repeated(keys) -> positions
  *       candidates._repeated: where the uint64 keys that occur more than once are (a hash table).
  *
+ *   band_keys(signatures, width, select, bands, rows) -> keys
+ *       candidates.band_key of every band at once, for the selected signature rows.
+ *
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
  *
@@ -905,6 +908,46 @@ done:
     return out;
 }
 
+/* band_keys(signatures, width, select, bands, rows) -> uint64 (bands, len(select)): candidates.band_key
+ * of every band for the rows `select` of a uint32 (n, width) signature matrix. */
+static PyObject *kernel_band_keys(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer sigs, select;
+    Py_ssize_t width, bands, rows;
+    if (!PyArg_ParseTuple(args, "y*ny*nn", &sigs, &width, &select, &bands, &rows)) return NULL;
+    PyObject *out = NULL;
+    const Py_ssize_t m = select.len / 8;
+    if (width < 1 || sigs.len % (4 * width) || select.len % 8 || bands < 0 || rows < 1 || bands * rows > width) {
+        PyErr_SetString(PyExc_ValueError, "band_keys: bad buffer sizes");
+        goto done;
+    }
+    const Py_ssize_t n = sigs.len / (4 * width);
+    const uint32_t *sig = (const uint32_t *)sigs.buf;
+    const int64_t *sel = (const int64_t *)select.buf;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        if (sel[i] < 0 || sel[i] >= n) {
+            PyErr_SetString(PyExc_ValueError, "band_keys: a selected row is out of range");
+            goto done;
+        }
+    }
+    out = PyByteArray_FromStringAndSize(NULL, 8 * bands * m);
+    if (!out) goto done;
+    uint64_t *key = (uint64_t *)PyByteArray_AS_STRING(out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < m; i++) {
+        const uint32_t *row = sig + sel[i] * width;
+        for (Py_ssize_t b = 0; b < bands; b++) {
+            uint64_t h = 0;
+            for (Py_ssize_t j = 0; j < rows; j++)
+                h = fmix64(h * 0x9E3779B97F4A7C15ULL + (uint64_t)row[b * rows + j] + (uint64_t)(j + 1));
+            key[b * m + i] = h ^ ((uint64_t)b * 0xD6E8FEB86659FD93ULL);
+        }
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&sigs); PyBuffer_Release(&select);
+    return out;
+}
+
 /* ---- tokens -------------------------------------------------------------------------------------- */
 
 /* A line break as str.splitlines sees one (\r\n counts once, see below). */
@@ -1560,6 +1603,8 @@ static PyMethodDef kernel_methods[] = {
      "three arrays, uint32 MinHash rows of each set's hashes divisible by sample)."},
     {"repeated", kernel_repeated, METH_O,
      "repeated(keys: uint64 buffer) -> int64 positions, ascending, of the keys that occur more than once."},
+    {"band_keys", kernel_band_keys, METH_VARARGS,
+     "band_keys(signatures, width, select, bands, rows) -> uint64 (bands, len(select)) LSH band keys."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,

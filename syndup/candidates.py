@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from . import kernel
-from .sign import fmix
+from .sign import fmix, repeated_keys
 from .verify import ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,21 +123,6 @@ def _sorted_groups(keys: np.ndarray, docs: np.ndarray, with_keys: bool = False) 
     return (docs, starts, sizes, keys) if with_keys else (docs, starts, sizes)
 
 
-def repeated_keys(keys: np.ndarray) -> np.ndarray:
-    """The positions (ascending) of the keys that occur more than once (the C kernel's hash table,
-    else a sort)."""
-    k = kernel.KERNEL
-    if k is not None and hasattr(k, "repeated"):
-        return np.frombuffer(k.repeated(np.ascontiguousarray(keys, dtype=np.uint64)), dtype=np.int64)
-    ordered = np.sort(keys)
-    twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not twice.shape[0]:
-        return np.zeros(0, dtype=np.int64)
-    twice = twice[np.concatenate([[True], twice[1:] != twice[:-1]])]
-    at = np.minimum(np.searchsorted(twice, keys), twice.shape[0] - 1)
-    return np.flatnonzero(twice[at] == keys)
-
-
 def distinct(values: np.ndarray) -> np.ndarray:
     """`np.unique(values)` of a one-dimensional array, by one sort (without numpy's hashing pass)."""
     ordered = np.sort(values)
@@ -222,9 +207,22 @@ def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int,
     n = int(docs.max()) + 1 if docs.shape[0] else 0
     rows_of = np.arange(signatures.shape[0]) if select is None else select
     rows_of, docs = _signed(signatures, rows_of, docs)
-    found = [band_groups(band_key(signatures, b, rows, rows_of), docs, max_group, n, b)
-             for b in range(bands if docs.shape[0] >= 2 else 0)]
+    keys = _band_keys_of(signatures, rows_of, bands if docs.shape[0] >= 2 else 0, rows)
+    found = [band_groups(keys(b), docs, max_group, n, b) for b in range(bands if docs.shape[0] >= 2 else 0)]
     return merge_bands(found, n)
+
+
+def _band_keys_of(signatures: np.ndarray, rows_of: np.ndarray, bands: int,
+                  rows: int) -> Callable[[int], np.ndarray]:
+    """`band_key(signatures, b, rows, rows_of)` by band b: every band's keys made at once by the C
+    kernel where there is one (a few bytes an article a band), else one band at a time."""
+    k = kernel.KERNEL
+    if k is None or not hasattr(k, "band_keys") or not bands or signatures.shape[1] < bands * rows:
+        return partial(band_key, signatures, rows=rows, select=rows_of)
+    made = k.band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), signatures.shape[1],
+                       np.ascontiguousarray(rows_of, dtype=np.int64), bands, rows)
+    keys = np.frombuffer(made, dtype=np.uint64).reshape(bands, rows_of.shape[0])
+    return keys.__getitem__
 
 
 def _signed(signatures: np.ndarray, rows_of: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import kernel
 from .normalize import BREAK, QUOTE, noisy_token_bytes, token_bytes
-from .sign import fmix
+from .sign import fmix, repeated_keys
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
 NOISY_KEY = "syndup-noisy-v01"  # 16 bytes: the key of the noisy view's words (`analyze_views`)
@@ -316,8 +316,10 @@ def repeated_paragraphs(batch: FeatureBatch) -> np.ndarray:
             long_key = long_key * np.uint64(0x100000001B3) + first[:, j]
     key[long] = long_key
     article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))[long]
-    # By key, then paragraph (so article): equal keys of one article end up next to each other.
-    order = np.argsort(long_key, kind="stable")
+    # Only keys held twice (in any article) can be shown twice by one page: those are sorted by
+    # article, then key, so that equal keys of one article end up next to each other.
+    again = repeated_keys(long_key)
+    order = again[np.lexsort((long_key[again], article[again]))]
     ka = long_key[order]
     same = (article[order][1:] == article[order][:-1]) & (ka[1:] == ka[:-1])
     if not same.any():

@@ -25,9 +25,9 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
-from .candidates import repeated_keys
 from .models import Article
 from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
+from .sign import repeated_keys
 from .verify import ranges
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
@@ -373,8 +373,8 @@ def spill_file(folder: str, kind: str, chunk: int) -> str:
 def write_sets(path: str, hashes: np.ndarray, unquoted: np.ndarray) -> None:
     """One chunk's shingle sets: all hashes (uint32), then all unquoted flags (one byte each)."""
     with open(path, "wb") as fh:
-        fh.write(memoryview(np.ascontiguousarray(hashes, dtype="<u4")).cast("B"))
-        fh.write(memoryview(np.ascontiguousarray(unquoted, dtype=np.bool_)).cast("B"))
+        fh.write(np.ascontiguousarray(hashes, dtype="<u4").data)  # the array's memory, not a copy of it
+        fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).data)
 
 
 def map_arrays(path: str, count: int) -> list[np.ndarray]:
@@ -511,9 +511,10 @@ class AnchorSpill:
             return
         rec = np.empty(values.shape[0], dtype=self.RECORD)
         rec["value"], rec["doc"] = values, docs
+        raw = rec.view(np.uint8).reshape(-1, rec.itemsize)  # written as it is, not copied to bytes first
         for p, fh in enumerate(self._files):
             if bounds[p + 1] > bounds[p]:
-                fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
+                fh.write(raw[bounds[p]:bounds[p + 1]].data)
 
     def close(self) -> None:
         """No more anchors: write out what is buffered (before any fork, so a child never does)."""
@@ -571,9 +572,10 @@ class PairCounter:
         bounds = np.zeros(len(self._files) + 1, dtype=np.int64)
         np.cumsum(np.bincount(part, minlength=len(self._files)), out=bounds[1:])
         rec = rec[order]
+        raw = rec.view(np.uint8).reshape(-1, rec.itemsize)  # written as it is, not copied to bytes first
         for p, fh in enumerate(self._files):
             if bounds[p + 1] > bounds[p]:
-                fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
+                fh.write(raw[bounds[p]:bounds[p + 1]].data)
 
     def at_least(self, minimum: int) -> np.ndarray:
         """The codes whose counts sum to `minimum` or more, sorted."""
