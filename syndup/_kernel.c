@@ -31,6 +31,9 @@
  *   band_keys(signatures, width, select, bands, rows) -> keys
  *       candidates.band_key of every band at once, for the selected signature rows.
  *
+ *   sum_by_code(codes, weights) -> (codes, sums)
+ *       candidates.sum_by_code: each distinct code once, with the sum of its weights (a hash table).
+ *
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
  *
@@ -908,6 +911,61 @@ done:
     return out;
 }
 
+/* sum_by_code(codes, weights) -> (codes, sums): the distinct int64 codes, in the order first seen,
+ * and the sum of the int64 weights of each (a hash table, one pass). */
+static PyObject *kernel_sum_by_code(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer codes, weights;
+    if (!PyArg_ParseTuple(args, "y*y*", &codes, &weights)) return NULL;
+    PyObject *result = NULL, *out_c = NULL, *out_w = NULL;
+    int64_t *slot = NULL;
+    if (codes.len % 8 || weights.len != codes.len) {
+        PyErr_SetString(PyExc_ValueError, "sum_by_code: bad buffer sizes");
+        goto done;
+    }
+    const size_t n = (size_t)codes.len / 8;
+    const int64_t *c = (const int64_t *)codes.buf, *w = (const int64_t *)weights.buf;
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n) bits++;
+    const size_t size = (size_t)1 << bits, mask = size - 1;
+    slot = (int64_t *)PyMem_RawMalloc(8 * size);
+    out_c = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(8 * n));
+    out_w = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(8 * n));
+    if (!slot || !out_c || !out_w) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *uc = (int64_t *)PyByteArray_AS_STRING(out_c), *uw = (int64_t *)PyByteArray_AS_STRING(out_w);
+    size_t m = 0;
+    Py_BEGIN_ALLOW_THREADS
+    memset(slot, 0xFF, 8 * size);  /* -1: empty; else the code's place in the output */
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (size_t)(fmix64((uint64_t)c[i] ^ 0x2545F4914F6CDD1DULL) & mask);
+        for (;;) {
+            const int64_t at = slot[h];
+            if (at < 0) {
+                slot[h] = (int64_t)m;
+                uc[m] = c[i];
+                uw[m] = w[i];
+                m++;
+                break;
+            }
+            if (uc[at] == c[i]) {
+                uw[at] += w[i];
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (PyByteArray_Resize(out_c, (Py_ssize_t)(8 * m)) || PyByteArray_Resize(out_w, (Py_ssize_t)(8 * m))) goto done;
+    result = PyTuple_Pack(2, out_c, out_w);
+done:
+    Py_XDECREF(out_c); Py_XDECREF(out_w);
+    PyMem_RawFree(slot);
+    PyBuffer_Release(&codes); PyBuffer_Release(&weights);
+    return result;
+}
+
 /* band_keys(signatures, width, select, bands, rows) -> uint64 (bands, len(select)): candidates.band_key
  * of every band for the rows `select` of a uint32 (n, width) signature matrix. */
 static PyObject *kernel_band_keys(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -1605,6 +1663,8 @@ static PyMethodDef kernel_methods[] = {
      "repeated(keys: uint64 buffer) -> int64 positions, ascending, of the keys that occur more than once."},
     {"band_keys", kernel_band_keys, METH_VARARGS,
      "band_keys(signatures, width, select, bands, rows) -> uint64 (bands, len(select)) LSH band keys."},
+    {"sum_by_code", kernel_sum_by_code, METH_VARARGS,
+     "sum_by_code(codes: int64, weights: int64) -> (distinct codes in the order first seen, summed weights)."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,

@@ -514,8 +514,12 @@ def _evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) ->
     and the evidence of each, in thirds (see `AnchorRule`)."""
     held = repeated_keys(values)  # most anchors are held by one article: they are left out before sorting
     values, docs = values[held], docs[held]
-    order = np.lexsort((docs, values))
-    values, docs = values[order], docs[order]
+    if n <= 1 << 32 and (not values.shape[0] or int(values.max()) < 1 << 32):  # (value, doc) as one key: one sort
+        both = np.sort((values << np.uint64(32)) | docs.astype(np.uint64))
+        values, docs = both >> np.uint64(32), (both & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    else:
+        order = np.lexsort((docs, values))
+        values, docs = values[order], docs[order]
     first = np.ones(values.shape[0], dtype=bool)
     first[1:] = values[1:] != values[:-1]
     starts = np.flatnonzero(first)
@@ -523,20 +527,18 @@ def _evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) ->
     whole = _ordered(_clique_pairs(docs, starts, sizes, rule.max_df))
     third = _hub_pairs_grouped(docs, starts, sizes, (sizes > rule.max_df) & (sizes <= rule.max_hub_df))
     codes = np.concatenate([whole[:, 0] * n + whole[:, 1], third[:, 0] * n + third[:, 1]])
-    if n < 1 << 30:  # codes below 2**60: each code with its weight in its two low bits, one sort sums them
-        keyed = codes << 2
-        keyed[whole.shape[0]:] |= rule.THIRD
-        keyed[:whole.shape[0]] |= rule.WHOLE
-        keyed.sort()
-        code = keyed >> 2
-        new = np.ones(code.shape[0], dtype=bool)
-        new[1:] = code[1:] != code[:-1]
-        at = np.flatnonzero(new)
-        weights = np.add.reduceat(keyed & 3, at) if at.shape[0] else np.zeros(0, np.int64)
-        return code[at], weights.astype(np.int64)
-    weight = np.repeat([rule.WHOLE, rule.THIRD], [whole.shape[0], third.shape[0]])
+    return sum_by_code(codes, np.repeat(np.array([rule.WHOLE, rule.THIRD], np.int64), [whole.shape[0], third.shape[0]]))
+
+
+def sum_by_code(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct int64 `codes` and the summed int64 `weights` of each, in no given order (the C
+    kernel's hash table: in the order first seen; else sorted)."""
+    k = kernel.KERNEL
+    if k is not None and hasattr(k, "sum_by_code"):
+        c, w = k.sum_by_code(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(weights, dtype=np.int64))
+        return np.frombuffer(c, dtype=np.int64), np.frombuffer(w, dtype=np.int64)
     uniq, inverse = np.unique(codes, return_inverse=True)
-    return uniq, np.bincount(inverse, weights=weight, minlength=uniq.shape[0]).astype(np.int64)
+    return uniq, np.bincount(inverse.reshape(-1), weights=weights, minlength=uniq.shape[0]).astype(np.int64)
 
 
 def _hub_pairs_grouped(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, chosen: np.ndarray) -> np.ndarray:

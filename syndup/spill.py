@@ -25,9 +25,9 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
+from .candidates import sum_by_code
 from .models import Article
 from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
-from .sign import repeated_keys
 from .verify import ranges
 
 #: Spill folders are `<temp folder>/syndup-<random>`, with their owner in the file OWNER.
@@ -585,19 +585,8 @@ class PairCounter:
         for path in self._paths:
             rec = np.fromfile(path, dtype=self.RECORD)
             os.unlink(path)
-            codes, counts = rec["code"], rec["count"].astype(np.int64)
-            # A code written once is a hit by its own count; only the others are summed.
-            again = np.zeros(codes.shape[0], dtype=bool)
-            again[repeated_keys(codes.view(np.uint64))] = True
-            hits.append(codes[~again & (counts >= minimum)])
-            order = np.flatnonzero(again)
-            order = order[np.argsort(codes[order], kind="stable")]
-            code = codes[order]
-            new = np.ones(code.shape[0], dtype=bool)
-            new[1:] = code[1:] != code[:-1]
-            at = np.flatnonzero(new)
-            if at.shape[0]:
-                hits.append(code[at][np.add.reduceat(counts[order], at) >= minimum])
+            codes, total = sum_by_code(rec["code"], rec["count"].astype(np.int64))
+            hits.append(codes[total >= minimum])
         return np.sort(np.concatenate(hits))
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -496,3 +496,24 @@ def test_band_keys_in_c_are_the_numpy_band_keys(bands, rows):
         assert np.array_equal(keys(b), band_key(sigs, b, rows, select))
     with pytest.raises(ValueError, match="out of range"):
         BUILT.band_keys(sigs, 128, np.array([50], np.int64), bands, rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(-5, 5)), max_size=300),
+       st.sampled_from([1, 0x9E3779B97F4A7C15 >> 8]))
+def test_summed_codes_are_each_codes_total(items, spread):
+    from collections import Counter
+
+    from syndup.candidates import sum_by_code
+
+    codes = np.array([c * spread for c, _ in items], dtype=np.int64)
+    weights = np.array([w for _, w in items], dtype=np.int64)
+    want: Counter[int] = Counter()
+    for c, w in zip(codes.tolist(), weights.tolist()):
+        want[c] += w
+    for fast in (True, False):
+        with nullcontext() if fast else numpy_only():
+            got_codes, got_sums = sum_by_code(codes, weights)
+        assert got_codes.dtype == got_sums.dtype == np.int64
+        assert sorted(got_codes.tolist()) == sorted(want) and len(set(got_codes.tolist())) == got_codes.shape[0]
+        assert dict(zip(got_codes.tolist(), got_sums.tolist())) == dict(want)
