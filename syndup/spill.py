@@ -545,22 +545,40 @@ class AnchorSpill:
 
 
 class PairCounter:
-    """Counts of pair codes, summed on disk: codes go to one of `parts` files by a hash, so that
-    summing needs one file in memory at a time (a corpus can hold far more pairs sharing one
-    common phrase than pairs sharing two)."""
+    """Counts of pair codes, summed in memory up to `memory` codes, past that on disk: codes go to
+    one of `parts` files by a hash, so that summing needs one file in memory at a time (a corpus
+    can hold far more pairs sharing one common phrase than pairs sharing two)."""
 
     RECORD = np.dtype([("code", "<i8"), ("count", "<i4")])
     _MIX = np.uint64(0x9E3779B97F4A7C15)
+    #: codes held in memory (16 bytes each) before they all go to the files
+    MEMORY = 1 << 22
 
-    def __init__(self, spill: SpillDir, parts: int = 64) -> None:
+    def __init__(self, spill: SpillDir, parts: int = 64, memory: int = MEMORY) -> None:
+        self._spill = spill  # its folder lives as long as this counter, which may write there late
         self._paths = [spill.file("pairs", p) for p in range(parts)]
-        self._files = [open(path, "wb") for path in self._paths]
+        self._files: list[BinaryIO] = []  # opened once the codes outgrow memory
+        self._held: list[tuple[np.ndarray, np.ndarray]] = []
+        self._holding, self._memory = 0, memory
         self._shift = np.uint64(64 - (parts - 1).bit_length())
 
     def add(self, codes: np.ndarray, counts: np.ndarray) -> None:
         """Add `counts` to the counts of `codes` (int64, distinct within one call)."""
         if codes.shape[0] == 0:
             return
+        if self._files:
+            self._write(codes, counts)
+            return
+        self._held.append((codes, counts))
+        self._holding += codes.shape[0]
+        if self._holding > self._memory:
+            self._files = [open(path, "wb") for path in self._paths]  # noqa: SIM115 - closed by at_least
+            held, self._held = self._held, []
+            for c, k in held:
+                self._write(c, k)
+
+    def _write(self, codes: np.ndarray, counts: np.ndarray) -> None:
+        """Append codes and their counts to the files of their parts."""
         rec = np.empty(codes.shape[0], dtype=self.RECORD)
         rec["code"], rec["count"] = codes, counts
         with np.errstate(over="ignore"):
@@ -579,6 +597,13 @@ class PairCounter:
 
     def at_least(self, minimum: int) -> np.ndarray:
         """The codes whose counts sum to `minimum` or more, sorted."""
+        if not self._files:
+            held, self._held = self._held, []
+            if not held:
+                return np.zeros(0, np.int64)
+            codes, total = sum_by_code(np.concatenate([c for c, _ in held]),
+                                       np.concatenate([k for _, k in held]).astype(np.int64))
+            return np.sort(codes[total >= minimum])
         for fh in self._files:
             fh.close()
         hits = [np.zeros(0, np.int64)]
