@@ -615,8 +615,30 @@ static size_t bucket_slots(size_t longest) {
     return ((size_t)1 << bits) + 1;
 }
 
+/* The keys ((hash << 1) | all words quoted) of the `windows` k-word windows of `win`/`wq`, with
+ * ke <= k words each: one pass over the windows per word position, so that the compiler makes
+ * each pass wide (AVX-512 or AVX2 copies, picked at load time where the CPU has them). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void window_keys(const uint64_t *restrict win, const uint8_t *restrict wq, size_t windows, size_t ke,
+                        const uint64_t *restrict pm, uint64_t *restrict keys, uint8_t *restrict quoted) {
+    for (size_t s = 0; s < windows; s++) {
+        keys[s] = (uint64_t)ke;
+        quoted[s] = 1;
+    }
+    for (size_t j = 0; j < ke; j++) {
+        const uint64_t m = pm[j];
+        for (size_t s = 0; s < windows; s++) {
+            keys[s] += win[s + j] * m;
+            quoted[s] &= wq[s + j];
+        }
+    }
+    for (size_t s = 0; s < windows; s++) keys[s] = ((fmix64(keys[s]) >> 32) << 1) | (uint64_t)(quoted[s] & 1);
+}
+
 /* Article i's shingle keys ((hash << 1) | all words quoted), sorted, in `keys` (its kept words
- * gathered in `win`/`wq` first); returns how many. */
+ * gathered in `win`/`wq` first; `quoted` is room for a flag a window); returns how many. */
 static size_t shingle_keys(const uint64_t *w, const uint8_t *q, const uint8_t *kp, int64_t from, int64_t to,
                            const uint64_t *pm, int k, uint64_t *win, uint8_t *wq, uint64_t *keys, uint64_t *tmp,
                            uint32_t *count) {
@@ -629,15 +651,7 @@ static size_t shingle_keys(const uint64_t *w, const uint8_t *q, const uint8_t *k
     if (m == 0) return 0;
     const size_t ke = m < (size_t)k ? m : (size_t)k;  /* fewer words than k: one shingle */
     const size_t windows = m - ke + 1;
-    for (size_t s = 0; s < windows; s++) {
-        uint64_t acc = (uint64_t)ke;
-        int all_quoted = 1;
-        for (size_t j = 0; j < ke; j++) {
-            acc += win[s + j] * pm[j];
-            all_quoted &= wq[s + j];
-        }
-        keys[s] = ((fmix64(acc) >> 32) << 1) | (uint64_t)all_quoted;
-    }
+    window_keys(win, wq, windows, ke, pm, keys, (uint8_t *)tmp);
     bucket_sort33(keys, tmp, count, windows);
     return windows;
 }
@@ -754,7 +768,7 @@ done:
 /* ---- shingles and their MinHash in one pass ------------------------------------------------------- */
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 static void minhash_fold(const uint32_t *v, size_t m, const uint32_t *pa, const uint32_t *pb, Py_ssize_t k,
                          uint32_t *row) {

@@ -309,11 +309,11 @@ def repeated_paragraphs(batch: FeatureBatch) -> np.ndarray:
     start = np.cumsum(pw) - pw
     long = np.flatnonzero(pw >= REPEAT_WORDS)
     key = np.zeros(pw.shape[0], dtype=np.uint64)
-    first = batch.word_hashes[start[long][:, None] + np.arange(REPEAT_WORDS)]  # each long paragraph's first words
+    first, words = start[long], batch.word_hashes  # each long paragraph's first word, and the words
     long_key = np.zeros(long.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(REPEAT_WORDS):
-            long_key = long_key * np.uint64(0x100000001B3) + first[:, j]
+            long_key = long_key * np.uint64(0x100000001B3) + words[first + j]
     key[long] = long_key
     article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))[long]
     # Only keys held twice (in any article) can be shown twice by one page: those are sorted by
