@@ -477,9 +477,18 @@ def _spans(starts: np.ndarray, lengths: np.ndarray, to: np.ndarray) -> tuple[np.
     return ranges(starts, lengths)[0], ranges(to, lengths)[0]
 
 
+class AnchorPart(NamedTuple):
+    """Where one part of the anchors is in the anchors' file: runs of records, one a chunk."""
+
+    path: str
+    starts: np.ndarray  # int64, in records
+    counts: np.ndarray  # int64
+
+
 class AnchorSpill:
     """Anchors (value, article) on disk, split into parts by their top bits, so that finding the
-    articles that share anchors needs one part in memory at a time."""
+    articles that share anchors needs one part in memory at a time. One file: each chunk's anchors
+    are appended at once, grouped by part (a file a part cost a slow create and delete each)."""
 
     RECORD = np.dtype([("value", "<u4"), ("doc", "<i4")])
 
@@ -487,8 +496,10 @@ class AnchorSpill:
 
     def __init__(self, spill: SpillDir) -> None:
         self._spill = spill
-        self._paths = [spill.file("anchors", p) for p in range(self.PARTS)]
-        self._files = [open(path, "wb") for path in self._paths]
+        self._path = spill.file("anchors", 0)
+        self._file = open(self._path, "wb")  # noqa: SIM115 - kept open, closed by close()
+        self._written = 0
+        self._runs: list[np.ndarray] = []  # per chunk added: where each of its parts starts (PARTS + 1), in records
 
     @classmethod
     def partition(cls, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -511,32 +522,40 @@ class AnchorSpill:
             return
         rec = np.empty(values.shape[0], dtype=self.RECORD)
         rec["value"], rec["doc"] = values, docs
-        raw = rec.view(np.uint8).reshape(-1, rec.itemsize)  # written as it is, not copied to bytes first
-        for p, fh in enumerate(self._files):
-            if bounds[p + 1] > bounds[p]:
-                fh.write(raw[bounds[p]:bounds[p + 1]].data)
+        self._file.write(rec.view(np.uint8).data)
+        self._runs.append(self._written + np.asarray(bounds, dtype=np.int64))
+        self._written += values.shape[0]
 
     def close(self) -> None:
         """No more anchors: write out what is buffered (before any fork, so a child never does)."""
-        for fh in self._files:
-            fh.close()
+        self._file.close()
 
     def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(values, docs) of each part in turn; each part's file is deleted once read."""
-        for path in self.part_files():
-            yield self.read(path)
-            os.unlink(path)
+        """(values, docs) of each part in turn; the file is deleted once all are read."""
+        for part in self.part_ranges():
+            yield self.read(part)
+        self.remove()
 
-    def part_files(self) -> list[str]:
-        """No more anchors: the paths of the parts' files (each read by `read`), for another
-        process to read; the caller deletes them."""
+    def part_ranges(self) -> list[AnchorPart]:
+        """No more anchors: where each part is, for `read` (in another process, maybe); the
+        caller deletes the file (`remove`) after."""
         self.close()
-        return list(self._paths)
+        runs = np.array(self._runs, dtype=np.int64).reshape(-1, self.PARTS + 1)
+        return [AnchorPart(self._path, runs[:, p], runs[:, p + 1] - runs[:, p]) for p in range(self.PARTS)]
+
+    def remove(self) -> None:
+        """Delete the anchors' file."""
+        if os.path.exists(self._path):
+            os.unlink(self._path)
 
     @classmethod
-    def read(cls, path: str) -> tuple[np.ndarray, np.ndarray]:
-        """(values, docs) of one part's file."""
-        rec = np.fromfile(path, dtype=cls.RECORD)
+    def read(cls, part: AnchorPart) -> tuple[np.ndarray, np.ndarray]:
+        """(values, docs) of one part, its chunks' runs one after another."""
+        size = cls.RECORD.itemsize
+        with open(part.path, "rb") as fh:
+            data = b"".join(os.pread(fh.fileno(), c * size, s * size)
+                            for s, c in zip(part.starts.tolist(), part.counts.tolist()) if c)
+        rec = np.frombuffer(data, dtype=cls.RECORD)
         return rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
 
     def counter(self) -> PairCounter:
