@@ -27,6 +27,18 @@
  *
  *   has_surrogates(text) -> bool
  *       read._has_surrogates: whether a str holds a lone surrogate, without encoding it.
+ *   shingle_minhash(word_hashes, word_quoted, word_offsets, keep, multipliers, k, a, b, sample)
+ *       shingle()'s arrays and, per article, minhash() of its set's hashes divisible by `sample`,
+ *       in one pass (sketch.sketch_many's sets and signatures).
+ *
+ *   repeated(keys) -> positions
+ *       candidates._repeated: where the uint64 keys that occur more than once are (a hash table).
+ *
+ *   band_keys(signatures, width, select, bands, rows) -> keys
+ *       candidates.band_key of every band at once, for the selected signature rows.
+ *
+ *   sum_by_code(codes, weights) -> (codes, sums)
+ *       candidates.sum_by_code: each distinct code once, with the sum of its weights (a hash table).
  *
  *   fold_confusables(tokens) -> bytes
  *       normalize.fold_confusables: the noisy view's tokens, OCR's confusable characters folded.
@@ -889,6 +901,90 @@ static void radix_sort36(uint64_t *keys, uint64_t *tmp, size_t n) {
     }
 }
 
+/* Sorts n keys below 2**33 whose top bits are uniform (hash << 1 | flag): one counting pass puts
+ * them in about n buckets by their top bits (`count` holds 2**bits + 1 slots, bits <= BUCKET_BITS),
+ * then an insertion sort moves each key within its bucket only, so about linear. A bucket of more
+ * than 64 keys (hashes made to collide) falls back to radix_sort36, so never quadratic. Sorted
+ * keys end up in `keys`, as radix_sort36 leaves them. */
+#define BUCKET_BITS 20
+static void bucket_sort33(uint64_t *keys, uint64_t *tmp, uint32_t *count, size_t n) {
+    if (n < 2) return;
+    int bits = 1;
+    while (((size_t)1 << bits) < n && bits < BUCKET_BITS) bits++;
+    const size_t buckets = (size_t)1 << bits;
+    const int shift = 33 - bits;
+    memset(count, 0, 4 * (buckets + 1));
+    for (size_t i = 0; i < n; i++) count[(keys[i] >> shift) + 1]++;
+    uint32_t widest = 0;
+    for (size_t d = 1; d <= buckets; d++) {
+        if (count[d] > widest) widest = count[d];
+        count[d] += count[d - 1];
+    }
+    if (widest > 64) {
+        radix_sort36(keys, tmp, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) tmp[count[keys[i] >> shift]++] = keys[i];
+    keys[0] = tmp[0];
+    for (size_t i = 1; i < n; i++) {
+        const uint64_t x = tmp[i];
+        size_t j = i;
+        while (j > 0 && keys[j - 1] > x) {
+            keys[j] = keys[j - 1];
+            j--;
+        }
+        keys[j] = x;
+    }
+}
+
+/* The bucket count `bucket_sort33` needs for up to `longest` keys. */
+static size_t bucket_slots(size_t longest) {
+    int bits = 1;
+    while (((size_t)1 << bits) < longest && bits < BUCKET_BITS) bits++;
+    return ((size_t)1 << bits) + 1;
+}
+
+/* The keys ((hash << 1) | all words quoted) of the `windows` k-word windows of `win`/`wq`, with
+ * ke <= k words each: one pass over the windows per word position, so that the compiler makes
+ * each pass wide (AVX-512 or AVX2 copies, picked at load time where the CPU has them). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void window_keys(const uint64_t *restrict win, const uint8_t *restrict wq, size_t windows, size_t ke,
+                        const uint64_t *restrict pm, uint64_t *restrict keys, uint8_t *restrict quoted) {
+    for (size_t s = 0; s < windows; s++) {
+        keys[s] = (uint64_t)ke;
+        quoted[s] = 1;
+    }
+    for (size_t j = 0; j < ke; j++) {
+        const uint64_t m = pm[j];
+        for (size_t s = 0; s < windows; s++) {
+            keys[s] += win[s + j] * m;
+            quoted[s] &= wq[s + j];
+        }
+    }
+    for (size_t s = 0; s < windows; s++) keys[s] = ((fmix64(keys[s]) >> 32) << 1) | (uint64_t)(quoted[s] & 1);
+}
+
+/* Article i's shingle keys ((hash << 1) | all words quoted), sorted, in `keys` (its kept words
+ * gathered in `win`/`wq` first; `quoted` is room for a flag a window); returns how many. */
+static size_t shingle_keys(const uint64_t *w, const uint8_t *q, const uint8_t *kp, int64_t from, int64_t to,
+                           const uint64_t *pm, int k, uint64_t *win, uint8_t *wq, uint64_t *keys, uint64_t *tmp,
+                           uint32_t *count) {
+    size_t m = 0;
+    for (int64_t x = from; x < to; x++) {
+        win[m] = w[x];
+        wq[m] = q[x];
+        m += kp[x] != 0;
+    }
+    if (m == 0) return 0;
+    const size_t ke = m < (size_t)k ? m : (size_t)k;  /* fewer words than k: one shingle */
+    const size_t windows = m - ke + 1;
+    window_keys(win, wq, windows, ke, pm, keys, (uint8_t *)tmp);
+    bucket_sort33(keys, tmp, count, windows);
+    return windows;
+}
+
 static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_buffer words, quoted, offsets, keep, mult;
     int k;
@@ -896,6 +992,7 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *result = NULL;
     uint64_t *win = NULL, *keys = NULL, *tmp = NULL;
     uint8_t *wq = NULL;
+    uint32_t *count = NULL;
     buf_t hs = {0}, uq = {0}, so = {0};
     const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1;
     if (words.len % 8 || quoted.len != n_words || keep.len != n_words || offsets.len % 8 || n < 0
@@ -912,37 +1009,15 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
     keys = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
     tmp = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
     wq = (uint8_t *)PyMem_RawMalloc((size_t)(longest + 1));
-    if (!win || !keys || !tmp || !wq || buf_reserve(&so, 8 * (size_t)(n + 1))) {
+    count = (uint32_t *)PyMem_RawMalloc(4 * bucket_slots((size_t)longest + 1));
+    if (!win || !keys || !tmp || !wq || !count || buf_reserve(&so, 8 * (size_t)(n + 1))) {
         PyErr_NoMemory();
         goto done;
     }
     int64_t total = 0;
     buf_put(&so, &total, 8);
     for (Py_ssize_t i = 0; i < n; i++) {
-        /* the kept words of article i */
-        size_t m = 0;
-        for (int64_t x = off[i]; x < off[i + 1]; x++) {
-            if (kp[x]) {
-                win[m] = w[x];
-                wq[m] = q[x];
-                m++;
-            }
-        }
-        size_t n_keys = 0;
-        if (m > 0) {
-            const size_t ke = m < (size_t)k ? m : (size_t)k;  /* fewer words than k: one shingle */
-            const size_t windows = m - ke + 1;
-            for (size_t s = 0; s < windows; s++) {
-                uint64_t acc = (uint64_t)ke;
-                int all_quoted = 1;
-                for (size_t j = 0; j < ke; j++) {
-                    acc += win[s + j] * pm[j];
-                    all_quoted &= wq[s + j];
-                }
-                keys[n_keys++] = ((fmix64(acc) >> 32) << 1) | (uint64_t)all_quoted;
-            }
-            radix_sort36(keys, tmp, n_keys);
-        }
+        const size_t n_keys = shingle_keys(w, q, kp, off[i], off[i + 1], pm, k, win, wq, keys, tmp, count);
         if (buf_reserve(&hs, 4 * n_keys) || buf_reserve(&uq, n_keys)) {
             PyErr_NoMemory();
             goto done;
@@ -959,7 +1034,7 @@ static PyObject *kernel_shingle(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     result = Py_BuildValue("(NNN)", buf_bytes(&hs), buf_bytes(&uq), buf_bytes(&so));
 done:
-    PyMem_RawFree(win); PyMem_RawFree(keys); PyMem_RawFree(tmp); PyMem_RawFree(wq);
+    PyMem_RawFree(win); PyMem_RawFree(keys); PyMem_RawFree(tmp); PyMem_RawFree(wq); PyMem_RawFree(count);
     PyMem_RawFree(hs.data); PyMem_RawFree(uq.data); PyMem_RawFree(so.data);
     PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets);
     PyBuffer_Release(&keep); PyBuffer_Release(&mult);
@@ -1016,6 +1091,261 @@ static PyObject *kernel_minhash(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_END_ALLOW_THREADS
 done:
     PyBuffer_Release(&values); PyBuffer_Release(&offsets); PyBuffer_Release(&a); PyBuffer_Release(&b);
+    return out;
+}
+
+/* ---- shingles and their MinHash in one pass ------------------------------------------------------- */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void minhash_fold(const uint32_t *v, size_t m, const uint32_t *pa, const uint32_t *pb, Py_ssize_t k,
+                         uint32_t *row) {
+    uint32_t acc[MAX_PERM];  /* local, so that the compiler knows nothing else writes it */
+    for (Py_ssize_t j = 0; j < k; j++) acc[j] = 0xFFFFFFFFU;
+    for (size_t x = 0; x < m; x++) {
+        const uint32_t h = fmix32(v[x]);
+        for (Py_ssize_t j = 0; j < k; j++) {  /* vectorized by the compiler */
+            const uint32_t y = pa[j] * h + pb[j];
+            acc[j] = y < acc[j] ? y : acc[j];
+        }
+    }
+    memcpy(row, acc, 4 * (size_t)k);
+}
+
+/* shingle() and minhash() of each article while its set is in cache: the set's hashes divisible
+ * by `sample` (all of them for 1) are the MinHash row's values. */
+static PyObject *kernel_shingle_minhash(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer words, quoted, offsets, keep, mult, a, b;
+    int k;
+    unsigned int sample;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*iy*y*I", &words, &quoted, &offsets, &keep, &mult, &k, &a, &b, &sample))
+        return NULL;
+    PyObject *result = NULL, *hs = NULL, *uq = NULL, *so = NULL, *sig_out = NULL;
+    uint64_t *win = NULL, *keys = NULL, *tmp = NULL;
+    uint32_t *count = NULL, *picked = NULL;
+    uint8_t *wq = NULL;
+    const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1, np_ = a.len / 4;
+    if (words.len % 8 || quoted.len != n_words || keep.len != n_words || offsets.len % 8 || n < 0
+        || k < 1 || mult.len != 8 * (Py_ssize_t)k || a.len != b.len || a.len % 4 || np_ < 1 || np_ > MAX_PERM
+        || sample < 1) {
+        PyErr_SetString(PyExc_ValueError, "shingle_minhash: bad buffer sizes");
+        goto done;
+    }
+    const uint64_t *w = (const uint64_t *)words.buf, *pm = (const uint64_t *)mult.buf;
+    const uint8_t *q = (const uint8_t *)quoted.buf, *kp = (const uint8_t *)keep.buf;
+    const uint32_t *pa = (const uint32_t *)a.buf, *pb = (const uint32_t *)b.buf;
+    const int64_t *off = (const int64_t *)offsets.buf;
+    const Py_ssize_t longest = check_offsets(off, n, n_words, "shingle_minhash");
+    if (longest < 0) goto done;
+    win = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
+    keys = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
+    tmp = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(longest + 1));
+    picked = (uint32_t *)PyMem_RawMalloc(4 * (size_t)(longest + 1));
+    wq = (uint8_t *)PyMem_RawMalloc((size_t)(longest + 1));
+    count = (uint32_t *)PyMem_RawMalloc(4 * bucket_slots((size_t)longest + 1));
+    /* an article has at most as many shingles as kept words (one when it has fewer than k, none
+     * without any): n_words slots hold them all, and are cut to size after */
+    hs = PyByteArray_FromStringAndSize(NULL, 4 * n_words);
+    uq = PyByteArray_FromStringAndSize(NULL, n_words);
+    so = PyByteArray_FromStringAndSize(NULL, 8 * (n + 1));
+    sig_out = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(4 * n * np_));
+    if (!win || !keys || !tmp || !picked || !wq || !count || !hs || !uq || !so || !sig_out) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    uint32_t *sig = (uint32_t *)PyByteArray_AS_STRING(sig_out);
+    uint32_t *out_h = (uint32_t *)PyByteArray_AS_STRING(hs);
+    uint8_t *out_u = (uint8_t *)PyByteArray_AS_STRING(uq);
+    int64_t *out_o = (int64_t *)PyByteArray_AS_STRING(so);
+    const uint32_t low = sample - 1;  /* a power of two divides h when h's low bits are zero */
+    const int pow2 = (sample & low) == 0;
+    int64_t total = 0;
+    out_o[0] = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const size_t n_keys = shingle_keys(w, q, kp, off[i], off[i + 1], pm, k, win, wq, keys, tmp, count);
+        size_t m = 0;
+        uint64_t prev = ~(uint64_t)0;  /* no hash: keys are below 2**33 */
+        for (size_t s = 0; s < n_keys; s++) {  /* first of each hash: unquoted if any window is */
+            const uint64_t key = keys[s];
+            if ((key >> 1) == prev) continue;
+            prev = key >> 1;
+            const uint32_t h = (uint32_t)prev;
+            out_h[total] = h;
+            out_u[total] = (uint8_t)((key & 1) == 0);
+            total++;
+            picked[m] = h;
+            m += pow2 ? (h & low) == 0 : h % sample == 0;
+        }
+        out_o[i + 1] = total;
+        minhash_fold(picked, m, pa, pb, np_, sig + i * np_);
+    }
+    Py_END_ALLOW_THREADS
+    if (PyByteArray_Resize(hs, 4 * (Py_ssize_t)total) || PyByteArray_Resize(uq, (Py_ssize_t)total)) goto done;
+    result = PyTuple_Pack(4, hs, uq, so, sig_out);
+done:
+    Py_XDECREF(hs); Py_XDECREF(uq); Py_XDECREF(so); Py_XDECREF(sig_out);
+    PyMem_RawFree(win); PyMem_RawFree(keys); PyMem_RawFree(tmp); PyMem_RawFree(picked); PyMem_RawFree(wq);
+    PyMem_RawFree(count);
+    PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets);
+    PyBuffer_Release(&keep); PyBuffer_Release(&mult); PyBuffer_Release(&a); PyBuffer_Release(&b);
+    return result;
+}
+
+/* ---- keys held more than once --------------------------------------------------------------------- */
+
+/* repeated(keys) -> int64 positions, ascending, of the uint64 keys that occur more than once: an
+ * open-addressing table of 2**b >= 2n slots (keys spread by MurmurHash3's finalizer, compared whole), one pass. */
+static PyObject *kernel_repeated(PyObject *Py_UNUSED(self), PyObject *arg) {
+    Py_buffer keys;
+    if (PyObject_GetBuffer(arg, &keys, PyBUF_SIMPLE) < 0) return NULL;
+    PyObject *out = NULL;
+    int64_t *slot = NULL;
+    uint8_t *twice = NULL;
+    if (keys.len % 8) {
+        PyErr_SetString(PyExc_ValueError, "repeated: bad buffer size");
+        goto done;
+    }
+    const size_t n = (size_t)keys.len / 8;
+    const uint64_t *k = (const uint64_t *)keys.buf;
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n) bits++;
+    const size_t size = (size_t)1 << bits, mask = size - 1;
+    slot = (int64_t *)PyMem_RawMalloc(8 * size);
+    twice = (uint8_t *)PyMem_RawCalloc(n + 1, 1);
+    if (!slot || !twice) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t found = 0;
+    Py_BEGIN_ALLOW_THREADS
+    memset(slot, 0xFF, 8 * size);  /* -1: empty */
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (size_t)(fmix64(k[i] ^ 0x2545F4914F6CDD1DULL) & mask);  /* not a multiply alone: callers' keys may share its top bits */
+        for (;;) {
+            const int64_t at = slot[h];
+            if (at < 0) {
+                slot[h] = (int64_t)i;
+                break;
+            }
+            if (k[at] == k[i]) {  /* the first holder of this key stays in the table */
+                found += !twice[at];
+                twice[at] = 1;
+                twice[i] = 1;
+                found++;
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    out = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(8 * found));
+    if (out) {
+        int64_t *pos = (int64_t *)PyByteArray_AS_STRING(out);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (twice[i]) pos[m++] = (int64_t)i;
+    }
+done:
+    PyMem_RawFree(slot);
+    PyMem_RawFree(twice);
+    PyBuffer_Release(&keys);
+    return out;
+}
+
+/* sum_by_code(codes, weights) -> (codes, sums): the distinct int64 codes, in the order first seen,
+ * and the sum of the int64 weights of each (a hash table, one pass). */
+static PyObject *kernel_sum_by_code(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer codes, weights;
+    if (!PyArg_ParseTuple(args, "y*y*", &codes, &weights)) return NULL;
+    PyObject *result = NULL, *out_c = NULL, *out_w = NULL;
+    int64_t *slot = NULL;
+    if (codes.len % 8 || weights.len != codes.len) {
+        PyErr_SetString(PyExc_ValueError, "sum_by_code: bad buffer sizes");
+        goto done;
+    }
+    const size_t n = (size_t)codes.len / 8;
+    const int64_t *c = (const int64_t *)codes.buf, *w = (const int64_t *)weights.buf;
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n) bits++;
+    const size_t size = (size_t)1 << bits, mask = size - 1;
+    slot = (int64_t *)PyMem_RawMalloc(8 * size);
+    out_c = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(8 * n));
+    out_w = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(8 * n));
+    if (!slot || !out_c || !out_w) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *uc = (int64_t *)PyByteArray_AS_STRING(out_c), *uw = (int64_t *)PyByteArray_AS_STRING(out_w);
+    size_t m = 0;
+    Py_BEGIN_ALLOW_THREADS
+    memset(slot, 0xFF, 8 * size);  /* -1: empty; else the code's place in the output */
+    for (size_t i = 0; i < n; i++) {
+        size_t h = (size_t)(fmix64((uint64_t)c[i] ^ 0x2545F4914F6CDD1DULL) & mask);
+        for (;;) {
+            const int64_t at = slot[h];
+            if (at < 0) {
+                slot[h] = (int64_t)m;
+                uc[m] = c[i];
+                uw[m] = w[i];
+                m++;
+                break;
+            }
+            if (uc[at] == c[i]) {
+                uw[at] += w[i];
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (PyByteArray_Resize(out_c, (Py_ssize_t)(8 * m)) || PyByteArray_Resize(out_w, (Py_ssize_t)(8 * m))) goto done;
+    result = PyTuple_Pack(2, out_c, out_w);
+done:
+    Py_XDECREF(out_c); Py_XDECREF(out_w);
+    PyMem_RawFree(slot);
+    PyBuffer_Release(&codes); PyBuffer_Release(&weights);
+    return result;
+}
+
+/* band_keys(signatures, width, select, bands, rows) -> uint64 (bands, len(select)): candidates.band_key
+ * of every band for the rows `select` of a uint32 (n, width) signature matrix. */
+static PyObject *kernel_band_keys(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer sigs, select;
+    Py_ssize_t width, bands, rows;
+    if (!PyArg_ParseTuple(args, "y*ny*nn", &sigs, &width, &select, &bands, &rows)) return NULL;
+    PyObject *out = NULL;
+    const Py_ssize_t m = select.len / 8;
+    if (width < 1 || sigs.len % (4 * width) || select.len % 8 || bands < 0 || rows < 1 || bands * rows > width) {
+        PyErr_SetString(PyExc_ValueError, "band_keys: bad buffer sizes");
+        goto done;
+    }
+    const Py_ssize_t n = sigs.len / (4 * width);
+    const uint32_t *sig = (const uint32_t *)sigs.buf;
+    const int64_t *sel = (const int64_t *)select.buf;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        if (sel[i] < 0 || sel[i] >= n) {
+            PyErr_SetString(PyExc_ValueError, "band_keys: a selected row is out of range");
+            goto done;
+        }
+    }
+    out = PyByteArray_FromStringAndSize(NULL, 8 * bands * m);
+    if (!out) goto done;
+    uint64_t *key = (uint64_t *)PyByteArray_AS_STRING(out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < m; i++) {
+        const uint32_t *row = sig + sel[i] * width;
+        for (Py_ssize_t b = 0; b < bands; b++) {
+            uint64_t h = 0;
+            for (Py_ssize_t j = 0; j < rows; j++)
+                h = fmix64(h * 0x9E3779B97F4A7C15ULL + (uint64_t)row[b * rows + j] + (uint64_t)(j + 1));
+            key[b * m + i] = h ^ ((uint64_t)b * 0xD6E8FEB86659FD93ULL);
+        }
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&sigs); PyBuffer_Release(&select);
     return out;
 }
 
@@ -2034,6 +2364,15 @@ static PyMethodDef kernel_methods[] = {
      "of consecutive pieces of data, four at a time (AVX2) or one by one (plain), for tests."},
     {"has_surrogates", kernel_has_surrogates, METH_O,
      "has_surrogates(text: str) -> bool: whether the text holds a lone surrogate."},
+    {"shingle_minhash", kernel_shingle_minhash, METH_VARARGS,
+     "shingle_minhash(word_hashes, word_quoted, word_offsets, keep, multipliers, k, a, b, sample) -> (shingle(...)'s "
+     "three arrays, uint32 MinHash rows of each set's hashes divisible by sample)."},
+    {"repeated", kernel_repeated, METH_O,
+     "repeated(keys: uint64 buffer) -> int64 positions, ascending, of the keys that occur more than once."},
+    {"band_keys", kernel_band_keys, METH_VARARGS,
+     "band_keys(signatures, width, select, bands, rows) -> uint64 (bands, len(select)) LSH band keys."},
+    {"sum_by_code", kernel_sum_by_code, METH_VARARGS,
+     "sum_by_code(codes: int64, weights: int64) -> (distinct codes in the order first seen, summed weights)."},
     {"_space_bits", kernel_space_bits, METH_VARARGS,
      "_space_bits(data: bytes, avx2: bool) -> bytes: whitespace bits (uint64 words), for tests."},
     {"paragraphs", kernel_paragraphs, METH_O,

@@ -27,6 +27,7 @@ import numpy as np
 from .execution import Execution
 from .settings import Settings
 from .shingle import FeatureBatch, Features
+from .sign import repeated_keys
 from .verify import ranges
 
 K = TypeVar("K", bound=Hashable)
@@ -331,18 +332,9 @@ class ParagraphTable:
 def _repeated_paragraphs(hashes: np.ndarray, offsets: np.ndarray,
                          position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows of a `ParagraphTable` whose hash occurs more than once, as (hash, article
-    position): only those can be frequent, and they are a small part of a corpus, so the full
-    table is sorted once by hash alone, and its rows are never copied whole but once."""
-    order = np.argsort(hashes)
-    ordered = hashes[order]
-    same_next = ordered[1:] == ordered[:-1]
-    del ordered
-    repeated = np.zeros(hashes.shape[0], dtype=bool)
-    repeated[1:] = same_next
-    repeated[:-1] |= same_next
-    del same_next
-    rows = order[repeated]
-    del order, repeated
+    position): only those can be frequent, and they are a small part of a corpus, so they are
+    found by one pass of a hash table (`sign.repeated_keys`, no sort of the full table)."""
+    rows = repeated_keys(hashes)
     articles = np.searchsorted(offsets, rows, side="right") - 1
     return hashes[rows], position[articles]
 

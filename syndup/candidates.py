@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from .sign import fmix
+from . import kernel
+from .sign import fmix, repeated_keys
 from .verify import ranges
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +34,19 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     false positive plus false negative probability mass. Its integrands are polynomials of degree
     b * r <= num_perm, which Gauss-Legendre quadrature with num_perm / 2 + 1 nodes integrates
     exactly, so this needs neither scipy nor datasketch (a test checks the answers against it).
+    The default settings' answers are known (`KNOWN_LSH_PARAMS`): every process of a scan asks.
     """
+    known = KNOWN_LSH_PARAMS.get((threshold, num_perm))
+    return known if known is not None else search_lsh_params(threshold, num_perm)
+
+
+#: `search_lsh_params` of the default settings' thresholds (exact view 0.2, noisy view 0.4) for 128
+#: permutations, which takes a process about 50 ms of numpy (a test checks them against the search).
+KNOWN_LSH_PARAMS: dict[tuple[float, int], tuple[int, int]] = {(0.2, 128): (28, 2), (0.4, 128): (32, 4)}
+
+
+def search_lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """`lsh_params` by searching every (bands, rows) (see there)."""
     nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 2)
     best, opt = float("inf"), (0, 0)
     for b in range(1, num_perm + 1):
@@ -110,17 +123,24 @@ def _salt(band: np.ndarray | np.uint64) -> np.ndarray:
 
 
 def _sorted_groups(keys: np.ndarray, docs: np.ndarray, with_keys: bool = False) -> tuple[np.ndarray, ...]:
-    """Docs sorted by key (then doc), and the start and size of each run of equal keys (and the
-    sorted keys, `with_keys`)."""
-    if np.all(docs[1:] > docs[:-1]):  # docs already in order: a stable sort by key is enough
-        order = np.argsort(keys, kind="stable")
-    else:
-        order = np.lexsort((docs, keys))
+    """The docs of keys held by two or more, sorted by key (then doc), and the start and size of
+    each run of equal keys (and the sorted keys, `with_keys`). Most keys are held by one doc: the
+    keys alone are sorted first (no order array), and only the repeated ones are ordered with their docs."""
+    repeated = repeated_keys(keys)
+    order = repeated[np.lexsort((docs[repeated], keys[repeated]))]
     keys, docs = keys[order], docs[order]
-    boundary = np.concatenate([[True], keys[1:] != keys[:-1]])
+    boundary = np.concatenate([[True] if keys.shape[0] else [], keys[1:] != keys[:-1]]).astype(bool)
     starts = np.flatnonzero(boundary)
     sizes = np.diff(np.concatenate([starts, [keys.shape[0]]]))
     return (docs, starts, sizes, keys) if with_keys else (docs, starts, sizes)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` of a one-dimensional array, by one sort (without numpy's hashing pass)."""
+    ordered = np.sort(values)
+    if ordered.shape[0] < 2:
+        return ordered
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
 def _clique_pairs(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, max_group: int) -> list[np.ndarray]:
@@ -139,8 +159,9 @@ def _ordered(pairs: list[np.ndarray]) -> np.ndarray:
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     out = np.concatenate(pairs).astype(np.int64)
-    out.sort(axis=1)
-    return out[out[:, 0] != out[:, 1]]
+    lo, hi = np.minimum(out[:, 0], out[:, 1]), np.maximum(out[:, 0], out[:, 1])
+    keep = lo != hi
+    return np.stack([lo[keep], hi[keep]], axis=1)
 
 
 def group_pairs(keys: np.ndarray, docs: np.ndarray, max_group: int) -> np.ndarray:
@@ -198,9 +219,22 @@ def lsh_banding(signatures: np.ndarray, docs: np.ndarray, bands: int, rows: int,
     n = int(docs.max()) + 1 if docs.shape[0] else 0
     rows_of = np.arange(signatures.shape[0]) if select is None else select
     rows_of, docs = _signed(signatures, rows_of, docs)
-    found = [band_groups(band_key(signatures, b, rows, rows_of), docs, max_group, n, b)
-             for b in range(bands if docs.shape[0] >= 2 else 0)]
+    keys = _band_keys_of(signatures, rows_of, bands if docs.shape[0] >= 2 else 0, rows)
+    found = [band_groups(keys(b), docs, max_group, n, b) for b in range(bands if docs.shape[0] >= 2 else 0)]
     return merge_bands(found, n)
+
+
+def _band_keys_of(signatures: np.ndarray, rows_of: np.ndarray, bands: int,
+                  rows: int) -> Callable[[int], np.ndarray]:
+    """`band_key(signatures, b, rows, rows_of)` by band b: every band's keys made at once by the C
+    kernel where there is one (a few bytes an article a band), else one band at a time."""
+    k = kernel.KERNEL
+    if k is None or not hasattr(k, "band_keys") or not bands or signatures.shape[1] < bands * rows:
+        return partial(band_key, signatures, rows=rows, select=rows_of)
+    made = k.band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), signatures.shape[1],
+                       np.ascontiguousarray(rows_of, dtype=np.int64), bands, rows)
+    keys = np.frombuffer(made, dtype=np.uint64).reshape(bands, rows_of.shape[0])
+    return keys.__getitem__
 
 
 def _signed(signatures: np.ndarray, rows_of: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +264,7 @@ def band_groups(keys: np.ndarray, docs: np.ndarray, max_group: int, n: int, band
     sorted_docs, starts, sizes, sorted_keys = _sorted_groups(keys, docs, with_keys=True)
     pairs = _ordered(_clique_pairs(sorted_docs, starts, sizes, max_group))
     large = sizes > max_group
-    return BandGroups(band, np.unique(pairs[:, 0] * n + pairs[:, 1]), sorted_keys[starts[large]], sizes[large],
+    return BandGroups(band, distinct(pairs[:, 0] * n + pairs[:, 1]), sorted_keys[starts[large]], sizes[large],
                       sorted_docs[ranges(starts[large], sizes[large])[0]])
 
 
@@ -263,7 +297,7 @@ def merge_bands(found: Iterable[BandGroups], n: int, bands: range | None = None)
     between parts): big groups band by band, by key, as one pass over each whole band gives them."""
     found = [f for f in found if bands is None or f.band in bands]
     centrality = np.zeros(n, dtype=np.int64)
-    codes = np.unique(np.concatenate([np.zeros(0, dtype=np.int64)] + [f.codes for f in found]))
+    codes = distinct(np.concatenate([np.zeros(0, dtype=np.int64)] + [f.codes for f in found]))
     small_dtype = np.int32 if n < 2 ** 31 else np.int64
     big: list[tuple[np.ndarray, np.ndarray]] = []
     for b in sorted({f.band for f in found}):
@@ -490,29 +524,49 @@ def anchor_pairs_merged(evidence: Iterable[tuple[np.ndarray, np.ndarray]], n: in
 def _evidence(values: np.ndarray, docs: np.ndarray, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
     """The pair codes (i * n + j) that anchors `values` (held by `docs`) give evidence for, distinct,
     and the evidence of each, in thirds (see `AnchorRule`)."""
-    _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
-    df = df[inverse]
-    rare = (df >= 2) & (df <= rule.max_df)
-    recurring = (df > rule.max_df) & (df <= rule.max_hub_df)
-    whole = group_pairs(values[rare], docs[rare], rule.max_df)
-    third = _hub_pairs(values[recurring], docs[recurring])
+    held = repeated_keys(values)  # most anchors are held by one article: they are left out before sorting
+    values, docs = values[held], docs[held]
+    if n <= 1 << 32 and (not values.shape[0] or int(values.max()) < 1 << 32):  # (value, doc) as one key: one sort
+        both = np.sort((values << np.uint64(32)) | docs.astype(np.uint64))
+        values, docs = both >> np.uint64(32), (both & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    else:
+        order = np.lexsort((docs, values))
+        values, docs = values[order], docs[order]
+    first = np.ones(values.shape[0], dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, values.shape[0]))  # every one 2 or more: its df
+    whole = _ordered(_clique_pairs(docs, starts, sizes, rule.max_df))
+    third = _hub_pairs_grouped(docs, starts, sizes, (sizes > rule.max_df) & (sizes <= rule.max_hub_df))
     codes = np.concatenate([whole[:, 0] * n + whole[:, 1], third[:, 0] * n + third[:, 1]])
-    weight = np.repeat([rule.WHOLE, rule.THIRD], [whole.shape[0], third.shape[0]])
-    uniq, at = np.unique(codes, return_inverse=True)
-    return uniq, np.bincount(at, weights=weight, minlength=uniq.shape[0]).astype(np.int64)
+    return sum_by_code(codes, np.repeat(np.array([rule.WHOLE, rule.THIRD], np.int64), [whole.shape[0], third.shape[0]]))
 
 
-def _hub_pairs(values: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Each holder of each value paired with the value's hub (i < j)."""
-    if not values.shape[0]:
+def sum_by_code(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct int64 `codes` and the summed int64 `weights` of each, in no given order (the C
+    kernel's hash table: in the order first seen; else sorted)."""
+    k = kernel.KERNEL
+    if k is not None and hasattr(k, "sum_by_code"):
+        c, w = k.sum_by_code(np.ascontiguousarray(codes, dtype=np.int64), np.ascontiguousarray(weights, dtype=np.int64))
+        return np.frombuffer(c, dtype=np.int64), np.frombuffer(w, dtype=np.int64)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    return uniq, np.bincount(inverse.reshape(-1), weights=weights, minlength=uniq.shape[0]).astype(np.int64)
+
+
+def _hub_pairs_grouped(docs: np.ndarray, starts: np.ndarray, sizes: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Each holder of each `chosen` run of holders (`docs[starts[g]:starts[g] + sizes[g]]`, an
+    anchor's holders) paired with its run's hub, the holder of least `_hub_keys` (i < j)."""
+    if not chosen.any():
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.argsort(values, kind="stable")
-    values, docs = values[order], docs[order]
-    first = np.concatenate([[True], values[1:] != values[:-1]])
-    order = np.lexsort((_hub_keys(docs, first), values))
-    docs = docs[order]
-    hub = docs[first][np.cumsum(first) - 1]
-    return _ordered([np.stack([hub[~first], docs[~first]], axis=1)])
+    sizes = sizes[chosen]
+    members = docs[ranges(starts[chosen], sizes)[0]]
+    begin = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    first = np.zeros(members.shape[0], dtype=bool)
+    first[begin] = True
+    keys = _hub_keys(members, first)
+    # A holder's key is a bijection of its number (given the set): one least key per run.
+    hub = keys == np.repeat(np.minimum.reduceat(keys, begin), sizes)
+    return _ordered([np.stack([np.repeat(members[hub], sizes - 1), members[~hub]], axis=1)])
 
 
 def _merge_counts(codes: list[np.ndarray], counts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -528,5 +582,5 @@ def unique_pairs(*arrays: np.ndarray, n: int) -> np.ndarray:
     if not parts:
         return np.zeros((0, 2), dtype=np.int64)
     allp = np.concatenate(parts)
-    codes = np.unique(allp[:, 0] * n + allp[:, 1])
+    codes = distinct(allp[:, 0] * n + allp[:, 1])
     return np.stack([codes // n, codes % n], axis=1)

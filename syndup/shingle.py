@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import kernel
 from .normalize import BREAK, QUOTE, noisy_token_bytes, rejoined_token_bytes, token_bytes
-from .sign import fmix
+from .sign import fmix, repeated_keys
 
 _HASH_KEY = "syndup-words-v01"  # 16 bytes: the SipHash key for words; part of HASH_SCHEME
 NOISY_KEY = "syndup-noisy-v01"  # 16 bytes: the key of the noisy view's words (`analyze_views`)
@@ -320,13 +320,18 @@ def repeated_paragraphs(batch: FeatureBatch) -> np.ndarray:
     start = np.cumsum(pw) - pw
     long = np.flatnonzero(pw >= REPEAT_WORDS)
     key = np.zeros(pw.shape[0], dtype=np.uint64)
-    words = batch.word_hashes
+    first, words = start[long], batch.word_hashes  # each long paragraph's first word, and the words
+    long_key = np.zeros(long.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(REPEAT_WORDS):
-            key[long] = key[long] * np.uint64(0x100000001B3) + words[start[long] + j]
+            long_key = long_key * np.uint64(0x100000001B3) + words[first + j]
+    key[long] = long_key
     article = np.repeat(np.arange(len(batch), dtype=np.int64), np.diff(batch.para_offsets))[long]
-    order = np.lexsort((key[long], article))
-    ka = key[long][order]
+    # Only keys held twice (in any article) can be shown twice by one page: those are sorted by
+    # article, then key, so that equal keys of one article end up next to each other.
+    again = repeated_keys(long_key)
+    order = again[np.lexsort((long_key[again], article[again]))]
+    ka = long_key[order]
     same = (article[order][1:] == article[order][:-1]) & (ka[1:] == ka[:-1])
     if not same.any():
         return out
@@ -481,13 +486,9 @@ def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None
     words, quoted = batch.word_hashes, batch.word_quoted
     kern = kernel.KERNEL
     if kern is not None:
-        if drop_paragraphs is not None and drop_paragraphs.any():
-            keep = ~np.repeat(drop_paragraphs, batch.para_words)
-        else:
-            keep = np.ones(words.shape[0], dtype=bool)
         hs, uq, so = kern.shingle(np.ascontiguousarray(words, dtype=np.uint64), np.ascontiguousarray(quoted, dtype=np.bool_),
-                                  np.ascontiguousarray(batch.word_offsets, dtype=np.int64), keep,
-                                  _POS_MULT[:k].copy(), k)
+                                  np.ascontiguousarray(batch.word_offsets, dtype=np.int64),
+                                  _kept_words(batch, drop_paragraphs), _POS_MULT[:k].copy(), k)
         return SetBatch(np.frombuffer(hs, dtype=np.uint32), np.frombuffer(uq, dtype=np.bool_),
                         np.frombuffer(so, dtype=np.int64))
     counts = np.diff(batch.word_offsets)
@@ -531,9 +532,36 @@ def shingle_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None
     )
 
 
+def _kept_words(batch: FeatureBatch, drop_paragraphs: np.ndarray) -> np.ndarray:
+    """Which words of a batch are shingled (bool, one per word): those of paragraphs not dropped."""
+    if drop_paragraphs.any():
+        return ~np.repeat(drop_paragraphs, batch.para_words)
+    return np.ones(batch.word_hashes.shape[0], dtype=bool)
+
+
+def shingle_minhash_many(batch: FeatureBatch, k: int, drop_paragraphs: np.ndarray | None, a: np.ndarray,
+                         b: np.ndarray, sample: int = 1) -> tuple[SetBatch, np.ndarray] | None:
+    """`shingle_many` of a batch and, per article, `sign.signatures_flat` (permutations `a`, `b`) of
+    its set's hashes divisible by `sample`, in one pass of the C kernel while each set is in cache;
+    None without a kernel that has it (the caller then does the two steps)."""
+    kern = kernel.KERNEL
+    if kern is None or not hasattr(kern, "shingle_minhash") or k > MAX_SHINGLE or not 1 <= a.shape[0] <= 1024:
+        return None
+    drop = page_furniture(batch) | (False if drop_paragraphs is None else drop_paragraphs)
+    hs, uq, so, sig = kern.shingle_minhash(
+        np.ascontiguousarray(batch.word_hashes, dtype=np.uint64), np.ascontiguousarray(batch.word_quoted, dtype=np.bool_),
+        np.ascontiguousarray(batch.word_offsets, dtype=np.int64), _kept_words(batch, drop), _POS_MULT[:k].copy(), k,
+        np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32), sample)
+    sets = SetBatch(np.frombuffer(hs, dtype=np.uint32), np.frombuffer(uq, dtype=np.bool_), np.frombuffer(so, dtype=np.int64))
+    return sets, np.frombuffer(sig, dtype=np.uint32).reshape(len(batch), a.shape[0])
+
+
 def anchors_many(sets: SetBatch, modulus: int) -> tuple[np.ndarray, np.ndarray]:
     """`anchors` of every set of a batch, as (values, offsets)."""
-    picked = np.flatnonzero((sets.hashes % np.uint32(modulus) == 0) & sets.unquoted)
+    if modulus & (modulus - 1) == 0:  # a power of two: its multiples are the hashes with low bits zero
+        picked = np.flatnonzero(((sets.hashes & np.uint32(modulus - 1)) == 0) & sets.unquoted)
+    else:
+        picked = np.flatnonzero((sets.hashes % np.uint32(modulus) == 0) & sets.unquoted)
     # picked is sorted, so each article's anchors start where its first set position would go
     return sets.hashes[picked], np.searchsorted(picked, sets.offsets).astype(np.int64)
 

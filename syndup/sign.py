@@ -52,6 +52,21 @@ def fmix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> t(s3))
 
 
+def repeated_keys(keys: np.ndarray) -> np.ndarray:
+    """The positions (ascending) of the keys that occur more than once (the C kernel's hash table,
+    else a sort)."""
+    k = kernel.KERNEL
+    if k is not None and hasattr(k, "repeated"):
+        return np.frombuffer(k.repeated(np.ascontiguousarray(keys, dtype=np.uint64)), dtype=np.int64)
+    ordered = np.sort(keys)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not twice.shape[0]:
+        return np.zeros(0, dtype=np.int64)
+    twice = twice[np.concatenate([[True], twice[1:] != twice[:-1]])]
+    at = np.minimum(np.searchsorted(twice, keys), twice.shape[0] - 1)
+    return np.flatnonzero(twice[at] == keys)
+
+
 def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int,
                     width: int | None = None) -> np.ndarray:
     """One MinHash signature (uint32[num_perm]) per row of a flat array of 32-bit shingle hashes:

@@ -14,8 +14,17 @@ import numpy as np
 
 from .candidates import band_keys, lsh_params, noisy_band_keys
 from .settings import Settings
-from .shingle import EMPTY, FeatureBatch, Features, SetBatch, ShingleSet, anchors_many, shingle_many
-from .sign import signatures_flat
+from .shingle import (
+    EMPTY,
+    FeatureBatch,
+    Features,
+    SetBatch,
+    ShingleSet,
+    anchors_many,
+    shingle_many,
+    shingle_minhash_many,
+)
+from .sign import permutations, signatures_flat
 
 
 @dataclass(frozen=True)
@@ -60,18 +69,31 @@ def sketch_many(batch: FeatureBatch, drop: np.ndarray | None, settings: Settings
                 noisy: FeatureBatch | None = None) -> Sketches:
     """The sketches of every article of a batch; `drop` (bool, one per paragraph of the batch)
     marks its boilerplate; `noisy` is the batch's noisy view (same paragraphs), sketched too."""
-    sets = shingle_many(batch, settings.shingle_size, drop)
-    sigs = signatures_flat(sets.hashes, sets.offsets, settings.num_perm, settings.seed, lsh_width(settings))
+    sets, sigs = _signed_sets(batch, settings.shingle_size, drop, settings, lsh_width(settings), 1)
     values, offsets = anchors_many(sets, settings.anchor_modulus)
     if noisy is None:
         return Sketches(sets, sigs, values, offsets)
     if noisy.para_words.shape != batch.para_words.shape:
         raise ValueError("the noisy view must have the exact view's paragraphs")
-    noisy_sets = shingle_many(noisy, settings.noisy_shingle_size, drop)
-    signed = np.flatnonzero(noisy_sets.hashes % np.uint32(settings.noisy_sample) == 0)  # sorted, so per article
-    noisy_sigs = signatures_flat(noisy_sets.hashes[signed], np.searchsorted(signed, noisy_sets.offsets).astype(np.int64),
-                                 settings.num_perm, settings.seed, noisy_lsh_width(settings))
+    noisy_sets, noisy_sigs = _signed_sets(noisy, settings.noisy_shingle_size, drop, settings,
+                                          noisy_lsh_width(settings), settings.noisy_sample)
     return Sketches(sets, sigs, values, offsets, noisy_sets, noisy_sigs)
+
+
+def _signed_sets(batch: FeatureBatch, k: int, drop: np.ndarray | None, settings: Settings, width: int,
+                 sample: int) -> tuple[SetBatch, np.ndarray]:
+    """A batch's k-shingle sets and the first `width` MinHash columns of each set's hashes
+    divisible by `sample`: in one kernel pass where there is one, else in two steps."""
+    a, b = permutations(settings.num_perm, settings.seed)
+    fused = shingle_minhash_many(batch, k, drop, a[:width], b[:width], sample)
+    if fused is not None:
+        return fused
+    sets = shingle_many(batch, k, drop)
+    if sample == 1:
+        return sets, signatures_flat(sets.hashes, sets.offsets, settings.num_perm, settings.seed, width)
+    signed = np.flatnonzero(sets.hashes % np.uint32(sample) == 0)  # sorted, so per article
+    return sets, signatures_flat(sets.hashes[signed], np.searchsorted(signed, sets.offsets).astype(np.int64),
+                                 settings.num_perm, settings.seed, width)
 
 
 def sketch(features: Features, drop: np.ndarray | None, settings: Settings, noisy: Features | None = None) -> Sketch:

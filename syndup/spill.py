@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
+from .candidates import sum_by_code
 from .models import Article
 from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
 from .verify import ranges
@@ -372,8 +373,19 @@ def spill_file(folder: str, kind: str, chunk: int) -> str:
 def write_sets(path: str, hashes: np.ndarray, unquoted: np.ndarray) -> None:
     """One chunk's shingle sets: all hashes (uint32), then all unquoted flags (one byte each)."""
     with open(path, "wb") as fh:
-        fh.write(np.ascontiguousarray(hashes, dtype="<u4").tobytes())
-        fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).tobytes())
+        fh.write(np.ascontiguousarray(hashes, dtype="<u4").data)  # the array's memory, not a copy of it
+        fh.write(np.ascontiguousarray(unquoted, dtype=np.bool_).data)
+
+
+def map_arrays(path: str, count: int) -> list[np.ndarray]:
+    """The first `count` arrays `np.save` wrote to the file at `path`, as read-only views of the file
+    mapped into memory (its pages are the OS's cache: nothing is read into fresh memory, which costs
+    more than using them). The map is unmapped when the last view is gone; the file must not shrink
+    before that."""
+    with open(path, "rb") as fh:
+        found = _npy_arrays(fh, count)
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return [np.frombuffer(mapped, dtype=dtype, count=length, offset=at) for at, dtype, length in found]
 
 
 def _npy_arrays(fh: BinaryIO, count: int) -> list[tuple[int, np.dtype, int]]:
@@ -466,9 +478,18 @@ def _spans(starts: np.ndarray, lengths: np.ndarray, to: np.ndarray) -> tuple[np.
     return ranges(starts, lengths)[0], ranges(to, lengths)[0]
 
 
+class AnchorPart(NamedTuple):
+    """Where one part of the anchors is in the anchors' file: runs of records, one a chunk."""
+
+    path: str
+    starts: np.ndarray  # int64, in records
+    counts: np.ndarray  # int64
+
+
 class AnchorSpill:
     """Anchors (value, article) on disk, split into parts by their top bits, so that finding the
-    articles that share anchors needs one part in memory at a time."""
+    articles that share anchors needs one part in memory at a time. One file: each chunk's anchors
+    are appended at once, grouped by part (a file a part cost a slow create and delete each)."""
 
     RECORD = np.dtype([("value", "<u4"), ("doc", "<i4")])
 
@@ -476,16 +497,20 @@ class AnchorSpill:
 
     def __init__(self, spill: SpillDir) -> None:
         self._spill = spill
-        self._paths = [spill.file("anchors", p) for p in range(self.PARTS)]
-        self._files = [open(path, "wb") for path in self._paths]
+        self._path = spill.file("anchors", 0)
+        self._file = open(self._path, "wb")  # noqa: SIM115 - kept open, closed by close()
+        self._written = 0
+        self._runs: list[np.ndarray] = []  # per chunk added: where each of its parts starts (PARTS + 1), in records
 
     @classmethod
     def partition(cls, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The order that groups anchor `values` (uint32) by part, and where each part starts
         (PARTS + 1 bounds): what `add_sorted` takes, computed where the anchors are made."""
-        part = (values >> np.uint32(32 - (cls.PARTS - 1).bit_length())).astype(np.int64)
-        order = np.argsort(part, kind="stable")
-        return order, np.searchsorted(part[order], np.arange(cls.PARTS + 1))
+        part = (values >> np.uint32(32 - (cls.PARTS - 1).bit_length())).astype(np.uint8)
+        order = np.argsort(part, kind="stable")  # of bytes: a radix sort
+        bounds = np.zeros(cls.PARTS + 1, dtype=np.int64)
+        np.cumsum(np.bincount(part, minlength=cls.PARTS), out=bounds[1:])
+        return order, bounds
 
     def add(self, values: np.ndarray, docs: np.ndarray) -> None:
         """Anchor values (uint32) of the articles `docs` (one per value)."""
@@ -498,31 +523,40 @@ class AnchorSpill:
             return
         rec = np.empty(values.shape[0], dtype=self.RECORD)
         rec["value"], rec["doc"] = values, docs
-        for p, fh in enumerate(self._files):
-            if bounds[p + 1] > bounds[p]:
-                fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
+        self._file.write(rec.view(np.uint8).data)
+        self._runs.append(self._written + np.asarray(bounds, dtype=np.int64))
+        self._written += values.shape[0]
 
     def close(self) -> None:
         """No more anchors: write out what is buffered (before any fork, so a child never does)."""
-        for fh in self._files:
-            fh.close()
+        self._file.close()
 
     def parts(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(values, docs) of each part in turn; each part's file is deleted once read."""
-        for path in self.part_files():
-            yield self.read(path)
-            os.unlink(path)
+        """(values, docs) of each part in turn; the file is deleted once all are read."""
+        for part in self.part_ranges():
+            yield self.read(part)
+        self.remove()
 
-    def part_files(self) -> list[str]:
-        """No more anchors: the paths of the parts' files (each read by `read`), for another
-        process to read; the caller deletes them."""
+    def part_ranges(self) -> list[AnchorPart]:
+        """No more anchors: where each part is, for `read` (in another process, maybe); the
+        caller deletes the file (`remove`) after."""
         self.close()
-        return list(self._paths)
+        runs = np.array(self._runs, dtype=np.int64).reshape(-1, self.PARTS + 1)
+        return [AnchorPart(self._path, runs[:, p], runs[:, p + 1] - runs[:, p]) for p in range(self.PARTS)]
+
+    def remove(self) -> None:
+        """Delete the anchors' file."""
+        if os.path.exists(self._path):
+            os.unlink(self._path)
 
     @classmethod
-    def read(cls, path: str) -> tuple[np.ndarray, np.ndarray]:
-        """(values, docs) of one part's file."""
-        rec = np.fromfile(path, dtype=cls.RECORD)
+    def read(cls, part: AnchorPart) -> tuple[np.ndarray, np.ndarray]:
+        """(values, docs) of one part, its chunks' runs one after another."""
+        size = cls.RECORD.itemsize
+        with open(part.path, "rb") as fh:
+            data = b"".join(os.pread(fh.fileno(), c * size, s * size)
+                            for s, c in zip(part.starts.tolist(), part.counts.tolist()) if c)
+        rec = np.frombuffer(data, dtype=cls.RECORD)
         return rec["value"].astype(np.uint32), rec["doc"].astype(np.int64)
 
     def counter(self) -> PairCounter:
@@ -531,45 +565,73 @@ class AnchorSpill:
 
 
 class PairCounter:
-    """Counts of pair codes, summed on disk: codes go to one of `parts` files by a hash, so that
-    summing needs one file in memory at a time (a corpus can hold far more pairs sharing one
-    common phrase than pairs sharing two)."""
+    """Counts of pair codes, summed in memory up to `memory` codes, past that on disk: codes go to
+    one of `parts` files by a hash, so that summing needs one file in memory at a time (a corpus
+    can hold far more pairs sharing one common phrase than pairs sharing two)."""
 
     RECORD = np.dtype([("code", "<i8"), ("count", "<i4")])
     _MIX = np.uint64(0x9E3779B97F4A7C15)
+    #: codes held in memory (16 bytes each) before they all go to the files
+    MEMORY = 1 << 22
 
-    def __init__(self, spill: SpillDir, parts: int = 64) -> None:
+    def __init__(self, spill: SpillDir, parts: int = 64, memory: int = MEMORY) -> None:
+        self._spill = spill  # its folder lives as long as this counter, which may write there late
         self._paths = [spill.file("pairs", p) for p in range(parts)]
-        self._files = [open(path, "wb") for path in self._paths]
+        self._files: list[BinaryIO] = []  # opened once the codes outgrow memory
+        self._held: list[tuple[np.ndarray, np.ndarray]] = []
+        self._holding, self._memory = 0, memory
         self._shift = np.uint64(64 - (parts - 1).bit_length())
 
     def add(self, codes: np.ndarray, counts: np.ndarray) -> None:
         """Add `counts` to the counts of `codes` (int64, distinct within one call)."""
         if codes.shape[0] == 0:
             return
+        if self._files:
+            self._write(codes, counts)
+            return
+        self._held.append((codes, counts))
+        self._holding += codes.shape[0]
+        if self._holding > self._memory:
+            self._files = [open(path, "wb") for path in self._paths]  # noqa: SIM115 - closed by at_least
+            held, self._held = self._held, []
+            for c, k in held:
+                self._write(c, k)
+
+    def _write(self, codes: np.ndarray, counts: np.ndarray) -> None:
+        """Append codes and their counts to the files of their parts."""
         rec = np.empty(codes.shape[0], dtype=self.RECORD)
         rec["code"], rec["count"] = codes, counts
         with np.errstate(over="ignore"):
             part = ((codes.astype(np.uint64) * self._MIX) >> self._shift).astype(np.int64)
         if len(self._files) == 1:
             part[:] = 0
-        order = np.argsort(part, kind="stable")
-        rec, bounds = rec[order], np.searchsorted(part[order], np.arange(len(self._files) + 1))
+        small = part.astype(np.uint8) if len(self._files) <= 256 else part
+        order = np.argsort(small, kind="stable")  # of bytes: a radix sort
+        bounds = np.zeros(len(self._files) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(part, minlength=len(self._files)), out=bounds[1:])
+        rec = rec[order]
+        raw = rec.view(np.uint8).reshape(-1, rec.itemsize)  # written as it is, not copied to bytes first
         for p, fh in enumerate(self._files):
             if bounds[p + 1] > bounds[p]:
-                fh.write(rec[bounds[p]:bounds[p + 1]].tobytes())
+                fh.write(raw[bounds[p]:bounds[p + 1]].data)
 
     def at_least(self, minimum: int) -> np.ndarray:
         """The codes whose counts sum to `minimum` or more, sorted."""
+        if not self._files:
+            held, self._held = self._held, []
+            if not held:
+                return np.zeros(0, np.int64)
+            codes, total = sum_by_code(np.concatenate([c for c, _ in held]),
+                                       np.concatenate([k for _, k in held]).astype(np.int64))
+            return np.sort(codes[total >= minimum])
         for fh in self._files:
             fh.close()
         hits = [np.zeros(0, np.int64)]
         for path in self._paths:
             rec = np.fromfile(path, dtype=self.RECORD)
             os.unlink(path)
-            uniq, inverse = np.unique(rec["code"], return_inverse=True)
-            total = np.bincount(inverse, weights=rec["count"], minlength=uniq.shape[0])
-            hits.append(uniq[total >= minimum])
+            codes, total = sum_by_code(rec["code"], rec["count"].astype(np.int64))
+            hits.append(codes[total >= minimum])
         return np.sort(np.concatenate(hits))
 
 

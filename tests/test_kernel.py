@@ -14,7 +14,7 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -496,3 +496,129 @@ def test_tokens_in_one_pass_are_the_tokens_of_the_nfkc_text(text):
     assert one is None or one == BUILT.word_bytes(unicodedata.normalize("NFKC", joined), normalize._folded_char)
     if all(normalize._nfkc_stable(c) for c in text if not c.isascii()):
         assert one is not None
+
+
+# --- sign: shingles and MinHash in one pass, keys held twice, band keys ------------------------------
+
+@st.composite
+def word_batches(draw: st.DrawFn) -> tuple[FeatureBatch, np.ndarray]:
+    """A batch of articles of words from a small vocabulary (so shingles repeat inside articles and
+    across them), quotation flags, paragraphs, and a drop mask over the paragraphs."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n = draw(st.integers(1, 8))
+    vocab = rng.integers(0, 2 ** 64, size=draw(st.sampled_from([3, 40, 5000])), dtype=np.uint64)
+    paras = [rng.integers(0, 30, size=rng.integers(0, 6)).tolist() for _ in range(n)]
+    para_words = np.array([w for p in paras for w in p], dtype=np.int32)
+    para_offsets = np.concatenate([[0], np.cumsum([len(p) for p in paras])]).astype(np.int64)
+    counts = [sum(p) for p in paras]
+    word_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    words = vocab[rng.integers(0, vocab.shape[0], size=int(word_offsets[-1]))]
+    quoted = rng.random(words.shape[0]) < draw(st.sampled_from([0.0, 0.3, 1.0]))
+    batch = FeatureBatch(words, quoted, word_offsets, np.zeros(para_words.shape[0], np.uint64), para_words,
+                         para_offsets, np.zeros((n, 12), np.uint8))
+    return batch, rng.random(para_words.shape[0]) < draw(st.sampled_from([0.0, 0.4]))
+
+
+@needs_kernel
+@settings(max_examples=150, deadline=None)
+@given(word_batches(), st.sampled_from([1, 2, 5]), st.sampled_from([1, 3, 4]), st.sampled_from([1, 56, 128]))
+def test_shingles_and_minhash_in_one_pass_are_the_two_numpy_steps(batch_drop, k, sample, width):
+    from syndup.shingle import shingle_minhash_many
+
+    batch, drop = batch_drop
+    a, b = permutations(128, 1)
+    got = shingle_minhash_many(batch, k, drop, a[:width], b[:width], sample)
+    assert got is not None
+    sets, sigs = got
+    with numpy_only():
+        want = shingle_many(batch, k, drop)
+        picked = np.flatnonzero(want.hashes % np.uint32(sample) == 0)
+        want_sigs = signatures_flat(want.hashes[picked], np.searchsorted(picked, want.offsets).astype(np.int64),
+                                    128, 1, width)
+    for name in ("hashes", "unquoted", "offsets"):
+        x, y = getattr(sets, name), getattr(want, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+    assert sigs.dtype == np.uint32 and np.array_equal(sigs, want_sigs)
+
+
+def _colliding_words(count: int, top_bits: int) -> np.ndarray:
+    """Word hashes whose 1-word shingles all share their top `top_bits` bits: a crafted text that
+    puts every shingle of an article in one sorting bucket."""
+    from syndup.shingle import _POS_MULT
+    from syndup.sign import fmix
+
+    rng = np.random.default_rng(5)
+    found: list[np.ndarray] = []
+    while sum(f.shape[0] for f in found) < count:
+        w = rng.integers(0, 2 ** 64, size=1 << 16, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            h = fmix(w * _POS_MULT[0] + np.uint64(1)) >> np.uint64(32)
+        found.append(w[(h >> np.uint64(32 - top_bits)) == 0])
+    return np.concatenate(found)[:count]
+
+
+@needs_kernel
+def test_shingles_whose_hashes_collide_are_still_the_numpy_result():
+    words = _colliding_words(300, 8)  # 300 shingles in 512 buckets would be ~1 a bucket; all in one here
+    batch = FeatureBatch(words, np.zeros(300, bool), np.array([0, 300], np.int64), np.zeros(1, np.uint64),
+                         np.array([300], np.int32), np.array([0, 1], np.int64), np.zeros((1, 12), np.uint8))
+    got = shingle_many(batch, 1)
+    with numpy_only():
+        want = shingle_many(batch, 1)
+    assert np.array_equal(got.hashes, want.hashes) and np.array_equal(got.offsets, want.offsets)
+    assert got.hashes.shape[0] == 300 and (np.diff(got.hashes.astype(np.int64)) > 0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=300), st.sampled_from([0, 1 << 40, 2 ** 64 - 64]),
+       st.sampled_from([1, 0x9E3779B97F4A7C15]))
+def test_repeated_keys_are_the_keys_seen_twice(small, base, spread):
+    from collections import Counter
+
+    from syndup.sign import repeated_keys
+
+    with np.errstate(over="ignore"):  # keys sharing their top bits too, as a pair counter's part files hold them
+        keys = np.array(small, dtype=np.uint64) * np.uint64(spread) + np.uint64(base)
+    seen = Counter(keys.tolist())
+    want = np.array([i for i, x in enumerate(keys.tolist()) if seen[x] > 1], dtype=np.int64)
+    got = repeated_keys(keys)
+    assert got.dtype == np.int64 and np.array_equal(got, want)
+    with numpy_only():
+        assert np.array_equal(repeated_keys(keys), want)
+
+
+@needs_kernel
+@pytest.mark.parametrize("bands,rows", [(28, 2), (32, 4), (1, 1), (5, 3)])
+def test_band_keys_in_c_are_the_numpy_band_keys(bands, rows):
+    from syndup.candidates import _band_keys_of, band_key
+
+    rng = np.random.default_rng(bands)
+    sigs = rng.integers(0, 2 ** 32, size=(50, 128), dtype=np.uint64).astype(np.uint32)
+    sigs[3] = 0xFFFFFFFF
+    select = rng.permutation(50)[:30].astype(np.int64)
+    keys = _band_keys_of(sigs, select, bands, rows)
+    for b in range(bands):
+        assert np.array_equal(keys(b), band_key(sigs, b, rows, select))
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.band_keys(sigs, 128, np.array([50], np.int64), bands, rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(-5, 5)), max_size=300),
+       st.sampled_from([1, 0x9E3779B97F4A7C15 >> 8]))
+def test_summed_codes_are_each_codes_total(items, spread):
+    from collections import Counter
+
+    from syndup.candidates import sum_by_code
+
+    codes = np.array([c * spread for c, _ in items], dtype=np.int64)
+    weights = np.array([w for _, w in items], dtype=np.int64)
+    want: Counter[int] = Counter()
+    for c, w in zip(codes.tolist(), weights.tolist()):
+        want[c] += w
+    for fast in (True, False):
+        with nullcontext() if fast else numpy_only():
+            got_codes, got_sums = sum_by_code(codes, weights)
+        assert got_codes.dtype == got_sums.dtype == np.int64
+        assert sorted(got_codes.tolist()) == sorted(want) and len(set(got_codes.tolist())) == got_codes.shape[0]
+        assert dict(zip(got_codes.tolist(), got_sums.tolist())) == dict(want)

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from syndup import kernel
 from syndup.shingle import (
     MAX_SHINGLE,
+    FeatureBatch,
     Features,
     analyze,
     analyze_many,
     anchors,
     anchors_many,
+    repeated_paragraphs,
     shingle_many,
     shingles,
 )
@@ -162,3 +164,26 @@ def test_page_chrome_is_a_gallery_and_a_player_not_the_text_around_them():
         "3 of the 5 members agreed.",
     ])
     assert page_chrome(analyze(text).as_batch()).tolist() == [True] * 9 + [False] * 5
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5), min_size=0, max_size=9), min_size=1, max_size=6),
+       st.integers(0, 2 ** 32 - 1))
+def test_paragraphs_a_page_shows_twice_are_the_reference_ones(articles, seed):
+    """`repeated_paragraphs` of a batch, against `repeated_of` article by article: paragraphs drawn
+    from a few long and short ones, so that repeats happen within and across articles."""
+    rng = np.random.default_rng(seed)
+    pool = [rng.integers(0, 4, size=int(rng.integers(3, 14))).tolist() for _ in range(6)]
+    vocab = rng.integers(0, 2 ** 64, size=4, dtype=np.uint64)
+    paras = [[pool[p] for p in a] for a in articles]
+    words = np.array([vocab[w] for a in paras for p in a for w in p], dtype=np.uint64)
+    para_words = np.array([len(p) for a in paras for p in a if p], dtype=np.int32)
+    para_offsets = np.concatenate([[0], np.cumsum([sum(1 for p in a if p) for a in paras])]).astype(np.int64)
+    word_offsets = np.concatenate([[0], np.cumsum([sum(len(p) for p in a) for a in paras])]).astype(np.int64)
+    batch = FeatureBatch(words, np.zeros(words.shape[0], bool), word_offsets, np.zeros(para_words.shape[0], np.uint64),
+                         para_words, para_offsets, np.zeros((len(paras), 12), np.uint8))
+    got = repeated_paragraphs(batch)
+    for i, a in enumerate(paras):
+        kept = [p for p in a if p]
+        p0 = int(para_offsets[i])
+        assert set(np.flatnonzero(got[p0:p0 + len(kept)]).tolist()) == set(repeated_of(kept))

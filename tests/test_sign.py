@@ -72,3 +72,16 @@ def test_lsh_params_are_datasketchs():
     for num_perm in (16, 64, 128, 256):
         for threshold in (0.1, 0.2, 0.35, 0.5, 0.8, 0.95):
             assert lsh_params(threshold, num_perm) == tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))
+
+
+def test_known_lsh_params_are_the_searched_ones():
+    from datasketch.lsh import _optimal_param
+
+    from syndup.candidates import KNOWN_LSH_PARAMS, search_lsh_params
+    from syndup.settings import DEFAULT_SETTINGS
+
+    assert (DEFAULT_SETTINGS.lsh_threshold, DEFAULT_SETTINGS.num_perm) in KNOWN_LSH_PARAMS
+    assert (DEFAULT_SETTINGS.noisy_lsh_threshold, DEFAULT_SETTINGS.num_perm) in KNOWN_LSH_PARAMS
+    for (threshold, num_perm), params in KNOWN_LSH_PARAMS.items():
+        assert search_lsh_params(threshold, num_perm) == params == tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))
+        assert lsh_params(threshold, num_perm) == params

@@ -7,13 +7,15 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syndup import boilerplate as bp
 from syndup.execution import Execution, Tuning
 from syndup.models import Article
 from syndup.settings import Settings
 from syndup.shingle import SetBatch, analyze_many
-from syndup.spill import SetStore, SpillDir, write_sets
+from syndup.spill import PairCounter, SetStore, SpillDir, write_sets
 from syndup.stages import analyse, boilerplate, sign
 
 from . import sitecorpus
@@ -85,3 +87,22 @@ def test_stored_texts_pickle_as_where_the_texts_are_not_the_articles_metadata(tm
     assert len(sent) < len(pickle.dumps(articles)) / 5
     plain = [Article(id="a", text="one")]
     assert StoredTexts.of(plain) is plain  # articles in memory stay as they are
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 4)), max_size=30), max_size=6),
+       st.integers(1, 6), st.sampled_from([0, 7, 1 << 22]))
+def test_pair_counter_sums_each_codes_counts_in_memory_and_on_disk(calls, minimum, memory):
+    from collections import Counter
+
+    want: Counter[int] = Counter()
+    counter = PairCounter(SpillDir(), parts=4, memory=memory)
+    for call in calls:
+        distinct = dict(call)  # codes are distinct within one call
+        codes = np.array([c * 1_000_003 for c in distinct], dtype=np.int64)
+        counts = np.array(list(distinct.values()), dtype=np.int64)
+        counter.add(codes, counts)
+        want.update(dict(zip(codes.tolist(), counts.tolist())))
+    got = counter.at_least(minimum)
+    assert got.dtype == np.int64
+    assert got.tolist() == sorted(c for c, k in want.items() if k >= minimum)

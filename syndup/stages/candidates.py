@@ -7,7 +7,6 @@ member; only that member goes on to MinHash LSH of both views (copies, noisy cop
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,7 +30,7 @@ from ..candidates import (
 from ..corpus import Corpus
 from ..execution import Execution
 from ..settings import Settings
-from ..spill import AnchorSpill
+from ..spill import AnchorPart, AnchorSpill
 from .sign import Signed
 
 
@@ -67,12 +66,10 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     if execution.remote:  # band keys grouped by the cluster's workers, anchors here
         views = [(signed.signatures, bands, rows), (signed.noisy_signatures, noisy_bands, noisy_rows)]
         banding, noisy = grouped_banding(views, reps, settings.max_bucket_pairs, execution)
-        files = signed.anchors.part_files()
-        tasks = ((path, n, AnchorRule.of(settings)) for path in files)
+        tasks = ((part, n, AnchorRule.of(settings)) for part in signed.anchors.part_ranges())
         evidence = execution.map_chunks(part_evidence, tasks, parallel=True)  # each part on a worker, in turn
         anchors = anchor_pairs_merged(evidence, n, AnchorRule.of(settings), signed.anchors.counter())
-        for path in files:
-            os.unlink(path)
+        signed.anchors.remove()
         return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
                           unique_pairs(banding.pairs, noisy.pairs, anchors, n=n), banding, noisy)
     found: list[Any] = execution.fork_join([
@@ -87,9 +84,9 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
                       unique_pairs(banding.pairs, noisy.pairs, anchored, n=n), banding, noisy)
 
 
-def part_evidence(path: str, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
+def part_evidence(part: AnchorPart, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
     """In a worker: the evidence of one part of the anchors (`candidates.anchor_evidence`), read from its file."""
-    return anchor_evidence(*AnchorSpill.read(path), n, rule)
+    return anchor_evidence(*AnchorSpill.read(part), n, rule)
 
 
 def grouped_banding(views: Sequence[tuple[np.ndarray, int, int]], reps: np.ndarray, max_group: int,

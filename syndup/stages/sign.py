@@ -19,7 +19,7 @@ from ..execution import Execution
 from ..settings import Settings
 from ..shingle import FeatureBatch
 from ..sketch import lsh_width, noisy_lsh_width, sketch_many
-from ..spill import AnchorSpill, SetStore, WordStore, spill_file, write_sets
+from ..spill import AnchorSpill, SetStore, WordStore, map_arrays, spill_file, write_sets
 from .boilerplate import Boilerplate
 
 
@@ -40,9 +40,7 @@ def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> 
     to the chunk's spill file, the signatures, the anchors (grouped by spill part, with their
     article's place in the chunk) and the sets' offsets come back. It leaves its input in place
     (the caller keeps its exact view, `WordStore.keep`), so a task run again after its worker died finds it."""
-    words = spill_file(spill, "words", chunk)
-    with open(words, "rb") as fh:
-        wh, wq, wo, pw, po, nwh, nwq, nwo, npw, npo = (np.load(fh, allow_pickle=False) for _ in range(10))
+    wh, wq, wo, pw, po, nwh, nwq, nwo, npw, npo = map_arrays(spill_file(spill, "words", chunk), 10)
     n = wo.shape[0] - 1
     batch = FeatureBatch(wh, wq, wo, np.zeros(pw.shape[0], np.uint64), pw, po, np.zeros((n, 12), np.uint8))
     noisy = FeatureBatch(nwh, nwq, nwo, np.zeros(npw.shape[0], np.uint64), npw, npo, np.zeros((n, 12), np.uint8))
