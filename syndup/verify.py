@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -773,7 +774,8 @@ def _sentences(para: str) -> tuple[int, ...] | None:
 
 
 def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
-                   boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None) -> np.ndarray:
+                   boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None,
+                   features: tuple[FeatureBatch, np.ndarray] | None = None) -> np.ndarray:
     """For every pair p of articles a[p] and b[p] of `texts` (`boilerplate`: which paragraphs of
     their `analyze_many` to leave out), whether the longest run of text they share
     is a passage: in one of the two texts at least, it holds two sentences or more, or the whole
@@ -784,10 +786,15 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
     "sentence" of over `SENTENCE_MAX_WORDS` words (unpunctuated text) is a passage.
 
     Where the sentences of a text cannot be told (its words cut apart disagree with `analyze`'s),
-    its runs are passages, as they were before this test."""
+    its runs are passages, as they were before this test. `features`: the texts' words (as
+    `analyze_many` gives them) and the paragraphs to leave out, where the caller has them already
+    (a scan's words on disk); `texts` is then read only where a run must be cut into sentences."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    batch = analyze_many(list(texts))
-    drop = None if boilerplate is None else boilerplate(batch)
+    if features is None:
+        batch = analyze_many(list(texts))
+        drop = None if boilerplate is None else boilerplate(batch)
+    else:
+        batch, drop = features
     seqs = sequences_many(batch, k, drop)
     sets = _sorted_sets(seqs)
     furniture = page_furniture(batch) | (False if drop is None else drop)
@@ -880,16 +887,37 @@ def _longest_spans(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray
 
 
 def sentence_passages(words: np.ndarray, text: Callable[[int], str], a: np.ndarray, b: np.ndarray, settings: Settings,
-                      boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None) -> np.ndarray:
+                      boilerplate: Callable[[FeatureBatch], np.ndarray] | None = None,
+                      features: Callable[[np.ndarray], tuple[FeatureBatch, np.ndarray]] | None = None) -> np.ndarray:
     """`words` (the passage words of pairs of articles a[p], b[p]; `text(i)`: article i's text) with 0 for the pairs
     whose `partial_min_words` or more are no passage by `whole_passages`: what scan, index and
-    `relate` report as `passage_words`. `boilerplate` marks the paragraphs of a batch to leave out."""
+    `relate` report as `passage_words`. `boilerplate` marks the paragraphs of a batch to leave out;
+    `features(docs)`, where given, are those articles' words and paragraphs to leave out, kept from
+    analysing them (their texts are then read only where a run is cut into sentences)."""
     words = np.array(words, dtype=np.int64)
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     long = np.flatnonzero(words >= settings.partial_min_words)
     if long.shape[0]:
         docs, slots = np.unique(np.concatenate([a[long], b[long]]), return_inverse=True)
-        ok = whole_passages([text(d) for d in docs.tolist()], slots[:long.shape[0]], slots[long.shape[0]:],
-                            settings.shingle_size, boilerplate)
+        ids = docs.tolist()
+        if features is None:
+            ok = whole_passages([text(d) for d in ids], slots[:long.shape[0]], slots[long.shape[0]:],
+                                settings.shingle_size, boilerplate)
+        else:
+            ok = whole_passages(_Texts(ids, text), slots[:long.shape[0]], slots[long.shape[0]:],
+                                settings.shingle_size, features=features(docs))
         words[long[~ok]] = 0
     return words
+
+
+class _Texts(Sequence[str]):
+    """Texts of articles `ids`, each read when asked for (`whole_passages` reads few of them)."""
+
+    def __init__(self, ids: list[int], text: Callable[[int], str]) -> None:
+        self._ids, self._text = ids, text
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._text(self._ids[i])

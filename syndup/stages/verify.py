@@ -174,7 +174,8 @@ class Verifier:
     def sentence_passages(self, pairs: np.ndarray, words: np.ndarray) -> np.ndarray:
         """`verify.sentence_passages` of `pairs` and their passage `words`: one sentence is no passage."""
         return sentence_passages(words, lambda d: self.articles[d].text, pairs[:, 0], pairs[:, 1], self.settings,
-                                 lambda batch: bp.drop_mask(batch, self.boilerplate))
+                                 lambda batch: bp.drop_mask(batch, self.boilerplate),
+                                 None if self.words is None else self.words.gather)
 
     def covered_share(self, pairs: np.ndarray) -> np.ndarray:
         """The share of its text each of `pairs` finds in the other, in words (`verify.covered_share_many`)."""
