@@ -63,6 +63,9 @@
  *   passages(hashes, before, inside, offsets, a, b, gap) -> words
  *       verify.passage_words_many: per pair, the longest run of shingles the other article holds.
  *
+ *   spans(hashes, before, inside, offsets, x, y, gap) -> (first, last) per pair
+ *       verify._longest_spans: where in x[p] its longest run of y[p]'s shingles lies.
+ *
  * Array results are bytearrays, which numpy views (writable, without a copy) with frombuffer.
  */
 #define PY_SSIZE_T_CLEAN
@@ -2342,6 +2345,77 @@ done:
     return out;
 }
 
+/* spans(hashes, before, inside, offsets, x, y, gap) -> int64 (first, last) per pair: the first and
+ * last position (in sequence x[p]) of the longest run of x[p]'s positions whose hash y[p] holds, by
+ * counted words, the earliest of equal runs, runs merged across up to `gap` missing positions
+ * (verify._longest_spans; -1, -2 where there is none). */
+static PyObject *kernel_spans(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer hashes, before, inside, offsets, px, py;
+    Py_ssize_t gap;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*n", &hashes, &before, &inside, &offsets, &px, &py, &gap))
+        return NULL;
+    PyObject *out = NULL;
+    hash_set other = {0};
+    const Py_ssize_t n_values = hashes.len / 4, n = offsets.len / 8 - 1, m = px.len / 8;
+    if (hashes.len % 4 || before.len != 8 * n_values || inside.len != 8 * n_values || offsets.len % 8 || n < 0
+        || px.len % 8 || py.len != px.len || gap < 0) {
+        PyErr_SetString(PyExc_ValueError, "spans: bad buffer sizes");
+        goto done;
+    }
+    const uint32_t *h = (const uint32_t *)hashes.buf;
+    const int64_t *bf = (const int64_t *)before.buf, *in = (const int64_t *)inside.buf;
+    const int64_t *off = (const int64_t *)offsets.buf, *xs = (const int64_t *)px.buf, *ys = (const int64_t *)py.buf;
+    const Py_ssize_t longest = check_offsets(off, n, n_values, "spans");
+    if (longest < 0 || check_pairs(xs, ys, m, n, "spans") < 0) goto done;
+    uint32_t bits = 4;
+    while (bits < 31 && ((Py_ssize_t)1 << bits) < 2 * longest) bits++;
+    other.bits = bits;
+    other.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    other.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    out = PyByteArray_FromStringAndSize(NULL, 16 * m);
+    if (!other.keys || !other.stamps) {
+        Py_CLEAR(out);
+        PyErr_NoMemory();
+    }
+    if (!out) goto done;
+    int64_t *got = (int64_t *)PyByteArray_AS_STRING(out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < m; p++) {
+        const int64_t x0 = off[xs[p]], x1 = off[xs[p] + 1], y0 = off[ys[p]], y1 = off[ys[p] + 1];
+        int64_t best = -1, best_first = -1, best_last = -2, first = -1, last = -1;
+        got[2 * p] = -1;
+        got[2 * p + 1] = -2;
+        if (x0 == x1 || y0 == y1) continue;
+        set_clear(&other);
+        for (int64_t y = y0; y < y1; y++) set_add(&other, h[y]);
+        for (int64_t x = x0; x <= x1; x++) {
+            const int hit = x < x1 && set_has(&other, h[x]);
+            if (x < x1 && !hit) continue;
+            if (first >= 0 && (x == x1 || x - last > gap + 1)) {  /* the run first..last ends */
+                const int64_t c = bf[last] + in[last] - bf[first];
+                if (c > best) {
+                    best = c;
+                    best_first = first - x0;
+                    best_last = last - x0;
+                }
+                first = -1;
+            }
+            if (hit) {
+                if (first < 0) first = x;
+                last = x;
+            }
+        }
+        got[2 * p] = best_first;
+        got[2 * p + 1] = best_last;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyMem_RawFree(other.keys); PyMem_RawFree(other.stamps);
+    PyBuffer_Release(&hashes); PyBuffer_Release(&before); PyBuffer_Release(&inside); PyBuffer_Release(&offsets);
+    PyBuffer_Release(&px); PyBuffer_Release(&py);
+    return out;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
@@ -2394,6 +2468,9 @@ static PyMethodDef kernel_methods[] = {
      "sequences(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words) -> "
      "(uint32 shingle hashes in text order, int64 counted words before, int64 inside, int64 offsets, "
      "int64 words before and inside with quoted words counted too)."},
+    {"spans", kernel_spans, METH_VARARGS,
+     "spans(hashes, before, inside, offsets, x, y, gap) -> int64 (first, last) per pair: where in x[p] its "
+     "longest run of y[p]'s shingles lies (verify._longest_spans)."},
     {"passages", kernel_passages, METH_VARARGS,
      "passages(hashes, before, inside, quoted_before, quoted_inside, offsets, a, b, gap) -> int64 longest "
      "shared passage per pair, in words, of shingle sequences in text order."},

@@ -539,9 +539,11 @@ class Sequences:
                          cat("inside"), np.cumsum(sizes).astype(np.int64), cat("quoted_before"), cat("quoted_inside"))
 
 
-def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) -> Sequences:
+def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None, *,
+                   furniture: np.ndarray | None = None) -> Sequences:
     """Every article's k-word shingles in text order, the paragraphs marked in `drop` (boilerplate;
-    one bool per paragraph of the batch) cut out first, as `sketch` cuts them.
+    one bool per paragraph of the batch) cut out first, as `sketch` cuts them, and the page's
+    furniture (`furniture`: `page_furniture(batch)` where the caller has it already).
 
     A word counts toward a passage's length unless it lies inside quotation marks or in a paragraph
     under `PROSE_WORDS` words (table rows, list items, team sheets, headings): quoting the same
@@ -550,7 +552,7 @@ def sequences_many(batch: FeatureBatch, k: int, drop: np.ndarray | None = None) 
     article of fewer than k words has no shingles here.
     """
     n = len(batch)
-    drop = page_furniture(batch) | (False if drop is None else drop)
+    drop = (page_furniture(batch) if furniture is None else furniture) | (False if drop is None else drop)
     kern = kernel.KERNEL
     if kern is not None:
         got = kern.sequences(np.ascontiguousarray(batch.word_hashes, dtype=np.uint64),
@@ -795,49 +797,97 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
         drop = None if boilerplate is None else boilerplate(batch)
     else:
         batch, drop = features
-    seqs = sequences_many(batch, k, drop)
-    sets = _sorted_sets(seqs)
     furniture = page_furniture(batch) | (False if drop is None else drop)
+    return _whole_passages(texts, batch, furniture, sequences_many(batch, k, furniture=furniture), a, b, k)
+
+
+def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.ndarray, seqs: Sequences,
+                    a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """`whole_passages` of pairs a[p], b[p] of `batch`, whose paragraphs `furniture` (boilerplate
+    included) `seqs` leaves out."""
+    sets = None if _spans_kernel() is not None else _sorted_sets(seqs, np.isin(np.arange(len(batch)), np.concatenate([a, b])))
     out = np.zeros(a.shape[0], dtype=bool)
+    around: dict[int, _Paragraphs | None] = {}  # an article in many pairs is cut once
     for x, y in ((a, b), (b, a)):
-        first, last = _longest_spans(seqs, sets, x, y, k)
-        for p in np.flatnonzero(~out & (last >= first)).tolist():
-            i, f, lw = int(x[p]), int(first[p]), int(last[p]) + k - 1
-            out[p] = _spans_a_passage(_sentences_around(texts[i], batch, furniture, i, f, lw), f, lw)
+        todo = np.flatnonzero(~out)
+        first, last = _longest_spans(seqs, sets, x[todo], y[todo], k)
+        for p, f, lw in zip(todo.tolist(), first.tolist(), (last + k - 1).tolist()):
+            if lw - k + 1 < f:
+                continue
+            i = int(x[p])
+            if i not in around:
+                around[i] = _paragraphs_of(texts[i], batch, furniture, i)
+            out[p] = _spans_a_passage(_sentences_around(around[i], f, lw), f, lw)
     return out
 
 
-def _sorted_sets(seqs: Sequences) -> SetBatch:
-    """`_distinct_sets` by one sort of the (article, shingle) keys."""
+def passages_many(batch: FeatureBatch, drop: np.ndarray | None, text: Callable[[int], str], a: np.ndarray,
+                  b: np.ndarray, settings: Settings) -> np.ndarray:
+    """`sentence_passages` of `passage_words_many` for pairs a[p], b[p] of `batch` (`drop`: its
+    paragraphs to leave out; `text(i)`: article i's text, read only where a run is cut into
+    sentences), the batch's furniture and sequences found once for both."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    k = settings.shingle_size
+    furniture = page_furniture(batch) | (False if drop is None else drop)
+    seqs = sequences_many(batch, k, furniture=furniture)
+    words = np.array(passage_words_many(seqs, a, b, k), dtype=np.int64)
+    long = np.flatnonzero(words >= settings.partial_min_words)
+    if long.shape[0]:
+        texts = _Texts(list(range(len(batch))), text)
+        words[long[~_whole_passages(texts, batch, furniture, seqs, a[long], b[long], k)]] = 0
+    return words
+
+
+def _sorted_sets(seqs: Sequences, needed: np.ndarray) -> SetBatch:
+    """`_distinct_sets` of the articles marked `needed` (the others' sets left empty) by one sort
+    of their (article, shingle) keys."""
     n = seqs.offsets.shape[0] - 1
-    keys = np.sort(_keys(np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets)), seqs.hashes))
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(seqs.offsets))
+    mine = needed[owner]
+    keys = np.sort(_keys(owner[mine], seqs.hashes[mine]))
     keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])] if keys.shape[0] else keys
     return SetBatch((keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), np.zeros(0, bool),
                     np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64))
 
 
-def _sentences_around(text: str, batch: FeatureBatch, furniture: np.ndarray, i: int, first: int,
-                      last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The sentences of the paragraphs of article i of `batch` that hold its kept words first..last
-    (kept: the words `sequences_many` keeps, `furniture` cut out): (first kept word, words, alone:
-    the sentence is its paragraph), or None where they cannot be told."""
+@dataclass(frozen=True)
+class _Paragraphs:
+    """An article's paragraphs that hold kept words (`sequences_many`'s, furniture cut out): their
+    words, first kept word and texts (as `_word_paragraphs` cuts them)."""
+
+    words: np.ndarray  # int64
+    start: np.ndarray  # int64
+    texts: tuple[str, ...]
+
+
+def _paragraphs_of(text: str, batch: FeatureBatch, furniture: np.ndarray, i: int) -> _Paragraphs | None:
+    """The `_Paragraphs` of article i of `batch` (`text`: its text), None where its paragraph texts
+    and words disagree."""
     p0, p1 = int(batch.para_offsets[i]), int(batch.para_offsets[i + 1])
     words = batch.para_words[p0:p1].astype(np.int64)
-    kept = np.flatnonzero(~furniture[p0:p1] & (words > 0))
-    size = words[kept]
-    start = np.cumsum(size) - size
-    near = kept[(start <= last) & (start + size > first)]
     paras = _word_paragraphs(text)
     if paras is None or len(paras) != int((words > 0).sum()):
         return None
-    order = np.cumsum(words > 0) - 1  # a paragraph's place among those holding words
+    kept = ~furniture[p0:p1] & (words > 0)
+    order = (np.cumsum(words > 0) - 1)[kept]  # a paragraph's place among those holding words
+    size = words[kept]
+    return _Paragraphs(size, np.cumsum(size) - size, tuple(paras[q] for q in order.tolist()))
+
+
+def _sentences_around(paras: _Paragraphs | None, first: int,
+                      last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The sentences of the paragraphs `paras` of an article that hold its kept words first..last:
+    (first kept word, words, alone: the sentence is its paragraph), or None where they cannot be told."""
+    if paras is None:
+        return None
+    near = np.flatnonzero((paras.start <= last) & (paras.start + paras.words > first)).tolist()
     starts, sizes, alone = [], [], []
-    for q, at in zip(near.tolist(), start[np.isin(kept, near)].tolist()):
-        sents = _sentences(paras[int(order[q])])
-        if sents is None or sum(sents) != int(words[q]):
+    for q in near:
+        sents = _sentences(paras.texts[q])
+        if sents is None or sum(sents) != int(paras.words[q]):
             return None
         n = np.asarray(sents, dtype=np.int64)
-        starts.append(at + np.cumsum(n) - n)
+        starts.append(int(paras.start[q]) + np.cumsum(n) - n)
         sizes.append(n)
         alone.append(np.full(n.shape[0], n.shape[0] == 1))
     if not starts:
@@ -857,11 +907,27 @@ def _spans_a_passage(sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     return bool(held.sum() >= 2 or (held & alone).any() or untold.any())
 
 
-def _longest_spans(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
+def _spans_kernel() -> Any:
+    """The C kernel's `spans`, where the kernel is built and holds it."""
+    return getattr(kernel.KERNEL, "spans", None)
+
+
+def _longest_spans(seqs: Sequences, sets: SetBatch | None, x: np.ndarray, y: np.ndarray,
                    k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per pair p, the first and last shingle position (in article x[p]) of its longest run of
-    shingles found in y[p], in counted words, gaps bridged as `passage_words_many` bridges them
-    (-1, -2 where none)."""
+    shingles found in y[p], in counted words (the earliest of equal runs), gaps bridged as
+    `passage_words_many` bridges them (-1, -2 where none). `sets`: each article's distinct
+    shingles (`_sorted_sets`; None where the C kernel measures, pair by pair with a hash set)."""
+    spans = _spans_kernel()
+    if spans is not None:
+        got = np.frombuffer(spans(np.ascontiguousarray(seqs.hashes, dtype=np.uint32),
+                                  np.ascontiguousarray(seqs.before, dtype=np.int64),
+                                  np.ascontiguousarray(seqs.inside, dtype=np.int64),
+                                  np.ascontiguousarray(seqs.offsets, dtype=np.int64),
+                                  np.ascontiguousarray(x, dtype=np.int64), np.ascontiguousarray(y, dtype=np.int64),
+                                  gap(k)), dtype=np.int64).reshape(-1, 2)
+        return got[:, 0].copy(), got[:, 1].copy()
+    assert sets is not None
     first = np.full(x.shape[0], -1, dtype=np.int64)
     last = np.full(x.shape[0], -2, dtype=np.int64)
     y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])

@@ -23,7 +23,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import kernel, normalize
+from syndup import kernel, normalize, verify
 from syndup.normalize import fold, paragraph_spans
 from syndup.shingle import FeatureBatch, SetBatch, analyze_many, analyze_views, shingle_many, shingle_multipliers
 from syndup.sign import permutations, signatures_flat
@@ -391,6 +391,19 @@ def test_passages_are_the_numpy_result(seqs, k):
 
 
 @needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(sequences(), st.sampled_from([1, 3, 5]))
+def test_longest_spans_are_the_numpy_result(seqs, k):
+    got = verify._longest_spans(seqs[0], None, seqs[1], seqs[2], k)
+    with numpy_only():
+        want = verify._longest_spans(seqs[0], verify._sorted_sets(seqs[0], np.ones(len(seqs[0].offsets) - 1, bool)),
+                                     seqs[1], seqs[2], k)
+    for x, y in zip(got, want):
+        assert x.dtype == y.dtype == np.int64
+        assert np.array_equal(x, y)
+
+
+@needs_kernel
 def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     h, u, off = np.arange(4, dtype=np.uint32), np.ones(4, bool), np.array([0, 2, 4], np.int64)
     with pytest.raises(ValueError, match="out of range"):
@@ -405,6 +418,10 @@ def test_the_pair_kernels_refuse_bad_input_with_python_errors():
                        np.zeros(0, np.int64), 7)
     with pytest.raises(ValueError, match="sizes"):  # quoted counts one short
         BUILT.passages(h, before, before, before[:3], before, off, np.zeros(0, np.int64), np.zeros(0, np.int64), 7)
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.spans(h, before, before, off, np.array([0], np.int64), np.array([2], np.int64), 7)
+    with pytest.raises(ValueError, match="sizes"):
+        BUILT.spans(h, before, before[:3], off, np.zeros(0, np.int64), np.zeros(0, np.int64), 7)
     words = np.zeros(3, np.uint64)
     with pytest.raises(ValueError, match="paragraphs"):  # paragraphs of 2 words do not cover 3
         BUILT.sequences(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),

@@ -21,13 +21,12 @@ from ..candidates import Joined, link_groups
 from ..cluster import Components
 from ..execution import Execution
 from ..settings import Settings
-from ..shingle import SetBatch, analyze_many
+from ..shingle import FeatureBatch, SetBatch, analyze_many
 from ..spill import SetStore, StoredArticle, StoredTexts, WordStore
 from ..verify import (
     NONE,
     Passages,
     Relations,
-    Sequences,
     aligned_share,
     body_words,
     covered_share_many,
@@ -35,9 +34,8 @@ from ..verify import (
     measured,
     near_copies,
     noisy_copies,
-    passage_words_many,
+    passages_many,
     relate_many,
-    sentence_passages,
     sequences_many,
 )
 from .candidates import Candidates
@@ -63,6 +61,9 @@ class PairTable:
         both = Relations.concat([self.rel.take(at[known]), fresh])
         return both.take(np.argsort(np.concatenate([np.flatnonzero(known), np.flatnonzero(~known)])))
 
+
+#: What `Verifier._sequences` measures of a slice of pairs: measure(batch, drop, docs, a, b).
+Measure = Callable[[FeatureBatch, np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 #: Pairs to align (a few milliseconds each) worth splitting between processes (a fork costs about 10 ms).
 ALIGN_FORK = 64
@@ -167,26 +168,24 @@ class Verifier:
         return lambda p: self.passage_words(pairs[p])
 
     def passage_words(self, pairs: np.ndarray) -> np.ndarray:
-        """The longest passage each of `pairs` shares (`verify.passage_words_many`), from their words
-        on disk (else their texts analysed again), a slice of pairs at a time."""
-        return self.sentence_passages(pairs, self._sequences(pairs, passage_words_many, np.int64))
-
-    def sentence_passages(self, pairs: np.ndarray, words: np.ndarray) -> np.ndarray:
-        """`verify.sentence_passages` of `pairs` and their passage `words`: one sentence is no passage."""
-        return sentence_passages(words, lambda d: self.articles[d].text, pairs[:, 0], pairs[:, 1], self.settings,
-                                 lambda batch: bp.drop_mask(batch, self.boilerplate),
-                                 None if self.words is None else self.words.gather)
+        """The longest passage each of `pairs` shares (`verify.passages_many`: one sentence is no
+        passage), from their words on disk (else their texts analysed again), a slice of pairs at a time."""
+        text = self.articles
+        return self._sequences(pairs, lambda batch, drop, docs, a, b: passages_many(
+            batch, drop, lambda i: text[int(docs[i])].text, a, b, self.settings), np.int64)
 
     def covered_share(self, pairs: np.ndarray) -> np.ndarray:
         """The share of its text each of `pairs` finds in the other, in words (`verify.covered_share_many`)."""
-        return self._sequences(pairs, covered_share_many, np.float64)
-
-    def _sequences(self, pairs: np.ndarray, measure: Callable[[Sequences, np.ndarray, np.ndarray, int], np.ndarray],
-                   dtype: type[np.generic]) -> np.ndarray:
-        """`measure` of each of `pairs`, from their words on disk (else their texts analysed again,
-        boilerplate left out), a slice of pairs at a time."""
-        out: np.ndarray = np.zeros(pairs.shape[0], dtype=dtype)
         k = self.settings.shingle_size
+        return self._sequences(pairs, lambda batch, drop, docs, a, b: covered_share_many(
+            sequences_many(batch, k, drop), a, b, k), np.float64)
+
+    def _sequences(self, pairs: np.ndarray, measure: Measure, dtype: type[np.generic]) -> np.ndarray:
+        """`measure` of each of `pairs`, from their words on disk (else their texts analysed again,
+        boilerplate left out), a slice of pairs at a time: measure(batch, drop, docs, a, b) of the
+        slice's articles `docs` (their words `batch`, paragraphs to leave out `drop`) and its pairs
+        of them a[p], b[p]."""
+        out: np.ndarray = np.zeros(pairs.shape[0], dtype=dtype)
         for lo, hi in doc_slices(pairs, self.sizes, self.execution.tuning.read_shingles):
             docs, slots = np.unique(pairs[lo:hi].reshape(-1), return_inverse=True)
             if self.words is not None:
@@ -195,7 +194,7 @@ class Verifier:
                 features = analyze_many([self.articles[d].text for d in docs.tolist()])
                 drop = bp.drop_mask(features, self.boilerplate)
             slots = slots.reshape(-1, 2)
-            out[lo:hi] = measure(sequences_many(features, k, drop), slots[:, 0], slots[:, 1], k)
+            out[lo:hi] = measure(features, drop, docs, slots[:, 0], slots[:, 1])
         return out
 
 
