@@ -422,7 +422,9 @@ def _script_table(vocab: bytes) -> np.ndarray:
 
 def _script_words(words: np.ndarray, vocab: np.ndarray) -> np.ndarray:
     """Positions of `words` that are in `vocab` (a few hashes), by a table of their low bits first."""
-    low = (words & np.uint64((1 << _SCRIPT_BITS) - 1)).astype(np.intp)
+    # The low 16 bits (`_SCRIPT_BITS`) of each little-endian hash are its first two bytes: read in
+    # place, they cost a tenth of masking and widening every word's hash to an index.
+    low = np.ascontiguousarray(words, dtype="<u8").view("<u2")[::4]
     maybe = np.flatnonzero(_script_table(vocab.tobytes())[low])
     return maybe[np.isin(words[maybe], vocab)]
 
