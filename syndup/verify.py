@@ -855,8 +855,8 @@ class _Paragraphs:
     """An article's paragraphs that hold kept words (`sequences_many`'s, furniture cut out): their
     words, first kept word and texts (as `_word_paragraphs` cuts them)."""
 
-    words: np.ndarray  # int64
-    start: np.ndarray  # int64
+    words: tuple[int, ...]
+    start: tuple[int, ...]
     texts: tuple[str, ...]
 
 
@@ -871,40 +871,49 @@ def _paragraphs_of(text: str, batch: FeatureBatch, furniture: np.ndarray, i: int
     kept = ~furniture[p0:p1] & (words > 0)
     order = (np.cumsum(words > 0) - 1)[kept]  # a paragraph's place among those holding words
     size = words[kept]
-    return _Paragraphs(size, np.cumsum(size) - size, tuple(paras[q] for q in order.tolist()))
+    return _Paragraphs(tuple(size.tolist()), tuple((np.cumsum(size) - size).tolist()),
+                       tuple(paras[q] for q in order.tolist()))
 
 
 def _sentences_around(paras: _Paragraphs | None, first: int,
-                      last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+                      last: int) -> tuple[list[int], list[int], list[bool]] | None:
     """The sentences of the paragraphs `paras` of an article that hold its kept words first..last:
-    (first kept word, words, alone: the sentence is its paragraph), or None where they cannot be told."""
+    (first kept word, words, alone: the sentence is its paragraph), or None where they cannot be told.
+    A few paragraphs of one article: plain lists, not arrays."""
     if paras is None:
         return None
-    near = np.flatnonzero((paras.start <= last) & (paras.start + paras.words > first)).tolist()
-    starts, sizes, alone = [], [], []
-    for q in near:
-        sents = _sentences(paras.texts[q])
-        if sents is None or sum(sents) != int(paras.words[q]):
+    starts: list[int] = []
+    sizes: list[int] = []
+    alone: list[bool] = []
+    for at, size, para in zip(paras.start, paras.words, paras.texts):
+        if at > last or at + size <= first:
+            continue
+        sents = _sentences(para)
+        if sents is None or sum(sents) != size:
             return None
-        n = np.asarray(sents, dtype=np.int64)
-        starts.append(int(paras.start[q]) + np.cumsum(n) - n)
-        sizes.append(n)
-        alone.append(np.full(n.shape[0], n.shape[0] == 1))
-    if not starts:
-        return None
-    return np.concatenate(starts), np.concatenate(sizes), np.concatenate(alone)
+        for n in sents:
+            starts.append(at)
+            sizes.append(n)
+            alone.append(len(sents) == 1)
+            at += n
+    return (starts, sizes, alone) if starts else None
 
 
-def _spans_a_passage(sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None, first: int, last: int) -> bool:
+def _spans_a_passage(sentences: tuple[list[int], list[int], list[bool]] | None, first: int, last: int) -> bool:
     """Whether kept words first..last of an article are two sentences or more, or the whole of a
     one-sentence paragraph (`whole_passages`): half of each sentence's words covered or more."""
     if sentences is None:
         return True
-    start, size, alone = sentences
-    covered = np.minimum(start + size - 1, last) - np.maximum(start, first) + 1
-    held = 2 * covered >= size
-    untold = (covered > 0) & (size > SENTENCE_MAX_WORDS)
-    return bool(held.sum() >= 2 or (held & alone).any() or untold.any())
+    held = 0
+    for start, size, alone in zip(*sentences):
+        covered = min(start + size - 1, last) - max(start, first) + 1
+        if 2 * covered >= size:
+            held += 1
+            if alone or held >= 2:
+                return True
+        if covered > 0 and size > SENTENCE_MAX_WORDS:
+            return True
+    return False
 
 
 def _spans_kernel() -> Any:
