@@ -634,22 +634,33 @@ def _longest_runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
     same with quoted words counted too."""
     out = np.zeros(x.shape[0], dtype=np.int64)
     out_quoted = np.zeros(x.shape[0], dtype=np.int64)
+    runs = _runs(seqs, sets, x, y, k)
+    if runs is None:
+        return out, out_quoted
+    owner, first, last = runs
+    np.maximum.at(out, owner, seqs.before[last] + seqs.inside[last] - seqs.before[first])
+    np.maximum.at(out_quoted, owner, seqs.quoted_before[last] + seqs.quoted_inside[last] - seqs.quoted_before[first])
+    return out, out_quoted
+
+
+def _runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
+          k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every run in article x[p] of shingles found in y[p] (`sets`: each article's distinct
+    shingles), gaps of up to `gap(k)` positions bridged, as (pair, first position, last position)
+    in `seqs`; None where there is none."""
     y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
     known = _keys(y_pair, sets.hashes[y_at])  # sorted: (pair, hash), pairs in order, hashes sorted in each
     x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
     if not (known.shape[0] and x_at.shape[0]):
-        return out, out_quoted
+        return None
     keys = _keys(x_pair, seqs.hashes[x_at])
     hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
     if not hits.shape[0]:
-        return out, out_quoted
+        return None
     pair = x_pair[hits]  # a pair's positions are consecutive and in order, so are its hits
     new = np.ones(hits.shape[0], dtype=bool)
     new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
-    first, last = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
-    np.maximum.at(out, pair[new], seqs.before[last] + seqs.inside[last] - seqs.before[first])
-    np.maximum.at(out_quoted, pair[new], seqs.quoted_before[last] + seqs.quoted_inside[last] - seqs.quoted_before[first])
-    return out, out_quoted
+    return pair[new], x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
 
 
 def covered_share_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
@@ -939,20 +950,10 @@ def _longest_spans(seqs: Sequences, sets: SetBatch | None, x: np.ndarray, y: np.
     assert sets is not None
     first = np.full(x.shape[0], -1, dtype=np.int64)
     last = np.full(x.shape[0], -2, dtype=np.int64)
-    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
-    known = _keys(y_pair, sets.hashes[y_at])
-    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
-    if not (known.shape[0] and x_at.shape[0]):
+    runs = _runs(seqs, sets, x, y, k)
+    if runs is None:
         return first, last
-    keys = _keys(x_pair, seqs.hashes[x_at])
-    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
-    if not hits.shape[0]:
-        return first, last
-    pair = x_pair[hits]
-    new = np.ones(hits.shape[0], dtype=bool)
-    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
-    begin, end = x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
-    owner = pair[new]
+    owner, begin, end = runs
     length = seqs.before[end] + seqs.inside[end] - seqs.before[begin]
     order = np.lexsort((-length, owner))  # per pair, its longest run first
     top = order[np.concatenate([[True], owner[order][1:] != owner[order][:-1]])]
