@@ -1543,6 +1543,27 @@ static int out_room(PyObject **out, uint8_t **o, uint8_t **end, Py_ssize_t need)
         (o) += word_len[c];                      \
     } while (0)
 
+/* Character c folded (fn's bytes for it) written at *op, making room for its bytes and `after`
+ * more first; -1 on error. */
+static int put_folded(PyObject *fn, Py_UCS4 c, PyObject **out, uint8_t **op, uint8_t **endp, Py_ssize_t after) {
+    PyObject *b = folded_char(fn, c);
+    if (!b) return -1;
+    const uint8_t *f = (const uint8_t *)PyBytes_AS_STRING(b);
+    const Py_ssize_t len = PyBytes_GET_SIZE(b);
+    if (out_room(out, op, endp, 3 * len + after) < 0) {
+        Py_DECREF(b);
+        return -1;
+    }
+    uint8_t *o = *op;
+    for (Py_ssize_t j = 0; j < len; j++) {
+        if (f[j] < 128) PUT_ASCII(o, f[j]);
+        else *o++ = f[j];
+    }
+    *op = o;
+    Py_DECREF(b);
+    return 0;
+}
+
 /* The tokens of s[0..n) into *out, which has room for 3 bytes per character from *o on (what an
  * ASCII character takes at most), and one more; a non-ASCII one makes room for its folded
  * bytes. Returns -1 on error. */
@@ -1555,19 +1576,7 @@ static int out_room(PyObject **out, uint8_t **o, uint8_t **end, Py_ssize_t need)
                 PUT_ASCII(o, c);                                                                \
                 continue;                                                                       \
             }                                                                                   \
-            PyObject *b = folded_char(fn, c);                                                   \
-            if (!b) return -1;                                                                  \
-            const uint8_t *f = (const uint8_t *)PyBytes_AS_STRING(b);                           \
-            const Py_ssize_t len = PyBytes_GET_SIZE(b);                                         \
-            if (out_room(out, &o, &end, 3 * len + 3 * (n - i - 1) + 1) < 0) {                       \
-                Py_DECREF(b);                                                                   \
-                return -1;                                                                      \
-            }                                                                                   \
-            for (Py_ssize_t j = 0; j < len; j++) {                                              \
-                if (f[j] < 128) PUT_ASCII(o, f[j]);                                             \
-                else *o++ = f[j];                                                               \
-            }                                                                                   \
-            Py_DECREF(b);                                                                       \
+            if (put_folded(fn, c, out, &o, &end, 3 * (n - i - 1) + 1) < 0) return -1;           \
         }                                                                                       \
         *op = o;                                                                                \
         return 0;                                                                               \
@@ -1618,20 +1627,8 @@ static int nfkc_stable(PyObject *stable, Py_UCS4 c) {
             }                                                                                   \
             const int ok = nfkc_stable(stable, c);                                              \
             if (ok <= 0) return ok;                                                             \
-            PyObject *b = folded_char(fn, c);                                                   \
-            if (!b) return -1;                                                                  \
-            const uint8_t *f = (const uint8_t *)PyBytes_AS_STRING(b);                           \
-            const Py_ssize_t len = PyBytes_GET_SIZE(b);                                         \
             /* room for its bytes and 3 for each character after it in the text (breaks too) */ \
-            if (out_room(out, &o, &end, 3 * len + 3 * (n - i - 1) + 4) < 0) {                   \
-                Py_DECREF(b);                                                                   \
-                return -1;                                                                      \
-            }                                                                                   \
-            for (Py_ssize_t j = 0; j < len; j++) {                                              \
-                if (f[j] < 128) PUT_ASCII(o, f[j]);                                             \
-                else *o++ = f[j];                                                               \
-            }                                                                                   \
-            Py_DECREF(b);                                                                       \
+            if (put_folded(fn, c, out, &o, &end, 3 * (n - i - 1) + 4) < 0) return -1;           \
         }                                                                                       \
         *op = o;                                                                                \
         *endp = end;                                                                            \

@@ -648,6 +648,20 @@ def _runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
     """Every run in article x[p] of shingles found in y[p] (`sets`: each article's distinct
     shingles), gaps of up to `gap(k)` positions bridged, as (pair, first position, last position)
     in `seqs`; None where there is none."""
+    found = _hits(seqs, sets, x, y)
+    if found is None:
+        return None
+    x_at, pair, hits = found
+    new = np.ones(hits.shape[0], dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
+    return pair[new], x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
+
+
+def _hits(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The shingle positions in `seqs` of articles x[p], all pairs one after another (x_at), and of
+    them the ones whose shingle y[p] holds (`sets`: each article's distinct shingles), as (x_at,
+    their pairs, their places in x_at); None where there is none. A pair's positions are consecutive
+    and in order, so are its hits."""
     y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
     known = _keys(y_pair, sets.hashes[y_at])  # sorted: (pair, hash), pairs in order, hashes sorted in each
     x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
@@ -657,10 +671,7 @@ def _runs(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray,
     hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
     if not hits.shape[0]:
         return None
-    pair = x_pair[hits]  # a pair's positions are consecutive and in order, so are its hits
-    new = np.ones(hits.shape[0], dtype=bool)
-    new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) > gap(k) + 1)
-    return pair[new], x_at[hits[new]], x_at[hits[np.append(new[1:], True)]]
+    return x_at, x_pair[hits], hits
 
 
 def covered_share_many(seqs: Sequences, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
@@ -682,16 +693,10 @@ def _covered_words(seqs: Sequences, sets: SetBatch, x: np.ndarray, y: np.ndarray
     """Per pair p, the words of article x[p] in runs of `k` or more consecutive shingles found in
     y[p] (`sets`: each article's distinct shingles)."""
     out = np.zeros(x.shape[0], dtype=np.int64)
-    y_at, y_pair = ranges(sets.offsets[y], sets.sizes[y])
-    known = _keys(y_pair, sets.hashes[y_at])
-    x_at, x_pair = ranges(seqs.offsets[x], np.diff(seqs.offsets)[x])
-    if not (known.shape[0] and x_at.shape[0]):
+    found = _hits(seqs, sets, x, y)
+    if found is None:
         return out
-    keys = _keys(x_pair, seqs.hashes[x_at])
-    hits = np.flatnonzero(known[np.minimum(np.searchsorted(known, keys), known.shape[0] - 1)] == keys)
-    if not hits.shape[0]:
-        return out
-    pair = x_pair[hits]
+    _, pair, hits = found
     new = np.ones(hits.shape[0], dtype=bool)
     new[1:] = (pair[1:] != pair[:-1]) | (np.diff(hits) != 1)
     starts = np.flatnonzero(new)
