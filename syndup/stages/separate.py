@@ -7,9 +7,11 @@ is a set of articles that are copies of one text: within a component of up to `F
 members every pair is verified, and members are grouped around pivots (the member with the most
 copies, then the longest) so that no cluster holds a pair judged `partial` or unrelated; a member
 that copies two pivots joins the one it shares most with, and reposts of one text move together. A bigger component (a story with
-thousands of copies) stays linear: every member is verified against its pivot and against two
-hubs (the longest member admitted, and the one that shares least with the pivot: the far end of a
-chain), and members that fail any start again among the rest.
+thousands of copies) stays linear: every member is verified against its pivot and against a few
+hubs (the longest member admitted, the one that shares least with the pivot: the far end of a
+chain, and two in between). A hub that nearly every member copies is in the story's core and its
+non-copies leave; a hub few copy (a copy cut to a fragment) leaves alone. The pivot's copies that
+left start again as a component of their own (for a few rounds), the rest over the links verified.
 The component itself is the story: every cluster cut from it shares its `story` number.
 """
 
@@ -209,8 +211,8 @@ def _atoms(group: list[int], strong: list[tuple[int, int]], all_copy: Callable[[
     return out
 
 
-def _big(group: list[int], table: PairTable, verifier: Verifier,
-         max_full: int) -> list[tuple[list[int], tuple[np.ndarray, np.ndarray, Relations]]]:
+def _big(group: list[int], table: PairTable, verifier: Verifier, max_full: int,
+         rounds: int = 8) -> list[tuple[list[int], tuple[np.ndarray, np.ndarray, Relations]]]:
     """A big component's clusters, each with the links verified for it (see the module docstring)."""
     members = np.asarray(group, dtype=np.int64)
     # The pivot: the member with the most copies in the table (the hub the links went to).
@@ -222,23 +224,25 @@ def _big(group: list[int], table: PairTable, verifier: Verifier,
     lo, hi = np.minimum(others, pivot), np.maximum(others, pivot)
     to_pivot = _relations(lo, hi, table, verifier)
     taken = others[to_pivot.clustering]
-    keep = np.ones(taken.shape[0], dtype=bool)
-    # Two more checks each, against the longest member taken and the one sharing least with the
-    # pivot (a chain's far end): they bound the error without verifying every pair.
-    shares = to_pivot.shared[to_pivot.clustering]
-    hubs = {int(taken[np.lexsort((taken, -verifier.sizes[taken]))[0]]),
-            int(taken[np.lexsort((taken, shares))[0]])} if taken.shape[0] > 1 else set()
-    for hub in sorted(hubs):
-        rest = taken != hub
-        to_hub = _relations(np.minimum(taken[rest], hub), np.maximum(taken[rest], hub), table, verifier)
-        keep[rest] &= to_hub.clustering
+    keep = _core(taken, to_pivot.shared[to_pivot.clustering], table, verifier)
     cluster = [pivot, *taken[keep].tolist()]
     links = (lo[to_pivot.clustering], hi[to_pivot.clustering], to_pivot.take(to_pivot.clustering))
     out = [(cluster, links)]
-    # The rest: components among themselves over the links already verified, each cut again.
     left = np.setdiff1d(members, np.asarray(cluster, dtype=np.int64))
     if left.shape[0] < 2:
         return out
+    # Members that copy the pivot but were cut loose copy this story's text: they start again as
+    # one component (a second version of a chain, copies cut differently), if they are many; the
+    # rest, and the members that copy nothing here, are joined by the links already verified.
+    again = taken[~keep]
+    if again.shape[0] >= 2 and rounds > 1:
+        cut_loose = again.tolist()
+        if len(cut_loose) <= max_full:
+            a, b, rel = _all_pairs([cut_loose], table, verifier)[id(cut_loose)]
+            out += [(c, (a, b, rel)) for c in _pivot_cliques(cut_loose, a, b, rel, verifier.sizes)]
+        else:
+            out += _big(cut_loose, table, verifier, max_full, rounds - 1)
+        left = np.setdiff1d(left, again)
     joined = Components(int(members.max()) + 1)
     inside = np.isin(table.a, left) & np.isin(table.b, left) & table.rel.clustering
     joined.union(np.stack([table.a[inside], table.b[inside]], axis=1))
@@ -247,8 +251,50 @@ def _big(group: list[int], table: PairTable, verifier: Verifier,
             a, b, rel = _all_pairs([sub], table, verifier)[id(sub)]
             out += [(c, (a, b, rel)) for c in _pivot_cliques(sub, a, b, rel, verifier.sizes)]
         else:
-            out += _big(sub, table, verifier, max_full)
+            out += _big(sub, table, verifier, max_full, rounds)
     return out
+
+
+#: Members of a big cluster each one is verified against (besides its pivot): the longest, the one
+#: sharing least with the pivot (a chain's far end), and two in between.
+HUBS = 4
+
+
+def _core(taken: np.ndarray, shared: np.ndarray, table: PairTable, verifier: Verifier) -> np.ndarray:
+    """Which of `taken` (the pivot's copies, sharing `shared` shingles with it) stay with it.
+
+    Each is verified against a few hubs. A hub that nearly as many members copy as the hub most
+    copied is in the story's core, and the members that fail it leave (the other half of a chain, a
+    copy cut to a fragment); a hub that fewer copy is itself on the fringe and leaves alone, so that a
+    fragment never takes the copies it is not a copy of along with it.
+    """
+    keep = np.ones(taken.shape[0], dtype=bool)
+    if taken.shape[0] < 2:
+        return keep
+    by_share = np.lexsort((taken, shared))
+    picks = [int(np.lexsort((taken, -verifier.sizes[taken]))[0]), int(by_share[0])]
+    picks += [int(by_share[(k * by_share.shape[0]) // (HUBS - 1)]) for k in range(1, HUBS - 1)]
+    hubs = sorted(set(picks))
+    agree = []
+    for h in hubs:
+        hub = int(taken[h])
+        rest = np.flatnonzero(np.arange(taken.shape[0]) != h)
+        rel = _relations(np.minimum(taken[rest], hub), np.maximum(taken[rest], hub), table, verifier)
+        copies = np.ones(taken.shape[0], dtype=bool)
+        copies[rest] = rel.clustering
+        agree.append(copies)
+    counts = [int(a.sum()) for a in agree]
+    best = max(counts)
+    for h, copies, count in zip(hubs, agree, counts):
+        if count >= CORE_SHARE * best:
+            keep &= copies
+        else:
+            keep[h] = False
+    return keep
+
+
+#: A hub copied by at least this share of the members the best hub is copied by is in the core.
+CORE_SHARE = 0.9
 
 
 def _across(recorded: list[tuple[np.ndarray, np.ndarray, Relations]], groups: list[list[int]],
