@@ -160,7 +160,7 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     tick()
     tables = build(corpus, learned, separated.table, chosen, numbered)
     arts = corpus.articles
-    credit = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
+    credit = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text, chosen.credits)
     documents = typed(tables.documents.assign(credit=credit), "documents")
     return ScanResult(documents=documents, pairs=tables.pairs, clusters=tables.clusters,
                       problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
