@@ -209,18 +209,18 @@ def choose(groups: list[list[int]], corpus: Corpus, sets: SetStore, execution: E
         # A big cluster's evidence is read first, in parts that processes share; then each process
         # reads the evidence of its share of the other clusters and chooses their origins, so
         # only the choices come back (and the names each member credits, for `network`).
-        read = [not dates_decide(g, published, crawled) for g in groups]
-        evidence.prefetch([g for g, r in zip(groups, read) if r and len(g) > _WHOLE], sites, execution)
+        evidence.prefetch([g for g in groups if len(g) > _WHOLE and not dates_decide(g, published, crawled)], sites,
+                          execution)
         alone = execution.replace(jobs=1)
 
-        def run(part: list[tuple[list[int], bool]]) -> tuple[Chosen, dict[int, tuple[str, ...]]]:
-            evidence.prefetch([g for g, r in part if r and len(g) <= _WHOLE], sites, alone)
-            done = _chosen([g for g, _ in part], ids, published, crawled, evidence, sites, urls, sets)
-            return done, evidence.credits([m for g, _ in part for m in g])
+        def run(part: list[list[int]]) -> tuple[Chosen, dict[int, tuple[str, ...]]]:
+            evidence.prefetch([g for g in part if len(g) <= _WHOLE and not dates_decide(g, published, crawled)], sites,
+                              alone)
+            done = _chosen(part, ids, published, crawled, evidence, sites, urls, sets)
+            return done, evidence.credits([m for g in part for m in g])
 
-        load = [len(g) * (_READ_COST if r and len(g) <= _WHOLE else 1) for g, r in zip(groups, read)]
         worth = len(groups) >= execution.tuning.fork_clusters or sum(map(len, groups)) >= execution.tuning.fork_members
-        runs = execution.map_split(run, list(zip(groups, read)), minimum=0 if worth else len(groups) + 1, load=load)
+        runs = execution.map_split(run, groups, minimum=0 if worth else len(groups) + 1, load=[len(g) for g in groups])
     for done, named in runs:
         origin += done[0]
         rule += done[1]
@@ -228,10 +228,6 @@ def choose(groups: list[list[int]], corpus: Corpus, sets: SetStore, execution: E
         near[:, done[3]] = done[4]
         credits.update(named)
     return Origins(origin, rule, confidence, published, crawled, near, credits)
-
-
-#: How much more reading a member's evidence costs than choosing among members whose dates decide.
-_READ_COST = 4
 
 
 #: What choosing the origins of some clusters gives: per cluster its origin, rule and confidence;
