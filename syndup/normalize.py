@@ -72,16 +72,16 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     block: list[tuple[int, int]] = []
     pos = 0
     for line in text.splitlines(keepends=True):
-        start = pos
         pos += len(line)
-        body = line.rstrip("\r\n")  # text[start:start + len(body)]
-        stripped = body.strip()
-        if not stripped:
-            _flush(text, block, spans)
+        rest = line.lstrip()  # the line's break is whitespace: stripped with the rest
+        if rest:
+            block.append((pos - len(rest), pos - len(rest) + len(rest.rstrip())))
+        elif block:
+            if len(block) == 1:  # most blocks: one line, one paragraph
+                spans.append(block[0])
+            else:
+                _flush(text, block, spans)
             block = []
-            continue
-        lead = start + len(body) - len(body.lstrip())
-        block.append((lead, lead + len(stripped)))
     _flush(text, block, spans)
     return spans
 
