@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,8 +81,12 @@ class Credited:
     @classmethod
     def of(cls, text: str, author: object) -> Credited:
         """The credits of an article's text and its author field."""
-        byline = author if isinstance(author, str) and author.strip() else None
-        return cls(tuple(attributions(text)), byline)
+        return cls.named(tuple(attributions(text)), author)
+
+    @classmethod
+    def named(cls, names: tuple[str, ...], author: object) -> Credited:
+        """The credits of an article whose text's credit lines name `names` (`attributions`)."""
+        return cls(names, author if isinstance(author, str) and author.strip() else None)
 
     def parties(self) -> list[str]:
         """Every party it credits: its credit lines' names, then its byline."""
@@ -116,11 +120,12 @@ def judge_credit(origin: Credited, copy: Credited, origin_site: str | None, orig
     return DROPPED if theirs else NONE_IN_ORIGIN
 
 
-def credit_column(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[int], str]) -> list[str | None]:
+def credit_column(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callable[[int], str],
+                  named: Mapping[int, tuple[str, ...]] | None = None) -> list[str | None]:
     """The `credit` of every row of `documents` (None but for copies); `text(row)` reads a row's text.
 
     Each origin's credits are read once, each copy's once: one regex pass over the texts of the
-    clusters' members.
+    clusters' members, but for the rows in `named` (the names their texts credit, read already).
     """
     out: list[str | None] = [None] * len(documents)
     roles = documents["role"].tolist()
@@ -131,12 +136,18 @@ def credit_column(documents: pd.DataFrame, clusters: pd.DataFrame, text: Callabl
     origin_of = dict(zip(clusters["cluster_id"].tolist(), clusters["origin_id"].tolist()))
     cluster = documents["cluster_id"].tolist()
     authors, sites, urls = (documents[c].tolist() for c in ("author", "site", "url"))
+    known = named or {}
+
+    def credited(k: int) -> Credited:
+        names = known.get(k)
+        return Credited.of(text(k), authors[k]) if names is None else Credited.named(names, authors[k])
+
     seen: dict[int, Credited] = {}
     for k in copies:
         o = row_of[origin_of[cluster[k]]]
         if o not in seen:
-            seen[o] = Credited.of(text(o), authors[o])
-        out[k] = judge_credit(seen[o], Credited.of(text(k), authors[k]), _str(sites[o]), _str(urls[o]))
+            seen[o] = credited(o)
+        out[k] = judge_credit(seen[o], credited(k), _str(sites[o]), _str(urls[o]))
     return out
 
 

@@ -72,16 +72,16 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     block: list[tuple[int, int]] = []
     pos = 0
     for line in text.splitlines(keepends=True):
-        start, end = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
-        stripped = text[start:end].strip()
-        if not stripped:
-            _flush(text, block, spans)
+        rest = line.lstrip()  # the line's break is whitespace: stripped with the rest
+        if rest:
+            block.append((pos - len(rest), pos - len(rest) + len(rest.rstrip())))
+        elif block:
+            if len(block) == 1:  # most blocks: one line, one paragraph
+                spans.append(block[0])
+            else:
+                _flush(text, block, spans)
             block = []
-            continue
-        lead = len(text[start:end]) - len(text[start:end].lstrip())
-        trail = len(text[start:end]) - len(text[start:end].rstrip())
-        block.append((start + lead, end - trail))
     _flush(text, block, spans)
     return spans
 
@@ -116,13 +116,14 @@ def _flush(text: str, block: list[tuple[int, int]], spans: list[tuple[int, int]]
 #: The most words a running head has ("THE EVENING STAR, WASHINGTON, D. C., MONDAY, MAY 3, 1920.").
 RUNNING_HEAD_WORDS = 14
 _CASED_RE = re.compile(r"[^\W\d_]")
+_ASCII_DIGIT_RE = re.compile("[0-9]")  # str.isdigit's characters in ASCII text
 
 
 def running_head(line: str) -> bool:
     """True for a newspaper's running head or folio line, the furniture OCR prints into the text of
     a page ("THE DAILY GAZETTE, MONDAY, MARCH 3, 1890.", "EVENING NEWS. PAGE 4"): a short line in
     capitals that holds a page number or a date. Never body text; the diff calls it boilerplate."""
-    if not any(c.isdigit() for c in line):
+    if not (_ASCII_DIGIT_RE.search(line) if line.isascii() else any(c.isdigit() for c in line)):
         return False
     if len(line.split()) > RUNNING_HEAD_WORDS:
         return False

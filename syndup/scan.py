@@ -143,25 +143,28 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
         if on_stage is not None:
             on_stage(next(stages))
 
-    tick()
-    learned = boilerplate.learn(corpus, settings, execution)
-    tick()
-    signed = sign.sign(corpus, learned, settings, execution)
-    tick()
-    found = candidates.find(corpus, signed, settings, execution)
-    sets, noisy_sets, words = signed.sets, signed.noisy_sets, signed.words
-    del signed  # its signatures are the largest thing in memory; only the exact sets decide from here on
-    tick()
-    verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes, noisy_sets, words)
-    tick()
-    separated = separate.separate(verified, execution=execution)
-    chosen = origins.choose(separated.groups, corpus, sets, execution)
-    numbered = cluster.number(separated, chosen)
-    tick()
-    tables = build(corpus, learned, separated.table, chosen, numbered)
-    arts = corpus.articles
-    credit = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text)
-    documents = typed(tables.documents.assign(credit=credit), "documents")
-    return ScanResult(documents=documents, pairs=tables.pairs, clusters=tables.clusters,
-                      problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
-                      boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs, _input=reread)
+    # The stages make and drop many objects, none in cycles: full collections over the corpus's
+    # objects would cost a tenth of the main process's work (see `analyse.paused_gc`).
+    with analyse.paused_gc():
+        tick()
+        learned = boilerplate.learn(corpus, settings, execution)
+        tick()
+        signed = sign.sign(corpus, learned, settings, execution)
+        tick()
+        found = candidates.find(corpus, signed, settings, execution)
+        sets, noisy_sets, words = signed.sets, signed.noisy_sets, signed.words
+        del signed  # its signatures are the largest thing in memory; only the exact sets decide from here on
+        tick()
+        verified = verify.verify(found, sets, settings, execution, corpus.articles, learned.hashes, noisy_sets, words)
+        tick()
+        separated = separate.separate(verified, execution=execution)
+        chosen = origins.choose(separated.groups, corpus, sets, execution)
+        numbered = cluster.number(separated, chosen)
+        tick()
+        tables = build(corpus, learned, separated.table, chosen, numbered)
+        arts = corpus.articles
+        credit = credit_column(tables.documents, tables.clusters, lambda k: arts[k].text, chosen.credits)
+        documents = typed(tables.documents.assign(credit=credit), "documents")
+        return ScanResult(documents=documents, pairs=tables.pairs, clusters=tables.clusters,
+                          problems=tuple(corpus.problems), settings=settings, articles_read=len(corpus),
+                          boilerplate=learned.hashes, _texts=corpus.texts, _jobs=execution.jobs, _input=reread)

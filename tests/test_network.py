@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 import syndup
 from syndup.cli import app
 from syndup.errors import BackendError, MissingDependency
+from syndup.execution import Tuning
 from syndup.network import _DIFFED as DIFFED_HABITS
 from syndup.network import (
     COPY_COLUMNS,
@@ -31,6 +32,7 @@ from syndup.network import (
     REPLACED,
     SITE_COLUMNS,
     Credited,
+    credit_column,
     edge_table,
     judge_credit,
     layout,
@@ -118,6 +120,19 @@ def test_credit_column_says_what_each_copy_did_with_the_wire_byline(eight):
     assert by_prefix == {"pa-": {DROPPED}, "pb-": {REPLACED}, "pc-": {KEPT}, "ag-": {KEPT}}
     assert docs[docs["role"] != "copy"]["credit"].isna().all()
 
+
+
+def test_credits_read_beside_the_origins_are_those_the_texts_give(eight):
+    """The scan reads each member's credit lines where it reads its evidence, in the processes
+    choosing origins; the credit column is the one the texts themselves give, split or not."""
+    records, _ = build()
+    split = syndup.scan(records, jobs=2, tuning=Tuning(fork_members=2, fork_clusters=2))
+    docs = split.documents
+    ids = docs["doc_id"].tolist()
+    from_texts = credit_column(docs, split.clusters, lambda k: split.text(ids[k]))
+    assert [None if pd.isna(c) else c for c in docs["credit"]] == from_texts
+    assert from_texts == [None if pd.isna(c) else c for c in eight[0].documents["credit"]]
+    assert {KEPT, DROPPED, REPLACED} <= set(from_texts)
 
 # -- done when 4: the seeds as records with sites ---------------------------------------------------
 

@@ -12,17 +12,26 @@ decides, by words: `verify.covered_share_many`.)
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import syndup
-from syndup import Index, kernel
-from syndup.normalize import dehyphenate, fold_confusables, noisy_token_bytes, paragraphs, running_head, token_bytes
+from syndup import Index, kernel, normalize
+from syndup.normalize import (
+    dehyphenate,
+    fold_confusables,
+    noisy_token_bytes,
+    paragraph_spans,
+    paragraphs,
+    running_head,
+    token_bytes,
+)
 from syndup.shingle import analyze_views
 from syndup.verify import relate
 
@@ -198,6 +207,60 @@ def test_a_running_head_printed_into_a_column_is_its_own_paragraph() -> None:
     # a headline in capitals without a page number or a date, or a dateline, is not furniture
     assert running_head("EVENING NEWS. PAGE 4")
     assert not running_head("NEW BRIDGE FOR THE TOWN") and not running_head("Tuesday, March 4, 1890")
+
+
+def spans_plainly(text: str) -> list[tuple[int, int]]:
+    """`paragraph_spans` written plainly (each line cut from the text and stripped), with the
+    running-head test's digit check as `str.isdigit` on every character: the oracle."""
+    spans: list[tuple[int, int]] = []
+    block: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start, end = pos, pos + len(line.rstrip("\r\n"))
+        pos += len(line)
+        if not text[start:end].strip():
+            spans += _flushed(text, block)
+            block = []
+            continue
+        lead = len(text[start:end]) - len(text[start:end].lstrip())
+        trail = len(text[start:end]) - len(text[start:end].rstrip())
+        block.append((start + lead, end - trail))
+    return spans + _flushed(text, block)
+
+
+def _flushed(text: str, block: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(normalize, "running_head", running_head_plainly)
+        normalize._flush(text, block, spans)
+    return spans
+
+
+def running_head_plainly(line: str) -> bool:
+    """`running_head` with its digit check as `str.isdigit` on every character."""
+    if not any(c.isdigit() for c in line) or len(line.split()) > normalize.RUNNING_HEAD_WORDS:
+        return False
+    cased = re.findall(r"[^\W\d_]", line)
+    upper = sum(c.isupper() for c in cased)
+    return upper >= 6 and upper >= 9 * sum(c.islower() for c in cased)
+
+
+#: Lines of a few words, some in capitals with a page number (ASCII or not): running heads.
+HEADS = st.tuples(st.sampled_from(["EVENING NEWS. PAGE", " THE STAR, MAY", "Evening news, page"]),
+                  st.sampled_from(["1", "0", "\u00b2", "\u0661", "", "4 \u00a0"])).map(" ".join)
+LINES = st.lists(st.one_of(st.text(st.sampled_from(list("AB 1\u00b2\u00a0\t.a")), max_size=10), HEADS), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(LINES, st.sampled_from(["\n", "\r\n", "\r", "\u2028", "\x0b", "\x85", "\n \n"])),
+                max_size=6))
+def test_paragraph_spans_are_those_of_the_plain_reading(blocks: list[tuple[list[str], str]]) -> None:
+    """Paragraph spans (and running heads, ASCII or not) as the plain per-line, per-character reading gives them."""
+    text = "".join(end.join(lines) + end + end for lines, end in blocks)
+    assert paragraph_spans(text) == spans_plainly(text)
+    for lines, _ in blocks:
+        for line in lines:
+            assert running_head(line) == running_head_plainly(line)
 
 
 def test_running_heads_of_an_ocr_page_are_boilerplate_in_the_diff() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib
 import random
 import re
@@ -425,6 +426,27 @@ def test_scan_finds_every_relation_the_exact_reference_finds(planted, small_chun
     assert got == expected
     assert sorted(set(got.values())) == ["copy", "duplicate", "partial"]  # the corpus has all three
 
+
+def test_scan_leaves_the_cycle_collector_as_it_found_it(seeds_dir):
+    """The scan holds Python's cycle collector off while it works, and gives it back as it was:
+    on, off, or on after a stage's callback raised."""
+    assert gc.isenabled()
+    syndup.scan(seeds_dir, jobs=1)
+    assert gc.isenabled()
+
+    def stop(name: str) -> None:
+        assert not gc.isenabled()  # held off while the stages run
+        raise KeyboardInterrupt(name)
+
+    with pytest.raises(KeyboardInterrupt):
+        syndup.scan(seeds_dir, jobs=1, on_stage=stop)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        syndup.scan(seeds_dir, jobs=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 def test_scan_is_the_same_for_any_jobs_chunks_and_input_order(planted, small_chunks):
     one = syndup.scan(planted, jobs=1, tuning=small_chunks)

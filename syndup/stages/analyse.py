@@ -30,9 +30,10 @@ Work = list[str] | JsonlLines
 
 
 @contextmanager
-def _paused_gc() -> Iterator[None]:
+def paused_gc() -> Iterator[None]:
     """Python's cycle collector held off: reading makes several objects per article and frees most
-    at once, none in cycles, and a collection every few hundred of them costs a tenth of the stage."""
+    at once, none in cycles, and a collection every few hundred of them costs a tenth of the stage
+    (the later stages too: full collections over a big corpus's objects; `scan` holds it off for them)."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -46,7 +47,7 @@ def analyse_chunk(chunk: int, work: Work, spill: str) -> tuple[Chunk, list[Probl
     """Pass 1 for one chunk (in a worker): its outline; for JSONL lines also what was read, in
     order (a `Problem` or an `ArticleMeta` per entry), and the byte lengths of the articles'
     texts, which are written (UTF-8, one after another) to the chunk's "texts" spill file."""
-    with _paused_gc():
+    with paused_gc():
         return _analyse_chunk(chunk, work, spill)
 
 
@@ -125,7 +126,7 @@ def analyse(items: Iterable[Article | Problem | JsonlLines], execution: Executio
             break
     parallel = waiting >= execution.tuning.min_parallel
     outlines: list[Chunk] = []
-    with _paused_gc():
+    with paused_gc():
         for number, (outline, entries, lengths) in enumerate(
                 execution.map_chunks(analyse_chunk, _chain(buffered, stream), parallel=parallel)):
             if entries is None:

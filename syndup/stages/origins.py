@@ -3,13 +3,14 @@
 The rules are `cluster.choose_origin`'s (dates where they can be compared, then credits, then what
 copies add, then which version puts a lead above another's, then containment, then id). The
 evidence of the texts (`read_evidence`) is read only for the clusters whose dates leave the origin
-open, for all of them at once; clusters are split between forked processes when they are many.
+open, many clusters at once; when they are many, clusters are split between forked processes, each
+reading its clusters' evidence and choosing their origins, so that only the choices come back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -42,6 +43,9 @@ class Origins:
     #: (2, n): shingles each article shares with its origin, and those unquoted on both sides;
     #: -1 where they were not counted.
     near: np.ndarray
+    #: Per member of a cluster, the names its text credits (`cluster.attributions`), where they
+    #: were read with its evidence (for `network.credit_column`); others are read there.
+    credits: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def parse_dates(values: Sequence[str | None]) -> list[pd.Timestamp | None]:
@@ -165,6 +169,11 @@ class _Evidence(Sequence[Evidence]):
                                        every=True))
         return [e for _, w in work for e in next(whole if w else parts)]
 
+    def credits(self, members: list[int]) -> dict[int, tuple[str, ...]]:
+        """The names each member's text credits: from its evidence where read, else read now."""
+        done = self._done
+        return {m: done[m].credits if m in done else tuple(attributions(self._arts[m].text)) for m in members}
+
     def __len__(self) -> int:
         return len(self._arts)
 
@@ -185,28 +194,40 @@ def choose(groups: list[list[int]], corpus: Corpus, sets: SetStore, execution: E
     urls = [a.url for a in arts]
     sites = corpus.sites
     evidence = _Evidence(arts)  # read only for clusters whose dates do not decide the origin
-    if not execution.remote:  # remote workers read their clusters' evidence themselves, next to the texts
-        evidence.prefetch([g for g in groups if not dates_decide(g, published, crawled)], sites, execution)
-
-    def run(part: list[list[int]]) -> Chosen:
-        return _chosen(part, ids, published, crawled, evidence, sites, urls, sets)
-
     near = np.full((2, n), -1, dtype=np.int64)
     origin: list[int] = []
     rule: list[str] = []
     confidence: list[float] = []
-    work: list[Any] = groups
+    credits: dict[int, tuple[str, ...]] = {}
+    runs: list[tuple[Chosen, dict[int, tuple[str, ...]]]]
     if execution.remote:  # a task is sent its clusters' members' fields, not the corpus's (memory per task)
         columns = (ids, published, crawled, sites, urls, arts)
         work = [(g, tuple(_Members(c, g) for c in columns)) for g in groups]
-        run = partial(_chosen_apart, sets=sets)
-    for done in execution.map_split(run, work, minimum=execution.tuning.fork_clusters,
-                                    load=[len(g) for g in groups]):
+        runs = [(done, {}) for done in execution.map_split(
+            partial(_chosen_apart, sets=sets), work, minimum=execution.tuning.fork_clusters, load=[len(g) for g in groups])]
+    else:
+        # A big cluster's evidence is read first, in parts that processes share; then each process
+        # reads the evidence of its share of the other clusters and chooses their origins, so
+        # only the choices come back (and the names each member credits, for `network`).
+        evidence.prefetch([g for g in groups if len(g) > _WHOLE and not dates_decide(g, published, crawled)], sites,
+                          execution)
+        alone = execution.replace(jobs=1)
+
+        def run(part: list[list[int]]) -> tuple[Chosen, dict[int, tuple[str, ...]]]:
+            evidence.prefetch([g for g in part if len(g) <= _WHOLE and not dates_decide(g, published, crawled)], sites,
+                              alone)
+            done = _chosen(part, ids, published, crawled, evidence, sites, urls, sets)
+            return done, evidence.credits([m for g in part for m in g])
+
+        worth = len(groups) >= execution.tuning.fork_clusters or sum(map(len, groups)) >= execution.tuning.fork_members
+        runs = execution.map_split(run, groups, minimum=0 if worth else len(groups) + 1, load=[len(g) for g in groups])
+    for done, named in runs:
         origin += done[0]
         rule += done[1]
         confidence += done[2]
         near[:, done[3]] = done[4]
-    return Origins(origin, rule, confidence, published, crawled, near)
+        credits.update(named)
+    return Origins(origin, rule, confidence, published, crawled, near, credits)
 
 
 #: What choosing the origins of some clusters gives: per cluster its origin, rule and confidence;

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -125,8 +125,16 @@ def _cut_apart(units: list[Unit], verifier: Verifier, max_full: int) -> tuple[Fo
 def _pairs_of(group: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Every pair (a < b) of a sorted group."""
     g = np.asarray(group, dtype=np.int64)
-    i, j = np.triu_indices(g.shape[0], k=1)
+    i, j = _upper(g.shape[0])
     return g[i], g[j]
+
+
+@lru_cache(maxsize=FULL_CHECK + 1)
+def _upper(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of every pair (i < j) of n members (most components have a few sizes)."""
+    i, j = np.triu_indices(n, k=1)
+    i.flags.writeable = j.flags.writeable = False
+    return i, j
 
 
 def _relations(a: np.ndarray, b: np.ndarray, table: PairTable, verifier: Verifier) -> Relations:
