@@ -2413,6 +2413,212 @@ done:
     return out;
 }
 
+/* ---- passages from words: sequences + passages + spans in one call ------------------------------ */
+
+/* An article's shingles in text order as word_passages keeps them: hashes h[x] for x in lo..hi-1,
+ * and prefix counts of its kept words (counted: unquoted prose words; whole: prose words) where
+ * shingle x's first word is word x + base. The counted words from shingle f's first word to
+ * shingle l's last are counted[l + base + k] - counted[f + base] (before[l] + inside[l] - before[f]
+ * of `sequences`). */
+typedef struct {
+    const uint32_t *h;
+    const int64_t *counted, *whole;
+    int64_t lo, hi, base;
+} word_seq;
+
+/* longest_run's (counted, whole) maxima for one article's shingles found in `in`, shingles found
+ * going to `found` where it is not NULL; whether there was a hit. */
+static int seq_longest_run(const word_seq *s, int k, const hash_set *in, int64_t gap, hash_set *found,
+                           int64_t *counted, int64_t *whole) {
+    int64_t best = 0, best_whole = 0, first = -1, last = -1;
+    for (int64_t x = s->lo; x <= s->hi; x++) {
+        const int hit = x < s->hi && set_has(in, s->h[x]);
+        if (x < s->hi && !hit) continue;
+        if (first >= 0 && (x == s->hi || x - last > gap + 1)) {
+            const int64_t c = s->counted[last + s->base + k] - s->counted[first + s->base];
+            const int64_t w = s->whole[last + s->base + k] - s->whole[first + s->base];
+            if (c > best) best = c;
+            if (w > best_whole) best_whole = w;
+            first = -1;
+        }
+        if (hit) {
+            if (found) set_add(found, s->h[x]);
+            if (first < 0) first = x;
+            last = x;
+        }
+    }
+    *counted = best;
+    *whole = best_whole;
+    return last >= 0;
+}
+
+/* kernel_spans for one article's shingles found in `in`: the first and last position (from the
+ * article's first shingle) of its longest run by counted words, the earliest of equal runs. */
+static void seq_span(const word_seq *s, int k, const hash_set *in, int64_t gap, int64_t *span) {
+    int64_t best = -1, first = -1, last = -1;
+    span[0] = -1;
+    span[1] = -2;
+    for (int64_t x = s->lo; x <= s->hi; x++) {
+        const int hit = x < s->hi && set_has(in, s->h[x]);
+        if (x < s->hi && !hit) continue;
+        if (first >= 0 && (x == s->hi || x - last > gap + 1)) {
+            const int64_t c = s->counted[last + s->base + k] - s->counted[first + s->base];
+            if (c > best) {
+                best = c;
+                span[0] = first - s->lo;
+                span[1] = last - s->lo;
+            }
+            first = -1;
+        }
+        if (hit) {
+            if (first < 0) first = x;
+            last = x;
+        }
+    }
+}
+
+/* word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words,
+ *   a, b, gap, min_words) -> (words, spans): passages(*sequences(...), a, b, gap) of the batch's
+ * words without building the sequences' six arrays, and for each pair whose passage has min_words
+ * or more, spans(x=a, y=b) and spans(x=b, y=a) (int64 (first, last, first, last) per pair; -1, -2,
+ * -1, -2 for the others): verify.passage_spans. */
+static PyObject *kernel_word_passages(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer words, quoted, offsets, paras, drop, mult, pa, pb;
+    int k;
+    Py_ssize_t prose, gap, min_words;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*iny*y*nn", &words, &quoted, &offsets, &paras, &drop, &mult, &k, &prose,
+                          &pa, &pb, &gap, &min_words))
+        return NULL;
+    PyObject *out = NULL, *spans_out = NULL, *result = NULL;
+    uint64_t *kept = NULL;
+    uint32_t *h = NULL;
+    int64_t *counted = NULL, *whole = NULL, *starts = NULL, *so = NULL;
+    hash_set one = {0}, two = {0};
+    const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1, n_paras = paras.len / 4, m = pa.len / 8;
+    if (words.len % 8 || quoted.len != n_words || offsets.len % 8 || n < 0 || paras.len % 4
+        || drop.len != n_paras || k < 1 || mult.len != 8 * (Py_ssize_t)k || pa.len % 8 || pb.len != pa.len
+        || gap < 0) {
+        PyErr_SetString(PyExc_ValueError, "word_passages: bad buffer sizes");
+        goto done;
+    }
+    const uint64_t *w = (const uint64_t *)words.buf, *pm = (const uint64_t *)mult.buf;
+    const uint8_t *q = (const uint8_t *)quoted.buf, *dr = (const uint8_t *)drop.buf;
+    const int64_t *off = (const int64_t *)offsets.buf, *a = (const int64_t *)pa.buf, *b = (const int64_t *)pb.buf;
+    const int32_t *pw = (const int32_t *)paras.buf;
+    if (check_offsets(off, n, n_words, "word_passages") < 0 || check_pairs(a, b, m, n, "word_passages") < 0)
+        goto done;
+    int64_t in_paras = 0;
+    int negative = 0;
+    for (Py_ssize_t p = 0; p < n_paras; p++) {
+        negative |= pw[p] < 0;
+        in_paras += pw[p];
+    }
+    if (negative || in_paras != n_words || off[0] != 0 || off[n] != n_words) {
+        PyErr_SetString(PyExc_ValueError, "word_passages: paragraphs do not cover the words");
+        goto done;
+    }
+    kept = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    counted = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    whole = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    starts = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n + 1));
+    so = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n + 1));
+    if (!kept || !counted || !whole || !starts || !so) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the kept words and their prefix counts, as `sequences` finds them */
+    Py_ssize_t p = 0, left = 0, kw = 0;
+    int64_t total = 0, total_whole = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        starts[i] = kw;
+        for (int64_t x = off[i]; x < off[i + 1]; x++) {
+            while (left == 0) left = pw[p++];
+            left--;
+            if (dr[p - 1]) continue;
+            kept[kw] = w[x];
+            counted[kw] = total;
+            whole[kw] = total_whole;
+            total += !q[x] && pw[p - 1] >= prose;
+            total_whole += pw[p - 1] >= prose;
+            kw++;
+        }
+    }
+    starts[n] = kw;
+    counted[kw] = total;
+    whole[kw] = total_whole;
+    so[0] = 0;
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t len = starts[i + 1] - starts[i];
+        so[i + 1] = so[i] + (kw >= k && len >= k ? len - k + 1 : 0);
+        if (so[i + 1] - so[i] > longest) longest = (Py_ssize_t)(so[i + 1] - so[i]);
+    }
+    h = (uint32_t *)PyMem_RawMalloc(4 * (size_t)(so[n] + 1));
+    if (!h) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t s = starts[i];
+        for (int64_t x = so[i]; x < so[i + 1]; s++, x++) {
+            uint64_t acc = 0;
+            for (int j = 0; j < k; j++) acc += kept[s + j] * pm[j];
+            h[x] = (uint32_t)(fmix64(acc + (uint64_t)k) >> 32);
+        }
+    }
+    PyMem_RawFree(kept);
+    kept = NULL;
+    uint32_t bits = 4;
+    while (bits < 31 && ((Py_ssize_t)1 << bits) < 2 * longest) bits++;
+    one.bits = two.bits = bits;
+    one.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    one.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    two.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    two.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    out = PyByteArray_FromStringAndSize(NULL, 8 * m);
+    spans_out = PyByteArray_FromStringAndSize(NULL, 32 * m);
+    if (!one.keys || !one.stamps || !two.keys || !two.stamps) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!out || !spans_out) goto done;
+    int64_t *got = (int64_t *)PyByteArray_AS_STRING(out), *span = (int64_t *)PyByteArray_AS_STRING(spans_out);
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < m; r++) {
+        const word_seq sa = {h, counted, whole, so[a[r]], so[a[r] + 1], starts[a[r]] - so[a[r]]};
+        const word_seq sb = {h, counted, whole, so[b[r]], so[b[r] + 1], starts[b[r]] - so[b[r]]};
+        int64_t *sp = span + 4 * r;
+        got[r] = 0;
+        sp[0] = sp[2] = -1;
+        sp[1] = sp[3] = -2;
+        if (sa.lo == sa.hi || sb.lo == sb.hi) continue;
+        set_clear(&one);
+        set_clear(&two);
+        for (int64_t y = sb.lo; y < sb.hi; y++) set_add(&one, h[y]);
+        /* a's run among b's shingles; the shingles both hold then say where b's runs are */
+        int64_t counted_a, whole_a, counted_b, whole_b;
+        if (!seq_longest_run(&sa, k, &one, gap, &two, &counted_a, &whole_a)) continue;
+        seq_longest_run(&sb, k, &two, gap, NULL, &counted_b, &whole_b);
+        const int64_t cap = whole_a < whole_b ? whole_a : whole_b, most = counted_a > counted_b ? counted_a : counted_b;
+        got[r] = most < cap ? most : cap;
+        if (got[r] < min_words) continue;
+        seq_span(&sa, k, &one, gap, sp);  /* `one` still holds b's shingles */
+        set_clear(&one);
+        for (int64_t x = sa.lo; x < sa.hi; x++) set_add(&one, h[x]);
+        seq_span(&sb, k, &one, gap, sp + 2);
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("(OO)", out, spans_out);
+done:
+    Py_XDECREF(out); Py_XDECREF(spans_out);
+    PyMem_RawFree(kept); PyMem_RawFree(h); PyMem_RawFree(counted); PyMem_RawFree(whole); PyMem_RawFree(starts);
+    PyMem_RawFree(so);
+    PyMem_RawFree(one.keys); PyMem_RawFree(one.stamps); PyMem_RawFree(two.keys); PyMem_RawFree(two.stamps);
+    PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets); PyBuffer_Release(&paras);
+    PyBuffer_Release(&drop); PyBuffer_Release(&mult); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+    return result;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
@@ -2471,6 +2677,10 @@ static PyMethodDef kernel_methods[] = {
     {"passages", kernel_passages, METH_VARARGS,
      "passages(hashes, before, inside, quoted_before, quoted_inside, offsets, a, b, gap) -> int64 longest "
      "shared passage per pair, in words, of shingle sequences in text order."},
+    {"word_passages", kernel_word_passages, METH_VARARGS,
+     "word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words, a, b, gap, "
+     "min_words) -> (int64 passages per pair, int64 (first, last) spans of a in b and b in a per pair where the "
+     "passage has min_words or more): verify.passage_spans."},
     {NULL, NULL, 0, NULL},
 };
 

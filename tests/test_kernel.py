@@ -403,6 +403,41 @@ def test_longest_spans_are_the_numpy_result(seqs, k):
         assert np.array_equal(x, y)
 
 
+@st.composite
+def word_batches(draw: st.DrawFn) -> tuple[FeatureBatch, np.ndarray, np.ndarray, np.ndarray]:
+    """Articles of words from a small vocabulary (so that shared runs, gaps and repeats occur) in
+    paragraphs of prose and of table rows (under `PROSE_WORDS`), some quoted, some paragraphs left
+    out, and pairs among them."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n = draw(st.integers(1, 8))
+    vocab = draw(st.sampled_from([3, 12, 60]))
+    paras = [[int(x) for x in rng.choice([0, 1, 4, 9, 10, 25, 80], draw(st.integers(0, 5)))] for _ in range(n)]
+    para_words = np.array([x for p in paras for x in p], dtype=np.int32)
+    words = int(para_words.sum())
+    batch = FeatureBatch(rng.integers(0, vocab, words).astype(np.uint64), rng.random(words) < 0.15,
+                         np.concatenate([[0], np.cumsum([sum(p) for p in paras])]).astype(np.int64),
+                         np.zeros(para_words.shape[0], np.uint64), para_words,
+                         np.concatenate([[0], np.cumsum([len(p) for p in paras])]).astype(np.int64),
+                         np.zeros((n, 12), np.uint8))
+    m = draw(st.integers(0, 20))
+    return batch, rng.random(para_words.shape[0]) < 0.2, rng.integers(0, n, m), rng.integers(0, n, m)
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(word_batches(), st.sampled_from([1, 3, 5]), st.sampled_from([1, 8, 40]))
+def test_passages_and_their_spans_from_words_are_the_numpy_result(batch, k, min_words):
+    """One C call from the words (no sequences built) against sequences, passages and spans in numpy."""
+    words, drop, a, b = batch
+    got = verify.passage_spans(words, drop, a, b, k, min_words)
+    with numpy_only():
+        want = verify.passage_spans(words, drop, a, b, k, min_words)
+    for x, y in zip(got, want):
+        assert x.dtype == y.dtype == np.int64 and x.shape == y.shape
+        assert np.array_equal(x, y)
+    assert (got[1][got[0] < min_words] == [-1, -2, -1, -2]).all()
+
+
 @needs_kernel
 def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     h, u, off = np.arange(4, dtype=np.uint32), np.ones(4, bool), np.array([0, 2, 4], np.int64)
@@ -426,6 +461,16 @@ def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     with pytest.raises(ValueError, match="paragraphs"):  # paragraphs of 2 words do not cover 3
         BUILT.sequences(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
                         np.zeros(1, bool), shingle_multipliers(5), 5, 10)
+    pair = np.array([0], np.int64)
+    with pytest.raises(ValueError, match="paragraphs"):
+        BUILT.word_passages(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
+                            np.zeros(1, bool), shingle_multipliers(5), 5, 10, pair, pair, 7, 40)
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.word_passages(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([3], np.int32),
+                            np.zeros(1, bool), shingle_multipliers(5), 5, 10, pair, pair + 1, 7, 40)
+    with pytest.raises(ValueError, match="sizes"):
+        BUILT.word_passages(words, np.zeros(2, bool), np.array([0, 3], np.int64), np.array([3], np.int32),
+                            np.zeros(1, bool), shingle_multipliers(5), 5, 10, pair, pair, 7, 40)
 
 
 #: Text where the noisy view differs from the exact one: OCR's confusable letters and digits,
