@@ -66,6 +66,11 @@
  *   spans(hashes, before, inside, offsets, x, y, gap) -> (first, last) per pair
  *       verify._longest_spans: where in x[p] its longest run of y[p]'s shingles lies.
  *
+ *   word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words,
+ *                 a, b, gap, min_words) -> (words, spans)
+ *       verify.passage_spans: passages and, for the pairs reaching min_words, both sides' spans,
+ *       from the words (the sequences are kept inside the call, not returned).
+ *
  * Array results are bytearrays, which numpy views (writable, without a copy) with frombuffer.
  */
 #define PY_SSIZE_T_CLEAN
@@ -2002,6 +2007,35 @@ static int check_pairs(const int64_t *a, const int64_t *b, Py_ssize_t m, Py_ssiz
     return 0;
 }
 
+/* The 4-by-4 block step of a merge of two sorted distinct uint32 runs (SSE2, as Lemire's and
+ * Schlegel's set intersections): every hash of a[0..3] compared with every one of b[0..3] at once.
+ * Adds the matches to *count and, with `ua` (unquoted flags of the hashes at a; `ub`: at b), the matches
+ * unquoted on either side to *count_u; the caller then moves past the block(s) whose last hash is
+ * the smaller (both when equal): no match is ever counted twice or missed. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define HAVE_BLOCK_MERGE 1
+static inline void block_merge(const uint32_t *a, const uint32_t *b, const uint8_t *ua, const uint8_t *ub,
+                               int64_t *count, int64_t *count_u) {
+    const __m128i va = _mm_loadu_si128((const __m128i *)a), vb = _mm_loadu_si128((const __m128i *)b);
+    const int m0 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, vb)));
+    const int m1 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(0, 3, 2, 1)))));
+    const int m2 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(1, 0, 3, 2)))));
+    const int m3 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(2, 1, 0, 3)))));
+    const int any = m0 | m1 | m2 | m3;
+    if (!any) return;
+    *count += __builtin_popcount((unsigned)any);
+    if (!ua) return;
+    const int masks[4] = {m0, m1, m2, m3};
+    for (int r = 0; r < 4; r++) {  /* lane p of rotation r compared a[p] with b[(p + r) % 4] */
+        for (int m = masks[r]; m; m &= m - 1) {
+            const int lane = __builtin_ctz((unsigned)m);
+            *count_u += ua[lane] | ub[(lane + r) & 3];
+        }
+    }
+}
+#endif
+
 /* overlap(hashes, unquoted, offsets, a, b, count_unquoted) -> (shared, shared_unquoted): for every
  * pair p, how many hashes the sorted distinct sets a[p] and b[p] share, and how many of those are
  * unquoted on either side (left at 0 unless count_unquoted). A merge of the two sorted sets. */
@@ -2046,6 +2080,14 @@ static PyObject *kernel_overlap(PyObject *Py_UNUSED(self), PyObject *args) {
             }
             i = ie;  /* done: skip the merge */
         }
+#ifdef HAVE_BLOCK_MERGE
+        while (i + 4 <= ie && j + 4 <= je) {
+            block_merge(h + i, h + j, count_unquoted ? u + i : NULL, u + j, &count, &count_u);
+            const uint32_t x = h[i + 3], y = h[j + 3];
+            i += x <= y ? 4 : 0;
+            j += y <= x ? 4 : 0;
+        }
+#endif
         while (i < ie && j < je) {
             const uint32_t x = h[i], y = h[j];
             if (x == y) {
@@ -2097,6 +2139,18 @@ static PyObject *kernel_overlap_reaching(PyObject *Py_UNUSED(self), PyObject *ar
             /* check every 64 steps: the hashes left on the shorter side bound what can still be shared */
             const int64_t left = ie - i < je - j ? ie - i : je - j;
             if (left == 0 || count + left < want) break;
+#ifdef HAVE_BLOCK_MERGE
+            if (i + 64 <= ie && j + 64 <= je) {  /* blocks of 4 by 4, at most 64 hashes of each side */
+                int64_t none = 0;  /* no unquoted counts here */
+                for (int s = 0; s < 16; s++) {
+                    block_merge(h + i, h + j, NULL, NULL, &count, &none);
+                    const uint32_t x = h[i + 3], y = h[j + 3];
+                    i += x <= y ? 4 : 0;
+                    j += y <= x ? 4 : 0;
+                }
+                continue;
+            }
+#endif
             for (int s = 0; s < 64 && i < ie && j < je; s++) {
                 const uint32_t x = h[i], y = h[j];
                 count += x == y;
