@@ -2480,13 +2480,35 @@ typedef struct {
     int64_t lo, hi, base;
 } word_seq;
 
-/* longest_run's (counted, whole) maxima for one article's shingles found in `in`, shingles found
- * going to `found` where it is not NULL; whether there was a hit. */
-static int seq_longest_run(const word_seq *s, int k, const hash_set *in, int64_t gap, hash_set *found,
-                           int64_t *counted, int64_t *whole) {
+/* A 16384-bit filter of uint32 hashes (their top 14 bits): a hash whose bit is clear is not in
+ * the set it was made from; one whose bit is set may be. 2 KB: it stays in the first-level cache. */
+#define FILTER_WORDS 256
+
+static inline void filter_add(uint64_t *f, uint32_t x) {
+    f[x >> 24] |= (uint64_t)1 << ((x >> 18) & 63);
+}
+
+static inline int filter_has(const uint64_t *f, uint32_t x) {
+    return (int)((f[x >> 24] >> ((x >> 18) & 63)) & 1);
+}
+
+/* The shingles two articles share: a hash set, and its filter, which answers most asks alone. */
+typedef struct {
+    const uint64_t *filter;
+    const hash_set *set;
+} shared_set;
+
+static inline int shared_has(const shared_set *s, uint32_t x) {
+    return filter_has(s->filter, x) && set_has(s->set, x);
+}
+
+/* longest_run's (counted, whole) maxima for one article's shingles found in `in` (the shingles
+ * the pair shares). */
+static void seq_longest_run(const word_seq *s, int k, const shared_set *in, int64_t gap, int64_t *counted,
+                            int64_t *whole) {
     int64_t best = 0, best_whole = 0, first = -1, last = -1;
     for (int64_t x = s->lo; x <= s->hi; x++) {
-        const int hit = x < s->hi && set_has(in, s->h[x]);
+        const int hit = x < s->hi && shared_has(in, s->h[x]);
         if (x < s->hi && !hit) continue;
         if (first >= 0 && (x == s->hi || x - last > gap + 1)) {
             const int64_t c = s->counted[last + s->base + k] - s->counted[first + s->base];
@@ -2496,24 +2518,23 @@ static int seq_longest_run(const word_seq *s, int k, const hash_set *in, int64_t
             first = -1;
         }
         if (hit) {
-            if (found) set_add(found, s->h[x]);
             if (first < 0) first = x;
             last = x;
         }
     }
     *counted = best;
     *whole = best_whole;
-    return last >= 0;
 }
 
-/* kernel_spans for one article's shingles found in `in`: the first and last position (from the
- * article's first shingle) of its longest run by counted words, the earliest of equal runs. */
-static void seq_span(const word_seq *s, int k, const hash_set *in, int64_t gap, int64_t *span) {
+/* kernel_spans for one article's shingles found in `in` (the shingles the pair shares: those the
+ * other article holds): the first and last position (from the article's first shingle) of its
+ * longest run by counted words, the earliest of equal runs. */
+static void seq_span(const word_seq *s, int k, const shared_set *in, int64_t gap, int64_t *span) {
     int64_t best = -1, first = -1, last = -1;
     span[0] = -1;
     span[1] = -2;
     for (int64_t x = s->lo; x <= s->hi; x++) {
-        const int hit = x < s->hi && set_has(in, s->h[x]);
+        const int hit = x < s->hi && shared_has(in, s->h[x]);
         if (x < s->hi && !hit) continue;
         if (first >= 0 && (x == s->hi || x - last > gap + 1)) {
             const int64_t c = s->counted[last + s->base + k] - s->counted[first + s->base];
@@ -2637,6 +2658,7 @@ static PyObject *kernel_word_passages(PyObject *Py_UNUSED(self), PyObject *args)
     }
     if (!out || !spans_out) goto done;
     int64_t *got = (int64_t *)PyByteArray_AS_STRING(out), *span = (int64_t *)PyByteArray_AS_STRING(spans_out);
+    uint64_t fa[FILTER_WORDS], fb[FILTER_WORDS], fs[FILTER_WORDS];
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t r = 0; r < m; r++) {
         const word_seq sa = {h, counted, whole, so[a[r]], so[a[r] + 1], starts[a[r]] - so[a[r]]};
@@ -2646,20 +2668,37 @@ static PyObject *kernel_word_passages(PyObject *Py_UNUSED(self), PyObject *args)
         sp[0] = sp[2] = -1;
         sp[1] = sp[3] = -2;
         if (sa.lo == sa.hi || sb.lo == sb.hi) continue;
+        /* The shingles both hold, without a set of all of either: b's filter picks a's few that
+         * b may hold (set `one`), a's filter and `one` then find exactly those b holds too (set
+         * `two`, and its filter). A shingle of a is in b, and one of b in a, just when it is in `two`. */
+        memset(fa, 0, sizeof(fa));
+        memset(fb, 0, sizeof(fb));
+        memset(fs, 0, sizeof(fs));
+        for (int64_t y = sb.lo; y < sb.hi; y++) filter_add(fb, h[y]);
         set_clear(&one);
+        for (int64_t x = sa.lo; x < sa.hi; x++) {
+            filter_add(fa, h[x]);
+            if (filter_has(fb, h[x])) set_add(&one, h[x]);
+        }
         set_clear(&two);
-        for (int64_t y = sb.lo; y < sb.hi; y++) set_add(&one, h[y]);
-        /* a's run among b's shingles; the shingles both hold then say where b's runs are */
+        int any = 0;
+        for (int64_t y = sb.lo; y < sb.hi; y++) {
+            if (filter_has(fa, h[y]) && set_has(&one, h[y])) {
+                set_add(&two, h[y]);
+                filter_add(fs, h[y]);
+                any = 1;
+            }
+        }
+        if (!any) continue;
+        const shared_set both = {fs, &two};
         int64_t counted_a, whole_a, counted_b, whole_b;
-        if (!seq_longest_run(&sa, k, &one, gap, &two, &counted_a, &whole_a)) continue;
-        seq_longest_run(&sb, k, &two, gap, NULL, &counted_b, &whole_b);
+        seq_longest_run(&sa, k, &both, gap, &counted_a, &whole_a);
+        seq_longest_run(&sb, k, &both, gap, &counted_b, &whole_b);
         const int64_t cap = whole_a < whole_b ? whole_a : whole_b, most = counted_a > counted_b ? counted_a : counted_b;
         got[r] = most < cap ? most : cap;
         if (got[r] < min_words) continue;
-        seq_span(&sa, k, &one, gap, sp);  /* `one` still holds b's shingles */
-        set_clear(&one);
-        for (int64_t x = sa.lo; x < sa.hi; x++) set_add(&one, h[x]);
-        seq_span(&sb, k, &one, gap, sp + 2);
+        seq_span(&sa, k, &both, gap, sp);
+        seq_span(&sb, k, &both, gap, sp + 2);
     }
     Py_END_ALLOW_THREADS
     result = Py_BuildValue("(OO)", out, spans_out);

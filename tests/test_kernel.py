@@ -439,6 +439,29 @@ def test_passages_and_their_spans_from_words_are_the_numpy_result(batch, k, min_
 
 
 @needs_kernel
+def test_passages_of_long_articles_sharing_much_are_the_numpy_result():
+    """Long articles sharing thousands of shingles, between stretches of their own longer than a gap:
+    the kernel's quick filters of the shared shingles then say "maybe" for many it does not share."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 1 << 40, 6000).astype(np.uint64)
+    own = rng.integers(0, 1 << 40, (3, 6000)).astype(np.uint64)
+    # b: a's first half, then its own; c: a in stretches of 40 words, each followed by 12 of its own
+    texts = [base, np.concatenate([base[:3000], own[0, :3000]]),
+             np.where((np.arange(6000) % 52) < 40, base, own[1]), own[2]]
+    words = np.concatenate(texts)
+    paras = np.full(4 * 60, 100, dtype=np.int32)
+    batch = FeatureBatch(words, rng.random(words.shape[0]) < 0.05, np.arange(5, dtype=np.int64) * 6000,
+                         np.zeros(paras.shape[0], np.uint64), paras, np.arange(5, dtype=np.int64) * 60,
+                         np.zeros((4, 12), np.uint8))
+    a, b = np.array([0, 1, 0, 2, 0, 3]), np.array([1, 0, 2, 0, 3, 0])
+    got = verify.passage_spans(batch, np.zeros(paras.shape[0], bool), a, b, 5, 40)
+    with numpy_only():
+        want = verify.passage_spans(batch, np.zeros(paras.shape[0], bool), a, b, 5, 40)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert (got[0][:4] >= 40).all() and got[0][4] == 0
+
+
+@needs_kernel
 def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     h, u, off = np.arange(4, dtype=np.uint32), np.ones(4, bool), np.array([0, 2, 4], np.int64)
     with pytest.raises(ValueError, match="out of range"):
