@@ -66,6 +66,9 @@
  *   spans(hashes, before, inside, offsets, x, y, gap) -> (first, last) per pair
  *       verify._longest_spans: where in x[p] its longest run of y[p]'s shingles lies.
  *
+ *   copy_runs(src, dst, starts, ends, to, itemsize)
+ *       spill._copy_runs: runs of a chunk's flat arrays copied into a batch.
+ *
  *   word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words,
  *                 a, b, gap, min_words) -> (words, spans)
  *       verify.passage_spans: passages and, for the pairs reaching min_words, both sides' spans,
@@ -2712,6 +2715,39 @@ done:
     return result;
 }
 
+/* copy_runs(src, dst, starts, ends, to, itemsize): dst's items to[k] .. to[k] + ends[k] - starts[k] - 1
+ * are src's items starts[k] .. ends[k] - 1, for every k (items of itemsize bytes): many articles'
+ * runs cut out of a chunk's flat arrays into a batch (spill._copy_runs), one memcpy each. */
+static PyObject *kernel_copy_runs(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer src, dst, ps, pe, pt;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "y*w*y*y*y*n", &src, &dst, &ps, &pe, &pt, &size)) return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t m = ps.len / 8;
+    if (size < 1 || src.len % size || dst.len % size || ps.len % 8 || pe.len != ps.len || pt.len != ps.len) {
+        PyErr_SetString(PyExc_ValueError, "copy_runs: bad buffer sizes");
+        goto done;
+    }
+    const int64_t *s = (const int64_t *)ps.buf, *e = (const int64_t *)pe.buf, *t = (const int64_t *)pt.buf;
+    const int64_t n_src = src.len / size, n_dst = dst.len / size;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (s[k] < 0 || e[k] < s[k] || e[k] > n_src || t[k] < 0 || t[k] > n_dst - (e[k] - s[k])) {
+            PyErr_Format(PyExc_ValueError, "copy_runs: run %zd out of range", k);
+            goto done;
+        }
+    }
+    const char *from = (const char *)src.buf;
+    char *into = (char *)dst.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < m; k++) memcpy(into + t[k] * size, from + s[k] * size, (size_t)((e[k] - s[k]) * size));
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&src); PyBuffer_Release(&dst); PyBuffer_Release(&ps); PyBuffer_Release(&pe); PyBuffer_Release(&pt);
+    return result;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
@@ -2770,6 +2806,9 @@ static PyMethodDef kernel_methods[] = {
     {"passages", kernel_passages, METH_VARARGS,
      "passages(hashes, before, inside, quoted_before, quoted_inside, offsets, a, b, gap) -> int64 longest "
      "shared passage per pair, in words, of shingle sequences in text order."},
+    {"copy_runs", kernel_copy_runs, METH_VARARGS,
+     "copy_runs(src, dst, starts, ends, to, itemsize) -> None: dst[to[k]:to[k] + ends[k] - starts[k]] = "
+     "src[starts[k]:ends[k]] for every k, items of itemsize bytes."},
     {"word_passages", kernel_word_passages, METH_VARARGS,
      "word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words, a, b, gap, "
      "min_words) -> (int64 passages per pair, int64 (first, last) spans of a in b and b in a per pair where the "

@@ -462,6 +462,37 @@ def test_passages_of_long_articles_sharing_much_are_the_numpy_result():
 
 
 @needs_kernel
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.sampled_from([np.uint32, np.uint64]), st.booleans())
+def test_runs_copied_into_a_batch_are_the_numpy_copies(seed, dtype, in_order):
+    """Articles' runs cut out of a chunk's flat arrays (a set store's or a word store's gather), in
+    id order (one joined copy in numpy) or not: the same batch either way."""
+    from syndup.spill import _copy_runs
+
+    rng = np.random.default_rng(seed)
+    flat = rng.integers(0, 1 << 30, 500).astype(dtype)
+    flags = rng.random(500) < 0.5
+    sizes = rng.integers(0, 40, int(rng.integers(0, 30)))
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    mine = np.flatnonzero(rng.random(sizes.shape[0]) < 0.8)  # the slots this chunk fills
+    mine = mine if in_order else rng.permutation(mine)
+    starts = rng.integers(0, 500 - 40, mine.shape[0])
+    ends = starts + sizes[mine]
+    out = []
+    for use_kernel in (True, False):
+        hashes, unquoted = np.zeros(int(offsets[-1]), dtype), np.zeros(int(offsets[-1]), bool)
+        with nullcontext() if use_kernel else numpy_only():
+            _copy_runs(flat, flags, starts, ends, offsets, mine, hashes, unquoted)
+        out.append((hashes, unquoted))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+    for s, e, o in zip(starts, ends, offsets[mine]):
+        assert np.array_equal(out[0][0][o:o + e - s], flat[s:e])
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.copy_runs(flat, np.zeros(3, dtype), np.array([0], np.int64), np.array([4], np.int64),
+                        np.array([0], np.int64), np.dtype(dtype).itemsize)
+
+
+@needs_kernel
 def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     h, u, off = np.arange(4, dtype=np.uint32), np.ones(4, bool), np.array([0, 2, 4], np.int64)
     with pytest.raises(ValueError, match="out of range"):
