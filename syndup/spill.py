@@ -686,8 +686,9 @@ class SetStore(Sequence[ShingleSet]):
     def gather(self, docs: np.ndarray) -> SetBatch:
         """The sets of the articles `docs`, in that order, as one `SetBatch` (slot k is docs[k]).
 
-        One read per chunk file when many of its sets are asked for, one per set otherwise; the
-        cache is neither used nor filled (a batch would flush it).
+        With the C kernel, each chunk file is mapped and its sets copied out with one memcpy each;
+        else one read per chunk file when many of its sets are asked for, one per set otherwise.
+        The cache is neither used nor filled (a batch would flush it).
         """
         docs = np.asarray(docs, dtype=np.int64)
         starts, ends = self._start[docs], self._end[docs]
@@ -700,6 +701,13 @@ class SetStore(Sequence[ShingleSet]):
         for k in np.unique(chunks[sizes > 0]).tolist():
             mine = np.flatnonzero((chunks == k) & (sizes > 0))
             fd, total = self._fd(k), self._totals[k]
+            if getattr(kernel.KERNEL, "copy_runs", None) is not None:  # no read nor call per set
+                with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+                    flat_h = np.frombuffer(mapped, dtype="<u4", count=total)
+                    flat_q = np.frombuffer(mapped, dtype=np.bool_, count=total, offset=4 * total)
+                    _copy_runs(flat_h, flat_q, starts[mine], ends[mine], offsets, mine, hashes, unquoted)
+                    del flat_h, flat_q  # views of the map, which closes here
+                continue
             if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
                 flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
                 flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
