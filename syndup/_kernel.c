@@ -66,6 +66,14 @@
  *   spans(hashes, before, inside, offsets, x, y, gap) -> (first, last) per pair
  *       verify._longest_spans: where in x[p] its longest run of y[p]'s shingles lies.
  *
+ *   copy_runs(src, dst, starts, ends, to, itemsize)
+ *       spill._copy_runs: runs of a chunk's flat arrays copied into a batch.
+ *
+ *   word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words,
+ *                 a, b, gap, min_words) -> (words, spans)
+ *       verify.passage_spans: passages and, for the pairs reaching min_words, both sides' spans,
+ *       from the words (the sequences are kept inside the call, not returned).
+ *
  * Array results are bytearrays, which numpy views (writable, without a copy) with frombuffer.
  */
 #define PY_SSIZE_T_CLEAN
@@ -2002,6 +2010,35 @@ static int check_pairs(const int64_t *a, const int64_t *b, Py_ssize_t m, Py_ssiz
     return 0;
 }
 
+/* The 4-by-4 block step of a merge of two sorted distinct uint32 runs (SSE2, as Lemire's and
+ * Schlegel's set intersections): every hash of a[0..3] compared with every one of b[0..3] at once.
+ * Adds the matches to *count and, with `ua` (unquoted flags of the hashes at a; `ub`: at b), the matches
+ * unquoted on either side to *count_u; the caller then moves past the block(s) whose last hash is
+ * the smaller (both when equal): no match is ever counted twice or missed. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define HAVE_BLOCK_MERGE 1
+static inline void block_merge(const uint32_t *a, const uint32_t *b, const uint8_t *ua, const uint8_t *ub,
+                               int64_t *count, int64_t *count_u) {
+    const __m128i va = _mm_loadu_si128((const __m128i *)a), vb = _mm_loadu_si128((const __m128i *)b);
+    const int m0 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, vb)));
+    const int m1 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(0, 3, 2, 1)))));
+    const int m2 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(1, 0, 3, 2)))));
+    const int m3 = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(2, 1, 0, 3)))));
+    const int any = m0 | m1 | m2 | m3;
+    if (!any) return;
+    *count += __builtin_popcount((unsigned)any);
+    if (!ua) return;
+    const int masks[4] = {m0, m1, m2, m3};
+    for (int r = 0; r < 4; r++) {  /* lane p of rotation r compared a[p] with b[(p + r) % 4] */
+        for (int m = masks[r]; m; m &= m - 1) {
+            const int lane = __builtin_ctz((unsigned)m);
+            *count_u += ua[lane] | ub[(lane + r) & 3];
+        }
+    }
+}
+#endif
+
 /* overlap(hashes, unquoted, offsets, a, b, count_unquoted) -> (shared, shared_unquoted): for every
  * pair p, how many hashes the sorted distinct sets a[p] and b[p] share, and how many of those are
  * unquoted on either side (left at 0 unless count_unquoted). A merge of the two sorted sets. */
@@ -2046,6 +2083,14 @@ static PyObject *kernel_overlap(PyObject *Py_UNUSED(self), PyObject *args) {
             }
             i = ie;  /* done: skip the merge */
         }
+#ifdef HAVE_BLOCK_MERGE
+        while (i + 4 <= ie && j + 4 <= je) {
+            block_merge(h + i, h + j, count_unquoted ? u + i : NULL, u + j, &count, &count_u);
+            const uint32_t x = h[i + 3], y = h[j + 3];
+            i += x <= y ? 4 : 0;
+            j += y <= x ? 4 : 0;
+        }
+#endif
         while (i < ie && j < je) {
             const uint32_t x = h[i], y = h[j];
             if (x == y) {
@@ -2097,6 +2142,18 @@ static PyObject *kernel_overlap_reaching(PyObject *Py_UNUSED(self), PyObject *ar
             /* check every 64 steps: the hashes left on the shorter side bound what can still be shared */
             const int64_t left = ie - i < je - j ? ie - i : je - j;
             if (left == 0 || count + left < want) break;
+#ifdef HAVE_BLOCK_MERGE
+            if (i + 64 <= ie && j + 64 <= je) {  /* blocks of 4 by 4, at most 64 hashes of each side */
+                int64_t none = 0;  /* no unquoted counts here */
+                for (int s = 0; s < 16; s++) {
+                    block_merge(h + i, h + j, NULL, NULL, &count, &none);
+                    const uint32_t x = h[i + 3], y = h[j + 3];
+                    i += x <= y ? 4 : 0;
+                    j += y <= x ? 4 : 0;
+                }
+                continue;
+            }
+#endif
             for (int s = 0; s < 64 && i < ie && j < je; s++) {
                 const uint32_t x = h[i], y = h[j];
                 count += x == y;
@@ -2413,6 +2470,284 @@ done:
     return out;
 }
 
+/* ---- passages from words: sequences + passages + spans in one call ------------------------------ */
+
+/* An article's shingles in text order as word_passages keeps them: hashes h[x] for x in lo..hi-1,
+ * and prefix counts of its kept words (counted: unquoted prose words; whole: prose words) where
+ * shingle x's first word is word x + base. The counted words from shingle f's first word to
+ * shingle l's last are counted[l + base + k] - counted[f + base] (before[l] + inside[l] - before[f]
+ * of `sequences`). */
+typedef struct {
+    const uint32_t *h;
+    const int64_t *counted, *whole;
+    int64_t lo, hi, base;
+} word_seq;
+
+/* A 16384-bit filter of uint32 hashes (their top 14 bits): a hash whose bit is clear is not in
+ * the set it was made from; one whose bit is set may be. 2 KB: it stays in the first-level cache. */
+#define FILTER_WORDS 256
+
+static inline void filter_add(uint64_t *f, uint32_t x) {
+    f[x >> 24] |= (uint64_t)1 << ((x >> 18) & 63);
+}
+
+static inline int filter_has(const uint64_t *f, uint32_t x) {
+    return (int)((f[x >> 24] >> ((x >> 18) & 63)) & 1);
+}
+
+/* The shingles two articles share: a hash set, and its filter, which answers most asks alone. */
+typedef struct {
+    const uint64_t *filter;
+    const hash_set *set;
+} shared_set;
+
+static inline int shared_has(const shared_set *s, uint32_t x) {
+    return filter_has(s->filter, x) && set_has(s->set, x);
+}
+
+/* longest_run's (counted, whole) maxima for one article's shingles found in `in` (the shingles
+ * the pair shares). */
+static void seq_longest_run(const word_seq *s, int k, const shared_set *in, int64_t gap, int64_t *counted,
+                            int64_t *whole) {
+    int64_t best = 0, best_whole = 0, first = -1, last = -1;
+    for (int64_t x = s->lo; x <= s->hi; x++) {
+        const int hit = x < s->hi && shared_has(in, s->h[x]);
+        if (x < s->hi && !hit) continue;
+        if (first >= 0 && (x == s->hi || x - last > gap + 1)) {
+            const int64_t c = s->counted[last + s->base + k] - s->counted[first + s->base];
+            const int64_t w = s->whole[last + s->base + k] - s->whole[first + s->base];
+            if (c > best) best = c;
+            if (w > best_whole) best_whole = w;
+            first = -1;
+        }
+        if (hit) {
+            if (first < 0) first = x;
+            last = x;
+        }
+    }
+    *counted = best;
+    *whole = best_whole;
+}
+
+/* kernel_spans for one article's shingles found in `in` (the shingles the pair shares: those the
+ * other article holds): the first and last position (from the article's first shingle) of its
+ * longest run by counted words, the earliest of equal runs. */
+static void seq_span(const word_seq *s, int k, const shared_set *in, int64_t gap, int64_t *span) {
+    int64_t best = -1, first = -1, last = -1;
+    span[0] = -1;
+    span[1] = -2;
+    for (int64_t x = s->lo; x <= s->hi; x++) {
+        const int hit = x < s->hi && shared_has(in, s->h[x]);
+        if (x < s->hi && !hit) continue;
+        if (first >= 0 && (x == s->hi || x - last > gap + 1)) {
+            const int64_t c = s->counted[last + s->base + k] - s->counted[first + s->base];
+            if (c > best) {
+                best = c;
+                span[0] = first - s->lo;
+                span[1] = last - s->lo;
+            }
+            first = -1;
+        }
+        if (hit) {
+            if (first < 0) first = x;
+            last = x;
+        }
+    }
+}
+
+/* word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words,
+ *   a, b, gap, min_words) -> (words, spans): passages(*sequences(...), a, b, gap) of the batch's
+ * words without building the sequences' six arrays, and for each pair whose passage has min_words
+ * or more, spans(x=a, y=b) and spans(x=b, y=a) (int64 (first, last, first, last) per pair; -1, -2,
+ * -1, -2 for the others): verify.passage_spans. */
+static PyObject *kernel_word_passages(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer words, quoted, offsets, paras, drop, mult, pa, pb;
+    int k;
+    Py_ssize_t prose, gap, min_words;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*iny*y*nn", &words, &quoted, &offsets, &paras, &drop, &mult, &k, &prose,
+                          &pa, &pb, &gap, &min_words))
+        return NULL;
+    PyObject *out = NULL, *spans_out = NULL, *result = NULL;
+    uint64_t *kept = NULL;
+    uint32_t *h = NULL;
+    int64_t *counted = NULL, *whole = NULL, *starts = NULL, *so = NULL;
+    hash_set one = {0}, two = {0};
+    const Py_ssize_t n_words = words.len / 8, n = offsets.len / 8 - 1, n_paras = paras.len / 4, m = pa.len / 8;
+    if (words.len % 8 || quoted.len != n_words || offsets.len % 8 || n < 0 || paras.len % 4
+        || drop.len != n_paras || k < 1 || mult.len != 8 * (Py_ssize_t)k || pa.len % 8 || pb.len != pa.len
+        || gap < 0) {
+        PyErr_SetString(PyExc_ValueError, "word_passages: bad buffer sizes");
+        goto done;
+    }
+    const uint64_t *w = (const uint64_t *)words.buf, *pm = (const uint64_t *)mult.buf;
+    const uint8_t *q = (const uint8_t *)quoted.buf, *dr = (const uint8_t *)drop.buf;
+    const int64_t *off = (const int64_t *)offsets.buf, *a = (const int64_t *)pa.buf, *b = (const int64_t *)pb.buf;
+    const int32_t *pw = (const int32_t *)paras.buf;
+    if (check_offsets(off, n, n_words, "word_passages") < 0 || check_pairs(a, b, m, n, "word_passages") < 0)
+        goto done;
+    int64_t in_paras = 0;
+    int negative = 0;
+    for (Py_ssize_t p = 0; p < n_paras; p++) {
+        negative |= pw[p] < 0;
+        in_paras += pw[p];
+    }
+    if (negative || in_paras != n_words || off[0] != 0 || off[n] != n_words) {
+        PyErr_SetString(PyExc_ValueError, "word_passages: paragraphs do not cover the words");
+        goto done;
+    }
+    kept = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    counted = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    whole = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
+    starts = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n + 1));
+    so = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n + 1));
+    if (!kept || !counted || !whole || !starts || !so) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the kept words and their prefix counts, as `sequences` finds them */
+    Py_ssize_t p = 0, left = 0, kw = 0;
+    int64_t total = 0, total_whole = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        starts[i] = kw;
+        for (int64_t x = off[i]; x < off[i + 1]; x++) {
+            while (left == 0) left = pw[p++];
+            left--;
+            if (dr[p - 1]) continue;
+            kept[kw] = w[x];
+            counted[kw] = total;
+            whole[kw] = total_whole;
+            total += !q[x] && pw[p - 1] >= prose;
+            total_whole += pw[p - 1] >= prose;
+            kw++;
+        }
+    }
+    starts[n] = kw;
+    counted[kw] = total;
+    whole[kw] = total_whole;
+    so[0] = 0;
+    Py_ssize_t longest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t len = starts[i + 1] - starts[i];
+        so[i + 1] = so[i] + (kw >= k && len >= k ? len - k + 1 : 0);
+        if (so[i + 1] - so[i] > longest) longest = (Py_ssize_t)(so[i + 1] - so[i]);
+    }
+    h = (uint32_t *)PyMem_RawMalloc(4 * (size_t)(so[n] + 1));
+    if (!h) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t s = starts[i];
+        for (int64_t x = so[i]; x < so[i + 1]; s++, x++) {
+            uint64_t acc = 0;
+            for (int j = 0; j < k; j++) acc += kept[s + j] * pm[j];
+            h[x] = (uint32_t)(fmix64(acc + (uint64_t)k) >> 32);
+        }
+    }
+    PyMem_RawFree(kept);
+    kept = NULL;
+    uint32_t bits = 4;
+    while (bits < 31 && ((Py_ssize_t)1 << bits) < 2 * longest) bits++;
+    one.bits = two.bits = bits;
+    one.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    one.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    two.keys = (uint32_t *)PyMem_RawMalloc(sizeof(uint32_t) << bits);
+    two.stamps = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    out = PyByteArray_FromStringAndSize(NULL, 8 * m);
+    spans_out = PyByteArray_FromStringAndSize(NULL, 32 * m);
+    if (!one.keys || !one.stamps || !two.keys || !two.stamps) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!out || !spans_out) goto done;
+    int64_t *got = (int64_t *)PyByteArray_AS_STRING(out), *span = (int64_t *)PyByteArray_AS_STRING(spans_out);
+    uint64_t fa[FILTER_WORDS], fb[FILTER_WORDS], fs[FILTER_WORDS];
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < m; r++) {
+        const word_seq sa = {h, counted, whole, so[a[r]], so[a[r] + 1], starts[a[r]] - so[a[r]]};
+        const word_seq sb = {h, counted, whole, so[b[r]], so[b[r] + 1], starts[b[r]] - so[b[r]]};
+        int64_t *sp = span + 4 * r;
+        got[r] = 0;
+        sp[0] = sp[2] = -1;
+        sp[1] = sp[3] = -2;
+        if (sa.lo == sa.hi || sb.lo == sb.hi) continue;
+        /* The shingles both hold, without a set of all of either: b's filter picks a's few that
+         * b may hold (set `one`), a's filter and `one` then find exactly those b holds too (set
+         * `two`, and its filter). A shingle of a is in b, and one of b in a, just when it is in `two`. */
+        memset(fa, 0, sizeof(fa));
+        memset(fb, 0, sizeof(fb));
+        memset(fs, 0, sizeof(fs));
+        for (int64_t y = sb.lo; y < sb.hi; y++) filter_add(fb, h[y]);
+        set_clear(&one);
+        for (int64_t x = sa.lo; x < sa.hi; x++) {
+            filter_add(fa, h[x]);
+            if (filter_has(fb, h[x])) set_add(&one, h[x]);
+        }
+        set_clear(&two);
+        int any = 0;
+        for (int64_t y = sb.lo; y < sb.hi; y++) {
+            if (filter_has(fa, h[y]) && set_has(&one, h[y])) {
+                set_add(&two, h[y]);
+                filter_add(fs, h[y]);
+                any = 1;
+            }
+        }
+        if (!any) continue;
+        const shared_set both = {fs, &two};
+        int64_t counted_a, whole_a, counted_b, whole_b;
+        seq_longest_run(&sa, k, &both, gap, &counted_a, &whole_a);
+        seq_longest_run(&sb, k, &both, gap, &counted_b, &whole_b);
+        const int64_t cap = whole_a < whole_b ? whole_a : whole_b, most = counted_a > counted_b ? counted_a : counted_b;
+        got[r] = most < cap ? most : cap;
+        if (got[r] < min_words) continue;
+        seq_span(&sa, k, &both, gap, sp);
+        seq_span(&sb, k, &both, gap, sp + 2);
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("(OO)", out, spans_out);
+done:
+    Py_XDECREF(out); Py_XDECREF(spans_out);
+    PyMem_RawFree(kept); PyMem_RawFree(h); PyMem_RawFree(counted); PyMem_RawFree(whole); PyMem_RawFree(starts);
+    PyMem_RawFree(so);
+    PyMem_RawFree(one.keys); PyMem_RawFree(one.stamps); PyMem_RawFree(two.keys); PyMem_RawFree(two.stamps);
+    PyBuffer_Release(&words); PyBuffer_Release(&quoted); PyBuffer_Release(&offsets); PyBuffer_Release(&paras);
+    PyBuffer_Release(&drop); PyBuffer_Release(&mult); PyBuffer_Release(&pa); PyBuffer_Release(&pb);
+    return result;
+}
+
+/* copy_runs(src, dst, starts, ends, to, itemsize): dst's items to[k] .. to[k] + ends[k] - starts[k] - 1
+ * are src's items starts[k] .. ends[k] - 1, for every k (items of itemsize bytes): many articles'
+ * runs cut out of a chunk's flat arrays into a batch (spill._copy_runs), one memcpy each. */
+static PyObject *kernel_copy_runs(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer src, dst, ps, pe, pt;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "y*w*y*y*y*n", &src, &dst, &ps, &pe, &pt, &size)) return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t m = ps.len / 8;
+    if (size < 1 || src.len % size || dst.len % size || ps.len % 8 || pe.len != ps.len || pt.len != ps.len) {
+        PyErr_SetString(PyExc_ValueError, "copy_runs: bad buffer sizes");
+        goto done;
+    }
+    const int64_t *s = (const int64_t *)ps.buf, *e = (const int64_t *)pe.buf, *t = (const int64_t *)pt.buf;
+    const int64_t n_src = src.len / size, n_dst = dst.len / size;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (s[k] < 0 || e[k] < s[k] || e[k] > n_src || t[k] < 0 || t[k] > n_dst - (e[k] - s[k])) {
+            PyErr_Format(PyExc_ValueError, "copy_runs: run %zd out of range", k);
+            goto done;
+        }
+    }
+    const char *from = (const char *)src.buf;
+    char *into = (char *)dst.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < m; k++) memcpy(into + t[k] * size, from + s[k] * size, (size_t)((e[k] - s[k]) * size));
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    PyBuffer_Release(&src); PyBuffer_Release(&dst); PyBuffer_Release(&ps); PyBuffer_Release(&pe); PyBuffer_Release(&pt);
+    return result;
+}
+
 static PyMethodDef kernel_methods[] = {
     {"fold_confusables", kernel_fold_confusables, METH_O,
      "fold_confusables(tokens: bytes) -> bytes: normalize.fold_confusables (OCR's confusable "
@@ -2471,6 +2806,13 @@ static PyMethodDef kernel_methods[] = {
     {"passages", kernel_passages, METH_VARARGS,
      "passages(hashes, before, inside, quoted_before, quoted_inside, offsets, a, b, gap) -> int64 longest "
      "shared passage per pair, in words, of shingle sequences in text order."},
+    {"copy_runs", kernel_copy_runs, METH_VARARGS,
+     "copy_runs(src, dst, starts, ends, to, itemsize) -> None: dst[to[k]:to[k] + ends[k] - starts[k]] = "
+     "src[starts[k]:ends[k]] for every k, items of itemsize bytes."},
+    {"word_passages", kernel_word_passages, METH_VARARGS,
+     "word_passages(word_hashes, word_quoted, word_offsets, para_words, drop, multipliers, k, prose_words, a, b, gap, "
+     "min_words) -> (int64 passages per pair, int64 (first, last) spans of a in b and b in a per pair where the "
+     "passage has min_words or more): verify.passage_spans."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
+from . import kernel
 from .candidates import sum_by_code
 from .models import Article
 from .shingle import EMPTY, FeatureBatch, SetBatch, ShingleSet
@@ -685,8 +686,9 @@ class SetStore(Sequence[ShingleSet]):
     def gather(self, docs: np.ndarray) -> SetBatch:
         """The sets of the articles `docs`, in that order, as one `SetBatch` (slot k is docs[k]).
 
-        One read per chunk file when many of its sets are asked for, one per set otherwise; the
-        cache is neither used nor filled (a batch would flush it).
+        With the C kernel, each chunk file is mapped and its sets copied out with one memcpy each;
+        else one read per chunk file when many of its sets are asked for, one per set otherwise.
+        The cache is neither used nor filled (a batch would flush it).
         """
         docs = np.asarray(docs, dtype=np.int64)
         starts, ends = self._start[docs], self._end[docs]
@@ -699,6 +701,13 @@ class SetStore(Sequence[ShingleSet]):
         for k in np.unique(chunks[sizes > 0]).tolist():
             mine = np.flatnonzero((chunks == k) & (sizes > 0))
             fd, total = self._fd(k), self._totals[k]
+            if getattr(kernel.KERNEL, "copy_runs", None) is not None:  # no read nor call per set
+                with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+                    flat_h = np.frombuffer(mapped, dtype="<u4", count=total)
+                    flat_q = np.frombuffer(mapped, dtype=np.bool_, count=total, offset=4 * total)
+                    _copy_runs(flat_h, flat_q, starts[mine], ends[mine], offsets, mine, hashes, unquoted)
+                    del flat_h, flat_q  # views of the map, which closes here
+                continue
             if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
                 flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
                 flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
@@ -729,8 +738,17 @@ class SetStore(Sequence[ShingleSet]):
 def _copy_runs(flat_h: np.ndarray, flat_q: np.ndarray, starts: np.ndarray, ends: np.ndarray, offsets: np.ndarray,
                mine: np.ndarray, hashes: np.ndarray, unquoted: np.ndarray) -> None:
     """Copy the runs flat[starts[k]:ends[k]] of one chunk's two arrays to slots `mine` of a batch (its
-    `offsets`): slice copies, several times faster than one fancy index over all of them, joined
-    by one `np.concatenate` where the slots' places follow each other (a batch in id order)."""
+    `offsets`): one memcpy a run in the C kernel; else slice copies, several times faster than one
+    fancy index over all of them, joined by one `np.concatenate` where the slots' places follow
+    each other (a batch in id order)."""
+    copy = getattr(kernel.KERNEL, "copy_runs", None)
+    if copy is not None and flat_h.dtype.itemsize == hashes.dtype.itemsize \
+            and flat_q.dtype.itemsize == unquoted.dtype.itemsize and hashes.flags.c_contiguous \
+            and unquoted.flags.c_contiguous:
+        runs = [np.ascontiguousarray(x, dtype=np.int64) for x in (starts, ends, offsets[mine])]
+        copy(np.ascontiguousarray(flat_h), hashes, *runs, hashes.dtype.itemsize)
+        copy(np.ascontiguousarray(flat_q), unquoted, *runs, unquoted.dtype.itemsize)
+        return
     if mine.shape[0] and np.array_equal(offsets[mine[1:]], offsets[mine[:-1] + 1]):
         o0, o1 = int(offsets[mine[0]]), int(offsets[mine[-1] + 1])
         cuts = list(zip(starts.tolist(), ends.tolist()))

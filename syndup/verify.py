@@ -817,16 +817,21 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
     return _whole_passages(texts, batch, furniture, sequences_many(batch, k, furniture=furniture), a, b, k)
 
 
-def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.ndarray, seqs: Sequences,
-                    a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.ndarray, seqs: Sequences | None,
+                    a: np.ndarray, b: np.ndarray, k: int, spans: np.ndarray | None = None) -> np.ndarray:
     """`whole_passages` of pairs a[p], b[p] of `batch`, whose paragraphs `furniture` (boilerplate
-    included) `seqs` leaves out."""
-    sets = None if _spans_kernel() is not None else _sorted_sets(seqs, np.isin(np.arange(len(batch)), np.concatenate([a, b])))
+    included) `seqs` leaves out; `spans`: their longest runs, found already (`passage_spans`; `seqs`
+    is then not read)."""
+    sets = None if spans is not None or _spans_kernel() is not None else _sorted_sets(
+        seqs, np.isin(np.arange(len(batch)), np.concatenate([a, b])))  # type: ignore[arg-type]
     out = np.zeros(a.shape[0], dtype=bool)
     around: dict[int, _Paragraphs | None] = {}  # an article in many pairs is cut once
-    for x, y in ((a, b), (b, a)):
+    for side, (x, y) in enumerate(((a, b), (b, a))):
         todo = np.flatnonzero(~out)
-        first, last = _longest_spans(seqs, sets, x[todo], y[todo], k)
+        if spans is None:
+            first, last = _longest_spans(seqs, sets, x[todo], y[todo], k)  # type: ignore[arg-type]
+        else:
+            first, last = spans[todo, 2 * side], spans[todo, 2 * side + 1]
         for p, f, lw in zip(todo.tolist(), first.tolist(), (last + k - 1).tolist()):
             if lw - k + 1 < f:
                 continue
@@ -845,13 +850,41 @@ def passages_many(batch: FeatureBatch, drop: np.ndarray | None, text: Callable[[
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     k = settings.shingle_size
     furniture = page_furniture(batch) | (False if drop is None else drop)
-    seqs = sequences_many(batch, k, furniture=furniture)
-    words = np.array(passage_words_many(seqs, a, b, k), dtype=np.int64)
+    words, spans = passage_spans(batch, furniture, a, b, k, settings.partial_min_words)
     long = np.flatnonzero(words >= settings.partial_min_words)
     if long.shape[0]:
         texts = _Texts(list(range(len(batch))), text)
-        words[long[~_whole_passages(texts, batch, furniture, seqs, a[long], b[long], k)]] = 0
+        words[long[~_whole_passages(texts, batch, furniture, None, a[long], b[long], k, spans[long])]] = 0
     return words
+
+
+def passage_spans(batch: FeatureBatch, furniture: np.ndarray, a: np.ndarray, b: np.ndarray, k: int,
+                  min_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """`passage_words_many` of pairs a[p], b[p] of `batch` (its paragraphs `furniture` left out), and
+    where that is `min_words` or more, `_longest_spans` of a[p] in b[p] and of b[p] in a[p] (rows of
+    first, last, first, last; -1, -2, -1, -2 elsewhere): what the sentence test reads. The C kernel
+    finds both from the words in one call, without building the sequences' six arrays."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    fused = getattr(kernel.KERNEL, "word_passages", None)
+    if fused is not None:
+        got, spans = fused(np.ascontiguousarray(batch.word_hashes, dtype=np.uint64),
+                           np.ascontiguousarray(batch.word_quoted, dtype=np.bool_),
+                           np.ascontiguousarray(batch.word_offsets, dtype=np.int64),
+                           np.ascontiguousarray(batch.para_words, dtype=np.int32),
+                           np.ascontiguousarray(furniture, dtype=np.bool_), shingle_multipliers(k), k, PROSE_WORDS,
+                           np.ascontiguousarray(a), np.ascontiguousarray(b), gap(k), min_words)
+        return np.frombuffer(got, dtype=np.int64).copy(), np.frombuffer(spans, dtype=np.int64).reshape(-1, 4)
+    seqs = sequences_many(batch, k, furniture=furniture)
+    words = np.array(passage_words_many(seqs, a, b, k), dtype=np.int64)
+    spans = np.tile(np.array([-1, -2, -1, -2], dtype=np.int64), (a.shape[0], 1))
+    long = np.flatnonzero(words >= min_words)
+    if long.shape[0]:
+        x, y = a[long], b[long]
+        sets = None if _spans_kernel() is not None else _sorted_sets(
+            seqs, np.isin(np.arange(len(batch)), np.concatenate([x, y])))
+        spans[long, 0], spans[long, 1] = _longest_spans(seqs, sets, x, y, k)
+        spans[long, 2], spans[long, 3] = _longest_spans(seqs, sets, y, x, k)
+    return words, spans
 
 
 def _sorted_sets(seqs: Sequences, needed: np.ndarray) -> SetBatch:

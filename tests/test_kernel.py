@@ -403,6 +403,95 @@ def test_longest_spans_are_the_numpy_result(seqs, k):
         assert np.array_equal(x, y)
 
 
+@st.composite
+def word_batches(draw: st.DrawFn) -> tuple[FeatureBatch, np.ndarray, np.ndarray, np.ndarray]:
+    """Articles of words from a small vocabulary (so that shared runs, gaps and repeats occur) in
+    paragraphs of prose and of table rows (under `PROSE_WORDS`), some quoted, some paragraphs left
+    out, and pairs among them."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n = draw(st.integers(1, 8))
+    vocab = draw(st.sampled_from([3, 12, 60]))
+    paras = [[int(x) for x in rng.choice([0, 1, 4, 9, 10, 25, 80], draw(st.integers(0, 5)))] for _ in range(n)]
+    para_words = np.array([x for p in paras for x in p], dtype=np.int32)
+    words = int(para_words.sum())
+    batch = FeatureBatch(rng.integers(0, vocab, words).astype(np.uint64), rng.random(words) < 0.15,
+                         np.concatenate([[0], np.cumsum([sum(p) for p in paras])]).astype(np.int64),
+                         np.zeros(para_words.shape[0], np.uint64), para_words,
+                         np.concatenate([[0], np.cumsum([len(p) for p in paras])]).astype(np.int64),
+                         np.zeros((n, 12), np.uint8))
+    m = draw(st.integers(0, 20))
+    return batch, rng.random(para_words.shape[0]) < 0.2, rng.integers(0, n, m), rng.integers(0, n, m)
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(word_batches(), st.sampled_from([1, 3, 5]), st.sampled_from([1, 8, 40]))
+def test_passages_and_their_spans_from_words_are_the_numpy_result(batch, k, min_words):
+    """One C call from the words (no sequences built) against sequences, passages and spans in numpy."""
+    words, drop, a, b = batch
+    got = verify.passage_spans(words, drop, a, b, k, min_words)
+    with numpy_only():
+        want = verify.passage_spans(words, drop, a, b, k, min_words)
+    for x, y in zip(got, want):
+        assert x.dtype == y.dtype == np.int64 and x.shape == y.shape
+        assert np.array_equal(x, y)
+    assert (got[1][got[0] < min_words] == [-1, -2, -1, -2]).all()
+
+
+@needs_kernel
+def test_passages_of_long_articles_sharing_much_are_the_numpy_result():
+    """Long articles sharing thousands of shingles, between stretches of their own longer than a gap:
+    the kernel's quick filters of the shared shingles then say "maybe" for many it does not share."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 1 << 40, 6000).astype(np.uint64)
+    own = rng.integers(0, 1 << 40, (3, 6000)).astype(np.uint64)
+    # b: a's first half, then its own; c: a in stretches of 40 words, each followed by 12 of its own
+    texts = [base, np.concatenate([base[:3000], own[0, :3000]]),
+             np.where((np.arange(6000) % 52) < 40, base, own[1]), own[2]]
+    words = np.concatenate(texts)
+    paras = np.full(4 * 60, 100, dtype=np.int32)
+    batch = FeatureBatch(words, rng.random(words.shape[0]) < 0.05, np.arange(5, dtype=np.int64) * 6000,
+                         np.zeros(paras.shape[0], np.uint64), paras, np.arange(5, dtype=np.int64) * 60,
+                         np.zeros((4, 12), np.uint8))
+    a, b = np.array([0, 1, 0, 2, 0, 3]), np.array([1, 0, 2, 0, 3, 0])
+    got = verify.passage_spans(batch, np.zeros(paras.shape[0], bool), a, b, 5, 40)
+    with numpy_only():
+        want = verify.passage_spans(batch, np.zeros(paras.shape[0], bool), a, b, 5, 40)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert (got[0][:4] >= 40).all() and got[0][4] == 0
+
+
+@needs_kernel
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1), st.sampled_from([np.uint32, np.uint64]), st.booleans())
+def test_runs_copied_into_a_batch_are_the_numpy_copies(seed, dtype, in_order):
+    """Articles' runs cut out of a chunk's flat arrays (a set store's or a word store's gather), in
+    id order (one joined copy in numpy) or not: the same batch either way."""
+    from syndup.spill import _copy_runs
+
+    rng = np.random.default_rng(seed)
+    flat = rng.integers(0, 1 << 30, 500).astype(dtype)
+    flags = rng.random(500) < 0.5
+    sizes = rng.integers(0, 40, int(rng.integers(0, 30)))
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    mine = np.flatnonzero(rng.random(sizes.shape[0]) < 0.8)  # the slots this chunk fills
+    mine = mine if in_order else rng.permutation(mine)
+    starts = rng.integers(0, 500 - 40, mine.shape[0])
+    ends = starts + sizes[mine]
+    out = []
+    for use_kernel in (True, False):
+        hashes, unquoted = np.zeros(int(offsets[-1]), dtype), np.zeros(int(offsets[-1]), bool)
+        with nullcontext() if use_kernel else numpy_only():
+            _copy_runs(flat, flags, starts, ends, offsets, mine, hashes, unquoted)
+        out.append((hashes, unquoted))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+    for s, e, o in zip(starts, ends, offsets[mine]):
+        assert np.array_equal(out[0][0][o:o + e - s], flat[s:e])
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.copy_runs(flat, np.zeros(3, dtype), np.array([0], np.int64), np.array([4], np.int64),
+                        np.array([0], np.int64), np.dtype(dtype).itemsize)
+
+
 @needs_kernel
 def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     h, u, off = np.arange(4, dtype=np.uint32), np.ones(4, bool), np.array([0, 2, 4], np.int64)
@@ -426,6 +515,16 @@ def test_the_pair_kernels_refuse_bad_input_with_python_errors():
     with pytest.raises(ValueError, match="paragraphs"):  # paragraphs of 2 words do not cover 3
         BUILT.sequences(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
                         np.zeros(1, bool), shingle_multipliers(5), 5, 10)
+    pair = np.array([0], np.int64)
+    with pytest.raises(ValueError, match="paragraphs"):
+        BUILT.word_passages(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([2], np.int32),
+                            np.zeros(1, bool), shingle_multipliers(5), 5, 10, pair, pair, 7, 40)
+    with pytest.raises(ValueError, match="out of range"):
+        BUILT.word_passages(words, np.zeros(3, bool), np.array([0, 3], np.int64), np.array([3], np.int32),
+                            np.zeros(1, bool), shingle_multipliers(5), 5, 10, pair, pair + 1, 7, 40)
+    with pytest.raises(ValueError, match="sizes"):
+        BUILT.word_passages(words, np.zeros(2, bool), np.array([0, 3], np.int64), np.array([3], np.int32),
+                            np.zeros(1, bool), shingle_multipliers(5), 5, 10, pair, pair, 7, 40)
 
 
 #: Text where the noisy view differs from the exact one: OCR's confusable letters and digits,
