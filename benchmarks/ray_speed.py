@@ -170,6 +170,8 @@ def main() -> None:
     ap.add_argument("--task-items", type=int, default=Tuning().task_items,
                     help="items of a Ray task's part (Tuning.task_items): the same at every --n, to see memory follow it")
     ap.add_argument("--bbc", default=str(DEFAULT_BBC), help="BBC News folder for the text model ('' for synthetic)")
+    ap.add_argument("--corpus", default="", help="a corpus written by speed.py's generator with this --n and --seed "
+                    "(gen: write_corpus(path, Corpus(model, n, seed))), used instead of writing one")
     ap.add_argument("--child", nargs=2, metavar=("CORPUS", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -185,8 +187,9 @@ def main() -> None:
           f"jobs {args.jobs}; group-by blocks of {args.group_mb:g} MB; "
           f"tasks of at most {args.task_items} items; load {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "corpus.jsonl"
-        write_corpus(path, Corpus(model, args.n, args.seed))
+        path = Path(args.corpus or Path(folder) / "corpus.jsonl")
+        if not args.corpus:
+            write_corpus(path, Corpus(model, args.n, args.seed))
         runs: dict[str, list[dict[str, Any]]] = {e: [] for e in args.engines.split(",")}
         for _ in range(args.runs):
             for engine in runs:
