@@ -91,7 +91,7 @@ def test_verification_components_clusters_origins_and_boilerplate_run_on_the_ray
     syndup.scan(corpus, engine="ray", jobs=2, tuning=TUNING)
     assert {"analyse_chunk", "sign_chunk", "_verify_to", "components.scatter", "components.large_star",
             "components.small_star", "components.labels", "_cut_apart", "_chosen_apart",
-            "decide.<locals>.<lambda>", "part_evidence", "_split_block", "_reduce_part"} <= _ray_tasks()
+            "_judge_holders", "part_evidence", "_split_block", "_reduce_part"} <= _ray_tasks()
 
 
 def test_an_error_in_a_ray_task_is_raised_as_itself_in_one_line(local_ray):
