@@ -299,7 +299,9 @@ def test_cli_scan_with_ray_and_quiet_prints_nothing(corpus, local_ray, tmp_path)
     (tmp_path / "part-0.jsonl").write_bytes(b"".join(lines[:300]))
     program = "import sys; from syndup.cli import main; sys.argv[0] = 'syndup'; main()"
     done = subprocess.run([sys.executable, "-c", program, "scan", f"{tmp_path.as_uri()}/part-*.jsonl", "--engine", "ray",
-                           "--address", "auto", "--out", str(tmp_path / "out"), "--quiet", "--no-report"],
+                           # this module's instance: "auto" is the latest one started on the machine, maybe another's
+                           "--address", ray.get_runtime_context().gcs_address, "--out", str(tmp_path / "out"),
+                           "--quiet", "--no-report"],
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(Path(syndup.__file__).parents[1])})
     assert done.returncode == 0, done.stderr
