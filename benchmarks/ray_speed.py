@@ -122,6 +122,23 @@ def worker_peak_mb(engine: str) -> float:
     return peak / 1024
 
 
+def timed(owner: Any, name: str, into: dict[str, float], labels: list[str]) -> None:
+    """`owner.name` replaced by itself timed: its n-th call's seconds added to `into[labels[n]]` (the last
+    label for later calls)."""
+    inner, calls = getattr(owner, name), [0]
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        label = labels[min(calls[0], len(labels) - 1)]
+        calls[0] += 1
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            into[label] = into.get(label, 0.0) + time.perf_counter() - t
+
+    setattr(owner, name, wrapper)
+
+
 def child(corpus: str, engine: str, jobs: int, group_mb: float, task_items: int) -> None:
     """One timed scan in this process; prints one JSON line."""
     import syndup
@@ -131,6 +148,9 @@ def child(corpus: str, engine: str, jobs: int, group_mb: float, task_items: int)
     if engine == "ray":
         import ray
 
+        # Ray starts its workers at niceness 15 (RAY_worker_niceness), the local engine's run at 0: on a
+        # machine shared with other work the two are compared at the same niceness.
+        os.environ.setdefault("RAY_worker_niceness", "0")
         t = time.perf_counter()
         ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
         start = time.perf_counter() - t
@@ -138,6 +158,13 @@ def child(corpus: str, engine: str, jobs: int, group_mb: float, task_items: int)
     sampler = Sampler(engine)
     if engine == "ray":  # a thread would make the local engine start its pool through a fork server
         sampler.start()
+    parts: dict[str, float] = {}
+    if engine == "ray":  # the group-bys' shuffles and the components' rounds, timed inside their stages
+        from syndup import ray_components
+        from syndup.ray_engine import RayExecution
+
+        timed(RayExecution, "by_key", parts, ["shuffle_df", "shuffle_bands"])
+        timed(ray_components, "components", parts, ["components"])
     t0 = time.perf_counter()
     tuning = Tuning(group_bytes=int(group_mb * (1 << 20)), task_items=task_items)
     result = syndup.scan(corpus, jobs=jobs, engine=engine, progress=lambda n: calls.append(time.perf_counter()),
@@ -155,7 +182,7 @@ def child(corpus: str, engine: str, jobs: int, group_mb: float, task_items: int)
                       "worker_mb": worker_peak_mb(engine), "private_mb": sampler.private, "shared_mb": sampler.shared,
                       "private_task": sampler.private_task, "by_task": sampler.by_task,
                       "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
-                      **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
+                      **parts, **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
 
 
 def main() -> None:
@@ -170,6 +197,8 @@ def main() -> None:
     ap.add_argument("--task-items", type=int, default=Tuning().task_items,
                     help="items of a Ray task's part (Tuning.task_items): the same at every --n, to see memory follow it")
     ap.add_argument("--bbc", default=str(DEFAULT_BBC), help="BBC News folder for the text model ('' for synthetic)")
+    ap.add_argument("--corpus", default="", help="a corpus written by speed.py's generator with this --n and --seed "
+                    "(gen: write_corpus(path, Corpus(model, n, seed))), used instead of writing one")
     ap.add_argument("--child", nargs=2, metavar=("CORPUS", "ENGINE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -185,8 +214,9 @@ def main() -> None:
           f"jobs {args.jobs}; group-by blocks of {args.group_mb:g} MB; "
           f"tasks of at most {args.task_items} items; load {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "corpus.jsonl"
-        write_corpus(path, Corpus(model, args.n, args.seed))
+        path = Path(args.corpus or Path(folder) / "corpus.jsonl")
+        if not args.corpus:
+            write_corpus(path, Corpus(model, args.n, args.seed))
         runs: dict[str, list[dict[str, Any]]] = {e: [] for e in args.engines.split(",")}
         for _ in range(args.runs):
             for engine in runs:
@@ -196,11 +226,16 @@ def main() -> None:
                 runs[engine].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
     cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb", "private_mb", "shared_mb"]
+    within = ["shuffle_df", "shuffle_bands", "components"]
     print(f"{'engine':<7}" + "".join(f"{c:>13}" for c in cols) + f"{'pairs':>9}  tables' sha256")
     for engine, rows in runs.items():
         cells = "".join(f"{statistics.median(r[c] for r in rows):>13.2f}" for c in cols)
         print(f"{engine:<7}{cells}{int(rows[0]['pairs']):>9}  {' '.join(sorted({str(r['digest']) for r in rows}))}")
     if "ray" in runs:
+        print("\nwithin stages (Ray, seconds): " + ", ".join(
+            f"{c} {statistics.median(r.get(c, 0.0) for r in runs['ray']):.2f}" for c in within)
+            + "  (shuffle_df: boilerplate's document-frequency group-by; shuffle_bands: candidates' band group-by;"
+            " components: the large-star/small-star rounds, in verify)")
         print("the largest worker private memory was a worker running:", runs["ray"][0]["private_task"])
         print("largest private memory (MB) of a worker running each task:")
         for title, mb in sorted(runs["ray"][0]["by_task"].items(), key=lambda kv: -kv[1]):

@@ -221,10 +221,69 @@ def _per_key(keys: list[K], judge: Callable[[list[Sequence[Member]]], list[Any]]
     when they are many; a cluster's task is sent its keys' members (not what `members_of` reads:
     the corpus's paragraph table)."""
     if execution.remote:
-        groups = [members_of(k) for k in keys]
-        return [x for run in execution.map_split(judge, groups, minimum=execution.tuning.fork_keys) for x in run]
+        groups = Holders.of([members_of(k) for k in keys])
+        return [x for run in execution.map_split(partial(_judge_holders, judge), groups,
+                                                 minimum=execution.tuning.fork_keys) for x in run]
     return [x for run in execution.map_split(lambda part: judge([members_of(k) for k in part]), keys,
                                              minimum=execution.tuning.fork_keys) for x in run]
+
+
+@dataclass(frozen=True)
+class Holders:
+    """Groups of sampled holders as a few flat arrays: what a cluster's judging task is sent (pickling
+    each holder's two arrays apart was most of the Ray driver's time in boilerplate). Sliced by group."""
+
+    hashes: np.ndarray  # every distinct holder's paragraph hashes, one holder after another
+    words: np.ndarray
+    offsets: np.ndarray  # holder h's paragraphs: offsets[h] .. offsets[h + 1]
+    sites: list[str | None]
+    members: np.ndarray  # the holders of every group, one group after another
+    starts: np.ndarray  # group g's holders: members[starts[g] .. starts[g + 1]]
+
+    @classmethod
+    def of(cls, groups: Sequence[Sequence[Member]]) -> Holders:
+        slot: dict[int, int] = {}
+        held: list[Member] = []
+        members = []
+        for group in groups:
+            for m in group:
+                k = slot.get(id(m))
+                if k is None:
+                    k = slot[id(m)] = len(held)
+                    held.append(m)
+                members.append(k)
+        lengths = np.array([m.para_hashes.shape[0] for m in held], dtype=np.int64)
+        first = held[0] if held else Member(np.zeros(0, np.uint64), np.zeros(0, np.int32), None)
+        return cls(np.concatenate([first.para_hashes[:0]] + [m.para_hashes for m in held]),
+                   np.concatenate([first.para_words[:0]] + [m.para_words for m in held]),
+                   np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), [m.site for m in held],
+                   np.array(members, dtype=np.int64),
+                   np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64))
+
+    def __len__(self) -> int:
+        return self.starts.shape[0] - 1
+
+    def __getitem__(self, cut: slice) -> Holders:
+        """The groups in `cut`, with only their holders."""
+        a, b, _ = cut.indices(len(self))
+        b = max(a, b)
+        used, members = np.unique(self.members[self.starts[a]:self.starts[b]], return_inverse=True)
+        lengths = self.offsets[used + 1] - self.offsets[used]
+        at = ranges(self.offsets[used], lengths)[0]
+        return Holders(self.hashes[at], self.words[at], np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+                       [self.sites[i] for i in used.tolist()], members.astype(np.int64).reshape(-1),
+                       self.starts[a:b + 1] - self.starts[a])
+
+    def groups(self) -> list[list[Member]]:
+        held = [Member(self.hashes[x:y], self.words[x:y], site)
+                for x, y, site in zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist(), self.sites)]
+        members = self.members.tolist()
+        return [[held[k] for k in members[x:y]] for x, y in zip(self.starts[:-1].tolist(), self.starts[1:].tolist())]
+
+
+def _judge_holders(judge: Callable[[list[Sequence[Member]]], list[Any]], groups: Holders) -> list[Any]:
+    """In a cluster's worker: `judge` of the groups sent flat."""
+    return judge(list(groups.groups()))
 
 
 def learn(corpus: ParagraphTable | Sequence[Features], sites: Sequence[str | None], settings: Settings,

@@ -17,7 +17,8 @@ imported only here (`pip install 'syndup[ray]'`).
 from __future__ import annotations
 
 import logging
-import pickle
+import math
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from .errors import InputError, require
 from .execution import Execution, Runs, Tuning, check_jobs
 from .models import Article, Problem
 from .read import DEFAULT_FIELDS, DEFAULT_LIMITS, Fields, JsonlLines, ReadLimits, from_records, jsonl_lines
+from .spill import SpillDir
 
 ray = require("ray", "ray", "The Ray engine (engine='ray', --engine ray)")
 
@@ -94,19 +96,51 @@ def _get(ref: Any) -> Any:
         raise
 
 
-#: The column `by_key` partitions rows by.
-_PART = "_syndup_part"
+#: A group-by's columns as its blocks' rows hold them: (name, dtype, shape of one row), in file order.
+Spec = list[tuple[str, np.dtype, tuple[int, ...]]]
 
 
-def _with_part(batch: dict[str, np.ndarray], key: str, parts: int) -> dict[str, np.ndarray]:
-    """A block of rows with their part: their key's remainder by `parts` (keys are hashes)."""
-    return {**batch, _PART: (batch[key].astype(np.uint64) % np.uint64(parts)).astype(np.int64)}
+def _split_block(block: dict[str, np.ndarray], rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None,
+                 key: str, parts: int, path: str) -> tuple[np.ndarray, int, Spec]:
+    """In a worker: one block's rows (`rows` of it, if given) cut into `parts` by their key's remainder
+    (keys are hashes), written to `path` column after column, each in part order: where each part
+    starts in every column, the rows, and the columns' layout. Written whole, then moved in place."""
+    made = block if rows is None else rows(block)
+    part = (made[key].astype(np.uint64) % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    spec = [(name, values.dtype, values.shape[1:]) for name, values in made.items()]
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
+        for name, _, _ in spec:
+            fh.write(np.ascontiguousarray(made[name][order]).data)
+    os.replace(tmp, path)
+    return bounds, int(order.shape[0]), spec
 
 
-def _part_result(batch: dict[str, np.ndarray], fn: Callable[[dict[str, np.ndarray]], Any]) -> dict[str, np.ndarray]:
-    """On a worker: `fn` of one part's rows, pickled as one row."""
-    rows = {c: v for c, v in batch.items() if c != _PART}
-    return {"result": np.array([pickle.dumps(fn(rows), protocol=pickle.HIGHEST_PROTOCOL)], dtype=object)}
+def _read_part(pieces: Sequence[tuple[str, int, int, int]], spec: Spec) -> dict[str, np.ndarray]:
+    """One part's rows from the blocks' files: rows a..b of each (path, a, b, rows of the block)."""
+    total = sum(b - a for _, a, b, _ in pieces)
+    out = {name: np.empty((total, *shape), dtype) for name, dtype, shape in spec}
+    at = 0
+    for path, a, b, length in pieces:
+        with open(path, "rb", buffering=0) as fh:
+            start = 0
+            for name, dtype, shape in spec:
+                width = dtype.itemsize * math.prod(shape)
+                fh.seek(start + a * width)
+                view = out[name][at:at + b - a].reshape(-1).view(np.uint8)  # the part's rows, as bytes
+                if fh.readinto(view.data) != view.nbytes:
+                    raise OSError(f"{path}: a group-by's block file ends early")
+                start += length * width
+        at += b - a
+    return out
+
+
+def _reduce_part(fn: Callable[[dict[str, np.ndarray]], R], pieces: Sequence[tuple[str, int, int, int]],
+                 spec: Spec) -> R:
+    """In a worker: `fn` of one part's rows, read from the blocks' files."""
+    return fn(_read_part(pieces, spec))
 
 
 #: Ray's log level on this process's console (`quiet_logs`).
@@ -161,21 +195,9 @@ class RayExecution(Execution):
             for task in tasks:
                 yield fn(*task)
             return
-        remote = _remote()
-        ahead = 2 * self.cpus() + 1
         fn_ref = ray.put(fn)  # by reference: a module-level function pickles as its name
-        remote = remote.options(name=_name(fn))
-        pending: deque[Any] = deque()
-        try:
-            for task in tasks:
-                pending.append(remote.remote(fn_ref, *task))
-                if len(pending) >= ahead:
-                    yield _get(pending.popleft())
-            while pending:
-                yield _get(pending.popleft())
-        finally:
-            for ref in pending:  # a failed or abandoned scan: stop what is still queued
-                ray.cancel(ref, force=True)
+        remote = _remote().options(name=_name(fn))
+        yield from self.map_refs(remote.remote(fn_ref, *task) for task in tasks)
 
     def cpus(self) -> int:
         """The CPUs of the Ray cluster."""
@@ -183,13 +205,12 @@ class RayExecution(Execution):
 
     def by_key(self, fn: Callable[[dict[str, np.ndarray]], R], columns: dict[str, np.ndarray], key: str, *,
                rows: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]] | None = None) -> list[R]:
-        """`Execution.by_key` with Ray Data: `columns` in blocks whose rows take about
-        `tuning.group_bytes` (measured on a few), `rows` of each block made on the workers,
-        hash-partitioned by `key` into two parts per CPU or one per block if more (Ray Data's
-        shuffle), `fn` of each part on a worker; only the parts' results come back."""
-        data = require("ray.data", "ray", "The Ray engine's group-bys")
-        pa = require("pyarrow", "ray", "The Ray engine's group-bys")
-        tensor = require("ray.data.extensions", "ray", "The Ray engine's group-bys").ArrowTensorArray
+        """`Execution.by_key` as Ray tasks, a hash shuffle through files: `columns` cut into blocks
+        whose rows take about `tuning.group_bytes` (measured on a few); a task per block makes its
+        rows (`rows`) and writes them to a file of a spill folder cut into parts by key (two parts
+        per CPU, or one per block if more); a task per part reads its rows from every block's file
+        and returns `fn` of them. A worker holds one block or one part, whatever the corpus; the
+        driver only the files' names and where each part starts in them."""
         length = len(next(iter(columns.values()))) if columns else 0
         if length == 0:
             return [fn(columns if rows is None else rows(columns))]
@@ -201,27 +222,40 @@ class RayExecution(Execution):
         step = max(1, self.tuning.group_bytes * length // max(1, size))
         # At least two parts per CPU, and as many as blocks: a part, like a block, stays near group_bytes.
         parts = max(2 * self.cpus(), -(-size // max(1, self.tuning.group_bytes)))
-
-        def arrow(values: np.ndarray) -> Any:
-            return tensor.from_numpy(values) if values.ndim > 1 else pa.array(values)
-
-        blocks = [pa.table({c: arrow(v[a:a + step]) for c, v in columns.items()}) for a in range(0, length, step)]
-        context = data.DataContext.get_current()
-        keep = context.shuffle_strategy, context.enable_progress_bars
-        # A sort-based shuffle: no aggregator actors to start, several times quicker for a scan's few group-bys.
-        context.shuffle_strategy, context.enable_progress_bars = data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED, False
+        folder = SpillDir()
+        split, reduce = self.remote_of(_split_block), self.remote_of(_reduce_part)
         try:
-            dataset = data.from_arrow(blocks)
-            del blocks
-            if rows is not None:
-                dataset = dataset.map_batches(rows, batch_format="numpy", batch_size=None)
-            grouped = dataset.map_batches(_with_part, fn_kwargs={"key": key, "parts": parts}, batch_format="numpy",
-                                          batch_size=None).groupby(_PART, num_partitions=parts)
-            done = grouped.map_groups(_part_result, fn_kwargs={"fn": fn}, batch_format="numpy")
-            return [pickle.loads(r) for batch in done.iter_batches(batch_format="numpy", batch_size=None)
-                    for r in batch["result"]]
+            starts = range(0, length, step)
+            paths = [folder.file("group", i) for i in range(len(starts))]
+            blocks = list(self.map_refs(split.remote({c: v[a:a + step] for c, v in columns.items()}, rows, key,
+                                                     parts, path) for a, path in zip(starts, paths)))
+            spec = blocks[0][2]
+            fn_ref = ray.put(fn)
+            refs = []
+            for p in range(parts):
+                pieces = [(path, int(bounds[p]), int(bounds[p + 1]), made)
+                          for path, (bounds, made, _) in zip(paths, blocks) if bounds[p + 1] > bounds[p]]
+                if pieces:  # a part without rows has no result (as a group-by has no empty group)
+                    refs.append(reduce.remote(fn_ref, pieces, spec))
+            return self.get_all(refs)
         finally:
-            context.shuffle_strategy, context.enable_progress_bars = keep
+            folder.remove()
+
+    def map_refs(self, submit: Iterable[Any]) -> Iterator[Any]:
+        """The results of the tasks `submit` starts as it is drawn, in order, about two per CPU in
+        flight (so what they are sent stays bounded in the object store)."""
+        ahead = 2 * self.cpus() + 1
+        pending: deque[Any] = deque()
+        try:
+            for ref in submit:
+                pending.append(ref)
+                if len(pending) >= ahead:
+                    yield _get(pending.popleft())
+            while pending:
+                yield _get(pending.popleft())
+        finally:
+            for ref in pending:  # a failed or abandoned scan: stop what is still queued
+                ray.cancel(ref, force=True)
 
     def links(self, verifier: Any, n: int) -> Any:
         """Verification's links written by its tasks to the spill folder, their components found by

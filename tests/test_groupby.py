@@ -93,3 +93,22 @@ def test_boilerplate_counted_in_parts_finds_the_chrome():
     table = ParagraphTable(hashes, words, np.arange(0, 33, 4, dtype=np.int64),
                            np.arange(8, dtype=np.int64))
     assert boilerplate.learn(table, [None] * 8, Settings(), InParts()) == {7, 9}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), max_size=5), max_size=8), st.integers(0, 9), st.integers(0, 9),
+       st.integers(0, 2**32 - 1))
+def test_holders_sent_flat_are_the_groups_given(groups: list[list[int]], a: int, b: int, seed: int):
+    rng = np.random.default_rng(seed)
+    # Seven articles, some held by several groups (sent once), of 0-4 paragraphs each.
+    held = [boilerplate.Member(rng.integers(0, 1 << 63, size=k, dtype=np.uint64), rng.integers(1, 50, size=k).astype(np.int32),
+                               None if k % 2 else f"site{k}") for k in rng.integers(0, 5, size=7).tolist()]
+    given_groups = [[held[i] for i in g] for g in groups]
+    flat = boilerplate.Holders.of(given_groups)
+    for got, want in zip(flat[a:b].groups(), given_groups[a:b], strict=True):
+        assert len(got) == len(want)
+        for m, w in zip(got, want):
+            np.testing.assert_array_equal(m.para_hashes, w.para_hashes)
+            np.testing.assert_array_equal(m.para_words, w.para_words)
+            assert m.para_hashes.dtype == w.para_hashes.dtype and m.site == w.site
+    assert len(flat[a:b]) == len(given_groups[a:b])
