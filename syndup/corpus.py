@@ -7,7 +7,11 @@ whole corpus at once. Nothing is kept per article but its metadata.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
@@ -85,3 +89,33 @@ class Corpus:
         """Every paragraph in flat arrays (read order), with each article's place in id order: what
         learning boilerplate reads."""
         return ParagraphTable(self.para_hashes, self.para_words, self.para_offsets, self.rank)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def keep_long_lived() -> None:
+    """Hide every object alive now from Python's cycle collector (`gc.freeze`): called once a scan's
+    corpus is read, whose objects (a few per article) live as long as the scan. Otherwise each full
+    collection of a later stage walks all of them, and a bigger corpus makes more collections too,
+    so the time per article grew with the corpus (1.5 s of collections at 100k articles, 5.9 s at 300k).
+    Nothing happens if something else froze objects already: they are its to unfreeze."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+
+
+def releasing_long_lived(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fn` (a scan), after which what `keep_long_lived` hid in it is handed back to the collector,
+    whether it returns or raises (unless objects were frozen before it began)."""
+
+    @wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        mine = gc.get_freeze_count() == 0
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if mine:
+                gc.unfreeze()
+
+    return run

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .corpus import keep_long_lived, releasing_long_lived
 from .dedup import Reread
 from .execution import Tuning, for_engine
 from .models import Article, Problem, ScanResult
@@ -109,6 +110,7 @@ def scan(source: Any, *, settings: Settings = DEFAULT_SETTINGS, id_field: str = 
                        tuning=tuning, limits=limits, on_stage=on_stage, engine=engine, address=address)
 
 
+@releasing_long_lived
 def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SETTINGS, progress: Progress | None = None,
                 jobs: int | None = None, on_problem: Callable[[Problem], None] | None = None,
                 tuning: Tuning | None = None, limits: ReadLimits = DEFAULT_LIMITS,
@@ -132,6 +134,7 @@ def scan_fields(source: Any, fields: Fields, *, settings: Settings = DEFAULT_SET
     else:
         items = _items(source, fields, limits)
     corpus = analyse.analyse(items, execution, progress, shown)
+    keep_long_lived()  # the corpus's objects live as long as the scan: full collections skip them
     if shown is not None:
         shown.close()
 
