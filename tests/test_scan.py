@@ -449,6 +449,37 @@ def test_texts_are_kept_on_disk_and_read_back(planted, small_chunks):
         result.text("no such id")
 
 
+def test_the_corpus_is_hidden_from_the_cycle_collector_only_while_the_scan_runs(planted):
+    """A scan's articles are frozen out of Python's cycle collector while later stages run (their
+    full collections would walk every article), and handed back when it ends, returning or raising:
+    dropped results are collected, and objects a program froze itself stay frozen."""
+    import gc
+
+    seen: list[int] = []
+    with syndup.scan(planted[:60], jobs=1, on_stage=lambda _s: seen.append(gc.get_freeze_count())) as result:
+        assert result.articles_read == 60
+    assert seen and min(seen) > 0
+    assert gc.get_freeze_count() == 0
+
+    def fail(stage: str) -> None:
+        if stage == "verifying":
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        syndup.scan(planted[:60], jobs=1, on_stage=fail)
+    assert gc.get_freeze_count() == 0
+
+    mine = [object()]  # a program's own frozen objects are its own: still frozen after a scan
+    gc.freeze()
+    try:
+        syndup.scan(planted[:60], jobs=1)
+        assert gc.get_freeze_count() > 0
+        assert not any(o is mine for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert any(o is mine for o in gc.get_objects())
+
+
 def test_jobs_must_be_a_positive_whole_number(planted):
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(InputError, match="jobs"):
