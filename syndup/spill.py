@@ -698,8 +698,8 @@ class SetStore(Sequence[ShingleSet]):
     def gather(self, docs: np.ndarray) -> SetBatch:
         """The sets of the articles `docs`, in that order, as one `SetBatch` (slot k is docs[k]).
 
-        One read per chunk file when many of its sets are asked for, one per set otherwise; the
-        cache is neither used nor filled (a batch would flush it).
+        Each chunk file holding some of them is mapped while they are copied out; the cache is
+        neither used nor filled (a batch would flush it).
         """
         docs = np.asarray(docs, dtype=np.int64)
         starts, ends = self._start[docs], self._end[docs]
@@ -709,16 +709,15 @@ class SetStore(Sequence[ShingleSet]):
         hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
         unquoted = np.empty(int(offsets[-1]), dtype=np.bool_)
         for k, mine in _by_chunk(self._chunk[docs], sizes > 0):
-            fd, total = self._fd(k), self._totals[k]
-            if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
-                flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
-                flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
+            total = self._totals[k]
+            # Mapped, its sets copied out as slices: a batch of a big corpus's pairs wants a few sets
+            # of each of many chunks, which reading set by set (two reads each) or the whole file cost more.
+            with open(self._spill.file(self._kind, k), "rb") as fh, \
+                    mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                flat_h = np.frombuffer(mapped, dtype="<u4", count=total)
+                flat_q = np.frombuffer(mapped, dtype=np.bool_, count=total, offset=4 * total)
                 _copy_runs(flat_h, flat_q, starts[mine], ends[mine], offsets, mine, hashes, unquoted)
-                continue
-            for m in mine.tolist():
-                s, e, o = int(starts[m]), int(ends[m]), int(offsets[m])
-                hashes[o:o + e - s] = np.frombuffer(os.pread(fd, 4 * (e - s), 4 * s), dtype="<u4")
-                unquoted[o:o + e - s] = np.frombuffer(os.pread(fd, e - s, 4 * total + s), dtype=np.bool_)
+                del flat_h, flat_q  # views of the map, which closes here
         return SetBatch(hashes, unquoted, offsets)
 
     def sizes(self) -> np.ndarray:
