@@ -443,8 +443,8 @@ class WordStore:
         chunks = np.searchsorted(self._chunk_starts, read, side="right") - 1
         at = read - self._chunk_starts[chunks]
         w0, w1, p0, p1 = (np.zeros(docs.shape[0], dtype=np.int64) for _ in range(4))
-        for c in np.unique(chunks).tolist():
-            mine = chunks == c
+        groups = _by_chunk(chunks)
+        for c, mine in groups:
             _, _, _, wo, po = self._layout[c]
             w0[mine], w1[mine], p0[mine], p1[mine] = wo[at[mine]], wo[at[mine] + 1], po[at[mine]], po[at[mine] + 1]
         word_offsets = np.concatenate([np.zeros(1, np.int64), np.cumsum(w1 - w0)])
@@ -453,8 +453,7 @@ class WordStore:
         quoted = np.empty(words.shape[0], dtype=np.bool_)
         paras = np.empty(int(para_offsets[-1]), dtype=np.int32)
         drops = np.empty(paras.shape[0], dtype=np.bool_)
-        for c in np.unique(chunks).tolist():
-            mine = np.flatnonzero(chunks == c)
+        for c, mine in groups:
             wh, wq, pw, wo, po = self._layout[c]
             n_words, n_paras = int(wo[-1]), int(po[-1])
             para_at, para_slot = _spans(p0[mine], p1[mine] - p0[mine], para_offsets[mine])
@@ -471,6 +470,20 @@ class WordStore:
         batch = FeatureBatch(words, quoted, word_offsets, np.zeros(paras.shape[0], np.uint64), paras, para_offsets,
                              np.zeros((docs.shape[0], 12), np.uint8))
         return batch, drops
+
+
+def _by_chunk(chunks: np.ndarray, asked: np.ndarray | None = None) -> list[tuple[int, np.ndarray]]:
+    """The positions (ascending) of `chunks` (each position's chunk number) grouped by chunk, in chunk
+    order, only those `asked` (a bool mask; default all): by one sort, where a pass over every
+    position for each chunk would cost positions x chunks, and a bigger corpus has more chunks
+    for a batch's articles to be spread over (a batch of 1M articles' pairs touches most of its ~1,000)."""
+    positions = np.arange(chunks.shape[0]) if asked is None else np.flatnonzero(asked)
+    positions = positions[np.argsort(chunks[positions], kind="stable")]
+    keys = chunks[positions]
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate([[0], cuts]).tolist() if positions.shape[0] else []
+    ends = np.concatenate([cuts, [positions.shape[0]]]).tolist() if positions.shape[0] else []
+    return [(int(keys[a]), positions[a:b]) for a, b in zip(starts, ends)]
 
 
 def _spans(starts: np.ndarray, lengths: np.ndarray, to: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -686,9 +699,10 @@ class SetStore(Sequence[ShingleSet]):
     def gather(self, docs: np.ndarray) -> SetBatch:
         """The sets of the articles `docs`, in that order, as one `SetBatch` (slot k is docs[k]).
 
-        With the C kernel, each chunk file is mapped and its sets copied out with one memcpy each;
-        else one read per chunk file when many of its sets are asked for, one per set otherwise.
-        The cache is neither used nor filled (a batch would flush it).
+        Each chunk file holding some of them is mapped while they are copied out (with the C kernel,
+        one memcpy a set): a batch of a big corpus's pairs wants a few sets of each of many chunks,
+        which reading set by set (two reads each) or whole files cost more. The cache is neither
+        used nor filled (a batch would flush it).
         """
         docs = np.asarray(docs, dtype=np.int64)
         starts, ends = self._start[docs], self._end[docs]
@@ -697,26 +711,13 @@ class SetStore(Sequence[ShingleSet]):
         np.cumsum(sizes, out=offsets[1:])
         hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
         unquoted = np.empty(int(offsets[-1]), dtype=np.bool_)
-        chunks = self._chunk[docs]
-        for k in np.unique(chunks[sizes > 0]).tolist():
-            mine = np.flatnonzero((chunks == k) & (sizes > 0))
-            fd, total = self._fd(k), self._totals[k]
-            if getattr(kernel.KERNEL, "copy_runs", None) is not None:  # no read nor call per set
-                with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
-                    flat_h = np.frombuffer(mapped, dtype="<u4", count=total)
-                    flat_q = np.frombuffer(mapped, dtype=np.bool_, count=total, offset=4 * total)
-                    _copy_runs(flat_h, flat_q, starts[mine], ends[mine], offsets, mine, hashes, unquoted)
-                    del flat_h, flat_q  # views of the map, which closes here
-                continue
-            if int(sizes[mine].sum()) * 4 >= total:  # a good share of the file: read all of it
-                flat_h = np.frombuffer(os.pread(fd, 4 * total, 0), dtype="<u4")
-                flat_q = np.frombuffer(os.pread(fd, total, 4 * total), dtype=np.bool_)
+        for k, mine in _by_chunk(self._chunk[docs], sizes > 0):
+            total = self._totals[k]
+            with mmap.mmap(self._fd(k), 0, access=mmap.ACCESS_READ) as mapped:
+                flat_h = np.frombuffer(mapped, dtype="<u4", count=total)
+                flat_q = np.frombuffer(mapped, dtype=np.bool_, count=total, offset=4 * total)
                 _copy_runs(flat_h, flat_q, starts[mine], ends[mine], offsets, mine, hashes, unquoted)
-                continue
-            for m in mine.tolist():
-                s, e, o = int(starts[m]), int(ends[m]), int(offsets[m])
-                hashes[o:o + e - s] = np.frombuffer(os.pread(fd, 4 * (e - s), 4 * s), dtype="<u4")
-                unquoted[o:o + e - s] = np.frombuffer(os.pread(fd, e - s, 4 * total + s), dtype=np.bool_)
+                del flat_h, flat_q  # views of the map, which closes here
         return SetBatch(hashes, unquoted, offsets)
 
     def sizes(self) -> np.ndarray:

@@ -15,7 +15,7 @@ from syndup.execution import Execution, Tuning
 from syndup.models import Article
 from syndup.settings import Settings
 from syndup.shingle import SetBatch, analyze_many
-from syndup.spill import PairCounter, SetStore, SpillDir, write_sets
+from syndup.spill import PairCounter, SetStore, SpillDir, _by_chunk, write_sets
 from syndup.stages import analyse, boilerplate, sign
 
 from . import sitecorpus
@@ -43,6 +43,44 @@ def test_gather_reads_what_one_by_one_reads(wanted):
         s, e = got.offsets[k], got.offsets[k + 1]
         assert got.hashes[s:e].tolist() == store[d].hashes.tolist() == sets[d].hashes.tolist()
         assert got.unquoted[s:e].tolist() == store[d].unquoted.tolist() == sets[d].unquoted.tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 59), max_size=80), st.integers(1, 12))
+def test_gather_across_many_chunks_reads_what_one_by_one_reads(wanted, per_chunk):
+    """Any articles, repeated and in any order, spread over many chunk files (as a big corpus's
+    pairs are): each slot holds the set reading that article alone gives."""
+    rng = random.Random(len(wanted) * 13 + per_chunk)
+    spill = SpillDir()
+    sets = random_sets(rng, 60, 10 ** 6)
+    chunk, start, end, totals = [], [], [], []
+    for c, lo in enumerate(range(0, 60, per_chunk)):
+        part = sets[lo:lo + per_chunk]
+        batch = SetBatch.of(part)
+        write_sets(spill.file("sets", c), batch.hashes, batch.unquoted)
+        chunk += [c] * len(part)
+        start += batch.offsets[:-1].tolist()
+        end += batch.offsets[1:].tolist()
+        totals.append(int(batch.offsets[-1]))
+    store = SetStore(spill, np.array(chunk, np.int32), np.array(start), np.array(end), totals)
+    got = store.gather(np.array(wanted, dtype=np.int64))
+    assert got.offsets.shape[0] == len(wanted) + 1
+    for k, d in enumerate(wanted):
+        s, e = got.offsets[k], got.offsets[k + 1]
+        assert got.hashes[s:e].tolist() == sets[d].hashes.tolist()
+        assert got.unquoted[s:e].tolist() == sets[d].unquoted.tolist()
+
+
+@given(st.lists(st.integers(0, 9), max_size=60), st.randoms())
+def test_positions_by_chunk_are_each_chunks_positions_in_order(chunks, rnd):
+    """Grouping a batch's positions by chunk with one sort gives, chunk by chunk, the positions a
+    scan of every position for that chunk gives."""
+    values = np.array(chunks, dtype=np.int64)
+    asked = np.array([rnd.random() < 0.7 for _ in chunks], dtype=bool)
+    want = [(c, np.flatnonzero((values == c) & asked).tolist()) for c in sorted(set(values[asked].tolist()))]
+    assert [(c, m.tolist()) for c, m in _by_chunk(values, asked)] == want
+    every = [(c, np.flatnonzero(values == c).tolist()) for c in sorted(set(chunks))]
+    assert [(c, m.tolist()) for c, m in _by_chunk(values)] == every
 
 
 # --- words kept for measuring passages ----------------------------------------------------------
