@@ -2176,6 +2176,52 @@ done:
  * counted words (unquoted, in a paragraph of prose_words or more) before each shingle (counted from
  * the batch's start) and inside it, and the same with quoted words counted too. An article of fewer
  * than k kept words has none. */
+/* -1 with ValueError unless the paragraphs' word counts `pw` (none negative) cover exactly the n_words
+   words of the n articles at offsets `off`. */
+static int check_paragraphs(const int32_t *pw, Py_ssize_t n_paras, const int64_t *off, Py_ssize_t n,
+                            Py_ssize_t n_words, const char *name) {
+    int64_t in_paras = 0;
+    int negative = 0;
+    for (Py_ssize_t p = 0; p < n_paras; p++) {
+        negative |= pw[p] < 0;
+        in_paras += pw[p];
+    }
+    if (negative || in_paras != n_words || off[0] != 0 || off[n] != n_words) {
+        PyErr_Format(PyExc_ValueError, "%s: paragraphs do not cover the words", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The words of n articles (offsets `off`) that the paragraphs marked in `dr` leave out removed, each
+   article's starting where the one before ends (at starts[i]; starts[n] is the total), with before each
+   kept word the number of kept words a passage counts (unquoted, in a paragraph of `prose` words or
+   more) and of those in such paragraphs, quoted too: what `sequences` and `word_passages` read. */
+static Py_ssize_t keep_words(Py_ssize_t n, const int64_t *off, const int32_t *pw, const uint8_t *dr, const uint8_t *q,
+                             const uint64_t *w, Py_ssize_t prose, uint64_t *kept, int64_t *counted, int64_t *whole,
+                             int64_t *starts) {
+    Py_ssize_t p = 0, left = 0, m = 0;
+    int64_t total = 0, total_whole = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        starts[i] = m;
+        for (int64_t x = off[i]; x < off[i + 1]; x++) {
+            while (left == 0) left = pw[p++];  /* the paragraph word x is in: p - 1 */
+            left--;
+            if (dr[p - 1]) continue;
+            kept[m] = w[x];
+            counted[m] = total;
+            whole[m] = total_whole;
+            total += !q[x] && pw[p - 1] >= prose;
+            total_whole += pw[p - 1] >= prose;
+            m++;
+        }
+    }
+    starts[n] = m;
+    counted[m] = total;
+    whole[m] = total_whole;
+    return m;
+}
+
 static PyObject *kernel_sequences(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_buffer words, quoted, offsets, paras, drop, mult;
     int k;
@@ -2196,16 +2242,7 @@ static PyObject *kernel_sequences(PyObject *Py_UNUSED(self), PyObject *args) {
     const int64_t *off = (const int64_t *)offsets.buf;
     const int32_t *pw = (const int32_t *)paras.buf;
     if (check_offsets(off, n, n_words, "sequences") < 0) goto done;
-    int64_t in_paras = 0;
-    int negative = 0;
-    for (Py_ssize_t p = 0; p < n_paras; p++) {
-        negative |= pw[p] < 0;
-        in_paras += pw[p];
-    }
-    if (negative || in_paras != n_words || off[0] != 0 || off[n] != n_words) {
-        PyErr_SetString(PyExc_ValueError, "sequences: paragraphs do not cover the words");
-        goto done;
-    }
+    if (check_paragraphs(pw, n_paras, off, n, n_words, "sequences") < 0) goto done;
     kept = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
     counted = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));  /* counted kept words before each */
     whole = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));    /* the same, quoted words too */
@@ -2214,25 +2251,7 @@ static PyObject *kernel_sequences(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!kept || !counted || !whole || !starts) PyErr_NoMemory();
     if (!kept || !counted || !whole || !starts || !so) goto done;
     /* the kept words, each article's starting where the one before ends */
-    Py_ssize_t p = 0, left = 0, m = 0;
-    int64_t total = 0, total_whole = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        starts[i] = m;
-        for (int64_t x = off[i]; x < off[i + 1]; x++) {
-            while (left == 0) left = pw[p++];  /* the paragraph word x is in: p - 1 */
-            left--;
-            if (dr[p - 1]) continue;
-            kept[m] = w[x];
-            counted[m] = total;
-            whole[m] = total_whole;
-            total += !q[x] && pw[p - 1] >= prose;
-            total_whole += pw[p - 1] >= prose;
-            m++;
-        }
-    }
-    starts[n] = m;
-    counted[m] = total;
-    whole[m] = total_whole;
+    const Py_ssize_t m = keep_words(n, off, pw, dr, q, w, prose, kept, counted, whole, starts);
     int64_t *so_ = (int64_t *)PyByteArray_AS_STRING(so);
     so_[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -2585,16 +2604,7 @@ static PyObject *kernel_word_passages(PyObject *Py_UNUSED(self), PyObject *args)
     const int32_t *pw = (const int32_t *)paras.buf;
     if (check_offsets(off, n, n_words, "word_passages") < 0 || check_pairs(a, b, m, n, "word_passages") < 0)
         goto done;
-    int64_t in_paras = 0;
-    int negative = 0;
-    for (Py_ssize_t p = 0; p < n_paras; p++) {
-        negative |= pw[p] < 0;
-        in_paras += pw[p];
-    }
-    if (negative || in_paras != n_words || off[0] != 0 || off[n] != n_words) {
-        PyErr_SetString(PyExc_ValueError, "word_passages: paragraphs do not cover the words");
-        goto done;
-    }
+    if (check_paragraphs(pw, n_paras, off, n, n_words, "word_passages") < 0) goto done;
     kept = (uint64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
     counted = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
     whole = (int64_t *)PyMem_RawMalloc(8 * (size_t)(n_words + 1));
@@ -2605,25 +2615,7 @@ static PyObject *kernel_word_passages(PyObject *Py_UNUSED(self), PyObject *args)
         goto done;
     }
     /* the kept words and their prefix counts, as `sequences` finds them */
-    Py_ssize_t p = 0, left = 0, kw = 0;
-    int64_t total = 0, total_whole = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        starts[i] = kw;
-        for (int64_t x = off[i]; x < off[i + 1]; x++) {
-            while (left == 0) left = pw[p++];
-            left--;
-            if (dr[p - 1]) continue;
-            kept[kw] = w[x];
-            counted[kw] = total;
-            whole[kw] = total_whole;
-            total += !q[x] && pw[p - 1] >= prose;
-            total_whole += pw[p - 1] >= prose;
-            kw++;
-        }
-    }
-    starts[n] = kw;
-    counted[kw] = total;
-    whole[kw] = total_whole;
+    const Py_ssize_t kw = keep_words(n, off, pw, dr, q, w, prose, kept, counted, whole, starts);
     so[0] = 0;
     Py_ssize_t longest = 0;
     for (Py_ssize_t i = 0; i < n; i++) {

@@ -106,12 +106,12 @@ def stories_many(groups: Sequence[Sequence[Member]], known: Set[int] = frozenset
 _PAIR_BUDGET = 1 << 20
 
 
-def _stories_batch(groups: Sequence[Sequence[Member]], known: np.ndarray, same: float) -> list[int]:
-    from .cluster import Components  # numpy union-find
-
+def _distinct(groups: Sequence[Sequence[Member]]) -> tuple[list[Member], list[int]]:
+    """The distinct members of `groups` (by identity, in first-seen order), and the index among them
+    of each group's members, group after group."""
     index: dict[int, int] = {}
     members: list[Member] = []
-    slots: list[int] = []  # member index of each group slot, group after group
+    slots: list[int] = []
     for g in groups:
         for m in g:
             k = index.get(id(m))
@@ -119,6 +119,13 @@ def _stories_batch(groups: Sequence[Sequence[Member]], known: np.ndarray, same: 
                 k = index[id(m)] = len(members)
                 members.append(m)
             slots.append(k)
+    return members, slots
+
+
+def _stories_batch(groups: Sequence[Sequence[Member]], known: np.ndarray, same: float) -> list[int]:
+    from .cluster import Components  # numpy union-find
+
+    members, slots = _distinct(groups)  # slots: the member index of each group slot, group after group
     if not members:
         return [0] * len(groups)
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
@@ -242,16 +249,7 @@ class Holders:
 
     @classmethod
     def of(cls, groups: Sequence[Sequence[Member]]) -> Holders:
-        slot: dict[int, int] = {}
-        held: list[Member] = []
-        members = []
-        for group in groups:
-            for m in group:
-                k = slot.get(id(m))
-                if k is None:
-                    k = slot[id(m)] = len(held)
-                    held.append(m)
-                members.append(k)
+        held, members = _distinct(groups)
         lengths = np.array([m.para_hashes.shape[0] for m in held], dtype=np.int64)
         first = held[0] if held else Member(np.zeros(0, np.uint64), np.zeros(0, np.int32), None)
         return cls(np.concatenate([first.para_hashes[:0]] + [m.para_hashes for m in held]),

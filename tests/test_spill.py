@@ -23,20 +23,24 @@ from .test_verify import random_sets
 
 # --- reading sets in batches -------------------------------------------------------------------
 
-@pytest.mark.parametrize("wanted", [[3], [0, 5, 2], list(range(40)), [39, 0, 12, 12, 7]])
-def test_gather_reads_what_one_by_one_reads(wanted):
-    rng = random.Random(1)
-    spill = SpillDir()
-    sets = random_sets(rng, 40, 10 ** 6)
+def stored(spill: SpillDir, parts: list) -> SetStore:
+    """A SetStore of `parts` of sets, one chunk file each, as a scan writes them."""
     chunk, start, end, totals = [], [], [], []
-    for c, part in enumerate([sets[:25], sets[25:]]):
+    for c, part in enumerate(parts):
         batch = SetBatch.of(part)
         write_sets(spill.file("sets", c), batch.hashes, batch.unquoted)
         chunk += [c] * len(part)
         start += batch.offsets[:-1].tolist()
         end += batch.offsets[1:].tolist()
         totals.append(int(batch.offsets[-1]))
-    store = SetStore(spill, np.array(chunk, np.int32), np.array(start), np.array(end), totals)
+    return SetStore(spill, np.array(chunk, np.int32), np.array(start), np.array(end), totals)
+
+
+@pytest.mark.parametrize("wanted", [[3], [0, 5, 2], list(range(40)), [39, 0, 12, 12, 7]])
+def test_gather_reads_what_one_by_one_reads(wanted):
+    rng = random.Random(1)
+    sets = random_sets(rng, 40, 10 ** 6)
+    store = stored(SpillDir(), [sets[:25], sets[25:]])
     got = store.gather(np.array(wanted))
     assert store.sizes().tolist() == [len(s) for s in sets]
     for k, d in enumerate(wanted):
@@ -51,18 +55,8 @@ def test_gather_across_many_chunks_reads_what_one_by_one_reads(wanted, per_chunk
     """Any articles, repeated and in any order, spread over many chunk files (as a big corpus's
     pairs are): each slot holds the set reading that article alone gives."""
     rng = random.Random(len(wanted) * 13 + per_chunk)
-    spill = SpillDir()
     sets = random_sets(rng, 60, 10 ** 6)
-    chunk, start, end, totals = [], [], [], []
-    for c, lo in enumerate(range(0, 60, per_chunk)):
-        part = sets[lo:lo + per_chunk]
-        batch = SetBatch.of(part)
-        write_sets(spill.file("sets", c), batch.hashes, batch.unquoted)
-        chunk += [c] * len(part)
-        start += batch.offsets[:-1].tolist()
-        end += batch.offsets[1:].tolist()
-        totals.append(int(batch.offsets[-1]))
-    store = SetStore(spill, np.array(chunk, np.int32), np.array(start), np.array(end), totals)
+    store = stored(SpillDir(), [sets[lo:lo + per_chunk] for lo in range(0, 60, per_chunk)])
     got = store.gather(np.array(wanted, dtype=np.int64))
     assert got.offsets.shape[0] == len(wanted) + 1
     for k, d in enumerate(wanted):
