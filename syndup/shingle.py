@@ -420,13 +420,22 @@ def _script_table(vocab: bytes) -> np.ndarray:
     return table
 
 
+def _held(values: np.ndarray, vocab: np.ndarray) -> np.ndarray:
+    """Which `values` are in `vocab` (sorted, distinct: a `_chrome_vocabulary` entry), as `np.isin`
+    says, by binary search: no sort of either per call (an article's diff calls this a few times)."""
+    if not vocab.shape[0]:
+        return np.zeros(values.shape[0], dtype=bool)
+    at = np.minimum(np.searchsorted(vocab, values), vocab.shape[0] - 1)
+    return vocab[at] == values
+
+
 def _script_words(words: np.ndarray, vocab: np.ndarray) -> np.ndarray:
     """Positions of `words` that are in `vocab` (a few hashes), by a table of their low bits first."""
     # The low 16 bits (`_SCRIPT_BITS`) of each little-endian hash are its first two bytes: read in
     # place, they cost a tenth of masking and widening every word's hash to an index.
     low = np.ascontiguousarray(words, dtype="<u8").view("<u2")[::4]
     maybe = np.flatnonzero(_script_table(vocab.tobytes())[low])
-    return maybe[np.isin(words[maybe], vocab)]
+    return maybe[_held(words[maybe], vocab)]
 
 
 def page_chrome(batch: FeatureBatch) -> np.ndarray:
@@ -445,21 +454,21 @@ def page_chrome(batch: FeatureBatch) -> np.ndarray:
     has = pw > 0
     first = np.zeros(pw.shape[0], dtype=np.uint64)
     first[has] = batch.word_hashes[start[has]]
-    out |= has & (pw <= CHROME_LINE_WORDS) & np.isin(first, vocab["first"])
+    out |= has & (pw <= CHROME_LINE_WORDS) & _held(first, vocab["first"])
     short = has & (pw <= _COUNTER_WORDS)
     counters = np.flatnonzero(short & (pw >= 2))
     numeric = np.ones(counters.shape[0], dtype=bool)
     for j in range(_COUNTER_WORDS):
         inside = pw[counters] > j
-        numeric[inside] &= np.isin(batch.word_hashes[start[counters[inside]] + j], vocab["counter"])
+        numeric[inside] &= _held(batch.word_hashes[start[counters[inside]] + j], vocab["counter"])
     out[counters[numeric]] = True
     script = _script_words(batch.word_hashes, vocab["script"])
     if script.shape[0]:
         para_of = np.searchsorted(start, script, side="right") - 1
         out |= np.bincount(para_of, minlength=pw.shape[0]) >= 2
     keys = _paragraph_keys(batch, short)
-    out |= short & np.isin(keys, vocab["controls"])
-    playing = np.flatnonzero(short & np.isin(keys, vocab["playing"]))
+    out |= short & _held(keys, vocab["controls"])
+    playing = np.flatnonzero(short & _held(keys, vocab["playing"]))
     if playing.shape[0]:
         out[playing] = True
         last = np.repeat(batch.para_offsets[1:], np.diff(batch.para_offsets))  # each paragraph's article's end
@@ -467,7 +476,7 @@ def page_chrome(batch: FeatureBatch) -> np.ndarray:
         after = after[~out[after]]  # the description: the paragraph after the label (unless a label itself)
         out[after] = True
         credit = after[after + 1 < last[after]] + 1
-        out[credit[np.isin(first[credit], vocab["media"]) & (pw[credit] <= _COUNTER_WORDS)]] = True  # "Media: X"
+        out[credit[_held(first[credit], vocab["media"]) & (pw[credit] <= _COUNTER_WORDS)]] = True  # "Media: X"
     return out
 
 

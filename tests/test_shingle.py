@@ -187,3 +187,16 @@ def test_paragraphs_a_page_shows_twice_are_the_reference_ones(articles, seed):
         kept = [p for p in a if p]
         p0 = int(para_offsets[i])
         assert set(np.flatnonzero(got[p0:p0 + len(kept)]).tolist()) == set(repeated_of(kept))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40), st.lists(st.integers(0, 2**64 - 1), max_size=12),
+       st.lists(st.integers(0, 11), max_size=20))
+def test_chrome_vocabulary_lookup_is_isin(values, vocab, picks):
+    """The binary-search membership page_chrome uses says what np.isin says, for any hashes (some
+    of them taken from the vocabulary, which is sorted and distinct as `_chrome_vocabulary` makes it)."""
+    from syndup.shingle import _held
+
+    table = np.unique(np.array(vocab, dtype=np.uint64))
+    asked = np.array(values + [int(table[p % table.shape[0]]) for p in picks if table.shape[0]], dtype=np.uint64)
+    assert _held(asked, table).tolist() == np.isin(asked, table).tolist()
