@@ -814,24 +814,18 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
     else:
         batch, drop = features
     furniture = page_furniture(batch) | (False if drop is None else drop)
-    return _whole_passages(texts, batch, furniture, sequences_many(batch, k, furniture=furniture), a, b, k)
+    return _whole_passages(texts, batch, furniture, a, b, k, passage_spans(batch, furniture, a, b, k, 0)[1])
 
 
-def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.ndarray, seqs: Sequences | None,
-                    a: np.ndarray, b: np.ndarray, k: int, spans: np.ndarray | None = None) -> np.ndarray:
+def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.ndarray, a: np.ndarray, b: np.ndarray,
+                    k: int, spans: np.ndarray) -> np.ndarray:
     """`whole_passages` of pairs a[p], b[p] of `batch`, whose paragraphs `furniture` (boilerplate
-    included) `seqs` leaves out; `spans`: their longest runs, found already (`passage_spans`; `seqs`
-    is then not read)."""
-    sets = None if spans is not None or _spans_kernel() is not None else _sorted_sets(
-        seqs, np.isin(np.arange(len(batch)), np.concatenate([a, b])))  # type: ignore[arg-type]
+    included) leaves out; `spans`: their longest runs (`passage_spans`)."""
     out = np.zeros(a.shape[0], dtype=bool)
     around: dict[int, _Paragraphs | None] = {}  # an article in many pairs is cut once
-    for side, (x, y) in enumerate(((a, b), (b, a))):
+    for side, x in enumerate((a, b)):
         todo = np.flatnonzero(~out)
-        if spans is None:
-            first, last = _longest_spans(seqs, sets, x[todo], y[todo], k)  # type: ignore[arg-type]
-        else:
-            first, last = spans[todo, 2 * side], spans[todo, 2 * side + 1]
+        first, last = spans[todo, 2 * side], spans[todo, 2 * side + 1]
         for p, f, lw in zip(todo.tolist(), first.tolist(), (last + k - 1).tolist()):
             if lw - k + 1 < f:
                 continue
@@ -854,7 +848,7 @@ def passages_many(batch: FeatureBatch, drop: np.ndarray | None, text: Callable[[
     long = np.flatnonzero(words >= settings.partial_min_words)
     if long.shape[0]:
         texts = _Texts(list(range(len(batch))), text)
-        words[long[~_whole_passages(texts, batch, furniture, None, a[long], b[long], k, spans[long])]] = 0
+        words[long[~_whole_passages(texts, batch, furniture, a[long], b[long], k, spans[long])]] = 0
     return words
 
 

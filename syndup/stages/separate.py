@@ -240,8 +240,8 @@ def _big(group: list[int], table: PairTable, verifier: Verifier, max_full: int,
     if left.shape[0] < 2:
         return out
     # Members that copy the pivot but were cut loose copy this story's text: they start again as
-    # one component (a second version of a chain, copies cut differently), if they are many; the
-    # rest, and the members that copy nothing here, are joined by the links already verified.
+    # one component (a second version of a chain, copies cut differently), for up to `rounds`
+    # rounds; the rest, and the members that copy nothing here, are joined by the links verified.
     again = taken[~keep]
     if again.shape[0] >= 2 and rounds > 1:
         cut_loose = again.tolist()
@@ -283,15 +283,14 @@ def _core(taken: np.ndarray, shared: np.ndarray, table: PairTable, verifier: Ver
     picks = [int(np.lexsort((taken, -verifier.sizes[taken]))[0]), int(by_share[0])]
     picks += [int(by_share[(k * by_share.shape[0]) // (HUBS - 1)]) for k in range(1, HUBS - 1)]
     hubs = sorted(set(picks))
-    agree = []
-    for h in hubs:
-        hub = int(taken[h])
-        rest = np.flatnonzero(np.arange(taken.shape[0]) != h)
-        rel = _relations(np.minimum(taken[rest], hub), np.maximum(taken[rest], hub), table, verifier)
-        copies = np.ones(taken.shape[0], dtype=bool)
-        copies[rest] = rel.clustering
-        agree.append(copies)
-    counts = [int(a.sum()) for a in agree]
+    hub = np.repeat(taken[hubs], taken.shape[0])  # every member against every hub, verified in one batch
+    member = np.tile(taken, len(hubs))
+    other = hub != member
+    copied = np.ones(hub.shape[0], dtype=bool)
+    copied[other] = _relations(np.minimum(member[other], hub[other]), np.maximum(member[other], hub[other]),
+                               table, verifier).clustering
+    agree = copied.reshape(len(hubs), taken.shape[0])  # row: which members copy that hub (itself included)
+    counts = agree.sum(axis=1).tolist()
     best = max(counts)
     for h, copies, count in zip(hubs, agree, counts):
         if count >= CORE_SHARE * best:
