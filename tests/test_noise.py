@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 import syndup
 from syndup import Index, kernel, normalize
+from syndup.candidates import noisy_checked
 from syndup.normalize import (
     dehyphenate,
     fold_confusables,
@@ -32,7 +34,9 @@ from syndup.normalize import (
     running_head,
     token_bytes,
 )
+from syndup.settings import DEFAULT_SETTINGS
 from syndup.shingle import analyze_views
+from syndup.sketch import sketch_many
 from syndup.verify import relate
 
 from .conftest import seed_text
@@ -123,6 +127,24 @@ def test_index_add_matches_noisy_copies_and_keeps_one_event_apart(kind: str, tmp
     for doc, matches in found.items():
         for other, relation, _ in matches:
             assert FAMILY[other] == FAMILY[doc], (doc, other, relation)
+
+
+def test_only_noisy_pairs_that_could_be_copies_are_verified() -> None:
+    """Of every pair the noisy view's LSH could find, the check keeps the OCR'd and reworded copies
+    and the seeds' copies, drops different articles on one event (chance word pairs), and keeps a
+    pair that other evidence found whatever its estimate."""
+    texts = noisy_corpus()
+    names = list(texts)
+    exact, noisy = analyze_views(list(texts.values()))
+    sk = sketch_many(exact, None, DEFAULT_SETTINGS, noisy)
+    assert sk.noisy_signatures is not None and sk.noisy_sets is not None
+    pairs = np.stack(np.triu_indices(len(names), 1), axis=1).astype(np.int64)
+    check = partial(noisy_checked, pairs, signatures=sk.noisy_signatures, sizes=np.diff(sk.noisy_sets.offsets),
+                    settings=DEFAULT_SETTINGS, n=len(names))
+    kept = {(names[a], names[b]) for a, b in check(np.zeros((0, 2), np.int64)).tolist()}
+    assert kept == {(a, b) for a in names for b in names if names.index(a) < names.index(b) and FAMILY[a] == FAMILY[b]}
+    other = np.array([[names.index("002"), names.index("003")]])
+    assert [names.index("002"), names.index("003")] in check(other).tolist()
 
 
 def test_dehyphenation_joins_words_and_keeps_lines() -> None:

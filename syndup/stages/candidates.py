@@ -25,6 +25,7 @@ from ..candidates import (
     lsh_banding,
     lsh_params,
     merge_bands,
+    noisy_checked,
     unique_pairs,
 )
 from ..corpus import Corpus
@@ -71,7 +72,7 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
         anchors = anchor_pairs_merged(evidence, n, AnchorRule.of(settings), signed.anchors.counter())
         signed.anchors.remove()
         return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
-                          unique_pairs(banding.pairs, noisy.pairs, anchors, n=n), banding, noisy)
+                          _pairs(banding, noisy, anchors, signed, settings, n), banding, noisy)
     found: list[Any] = execution.fork_join([
         lambda: (lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
                  lsh_banding(signed.noisy_signatures, reps, noisy_bands, noisy_rows, settings.max_bucket_pairs,
@@ -81,7 +82,16 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     banding, noisy = found[0]
     anchored: np.ndarray = found[1]
     return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
-                      unique_pairs(banding.pairs, noisy.pairs, anchored, n=n), banding, noisy)
+                      _pairs(banding, noisy, anchored, signed, settings, n), banding, noisy)
+
+
+def _pairs(banding: Banding, noisy: Banding, anchored: np.ndarray, signed: Signed, settings: Settings,
+           n: int) -> np.ndarray:
+    """The candidate pairs: the exact view's LSH pairs, the anchors', and the noisy view's that
+    could be noisy copies (`candidates.noisy_checked`)."""
+    found = unique_pairs(banding.pairs, anchored, n=n)
+    kept = noisy_checked(noisy.pairs, found, signed.noisy_signatures, signed.noisy_sets.sizes(), settings, n)
+    return unique_pairs(found, kept, n=n)
 
 
 def part_evidence(part: AnchorPart, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
