@@ -87,10 +87,11 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
 
 def _pairs(banding: Banding, noisy: Banding, anchored: np.ndarray, signed: Signed, settings: Settings,
            n: int) -> np.ndarray:
-    """The candidate pairs: the exact view's LSH pairs, the anchors', and the noisy view's that
-    could be noisy copies (`candidates.noisy_checked`)."""
+    """The candidate pairs: the exact view's LSH pairs, the anchors', and the noisy view's worth
+    verifying (`candidates.noisy_checked`)."""
     found = unique_pairs(banding.pairs, anchored, n=n)
-    kept = noisy_checked(noisy.pairs, found, signed.noisy_signatures, signed.noisy_sets.sizes(), settings, n)
+    kept = noisy_checked(noisy.pairs, found, signed.signatures, signed.noisy_signatures, signed.noisy_sets.sizes(),
+                         settings, n)
     return unique_pairs(found, kept, n=n)
 
 
