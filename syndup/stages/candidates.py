@@ -3,6 +3,8 @@
 Articles with the same word sequence (equal fingerprints) are duplicates of their group's first
 member; only that member goes on to MinHash LSH of both views (copies, noisy copies) and anchors
 (a shared passage), see `syndup.candidates`. Anchor pairs are found in a forked child while the LSH bands run here.
+A pair that only the noisy view's LSH found is kept only where its signatures say it could be
+related (`candidates.noisy_checked`), locally and on a cluster's workers alike.
 """
 
 from __future__ import annotations
