@@ -576,6 +576,54 @@ def _merge_counts(codes: list[np.ndarray], counts: list[np.ndarray]) -> tuple[li
     return [uniq], [total.astype(np.int64)]
 
 
+#: A pair found by the noisy view's LSH alone is verified when its estimated containment is at least
+#: this share of `copy_containment` (the noisy view only makes copies: its copies estimate 0.58 or
+#: more in `benchmarks/quality.py`'s OCR'd and reworded scenarios, chance pairs 0.13 for half of
+#: them, 0.23 for 99%, among 100,000 articles), or when its exact signatures agree anywhere.
+NOISY_CHECK = 0.5
+
+#: Pairs whose signatures are compared at once (two rows of each pair's signatures each).
+_CHECK_SLICE = 1 << 15
+
+
+def equal_values(pairs: np.ndarray, signatures: np.ndarray) -> np.ndarray:
+    """Per pair (i, j), how many of the columns of `signatures` hold equal values in rows i and j.
+    Reads a slice of pairs at a time: no copy of the signatures."""
+    out = np.empty(pairs.shape[0], dtype=np.int64)
+    for lo in range(0, pairs.shape[0], _CHECK_SLICE):
+        a, b = pairs[lo:lo + _CHECK_SLICE, 0], pairs[lo:lo + _CHECK_SLICE, 1]
+        out[lo:lo + a.shape[0]] = np.count_nonzero(signatures[a] == signatures[b], axis=1)
+    return out
+
+
+def noisy_estimates(pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per pair (i, j), the share of the smaller of the two sets found in the other, estimated from
+    their MinHash `signatures` (the share of equal values estimates the Jaccard J) and the sets'
+    `sizes`: J (|A| + |B|) / (1 + J) shared, over min(|A|, |B|)."""
+    jaccard = equal_values(pairs, signatures) / max(signatures.shape[1], 1)
+    na, nb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    return np.minimum(jaccard * (na + nb) / (1 + jaccard) / np.maximum(np.minimum(na, nb), 1), 1.0)
+
+
+def noisy_checked(noisy: np.ndarray, found: np.ndarray, signatures: np.ndarray, noisy_signatures: np.ndarray,
+                  noisy_sizes: np.ndarray, settings: Settings, n: int) -> np.ndarray:
+    """The pairs of the noisy view's LSH (`noisy`) worth verifying: those that other evidence also
+    `found` (distinct, sorted, as `unique_pairs` gives); those whose `noisy_estimates` reach
+    `NOISY_CHECK` of `copy_containment` (a noisy copy); and those whose exact `signatures` hold an
+    equal value (they share 5-word shingles: a shared passage, a partial, is possible). The rest
+    share common word pairs by chance, and grow in number with the corpus (the false positive
+    check of datasketch's and NeMo's MinHash deduplication)."""
+    codes, known = noisy[:, 0] * n + noisy[:, 1], found[:, 0] * n + found[:, 1]
+    at = np.minimum(np.searchsorted(known, codes), max(known.shape[0] - 1, 0))
+    alone = np.flatnonzero(known[at] != codes) if known.shape[0] else np.arange(noisy.shape[0])
+    pairs = noisy[alone]
+    low = noisy_estimates(pairs, noisy_signatures, noisy_sizes) < NOISY_CHECK * settings.copy_containment
+    low[low] = equal_values(pairs[low], signatures) == 0
+    keep = np.ones(noisy.shape[0], dtype=bool)
+    keep[alone[low]] = False
+    return noisy[keep]
+
+
 def unique_pairs(*arrays: np.ndarray, n: int) -> np.ndarray:
     """The union of several pair arrays, without repeats, sorted."""
     parts = [a for a in arrays if a.shape[0]]

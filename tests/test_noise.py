@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 import syndup
 from syndup import Index, kernel, normalize
+from syndup.candidates import noisy_checked
 from syndup.normalize import (
     dehyphenate,
     fold_confusables,
@@ -32,7 +34,9 @@ from syndup.normalize import (
     running_head,
     token_bytes,
 )
+from syndup.settings import DEFAULT_SETTINGS
 from syndup.shingle import analyze_views
+from syndup.sketch import sketch_many
 from syndup.verify import relate
 
 from .conftest import seed_text
@@ -123,6 +127,33 @@ def test_index_add_matches_noisy_copies_and_keeps_one_event_apart(kind: str, tmp
     for doc, matches in found.items():
         for other, relation, _ in matches:
             assert FAMILY[other] == FAMILY[doc], (doc, other, relation)
+
+
+def test_only_noisy_pairs_that_could_be_related_are_verified() -> None:
+    """Of every pair the noisy view's LSH could find, the check keeps the copies (two pages OCR'd
+    at 20% whose exact signatures share nothing among them) and a page sharing a 60-word passage
+    with a story (few word pairs in common), drops most pairs of different articles on one event
+    (common word pairs by chance), and keeps a pair that other evidence found."""
+    texts = noisy_corpus()
+    texts["002-ocr20-a"], texts["002-ocr20-b"] = ocr(texts["002"], 21, 0.2), ocr(texts["002"], 22, 0.2)
+    story, other = seed_text("000").split(), seed_text("003").split()
+    texts["003+passage"] = " ".join(other[:200]) + "\n\n" + " ".join(story[100:160]) + "\n\n" + " ".join(other[200:])
+    family = {**FAMILY, "002-ocr20-a": "002", "002-ocr20-b": "002", "003+passage": "003+passage"}
+    names = list(texts)
+    exact, noisy = analyze_views(list(texts.values()))
+    sk = sketch_many(exact, None, DEFAULT_SETTINGS, noisy)
+    assert sk.noisy_signatures is not None and sk.noisy_sets is not None
+    pairs = np.stack(np.triu_indices(len(names), 1), axis=1).astype(np.int64)
+    check = partial(noisy_checked, pairs, signatures=sk.signatures, noisy_signatures=sk.noisy_signatures,
+                    noisy_sizes=np.diff(sk.noisy_sets.offsets), settings=DEFAULT_SETTINGS, n=len(names))
+    kept = {(names[a], names[b]) for a, b in check(np.zeros((0, 2), np.int64)).tolist()}
+    copies = {(names[a], names[b]) for a, b in pairs.tolist() if family[names[a]] == family[names[b]]}
+    assert copies <= kept
+    assert {("000", "003+passage"), ("001", "003+passage")} <= kept
+    unrelated = {(names[a], names[b]) for a, b in pairs.tolist()} - copies - {("000", "003+passage"), ("001", "003+passage")}
+    assert len(unrelated & kept) <= len(unrelated) // 10
+    found = np.array([[names.index("002"), names.index("003")]])
+    assert found.tolist()[0] in check(found).tolist()
 
 
 def test_dehyphenation_joins_words_and_keeps_lines() -> None:

@@ -3,6 +3,8 @@
 Articles with the same word sequence (equal fingerprints) are duplicates of their group's first
 member; only that member goes on to MinHash LSH of both views (copies, noisy copies) and anchors
 (a shared passage), see `syndup.candidates`. Anchor pairs are found in a forked child while the LSH bands run here.
+A pair that only the noisy view's LSH found is kept only where its signatures say it could be
+related (`candidates.noisy_checked`), locally and on a cluster's workers alike.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..candidates import (
     lsh_banding,
     lsh_params,
     merge_bands,
+    noisy_checked,
     unique_pairs,
 )
 from ..corpus import Corpus
@@ -71,7 +74,7 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
         anchors = anchor_pairs_merged(evidence, n, AnchorRule.of(settings), signed.anchors.counter())
         signed.anchors.remove()
         return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
-                          unique_pairs(banding.pairs, noisy.pairs, anchors, n=n), banding, noisy)
+                          _pairs(banding, noisy, anchors, signed, settings, n), banding, noisy)
     found: list[Any] = execution.fork_join([
         lambda: (lsh_banding(signed.signatures, reps, bands, rows, settings.max_bucket_pairs, select=reps),
                  lsh_banding(signed.noisy_signatures, reps, noisy_bands, noisy_rows, settings.max_bucket_pairs,
@@ -81,7 +84,17 @@ def find(corpus: Corpus, signed: Signed, settings: Settings, execution: Executio
     banding, noisy = found[0]
     anchored: np.ndarray = found[1]
     return Candidates(fp_id, np.stack([first[fp_id[dups]], dups], axis=1),
-                      unique_pairs(banding.pairs, noisy.pairs, anchored, n=n), banding, noisy)
+                      _pairs(banding, noisy, anchored, signed, settings, n), banding, noisy)
+
+
+def _pairs(banding: Banding, noisy: Banding, anchored: np.ndarray, signed: Signed, settings: Settings,
+           n: int) -> np.ndarray:
+    """The candidate pairs: the exact view's LSH pairs, the anchors', and the noisy view's worth
+    verifying (`candidates.noisy_checked`)."""
+    found = unique_pairs(banding.pairs, anchored, n=n)
+    kept = noisy_checked(noisy.pairs, found, signed.signatures, signed.noisy_signatures, signed.noisy_sets.sizes(),
+                         settings, n)
+    return unique_pairs(found, kept, n=n)
 
 
 def part_evidence(part: AnchorPart, n: int, rule: AnchorRule) -> tuple[np.ndarray, np.ndarray]:
