@@ -121,6 +121,25 @@ def test_stored_texts_pickle_as_where_the_texts_are_not_the_articles_metadata(tm
     assert StoredTexts.of(plain) is plain  # articles in memory stay as they are
 
 
+def test_a_stored_article_is_sent_with_its_stores_path_whatever_the_corpus(tmp_path):
+    import pickle
+
+    from syndup.spill import TextStore
+
+    sent = []
+    for n in (3, 3000):
+        (tmp_path / str(n)).mkdir()
+        store = TextStore(str(tmp_path / str(n)))
+        for i in range(n):
+            store.add(Article(id=f"doc-{i}", text=f"text ü {i} " * (i % 5 + 1)))
+        sent.append(len(pickle.dumps(store.added[-1])))
+        back = pickle.loads(pickle.dumps(store.added[:2] + [store.added[-1]]))
+        assert [a.text for a in back] == [a.text for a in store.added[:2] + [store.added[-1]]]
+    assert sent[1] < sent[0] + 64  # a Ray task sent one article is not sent every text's offsets (8 bytes each)
+    store.add(Article(id="late", text="added after a first pickle"))
+    assert pickle.loads(pickle.dumps(store.added[-1])).text == "added after a first pickle"
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 4)), max_size=30), max_size=6),
        st.integers(1, 6), st.sampled_from([0, 7, 1 << 22]))
