@@ -157,3 +157,33 @@ def test_pair_counter_sums_each_codes_counts_in_memory_and_on_disk(calls, minimu
     got = counter.at_least(minimum)
     assert got.dtype == np.int64
     assert got.tolist() == sorted(c for c, k in want.items() if k >= minimum)
+
+
+def test_anchors_spill_into_parts_that_stay_one_size_as_the_corpus_grows():
+    """A part is what one process (a forked child, a Ray task) holds at once: parts of about
+    `PART_ANCHORS` anchors each, every occurrence of a value in one part, every anchor read back."""
+    from syndup.spill import AnchorSpill, SpillDir
+
+    size = AnchorSpill.PART_ANCHORS
+    assert [AnchorSpill.parts_for(k * size) for k in (0, 1, 64, 640)] == [64, 64, 64, 640]
+    rng = np.random.default_rng(5)
+    pool = rng.integers(0, 1 << 32, 40_000, dtype=np.uint64).astype(np.uint32)
+    folder = SpillDir()
+    spill = AnchorSpill(folder, 1000)  # more parts than a byte numbers
+    sent = []
+    for chunk in range(4):
+        values = pool[rng.integers(0, pool.shape[0], 50_000)]
+        docs = np.arange(chunk * 50_000, (chunk + 1) * 50_000, dtype=np.int32)
+        order, bounds = AnchorSpill.partition(values, spill.n_parts)
+        spill.add_sorted(values[order], docs[order], bounds)
+        sent.append((values, docs))
+    parts = [AnchorSpill.read(p) for p in spill.part_ranges()]
+    folder.remove()
+    assert len(parts) == 1000
+    owner = {}
+    for k, (values, _) in enumerate(parts):
+        for v in np.unique(values).tolist():
+            assert owner.setdefault(v, k) == k
+    got = sorted(zip(np.concatenate([v for v, _ in parts]).tolist(), np.concatenate([d for _, d in parts]).tolist()))
+    assert got == sorted(zip(np.concatenate([v for v, _ in sent]).tolist(), np.concatenate([d for _, d in sent]).tolist()))
+    assert max(v.shape[0] for v, _ in parts) < 2 * 200_000 / 1000
