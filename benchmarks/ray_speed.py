@@ -22,7 +22,12 @@ counts the pages of the node's shared object store it has read (they stay mapped
 processes are also sampled every 0.1 s (Ray only: a thread would change how the local engine
 starts its pool): "private_mb" is the largest private memory (RssAnon) a worker had, what a task
 costs its node, and "shared_mb" the largest share of object store pages one mapped (RssShmem),
-which the node's workers share. `--group-mb` and `--task-items` set the group-by blocks' size and
+which the node's workers share. A worker's RssAnon is its unique anonymous memory: Ray starts each worker
+as a new process, not a fork, so none of it is shared copy-on-write. For comparison, "uss_mb" is the largest
+USS (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup: RssAnon plus file pages only it maps, such as
+spill files it read) and "pss_mb" the largest PSS (shared pages divided between the processes that map
+them: a worker's share of the object store, libraries and the page cache of the files it maps), both
+sampled every 0.5 s. `--group-mb` and `--task-items` set the group-by blocks' size and
 a task's items (`Tuning.group_bytes`, `Tuning.task_items`): set below what the smallest corpus
 fills, the same at two sizes, "private_mb" says whether a worker follows them or the corpus. Each
 worker's largest private memory is also listed by the task it was running (a worker keeps what it
@@ -82,22 +87,32 @@ def workers(engine: str) -> list[int]:
 
 
 class Sampler(threading.Thread):
-    """Samples the workers' private (RssAnon) and shared (RssShmem) memory every 0.1 s; the largest of each, in MB."""
+    """Samples the workers' private (RssAnon) and shared (RssShmem) memory every 0.1 s, their USS and PSS
+    every 0.5 s; the largest of each, in MB."""
 
     def __init__(self, engine: str) -> None:
         super().__init__(daemon=True)
         self.engine, self.stop, self.private, self.shared = engine, threading.Event(), 0.0, 0.0
+        self.uss, self.pss = 0.0, 0.0
         self.private_task = ""  # what the worker of the largest private memory was running then
         self.by_task: dict[str, float] = {}  # the largest private memory seen in a worker running each task
 
     def run(self) -> None:
+        ticks = 0
         while not self.stop.wait(0.1):
+            ticks += 1
             for pid in workers(self.engine):
                 try:
                     with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
                         fields = dict(line.split(":", 1) for line in fh if line.startswith(("RssAnon", "RssShmem")))
                     with open(f"/proc/{pid}/cmdline", "rb") as fh:
                         title = fh.read().split(b"\0")[0].decode(errors="replace")
+                    if ticks % 5 == 0:
+                        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
+                            rollup = {k: int(v.split()[0]) / 1024 for k, v in
+                                      (line.split(":", 1) for line in fh if not line[0].isdigit() and ":" in line)}
+                        self.uss = max(self.uss, rollup.get("Private_Clean", 0.0) + rollup.get("Private_Dirty", 0.0))
+                        self.pss = max(self.pss, rollup.get("Pss", 0.0))
                 except (OSError, ValueError):
                     continue
                 private = int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
@@ -180,6 +195,7 @@ def child(corpus: str, engine: str, jobs: int, group_mb: float, task_items: int)
     print(json.dumps({"ray_start": start, "total": end - t0, "n": len(result.documents),
                       "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "worker_mb": worker_peak_mb(engine), "private_mb": sampler.private, "shared_mb": sampler.shared,
+                      "uss_mb": sampler.uss, "pss_mb": sampler.pss,
                       "private_task": sampler.private_task, "by_task": sampler.by_task,
                       "pairs": len(result.pairs), "digest": digest.hexdigest()[:16],
                       **parts, **{s: b - a for s, a, b in zip(STAGES, marks[:-1], marks[1:])}}))
@@ -225,7 +241,7 @@ def main() -> None:
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 runs[engine].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load {os.getloadavg()[0]:.1f} at end; seconds, median of {args.runs} run(s)\n")
-    cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb", "private_mb", "shared_mb"]
+    cols = ["ray_start", *STAGES, "total", "driver_mb", "worker_mb", "private_mb", "shared_mb", "uss_mb", "pss_mb"]
     within = ["shuffle_df", "shuffle_bands", "components"]
     print(f"{'engine':<7}" + "".join(f"{c:>13}" for c in cols) + f"{'pairs':>9}  tables' sha256")
     for engine, rows in runs.items():

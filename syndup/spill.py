@@ -93,6 +93,7 @@ class TextStore(Mapping[str, Article]):
             self._file = open(self._path, "w+b", buffering=0)  # noqa: SIM115 - kept open, closed by close()
         self._starts = array("q")  # byte offset of each text in the file
         self._pos = 0
+        self._indexed = 0  # texts whose starts are in the index file (`__reduce__`)
         self._articles: list[StoredArticle] = []
         self._slot_of: dict[str, int] | None = {}
         self._order: Sequence[int] | None = None
@@ -207,12 +208,20 @@ class TextStore(Mapping[str, Article]):
         """Whether `close()` was called."""
         return self._file.closed
 
-    def __reduce__(self) -> tuple[type[TextReader], tuple[str, array[int], int]]:
-        """A named store pickles as a `TextReader` of its file (what a cluster's worker needs of it)."""
+    def __reduce__(self) -> tuple[type[TextReader], tuple[str]]:
+        """A named store pickles as a `TextReader` of its file (what a cluster's worker needs of it):
+        its path alone, whatever the corpus, so every task can be sent its articles' store; where
+        each text starts is written to an index file beside it (once for the texts added so far)."""
         if self._path is None:
             raise TypeError("a scan's texts live in a temporary file and cannot be pickled; "
                             "copy what you need with result.text(doc_id)")
-        return (TextReader, (self._path, self._starts, self._pos))
+        if self._indexed != len(self._starts):
+            bounds = np.append(np.frombuffer(self._starts, dtype=np.int64), np.int64(self._pos))
+            tmp = f"{self._path}.{os.getpid()}.tmp"
+            bounds.astype("<i8").tofile(tmp)
+            os.replace(tmp, TextReader.index_of(self._path))
+            self._indexed = len(self._starts)
+        return (TextReader, (self._path,))
 
 
 class _Text(NamedTuple):
@@ -245,21 +254,26 @@ class StoredTexts(Sequence[_Text]):
 
 class TextReader:
     """Read-only texts of a `TextStore` kept in a named file, by slot: what a `StoredArticle`
-    unpickled in another process (a Ray worker) reads its text from."""
+    unpickled in another process (a Ray worker) reads its text from. Where a text starts and ends
+    is read from the store's index file, so a reader holds nothing that grows with the corpus."""
 
-    def __init__(self, path: str, starts: array[int], end: int) -> None:
-        self._path, self._starts, self._end = path, starts, end
-        self._fds: dict[int, int] = {}  # opened on first use
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fds: dict[int, int] = {}  # opened on first use: 0 the texts, 1 the index
         weakref.finalize(self, _close_all, self._fds)
+
+    @staticmethod
+    def index_of(path: str) -> str:
+        """The index file of the texts at `path`: int64 (little-endian) starts of every text, then the end."""
+        return f"{path}.index"
 
     def text_at(self, slot: int) -> str:
         """The text of the `slot`-th article added."""
-        fd = self._fds.get(0)
-        if fd is None:
-            fd = self._fds[0] = os.open(self._path, os.O_RDONLY)
-        start = self._starts[slot]
-        end = self._starts[slot + 1] if slot + 1 < len(self._starts) else self._end
-        return os.pread(fd, end - start, start).decode("utf-8", "surrogatepass")
+        fds = self._fds
+        if not fds:
+            fds[0], fds[1] = os.open(self._path, os.O_RDONLY), os.open(self.index_of(self._path), os.O_RDONLY)
+        start, end = np.frombuffer(os.pread(fds[1], 16, 8 * slot), dtype="<i8").tolist()
+        return os.pread(fds[0], end - start, start).decode("utf-8", "surrogatepass")
 
 
 def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
@@ -502,33 +516,46 @@ class AnchorPart(NamedTuple):
 
 class AnchorSpill:
     """Anchors (value, article) on disk, split into parts by their top bits, so that finding the
-    articles that share anchors needs one part in memory at a time. One file: each chunk's anchors
-    are appended at once, grouped by part (a file a part cost a slow create and delete each)."""
+    articles that share anchors needs one part in memory at a time. Parts hold about `PART_ANCHORS`
+    anchors each (`parts_for`; at least `PARTS` parts), so that what one part costs (a forked
+    child's memory, a Ray task's) stays the same however big the corpus. One file: each chunk's
+    anchors are appended at once, grouped by part (a file a part cost a slow create and delete each)."""
 
     RECORD = np.dtype([("value", "<u4"), ("doc", "<i4")])
 
+    #: The fewest parts.
     PARTS = 64
+    #: Anchors of one part, about (1 MB of records): `PARTS` parts hold a 100,000-article corpus's.
+    PART_ANCHORS = 1 << 17
 
-    def __init__(self, spill: SpillDir) -> None:
+    def __init__(self, spill: SpillDir, parts: int = PARTS) -> None:
+        """`parts`: how many (`parts_for` the anchors expected)."""
         self._spill = spill
         self._path = spill.file("anchors", 0)
         self._file = open(self._path, "wb")  # noqa: SIM115 - kept open, closed by close()
         self._written = 0
-        self._runs: list[np.ndarray] = []  # per chunk added: where each of its parts starts (PARTS + 1), in records
+        self.n_parts = parts
+        self._runs: list[np.ndarray] = []  # per chunk added: where each of its parts starts (parts + 1), in records
 
     @classmethod
-    def partition(cls, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The order that groups anchor `values` (uint32) by part, and where each part starts
-        (PARTS + 1 bounds): what `add_sorted` takes, computed where the anchors are made."""
-        part = (values >> np.uint32(32 - (cls.PARTS - 1).bit_length())).astype(np.uint8)
-        order = np.argsort(part, kind="stable")  # of bytes: a radix sort
-        bounds = np.zeros(cls.PARTS + 1, dtype=np.int64)
-        np.cumsum(np.bincount(part, minlength=cls.PARTS), out=bounds[1:])
+    def parts_for(cls, anchors: int) -> int:
+        """How many parts `anchors` anchors are split into: `PARTS`, or more of about `PART_ANCHORS` each."""
+        return max(cls.PARTS, -(-anchors // cls.PART_ANCHORS))
+
+    @staticmethod
+    def partition(values: np.ndarray, parts: int) -> tuple[np.ndarray, np.ndarray]:
+        """The order that groups anchor `values` (uint32) into `parts` parts by their top bits
+        (value * parts // 2**32), and where each part starts (parts + 1 bounds): what `add_sorted`
+        takes, computed where the anchors are made."""
+        part = ((values.astype(np.uint64) * np.uint64(parts)) >> np.uint64(32)).astype(np.min_scalar_type(parts - 1))
+        order = np.argsort(part, kind="stable")  # of bytes or 16-bit words: a radix sort
+        bounds = np.zeros(parts + 1, dtype=np.int64)
+        np.cumsum(np.bincount(part, minlength=parts), out=bounds[1:])
         return order, bounds
 
     def add(self, values: np.ndarray, docs: np.ndarray) -> None:
         """Anchor values (uint32) of the articles `docs` (one per value)."""
-        order, bounds = self.partition(values)
+        order, bounds = self.partition(values, self.n_parts)
         self.add_sorted(values[order], docs[order], bounds)
 
     def add_sorted(self, values: np.ndarray, docs: np.ndarray, bounds: np.ndarray) -> None:
@@ -555,8 +582,8 @@ class AnchorSpill:
         """No more anchors: where each part is, for `read` (in another process, maybe); the
         caller deletes the file (`remove`) after."""
         self.close()
-        runs = np.array(self._runs, dtype=np.int64).reshape(-1, self.PARTS + 1)
-        return [AnchorPart(self._path, runs[:, p], runs[:, p + 1] - runs[:, p]) for p in range(self.PARTS)]
+        runs = np.array(self._runs, dtype=np.int64).reshape(-1, self.n_parts + 1)
+        return [AnchorPart(self._path, runs[:, p], runs[:, p + 1] - runs[:, p]) for p in range(self.n_parts)]
 
     def remove(self) -> None:
         """Delete the anchors' file."""

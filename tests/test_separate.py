@@ -11,11 +11,13 @@ from __future__ import annotations
 import random
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import syndup
+from syndup.verify import COPY_CODE, NONE, Relations
 from tests.references import Writer
 
 CLUSTERING = {"copy", "duplicate"}
@@ -188,3 +190,41 @@ def test_a_big_family_leaves_no_copy_of_its_core_text_alone():
     assert len(members) > 0.9 * len(records)
     assert docs["story_id"].nunique() == 1
 
+
+
+class _Halves:
+    """A verifier of a component whose two halves are copies within, not across (`_big` asks `relate`
+    and `sizes`, by article number)."""
+
+    def __init__(self, half: set[int], n: int) -> None:
+        self.half, self.sizes = half, np.broadcast_to(np.int64(100), (n,))  # every article's size, in no memory
+
+    def relate(self, pairs: np.ndarray) -> Relations:
+        same = np.array([(a in self.half) == (b in self.half) for a, b in pairs.tolist()], dtype=bool)
+        k = pairs.shape[0]
+        return Relations(np.where(same, COPY_CODE, NONE).astype(np.int8), np.full(k, 0.9), np.full(k, 0.9),
+                         np.full(k, 0.9), np.full(k, 50, np.int64), np.zeros(k, np.int64), np.zeros(k, np.int8))
+
+
+def test_cutting_a_big_component_holds_arrays_of_its_members_not_of_the_corpus():
+    """A 60-member component at the end of a 20M-article corpus is cut (on one worker, for the Ray
+    engine) in memory that follows its members: before, arrays indexed by article number cost 160 MB each."""
+    import tracemalloc
+
+    from syndup.stages.separate import _big
+    from syndup.stages.verify import PairTable
+
+    n = 20_000_000
+    members = (n - 1000 + 7 * np.arange(60)).astype(np.int64)
+    first, second = members[:30], members[30:]
+    hub_links = [(int(first[0]), int(m)) for m in first[1:]] + [(int(second[0]), int(m)) for m in second[1:]]
+    a, b = (np.array(x, dtype=np.int64) for x in zip(*hub_links))
+    table = PairTable(n, a, b, _Halves(set(first.tolist()), n).relate(np.stack([a, b], axis=1)))
+    tracemalloc.start()
+    try:
+        found = _big(members.tolist(), table, _Halves(set(first.tolist()), n), max_full=8)  # type: ignore[arg-type]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sorted(sorted(c) for c, _ in found) == [first.tolist(), second.tolist()]
+    assert peak < 8 << 20

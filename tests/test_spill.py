@@ -121,6 +121,25 @@ def test_stored_texts_pickle_as_where_the_texts_are_not_the_articles_metadata(tm
     assert StoredTexts.of(plain) is plain  # articles in memory stay as they are
 
 
+def test_a_stored_article_is_sent_with_its_stores_path_whatever_the_corpus(tmp_path):
+    import pickle
+
+    from syndup.spill import TextStore
+
+    sent = []
+    for n in (3, 3000):
+        (tmp_path / str(n)).mkdir()
+        store = TextStore(str(tmp_path / str(n)))
+        for i in range(n):
+            store.add(Article(id=f"doc-{i}", text=f"text ü {i} " * (i % 5 + 1)))
+        sent.append(len(pickle.dumps(store.added[-1])))
+        back = pickle.loads(pickle.dumps(store.added[:2] + [store.added[-1]]))
+        assert [a.text for a in back] == [a.text for a in store.added[:2] + [store.added[-1]]]
+    assert sent[1] < sent[0] + 64  # a Ray task sent one article is not sent every text's offsets (8 bytes each)
+    store.add(Article(id="late", text="added after a first pickle"))
+    assert pickle.loads(pickle.dumps(store.added[-1])).text == "added after a first pickle"
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 4)), max_size=30), max_size=6),
        st.integers(1, 6), st.sampled_from([0, 7, 1 << 22]))
@@ -138,3 +157,33 @@ def test_pair_counter_sums_each_codes_counts_in_memory_and_on_disk(calls, minimu
     got = counter.at_least(minimum)
     assert got.dtype == np.int64
     assert got.tolist() == sorted(c for c, k in want.items() if k >= minimum)
+
+
+def test_anchors_spill_into_parts_that_stay_one_size_as_the_corpus_grows():
+    """A part is what one process (a forked child, a Ray task) holds at once: parts of about
+    `PART_ANCHORS` anchors each, every occurrence of a value in one part, every anchor read back."""
+    from syndup.spill import AnchorSpill, SpillDir
+
+    size = AnchorSpill.PART_ANCHORS
+    assert [AnchorSpill.parts_for(k * size) for k in (0, 1, 64, 640)] == [64, 64, 64, 640]
+    rng = np.random.default_rng(5)
+    pool = rng.integers(0, 1 << 32, 40_000, dtype=np.uint64).astype(np.uint32)
+    folder = SpillDir()
+    spill = AnchorSpill(folder, 1000)  # more parts than a byte numbers
+    sent = []
+    for chunk in range(4):
+        values = pool[rng.integers(0, pool.shape[0], 50_000)]
+        docs = np.arange(chunk * 50_000, (chunk + 1) * 50_000, dtype=np.int32)
+        order, bounds = AnchorSpill.partition(values, spill.n_parts)
+        spill.add_sorted(values[order], docs[order], bounds)
+        sent.append((values, docs))
+    parts = [AnchorSpill.read(p) for p in spill.part_ranges()]
+    folder.remove()
+    assert len(parts) == 1000
+    owner = {}
+    for k, (values, _) in enumerate(parts):
+        for v in np.unique(values).tolist():
+            assert owner.setdefault(v, k) == k
+    got = sorted(zip(np.concatenate([v for v, _ in parts]).tolist(), np.concatenate([d for _, d in parts]).tolist()))
+    assert got == sorted(zip(np.concatenate([v for v, _ in sent]).tolist(), np.concatenate([d for _, d in sent]).tolist()))
+    assert max(v.shape[0] for v, _ in parts) < 2 * 200_000 / 1000

@@ -223,10 +223,14 @@ def _big(group: list[int], table: PairTable, verifier: Verifier, max_full: int,
          rounds: int = 8) -> list[tuple[list[int], tuple[np.ndarray, np.ndarray, Relations]]]:
     """A big component's clusters, each with the links verified for it (see the module docstring)."""
     members = np.asarray(group, dtype=np.int64)
+    # Arrays over the members are indexed by place in `known` (the members sorted), never by article
+    # number: what a component costs grows with it, not with the corpus.
+    known = np.unique(members)
     # The pivot: the member with the most copies in the table (the hub the links went to).
     in_group = np.isin(table.a, members) & np.isin(table.b, members) & table.rel.clustering
-    degree = np.bincount(np.concatenate([table.a[in_group], table.b[in_group]]), minlength=int(members.max()) + 1)
-    order = np.lexsort((members, -verifier.sizes[members], -degree[members]))
+    ends = np.concatenate([table.a[in_group], table.b[in_group]])
+    degree = np.bincount(np.searchsorted(known, ends), minlength=known.shape[0])
+    order = np.lexsort((members, -verifier.sizes[members], -degree[np.searchsorted(known, members)]))
     pivot = int(members[order[0]])
     others = members[members != pivot]
     lo, hi = np.minimum(others, pivot), np.maximum(others, pivot)
@@ -251,10 +255,10 @@ def _big(group: list[int], table: PairTable, verifier: Verifier, max_full: int,
         else:
             out += _big(cut_loose, table, verifier, max_full, rounds - 1)
         left = np.setdiff1d(left, again)
-    joined = Components(int(members.max()) + 1)
+    joined = Components(known.shape[0])
     inside = np.isin(table.a, left) & np.isin(table.b, left) & table.rel.clustering
-    joined.union(np.stack([table.a[inside], table.b[inside]], axis=1))
-    for sub in joined.groups(min_size=2):
+    joined.union(np.searchsorted(known, np.stack([table.a[inside], table.b[inside]], axis=1)))
+    for sub in (known[g].tolist() for g in joined.groups(min_size=2)):
         if len(sub) <= max_full:
             a, b, rel = _all_pairs([sub], table, verifier)[id(sub)]
             out += [(c, (a, b, rel)) for c in _pivot_cliques(sub, a, b, rel, verifier.sizes)]

@@ -35,9 +35,9 @@ class Signed:
     words: WordStore | None = None  # the exact view's words (on disk), for measuring passages
 
 
-def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> tuple[np.ndarray, ...]:
+def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings, parts: int) -> tuple[np.ndarray, ...]:
     """Pass 2 for one chunk (in a worker): the chunk's sketches (`sketch.sketch_many`); the sets go
-    to the chunk's spill file, the signatures, the anchors (grouped by spill part, with their
+    to the chunk's spill file, the signatures, the anchors (grouped into the spill's `parts`, with their
     article's place in the chunk) and the sets' offsets come back. It leaves its input in place
     (the caller keeps its exact view, `WordStore.keep`), so a task run again after its worker died finds it."""
     wh, wq, wo, pw, po, nwh, nwq, nwo, npw, npo = map_arrays(spill_file(spill, "words", chunk), 10)
@@ -48,7 +48,7 @@ def sign_chunk(chunk: int, drop: np.ndarray, spill: str, settings: Settings) -> 
     assert sk.noisy_sets is not None and sk.noisy_signatures is not None
     write_sets(spill_file(spill, "sets", chunk), sk.sets.hashes, sk.sets.unquoted)
     write_sets(spill_file(spill, "noisysets", chunk), sk.noisy_sets.hashes, sk.noisy_sets.unquoted)
-    order, bounds = AnchorSpill.partition(sk.anchor_values)
+    order, bounds = AnchorSpill.partition(sk.anchor_values, parts)
     owner = np.repeat(np.arange(n, dtype=np.int32), np.diff(sk.anchor_offsets))
     return (sk.signatures, sk.anchor_values[order], owner[order], bounds, sk.sets.offsets, sk.noisy_signatures,
             sk.noisy_sets.offsets)
@@ -65,7 +65,7 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
     def tasks() -> Iterator[tuple[Any, ...]]:
         for c in range(len(starts) - 1):
             p0, p1 = int(corpus.para_offsets[starts[c]]), int(corpus.para_offsets[starts[c + 1]])
-            yield (c, boilerplate.drops[p0:p1], folder, settings)
+            yield (c, boilerplate.drops[p0:p1], folder, settings, anchors.n_parts)
 
     sigs = np.empty((n, width), dtype=np.uint32)
     noisy_sigs = np.empty((n, noisy_lsh_width(settings)), dtype=np.uint32)
@@ -76,7 +76,8 @@ def sign(corpus: Corpus, boilerplate: Boilerplate, settings: Settings, execution
     noisy_end = np.empty(n, dtype=np.int64)
     totals: list[int] = []
     noisy_totals: list[int] = []
-    anchors = AnchorSpill(corpus.spill)
+    # About one shingle of `anchor_modulus` is an anchor: the parts are sized by the words signed.
+    anchors = AnchorSpill(corpus.spill, AnchorSpill.parts_for(int(corpus.n_words.sum()) // settings.anchor_modulus))
     words = WordStore(corpus.spill, corpus.chunk_starts, corpus.order, corpus.para_offsets[corpus.chunk_starts],
                       boilerplate.drops)
     try:
