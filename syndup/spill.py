@@ -553,13 +553,9 @@ class AnchorSpill:
         np.cumsum(np.bincount(part, minlength=parts), out=bounds[1:])
         return order, bounds
 
-    def add(self, values: np.ndarray, docs: np.ndarray) -> None:
-        """Anchor values (uint32) of the articles `docs` (one per value)."""
-        order, bounds = self.partition(values, self.n_parts)
-        self.add_sorted(values[order], docs[order], bounds)
-
     def add_sorted(self, values: np.ndarray, docs: np.ndarray, bounds: np.ndarray) -> None:
-        """`add` for anchors already in `partition` order, with its bounds."""
+        """Anchor values (uint32) of the articles `docs` (one per value), already in `partition`
+        order, with its bounds (the order is computed where the anchors are made)."""
         if values.shape[0] == 0:
             return
         rec = np.empty(values.shape[0], dtype=self.RECORD)
