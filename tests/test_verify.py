@@ -431,6 +431,16 @@ def test_a_long_sentence_many_articles_hold_is_a_passage_only_with_those_holding
         assert {xy: got.get(xy, "none") for xy in want} == want
 
 
+def test_a_line_of_quotation_marks_alone_hides_no_sentence():
+    # a pull quote's mark a scraper kept as a line of its own holds no words: the sentences around a
+    # shared run are still told apart, so one long sentence inside paragraphs of both is no passage
+    line = prose(5, 45).capitalize()
+    a = story(1, f"{prose(61, 12).capitalize()} {line} {prose(62, 12).capitalize()}")
+    b = story(2, f"\u201c\n\n{prose(71, 12).capitalize()} {line} {prose(72, 12).capitalize()}")
+    assert as_seen(a, b) == (None, None)
+    assert relate(a, b) is None
+
+
 def test_a_quotation_inside_a_shared_paragraph_neither_counts_nor_cuts_it():
     before, quote, after = prose(7, 30)[:-1], prose(8, 15)[:-1], prose(9, 30)
     shared = f'{before}, saying "{quote}" and {after}'
