@@ -52,6 +52,8 @@ VIEWS = ("exact", "noisy")
 EXACT_VIEW, NOISY_VIEW = range(2)
 #: Alignment windows, in words: a window of one text is looked for in windows twice as long of the other.
 ALIGN_WORDS = 10
+#: Verdicts on runs a scan keeps (`KnownRuns`): a few megabytes.
+KNOWN_RUNS = 1 << 16
 #: Pairs whose two sets hold more shingles than this are compared in several slices (memory).
 _SLICE = 1 << 22
 #: A set shared by this many pairs of a batch is a hub, searched on its own (see `overlap_many`).
@@ -762,10 +764,15 @@ def _word_paragraphs(text: str) -> tuple[str, ...] | None:
     """The paragraphs of `text` that hold words, as `analyze` counts them (None where the paragraph
     texts and the words cut apart disagree)."""
     paras = paragraphs(text)
-    counts = [len(seg.split()) - seg.count(b'"') for seg in token_bytes(text).split(BREAK.encode())]
-    if len(counts) != len(paras):
+    segments = token_bytes(text).split(BREAK.encode())
+    if len(segments) != len(paras):
         return None
-    return tuple(p for p, n in zip(paras, counts) if n)
+    return tuple(p for p, seg in zip(paras, segments) if seg.translate(None, _NOT_WORDS))  # a word is left
+
+
+#: What a paragraph's tokens (`token_bytes`) hold besides words: quotation marks (each its own
+#: token) and the whitespace between tokens.
+_NOT_WORDS = b'" \t\n\r\x0b\x0c'
 
 
 @lru_cache(maxsize=1 << 14)  # a recurring paragraph is cut once
@@ -818,10 +825,11 @@ def whole_passages(texts: Sequence[str], a: np.ndarray, b: np.ndarray, k: int,
 
 
 def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.ndarray, a: np.ndarray, b: np.ndarray,
-                    k: int, spans: np.ndarray) -> np.ndarray:
+                    k: int, spans: np.ndarray, known: KnownRuns | None = None) -> np.ndarray:
     """`whole_passages` of pairs a[p], b[p] of `batch`, whose paragraphs `furniture` (boilerplate
-    included) leaves out; `spans`: their longest runs (`passage_spans`)."""
+    included) leaves out; `spans`: their longest runs (`passage_spans`); `known`: runs tested before."""
     out = np.zeros(a.shape[0], dtype=bool)
+    known = KnownRuns({}, np.arange(len(batch))) if known is None else known
     around: dict[int, _Paragraphs | None] = {}  # an article in many pairs is cut once
     for side, x in enumerate((a, b)):
         todo = np.flatnonzero(~out)
@@ -830,17 +838,39 @@ def _whole_passages(texts: Sequence[str], batch: FeatureBatch, furniture: np.nda
             if lw - k + 1 < f:
                 continue
             i = int(x[p])
-            if i not in around:
-                around[i] = _paragraphs_of(texts[i], batch, furniture, i)
-            out[p] = _spans_a_passage(_sentences_around(around[i], f, lw), f, lw)
+            key = (int(known.ids[i]), f, lw)
+            verdict = known.verdicts.get(key)
+            if verdict is None:
+                if i not in around:
+                    around[i] = _paragraphs_of(texts[i], batch, furniture, i)
+                verdict = _spans_a_passage(_sentences_around(around[i], f, lw), f, lw)
+                known.remember(key, verdict)
+            out[p] = verdict
     return out
 
 
+@dataclass(frozen=True)
+class KnownRuns:
+    """`_whole_passages`'s verdicts on runs of kept words (article, first, last) tested before, kept
+    across batches (a scan's Verifier holds them): a sentence recurring in many articles is cut into
+    sentences once an article, not once a pair of them (most anchor pairs share one such sentence).
+    `ids`: the article of each slot of the batch being tested."""
+
+    verdicts: dict[tuple[int, int, int], bool]
+    ids: np.ndarray
+
+    def remember(self, key: tuple[int, int, int], verdict: bool) -> None:
+        """Keep a verdict; the oldest go first beyond `KNOWN_RUNS` (memory stays bounded)."""
+        if len(self.verdicts) >= KNOWN_RUNS:
+            del self.verdicts[next(iter(self.verdicts))]
+        self.verdicts[key] = verdict
+
+
 def passages_many(batch: FeatureBatch, drop: np.ndarray | None, text: Callable[[int], str], a: np.ndarray,
-                  b: np.ndarray, settings: Settings) -> np.ndarray:
+                  b: np.ndarray, settings: Settings, known: KnownRuns | None = None) -> np.ndarray:
     """`sentence_passages` of `passage_words_many` for pairs a[p], b[p] of `batch` (`drop`: its
     paragraphs to leave out; `text(i)`: article i's text, read only where a run is cut into
-    sentences), the batch's furniture and sequences found once for both."""
+    sentences; `known`: runs tested before), the batch's furniture and sequences found once for both."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     k = settings.shingle_size
     furniture = page_furniture(batch) | (False if drop is None else drop)
@@ -848,7 +878,7 @@ def passages_many(batch: FeatureBatch, drop: np.ndarray | None, text: Callable[[
     long = np.flatnonzero(words >= settings.partial_min_words)
     if long.shape[0]:
         texts = _Texts(list(range(len(batch))), text)
-        words[long[~_whole_passages(texts, batch, furniture, a[long], b[long], k, spans[long])]] = 0
+        words[long[~_whole_passages(texts, batch, furniture, a[long], b[long], k, spans[long], known)]] = 0
     return words
 
 
@@ -907,15 +937,24 @@ def _paragraphs_of(text: str, batch: FeatureBatch, furniture: np.ndarray, i: int
     """The `_Paragraphs` of article i of `batch` (`text`: its text), None where its paragraph texts
     and words disagree."""
     p0, p1 = int(batch.para_offsets[i]), int(batch.para_offsets[i + 1])
-    words = batch.para_words[p0:p1].astype(np.int64)
+    words = batch.para_words[p0:p1].tolist()  # a few paragraphs: plain lists, not arrays
     paras = _word_paragraphs(text)
-    if paras is None or len(paras) != int((words > 0).sum()):
+    if paras is None or len(paras) != sum(n > 0 for n in words):
         return None
-    kept = ~furniture[p0:p1] & (words > 0)
-    order = (np.cumsum(words > 0) - 1)[kept]  # a paragraph's place among those holding words
-    size = words[kept]
-    return _Paragraphs(tuple(size.tolist()), tuple((np.cumsum(size) - size).tolist()),
-                       tuple(paras[q] for q in order.tolist()))
+    sizes: list[int] = []
+    starts: list[int] = []
+    texts: list[str] = []
+    at = place = 0  # the next kept word; the next paragraph's place among those holding words
+    for n, dropped in zip(words, furniture[p0:p1].tolist()):
+        if n <= 0:
+            continue
+        if not dropped:
+            sizes.append(n)
+            starts.append(at)
+            texts.append(paras[place])
+            at += n
+        place += 1
+    return _Paragraphs(tuple(sizes), tuple(starts), tuple(texts))
 
 
 def _sentences_around(paras: _Paragraphs | None, first: int,

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import syndup
 from syndup import verify
+from syndup.execution import Tuning
 from syndup.normalize import normalize, paragraphs, words
 from syndup.settings import Settings
 from syndup.shingle import SetBatch, ShingleSet, analyze, shingles
@@ -413,6 +414,30 @@ def test_two_sentences_next_to_each_other_in_one_article_only_are_not_one_passag
     b = story(2, first).replace(prose(203, 52), f"{prose(203, 52)} {second}")  # apart in b
     scanned, indexed = as_seen(a, b)
     assert scanned is indexed is None
+    assert relate(a, b) is None
+
+
+def test_a_long_sentence_many_articles_hold_is_a_passage_only_with_those_holding_it_as_a_paragraph():
+    line = prose(5, 45).capitalize()  # one sentence, long enough to be measured as a passage
+    pages = {f"alone{i}": story(10 + i, f"{prose(60 + i, 12).capitalize()}\n\n{line}") for i in range(2)}
+    pages |= {f"in{i}": story(20 + i, f"{prose(70 + i, 12).capitalize()} {line} {prose(80 + i, 12).capitalize()}")
+              for i in range(4)}
+    want = {(x, y): "partial" if "alone" in x + y else "none" for x in pages for y in pages if x < y}
+    # One pair a batch: each batch's slots hold other articles, and the sentence sits at the same
+    # words of every page, so a verdict on one article's run taken for another's would show.
+    for tuning in (Tuning(), Tuning(read_shingles=1)):
+        pairs = syndup.scan([{"id": k, "text": v} for k, v in pages.items()], jobs=1, tuning=tuning).pairs
+        got = {(r.doc_a, r.doc_b): r.relation for r in pairs.itertuples()}
+        assert {xy: got.get(xy, "none") for xy in want} == want
+
+
+def test_a_line_of_quotation_marks_alone_hides_no_sentence():
+    # a pull quote's mark a scraper kept as a line of its own holds no words: the sentences around a
+    # shared run are still told apart, so one long sentence inside paragraphs of both is no passage
+    line = prose(5, 45).capitalize()
+    a = story(1, f"{prose(61, 12).capitalize()} {line} {prose(62, 12).capitalize()}")
+    b = story(2, f"\u201c\n\n{prose(71, 12).capitalize()} {line} {prose(72, 12).capitalize()}")
+    assert as_seen(a, b) == (None, None)
     assert relate(a, b) is None
 
 

@@ -25,6 +25,7 @@ from ..shingle import FeatureBatch, SetBatch, analyze_many
 from ..spill import SetStore, StoredArticle, StoredTexts, WordStore
 from ..verify import (
     NONE,
+    KnownRuns,
     Passages,
     Relations,
     aligned_share,
@@ -82,11 +83,12 @@ class Verifier:
         self.noisy_sets, self.words = noisy_sets, words
         self.articles, self.boilerplate = articles, bp.as_array(boilerplate)
         self.sizes = sets.sizes()
+        self.known_runs: dict[tuple[int, int, int], bool] = {}  # `verify.KnownRuns`, kept across batches
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled for a cluster's workers: the articles as where their texts are (`StoredTexts`),
-        not their ids and metadata."""
-        return {**self.__dict__, "articles": StoredTexts.of(self.articles)}
+        not their ids and metadata; no runs known yet."""
+        return {**self.__dict__, "articles": StoredTexts.of(self.articles), "known_runs": {}}
 
     def relate(self, pairs: np.ndarray) -> Relations:
         """The relations of `pairs`; many pairs are split between processes by their sets' sizes."""
@@ -169,10 +171,12 @@ class Verifier:
 
     def passage_words(self, pairs: np.ndarray) -> np.ndarray:
         """The longest passage each of `pairs` shares (`verify.passages_many`: one sentence is no
-        passage), from their words on disk (else their texts analysed again), a slice of pairs at a time."""
+        passage), from their words on disk (else their texts analysed again), a slice of pairs at a
+        time; runs tested for an earlier pair are not cut into sentences again (`verify.KnownRuns`)."""
         text = self.articles
         return self._sequences(pairs, lambda batch, drop, docs, a, b: passages_many(
-            batch, drop, lambda i: text[int(docs[i])].text, a, b, self.settings), np.int64)
+            batch, drop, lambda i: text[int(docs[i])].text, a, b, self.settings, KnownRuns(self.known_runs, docs)),
+            np.int64)
 
     def covered_share(self, pairs: np.ndarray) -> np.ndarray:
         """The share of its text each of `pairs` finds in the other, in words (`verify.covered_share_many`)."""
