@@ -13,6 +13,7 @@ import mmap
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import weakref
@@ -314,7 +315,7 @@ class SpillDir:
     def __init__(self) -> None:
         sweep_spill()
         self.path = Path(tempfile.mkdtemp(prefix=SPILL_PREFIX))
-        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+        self._cleanup = weakref.finalize(self, remove_detached, str(self.path))
         mark_owner(self.path)
 
     def file(self, kind: str, chunk: int) -> str:
@@ -322,8 +323,9 @@ class SpillDir:
         return spill_file(str(self.path), kind, chunk)
 
     def remove(self) -> None:
-        """Delete the folder now."""
-        self._cleanup()
+        """Delete the folder now, before returning."""
+        if self._cleanup.detach() is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def __reduce__(self) -> tuple[type[SpillView], tuple[str]]:
         """Pickled (for a cluster's worker), the folder is a `SpillView`: it never removes it."""
@@ -339,6 +341,28 @@ class SpillView:
     def file(self, kind: str, chunk: int) -> str:
         """The path of one chunk's file of one kind."""
         return spill_file(str(self.path), kind, chunk)
+
+
+#: The `rm` processes started by `remove_detached` that may still run (kept, so that they are reaped).
+_REMOVING: list[subprocess.Popen[bytes]] = []
+
+
+def remove_detached(folder: str) -> None:
+    """Delete a folder in a process of its own (`rm -rf`), so that whoever drops a scan's spill
+    folder doesn't wait while its gigabytes are unlinked (about 14 s at a million articles); where
+    no `rm` can be started, delete it now. A folder whose removal is cut short is left to
+    `sweep_spill`, as its owner no longer runs."""
+    _REMOVING[:] = [proc for proc in _REMOVING if proc.poll() is None]  # reap the ones done
+    rm = shutil.which("rm") if os.name == "posix" else None
+    if rm is not None and not sys.is_finalizing():
+        try:
+            _REMOVING.append(subprocess.Popen([rm, "-rf", "--", folder], stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                              start_new_session=True))
+            return
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def sweep_spill(folder: str | None = None) -> list[Path]:

@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import os
 import random
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import syndup
 from syndup import boilerplate as bp
 from syndup.execution import Execution, Tuning
 from syndup.models import Article
@@ -187,3 +192,36 @@ def test_anchors_spill_into_parts_that_stay_one_size_as_the_corpus_grows():
     got = sorted(zip(np.concatenate([v for v, _ in parts]).tolist(), np.concatenate([d for _, d in parts]).tolist()))
     assert got == sorted(zip(np.concatenate([v for v, _ in sent]).tolist(), np.concatenate([d for _, d in sent]).tolist()))
     assert max(v.shape[0] for v, _ in parts) < 2 * 200_000 / 1000
+
+
+def _own_spill_folders() -> set[Path]:
+    """This process's spill folders in the temporary folder."""
+    from syndup.spill import OWNER, SPILL_PREFIX
+
+    own = set()
+    for path in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        try:
+            if (path / OWNER).read_text(encoding="utf-8").split("\n")[1] == str(os.getpid()):
+                own.add(path)
+        except (OSError, IndexError):
+            continue
+    return own
+
+
+def test_a_scans_spill_folder_is_gone_soon_after_it_returns(seeds_dir: Path):
+    before = _own_spill_folders()
+    result = syndup.scan(seeds_dir, jobs=1)
+    deadline = time.monotonic() + 30
+    while _own_spill_folders() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _own_spill_folders() - before
+    assert len(result.documents) == 5  # the tables stay
+
+
+def test_removing_a_spill_folder_is_done_when_remove_returns():
+    folder = SpillDir()
+    for chunk in range(3000):  # enough files that deleting them takes a while
+        (folder.path / f"sets-{chunk}.bin").write_bytes(b"x" * 100)
+    folder.remove()
+    assert not folder.path.exists()
+    folder.remove()  # twice is harmless
