@@ -306,7 +306,8 @@ def _copy_file(src: int, dst: int, size: int, offset: int) -> None:
 
 
 class SpillDir:
-    """A temporary folder for a scan's per-chunk files, removed when this object is collected.
+    """A temporary folder for a scan's per-chunk files, removed (by `remove_detached`, off the
+    caller's path) when this object is collected, or at once by `remove`.
 
     It names its owner (host and process id, in `OWNER`), so that a later scan can remove the
     folders of processes that were killed before they could (`sweep_spill`).
