@@ -381,15 +381,22 @@ def mark_owner(folder: Path) -> None:
     (folder / OWNER).write_text(f"{socket.gethostname()}\n{os.getpid()}\n", encoding="utf-8")
 
 
+def owner_of(folder: Path) -> tuple[str, int] | None:
+    """The host and process id `mark_owner` wrote in a temporary folder; None where it is not
+    marked (not ours, or being created)."""
+    try:
+        host, pid = (folder / OWNER).read_text(encoding="utf-8").split("\n")[:2]
+        return host, int(pid)
+    except (OSError, ValueError):
+        return None
+
+
 def abandoned(folder: Path) -> bool:
     """Whether `folder` is a temporary folder whose owner ran on this host and no longer runs."""
     if folder.is_symlink() or not folder.is_dir():
         return False
-    try:
-        host, pid = (folder / OWNER).read_text(encoding="utf-8").split("\n")[:2]
-        return host == socket.gethostname() and not pid_alive(int(pid))
-    except (OSError, ValueError):  # not marked (not ours, or being created)
-        return False
+    owner = owner_of(folder)
+    return owner is not None and owner[0] == socket.gethostname() and not pid_alive(owner[1])
 
 
 def pid_alive(pid: int) -> bool:

@@ -196,16 +196,10 @@ def test_anchors_spill_into_parts_that_stay_one_size_as_the_corpus_grows():
 
 def _own_spill_folders() -> set[Path]:
     """This process's spill folders in the temporary folder."""
-    from syndup.spill import OWNER, SPILL_PREFIX
+    from syndup.spill import SPILL_PREFIX, owner_of
 
-    own = set()
-    for path in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
-        try:
-            if (path / OWNER).read_text(encoding="utf-8").split("\n")[1] == str(os.getpid()):
-                own.add(path)
-        except (OSError, IndexError):
-            continue
-    return own
+    return {path for path in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*")
+            if (owner_of(path) or ("", -1))[1] == os.getpid()}
 
 
 def test_a_scans_spill_folder_is_gone_soon_after_it_returns(seeds_dir: Path):
